@@ -1,0 +1,35 @@
+#pragma once
+
+#include <QString>
+
+namespace qlaude {
+
+// How a credential is presented to the API.
+enum class CredentialKind {
+    None,
+    ApiKey, // x-api-key
+    Bearer, // Authorization: Bearer
+    OAuth,  // Authorization: Bearer plus the oauth beta header
+};
+
+QString credentialKindName(CredentialKind kind); // "api-key", "bearer", "oauth", "none"
+
+// A resolved credential, ready to be put on a request. The secret fields never leave the
+// process except as request headers; use redacted() for anything a person may read.
+struct Credential
+{
+    CredentialKind kind = CredentialKind::None;
+    QString source;      // "env:ANTHROPIC_API_KEY", "apiKeyHelper", "keychain:api-key", ...
+    QString apiKey;      // sent as x-api-key when not empty
+    QString bearerToken; // sent as Authorization: Bearer when not empty
+
+    bool isValid() const { return kind != CredentialKind::None; }
+    bool isOAuth() const { return kind == CredentialKind::OAuth; }
+    // At most the last four characters of the secret, for reports: "…a1b2".
+    QString redacted() const;
+};
+
+// Masks a secret for display: "…" plus at most its last four characters ("" stays "").
+QString redactSecret(const QString &secret);
+
+} // namespace qlaude
