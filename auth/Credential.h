@@ -5,7 +5,8 @@
 namespace qlaude {
 
 // How a credential is presented to the API.
-enum class CredentialKind {
+enum class CredentialKind
+{
     None,
     ApiKey, // x-api-key
     Bearer, // Authorization: Bearer

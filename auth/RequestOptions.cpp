@@ -17,8 +17,8 @@ bool RequestOptions::isHeaderToken(const QByteArray &name)
         return false;
     static const QByteArray specials("!#$%&'*+-.^_`|~");
     for (char c : name) {
-        const bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                        specials.contains(c);
+        const bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+                        (c >= 'A' && c <= 'Z') || specials.contains(c);
         if (!ok)
             return false;
     }

@@ -17,11 +17,11 @@ struct RequestOptions
 {
     static constexpr int kDefaultTimeoutMs = 600000;
 
-    HeaderList customHeaders;        // ANTHROPIC_CUSTOM_HEADERS
+    HeaderList customHeaders;          // ANTHROPIC_CUSTOM_HEADERS
     int timeoutMs = kDefaultTimeoutMs; // API_TIMEOUT_MS, per attempt
     bool additionalProtection = false; // CLAUDE_CODE_ADDITIONAL_PROTECTION
-    QStringList extraBetas;          // ANTHROPIC_BETAS, comma-separated
-    QStringList errors;              // one sentence per rejected value; never holds a value
+    QStringList extraBetas;            // ANTHROPIC_BETAS, comma-separated
+    QStringList errors;                // one sentence per rejected value; never holds a value
 
     static RequestOptions fromEnvironment(const QProcessEnvironment &env);
 

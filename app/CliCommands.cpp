@@ -1,0 +1,217 @@
+#include "CliCommands.h"
+
+#include "AuthResolver.h"
+#include "DoctorReport.h"
+#include "KeychainStore.h"
+
+#include <QFile>
+#include <QJsonDocument>
+#include <QTextStream>
+
+#include <cstdio>
+#include <termios.h>
+#include <unistd.h>
+
+namespace qlaude {
+
+namespace {
+QTextStream &out()
+{
+    static QTextStream s(stdout);
+    return s;
+}
+QTextStream &err()
+{
+    static QTextStream s(stderr);
+    return s;
+}
+} // namespace
+
+bool stdinIsTerminal()
+{
+    return ::isatty(STDIN_FILENO) == 1;
+}
+
+QString readSecretFromStdin(const QString &prompt)
+{
+    if (!stdinIsTerminal()) {
+        QFile in;
+        if (!in.open(stdin, QIODevice::ReadOnly))
+            return QString();
+        return QString::fromUtf8(in.readAll()).trimmed();
+    }
+    err() << prompt << Qt::flush;
+    termios old{};
+    const bool haveTerm = ::tcgetattr(STDIN_FILENO, &old) == 0;
+    if (haveTerm) {
+        termios quiet = old;
+        quiet.c_lflag &= ~tcflag_t(ECHO);
+        ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    }
+    std::string line;
+    int c;
+    while ((c = std::getchar()) != EOF && c != '\n')
+        line.push_back(char(c));
+    if (haveTerm)
+        ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+    err() << "\n" << Qt::flush;
+    const QString secret = QString::fromStdString(line).trimmed();
+    std::fill(line.begin(), line.end(), '\0');
+    return secret;
+}
+
+int CliCommands::doctor(const AuthContext &ctx, bool json)
+{
+    KeychainSnapshot kc;
+    if (!ctx.isBare()) {
+        KeychainStore store;
+        kc = KeychainSnapshot::loadSync(&store);
+    }
+    const Resolution res = AuthResolver::resolve(ctx, kc);
+    const QJsonObject report = DoctorReport::build(ctx, kc, res);
+    if (json)
+        out() << QJsonDocument(report).toJson(QJsonDocument::Indented);
+    else
+        out() << DoctorReport::toText(report);
+    out() << Qt::flush;
+    return res.usable() ? 0 : 1;
+}
+
+int CliCommands::loginApiKey(const AuthContext &)
+{
+    const QString key = readSecretFromStdin(QStringLiteral("Paste your Anthropic API key: "));
+    if (key.isEmpty()) {
+        err() << "No API key was given. Paste the key when asked, or pipe it: "
+                 "printf %s \"$KEY\" | qlaude --login=api-key\n";
+        return 2;
+    }
+    if (key.contains(QLatin1Char(' ')) || key.contains(QLatin1Char('\n')) ||
+        key.contains(QLatin1Char('\t'))) {
+        err() << "That does not look like an API key: it contains spaces or line breaks. Copy "
+                 "the key alone and try again.\n";
+        return 2;
+    }
+    KeychainStore store;
+    const KeychainResult w = store.writeSync(QLatin1String(KeychainStore::kApiKey), key);
+    if (!w.ok()) {
+        err() << "The API key was not saved. " << w.message << "\n";
+        return 1;
+    }
+    out() << "Saved the API key (" << redactSecret(key) << ") in the system keychain.\n";
+    // A new login replaces the previous one, so the key just stored is the one used.
+    if (store.readSync(QLatin1String(KeychainStore::kOAuth)).ok() &&
+        store.removeSync(QLatin1String(KeychainStore::kOAuth)).ok())
+        out() << "Removed the previous Claude.ai login from the keychain.\n";
+    out() << Qt::flush;
+    return 0;
+}
+
+int CliCommands::logout(const AuthContext &)
+{
+    KeychainStore store;
+    QString message;
+    const KeychainState state = store.probeSync(&message);
+    if (state != KeychainState::Available) {
+        err() << "Nothing was removed. " << message << "\n";
+        return 1;
+    }
+    QStringList removed;
+    QStringList failures;
+    const struct
+    {
+        const char *key;
+        const char *label;
+    } entries[] = {{KeychainStore::kApiKey, "the API key"},
+                   {KeychainStore::kOAuth, "the Claude.ai login"}};
+    for (const auto &e : entries) {
+        const KeychainResult before = store.readSync(QLatin1String(e.key));
+        if (before.status == KeychainResult::Status::NotFound)
+            continue;
+        QString label = QLatin1String(e.label);
+        if (before.ok() && QLatin1String(e.key) == QLatin1String(KeychainStore::kApiKey))
+            label += QStringLiteral(" (%1)").arg(redactSecret(before.data));
+        const KeychainResult r = store.removeSync(QLatin1String(e.key));
+        if (r.ok())
+            removed << label;
+        else
+            failures << QStringLiteral("%1: %2").arg(label, r.message);
+    }
+    if (removed.isEmpty() && failures.isEmpty())
+        out() << "Nothing to remove: Qlaude has no login stored in the keychain.\n";
+    for (const QString &r : removed)
+        out() << "Removed " << r << " from the system keychain.\n";
+    for (const QString &f : failures)
+        err() << "Could not remove " << f << "\n";
+    out() << Qt::flush;
+    return failures.isEmpty() ? 0 : 1;
+}
+
+int CliCommands::trust(AuthContext &ctx, bool assumeYes)
+{
+    const TrustState &t = ctx.trust();
+    out() << "Workspace: " << t.workspace << "\n";
+    if (t.trusted && !t.items.isEmpty()) {
+        out() << "This folder is already trusted with its current settings.\n" << Qt::flush;
+        return 0;
+    }
+    if (t.items.isEmpty()) {
+        out() << "Its settings run no commands and change no credential settings.\n";
+    } else {
+        out() << "Trusting it lets its settings do the following:\n";
+        for (const TrustItem &i : t.items) {
+            out() << "  " << i.key << "  (from " << i.file << ")\n    " << i.displayValue() << "\n";
+            for (const TrustItem &p : t.pending) {
+                if (p.key == i.key && !p.previousValue.isNull())
+                    out() << "    changed; approved before: " << p.previousValue << "\n";
+            }
+        }
+        out() << "Never trust a folder from a source you do not trust: these commands could "
+                 "send your API keys elsewhere or run anything on your behalf.\n";
+    }
+    if (t.homeDirectory)
+        out() << "This is your home directory: trust lasts for this run only.\n";
+    out() << Qt::flush;
+    if (!assumeYes) {
+        if (!stdinIsTerminal()) {
+            err() << "Not a terminal: pass --yes to confirm (qlaude --trust --yes).\n";
+            return 2;
+        }
+        err() << "Trust this folder? [y/N] " << Qt::flush;
+        char buf[16] = {};
+        if (!std::fgets(buf, sizeof buf, stdin) || (buf[0] != 'y' && buf[0] != 'Y')) {
+            out() << "Not trusted. Nothing was changed.\n";
+            return 1;
+        }
+    }
+    TrustStore store(ctx.options().trustStorePath.isEmpty() ? TrustStore::defaultPath()
+                                                            : ctx.options().trustStorePath);
+    QString error;
+    if (!store.trust(t, &error)) {
+        err() << error << "\n";
+        return 1;
+    }
+    out() << (t.homeDirectory ? "Trusted for this run.\n" : "Trusted.\n") << Qt::flush;
+    ctx.reloadTrust();
+    return 0;
+}
+
+int CliCommands::untrust(const AuthContext &ctx)
+{
+    TrustStore store(ctx.options().trustStorePath.isEmpty() ? TrustStore::defaultPath()
+                                                            : ctx.options().trustStorePath);
+    QString error;
+    if (!store.untrust(ctx.options().workspace, &error)) {
+        err() << error << "\n";
+        return 1;
+    }
+    out() << "Withdrew trust for " << ctx.options().workspace << ".\n";
+    const TrustState after = store.evaluate(ctx.options().workspace, ctx.settings());
+    if (after.folderTrusted)
+        out() << "It is still trusted through " << after.decisionPath
+              << "; run qlaude --untrust --workspace " << after.decisionPath
+              << " to change that.\n";
+    out() << Qt::flush;
+    return 0;
+}
+
+} // namespace qlaude

@@ -1,0 +1,22 @@
+#pragma once
+
+#include "AuthContext.h"
+
+#include <QCommandLineParser>
+
+namespace qlaude {
+
+// The non-GUI modes of qlaude. Each returns the process exit code.
+namespace CliCommands {
+int doctor(const AuthContext &context, bool json);
+int loginApiKey(const AuthContext &context);
+int logout(const AuthContext &context);
+int trust(AuthContext &context, bool assumeYes);
+int untrust(const AuthContext &context);
+} // namespace CliCommands
+
+// Reads one secret line from stdin: without echo on a terminal, or all of stdin when piped.
+QString readSecretFromStdin(const QString &prompt);
+bool stdinIsTerminal();
+
+} // namespace qlaude

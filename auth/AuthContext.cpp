@@ -1,0 +1,179 @@
+#include "AuthContext.h"
+
+#include "AppPaths.h"
+
+#include <QDir>
+
+namespace qlaude {
+
+namespace {
+QString envValueText(const QJsonValue &v)
+{
+    if (v.isString())
+        return v.toString();
+    if (v.isBool())
+        return v.toBool() ? QStringLiteral("true") : QStringLiteral("false");
+    if (v.isDouble())
+        return QString::number(v.toDouble(), 'g', 17);
+    return QString();
+}
+
+QString describe(const SettingsFile *f)
+{
+    return QStringLiteral("%1 settings (%2)").arg(settingsScopeName(f->scope), f->path);
+}
+} // namespace
+
+QString providerName(Provider p)
+{
+    switch (p) {
+    case Provider::Anthropic:
+        return QStringLiteral("anthropic");
+    case Provider::Bedrock:
+        return QStringLiteral("bedrock");
+    case Provider::Vertex:
+        return QStringLiteral("vertex");
+    case Provider::Foundry:
+        return QStringLiteral("foundry");
+    }
+    return QString();
+}
+
+bool AuthContext::isStrippedEnvVar(const QString &name)
+{
+    return name == QLatin1String("CLAUDE_CODE_REMOTE") ||
+           name == QLatin1String("CLAUDE_CODE_ACCOUNT_UUID") ||
+           name == QLatin1String("CLAUDE_CODE_ORGANIZATION_UUID") ||
+           name == QLatin1String("CLAUDE_CODE_USER_EMAIL") ||
+           name == QLatin1String("CLAUDE_CODE_CONTAINER_ID");
+}
+
+AuthContext AuthContext::load(const Options &options)
+{
+    AuthContext ctx;
+    ctx.m_options = options;
+    if (ctx.m_options.workspace.isEmpty())
+        ctx.m_options.workspace = QDir::currentPath();
+    ctx.m_options.workspace = AppPaths::canonicalDir(ctx.m_options.workspace);
+    ctx.m_bare = options.bare ||
+                 isTruthy(options.processEnvironment.value(QStringLiteral("CLAUDE_CODE_SIMPLE")));
+
+    SettingsLayers::Options so;
+    so.workspace = ctx.m_options.workspace;
+    so.userConfigDir = AppPaths::userConfigDir(options.processEnvironment);
+    so.flagSettings = options.flagSettings;
+    so.managedDir = options.managedDir;
+    so.bare = ctx.m_bare;
+    ctx.m_settings = SettingsLayers::load(so);
+    ctx.reloadTrust();
+    return ctx;
+}
+
+void AuthContext::reloadTrust()
+{
+    const TrustStore store(m_options.trustStorePath.isEmpty() ? TrustStore::defaultPath()
+                                                              : m_options.trustStorePath);
+    m_trust = store.evaluate(m_options.workspace, m_settings);
+    computeEffectiveSettings();
+    applyEnvironment();
+}
+
+void AuthContext::computeEffectiveSettings()
+{
+    m_effective = QJsonObject();
+    for (const SettingsFile &f : m_settings.files()) {
+        QJsonObject data = f.data;
+        if (isWorkspaceScope(f.scope) && !m_trust.trusted) {
+            for (auto it = data.begin(); it != data.end();) {
+                if (TrustStore::isCodeRunningKey(it.key()))
+                    it = data.erase(it);
+                else
+                    ++it;
+            }
+        }
+        SettingsLayers::mergeInto(m_effective, data);
+    }
+}
+
+QString AuthContext::settingSource(const QString &key) const
+{
+    const QList<SettingsFile> &files = m_settings.files();
+    for (auto it = files.crbegin(); it != files.crend(); ++it) {
+        if (!it->data.contains(key))
+            continue;
+        if (isWorkspaceScope(it->scope) && !m_trust.trusted && TrustStore::isCodeRunningKey(key))
+            continue;
+        return it->path;
+    }
+    return QString();
+}
+
+void AuthContext::applyEnvironment()
+{
+    m_env = m_options.processEnvironment;
+    m_envSources.clear();
+    // Settings `env` blocks override the process environment, in merge order, so managed
+    // settings win. Before trust only the safe list applies from workspace files.
+    const QList<SettingsFile> &files = m_settings.files();
+    for (int i = 0; i < files.size(); ++i) {
+        const SettingsFile &f = files.at(i);
+        const QJsonObject env = f.data.value(QStringLiteral("env")).toObject();
+        for (auto it = env.begin(); it != env.end(); ++it) {
+            if (isStrippedEnvVar(it.key()))
+                continue;
+            if (isWorkspaceScope(f.scope) && !m_trust.trusted &&
+                !TrustStore::isSafeEnvVar(it.key()))
+                continue;
+            if (!it.value().isString() && !it.value().isBool() && !it.value().isDouble())
+                continue;
+            m_env.insert(it.key(), envValueText(it.value()));
+            m_envSources.insert(it.key(), i);
+        }
+    }
+}
+
+QString AuthContext::envSource(const QString &name) const
+{
+    const int i = m_envSources.value(name, -1);
+    if (i >= 0)
+        return describe(&m_settings.files().at(i));
+    if (m_options.processEnvironment.contains(name))
+        return QStringLiteral("environment");
+    return QString();
+}
+
+bool AuthContext::envFromSettings(const QString &name, SettingsScope *scope) const
+{
+    const int i = m_envSources.value(name, -1);
+    if (i >= 0 && scope)
+        *scope = m_settings.files().at(i).scope;
+    return i >= 0;
+}
+
+Provider AuthContext::provider() const
+{
+    // The CLI's order: Bedrock, Foundry, Vertex, then first party.
+    if (isTruthy(env(QStringLiteral("CLAUDE_CODE_USE_BEDROCK"))))
+        return Provider::Bedrock;
+    if (isTruthy(env(QStringLiteral("CLAUDE_CODE_USE_FOUNDRY"))))
+        return Provider::Foundry;
+    if (isTruthy(env(QStringLiteral("CLAUDE_CODE_USE_VERTEX"))))
+        return Provider::Vertex;
+    return Provider::Anthropic;
+}
+
+QString AuthContext::apiKeyHelper() const
+{
+    const QJsonValue v = m_effective.value(QStringLiteral("apiKeyHelper"));
+    if (m_bare) {
+        // --bare honours only an apiKeyHelper passed with --settings.
+        for (const SettingsFile &f : m_settings.files()) {
+            if (f.scope == SettingsScope::Flag && f.data.contains(QStringLiteral("apiKeyHelper")))
+                return f.data.value(QStringLiteral("apiKeyHelper")).toString().trimmed();
+        }
+        return QString();
+    }
+    return v.toString().trimmed();
+}
+
+} // namespace qlaude

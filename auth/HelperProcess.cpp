@@ -1,0 +1,131 @@
+#include "HelperProcess.h"
+
+#include <QDir>
+
+#include <signal.h>
+#include <unistd.h>
+
+namespace qlaude {
+
+HelperProcess::HelperProcess(const QString &name, const QString &command, QObject *parent)
+    : QObject(parent), m_name(name), m_command(command)
+{
+    m_timer.setSingleShot(true);
+    connect(&m_timer, &QTimer::timeout, this, [this] { stop(true, false); });
+}
+
+HelperProcess::~HelperProcess()
+{
+    if (m_process) {
+        m_process->disconnect(this);
+        ::kill(-pid_t(m_process->processId()), SIGKILL);
+        m_process->kill();
+        m_process->waitForFinished(1000);
+        delete m_process;
+    }
+}
+
+void HelperProcess::start()
+{
+    if (m_process)
+        return;
+    m_timedOut = m_cancelled = false;
+    m_process = new QProcess(this);
+    m_process->setProcessEnvironment(m_env);
+    if (!m_workDir.isEmpty() && QDir(m_workDir).exists())
+        m_process->setWorkingDirectory(m_workDir);
+    // Its own process group, so a timeout or cancel also ends whatever the shell started.
+    m_process->setChildProcessModifier([] { ::setpgid(0, 0); });
+    connect(m_process, &QProcess::finished, this, &HelperProcess::onFinished);
+    connect(m_process, &QProcess::errorOccurred, this, &HelperProcess::onError);
+    m_process->start(QStringLiteral("/bin/sh"), {QStringLiteral("-c"), m_command},
+                     QIODevice::ReadOnly);
+    m_process->closeWriteChannel();
+    m_timer.start(m_timeoutMs);
+}
+
+void HelperProcess::cancel()
+{
+    stop(false, true);
+}
+
+void HelperProcess::stop(bool timedOut, bool cancelled)
+{
+    if (!m_process)
+        return;
+    m_timedOut = timedOut;
+    m_cancelled = cancelled;
+    const qint64 pid = m_process->processId();
+    if (pid > 0)
+        ::kill(-pid_t(pid), SIGKILL);
+    m_process->kill();
+}
+
+QString HelperProcess::firstStderrLine() const
+{
+    const QString err = QString::fromUtf8(m_process->readAllStandardError());
+    for (const QString &line : err.split(QLatin1Char('\n'))) {
+        const QString t = line.trimmed();
+        if (!t.isEmpty())
+            return t.left(300);
+    }
+    return QString();
+}
+
+void HelperProcess::onFinished(int exitCode, QProcess::ExitStatus status)
+{
+    if (!m_process)
+        return;
+    Result r;
+    const QString stderrLine = firstStderrLine();
+    const QString suffix = stderrLine.isEmpty() ? QString() : QStringLiteral(": ") + stderrLine;
+    if (m_cancelled) {
+        r.cancelled = true;
+        r.error = QStringLiteral("%1 was cancelled.").arg(m_name);
+    } else if (m_timedOut) {
+        r.timedOut = true;
+        r.error = QStringLiteral("%1 timed out after %2 s%3. Check that the command finishes on "
+                                 "its own, without asking for input.")
+                      .arg(m_name)
+                      .arg(m_timeoutMs / 1000.0, 0, 'g', 3)
+                      .arg(suffix);
+    } else if (status != QProcess::NormalExit) {
+        r.error = QStringLiteral("%1 crashed%2.").arg(m_name, suffix);
+    } else if (exitCode != 0) {
+        r.exitCode = exitCode;
+        r.error = QStringLiteral("%1 exited with code %2%3.").arg(m_name).arg(exitCode).arg(suffix);
+    } else {
+        r.exitCode = 0;
+        r.output = QString::fromUtf8(m_process->readAllStandardOutput()).trimmed();
+        if (r.output.isEmpty())
+            r.error =
+                QStringLiteral("%1 did not return a value (exit code 0, empty output%2). "
+                               "It must print the key on standard output.")
+                    .arg(m_name, stderrLine.isEmpty() ? QString()
+                                                      : QStringLiteral("; stderr: ") + stderrLine);
+        else
+            r.ok = true;
+    }
+    deliver(std::move(r));
+}
+
+void HelperProcess::onError(QProcess::ProcessError error)
+{
+    if (error != QProcess::FailedToStart || !m_process)
+        return;
+    Result r;
+    r.error = QStringLiteral("%1 could not be started (%2).").arg(m_name, m_process->errorString());
+    deliver(std::move(r));
+}
+
+void HelperProcess::deliver(Result r)
+{
+    m_timer.stop();
+    QProcess *p = m_process;
+    m_process = nullptr;
+    p->disconnect(this);
+    p->deleteLater();
+    emit finished(r);
+}
+
+} // namespace qlaude

@@ -1,0 +1,272 @@
+#include "KeychainStore.h"
+
+#include <QDBusConnection>
+#include <QDBusConnectionInterface>
+#include <QDBusMessage>
+#include <QDBusPendingCallWatcher>
+#include <QDBusPendingReply>
+#include <QDBusVariant>
+#include <QEventLoop>
+#include <QPointer>
+
+#include <qt6keychain/keychain.h>
+
+namespace qlaude {
+
+namespace {
+const QString kSecretsService = QStringLiteral("org.freedesktop.secrets");
+const QString kDefaultCollection = QStringLiteral("/org/freedesktop/secrets/aliases/default");
+
+KeychainResult resultFor(KeychainState state)
+{
+    KeychainResult r;
+    r.status = state == KeychainState::Locked ? KeychainResult::Status::Locked
+                                              : KeychainResult::Status::Unavailable;
+    r.message = KeychainStore::messageFor(state);
+    return r;
+}
+} // namespace
+
+QString keychainStateName(KeychainState state)
+{
+    switch (state) {
+    case KeychainState::Available:
+        return QStringLiteral("available");
+    case KeychainState::Locked:
+        return QStringLiteral("locked");
+    case KeychainState::Unavailable:
+        return QStringLiteral("unavailable");
+    }
+    return QString();
+}
+
+QString KeychainStore::messageFor(KeychainState state, const QString &detail)
+{
+    switch (state) {
+    case KeychainState::Available:
+        return QStringLiteral("The keychain is available.");
+    case KeychainState::Locked:
+        return QStringLiteral("The keychain is locked. Unlock it (for example by logging in to "
+                              "your desktop session or opening Passwords and Keys) and try again.");
+    case KeychainState::Unavailable:
+        return QStringLiteral("No keychain is available%1. Start a Secret Service such as "
+                              "gnome-keyring or KWallet in your session; until then Qlaude keeps "
+                              "secrets in memory for this run only and never writes them to disk.")
+            .arg(detail.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(detail));
+    }
+    return QString();
+}
+
+KeychainStore::KeychainStore(QObject *parent) : KeychainStore(QStringLiteral("qlaude"), parent) {}
+
+KeychainStore::KeychainStore(const QString &service, QObject *parent)
+    : QObject(parent), m_service(service)
+{
+}
+
+KeychainStore::~KeychainStore() = default;
+
+void KeychainStore::probe(StateCallback callback)
+{
+    QDBusConnection bus = QDBusConnection::sessionBus();
+    if (!bus.isConnected()) {
+        const QString detail = QStringLiteral("no D-Bus session bus");
+        callback(KeychainState::Unavailable, messageFor(KeychainState::Unavailable, detail));
+        return;
+    }
+    // Ask the default collection whether it is locked. This also activates the Secret Service
+    // when it is D-Bus activatable; an error means there is no service or no collection.
+    QDBusMessage msg = QDBusMessage::createMethodCall(
+        kSecretsService, kDefaultCollection, QStringLiteral("org.freedesktop.DBus.Properties"),
+        QStringLiteral("Get"));
+    msg << QStringLiteral("org.freedesktop.Secret.Collection") << QStringLiteral("Locked");
+    auto *watcher = new QDBusPendingCallWatcher(bus.asyncCall(msg, 5000), this);
+    connect(watcher, &QDBusPendingCallWatcher::finished, this,
+            [callback](QDBusPendingCallWatcher *w) {
+                w->deleteLater();
+                QDBusPendingReply<QDBusVariant> reply = *w;
+                if (reply.isError()) {
+                    const QString name = reply.error().name();
+                    QString detail;
+                    if (name == QLatin1String("org.freedesktop.DBus.Error.ServiceUnknown"))
+                        detail = QStringLiteral("no Secret Service on the session bus");
+                    else
+                        detail = QStringLiteral("the keyring has no default collection");
+                    callback(KeychainState::Unavailable,
+                             messageFor(KeychainState::Unavailable, detail));
+                    return;
+                }
+                const bool locked = reply.value().variant().toBool();
+                const KeychainState s = locked ? KeychainState::Locked : KeychainState::Available;
+                callback(s, messageFor(s));
+            });
+}
+
+void KeychainStore::read(const QString &key, ResultCallback callback)
+{
+    enqueue({Op::Read, key, QString(), std::move(callback)});
+}
+
+void KeychainStore::write(const QString &key, const QString &secret, ResultCallback callback)
+{
+    enqueue({Op::Write, key, secret, std::move(callback)});
+}
+
+void KeychainStore::remove(const QString &key, ResultCallback callback)
+{
+    enqueue({Op::Remove, key, QString(), std::move(callback)});
+}
+
+void KeychainStore::enqueue(Pending pending)
+{
+    m_queue.enqueue(std::move(pending));
+    if (!m_busy)
+        startNext();
+}
+
+void KeychainStore::startNext()
+{
+    if (m_queue.isEmpty()) {
+        m_busy = false;
+        return;
+    }
+    m_busy = true;
+    Pending next = m_queue.dequeue();
+    // Probe first: a locked collection reads back as "not found", and writing to it would ask
+    // for a graphical prompt. Neither may be mistaken for "logged out".
+    QPointer<KeychainStore> self(this);
+    probe([self, next](KeychainState state, const QString &) mutable {
+        if (!self)
+            return;
+        if (state != KeychainState::Available) {
+            KeychainResult r = resultFor(state);
+            if (next.callback)
+                next.callback(r);
+            self->startNext();
+            return;
+        }
+        self->runJob(std::move(next), state);
+    });
+}
+
+void KeychainStore::runJob(Pending pending, KeychainState)
+{
+    QKeychain::Job *job = nullptr;
+    switch (pending.op) {
+    case Op::Read:
+        job = new QKeychain::ReadPasswordJob(m_service);
+        break;
+    case Op::Write: {
+        auto *w = new QKeychain::WritePasswordJob(m_service);
+        w->setTextData(pending.secret);
+        job = w;
+        break;
+    }
+    case Op::Remove:
+        job = new QKeychain::DeletePasswordJob(m_service);
+        break;
+    }
+    pending.secret.fill(QLatin1Char('\0'));
+    pending.secret.clear();
+    m_current = std::move(pending);
+    job->setInsecureFallback(false);
+    job->setAutoDelete(true); // QtKeychain deletes the job after finished(); we never do
+    job->setKey(m_current.key);
+    connect(job, &QKeychain::Job::finished, this, &KeychainStore::finishJob);
+    job->start();
+}
+
+void KeychainStore::finishJob(QKeychain::Job *job)
+{
+    KeychainResult r;
+    switch (job->error()) {
+    case QKeychain::NoError:
+        r.status = KeychainResult::Status::Ok;
+        if (auto *read = qobject_cast<QKeychain::ReadPasswordJob *>(job))
+            r.data = read->textData();
+        break;
+    case QKeychain::EntryNotFound:
+        r.status = KeychainResult::Status::NotFound;
+        r.message =
+            QStringLiteral("Nothing is stored in the keychain under \"%1\".").arg(m_current.key);
+        break;
+    case QKeychain::NoBackendAvailable:
+    case QKeychain::NotImplemented:
+        r.status = KeychainResult::Status::Unavailable;
+        r.message = messageFor(KeychainState::Unavailable, job->errorString());
+        break;
+    case QKeychain::AccessDenied:
+    case QKeychain::AccessDeniedByUser:
+        r.status = KeychainResult::Status::Locked;
+        r.message = QStringLiteral("The keychain refused access (%1). Unlock it or allow Qlaude "
+                                   "and try again.")
+                        .arg(job->errorString());
+        break;
+    default:
+        r.status = KeychainResult::Status::Failed;
+        r.message = QStringLiteral("The keychain reported an error: %1. Try again; if it "
+                                   "persists, check your Secret Service.")
+                        .arg(job->errorString());
+        break;
+    }
+    // A delete of an entry that does not exist is what the caller wanted.
+    if (m_current.op == Op::Remove && r.status == KeychainResult::Status::NotFound)
+        r.message = QStringLiteral("Nothing was stored under \"%1\".").arg(m_current.key);
+    ResultCallback cb = std::move(m_current.callback);
+    m_current = Pending();
+    if (cb)
+        cb(r);
+    r.data.fill(QLatin1Char('\0'));
+    startNext();
+}
+
+KeychainState KeychainStore::probeSync(QString *message)
+{
+    QEventLoop loop;
+    KeychainState state = KeychainState::Unavailable;
+    bool done = false;
+    probe([&](KeychainState s, const QString &m) {
+        state = s;
+        if (message)
+            *message = m;
+        done = true;
+        loop.quit();
+    });
+    if (!done)
+        loop.exec();
+    return state;
+}
+
+namespace {
+template<typename Start> KeychainResult waitFor(Start start)
+{
+    QEventLoop loop;
+    KeychainResult result;
+    bool done = false;
+    start([&](const KeychainResult &r) {
+        result = r;
+        done = true;
+        loop.quit();
+    });
+    if (!done)
+        loop.exec();
+    return result;
+}
+} // namespace
+
+KeychainResult KeychainStore::readSync(const QString &key)
+{
+    return waitFor([&](ResultCallback cb) { read(key, std::move(cb)); });
+}
+
+KeychainResult KeychainStore::writeSync(const QString &key, const QString &secret)
+{
+    return waitFor([&](ResultCallback cb) { write(key, secret, std::move(cb)); });
+}
+
+KeychainResult KeychainStore::removeSync(const QString &key)
+{
+    return waitFor([&](ResultCallback cb) { remove(key, std::move(cb)); });
+}
+
+} // namespace qlaude

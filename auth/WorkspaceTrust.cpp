@@ -1,0 +1,327 @@
+#include "WorkspaceTrust.h"
+
+#include "AppPaths.h"
+#include "Credential.h"
+
+#include <QCryptographicHash>
+#include <QDateTime>
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QRegularExpression>
+#include <QSaveFile>
+#include <QSet>
+
+namespace qlaude {
+
+namespace {
+// Settings whose value is a command the CLI runs (CLAUDE_CODE.md §2).
+const char *const kCodeKeys[] = {"apiKeyHelper",   "awsAuthRefresh",    "awsCredentialExport",
+                                 "gcpAuthRefresh", "otelHeadersHelper", "proxyAuthHelper",
+                                 "statusLine",     "fileSuggestion",    "subagentStatusLine"};
+
+// This run's trust for the home directory, which is never stored.
+QSet<QString> &sessionTrust()
+{
+    static QSet<QString> set;
+    return set;
+}
+
+QString commandText(const QJsonValue &v)
+{
+    if (v.isString())
+        return v.toString();
+    if (v.isObject()) // statusLine: {"type": "command", "command": "..."}
+        return v.toObject().value(QStringLiteral("command")).toString();
+    return QString();
+}
+
+QString envText(const QJsonValue &v)
+{
+    if (v.isString())
+        return v.toString();
+    if (v.isBool())
+        return v.toBool() ? QStringLiteral("true") : QStringLiteral("false");
+    if (v.isDouble())
+        return QString::number(v.toDouble(), 'g', 17);
+    return QString();
+}
+
+bool looksSecret(const QString &name)
+{
+    static const QRegularExpression re(QStringLiteral("KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL"),
+                                       QRegularExpression::CaseInsensitiveOption);
+    return re.match(name).hasMatch();
+}
+
+QJsonObject readStore(const QString &path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return QJsonObject();
+    return QJsonDocument::fromJson(f.readAll()).object();
+}
+
+bool writeStore(const QString &path, const QJsonObject &root, QString *error)
+{
+    QDir().mkpath(QFileInfo(path).absolutePath());
+    QSaveFile f(path);
+    if (!f.open(QIODevice::WriteOnly)) {
+        if (error)
+            *error = QStringLiteral("Cannot write the trust decisions to %1 (%2).")
+                         .arg(path, f.errorString());
+        return false;
+    }
+    f.write(QJsonDocument(root).toJson(QJsonDocument::Indented));
+    if (!f.commit()) {
+        if (error)
+            *error = QStringLiteral("Cannot save the trust decisions to %1 (%2).")
+                         .arg(path, f.errorString());
+        return false;
+    }
+    return true;
+}
+
+QString parentOf(const QString &dir)
+{
+    if (dir == QLatin1String("/") || dir.isEmpty())
+        return QString();
+    const int slash = dir.lastIndexOf(QLatin1Char('/'));
+    return slash <= 0 ? QStringLiteral("/") : dir.left(slash);
+}
+} // namespace
+
+QString TrustItem::displayValue() const
+{
+    if (kind == Kind::Environment && looksSecret(key))
+        return redactSecret(value);
+    return value;
+}
+
+QString TrustItem::digest() const
+{
+    QCryptographicHash h(QCryptographicHash::Sha256);
+    h.addData(kind == Kind::Command ? "command" : "env");
+    h.addData(QByteArrayView("\0", 1));
+    h.addData(key.toUtf8());
+    h.addData(QByteArrayView("\0", 1));
+    h.addData(value.toUtf8());
+    return QString::fromLatin1(h.result().toHex());
+}
+
+bool TrustState::commandChanged() const
+{
+    for (const TrustItem &i : pending) {
+        if (!i.previousValue.isNull())
+            return true;
+    }
+    return false;
+}
+
+TrustStore::TrustStore(const QString &filePath) : m_path(filePath) {}
+
+QString TrustStore::defaultPath()
+{
+    return QDir(AppPaths::dataDir()).filePath(QStringLiteral("trust.json"));
+}
+
+bool TrustStore::isCodeRunningKey(const QString &key)
+{
+    for (const char *k : kCodeKeys) {
+        if (key == QLatin1String(k))
+            return true;
+    }
+    return false;
+}
+
+bool TrustStore::isSafeEnvVar(const QString &name)
+{
+    // The CLI's pre-trust safe list (CLAUDE_CODE.md §3). ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN,
+    // ANTHROPIC_BASE_URL and the proxy variables are deliberately absent.
+    static const QSet<QString> exact = {
+        QStringLiteral("ANTHROPIC_CUSTOM_HEADERS"),
+        QStringLiteral("ANTHROPIC_MODEL"),
+        QStringLiteral("ANTHROPIC_SMALL_FAST_MODEL"),
+        QStringLiteral("ANTHROPIC_SMALL_FAST_MODEL_AWS_REGION"),
+        QStringLiteral("ANTHROPIC_FOUNDRY_API_KEY"),
+        QStringLiteral("ANTHROPIC_BEDROCK_SERVICE_TIER"),
+        QStringLiteral("AWS_REGION"),
+        QStringLiteral("AWS_DEFAULT_REGION"),
+        QStringLiteral("AWS_PROFILE"),
+        QStringLiteral("CLAUDE_CODE_API_KEY_HELPER_TTL_MS"),
+        QStringLiteral("CLAUDE_CODE_SUBAGENT_MODEL"),
+        QStringLiteral("MAX_THINKING_TOKENS"),
+    };
+    if (exact.contains(name))
+        return true;
+    static const QRegularExpression patterns(
+        QStringLiteral("^(ANTHROPIC_DEFAULT_(OPUS|SONNET|HAIKU|FABLE)_MODEL.*"
+                       "|CLAUDE_CODE_SKIP_(BEDROCK|VERTEX|FOUNDRY|ANTHROPIC_AWS|MANTLE)_AUTH"
+                       "|CLAUDE_CODE_USE_(BEDROCK|VERTEX|FOUNDRY|ANTHROPIC_AWS|GATEWAY|MANTLE)"
+                       "|DISABLE_.*|OTEL_.*)$"));
+    return patterns.match(name).hasMatch();
+}
+
+QList<TrustItem> TrustStore::itemsFor(const SettingsLayers &settings)
+{
+    QList<TrustItem> items;
+    const QList<SettingsFile> &files = settings.files();
+    // A command runs from the workspace only when no later layer (--settings, managed)
+    // overrides it; the last workspace file that sets it is the one that would run.
+    for (const char *k : kCodeKeys) {
+        const QString key = QLatin1String(k);
+        const SettingsFile *src = settings.sourceOf(key);
+        if (!src || !isWorkspaceScope(src->scope))
+            continue;
+        const QString cmd = commandText(src->data.value(key));
+        if (cmd.trimmed().isEmpty())
+            continue;
+        items.append({TrustItem::Kind::Command, key, src->path, cmd, QString()});
+    }
+    QSet<QString> seen;
+    for (auto it = files.crbegin(); it != files.crend(); ++it) {
+        const QJsonObject env = it->data.value(QStringLiteral("env")).toObject();
+        for (auto e = env.begin(); e != env.end(); ++e) {
+            if (seen.contains(e.key()))
+                continue;
+            seen.insert(e.key());
+            if (!isWorkspaceScope(it->scope) || isSafeEnvVar(e.key()))
+                continue;
+            items.append(
+                {TrustItem::Kind::Environment, e.key(), it->path, envText(e.value()), QString()});
+        }
+    }
+    return items;
+}
+
+TrustState TrustStore::evaluate(const QString &workspace, const SettingsLayers &settings) const
+{
+    TrustState st;
+    st.workspace = AppPaths::canonicalDir(workspace);
+    st.homeDirectory = st.workspace == AppPaths::canonicalDir(QDir::homePath());
+    st.items = itemsFor(settings);
+
+    QSet<QString> approved;
+    QHash<QString, QString> approvedCommands; // key -> command text approved before
+    if (st.homeDirectory && sessionTrust().contains(st.workspace)) {
+        st.folderTrusted = true;
+        st.decisionPath = st.workspace;
+    } else if (!st.homeDirectory) {
+        const QJsonObject decisions =
+            readStore(m_path).value(QStringLiteral("workspaces")).toObject();
+        for (QString dir = st.workspace; !dir.isEmpty(); dir = parentOf(dir)) {
+            const QJsonObject d = decisions.value(dir).toObject();
+            if (!d.value(QStringLiteral("trusted")).toBool())
+                continue;
+            st.folderTrusted = true;
+            st.decisionPath = dir;
+            if (dir == st.workspace) {
+                for (const QJsonValue &v : d.value(QStringLiteral("approved")).toArray()) {
+                    const QJsonObject a = v.toObject();
+                    approved.insert(a.value(QStringLiteral("digest")).toString());
+                    if (a.value(QStringLiteral("kind")).toString() == QLatin1String("command"))
+                        approvedCommands.insert(a.value(QStringLiteral("key")).toString(),
+                                                a.value(QStringLiteral("value")).toString());
+                }
+            }
+            break;
+        }
+    }
+    for (TrustItem item : qAsConst(st.items)) {
+        if (approved.contains(item.digest()))
+            continue;
+        if (st.homeDirectory &&
+            sessionTrust().contains(st.workspace + QLatin1Char('\n') + item.digest()))
+            continue;
+        if (item.kind == TrustItem::Kind::Command && approvedCommands.contains(item.key))
+            item.previousValue = approvedCommands.value(item.key);
+        st.pending.append(item);
+    }
+    st.trusted = st.folderTrusted && st.pending.isEmpty();
+
+    if (st.items.isEmpty()) {
+        st.explanation =
+            st.folderTrusted
+                ? QStringLiteral("This folder is trusted; its settings run no commands.")
+                : QStringLiteral("This folder's settings run no commands, so no "
+                                 "trust is needed.");
+    } else if (st.trusted) {
+        st.explanation = QStringLiteral("This folder is trusted (decision for %1); its commands "
+                                        "were approved exactly as they are now.")
+                             .arg(st.decisionPath);
+    } else if (st.commandChanged()) {
+        st.explanation = QStringLiteral("A command in this folder's settings changed since it was "
+                                        "approved. It will not run until you trust the folder "
+                                        "again (qlaude --trust).");
+    } else if (st.folderTrusted) {
+        st.explanation = QStringLiteral("The folder is trusted through %1, but these settings were "
+                                        "never approved. They will not run until you trust this "
+                                        "folder (qlaude --trust).")
+                             .arg(st.decisionPath);
+    } else {
+        st.explanation = QStringLiteral("This folder is not trusted. Its settings would run "
+                                        "commands or change where your credentials go; they are "
+                                        "ignored until you trust the folder (qlaude --trust).");
+    }
+    return st;
+}
+
+bool TrustStore::trust(const TrustState &state, QString *error)
+{
+    if (state.homeDirectory) {
+        sessionTrust().insert(state.workspace);
+        for (const TrustItem &i : state.items)
+            sessionTrust().insert(state.workspace + QLatin1Char('\n') + i.digest());
+        return true;
+    }
+    QJsonObject root = readStore(m_path);
+    QJsonObject decisions = root.value(QStringLiteral("workspaces")).toObject();
+    QJsonArray approved;
+    for (const TrustItem &i : state.items) {
+        QJsonObject a{{QStringLiteral("kind"), i.kind == TrustItem::Kind::Command
+                                                   ? QStringLiteral("command")
+                                                   : QStringLiteral("env")},
+                      {QStringLiteral("key"), i.key},
+                      {QStringLiteral("file"), i.file},
+                      {QStringLiteral("digest"), i.digest()}};
+        // Commands are kept so a changed one can be shown beside the new text; environment
+        // values are not (they may be secrets): their digest is enough.
+        if (i.kind == TrustItem::Kind::Command)
+            a.insert(QStringLiteral("value"), i.value);
+        approved.append(a);
+    }
+    decisions.insert(state.workspace,
+                     QJsonObject{{QStringLiteral("trusted"), true},
+                                 {QStringLiteral("approvedAt"),
+                                  QDateTime::currentDateTimeUtc().toString(Qt::ISODate)},
+                                 {QStringLiteral("approved"), approved}});
+    root.insert(QStringLiteral("version"), 1);
+    root.insert(QStringLiteral("workspaces"), decisions);
+    return writeStore(m_path, root, error);
+}
+
+bool TrustStore::untrust(const QString &workspace, QString *error)
+{
+    const QString ws = AppPaths::canonicalDir(workspace);
+    for (auto it = sessionTrust().begin(); it != sessionTrust().end();) {
+        if (*it == ws || it->startsWith(ws + QLatin1Char('\n')))
+            it = sessionTrust().erase(it);
+        else
+            ++it;
+    }
+    QJsonObject root = readStore(m_path);
+    QJsonObject decisions = root.value(QStringLiteral("workspaces")).toObject();
+    if (!decisions.contains(ws))
+        return true;
+    decisions.remove(ws);
+    root.insert(QStringLiteral("workspaces"), decisions);
+    return writeStore(m_path, root, error);
+}
+
+void TrustStore::clearSessionTrust()
+{
+    sessionTrust().clear();
+}
+
+} // namespace qlaude

@@ -1,0 +1,3 @@
+#!/bin/sh
+# apiKeyHelper fixture: succeeds without printing anything.
+exit 0

@@ -1,0 +1,244 @@
+#include "ApiKeyHelper.h"
+#include "TestSupport.h"
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QtTest>
+
+using namespace qlaude;
+using namespace qlaude::test;
+
+namespace {
+struct Outcome
+{
+    bool done = false;
+    Credential credential;
+    QString error;
+};
+
+Outcome authorizeAndWait(ApiKeyHelper &helper, int timeoutMs = 10000)
+{
+    Outcome o;
+    helper.authorize([&o](const Credential &c, const QString &e) {
+        o.done = true;
+        o.credential = c;
+        o.error = e;
+    });
+    (void)QTest::qWaitFor([&o] { return o.done; }, timeoutMs);
+    if (!o.done)
+        o.error = QStringLiteral("the test timed out waiting for the helper");
+    return o;
+}
+
+int countRuns(const QString &counter)
+{
+    QFile f(counter);
+    if (!f.open(QIODevice::ReadOnly))
+        return 0;
+    return f.readAll().count('\n');
+}
+} // namespace
+
+class tst_ApiKeyHelper : public QObject
+{
+    Q_OBJECT
+
+    ApiKeyHelper::Config config(const TestHome &h, const QString &command)
+    {
+        QProcessEnvironment env = h.environment();
+        env.insert("QLAUDE_TEST_COUNTER", h.root() + "/runs");
+        ApiKeyHelper::Config c = ApiKeyHelper::configFrom(command, h.workspace(), env);
+        return c;
+    }
+
+private slots:
+    void printsKeySentAsApiKeyAndBearer()
+    {
+        TestHome h(QStringLiteral("helper-key"));
+        const QString secret = testSecret("helper");
+        ApiKeyHelper helper(config(h, helperCommand("print_key.sh", secret)));
+        const Outcome o = authorizeAndWait(helper);
+        QVERIFY2(o.error.isEmpty(), qPrintable(o.error));
+        QCOMPARE(o.credential.source, QStringLiteral("apiKeyHelper"));
+        QCOMPARE(o.credential.kind, CredentialKind::ApiKey);
+        QVERIFY(o.credential.apiKey == secret);
+        QVERIFY(o.credential.bearerToken == secret);
+    }
+
+    void authTokenReplacesTheBearerValue()
+    {
+        TestHome h(QStringLiteral("helper-authtoken"));
+        const QString secret = testSecret("helper");
+        const QString token = testSecret("token");
+        ApiKeyHelper::Config c = config(h, helperCommand("print_key.sh", secret));
+        QProcessEnvironment env = c.environment;
+        env.insert("ANTHROPIC_AUTH_TOKEN", token);
+        c = ApiKeyHelper::configFrom(c.command, h.workspace(), env);
+        ApiKeyHelper helper(c);
+        const Outcome o = authorizeAndWait(helper);
+        QVERIFY(o.credential.apiKey == secret);
+        QVERIFY(o.credential.bearerToken == token);
+    }
+
+    void hangingHelperTimesOutWithStderrLine()
+    {
+        TestHome h(QStringLiteral("helper-hang"));
+        ApiKeyHelper::Config c = config(h, helperCommand("sleep_forever.sh", QString()));
+        c.timeoutMs = 500;
+        ApiKeyHelper helper(c);
+        QElapsedTimer t;
+        t.start();
+        const Outcome o = authorizeAndWait(helper);
+        QVERIFY(t.elapsed() < 5000);
+        QVERIFY(!o.credential.isValid());
+        QVERIFY2(o.error.contains("timed out after 0.5 s"), qPrintable(o.error));
+        QVERIFY2(o.error.contains("waiting for a password prompt that never comes"),
+                 qPrintable(o.error));
+    }
+
+    void failingHelperQuotesExitCodeAndStderrNeverStdout()
+    {
+        TestHome h(QStringLiteral("helper-fail"));
+        const QString secret = testSecret("leak");
+        ApiKeyHelper helper(config(h, helperCommand("fail_with_stderr.sh", secret)));
+        const Outcome o = authorizeAndWait(helper);
+        QVERIFY(!o.credential.isValid());
+        QVERIFY2(o.error.startsWith("apiKeyHelper exited with code 1: vault: permission denied"),
+                 qPrintable(o.error));
+        QVERIFY(!o.error.contains("second line"));
+        QVERIFY(!o.error.contains(secret.mid(8)));
+        QVERIFY(!o.error.contains("SECRET"));
+    }
+
+    void emptyOutputIsAnError()
+    {
+        TestHome h(QStringLiteral("helper-empty"));
+        ApiKeyHelper helper(config(h, helperCommand("print_nothing.sh", QString())));
+        const Outcome o = authorizeAndWait(helper);
+        QVERIFY(!o.credential.isValid());
+        QVERIFY2(o.error.contains("did not return a value"), qPrintable(o.error));
+    }
+
+    void missingCommandReportsExitCode127()
+    {
+        TestHome h(QStringLiteral("helper-missing"));
+        ApiKeyHelper helper(config(h, QStringLiteral("/nonexistent/op read vault")));
+        const Outcome o = authorizeAndWait(helper);
+        QVERIFY2(o.error.startsWith("apiKeyHelper exited with code 127"), qPrintable(o.error));
+    }
+
+    void burstOfRequestsRunsTheHelperOnce()
+    {
+        TestHome h(QStringLiteral("helper-burst"));
+        const QString secret = testSecret("burst");
+        ApiKeyHelper helper(config(h, helperCommand("print_key.sh", secret)));
+        int answered = 0;
+        int good = 0;
+        for (int i = 0; i < 100; ++i) {
+            helper.authorize([&](const Credential &c, const QString &e) {
+                ++answered;
+                if (e.isEmpty() && c.apiKey == secret)
+                    ++good;
+            });
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(answered, 100, 10000);
+        QCOMPARE(good, 100);
+        QCOMPARE(helper.runCount(), 1);
+        QCOMPARE(countRuns(h.root() + "/runs"), 1);
+        // Within the TTL, still no new run.
+        authorizeAndWait(helper);
+        QCOMPARE(countRuns(h.root() + "/runs"), 1);
+    }
+
+    void afterTtlServesStaleValueAndRefreshesInBackground()
+    {
+        TestHome h(QStringLiteral("helper-ttl"));
+        const QString secret = testSecret("ttl");
+        ApiKeyHelper::Config c = config(h, helperCommand("print_key.sh", secret));
+        c.ttlMs = 1000;
+        ApiKeyHelper helper(c);
+        qint64 now = 0;
+        helper.setClockForTesting([&now] { return now; });
+        QVERIFY(authorizeAndWait(helper).credential.apiKey == secret);
+        QCOMPARE(helper.runCount(), 1);
+        now = 999;
+        authorizeAndWait(helper);
+        QCOMPARE(helper.runCount(), 1);
+        now = 1000;
+        // The stale value answers at once, synchronously, while a refresh starts.
+        bool immediate = false;
+        helper.authorize(
+            [&](const Credential &cr, const QString &) { immediate = cr.apiKey == secret; });
+        QVERIFY(immediate);
+        QCOMPARE(helper.runCount(), 2);
+        QTRY_COMPARE_WITH_TIMEOUT(countRuns(h.root() + "/runs"), 2, 10000);
+    }
+
+    void failedRefreshKeepsThePreviousValue()
+    {
+        TestHome h(QStringLiteral("helper-refresh-fail"));
+        const QString secret = testSecret("keep");
+        const QString failFlag = h.root() + "/fail-now";
+        ApiKeyHelper::Config c =
+            config(h, helperCommand("fail_then_succeed.sh", secret, {failFlag}));
+        c.ttlMs = 10;
+        ApiKeyHelper helper(c);
+        qint64 now = 0;
+        helper.setClockForTesting([&now] { return now; });
+        QVERIFY(authorizeAndWait(helper).credential.apiKey == secret);
+        h.writeFile(failFlag, "x");
+        now = 100;
+        QSignalSpy failed(&helper, &ApiKeyHelper::refreshFailed);
+        QVERIFY(authorizeAndWait(helper).credential.apiKey == secret);
+        QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 10000);
+        QVERIFY(failed.first().first().toString().contains("exited with code 3"));
+        QVERIFY(authorizeAndWait(helper).credential.apiKey == secret);
+        QVERIFY(helper.hasCachedValue());
+    }
+
+    void invalidateAfter401RunsAgain()
+    {
+        TestHome h(QStringLiteral("helper-401"));
+        const QString secret = testSecret("inval");
+        ApiKeyHelper helper(config(h, helperCommand("print_key.sh", secret)));
+        authorizeAndWait(helper);
+        QVERIFY(helper.invalidate());
+        QVERIFY(!helper.hasCachedValue());
+        QVERIFY(authorizeAndWait(helper).credential.apiKey == secret);
+        QCOMPARE(helper.runCount(), 2);
+    }
+
+    void cancelStopsARunningHelper()
+    {
+        TestHome h(QStringLiteral("helper-cancel"));
+        ApiKeyHelper helper(config(h, helperCommand("sleep_forever.sh", QString())));
+        Outcome o;
+        helper.authorize([&o](const Credential &c, const QString &e) {
+            o.done = true;
+            o.credential = c;
+            o.error = e;
+        });
+        QTest::qWait(200);
+        QElapsedTimer t;
+        t.start();
+        helper.cancel();
+        QTRY_VERIFY_WITH_TIMEOUT(o.done, 5000);
+        QVERIFY(t.elapsed() < 3000);
+        QVERIFY(o.error.contains("cancelled"));
+    }
+
+    void ttlFromEnvironmentAndBadValues()
+    {
+        QProcessEnvironment env;
+        env.insert("CLAUDE_CODE_API_KEY_HELPER_TTL_MS", "1234");
+        QCOMPARE(ApiKeyHelper::configFrom("x", "/", env).ttlMs, 1234);
+        env.insert("CLAUDE_CODE_API_KEY_HELPER_TTL_MS", "-5");
+        QString warning;
+        QCOMPARE(ApiKeyHelper::configFrom("x", "/", env, &warning).ttlMs, 300000);
+        QVERIFY(warning.contains("CLAUDE_CODE_API_KEY_HELPER_TTL_MS"));
+        QCOMPARE(ApiKeyHelper::configFrom("x", "/", QProcessEnvironment()).timeoutMs, 600000);
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_ApiKeyHelper)
+#include "tst_ApiKeyHelper.moc"

@@ -1,0 +1,146 @@
+#include "KeychainStore.h"
+#include "TestSupport.h"
+
+#include <QCoreApplication>
+#include <QDBusConnection>
+#include <QDBusMessage>
+#include <QDBusObjectPath>
+#include <QtTest>
+
+using namespace qlaude;
+using namespace qlaude::test;
+
+// Runs against the real Secret Service that scripts/test starts (gnome-keyring in a private
+// D-Bus session). ctest also runs this binary once without any bus and once in a private bus
+// whose collection the test locks; QLAUDE_KEYCHAIN_SCENARIO says which.
+class tst_KeychainStore : public QObject
+{
+    Q_OBJECT
+
+    static QString scenario() { return qEnvironmentVariable("QLAUDE_KEYCHAIN_SCENARIO"); }
+    static QString testService()
+    {
+        return QStringLiteral("qlaude-test-%1").arg(QCoreApplication::applicationPid());
+    }
+
+private slots:
+    void roundTripInTheRealSecretService()
+    {
+        if (!scenario().isEmpty())
+            QSKIP("needs the unlocked keyring of the main run");
+        KeychainStore store(testService());
+        QString message;
+        QCOMPARE(store.probeSync(&message), KeychainState::Available);
+        const QString secret = testSecret("keychain");
+        KeychainResult w = store.writeSync("api-key", secret);
+        QVERIFY2(w.ok(), qPrintable(w.message));
+        KeychainResult r = store.readSync("api-key");
+        QVERIFY2(r.ok(), qPrintable(r.message));
+        QVERIFY(r.data == secret);
+        // Overwrite replaces.
+        const QString second = testSecret("keychain2");
+        QVERIFY(store.writeSync("api-key", second).ok());
+        QVERIFY(store.readSync("api-key").data == second);
+        // Another service does not see it.
+        KeychainStore other(testService() + "-other");
+        QCOMPARE(other.readSync("api-key").status, KeychainResult::Status::NotFound);
+        QVERIFY(store.removeSync("api-key").ok());
+        r = store.readSync("api-key");
+        QCOMPARE(r.status, KeychainResult::Status::NotFound);
+        QVERIFY(r.message.contains("Nothing is stored"));
+    }
+
+    void oauthEntryHoldsOneJsonDocument()
+    {
+        if (!scenario().isEmpty())
+            QSKIP("needs the unlocked keyring of the main run");
+        KeychainStore store(testService());
+        const QString json =
+            QStringLiteral(R"({"accessToken":"%1","refreshToken":"%2","expiresAt":1})")
+                .arg(testSecret("access"), testSecret("refresh"));
+        QVERIFY(store.writeSync(KeychainStore::kOAuth, json).ok());
+        QCOMPARE(store.readSync(KeychainStore::kOAuth).data, json);
+        QVERIFY(store.removeSync(KeychainStore::kOAuth).ok());
+    }
+
+    void queuedJobsRunInOrderAndEachAnswersOnce()
+    {
+        if (!scenario().isEmpty())
+            QSKIP("needs the unlocked keyring of the main run");
+        KeychainStore store(testService());
+        QStringList log;
+        QMap<QString, int> answers;
+        for (int i = 0; i < 5; ++i) {
+            const QString key = QStringLiteral("cloud:k%1").arg(i);
+            store.write(key, testSecret(key.mid(6)), [&, key](const KeychainResult &r) {
+                log << "w" + key;
+                answers[key] += r.ok() ? 1 : 100;
+            });
+            store.read(key, [&, key](const KeychainResult &r) {
+                log << "r" + key;
+                answers[key] += r.ok() && !r.data.isEmpty() ? 1 : 100;
+            });
+            store.remove(key, [&, key](const KeychainResult &r) {
+                log << "d" + key;
+                answers[key] += r.ok() ? 1 : 100;
+            });
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(log.size(), 15, 20000);
+        QTest::qWait(100);
+        QCOMPARE(log.size(), 15);
+        for (int i = 0; i < 5; ++i) {
+            const QString key = QStringLiteral("cloud:k%1").arg(i);
+            QCOMPARE(log.at(i * 3), "w" + key);
+            QCOMPARE(log.at(i * 3 + 1), "r" + key);
+            QCOMPARE(log.at(i * 3 + 2), "d" + key);
+            QCOMPARE(answers.value(key), 3);
+        }
+    }
+
+    void reportsMissingBackendWithoutBus()
+    {
+        if (scenario() != QLatin1String("nobus"))
+            QSKIP("run by ctest as tst_KeychainStore_noBus");
+        KeychainStore store(testService());
+        QString message;
+        QCOMPARE(store.probeSync(&message), KeychainState::Unavailable);
+        QVERIFY2(message.contains("No keychain is available"), qPrintable(message));
+        QVERIFY(message.contains("never writes them to disk"));
+        const KeychainResult w = store.writeSync("api-key", testSecret("nobus"));
+        QCOMPARE(w.status, KeychainResult::Status::Unavailable);
+        const KeychainResult r = store.readSync("api-key");
+        QCOMPARE(r.status, KeychainResult::Status::Unavailable);
+        QVERIFY(r.status != KeychainResult::Status::NotFound);
+    }
+
+    void reportsLockedCollection()
+    {
+        if (scenario() != QLatin1String("locked"))
+            QSKIP("run by ctest as tst_KeychainStore_locked");
+        KeychainStore store(testService());
+        // Store something while unlocked, then lock the collection through the Secret Service.
+        const KeychainResult first = store.writeSync("api-key", testSecret("locked"));
+        QVERIFY2(
+            first.ok(),
+            qPrintable(QStringLiteral("status %1: %2").arg(int(first.status)).arg(first.message)));
+        QDBusMessage lock =
+            QDBusMessage::createMethodCall("org.freedesktop.secrets", "/org/freedesktop/secrets",
+                                           "org.freedesktop.Secret.Service", "Lock");
+        lock << QVariant::fromValue(
+            QList<QDBusObjectPath>{QDBusObjectPath("/org/freedesktop/secrets/collection/login")});
+        const QDBusMessage reply = QDBusConnection::sessionBus().call(lock, QDBus::Block, 5000);
+        QVERIFY2(reply.type() == QDBusMessage::ReplyMessage, qPrintable(reply.errorMessage()));
+
+        QString message;
+        QCOMPARE(store.probeSync(&message), KeychainState::Locked);
+        QVERIFY(message.contains("locked"));
+        const KeychainResult r = store.readSync("api-key");
+        QCOMPARE(r.status, KeychainResult::Status::Locked);
+        QVERIFY2(r.message.contains("Unlock it"), qPrintable(r.message));
+        const KeychainResult w = store.writeSync("api-key", testSecret("locked2"));
+        QCOMPARE(w.status, KeychainResult::Status::Locked);
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_KeychainStore)
+#include "tst_KeychainStore.moc"
