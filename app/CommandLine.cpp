@@ -1,6 +1,7 @@
 #include "CommandLine.h"
 
 #include "CliCommands.h"
+#include "PrintCommand.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -53,8 +54,39 @@ int runQlaude(int argc, char *argv[])
     const QCommandLineOption settings(QStringLiteral("settings"),
                                       QStringLiteral("Extra settings: a JSON file or inline JSON."),
                                       QStringLiteral("file-or-json"));
-    p.addOptions({help, version, doctor, json, login, logout, trust, untrust, yes, workspace, bare,
-                  settings});
+    const QCommandLineOption print({QStringLiteral("p"), QStringLiteral("print")},
+                                   QStringLiteral("Ask one question and print the answer as it "
+                                                  "streams (the prompt from the arguments or "
+                                                  "stdin)."));
+    const QCommandLineOption model(QStringLiteral("model"),
+                                   QStringLiteral("The model (default: ANTHROPIC_MODEL, the "
+                                                  "settings' model, then %1).")
+                                       .arg(QLatin1String("claude-sonnet-4-5")),
+                                   QStringLiteral("model"));
+    const QCommandLineOption system(QStringLiteral("system"),
+                                    QStringLiteral("A system prompt for --print."),
+                                    QStringLiteral("text"));
+    const QCommandLineOption maxTokens(QStringLiteral("max-tokens"),
+                                       QStringLiteral("The answer's token limit (default 8192)."),
+                                       QStringLiteral("n"));
+    const QCommandLineOption outputFormat(QStringLiteral("output-format"),
+                                          QStringLiteral("With --print: text, json or "
+                                                         "stream-json."),
+                                          QStringLiteral("format"), QStringLiteral("text"));
+    const QCommandLineOption cont({QStringLiteral("c"), QStringLiteral("continue")},
+                                  QStringLiteral("With --print: add the turn to the most recent "
+                                                 "conversation in the history."));
+    const QCommandLineOption conversation(QStringLiteral("conversation"),
+                                          QStringLiteral("With --print: add the turn to this "
+                                                         "conversation in the history."),
+                                          QStringLiteral("id"));
+    const QCommandLineOption listModels(QStringLiteral("list-models"),
+                                        QStringLiteral("List the models the API offers."));
+    p.addOptions({help,    version,   doctor,       json, login,        logout,    trust,
+                  untrust, yes,       workspace,    bare, settings,     print,     model,
+                  system,  maxTokens, outputFormat, cont, conversation, listModels});
+    p.addPositionalArgument(QStringLiteral("prompt"), QStringLiteral("With --print: the question."),
+                            QStringLiteral("[prompt]"));
 
     QTextStream err(stderr);
     if (!p.parse(QCoreApplication::arguments())) {
@@ -94,6 +126,38 @@ int runQlaude(int argc, char *argv[])
         return CliCommands::trust(ctx, p.isSet(yes));
     if (p.isSet(untrust))
         return CliCommands::untrust(ctx);
+    if (p.isSet(listModels))
+        return runListModels(ctx);
+    if (p.isSet(print)) {
+        PrintOptions po;
+        po.prompt = p.positionalArguments().join(QLatin1Char(' '));
+        po.model = p.value(model);
+        po.system = p.value(system);
+        if (p.isSet(maxTokens)) {
+            bool ok = false;
+            po.maxTokens = p.value(maxTokens).toInt(&ok);
+            if (!ok || po.maxTokens <= 0) {
+                err << "--max-tokens must be a positive whole number.\n";
+                return 2;
+            }
+        }
+        po.outputFormat = p.value(outputFormat);
+        po.continueLast = p.isSet(cont);
+        if (p.isSet(conversation)) {
+            bool ok = false;
+            po.conversationId = p.value(conversation).toLongLong(&ok);
+            if (!ok || po.conversationId <= 0) {
+                err << "--conversation needs a conversation id (a positive number).\n";
+                return 2;
+            }
+        }
+        return runPrint(ctx, po);
+    }
+    if (!p.positionalArguments().isEmpty()) {
+        err << "Unexpected argument \"" << p.positionalArguments().first()
+            << "\". To ask a question, use qlaude --print \"question\".\n";
+        return 2;
+    }
 
     // The desktop window is not part of this build yet: show what the command line can do.
     QTextStream(stdout) << p.helpText();

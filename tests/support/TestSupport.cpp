@@ -1,12 +1,15 @@
 #include "TestSupport.h"
 
 #include <QDir>
+#include <QEventLoop>
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
 
 namespace qlaude::test {
 
@@ -99,6 +102,41 @@ ProcessResult runQlaude(const QStringList &args, const QProcessEnvironment &env,
         p.write(stdinData);
     p.closeWriteChannel();
     if (!p.waitForFinished(timeoutMs)) {
+        p.kill();
+        p.waitForFinished();
+        r.crashed = true;
+    }
+    r.exitCode = p.exitCode();
+    r.crashed = r.crashed || p.exitStatus() != QProcess::NormalExit;
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    return r;
+}
+
+ProcessResult runQlaudeAsync(const QStringList &args, const QProcessEnvironment &env,
+                             const QByteArray &stdinData, int timeoutMs)
+{
+    ProcessResult r;
+    QProcess p;
+    p.setProcessEnvironment(env);
+    // An event loop, not a polling wait: fakes in this process must answer without delay.
+    QEventLoop loop;
+    QTimer timer;
+    timer.setSingleShot(true);
+    QObject::connect(&timer, &QTimer::timeout, &loop, &QEventLoop::quit);
+    QObject::connect(&p, &QProcess::finished, &loop, &QEventLoop::quit);
+    QObject::connect(&p, &QProcess::errorOccurred, &loop, [&loop](QProcess::ProcessError e) {
+        if (e == QProcess::FailedToStart)
+            loop.quit();
+    });
+    p.start(QStringLiteral(QLAUDE_BIN), args);
+    if (!stdinData.isEmpty())
+        p.write(stdinData);
+    p.closeWriteChannel();
+    timer.start(timeoutMs);
+    if (p.state() != QProcess::NotRunning)
+        loop.exec();
+    if (p.state() != QProcess::NotRunning) {
         p.kill();
         p.waitForFinished();
         r.crashed = true;

@@ -71,4 +71,9 @@ ProcessResult runQlaude(const QStringList &args, const QProcessEnvironment &env,
                         const QByteArray &stdinData = QByteArray(),
                         const QString &workDir = QString(), int timeoutMs = 30000);
 
+// The same, but keeps this process's event loop running meanwhile, so servers living in the
+// test process (fakes on 127.0.0.1) can answer the child.
+ProcessResult runQlaudeAsync(const QStringList &args, const QProcessEnvironment &env,
+                             const QByteArray &stdinData = QByteArray(), int timeoutMs = 30000);
+
 } // namespace qlaude::test

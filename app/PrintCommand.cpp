@@ -1,0 +1,282 @@
+#include "PrintCommand.h"
+
+#include "AnthropicClient.h"
+#include "AuthResolver.h"
+#include "AuthorizerFactory.h"
+#include "ChatSession.h"
+#include "CliCommands.h"
+#include "ConversationStore.h"
+#include "ModelSelection.h"
+
+#include <QCoreApplication>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QNetworkAccessManager>
+#include <QTextStream>
+
+#include <cstdio>
+#include <memory>
+
+namespace qlaude {
+
+namespace {
+constexpr int kDefaultMaxTokens = 8192;
+
+void writeOut(const QByteArray &bytes)
+{
+    std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stdout);
+    std::fflush(stdout);
+}
+
+void writeLine(const QJsonObject &o)
+{
+    writeOut(QJsonDocument(o).toJson(QJsonDocument::Compact) + '\n');
+}
+
+void writeErr(const QString &text)
+{
+    const QByteArray b = text.toUtf8();
+    std::fwrite(b.constData(), 1, size_t(b.size()), stderr);
+    std::fflush(stderr);
+}
+
+// Resolves the credential; on failure prints why and what to do, and returns nullptr.
+std::unique_ptr<Authorizer> authorizerFor(const AuthContext &ctx)
+{
+    KeychainSnapshot kc;
+    if (!ctx.isBare()) {
+        KeychainStore store;
+        kc = KeychainSnapshot::loadSync(&store);
+    }
+    const Resolution res = AuthResolver::resolve(ctx, kc);
+    if (!res.usable()) {
+        writeErr(QStringLiteral("qlaude: %1\n").arg(res.summary));
+        for (const QString &p : res.problems)
+            writeErr(QStringLiteral("  %1\n").arg(p));
+        if (!ctx.trust().trusted && !ctx.trust().pending.isEmpty())
+            writeErr(QStringLiteral("  %1\n").arg(ctx.trust().explanation));
+        return nullptr;
+    }
+    for (const QString &w : res.warnings)
+        writeErr(QStringLiteral("qlaude: note: %1\n").arg(w));
+    QString warning;
+    auto auth = makeAuthorizer(ctx, res, &warning);
+    if (!warning.isEmpty())
+        writeErr(QStringLiteral("qlaude: note: %1\n").arg(warning));
+    return auth;
+}
+
+bool checkConfig(const AuthContext &ctx)
+{
+    const RequestOptions ro = ctx.requestOptions();
+    for (const QString &e : ro.errors)
+        writeErr(QStringLiteral("qlaude: note: %1\n").arg(e));
+    if (ctx.provider() != Provider::Anthropic) {
+        writeErr(QStringLiteral("qlaude: the %1 provider is selected, but this version of Qlaude "
+                                "can only talk to the Anthropic API. Unset CLAUDE_CODE_USE_%2.\n")
+                     .arg(providerName(ctx.provider()), providerName(ctx.provider()).toUpper()));
+        return false;
+    }
+    const QString base = ctx.env(QStringLiteral("ANTHROPIC_BASE_URL")).trimmed();
+    if (!base.isEmpty()) {
+        const QUrl u(base);
+        if (!u.isValid() ||
+            (u.scheme() != QLatin1String("https") && u.scheme() != QLatin1String("http"))) {
+            writeErr(QStringLiteral("qlaude: ANTHROPIC_BASE_URL (%1) is not an http(s) URL.\n")
+                         .arg(base));
+            return false;
+        }
+    }
+    return true;
+}
+} // namespace
+
+int runPrint(const AuthContext &ctx, PrintOptions opts)
+{
+    const QString format = opts.outputFormat;
+    if (format != QLatin1String("text") && format != QLatin1String("json") &&
+        format != QLatin1String("stream-json")) {
+        writeErr(QStringLiteral("qlaude: --output-format must be text, json or stream-json.\n"));
+        return 2;
+    }
+    if (opts.prompt.isEmpty() && !stdinIsTerminal()) {
+        QFile in;
+        if (in.open(stdin, QIODevice::ReadOnly))
+            opts.prompt = QString::fromUtf8(in.readAll());
+    }
+    if (opts.prompt.trimmed().isEmpty()) {
+        writeErr(QStringLiteral("qlaude: --print needs a prompt: qlaude --print \"question\", or "
+                                "pipe it on stdin.\n"));
+        return 2;
+    }
+    if (!checkConfig(ctx))
+        return 2;
+    std::unique_ptr<Authorizer> auth = authorizerFor(ctx);
+    if (!auth)
+        return 2;
+
+    std::unique_ptr<ConversationStore> store;
+    if (opts.continueLast || opts.conversationId) {
+        store = std::make_unique<ConversationStore>();
+        if (!store->open()) {
+            writeErr(QStringLiteral("qlaude: %1\n").arg(store->errorString()));
+            return 2;
+        }
+    }
+    QNetworkAccessManager nam;
+    AnthropicClient client(ClientConfig::fromContext(ctx), auth.get(), &nam);
+    ChatSession session(&client, store.get());
+    qint64 conversation = opts.conversationId;
+    if (opts.continueLast && !conversation) {
+        const QList<StoredConversation> all = store->conversations();
+        if (!all.isEmpty())
+            conversation = all.first().id;
+    }
+    if (conversation && !session.openConversation(conversation)) {
+        writeErr(QStringLiteral("qlaude: %1\n").arg(session.errorString()));
+        return 2;
+    }
+    ChatSession::Settings s = session.settings();
+    if (s.model.isEmpty() || !opts.model.isEmpty())
+        s.model = ModelSelection::choose(opts.model, ctx).model;
+    if (!opts.system.isEmpty())
+        s.systemPrompt = opts.system;
+    if (opts.maxTokens > 0)
+        s.maxTokens = opts.maxTokens;
+    else if (s.maxTokens <= 0)
+        s.maxTokens = kDefaultMaxTokens;
+    session.setSettings(s);
+
+    const bool text = format == QLatin1String("text");
+    const bool streamJson = format == QLatin1String("stream-json");
+    int exitCode = 1;
+    QCoreApplication *app = QCoreApplication::instance();
+    QObject::connect(&session, &ChatSession::textDelta, app,
+                     [text, streamJson](qint64, int index, const QString &t) {
+                         if (text)
+                             writeOut(t.toUtf8());
+                         else if (streamJson)
+                             writeLine({{"type", "text_delta"}, {"index", index}, {"text", t}});
+                     });
+    if (streamJson) {
+        QObject::connect(
+            &session, &ChatSession::thinkingDelta, app, [](qint64, int index, const QString &t) {
+                writeLine({{"type", "thinking_delta"}, {"index", index}, {"thinking", t}});
+            });
+        QObject::connect(&session, &ChatSession::blockStarted, app,
+                         [](qint64, int index, const ContentBlock &b) {
+                             writeLine({{"type", "content_block_start"},
+                                        {"index", index},
+                                        {"content_block", b.toJson()}});
+                         });
+        QObject::connect(&session, &ChatSession::usageUpdated, app, [](qint64, const Usage &u) {
+            writeLine({{"type", "usage"}, {"usage", u.toJson()}});
+        });
+    }
+    QObject::connect(&session, &ChatSession::retrying, app,
+                     [streamJson](int retry, qint64 delayMs, const ApiError &why) {
+                         if (streamJson)
+                             writeLine({{"type", "retry"},
+                                        {"attempt", retry},
+                                        {"delay_ms", delayMs},
+                                        {"error", why.userMessage()}});
+                         else
+                             writeErr(QStringLiteral("qlaude: %1; retrying in %2 s (retry %3).\n")
+                                          .arg(why.shortDescription())
+                                          .arg(delayMs / 1000.0, 0, 'f', 1)
+                                          .arg(retry));
+                     });
+    QObject::connect(
+        &session, &ChatSession::turnFinished, app,
+        [&](qint64 messageId, MessageStatus status, const ApiError &error) {
+            QList<StoredMessage> h = session.history();
+            StoredMessage answer;
+            for (const StoredMessage &m : h) {
+                if (m.id == messageId)
+                    answer = m;
+            }
+            if (error.isError()) {
+                if (text && !answer.plainText().isEmpty())
+                    writeOut("\n");
+                if (streamJson)
+                    writeLine({{"type", "error"},
+                               {"http_status", error.httpStatus},
+                               {"error_type", error.type},
+                               {"request_id", error.requestId},
+                               {"message", error.userMessage()}});
+                writeErr(QStringLiteral("qlaude: %1\n").arg(error.userMessage()));
+                exitCode = 1;
+            } else {
+                exitCode = 0;
+                if (text)
+                    writeOut("\n");
+            }
+            if (!text) {
+                QJsonArray content;
+                for (const StoredBlock &b : answer.blocks)
+                    content.append(QJsonObject{{"type", blockTypeName(b.type)}, {"text", b.text}});
+                QJsonObject result{
+                    {"type", "result"},
+                    {"status", messageStatusName(status)},
+                    {"model", answer.model},
+                    {"stop_reason", answer.stopReason},
+                    {"text", answer.plainText()},
+                    {"content", content},
+                    {"usage",
+                     QJsonObject{
+                         {"input_tokens", answer.usage.inputTokens},
+                         {"output_tokens", answer.usage.outputTokens},
+                         {"cache_read_input_tokens", answer.usage.cacheReadInputTokens},
+                         {"cache_creation_input_tokens", answer.usage.cacheCreationInputTokens}}}};
+                if (session.conversationId())
+                    result.insert("conversation_id", session.conversationId());
+                if (error.isError())
+                    result.insert("error", error.userMessage());
+                if (streamJson)
+                    writeLine(result);
+                else
+                    writeOut(QJsonDocument(result).toJson(QJsonDocument::Indented));
+            }
+            QCoreApplication::exit(exitCode);
+        });
+    if (!session.send(opts.prompt)) {
+        writeErr(QStringLiteral("qlaude: %1\n").arg(session.errorString()));
+        return 2;
+    }
+    return QCoreApplication::exec();
+}
+
+int runListModels(const AuthContext &ctx)
+{
+    if (!checkConfig(ctx))
+        return 2;
+    std::unique_ptr<Authorizer> auth = authorizerFor(ctx);
+    if (!auth)
+        return 2;
+    QNetworkAccessManager nam;
+    AnthropicClient client(ClientConfig::fromContext(ctx), auth.get(), &nam);
+    int code = 1;
+    client.listModels([&code](const QList<ModelInfo> &models, const ApiError &error) {
+        if (error.isError()) {
+            writeErr(QStringLiteral("qlaude: %1\n").arg(error.userMessage()));
+            code = 1;
+        } else if (models.isEmpty()) {
+            writeErr(QStringLiteral("qlaude: the API returned no models.\n"));
+            code = 1;
+        } else {
+            QByteArray out;
+            for (const ModelInfo &m : models)
+                out +=
+                    (m.id.leftJustified(36) + QLatin1Char(' ') + m.displayName).toUtf8().trimmed() +
+                    '\n';
+            writeOut(out);
+            code = 0;
+        }
+        QCoreApplication::exit(code);
+    });
+    QCoreApplication::exec();
+    return code;
+}
+
+} // namespace qlaude

@@ -1,0 +1,84 @@
+#pragma once
+
+#include "AnthropicClient.h"
+#include "StoredTypes.h"
+
+#include <QObject>
+#include <QPointer>
+
+namespace qlaude {
+
+class ConversationStore;
+
+// One conversation's turn-taking: builds the request from the conversation (system prompt,
+// model, max_tokens, thinking), streams the answer into the store as it arrives, and supports
+// stop, regenerate and edit-and-resend. Without a store it keeps the turns in memory only.
+class ChatSession : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY(ChatSession)
+public:
+    struct Settings
+    {
+        QString model;
+        QString systemPrompt;
+        int maxTokens = 8192;
+        int thinkingBudget = 0; // 0: no extended thinking
+    };
+
+    ChatSession(AnthropicClient *client, ConversationStore *store, QObject *parent = nullptr);
+
+    // An existing conversation (its stored settings apply), or 0 to start a new one on the next
+    // send(); with a store the new conversation is created then.
+    bool openConversation(qint64 conversationId);
+    qint64 conversationId() const { return m_conversationId; }
+    Settings settings() const { return m_settings; }
+    void setSettings(const Settings &settings);
+
+    QList<StoredMessage> history() const;
+    bool isBusy() const { return m_call != nullptr; }
+    QString errorString() const { return m_errorString; }
+
+    bool send(const QString &userText);
+    void stop();
+    // Drops the last assistant answer and asks again.
+    bool regenerate();
+    // Replaces a user message's text, drops everything after it, and asks again.
+    bool editAndResend(qint64 userMessageId, const QString &newText);
+
+    // The request the next turn would send (for tests and count_tokens).
+    MessagesRequest buildRequest() const;
+
+signals:
+    void userMessageAdded(const qlaude::StoredMessage &message);
+    void assistantStarted(qint64 messageId);
+    void blockStarted(qint64 messageId, int index, const qlaude::ContentBlock &block);
+    void textDelta(qint64 messageId, int index, const QString &text);
+    void thinkingDelta(qint64 messageId, int index, const QString &text);
+    void usageUpdated(qint64 messageId, const qlaude::Usage &usage);
+    void retrying(int retry, qint64 delayMs, const qlaude::ApiError &reason);
+    // error.isError() false on success; status is Complete, Stopped or Error.
+    void turnFinished(qint64 messageId, qlaude::MessageStatus status,
+                      const qlaude::ApiError &error);
+
+private:
+    bool startTurn();
+    void onFinished();
+    qint64 addMemoryMessage(StoredMessage message);
+    StoredMessage *memoryMessage(qint64 id);
+    static StoredBlock toStored(const ContentBlock &block);
+    static QList<ContentBlock> toApiBlocks(const StoredMessage &message);
+
+    AnthropicClient *m_client;
+    QPointer<ConversationStore> m_store;
+    qint64 m_conversationId = 0;
+    Settings m_settings;
+    QPointer<ApiCall> m_call;
+    qint64 m_streamingId = 0;
+    bool m_stopRequested = false;
+    QString m_errorString;
+    QList<StoredMessage> m_memory; // without a store
+    qint64 m_nextMemoryId = 1;
+};
+
+} // namespace qlaude

@@ -1,0 +1,667 @@
+#include "ConversationStore.h"
+
+#include "HistoryFile.h"
+#include "HistoryRows.h"
+#include "HistorySql.h"
+
+#include <QAtomicInteger>
+#include <QSet>
+#include <QSignalBlocker>
+#include <QSqlQuery>
+#include <QStandardPaths>
+#include <QVariant>
+
+#include <algorithm>
+#include <utility>
+
+namespace qlaude {
+
+using HistorySql::exec;
+using HistorySql::prepare;
+using HistorySql::toStoredTime;
+
+namespace {
+
+QString nextConnectionName()
+{
+    static QAtomicInteger<quint64> counter;
+    return QStringLiteral("qlaude-history-%1").arg(counter.fetchAndAddRelaxed(1));
+}
+
+// Every word becomes a quoted FTS5 prefix phrase ("word"*), so quotes, parentheses, '*', ':',
+// '-', AND/OR/NOT/NEAR in user input are searched as text and can never be a syntax error.
+QString matchExpression(const QString &userText)
+{
+    QStringList phrases;
+    const QStringList words = userText.simplified().split(QLatin1Char(' '), Qt::SkipEmptyParts);
+    for (QString word : words) {
+        // A word of only punctuation has no token for the index to match.
+        if (std::none_of(word.cbegin(), word.cend(), [](QChar c) { return c.isLetterOrNumber(); }))
+            continue;
+        word.replace(QLatin1Char('"'), QLatin1String("\"\""));
+        phrases.append(QLatin1Char('"') + word + QLatin1String("\"*"));
+    }
+    return phrases.join(QLatin1Char(' '));
+}
+
+} // namespace
+
+QString ConversationStore::defaultPath()
+{
+    return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) +
+           QLatin1String("/history.sqlite");
+}
+
+ConversationStore::ConversationStore(QObject *parent) : ConversationStore(defaultPath(), parent) {}
+
+ConversationStore::ConversationStore(const QString &databasePath, QObject *parent)
+    : QObject(parent), m_path(databasePath), m_connectionName(nextConnectionName())
+{
+    m_flushTimer.setSingleShot(true);
+    m_flushTimer.setInterval(DefaultFlushIntervalMs);
+    connect(&m_flushTimer, &QTimer::timeout, this, &ConversationStore::onFlushTimer);
+}
+
+ConversationStore::~ConversationStore()
+{
+    const QSignalBlocker blocker(this);
+    if (m_open) {
+        const QList<qint64> streaming = m_streams.streamIds();
+        for (qint64 messageId : streaming)
+            finishMessage(messageId, MessageStatus::Interrupted);
+        flushPendingWrites();
+    }
+    close();
+}
+
+bool ConversationStore::fail(const QString &message) const
+{
+    m_error = message;
+    return false;
+}
+
+bool ConversationStore::requireOpen() const
+{
+    return m_open || fail(QStringLiteral("The chat history is not open."));
+}
+
+void ConversationStore::close()
+{
+    m_open = false;
+    m_flushTimer.stop();
+    if (!m_db.isValid())
+        return;
+    m_db.close();
+    m_db = QSqlDatabase();
+    QSqlDatabase::removeDatabase(m_connectionName);
+}
+
+bool ConversationStore::open()
+{
+    if (m_open)
+        return true;
+    m_error.clear();
+    QString error;
+    if (!HistoryFile::open(m_path, m_connectionName, &error))
+        return fail(error);
+    m_db = QSqlDatabase::database(m_connectionName, false);
+    m_open = true;
+    return true;
+}
+
+bool ConversationStore::touchConversation(qint64 conversationId)
+{
+    // One past the newest stamp when the clock has not moved on, so "most recently updated
+    // first" is a strict order even for changes within the same millisecond.
+    QSqlQuery query(m_db);
+    QString error;
+    const qint64 stamp = HistorySql::nowStoredTime();
+    if (!prepare(query,
+                 QStringLiteral("UPDATE conversations SET updated_at = max(?, (SELECT "
+                                "coalesce(max(updated_at), 0) + 1 FROM conversations)) "
+                                "WHERE id = ?"),
+                 &error))
+        return fail(error);
+    query.addBindValue(stamp);
+    query.addBindValue(conversationId);
+    if (!exec(query, &error))
+        return fail(error);
+    if (query.numRowsAffected() != 1)
+        return fail(QStringLiteral("Conversation %1 does not exist.").arg(conversationId));
+    return true;
+}
+
+qint64 ConversationStore::createConversation(const StoredConversation &conversation)
+{
+    if (!requireOpen())
+        return 0;
+    QString error;
+    HistorySql::WriteTransaction transaction(m_db);
+    QSqlQuery insert(m_db);
+    const qint64 now = HistorySql::nowStoredTime();
+    if (!transaction.begin(&error) ||
+        !prepare(insert,
+                 QStringLiteral("INSERT INTO conversations (title, created_at, updated_at, model, "
+                                "system_prompt, max_tokens, thinking_budget, settings_json) "
+                                "VALUES (?, ?, max(?, (SELECT coalesce(max(updated_at), 0) + 1 "
+                                "FROM conversations)), ?, ?, ?, ?, ?)"),
+                 &error))
+        return fail(error);
+    insert.addBindValue(HistorySql::text(conversation.title));
+    insert.addBindValue(now);
+    insert.addBindValue(now);
+    insert.addBindValue(HistorySql::text(conversation.model));
+    insert.addBindValue(HistorySql::text(conversation.systemPrompt));
+    insert.addBindValue(conversation.maxTokens);
+    insert.addBindValue(conversation.thinkingBudget);
+    insert.addBindValue(HistorySql::text(conversation.settingsJson));
+    if (!exec(insert, &error))
+        return fail(error);
+    const qint64 id = insert.lastInsertId().toLongLong();
+    if (!transaction.commit(&error))
+        return fail(error);
+    emit conversationsChanged();
+    return id;
+}
+
+bool ConversationStore::updateConversation(const StoredConversation &conversation)
+{
+    if (!requireOpen())
+        return false;
+    QString error;
+    HistorySql::WriteTransaction transaction(m_db);
+    QSqlQuery update(m_db);
+    if (!transaction.begin(&error) ||
+        !prepare(update,
+                 QStringLiteral("UPDATE conversations SET title = ?, model = ?, system_prompt = ?, "
+                                "max_tokens = ?, thinking_budget = ?, settings_json = ? "
+                                "WHERE id = ?"),
+                 &error))
+        return fail(error);
+    update.addBindValue(HistorySql::text(conversation.title));
+    update.addBindValue(HistorySql::text(conversation.model));
+    update.addBindValue(HistorySql::text(conversation.systemPrompt));
+    update.addBindValue(conversation.maxTokens);
+    update.addBindValue(conversation.thinkingBudget);
+    update.addBindValue(HistorySql::text(conversation.settingsJson));
+    update.addBindValue(conversation.id);
+    if (!exec(update, &error))
+        return fail(error);
+    if (!touchConversation(conversation.id))
+        return false;
+    if (!transaction.commit(&error))
+        return fail(error);
+    emit conversationsChanged();
+    return true;
+}
+
+bool ConversationStore::renameConversation(qint64 conversationId, const QString &title)
+{
+    if (!requireOpen())
+        return false;
+    QString error;
+    HistorySql::WriteTransaction transaction(m_db);
+    QSqlQuery update(m_db);
+    if (!transaction.begin(&error) ||
+        !prepare(update, QStringLiteral("UPDATE conversations SET title = ? WHERE id = ?"), &error))
+        return fail(error);
+    update.addBindValue(HistorySql::text(title));
+    update.addBindValue(conversationId);
+    if (!exec(update, &error))
+        return fail(error);
+    if (!touchConversation(conversationId))
+        return false;
+    if (!transaction.commit(&error))
+        return fail(error);
+    emit conversationsChanged();
+    return true;
+}
+
+bool ConversationStore::deleteConversation(qint64 conversationId)
+{
+    if (!requireOpen())
+        return false;
+    QString error;
+    QSqlQuery remove(m_db);
+    if (!prepare(remove, QStringLiteral("DELETE FROM conversations WHERE id = ?"), &error))
+        return fail(error);
+    remove.addBindValue(conversationId);
+    if (!exec(remove, &error))
+        return fail(error);
+    if (remove.numRowsAffected() != 1)
+        return fail(QStringLiteral("Conversation %1 does not exist.").arg(conversationId));
+    forgetStreamsOf(conversationId);
+    emit conversationsChanged();
+    return true;
+}
+
+void ConversationStore::forgetStreamsOf(qint64 conversationId)
+{
+    const QList<qint64> ids = m_streams.streamsOfConversation(conversationId);
+    for (qint64 id : ids)
+        m_streams.removeStream(id);
+}
+
+QList<StoredConversation> ConversationStore::conversations() const
+{
+    QList<StoredConversation> result;
+    if (!requireOpen())
+        return result;
+    QSqlQuery query(m_db);
+    query.setForwardOnly(true);
+    QString error;
+    if (!prepare(query,
+                 QString::fromLatin1(HistoryRows::ConversationColumns) +
+                     QLatin1String("ORDER BY updated_at DESC, id DESC"),
+                 &error) ||
+        !exec(query, &error)) {
+        fail(error);
+        return result;
+    }
+    while (query.next())
+        result.append(HistoryRows::readConversation(query));
+    return result;
+}
+
+std::optional<StoredConversation> ConversationStore::conversation(qint64 conversationId) const
+{
+    if (!requireOpen())
+        return std::nullopt;
+    QSqlQuery query(m_db);
+    QString error;
+    if (!prepare(query,
+                 QString::fromLatin1(HistoryRows::ConversationColumns) +
+                     QLatin1String("WHERE id = ?"),
+                 &error)) {
+        fail(error);
+        return std::nullopt;
+    }
+    query.addBindValue(conversationId);
+    if (!exec(query, &error)) {
+        fail(error);
+        return std::nullopt;
+    }
+    if (!query.next()) {
+        fail(QStringLiteral("Conversation %1 does not exist.").arg(conversationId));
+        return std::nullopt;
+    }
+    return HistoryRows::readConversation(query);
+}
+
+QList<StoredMessage> ConversationStore::messages(qint64 conversationId)
+{
+    QList<StoredMessage> result;
+    if (!requireOpen())
+        return result;
+    flushPendingWrites(); // on failure the deltas stay pending; show what is on disk
+    QString error;
+    if (!HistoryRows::loadMessages(m_db, QStringLiteral("WHERE m.conversation_id = ?"),
+                                   conversationId, &result, &error)) {
+        fail(error);
+        result.clear();
+    }
+    return result;
+}
+
+std::optional<StoredMessage> ConversationStore::message(qint64 messageId)
+{
+    QList<StoredMessage> result;
+    if (!requireOpen())
+        return std::nullopt;
+    flushPendingWrites(); // on failure the deltas stay pending; show what is on disk
+    QString error;
+    if (!HistoryRows::loadMessages(m_db, QStringLiteral("WHERE m.id = ?"), messageId, &result,
+                                   &error)) {
+        fail(error);
+        return std::nullopt;
+    }
+    if (result.isEmpty()) {
+        fail(QStringLiteral("Message %1 does not exist.").arg(messageId));
+        return std::nullopt;
+    }
+    return result.constFirst();
+}
+
+qint64 ConversationStore::addMessage(qint64 conversationId, const StoredMessage &message)
+{
+    if (!requireOpen())
+        return 0;
+    if (message.status == MessageStatus::Streaming)
+        return fail(QStringLiteral("A streaming message is added with beginAssistantMessage()."));
+    QString error;
+    HistorySql::WriteTransaction transaction(m_db);
+    QSqlQuery insert(m_db);
+    if (!transaction.begin(&error) ||
+        !prepare(insert,
+                 QStringLiteral("INSERT INTO messages (conversation_id, position, role, status, "
+                                "error_text, model, stop_reason, input_tokens, output_tokens, "
+                                "cache_read_tokens, cache_creation_tokens, created_at) VALUES (?, "
+                                "(SELECT coalesce(max(position), -1) + 1 FROM messages WHERE "
+                                "conversation_id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                 &error))
+        return fail(error);
+    const QDateTime created =
+        message.createdAt.isValid() ? message.createdAt : QDateTime::currentDateTimeUtc();
+    insert.addBindValue(conversationId);
+    insert.addBindValue(conversationId);
+    insert.addBindValue(messageRoleName(message.role));
+    insert.addBindValue(messageStatusName(message.status));
+    insert.addBindValue(HistorySql::text(message.errorText));
+    insert.addBindValue(HistorySql::text(message.model));
+    insert.addBindValue(HistorySql::text(message.stopReason));
+    insert.addBindValue(message.usage.inputTokens);
+    insert.addBindValue(message.usage.outputTokens);
+    insert.addBindValue(message.usage.cacheReadInputTokens);
+    insert.addBindValue(message.usage.cacheCreationInputTokens);
+    insert.addBindValue(toStoredTime(created));
+    if (!exec(insert, &error))
+        return fail(error);
+    const qint64 id = insert.lastInsertId().toLongLong();
+    if (!HistoryRows::insertBlocks(m_db, id, message.blocks, &error))
+        return fail(error);
+    if (!touchConversation(conversationId))
+        return 0;
+    if (!transaction.commit(&error))
+        return fail(error);
+    emit conversationsChanged();
+    return id;
+}
+
+bool ConversationStore::replaceMessageBlocks(qint64 messageId, const QList<StoredBlock> &blocks)
+{
+    if (!requireOpen())
+        return false;
+    if (isStreaming(messageId))
+        return fail(QStringLiteral("Message %1 is still streaming; finish it before editing it.")
+                        .arg(messageId));
+    const std::optional<StoredMessage> existing = message(messageId);
+    if (!existing)
+        return false;
+    QString error;
+    HistorySql::WriteTransaction transaction(m_db);
+    QSqlQuery remove(m_db);
+    if (!transaction.begin(&error) ||
+        !prepare(remove, QStringLiteral("DELETE FROM content_blocks WHERE message_id = ?"), &error))
+        return fail(error);
+    remove.addBindValue(messageId);
+    if (!exec(remove, &error))
+        return fail(error);
+    if (!HistoryRows::insertBlocks(m_db, messageId, blocks, &error))
+        return fail(error);
+    if (!touchConversation(existing->conversationId))
+        return false;
+    if (!transaction.commit(&error))
+        return fail(error);
+    emit conversationsChanged();
+    return true;
+}
+
+bool ConversationStore::deleteMessagesAfter(qint64 messageId)
+{
+    return deleteMessagesWherePosition(messageId, false);
+}
+
+bool ConversationStore::deleteMessagesFrom(qint64 messageId)
+{
+    return deleteMessagesWherePosition(messageId, true);
+}
+
+bool ConversationStore::deleteMessagesWherePosition(qint64 messageId, bool includingItself)
+{
+    if (!requireOpen())
+        return false;
+    QString error;
+    HistorySql::WriteTransaction transaction(m_db);
+    QSqlQuery anchor(m_db);
+    if (!transaction.begin(&error) ||
+        !prepare(anchor,
+                 QStringLiteral("SELECT conversation_id, position FROM messages WHERE id = ?"),
+                 &error))
+        return fail(error);
+    anchor.addBindValue(messageId);
+    if (!exec(anchor, &error))
+        return fail(error);
+    if (!anchor.next())
+        return fail(QStringLiteral("Message %1 does not exist.").arg(messageId));
+    const qint64 conversationId = anchor.value(0).toLongLong();
+    const int position = anchor.value(1).toInt();
+    anchor.finish();
+
+    const QString comparison = includingItself ? QStringLiteral(">=") : QStringLiteral(">");
+    QSqlQuery doomed(m_db);
+    doomed.setForwardOnly(true);
+    if (!prepare(doomed,
+                 QStringLiteral("SELECT id FROM messages WHERE conversation_id = ? AND position ") +
+                     comparison + QLatin1String(" ?"),
+                 &error))
+        return fail(error);
+    doomed.addBindValue(conversationId);
+    doomed.addBindValue(position);
+    if (!exec(doomed, &error))
+        return fail(error);
+    QList<qint64> removedIds;
+    while (doomed.next())
+        removedIds.append(doomed.value(0).toLongLong());
+    doomed.finish();
+
+    QSqlQuery remove(m_db);
+    if (!prepare(remove,
+                 QStringLiteral("DELETE FROM messages WHERE conversation_id = ? AND position ") +
+                     comparison + QLatin1String(" ?"),
+                 &error))
+        return fail(error);
+    remove.addBindValue(conversationId);
+    remove.addBindValue(position);
+    if (!exec(remove, &error))
+        return fail(error);
+    if (!touchConversation(conversationId))
+        return false;
+    if (!transaction.commit(&error))
+        return fail(error);
+    for (qint64 id : std::as_const(removedIds))
+        m_streams.removeStream(id);
+    emit conversationsChanged();
+    return true;
+}
+
+QList<SearchHit> ConversationStore::search(const QString &userText, int maxConversations) const
+{
+    QList<SearchHit> hits;
+    if (!requireOpen())
+        return hits;
+    const QString match = matchExpression(userText);
+    if (match.isEmpty() || maxConversations <= 0)
+        return hits;
+    QSqlQuery query(m_db);
+    query.setForwardOnly(true);
+    QString error;
+    if (!prepare(query,
+                 QStringLiteral("SELECT m.conversation_id, m.id, c.title, "
+                                "snippet(message_search, 0, ?, ?, ?, 16), rank "
+                                "FROM message_search "
+                                "JOIN messages m ON m.id = message_search.rowid "
+                                "JOIN conversations c ON c.id = m.conversation_id "
+                                "WHERE message_search MATCH ? ORDER BY rank, m.id DESC"),
+                 &error)) {
+        fail(error);
+        return hits;
+    }
+    query.addBindValue(QString(SearchHit::SnippetMatchBegin));
+    query.addBindValue(QString(SearchHit::SnippetMatchEnd));
+    query.addBindValue(QStringLiteral("…"));
+    query.addBindValue(match);
+    if (!exec(query, &error)) {
+        fail(error);
+        return hits;
+    }
+    QSet<qint64> seen;
+    while (hits.size() < maxConversations && query.next()) {
+        const qint64 conversationId = query.value(0).toLongLong();
+        if (seen.contains(conversationId))
+            continue; // rows come best first, so the first one per conversation is its best
+        seen.insert(conversationId);
+        SearchHit hit;
+        hit.conversationId = conversationId;
+        hit.messageId = query.value(1).toLongLong();
+        hit.conversationTitle = query.value(2).toString();
+        hit.snippet = query.value(3).toString();
+        hit.score = -query.value(4).toDouble(); // bm25: lower is better
+        hits.append(hit);
+    }
+    return hits;
+}
+
+qint64 ConversationStore::beginAssistantMessage(qint64 conversationId, const QString &model)
+{
+    if (!requireOpen())
+        return 0;
+    QString error;
+    HistorySql::WriteTransaction transaction(m_db);
+    QSqlQuery insert(m_db);
+    if (!transaction.begin(&error) ||
+        !prepare(insert,
+                 QStringLiteral("INSERT INTO messages (conversation_id, position, role, status, "
+                                "model, created_at) VALUES (?, (SELECT coalesce(max(position), "
+                                "-1) + 1 FROM messages WHERE conversation_id = ?), ?, ?, ?, ?)"),
+                 &error))
+        return fail(error);
+    insert.addBindValue(conversationId);
+    insert.addBindValue(conversationId);
+    insert.addBindValue(messageRoleName(MessageRole::Assistant));
+    insert.addBindValue(messageStatusName(MessageStatus::Streaming));
+    insert.addBindValue(HistorySql::text(model));
+    insert.addBindValue(HistorySql::nowStoredTime());
+    if (!exec(insert, &error))
+        return fail(error);
+    const qint64 id = insert.lastInsertId().toLongLong();
+    if (!touchConversation(conversationId))
+        return 0;
+    if (!transaction.commit(&error))
+        return fail(error);
+    m_streams.addStream(id, conversationId);
+    emit conversationsChanged();
+    return id;
+}
+
+bool ConversationStore::appendBlockStart(qint64 messageId, int blockIndex, const StoredBlock &start)
+{
+    QString error;
+    if (!m_streams.startBlock(messageId, blockIndex, start, &error))
+        return fail(error);
+    scheduleFlush();
+    return true;
+}
+
+bool ConversationStore::appendText(qint64 messageId, int blockIndex, QStringView delta)
+{
+    QString error;
+    if (!m_streams.appendText(messageId, blockIndex, delta, &error))
+        return fail(error);
+    scheduleFlush();
+    return true;
+}
+
+bool ConversationStore::setSignature(qint64 messageId, int blockIndex, const QString &signature)
+{
+    QString error;
+    if (!m_streams.setSignature(messageId, blockIndex, signature, &error))
+        return fail(error);
+    scheduleFlush();
+    return true;
+}
+
+bool ConversationStore::setToolInput(qint64 messageId, int blockIndex, const QByteArray &json)
+{
+    QString error;
+    if (!m_streams.setJson(messageId, blockIndex, json, &error))
+        return fail(error);
+    scheduleFlush();
+    return true;
+}
+
+bool ConversationStore::setUsage(qint64 messageId, const StoredUsage &usage)
+{
+    QString error;
+    if (!m_streams.setUsage(messageId, usage, &error))
+        return fail(error);
+    scheduleFlush();
+    return true;
+}
+
+bool ConversationStore::finishMessage(qint64 messageId, MessageStatus status,
+                                      const QString &stopReason, const QString &errorText)
+{
+    if (!requireOpen())
+        return false;
+    if (!isStreaming(messageId))
+        return fail(QStringLiteral("Message %1 is not being streamed.").arg(messageId));
+    if (status == MessageStatus::Streaming)
+        return fail(QStringLiteral("A message cannot finish with the status streaming."));
+    if (!flushPendingWrites())
+        return false;
+    QString error;
+    HistorySql::WriteTransaction transaction(m_db);
+    QSqlQuery update(m_db);
+    if (!transaction.begin(&error) || !HistorySql::compactMessageText(m_db, messageId, &error) ||
+        !prepare(update,
+                 QStringLiteral("UPDATE messages SET status = ?, stop_reason = ?, error_text = ? "
+                                "WHERE id = ?"),
+                 &error))
+        return fail(error);
+    update.addBindValue(messageStatusName(status));
+    update.addBindValue(HistorySql::text(stopReason));
+    update.addBindValue(HistorySql::text(errorText));
+    update.addBindValue(messageId);
+    if (!exec(update, &error))
+        return fail(error);
+    if (update.numRowsAffected() != 1)
+        return fail(QStringLiteral("Message %1 does not exist.").arg(messageId));
+    const qint64 conversationId = m_streams.conversationOf(messageId);
+    if (!HistorySql::reindexMessage(m_db, messageId, &error))
+        return fail(error);
+    if (!touchConversation(conversationId))
+        return false;
+    if (!transaction.commit(&error))
+        return fail(error);
+    m_streams.removeStream(messageId);
+    emit conversationsChanged();
+    return true;
+}
+
+bool ConversationStore::flushPendingWrites()
+{
+    if (!m_streams.hasPendingWrites())
+        return true;
+    if (!requireOpen())
+        return false;
+    QString error;
+    if (!m_streams.flush(m_db, &error))
+        return fail(QStringLiteral("Saving the answer being received failed; it is kept in memory "
+                                   "and saved again shortly. %1")
+                        .arg(error));
+    m_flushTimer.stop();
+    emit pendingWritesCommitted();
+    return true;
+}
+
+void ConversationStore::setFlushInterval(int milliseconds)
+{
+    m_flushTimer.setInterval(qMax(0, milliseconds));
+}
+
+void ConversationStore::scheduleFlush()
+{
+    // Not restarted by later deltas: a steady stream still commits every interval.
+    if (!m_flushTimer.isActive())
+        m_flushTimer.start();
+}
+
+void ConversationStore::onFlushTimer()
+{
+    if (flushPendingWrites())
+        return;
+    emit writeFailed(m_error);
+    m_flushTimer.start();
+}
+
+} // namespace qlaude

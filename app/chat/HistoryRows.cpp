@@ -1,0 +1,160 @@
+#include "HistoryRows.h"
+
+#include "HistorySql.h"
+
+#include <QHash>
+#include <QPair>
+#include <QSqlQuery>
+#include <QVariant>
+
+namespace qlaude {
+namespace HistoryRows {
+
+using HistorySql::exec;
+using HistorySql::fromStoredTime;
+using HistorySql::prepare;
+
+namespace {
+
+const char kMessageColumns[] =
+    "SELECT m.id, m.conversation_id, m.position, m.role, m.status, m.error_text, m.model, "
+    "m.stop_reason, m.input_tokens, m.output_tokens, m.cache_read_tokens, "
+    "m.cache_creation_tokens, m.created_at FROM messages m ";
+
+} // namespace
+
+const char ConversationColumns[] =
+    "SELECT id, title, created_at, updated_at, model, system_prompt, max_tokens, "
+    "thinking_budget, settings_json FROM conversations ";
+
+StoredConversation readConversation(const QSqlQuery &query)
+{
+    StoredConversation conversation;
+    conversation.id = query.value(0).toLongLong();
+    conversation.title = query.value(1).toString();
+    conversation.createdAt = fromStoredTime(query.value(2).toLongLong());
+    conversation.updatedAt = fromStoredTime(query.value(3).toLongLong());
+    conversation.model = query.value(4).toString();
+    conversation.systemPrompt = query.value(5).toString();
+    conversation.maxTokens = query.value(6).toInt();
+    conversation.thinkingBudget = query.value(7).toInt();
+    conversation.settingsJson = query.value(8).toString().toUtf8();
+    return conversation;
+}
+
+bool loadMessages(const QSqlDatabase &db, const QString &where, qint64 key,
+                  QList<StoredMessage> *out, QString *error)
+{
+    QSqlQuery query(db);
+    query.setForwardOnly(true);
+    if (!prepare(query,
+                 QString::fromLatin1(kMessageColumns) + where +
+                     QLatin1String(" ORDER BY m.position"),
+                 error))
+        return false;
+    query.addBindValue(key);
+    if (!exec(query, error))
+        return false;
+    QHash<qint64, qsizetype> indexById;
+    while (query.next()) {
+        StoredMessage message;
+        message.id = query.value(0).toLongLong();
+        message.conversationId = query.value(1).toLongLong();
+        message.position = query.value(2).toInt();
+        message.role = messageRoleFromName(query.value(3).toString()).value_or(MessageRole::User);
+        message.status =
+            messageStatusFromName(query.value(4).toString()).value_or(MessageStatus::Error);
+        message.errorText = query.value(5).toString();
+        message.model = query.value(6).toString();
+        message.stopReason = query.value(7).toString();
+        message.usage.inputTokens = query.value(8).toLongLong();
+        message.usage.outputTokens = query.value(9).toLongLong();
+        message.usage.cacheReadInputTokens = query.value(10).toLongLong();
+        message.usage.cacheCreationInputTokens = query.value(11).toLongLong();
+        message.createdAt = fromStoredTime(query.value(12).toLongLong());
+        indexById.insert(message.id, out->size());
+        out->append(message);
+    }
+    query.finish();
+    if (out->isEmpty())
+        return true;
+
+    QSqlQuery blocks(db);
+    blocks.setForwardOnly(true);
+    if (!prepare(blocks,
+                 QStringLiteral("SELECT b.message_id, b.block_index, b.type, b.text, b.signature, "
+                                "b.tool_id, b.tool_name, b.json, b.is_error FROM content_blocks b "
+                                "JOIN messages m ON m.id = b.message_id ") +
+                     where + QLatin1String(" ORDER BY b.message_id, b.block_index"),
+                 error))
+        return false;
+    blocks.addBindValue(key);
+    if (!exec(blocks, error))
+        return false;
+    // block_index -> position in the message's block list, for the chunk pass below.
+    QHash<QPair<qint64, int>, qsizetype> blockPositions;
+    while (blocks.next()) {
+        StoredMessage &message = (*out)[indexById.value(blocks.value(0).toLongLong())];
+        StoredBlock block;
+        block.type = blockTypeFromName(blocks.value(2).toString()).value_or(BlockType::Other);
+        block.text = blocks.value(3).toString();
+        block.signature = blocks.value(4).toString();
+        block.toolId = blocks.value(5).toString();
+        block.toolName = blocks.value(6).toString();
+        block.json = blocks.value(7).toString().toUtf8();
+        block.isError = blocks.value(8).toBool();
+        blockPositions.insert({message.id, blocks.value(1).toInt()}, message.blocks.size());
+        message.blocks.append(block);
+    }
+    blocks.finish();
+
+    // Text of a message still streaming, committed since its blocks were written.
+    QSqlQuery chunks(db);
+    chunks.setForwardOnly(true);
+    if (!prepare(chunks,
+                 QStringLiteral("SELECT c.message_id, c.block_index, c.text FROM block_chunks c "
+                                "JOIN messages m ON m.id = c.message_id ") +
+                     where + QLatin1String(" ORDER BY c.message_id, c.block_index, c.seq"),
+                 error))
+        return false;
+    chunks.addBindValue(key);
+    if (!exec(chunks, error))
+        return false;
+    while (chunks.next()) {
+        const qint64 messageId = chunks.value(0).toLongLong();
+        StoredMessage &message = (*out)[indexById.value(messageId)];
+        const qsizetype block = blockPositions.value({messageId, chunks.value(1).toInt()});
+        message.blocks[block].text.append(chunks.value(2).toString());
+    }
+    return true;
+}
+
+bool insertBlocks(const QSqlDatabase &db, qint64 messageId, const QList<StoredBlock> &blocks,
+                  QString *error)
+{
+    QSqlQuery insert(db);
+    if (!prepare(insert,
+                 QStringLiteral("INSERT INTO content_blocks (message_id, block_index, type, text, "
+                                "signature, tool_id, tool_name, json, is_error) "
+                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                 error))
+        return false;
+    for (qsizetype i = 0; i < blocks.size(); ++i) {
+        const StoredBlock &block = blocks.at(i);
+        insert.addBindValue(messageId);
+        insert.addBindValue(int(i));
+        insert.addBindValue(blockTypeName(block.type));
+        insert.addBindValue(HistorySql::text(block.text));
+        insert.addBindValue(HistorySql::text(block.signature));
+        insert.addBindValue(HistorySql::text(block.toolId));
+        insert.addBindValue(HistorySql::text(block.toolName));
+        insert.addBindValue(HistorySql::text(block.json));
+        insert.addBindValue(block.isError ? 1 : 0);
+        if (!exec(insert, error))
+            return false;
+    }
+    return HistorySql::reindexMessage(db, messageId, error);
+}
+
+} // namespace HistoryRows
+} // namespace qlaude

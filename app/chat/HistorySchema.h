@@ -1,0 +1,36 @@
+#pragma once
+
+#include <QSqlDatabase>
+#include <QString>
+
+// The chat history's schema and its forward migrations. The schema version is SQLite's
+// `PRAGMA user_version`; each migration runs in its own write transaction that also bumps the
+// version, so a crash mid-migration leaves the previous version intact.
+//
+// Version 1: conversations, messages, content_blocks and the append-only block_chunks that
+//            streaming writes into.
+// Version 2: cache token columns, the thinking budget, a recency index, and the FTS5 table
+//            message_search (back-filled from version 1 messages).
+
+namespace qlaude {
+namespace HistorySchema {
+
+constexpr int CurrentVersion = 2;
+
+// PRAGMA user_version, or -1 with *error set (for example when the file is not a database).
+int version(const QSqlDatabase &db, QString *error);
+
+// Whether the file holds tables although its version is 0: someone else's database.
+bool hasUnversionedTables(const QSqlDatabase &db, bool *ok, QString *error);
+
+// Applies every migration after the stored version, in order. The caller has refused versions
+// newer than CurrentVersion before.
+bool migrate(const QSqlDatabase &db, QString *error);
+
+// Messages still marked streaming when the history is opened were cut off by a crash or a
+// kill: marks them interrupted, folds their committed chunks into their blocks and indexes
+// their text. Returns how many it recovered, or -1 with *error set.
+int recoverInterruptedStreams(const QSqlDatabase &db, QString *error);
+
+} // namespace HistorySchema
+} // namespace qlaude

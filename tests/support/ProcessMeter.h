@@ -1,0 +1,27 @@
+#pragma once
+
+#include <QByteArray>
+#include <QProcessEnvironment>
+#include <QString>
+#include <QStringList>
+
+#include <vector>
+
+namespace qlaude::test {
+
+// Runs a whole process and measures it the way a person experiences it: wall time from fork to
+// exit, and the peak resident set size the kernel reports for the child (wait4 rusage).
+struct ProcessSample
+{
+    double wallMs = 0;
+    long maxRssKb = 0;
+    int exitCode = -1;
+    QByteArray out;
+};
+
+ProcessSample measureProcess(const QString &program, const QStringList &args,
+                             const QProcessEnvironment &env, const QByteArray &stdinData = {});
+
+double median(std::vector<double> values);
+
+} // namespace qlaude::test

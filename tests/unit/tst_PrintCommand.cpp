@@ -1,0 +1,274 @@
+#include "FakeAnthropicServer.h"
+#include "FakeResponse.h"
+#include "TestSupport.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QtTest>
+
+using namespace qlaude::test;
+using qlaude::fakes::FakeAnthropicServer;
+using qlaude::fakes::FakeResponse;
+
+// `qlaude --print` as a script would run it, against the fake Messages API on 127.0.0.1.
+class tst_PrintCommand : public QObject
+{
+    Q_OBJECT
+
+    FakeAnthropicServer *m_server = nullptr;
+    std::unique_ptr<TestHome> m_home;
+    QString m_key;
+
+    QProcessEnvironment env() const
+    {
+        QProcessEnvironment e = m_home->environment();
+        e.insert("ANTHROPIC_BASE_URL", m_server->baseUrl().toString());
+        e.insert("ANTHROPIC_API_KEY", m_key);
+        e.insert("HOME", m_home->root()); // the history lands under this test's folder
+        e.insert("XDG_DATA_HOME", m_home->root() + "/xdg-data");
+        return e;
+    }
+
+private slots:
+    void init()
+    {
+        m_home = std::make_unique<TestHome>(QStringLiteral("print"));
+        m_server = new FakeAnthropicServer(this);
+        QVERIFY(m_server->listen());
+        m_key = testSecret("print");
+        m_server->setExpectedApiKey(m_key.toUtf8());
+    }
+    void cleanup() { delete m_server; }
+
+    void printsTheStreamedAnswer()
+    {
+        m_server->enqueue(FakeResponse::text(QStringLiteral("Paris is the capital of France.")));
+        const ProcessResult r = runQlaudeAsync(
+            {"--print", "What is the capital of France?", "--workspace", m_home->workspace()},
+            env());
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QCOMPARE(r.out, QByteArray("Paris is the capital of France.\n"));
+        const auto req = m_server->lastRequest();
+        QCOMPARE(req.json.value("model").toString(), QStringLiteral("claude-sonnet-4-5"));
+        QCOMPARE(req.json.value("stream").toBool(), true);
+        QCOMPARE(
+            req.json.value("messages").toArray().first().toObject().value("content").toString(),
+            QStringLiteral("What is the capital of France?"));
+        QVERIFY(!r.out.contains("SECRET") && !r.err.contains("SECRET"));
+        // --print keeps no history unless asked to.
+        QVERIFY(!QFileInfo::exists(m_home->root() + "/xdg-data/qlaude/history.sqlite"));
+    }
+
+    void readsThePromptFromStdinAndHonoursModelSystemAndMaxTokens()
+    {
+        const ProcessResult r = runQlaudeAsync({"--print", "--model", "claude-opus-4-6", "--system",
+                                                "Answer in French.", "--max-tokens", "77"},
+                                               env(), "Bonjour?\n");
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QJsonObject body = m_server->lastRequest().json;
+        QCOMPARE(body.value("model").toString(), QStringLiteral("claude-opus-4-6"));
+        QCOMPARE(body.value("system").toString(), QStringLiteral("Answer in French."));
+        QCOMPARE(body.value("max_tokens").toInt(), 77);
+        QCOMPARE(body.value("messages").toArray().first().toObject().value("content").toString(),
+                 QStringLiteral("Bonjour?\n"));
+    }
+
+    void modelComesFromTheEnvironmentThenSettings()
+    {
+        m_home->userSettings({{"model", "opus"}});
+        ProcessResult r =
+            runQlaudeAsync({"--print", "hi", "--workspace", m_home->workspace()}, env());
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(m_server->lastRequest().json.value("model").toString(),
+                 QStringLiteral("claude-opus-4-6"));
+        QProcessEnvironment e = env();
+        e.insert("ANTHROPIC_MODEL", "claude-haiku-4-5");
+        r = runQlaudeAsync({"--print", "hi", "--workspace", m_home->workspace()}, e);
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(m_server->lastRequest().json.value("model").toString(),
+                 QStringLiteral("claude-haiku-4-5"));
+    }
+
+    void jsonOutputCarriesTheMessageAndUsage()
+    {
+        m_server->enqueue(FakeResponse::text(QStringLiteral("Forty-two.")).setUsage(11, 3));
+        const ProcessResult r =
+            runQlaudeAsync({"--print", "answer?", "--output-format", "json"}, env());
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QJsonObject o = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(o.value("type").toString(), QStringLiteral("result"));
+        QCOMPARE(o.value("text").toString(), QStringLiteral("Forty-two."));
+        QCOMPARE(o.value("stop_reason").toString(), QStringLiteral("end_turn"));
+        QCOMPARE(o.value("usage").toObject().value("input_tokens").toInt(), 11);
+        QCOMPARE(o.value("usage").toObject().value("output_tokens").toInt(), 3);
+    }
+
+    void streamJsonWritesOneEventPerLine()
+    {
+        m_server->enqueue(FakeResponse::text(QStringLiteral("a b c")));
+        const ProcessResult r =
+            runQlaudeAsync({"--print", "x", "--output-format", "stream-json"}, env());
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QList<QByteArray> lines = r.out.trimmed().split('\n');
+        QVERIFY(lines.size() >= 5);
+        QString text;
+        for (const QByteArray &line : lines) {
+            QJsonParseError pe;
+            const QJsonObject o = QJsonDocument::fromJson(line, &pe).object();
+            QVERIFY2(pe.error == QJsonParseError::NoError, line.constData());
+            if (o.value("type").toString() == "text_delta")
+                text += o.value("text").toString();
+        }
+        QCOMPARE(text, QStringLiteral("a b c"));
+        QCOMPARE(QJsonDocument::fromJson(lines.last()).object().value("type").toString(),
+                 QStringLiteral("result"));
+    }
+
+    void apiErrorsExit1WithAnActionableMessage()
+    {
+        m_server->setExpectedApiKey("some-other-key");
+        const ProcessResult r = runQlaudeAsync({"--print", "hi"}, env());
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains("Authentication failed (HTTP 401 authentication_error)"),
+                 r.err.constData());
+        QVERIFY(r.err.contains("ANTHROPIC_API_KEY was rejected"));
+        QVERIFY(r.err.contains("request-id req_fake_"));
+        QVERIFY(!r.err.contains(m_key.toUtf8()) && !r.err.contains("SECRET"));
+        QVERIFY(r.out.isEmpty());
+    }
+
+    void retriesAreVisibleOnStderr()
+    {
+        m_server->enqueue(FakeResponse::error(529).withRetryAfterMs(50));
+        m_server->enqueue(FakeResponse::text(QStringLiteral("recovered")));
+        const ProcessResult r = runQlaudeAsync({"--print", "hi"}, env());
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QCOMPARE(r.out, QByteArray("recovered\n"));
+        // 500 ms backoff plus up to 25 % jitter, never less than the server's 50 ms.
+        QVERIFY2(QRegularExpression(
+                     "qlaude: HTTP 529 overloaded_error; retrying in 0\\.[56] s \\(retry 1\\)")
+                     .match(QString::fromUtf8(r.err))
+                     .hasMatch(),
+                 r.err.constData());
+    }
+
+    void aCutStreamExits1AndKeepsThePartialText()
+    {
+        m_server->enqueue(
+            FakeResponse::text(QStringLiteral("one two three four five")).dropAfterEvents(5));
+        const ProcessResult r = runQlaudeAsync({"--print", "count"}, env());
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY(r.out.startsWith("one"));
+        QVERIFY2(r.err.contains("connection to the API was lost") && r.err.contains("was kept"),
+                 r.err.constData());
+    }
+
+    void usageAndConfigurationErrorsExit2()
+    {
+        ProcessResult r = runQlaudeAsync({"--print"}, env());
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY(r.err.contains("needs a prompt"));
+        r = runQlaudeAsync({"--print", "x", "--output-format", "yaml"}, env());
+        QCOMPARE(r.exitCode, 2);
+        QProcessEnvironment e = env();
+        e.remove("ANTHROPIC_API_KEY");
+        e.remove("DBUS_SESSION_BUS_ADDRESS");
+        r = runQlaudeAsync({"--print", "x", "--workspace", m_home->workspace()}, e);
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("No credential is available"), r.err.constData());
+        e = env();
+        e.insert("ANTHROPIC_BASE_URL", "ftp://example.invalid");
+        r = runQlaudeAsync({"--print", "x"}, e);
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY(r.err.contains("not an http(s) URL"));
+        r = runQlaudeAsync({"--print", "x", "--max-tokens", "lots"}, env());
+        QCOMPARE(r.exitCode, 2);
+    }
+
+    void continueAddsTheTurnToTheHistory()
+    {
+        m_server->enqueue(FakeResponse::text(QStringLiteral("first answer")));
+        ProcessResult r = runQlaudeAsync({"--print", "first question", "--continue"}, env());
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY(QFileInfo::exists(m_home->root() + "/xdg-data/qlaude/history.sqlite"));
+        m_server->enqueue(FakeResponse::text(QStringLiteral("second answer")));
+        r = runQlaudeAsync({"--print", "second question", "--continue", "--output-format", "json"},
+                           env());
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QJsonArray msgs = m_server->lastRequest().json.value("messages").toArray();
+        QCOMPARE(msgs.size(), 3);
+        QCOMPARE(msgs.at(1).toObject().value("content").toString(), QStringLiteral("first answer"));
+        const qint64 id =
+            QJsonDocument::fromJson(r.out).object().value("conversation_id").toInteger();
+        QVERIFY(id > 0);
+        m_server->enqueue(FakeResponse::text(QStringLiteral("third")));
+        r = runQlaudeAsync({"--print", "third question", "--conversation", QString::number(id)},
+                           env());
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(m_server->lastRequest().json.value("messages").toArray().size(), 5);
+        r = runQlaudeAsync({"--print", "x", "--conversation", "999"}, env());
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY(r.err.contains("does not exist"));
+    }
+
+    void oauthTokenGoesAsBearerWithTheOAuthBeta()
+    {
+        QProcessEnvironment e = env();
+        e.remove("ANTHROPIC_API_KEY");
+        const QString token = testSecret("oauth");
+        e.insert("CLAUDE_CODE_OAUTH_TOKEN", token);
+        m_server->setExpectedApiKey(QByteArray());
+        m_server->setExpectedBearerToken(token.toUtf8());
+        const ProcessResult r =
+            runQlaudeAsync({"--print", "hi", "--workspace", m_home->workspace()}, e);
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const auto req = m_server->lastRequest();
+        QVERIFY(req.header("authorization") == "Bearer " + token.toUtf8());
+        QVERIFY(!req.hasHeader("x-api-key"));
+        QVERIFY(req.betas().contains("oauth-2025-04-20"));
+    }
+
+    void apiKeyHelperValueIsSentAsKeyAndBearer()
+    {
+        QProcessEnvironment e = env();
+        e.remove("ANTHROPIC_API_KEY");
+        const QString key = testSecret("helperprint");
+        m_home->userSettings({{"apiKeyHelper", helperCommand("print_key.sh", key)}});
+        m_server->setExpectedApiKey(key.toUtf8());
+        const ProcessResult r =
+            runQlaudeAsync({"--print", "hi", "--workspace", m_home->workspace()}, e);
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const auto req = m_server->lastRequest();
+        QVERIFY(req.header("x-api-key") == key.toUtf8());
+        QVERIFY(req.header("authorization") == "Bearer " + key.toUtf8());
+    }
+
+    void customHeadersAndVersionReachTheServer()
+    {
+        QProcessEnvironment e = env();
+        e.insert("ANTHROPIC_CUSTOM_HEADERS", "X-Gateway-Team: research\nBad Header: x");
+        e.insert("ANTHROPIC_BETAS", "beta-one,beta-two");
+        e.insert("CLAUDE_CODE_ADDITIONAL_PROTECTION", "1");
+        const ProcessResult r = runQlaudeAsync({"--print", "hi"}, e);
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY(r.err.contains("not a valid HTTP token"));
+        const auto req = m_server->lastRequest();
+        QCOMPARE(req.header("x-gateway-team"), QByteArray("research"));
+        QCOMPARE(req.header("anthropic-beta"), QByteArray("beta-one,beta-two"));
+        QCOMPARE(req.header("x-anthropic-additional-protection"), QByteArray("true"));
+        QCOMPARE(req.header("anthropic-version"), QByteArray("2023-06-01"));
+    }
+
+    void listModelsPrintsIds()
+    {
+        const ProcessResult r = runQlaudeAsync({"--list-models"}, env());
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY(r.out.split('\n').size() > 2);
+        QCOMPARE(m_server->lastRequest().path, QStringLiteral("/v1/models"));
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_PrintCommand)
+#include "tst_PrintCommand.moc"
