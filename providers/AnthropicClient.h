@@ -141,6 +141,13 @@ public:
                     QObject *parent = nullptr);
 
     const ClientConfig &config() const { return m_config; }
+    // After settings or a login changed: later attempts use these (the authorizer is not owned
+    // and must outlive every call that may still ask it).
+    void reconfigure(ClientConfig config, Authorizer *authorizer)
+    {
+        m_config = std::move(config);
+        m_authorizer = authorizer;
+    }
     void setScheduler(Scheduler scheduler) { m_scheduler = std::move(scheduler); }
     void setJitterSource(std::function<double()> jitter) { m_jitter = std::move(jitter); }
     void setClock(std::function<QDateTime()> now) { m_now = std::move(now); }

@@ -181,7 +181,12 @@ private:
     // Feeds `body` (the inside of a JSON string literal) as a text delta and as a tool input
     // delta, on the fast path and, with an extra key, on the QJsonDocument path, and compares
     // both with what QJsonDocument makes of the literal.
-    enum class FastPath { Expected, NotExpected, Unchecked };
+    enum class FastPath
+    {
+        Expected,
+        NotExpected,
+        Unchecked
+    };
 
     static void compareWithQJsonDocument(const QByteArray &body, FastPath textPath,
                                          FastPath inputPath)
@@ -706,10 +711,29 @@ private slots:
     {
         // Random mixes of the pieces a JSON string can hold, valid and not.
         const QList<QByteArray> pieces = {
-            "a",        "plain text ", R"(\n)",     R"(\")",       R"(\\)",      R"(\/)",
-            R"(\t)",   R"(\u00e9)", R"(\u20AC)", R"(\ud83d)",   R"(\ude00)",   R"(\uFFFF)",
-            "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\xEF\xBF\xBE", "\x7F",
-            "\x01",     "\xC3",      "\x80",      "\\",          "\"",          R"(\u00)",
+            "a",
+            "plain text ",
+            R"(\n)",
+            R"(\")",
+            R"(\\)",
+            R"(\/)",
+            R"(\t)",
+            R"(\u00e9)",
+            R"(\u20AC)",
+            R"(\ud83d)",
+            R"(\ude00)",
+            R"(\uFFFF)",
+            "\xC3\xA9",
+            "\xE2\x82\xAC",
+            "\xF0\x9F\x98\x80",
+            "\xEF\xBF\xBE",
+            "\x7F",
+            "\x01",
+            "\xC3",
+            "\x80",
+            "\\",
+            "\"",
+            R"(\u00)",
             R"(\q)",
         };
         QRandomGenerator random(20261124);
