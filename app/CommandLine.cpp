@@ -3,18 +3,62 @@
 #include "CliCommands.h"
 #include "PrintCommand.h"
 
+#include <QApplication>
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDir>
 #include <QTextStream>
 
+#include <memory>
+
 namespace qlaude {
+
+namespace {
+// The command-line modes run on QCoreApplication: no display, no GUI libraries initialised.
+bool isCommandLineMode(int argc, char *argv[])
+{
+    static const char *const modes[] = {"--doctor", "--print", "-p",        "--login",
+                                        "--logout", "--trust", "--untrust", "--list-models",
+                                        "--help",   "-h",      "--version", "-v"};
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray arg(argv[i]);
+        for (const char *m : modes) {
+            QByteArray withValue(m);
+            withValue += '=';
+            if (arg == m || arg.startsWith(withValue))
+                return true;
+        }
+    }
+    return false;
+}
+
+bool hasDisplay()
+{
+    return !qEnvironmentVariableIsEmpty("DISPLAY") ||
+           !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY") ||
+           !qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM");
+}
+} // namespace
 
 int runQlaude(int argc, char *argv[])
 {
     QCoreApplication::setApplicationName(QStringLiteral("qlaude"));
     QCoreApplication::setApplicationVersion(QStringLiteral(QLAUDE_VERSION));
-    QCoreApplication app(argc, argv);
+    const bool gui = !isCommandLineMode(argc, argv);
+    if (gui && !hasDisplay()) {
+        QTextStream(stderr) << "qlaude: no display to open the window on (DISPLAY and "
+                               "WAYLAND_DISPLAY are unset).\nUse the command line instead: "
+                               "qlaude --print \"question\", qlaude --doctor, or qlaude --help.\n";
+        return 2;
+    }
+    std::unique_ptr<QCoreApplication> appHolder;
+    if (gui) {
+        // QtWebEngine, loaded later only for the OAuth view, needs shared GL contexts.
+        QCoreApplication::setAttribute(Qt::AA_ShareOpenGLContexts);
+        appHolder = std::make_unique<QApplication>(argc, argv);
+    } else {
+        appHolder = std::make_unique<QCoreApplication>(argc, argv);
+    }
 
     QCommandLineParser p;
     p.setApplicationDescription(QStringLiteral(
@@ -82,6 +126,10 @@ int runQlaude(int argc, char *argv[])
                                           QStringLiteral("id"));
     const QCommandLineOption listModels(QStringLiteral("list-models"),
                                         QStringLiteral("List the models the API offers."));
+    const QCommandLineOption firstPaint(QStringLiteral("exit-after-first-paint"),
+                                        QStringLiteral("Start the desktop app, print "
+                                                       "first-paint-ms once the chat window has "
+                                                       "painted, and exit (for benchmarks)."));
     p.addOptions({help,    version,   doctor,       json, login,        logout,    trust,
                   untrust, yes,       workspace,    bare, settings,     print,     model,
                   system,  maxTokens, outputFormat, cont, conversation, listModels});
@@ -110,6 +158,21 @@ int runQlaude(int argc, char *argv[])
     }
     opts.flagSettings = p.value(settings);
     opts.bare = p.isSet(bare);
+    if (gui) {
+        if (!p.positionalArguments().isEmpty()) {
+            err << "Unexpected argument \"" << p.positionalArguments().first()
+                << "\". To ask a question, use qlaude --print \"question\".\n";
+            return 2;
+        }
+        struct
+        {
+            bool exitAfterFirstPaint;
+        } guiOptions;
+        guiOptions.exitAfterFirstPaint = p.isSet(firstPaint);
+        Q_UNUSED(guiOptions)
+        QTextStream(stdout) << p.helpText();
+        return 0;
+    }
     AuthContext ctx = AuthContext::load(opts);
 
     if (p.isSet(doctor))
@@ -153,13 +216,7 @@ int runQlaude(int argc, char *argv[])
         }
         return runPrint(ctx, po);
     }
-    if (!p.positionalArguments().isEmpty()) {
-        err << "Unexpected argument \"" << p.positionalArguments().first()
-            << "\". To ask a question, use qlaude --print \"question\".\n";
-        return 2;
-    }
-
-    // The desktop window is not part of this build yet: show what the command line can do.
+    // Every command-line mode returned above.
     QTextStream(stdout) << p.helpText();
     return 0;
 }

@@ -7,6 +7,7 @@
 #include "CliCommands.h"
 #include "ConversationStore.h"
 #include "ModelSelection.h"
+#include "ProxySettings.h"
 
 #include <QCoreApplication>
 #include <QFile>
@@ -125,6 +126,7 @@ int runPrint(const AuthContext &ctx, PrintOptions opts)
         }
     }
     QNetworkAccessManager nam;
+    nam.setProxyFactory(new ProxySettings(ctx.environment()));
     AnthropicClient client(ClientConfig::fromContext(ctx), auth.get(), &nam);
     ChatSession session(&client, store.get());
     qint64 conversation = opts.conversationId;
@@ -255,6 +257,7 @@ int runListModels(const AuthContext &ctx)
     if (!auth)
         return 2;
     QNetworkAccessManager nam;
+    nam.setProxyFactory(new ProxySettings(ctx.environment()));
     AnthropicClient client(ClientConfig::fromContext(ctx), auth.get(), &nam);
     int code = 1;
     client.listModels([&code](const QList<ModelInfo> &models, const ApiError &error) {

@@ -1,5 +1,11 @@
 #include "DoctorReport.h"
 
+#include "OAuthProfile.h"
+#include "OAuthTokens.h"
+
+#include "ProxySettings.h"
+
+#include <QDateTime>
 #include <QJsonArray>
 #include <QTextStream>
 #include <QUrl>
@@ -13,6 +19,52 @@ QJsonArray toArray(const QStringList &list)
     for (const QString &s : list)
         a.append(s);
     return a;
+}
+
+// The stored OAuth login (never its tokens), the profiles that can be used, and the OAuth settings
+// a workspace file tried to set.
+QJsonObject oauthSection(const AuthContext &ctx, const KeychainSnapshot &kc)
+{
+    QJsonObject o;
+    const OAuthSettings settings = OAuthSettings::load(ctx);
+    o.insert(QStringLiteral("stored"), !kc.oauthJson.isEmpty());
+    if (!kc.oauthJson.isEmpty()) {
+        OAuthTokens t = OAuthTokens::fromJson(kc.oauthJson);
+        o.insert(QStringLiteral("profile"), t.profile);
+        if (t.expiresAt > 0) {
+            o.insert(QStringLiteral("expires_at"),
+                     QDateTime::fromMSecsSinceEpoch(t.expiresAt, Qt::UTC).toString(Qt::ISODate));
+            o.insert(QStringLiteral("expired"), t.expiresAt <= QDateTime::currentMSecsSinceEpoch());
+        }
+        o.insert(QStringLiteral("refreshable"), t.canRefresh());
+        o.insert(QStringLiteral("scopes"), toArray(t.scopes));
+        if (!t.emailAddress.isEmpty())
+            o.insert(QStringLiteral("account"), t.emailAddress);
+        if (!t.tokenUrl.isEmpty())
+            o.insert(QStringLiteral("token_url"), t.tokenUrl);
+        if (!t.issuer.isEmpty())
+            o.insert(QStringLiteral("issuer"), t.issuer);
+        t.wipe();
+    }
+    QJsonObject profiles;
+    for (const QString &name : OAuthProfile::kindNames()) {
+        const OAuthProfile p =
+            OAuthProfile::fromSettings(settings, *OAuthProfile::kindFromName(name));
+        QJsonObject po{{QStringLiteral("available"), p.isValid()}};
+        if (!p.isValid())
+            po.insert(QStringLiteral("reason"), p.error);
+        if (!p.clientIdSource.isEmpty())
+            po.insert(QStringLiteral("client_id_source"), p.clientIdSource);
+        if (!p.endpointSource.isEmpty())
+            po.insert(QStringLiteral("endpoint_source"), p.endpointSource);
+        const QUrl endpoint = p.isAnthropic() ? p.authorizeUrl : p.issuer;
+        if (endpoint.isValid() && !endpoint.isEmpty())
+            po.insert(QStringLiteral("endpoint"), endpoint.toString());
+        profiles.insert(name, po);
+    }
+    o.insert(QStringLiteral("profiles"), profiles);
+    o.insert(QStringLiteral("ignored_settings"), toArray(settings.ignored));
+    return o;
 }
 } // namespace
 
@@ -89,6 +141,9 @@ QJsonObject DoctorReport::build(const AuthContext &ctx, const KeychainSnapshot &
                               {QStringLiteral("has_api_key"), !kc.apiKey.isEmpty()},
                               {QStringLiteral("has_oauth"), !kc.oauthJson.isEmpty()}});
 
+    const QJsonObject oauth = oauthSection(ctx, kc);
+    report.insert(QStringLiteral("oauth"), oauth);
+
     const RequestOptions ro = ctx.requestOptions();
     QJsonArray headerNames;
     for (const auto &h : ro.customHeaders)
@@ -114,7 +169,10 @@ QJsonObject DoctorReport::build(const AuthContext &ctx, const KeychainSnapshot &
             problems.append(
                 QStringLiteral("ANTHROPIC_BASE_URL (%1) is not an http(s) URL.").arg(baseUrl));
     }
-    report.insert(QStringLiteral("warnings"), toArray(res.warnings));
+    QStringList warnings = res.warnings;
+    for (const QJsonValue &v : oauth.value(QStringLiteral("ignored_settings")).toArray())
+        warnings << v.toString();
+    report.insert(QStringLiteral("warnings"), toArray(warnings));
     report.insert(QStringLiteral("problems"), toArray(problems));
     report.insert(QStringLiteral("ok"), res.usable());
     return report;
@@ -175,6 +233,42 @@ QString DoctorReport::toText(const QJsonObject &r)
     s << "\nKeychain: " << k.value(QStringLiteral("state")).toString() << "\n  "
       << k.value(QStringLiteral("message")).toString() << "\n";
 
+    const QJsonObject o = r.value(QStringLiteral("oauth")).toObject();
+    s << "\nOAuth: ";
+    if (o.value(QStringLiteral("stored")).toBool()) {
+        s << o.value(QStringLiteral("profile")).toString() << " login stored";
+        if (o.contains(QStringLiteral("account")))
+            s << " (" << o.value(QStringLiteral("account")).toString() << ")";
+        if (o.contains(QStringLiteral("expires_at")))
+            s << ", access token "
+              << (o.value(QStringLiteral("expired")).toBool() ? "expired " : "expires ")
+              << o.value(QStringLiteral("expires_at")).toString();
+        s << (o.value(QStringLiteral("refreshable")).toBool() ? ", refreshable"
+                                                              : ", not refreshable");
+        QStringList scopes;
+        for (const QJsonValue &v : o.value(QStringLiteral("scopes")).toArray())
+            scopes << v.toString();
+        if (!scopes.isEmpty())
+            s << "\n  scopes: " << scopes.join(QLatin1Char(' '));
+        s << "\n";
+    } else {
+        s << "no login stored\n";
+    }
+    const QJsonObject profiles = o.value(QStringLiteral("profiles")).toObject();
+    for (auto it = profiles.begin(); it != profiles.end(); ++it) {
+        const QJsonObject p = it.value().toObject();
+        s << "  " << it.key().leftJustified(9) << " ";
+        if (p.value(QStringLiteral("available")).toBool())
+            s << "available (client id from "
+              << p.value(QStringLiteral("client_id_source")).toString() << ", endpoints from "
+              << p.value(QStringLiteral("endpoint_source")).toString() << ")";
+        else
+            s << "unavailable: " << p.value(QStringLiteral("reason")).toString();
+        s << "\n";
+    }
+    for (const QJsonValue &v : o.value(QStringLiteral("ignored_settings")).toArray())
+        s << "  ignored: " << v.toString() << "\n";
+
     const QJsonObject q = r.value(QStringLiteral("request")).toObject();
     s << "\nRequests: " << q.value(QStringLiteral("base_url")).toString() << " ("
       << q.value(QStringLiteral("base_url_source")).toString() << "), timeout "
@@ -188,7 +282,7 @@ QString DoctorReport::toText(const QJsonObject &r)
     }
     if (q.value(QStringLiteral("additional_protection")).toBool())
         s << ", additional protection on";
-    s << "\n";
+    s << "\n          proxy: " << q.value(QStringLiteral("proxy")).toString() << "\n";
 
     const QJsonArray warnings = r.value(QStringLiteral("warnings")).toArray();
     const QJsonArray problems = r.value(QStringLiteral("problems")).toArray();
