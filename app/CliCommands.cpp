@@ -3,9 +3,14 @@
 #include "AuthResolver.h"
 #include "DoctorReport.h"
 #include "KeychainStore.h"
+#include "OAuthClient.h"
+#include "OAuthTokenStore.h"
+#include "ProxySettings.h"
 
+#include <QEventLoop>
 #include <QFile>
 #include <QJsonDocument>
+#include <QNetworkAccessManager>
 #include <QTextStream>
 
 #include <cstdio>
@@ -106,7 +111,51 @@ int CliCommands::loginApiKey(const AuthContext &)
     return 0;
 }
 
-int CliCommands::logout(const AuthContext &)
+namespace {
+QString oauthLabel(const OAuthTokens &t)
+{
+    if (t.profile == QLatin1String("oidc"))
+        return QStringLiteral("the organization SSO login") +
+               (t.issuer.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(t.issuer));
+    QString label = t.profile == QLatin1String("console")
+                        ? QStringLiteral("the Anthropic Console login")
+                        : QStringLiteral("the Claude.ai login");
+    if (!t.emailAddress.isEmpty())
+        label += QStringLiteral(" (%1)").arg(t.emailAddress);
+    return label;
+}
+
+// Revokes the stored refresh token, as the CLI does before a logout: 5 s at most, and a failure
+// only means the server-side session outlives the local logout.
+void revokeBeforeLogout(const OAuthTokens &tokens, const QProcessEnvironment &env)
+{
+    if (tokens.revokeUrl.isEmpty()) {
+        out() << "The sign-in server has no revocation endpoint; removing the local login "
+                 "only.\n";
+        return;
+    }
+    QNetworkAccessManager nam;
+    nam.setProxyFactory(new ProxySettings(env));
+    OAuthClient client(&nam);
+    QEventLoop loop;
+    OAuthError result;
+    bool done = false;
+    client.revoke(tokens, OAuthClient::kRevokeTimeoutMs, [&](const OAuthError &e) {
+        result = e;
+        done = true;
+        loop.quit();
+    });
+    if (!done)
+        loop.exec();
+    if (result.isError())
+        out() << "Could not revoke the login at the sign-in server: " << result.message
+              << " Continuing with the local logout.\n";
+    else
+        out() << "Revoked the refresh token at " << QUrl(tokens.revokeUrl).host() << ".\n";
+}
+} // namespace
+
+int CliCommands::logout(const AuthContext &ctx)
 {
     KeychainStore store;
     QString message;
@@ -130,6 +179,14 @@ int CliCommands::logout(const AuthContext &)
         QString label = QLatin1String(e.label);
         if (before.ok() && QLatin1String(e.key) == QLatin1String(KeychainStore::kApiKey))
             label += QStringLiteral(" (%1)").arg(redactSecret(before.data));
+        if (QLatin1String(e.key) == QLatin1String(KeychainStore::kOAuth)) {
+            OAuthTokens tokens = OAuthTokenStore::parse(before).tokens;
+            if (!tokens.isEmpty()) {
+                label = oauthLabel(tokens);
+                revokeBeforeLogout(tokens, ctx.environment());
+            }
+            tokens.wipe();
+        }
         const KeychainResult r = store.removeSync(QLatin1String(e.key));
         if (r.ok())
             removed << label;

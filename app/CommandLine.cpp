@@ -1,6 +1,8 @@
 #include "CommandLine.h"
 
 #include "CliCommands.h"
+#include "GuiApp.h"
+#include "OAuthLoginCommand.h"
 #include "PrintCommand.h"
 
 #include <QApplication>
@@ -14,20 +16,29 @@
 namespace qlaude {
 
 namespace {
-// The command-line modes run on QCoreApplication: no display, no GUI libraries initialised.
+// The desktop app starts only when every argument is one it understands; anything else (a
+// command-line mode, a typo) runs on QCoreApplication, where the parser reports it.
 bool isCommandLineMode(int argc, char *argv[])
 {
-    static const char *const modes[] = {"--doctor", "--print", "-p",        "--login",
-                                        "--logout", "--trust", "--untrust", "--list-models",
-                                        "--help",   "-h",      "--version", "-v"};
+    static const char *const guiFlags[] = {"--bare", "--exit-after-first-paint"};
+    static const char *const guiOptionsWithValue[] = {"--workspace", "--settings"};
     for (int i = 1; i < argc; ++i) {
         const QByteArray arg(argv[i]);
-        for (const char *m : modes) {
-            QByteArray withValue(m);
+        bool known = false;
+        for (const char *f : guiFlags)
+            known = known || arg == f;
+        for (const char *o : guiOptionsWithValue) {
+            QByteArray withValue(o);
             withValue += '=';
-            if (arg == m || arg.startsWith(withValue))
-                return true;
+            if (arg == o) {
+                known = true;
+                ++i; // its value
+            } else if (arg.startsWith(withValue)) {
+                known = true;
+            }
         }
+        if (!known)
+            return true;
     }
     return false;
 }
@@ -75,9 +86,18 @@ int runQlaude(int argc, char *argv[])
     const QCommandLineOption json(QStringLiteral("json"),
                                   QStringLiteral("With --doctor: print the report as JSON."));
     const QCommandLineOption login(QStringLiteral("login"),
-                                   QStringLiteral("Log in. api-key: read a key from stdin and "
-                                                  "store it in the keychain."),
+                                   QStringLiteral("Log in. api-key: read a key from stdin into the "
+                                                  "keychain; oauth: sign in with a browser."),
                                    QStringLiteral("method"));
+    const QCommandLineOption profile(QStringLiteral("profile"),
+                                     QStringLiteral("With --login=oauth: claudeai, console or "
+                                                    "oidc."),
+                                     QStringLiteral("name"));
+    const QCommandLineOption browser(QStringLiteral("browser"),
+                                     QStringLiteral("With --login=oauth: system, manual or "
+                                                    "embedded (default: system with a display, "
+                                                    "else manual)."),
+                                     QStringLiteral("kind"));
     const QCommandLineOption logout(QStringLiteral("logout"),
                                     QStringLiteral("Remove what Qlaude stored in the keychain."));
     const QCommandLineOption trust(QStringLiteral("trust"),
@@ -130,9 +150,10 @@ int runQlaude(int argc, char *argv[])
                                         QStringLiteral("Start the desktop app, print "
                                                        "first-paint-ms once the chat window has "
                                                        "painted, and exit (for benchmarks)."));
-    p.addOptions({help,    version,   doctor,       json, login,        logout,    trust,
-                  untrust, yes,       workspace,    bare, settings,     print,     model,
-                  system,  maxTokens, outputFormat, cont, conversation, listModels});
+    p.addOptions({help,         version,    doctor,     json,      login,        logout,
+                  trust,        untrust,    yes,        workspace, bare,         settings,
+                  print,        model,      system,     maxTokens, outputFormat, cont,
+                  conversation, listModels, firstPaint, profile,   browser});
     p.addPositionalArgument(QStringLiteral("prompt"), QStringLiteral("With --print: the question."),
                             QStringLiteral("[prompt]"));
 
@@ -164,14 +185,9 @@ int runQlaude(int argc, char *argv[])
                 << "\". To ask a question, use qlaude --print \"question\".\n";
             return 2;
         }
-        struct
-        {
-            bool exitAfterFirstPaint;
-        } guiOptions;
+        GuiOptions guiOptions;
         guiOptions.exitAfterFirstPaint = p.isSet(firstPaint);
-        Q_UNUSED(guiOptions)
-        QTextStream(stdout) << p.helpText();
-        return 0;
+        return runGui(opts, guiOptions);
     }
     AuthContext ctx = AuthContext::load(opts);
 
@@ -180,7 +196,10 @@ int runQlaude(int argc, char *argv[])
     if (p.isSet(login)) {
         if (p.value(login) == QLatin1String("api-key"))
             return CliCommands::loginApiKey(ctx);
-        err << "Unknown login method \"" << p.value(login) << "\". Use --login=api-key.\n";
+        if (p.value(login) == QLatin1String("oauth"))
+            return runOAuthLogin(ctx, p.value(profile), p.value(browser));
+        err << "Unknown login method \"" << p.value(login)
+            << "\". Use --login=api-key or --login=oauth.\n";
         return 2;
     }
     if (p.isSet(logout))

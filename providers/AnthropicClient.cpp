@@ -336,7 +336,7 @@ void ApiCall::onReplyFinished()
         return;
     if (m_mode == Mode::Stream && checkStatus(reply) && !m_parser.hasError() &&
         !m_assembler.hasError()) {
-        const QByteArray rest = reply->readAll();
+        const QByteArray rest = reply->isOpen() ? reply->readAll() : QByteArray();
         m_events.clear();
         if (!rest.isEmpty())
             m_parser.feed(rest, m_events);
@@ -346,7 +346,7 @@ void ApiCall::onReplyFinished()
             if (!m_assembler.feed(e))
                 break;
         }
-    } else if (m_body.size() < 4 * 1024 * 1024) {
+    } else if (m_body.size() < 4 * 1024 * 1024 && reply->isOpen()) {
         m_body.append(reply->readAll());
     }
     checkStatus(reply);
@@ -428,7 +428,9 @@ void ApiCall::onReplyFinished()
 
 void ApiCall::failAttempt(AttemptFailure f, ApiError error)
 {
-    if (f.httpStatus == 401 && !m_refreshed)
+    f.tokenRevoked = f.httpStatus == 403 &&
+                     error.message.contains(QLatin1String("OAuth token has been revoked"));
+    if ((f.httpStatus == 401 || f.tokenRevoked) && !m_refreshed)
         f.credentialRefreshable = m_client->m_authorizer->invalidate();
     m_consecutive529 = f.httpStatus == 529 ? m_consecutive529 + 1 : 0;
     const RetryPolicy policy(m_client->m_config.maxRetries);

@@ -61,7 +61,8 @@ RetryDecision RetryPolicy::decide(const AttemptFailure &f, int retriesSoFar, int
         return d;
     }
     // A 401 with a credential that can be refreshed: invalidate it and retry once, at once.
-    if (f.httpStatus == 401 && f.credentialRefreshable && !credentialRefreshedAlready) {
+    if ((f.httpStatus == 401 || (f.httpStatus == 403 && f.tokenRevoked)) &&
+        f.credentialRefreshable && !credentialRefreshedAlready) {
         d.retry = true;
         d.refreshCredential = true;
         return d;

@@ -20,6 +20,7 @@ struct AttemptFailure
     QByteArray retryAfterMsHeader;
     QByteArray retryAfterHeader;
     bool credentialRefreshable = false; // OAuth or apiKeyHelper: a 401 may be fixed by a refresh
+    bool tokenRevoked = false; // a 403 saying the OAuth token was revoked: refresh like a 401
 };
 
 struct RetryDecision

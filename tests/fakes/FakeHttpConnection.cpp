@@ -1,5 +1,7 @@
 #include "FakeHttpConnection.h"
 
+#include <algorithm>
+
 #include <QTcpSocket>
 
 namespace qlaude::fakes {
@@ -166,12 +168,11 @@ void FakeHttpConnection::writeNextChunk()
     if (m_options.chunkSize > 0) {
         end = qMin(m_pos + m_options.chunkSize, m_stop);
     } else {
-        for (qint64 eventEnd : std::as_const(m_plan.eventEnds)) {
-            if (eventEnd > m_pos) {
-                end = qMin(eventEnd, m_stop);
-                break;
-            }
-        }
+        // eventEnds is ascending: a binary search keeps long streams O(log n) per write.
+        const auto next =
+            std::upper_bound(m_plan.eventEnds.cbegin(), m_plan.eventEnds.cend(), m_pos);
+        if (next != m_plan.eventEnds.cend())
+            end = qMin(*next, m_stop);
     }
     const QByteArray piece = m_plan.body.mid(m_pos, end - m_pos);
     if (m_plan.chunked && !m_http10)

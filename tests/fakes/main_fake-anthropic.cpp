@@ -73,6 +73,9 @@ int main(int argc, char *argv[])
          QStringLiteral("Reply text; {prompt} and {model} are replaced from the request "
                         "(default: \"Hello from the fake API.\")."),
          QStringLiteral("TEXT")},
+        {QStringLiteral("reply-words"),
+         QStringLiteral("Reply with N generated words, one text delta each (for benchmarks)."),
+         QStringLiteral("N")},
         {QStringLiteral("api-key"),
          QStringLiteral("Accept only this API key (x-api-key or bearer)."), QStringLiteral("KEY")},
         {QStringLiteral("bearer-token"), QStringLiteral("Accept only this bearer token."),
@@ -121,9 +124,16 @@ int main(int argc, char *argv[])
         return 2;
 
     FakeAnthropicServer server;
-    const QString reply = parser.isSet(QStringLiteral("reply"))
-                              ? parser.value(QStringLiteral("reply"))
-                              : QStringLiteral("Hello from the fake API.");
+    QString reply = parser.isSet(QStringLiteral("reply"))
+                        ? parser.value(QStringLiteral("reply"))
+                        : QStringLiteral("Hello from the fake API.");
+    if (parser.isSet(QStringLiteral("reply-words"))) {
+        const int words = parser.value(QStringLiteral("reply-words")).toInt();
+        reply.clear();
+        for (int i = 0; i < words; ++i)
+            reply += QStringLiteral("w%1 ").arg(i % 100000, 5, 10, QLatin1Char('0'));
+        reply = reply.trimmed();
+    }
     server.setDefaultResponse(FakeResponse::templatedText(reply));
     server.setExpectedApiKey(parser.value(QStringLiteral("api-key")).toUtf8());
     server.setExpectedBearerToken(parser.value(QStringLiteral("bearer-token")).toUtf8());

@@ -336,6 +336,27 @@ private slots:
         QVERIFY(call->error().userMessage().contains("apiKeyHelper was rejected"));
     }
 
+    void a403RevokedTokenIsRefreshedOnce()
+    {
+        auto client = makeClient();
+        m_auth.refreshable = true;
+        m_auth.afterRefresh = m_auth.credential;
+        m_server->enqueue(FakeResponse::error(403, QStringLiteral("permission_error"),
+                                              QStringLiteral("OAuth token has been revoked.")));
+        ApiCall *call = client->stream(simpleRequest());
+        QVERIFY(waitFinished(call));
+        QVERIFY2(!call->error().isError(), qPrintable(call->error().userMessage()));
+        QCOMPARE(m_auth.invalidations, 1);
+        QCOMPARE(call->attempts(), 2);
+
+        // Any other 403 is not a refresh case.
+        m_server->enqueue(FakeResponse::error(403));
+        call = client->stream(simpleRequest());
+        QVERIFY(waitFinished(call));
+        QCOMPARE(call->attempts(), 1);
+        QCOMPARE(m_auth.invalidations, 1);
+    }
+
     void a401WithAStaticKeyIsNotRetried()
     {
         auto client = makeClient();

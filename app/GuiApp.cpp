@@ -1,0 +1,187 @@
+#include "GuiApp.h"
+
+#include "AnthropicClient.h"
+#include "AppServices.h"
+#include "AuthorizerFactory.h"
+#include "ChatWindow.h"
+#include "ConversationStore.h"
+#include "DoctorDialog.h"
+#include "DoctorReport.h"
+#include "KeychainStore.h"
+#include "LoginDialog.h"
+#include "NoCredentialAuthorizer.h"
+#include "ProxySettings.h"
+#include "SettingsDialog.h"
+#include "TrustDialog.h"
+
+#include <QApplication>
+#include <QMessageBox>
+#include <QNetworkAccessManager>
+#include <QPointer>
+
+#include <memory>
+#include <vector>
+
+namespace qlaude {
+
+namespace {
+
+// Owns everything the windows borrow through AppServices, and rebuilds it on reload().
+class GuiController : public QObject
+{
+public:
+    GuiController(const AuthContext::Options &options, const GuiOptions &gui)
+        : m_options(options), m_gui(gui)
+    {
+        m_context = std::make_unique<AuthContext>(AuthContext::load(m_options));
+        m_services.context = m_context.get();
+        m_services.keychain = &m_keychain;
+        m_services.network = &m_network;
+        m_services.reload = [this](std::function<void()> done) { reload(std::move(done)); };
+    }
+
+    void start()
+    {
+        askTrustIfNeeded();
+        if (!openHistory())
+            return;
+        // The keychain is read asynchronously: the UI thread never waits on D-Bus.
+        KeychainSnapshot::load(&m_keychain, [this](const KeychainSnapshot &snapshot) {
+            resolve(snapshot);
+            if (!m_services.resolution.usable() && !m_gui.exitAfterFirstPaint)
+                showLogin(nullptr);
+            showChatWindow();
+        });
+    }
+
+private:
+    void askTrustIfNeeded()
+    {
+        const TrustState &t = m_context->trust();
+        if (!t.needsApproval() || m_gui.exitAfterFirstPaint)
+            return;
+        TrustDialog dialog(t);
+        if (dialog.exec() == QDialog::Accepted) {
+            TrustStore store(m_options.trustStorePath.isEmpty() ? TrustStore::defaultPath()
+                                                                : m_options.trustStorePath);
+            QString error;
+            if (!store.trust(t, &error))
+                QMessageBox::warning(
+                    nullptr, QObject::tr("Trust not saved"),
+                    QObject::tr("%1\nThe folder is trusted for this run only.").arg(error));
+            m_context->reloadTrust();
+        }
+        // "Don't trust" goes on without the workspace's commands; doctor says so.
+    }
+
+    bool openHistory()
+    {
+        m_store = std::make_unique<ConversationStore>();
+        if (m_store->open()) {
+            m_services.store = m_store.get();
+            return true;
+        }
+        QMessageBox::critical(nullptr, QObject::tr("Chat history unavailable"),
+                              QObject::tr("%1\n\nQlaude did not change the file. Move it aside "
+                                          "or free disk space, then start Qlaude again.")
+                                  .arg(m_store->errorString()));
+        QCoreApplication::exit(1);
+        return false;
+    }
+
+    void resolve(const KeychainSnapshot &snapshot)
+    {
+        m_services.keychainSnapshot = snapshot;
+        m_services.resolution = AuthResolver::resolve(*m_context, snapshot);
+        std::unique_ptr<Authorizer> auth = makeAuthorizer(*m_context, m_services.resolution);
+        if (!auth)
+            auth = std::make_unique<NoCredentialAuthorizer>(
+                QObject::tr("No credential is available. Log in (File > Log in) or set "
+                            "ANTHROPIC_API_KEY."));
+        Authorizer *current = auth.get();
+        // Old authorizers stay alive: a call still in flight may ask one once more.
+        m_authorizers.push_back(std::move(auth));
+        const ClientConfig config = ClientConfig::fromContext(*m_context);
+        m_network.setProxyFactory(new ProxySettings(m_context->environment()));
+        if (!m_client)
+            m_client = std::make_unique<AnthropicClient>(config, current, &m_network);
+        else
+            m_client->reconfigure(config, current);
+        m_services.client = m_client.get();
+    }
+
+    void reload(std::function<void()> done)
+    {
+        *m_context = AuthContext::load(m_options);
+        KeychainSnapshot::load(&m_keychain, [this, done](const KeychainSnapshot &snapshot) {
+            resolve(snapshot);
+            if (m_window)
+                m_window->servicesChanged();
+            if (done)
+                done();
+        });
+    }
+
+    void showLogin(QWidget *parent)
+    {
+        LoginDialog dialog(m_services, parent);
+        bool wantsSettings = false;
+        QObject::connect(&dialog, &LoginDialog::providerSettingsRequested, &dialog,
+                         [&wantsSettings] { wantsSettings = true; });
+        dialog.exec();
+        if (wantsSettings)
+            showSettings(parent);
+    }
+
+    void showSettings(QWidget *parent)
+    {
+        SettingsDialog dialog(m_services, parent);
+        dialog.exec();
+    }
+
+    void showDoctor(QWidget *parent)
+    {
+        const QJsonObject report =
+            DoctorReport::build(*m_context, m_services.keychainSnapshot, m_services.resolution);
+        DoctorDialog dialog(report, parent);
+        dialog.exec();
+    }
+
+    void showChatWindow()
+    {
+        m_window = new ChatWindow(m_services);
+        m_window->setAttribute(Qt::WA_DeleteOnClose);
+        m_window->setExitAfterFirstPaint(m_gui.exitAfterFirstPaint);
+        QObject::connect(m_window, &ChatWindow::loginRequested, m_window,
+                         [this] { showLogin(m_window); });
+        QObject::connect(m_window, &ChatWindow::settingsRequested, m_window,
+                         [this] { showSettings(m_window); });
+        QObject::connect(m_window, &ChatWindow::doctorRequested, m_window,
+                         [this] { showDoctor(m_window); });
+        m_window->show();
+    }
+
+    AuthContext::Options m_options;
+    GuiOptions m_gui;
+    std::unique_ptr<AuthContext> m_context;
+    KeychainStore m_keychain;
+    QNetworkAccessManager m_network;
+    std::unique_ptr<ConversationStore> m_store;
+    std::vector<std::unique_ptr<Authorizer>> m_authorizers;
+    std::unique_ptr<AnthropicClient> m_client;
+    AppServices m_services;
+    QPointer<ChatWindow> m_window;
+};
+
+} // namespace
+
+int runGui(const AuthContext::Options &contextOptions, const GuiOptions &options)
+{
+    GuiController controller(contextOptions, options);
+    QApplication::setQuitOnLastWindowClosed(true);
+    QMetaObject::invokeMethod(
+        &controller, [&controller] { controller.start(); }, Qt::QueuedConnection);
+    return QApplication::exec();
+}
+
+} // namespace qlaude

@@ -1,0 +1,384 @@
+#include "OAuthClient.h"
+
+#include "PkceSession.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+
+namespace qlaude {
+
+namespace {
+const QByteArray kJson = QByteArrayLiteral("application/json");
+const QByteArray kForm = QByteArrayLiteral("application/x-www-form-urlencoded");
+
+// Refresh asks for these, plus any preservable scope already held (CLAUDE_CODE.md §1.2).
+const QStringList kRefreshScopes{QStringLiteral("user:profile"), QStringLiteral("user:inference"),
+                                 QStringLiteral("user:sessions:claude_code"),
+                                 QStringLiteral("user:mcp_servers"),
+                                 QStringLiteral("user:file_upload")};
+const QStringList kPreservableScopes{
+    QStringLiteral("user:design:read"), QStringLiteral("user:design:write"),
+    QStringLiteral("user:projects:read"), QStringLiteral("user:projects:write")};
+
+QString scrub(QString text, const QStringList &secrets)
+{
+    for (const QString &s : secrets) {
+        if (s.size() >= 4)
+            text.replace(s, QStringLiteral("[redacted]"));
+    }
+    return text;
+}
+
+QByteArray jsonBody(const QJsonObject &o)
+{
+    return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
+
+qint64 expiresInSeconds(const QJsonValue &v)
+{
+    if (v.isDouble())
+        return qint64(v.toDouble());
+    bool ok = false;
+    const qint64 n = v.toString().toLongLong(&ok);
+    return ok ? n : 0;
+}
+} // namespace
+
+OAuthClient::OAuthClient(QNetworkAccessManager *nam, QObject *parent)
+    : QObject(parent), m_nam(nam), m_now([] { return QDateTime::currentMSecsSinceEpoch(); })
+{
+}
+
+OAuthClient::~OAuthClient()
+{
+    // Replies are children: they die with us, and their callbacks (bound to this) never run.
+    const QList<QNetworkReply *> replies = findChildren<QNetworkReply *>();
+    for (QNetworkReply *r : replies) {
+        disconnect(r, nullptr, this, nullptr);
+        r->abort();
+    }
+}
+
+QByteArray OAuthClient::formEncode(const QList<QPair<QString, QString>> &fields)
+{
+    QByteArray out;
+    for (const auto &f : fields) {
+        if (!out.isEmpty())
+            out += '&';
+        out += QUrl::toPercentEncoding(f.first) + '=' + QUrl::toPercentEncoding(f.second);
+    }
+    return out;
+}
+
+QStringList OAuthClient::refreshScopes(const OAuthTokens &t)
+{
+    QStringList scopes = kRefreshScopes;
+    for (const QString &s : kPreservableScopes) {
+        if (t.scopes.contains(s) && !scopes.contains(s))
+            scopes << s;
+    }
+    return scopes;
+}
+
+void OAuthClient::send(const QUrl &url, const QByteArray &method, const QByteArray &body,
+                       const QByteArray &contentType, int timeoutMs,
+                       std::function<void(const Reply &)> done)
+{
+    QNetworkRequest req(url);
+    req.setRawHeader("accept", kJson);
+    req.setHeader(QNetworkRequest::UserAgentHeader, QStringLiteral("qlaude/" QLAUDE_VERSION));
+    req.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
+                     QNetworkRequest::ManualRedirectPolicy);
+    req.setTransferTimeout(timeoutMs);
+    QNetworkReply *reply;
+    if (method == "GET") {
+        reply = m_nam->get(req);
+    } else {
+        req.setHeader(QNetworkRequest::ContentTypeHeader, contentType);
+        reply = m_nam->post(req, body);
+    }
+    reply->setParent(this);
+    connect(reply, &QNetworkReply::finished, this, [reply, done] {
+        reply->deleteLater();
+        Reply r;
+        r.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        if (reply->isOpen())
+            r.body = reply->readAll();
+        if (r.status == 0) {
+            r.networkError = true;
+            r.timedOut = reply->error() == QNetworkReply::OperationCanceledError;
+            r.errorText = reply->errorString();
+        }
+        done(r);
+    });
+}
+
+OAuthError OAuthClient::errorFrom(const Reply &reply, const QString &what,
+                                  const QStringList &secrets)
+{
+    OAuthError e;
+    e.httpStatus = reply.status;
+    if (reply.networkError) {
+        e.kind = reply.timedOut ? OAuthError::Kind::Timeout : OAuthError::Kind::Network;
+        e.message =
+            reply.timedOut
+                ? QStringLiteral("%1 timed out: the sign-in server did not answer.").arg(what)
+                : QStringLiteral("%1 failed: could not reach the sign-in server (%2).")
+                      .arg(what, scrub(reply.errorText, secrets));
+        return e;
+    }
+    const QJsonObject o = QJsonDocument::fromJson(reply.body).object();
+    e.oauthError = o.value(QStringLiteral("error")).toString();
+    if (o.value(QStringLiteral("error")).isObject()) // the API's own error shape
+        e.oauthError =
+            o.value(QStringLiteral("error")).toObject().value(QStringLiteral("type")).toString();
+    QString detail = o.value(QStringLiteral("error_description")).toString();
+    if (detail.isEmpty())
+        detail =
+            o.value(QStringLiteral("error")).toObject().value(QStringLiteral("message")).toString();
+    if (detail.isEmpty())
+        detail = e.oauthError;
+    detail = scrub(detail.left(300), secrets);
+    if (e.oauthError == QLatin1String("invalid_grant") &&
+        (reply.status == 400 || reply.status == 401)) {
+        e.kind = OAuthError::Kind::InvalidGrant;
+    } else if (reply.status >= 500) {
+        e.kind = OAuthError::Kind::Server;
+    } else if (reply.status >= 300 && reply.status < 400) {
+        e.kind = OAuthError::Kind::Protocol;
+        e.message = QStringLiteral("%1 failed: the sign-in server answered with a redirect "
+                                   "(HTTP %2), which Qlaude does not follow for token requests.")
+                        .arg(what)
+                        .arg(reply.status);
+        return e;
+    } else {
+        e.kind = OAuthError::Kind::Rejected;
+    }
+    e.message = QStringLiteral("%1 failed (HTTP %2)%3.")
+                    .arg(what)
+                    .arg(reply.status)
+                    .arg(detail.isEmpty() ? QString() : QStringLiteral(": ") + detail);
+    return e;
+}
+
+OAuthTokens OAuthClient::parseTokens(const Reply &reply, OAuthTokens t, OAuthError *error,
+                                     const QStringList &secrets) const
+{
+    const QJsonObject o = QJsonDocument::fromJson(reply.body).object();
+    const QString access = o.value(QStringLiteral("access_token")).toString();
+    const QString type = o.value(QStringLiteral("token_type")).toString();
+    if (access.isEmpty()) {
+        error->kind = OAuthError::Kind::Protocol;
+        error->httpStatus = reply.status;
+        error->message = QStringLiteral("The sign-in server's answer has no access token.");
+        return OAuthTokens();
+    }
+    if (!type.isEmpty() && type.compare(QLatin1String("bearer"), Qt::CaseInsensitive) != 0) {
+        error->kind = OAuthError::Kind::Protocol;
+        error->httpStatus = reply.status;
+        error->message = QStringLiteral("The sign-in server issued a \"%1\" token; Qlaude can only "
+                                        "use Bearer tokens.")
+                             .arg(scrub(type.left(40), secrets));
+        return OAuthTokens();
+    }
+    t.accessToken = access;
+    const QString refresh = o.value(QStringLiteral("refresh_token")).toString();
+    if (!refresh.isEmpty())
+        t.refreshToken = refresh; // a reply without one keeps the old one
+    const qint64 expiresIn = expiresInSeconds(o.value(QStringLiteral("expires_in")));
+    t.expiresAt = expiresIn > 0 ? m_now() + expiresIn * 1000 : 0;
+    const QString scope = o.value(QStringLiteral("scope")).toString();
+    if (!scope.isEmpty())
+        t.scopes = scope.split(QLatin1Char(' '), Qt::SkipEmptyParts);
+    const QJsonObject account = o.value(QStringLiteral("account")).toObject();
+    if (!account.isEmpty()) {
+        t.accountUuid = account.value(QStringLiteral("uuid")).toString();
+        t.emailAddress = account.value(QStringLiteral("email_address")).toString();
+    }
+    const QJsonObject org = o.value(QStringLiteral("organization")).toObject();
+    if (!org.isEmpty())
+        t.organizationUuid = org.value(QStringLiteral("uuid")).toString();
+    return t;
+}
+
+void OAuthClient::exchangeCode(const OAuthProfile &profile, const QString &code,
+                               const QString &redirectUri, const PkceSession &pkce,
+                               TokenCallback done)
+{
+    QByteArray body;
+    QByteArray type;
+    if (profile.encoding == OAuthProfile::Encoding::Json) {
+        type = kJson;
+        body = jsonBody(
+            QJsonObject{{QStringLiteral("grant_type"), QStringLiteral("authorization_code")},
+                        {QStringLiteral("code"), code},
+                        {QStringLiteral("redirect_uri"), redirectUri},
+                        {QStringLiteral("client_id"), profile.clientId},
+                        {QStringLiteral("code_verifier"), pkce.verifier()},
+                        {QStringLiteral("state"), pkce.state()}});
+    } else {
+        type = kForm;
+        body = formEncode({{QStringLiteral("grant_type"), QStringLiteral("authorization_code")},
+                           {QStringLiteral("code"), code},
+                           {QStringLiteral("redirect_uri"), redirectUri},
+                           {QStringLiteral("client_id"), profile.clientId},
+                           {QStringLiteral("code_verifier"), pkce.verifier()}});
+    }
+    OAuthTokens base;
+    base.scopes = profile.scopes;
+    base.profile = profile.name();
+    base.tokenUrl = profile.tokenUrl.toString(QUrl::FullyEncoded);
+    base.revokeUrl = profile.revokeUrl.toString(QUrl::FullyEncoded);
+    base.clientId = profile.clientId;
+    base.tokenEncoding = profile.encodingName();
+    base.issuer = profile.issuer.toString(QUrl::FullyEncoded);
+    const QStringList secrets{code, pkce.verifier()};
+    send(profile.tokenUrl, "POST", body, type, m_tokenTimeoutMs,
+         [this, base, secrets, done](const Reply &r) {
+             OAuthError e;
+             if (r.status == 401 && !r.networkError) {
+                 // The CLI's wording for a refused code.
+                 e = errorFrom(r, QStringLiteral("Authentication"), secrets);
+                 if (e.kind != OAuthError::Kind::InvalidGrant)
+                     e.kind = OAuthError::Kind::Rejected;
+                 e.message = QStringLiteral("Authentication failed: Invalid authorization code.");
+                 done(OAuthTokens(), e);
+                 return;
+             }
+             if (r.networkError || r.status < 200 || r.status >= 300) {
+                 done(OAuthTokens(), errorFrom(r, QStringLiteral("Token exchange"), secrets));
+                 return;
+             }
+             const OAuthTokens t = parseTokens(r, base, &e, secrets);
+             done(t, e);
+         });
+}
+
+void OAuthClient::refresh(const OAuthTokens &current, TokenCallback done)
+{
+    if (!current.canRefresh()) {
+        OAuthError e;
+        e.kind = OAuthError::Kind::InvalidGrant;
+        e.message = QStringLiteral("The stored login has no refresh token.");
+        done(OAuthTokens(), e);
+        return;
+    }
+    QByteArray body;
+    QByteArray type;
+    if (current.tokenEncoding == QLatin1String("form")) {
+        type = kForm;
+        body = formEncode({{QStringLiteral("grant_type"), QStringLiteral("refresh_token")},
+                           {QStringLiteral("refresh_token"), current.refreshToken},
+                           {QStringLiteral("client_id"), current.clientId}});
+    } else {
+        type = kJson;
+        body = jsonBody(
+            QJsonObject{{QStringLiteral("grant_type"), QStringLiteral("refresh_token")},
+                        {QStringLiteral("refresh_token"), current.refreshToken},
+                        {QStringLiteral("client_id"), current.clientId},
+                        {QStringLiteral("scope"), refreshScopes(current).join(QLatin1Char(' '))}});
+    }
+    const QStringList secrets{current.refreshToken, current.accessToken};
+    send(QUrl(current.tokenUrl), "POST", body, type, m_tokenTimeoutMs,
+         [this, current, secrets, done](const Reply &r) {
+             if (r.networkError || r.status < 200 || r.status >= 300) {
+                 done(OAuthTokens(), errorFrom(r, QStringLiteral("Token refresh"), secrets));
+                 return;
+             }
+             OAuthError e;
+             const OAuthTokens t = parseTokens(r, current, &e, secrets);
+             done(t, e);
+         });
+}
+
+void OAuthClient::revoke(const OAuthTokens &tokens, int timeoutMs, DoneCallback done)
+{
+    const QString token = !tokens.refreshToken.isEmpty() ? tokens.refreshToken : tokens.accessToken;
+    if (tokens.revokeUrl.isEmpty() || token.isEmpty()) {
+        OAuthError e;
+        e.kind = OAuthError::Kind::Protocol;
+        e.message = tokens.revokeUrl.isEmpty()
+                        ? QStringLiteral("The sign-in server has no revocation endpoint.")
+                        : QStringLiteral("There is no token to revoke.");
+        done(e);
+        return;
+    }
+    const QString hint = !tokens.refreshToken.isEmpty() ? QStringLiteral("refresh_token")
+                                                        : QStringLiteral("access_token");
+    QByteArray body;
+    QByteArray type;
+    if (tokens.tokenEncoding == QLatin1String("form")) {
+        type = kForm;
+        body = formEncode({{QStringLiteral("token"), token},
+                           {QStringLiteral("token_type_hint"), hint},
+                           {QStringLiteral("client_id"), tokens.clientId}});
+    } else {
+        type = kJson;
+        body = jsonBody(QJsonObject{{QStringLiteral("token"), token},
+                                    {QStringLiteral("token_type_hint"), hint},
+                                    {QStringLiteral("client_id"), tokens.clientId}});
+    }
+    const QStringList secrets{tokens.refreshToken, tokens.accessToken};
+    send(QUrl(tokens.revokeUrl), "POST", body, type, timeoutMs, [secrets, done](const Reply &r) {
+        if (r.networkError || r.status < 200 || r.status >= 300) {
+            done(errorFrom(r, QStringLiteral("Revocation"), secrets));
+            return;
+        }
+        done(OAuthError());
+    });
+}
+
+void OAuthClient::discover(const QUrl &issuer, DiscoveryCallback done)
+{
+    OAuthProfile p;
+    p.issuer = issuer;
+    const QUrl url = p.discoveryUrl();
+    send(url, "GET", QByteArray(), QByteArray(), kDiscoveryTimeoutMs,
+         [issuer, done](const Reply &r) {
+             if (r.networkError || r.status < 200 || r.status >= 300) {
+                 done(OidcDiscovery(), errorFrom(r, QStringLiteral("OIDC discovery"), {}));
+                 return;
+             }
+             OAuthError e;
+             const QJsonObject o = QJsonDocument::fromJson(r.body).object();
+             OidcDiscovery d;
+             d.issuer = QUrl(o.value(QStringLiteral("issuer")).toString());
+             d.authorizationEndpoint =
+                 QUrl(o.value(QStringLiteral("authorization_endpoint")).toString());
+             d.tokenEndpoint = QUrl(o.value(QStringLiteral("token_endpoint")).toString());
+             d.revocationEndpoint = QUrl(o.value(QStringLiteral("revocation_endpoint")).toString());
+             const QJsonArray methods =
+                 o.value(QStringLiteral("code_challenge_methods_supported")).toArray();
+             auto norm = [](const QUrl &u) {
+                 QString s = u.toString(QUrl::FullyEncoded);
+                 while (s.endsWith(QLatin1Char('/')))
+                     s.chop(1);
+                 return s;
+             };
+             if (norm(d.issuer) != norm(issuer)) {
+                 e.kind = OAuthError::Kind::Protocol;
+                 e.message = QStringLiteral("The OIDC provider at %1 announced a different issuer "
+                                            "(%2); the login was stopped.")
+                                 .arg(issuer.toString(), d.issuer.toString());
+             } else if (!d.authorizationEndpoint.isValid() || !d.tokenEndpoint.isValid() ||
+                        d.authorizationEndpoint.isEmpty() || d.tokenEndpoint.isEmpty()) {
+                 e.kind = OAuthError::Kind::Protocol;
+                 e.message = QStringLiteral("The OIDC provider at %1 announced no authorization "
+                                            "or token endpoint.")
+                                 .arg(issuer.toString());
+             } else if (!methods.isEmpty() && !methods.contains(QStringLiteral("S256"))) {
+                 e.kind = OAuthError::Kind::Protocol;
+                 e.message = QStringLiteral("The OIDC provider at %1 does not support PKCE with "
+                                            "S256, which Qlaude requires.")
+                                 .arg(issuer.toString());
+             }
+             done(e.isError() ? OidcDiscovery() : d, e);
+         });
+}
+
+} // namespace qlaude

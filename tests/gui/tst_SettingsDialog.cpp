@@ -1,0 +1,655 @@
+#include "AppServices.h"
+#include "AuthContext.h"
+#include "AuthResolver.h"
+#include "DialogSupport.h"
+#include "FakeAnthropicServer.h"
+#include "KeychainStore.h"
+#include "ProviderSettingsPage.h"
+#include "SettingsDialog.h"
+#include "TestSupport.h"
+
+#include <QApplication>
+#include <QCheckBox>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QNetworkAccessManager>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QStackedWidget>
+#include <QtTest>
+
+#include <functional>
+
+using namespace qlaude;
+using namespace qlaude::test;
+using qlaude::fakes::FakeAnthropicServer;
+
+namespace {
+const char *const kAwsToken = "cloud:aws-bearer-token";
+const char *const kFoundryKey = "cloud:foundry-api-key";
+
+// What the app wires up, with a keychain namespace of its own so parallel tests never meet.
+struct Services
+{
+    explicit Services(const QString &name, const QMap<QString, QString> &env = {})
+        : home(name), keychain(QStringLiteral("qlaude-gui-test-%1-%2")
+                                   .arg(QCoreApplication::applicationPid())
+                                   .arg(name))
+    {
+        options.workspace = home.workspace();
+        options.processEnvironment = home.environment();
+        for (auto it = env.begin(); it != env.end(); ++it)
+            options.processEnvironment.insert(it.key(), it.value());
+        options.managedDir = home.managedDir();
+        options.trustStorePath = home.trustStore();
+        services.context = &context;
+        services.keychain = &keychain;
+        services.network = &network;
+        services.reload = [this](std::function<void()> done) {
+            context = AuthContext::load(options);
+            KeychainSnapshot::load(&keychain, [this, done](const KeychainSnapshot &snapshot) {
+                services.keychainSnapshot = snapshot;
+                services.resolution = AuthResolver::resolve(context, snapshot);
+                ++reloads;
+                done();
+            });
+        };
+        load();
+    }
+    ~Services()
+    {
+        for (const char *key : {KeychainStore::kApiKey, kAwsToken, kFoundryKey})
+            keychain.removeSync(QLatin1String(key));
+    }
+    // Loads what the files say now, as the app does at start.
+    void load()
+    {
+        context = AuthContext::load(options);
+        services.keychainSnapshot = KeychainSnapshot::loadSync(&keychain);
+        services.resolution = AuthResolver::resolve(context, services.keychainSnapshot);
+    }
+    QString userFile() const { return home.configDir() + QStringLiteral("/settings.json"); }
+    QByteArray userFileBytes() const
+    {
+        QFile f(userFile());
+        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+    }
+    QJsonObject userJson() const { return QJsonDocument::fromJson(userFileBytes()).object(); }
+    QJsonObject userEnv() const { return userJson().value(QStringLiteral("env")).toObject(); }
+
+    TestHome home;
+    AuthContext::Options options;
+    AuthContext context;
+    KeychainStore keychain;
+    QNetworkAccessManager network;
+    AppServices services;
+    int reloads = 0;
+};
+
+template<typename T> T *field(QWidget &dialog, const QString &variable, const char *type)
+{
+    const QString name = objectNameFor(variable, QLatin1String(type));
+    T *w = dialog.findChild<T *>(name);
+    if (!w)
+        qWarning("no %s in the dialog", qPrintable(name));
+    return w;
+}
+QLineEdit *lineEdit(QWidget &d, const char *v)
+{
+    return field<QLineEdit>(d, QLatin1String(v), "LineEdit");
+}
+QLabel *sourceLabel(QWidget &d, const char *v)
+{
+    return field<QLabel>(d, QLatin1String(v), "SourceLabel");
+}
+QLabel *errorLabel(QWidget &d, const char *v)
+{
+    return field<QLabel>(d, QLatin1String(v), "ErrorLabel");
+}
+QCheckBox *checkBox(QWidget &d, const char *v)
+{
+    return field<QCheckBox>(d, QLatin1String(v), "CheckBox");
+}
+
+void openPage(SettingsDialog &dialog, SettingsDialog::Page page)
+{
+    auto *list = dialog.findChild<QListWidget *>(QStringLiteral("pagesListWidget"));
+    QListWidgetItem *item = list->item(int(page));
+    QTest::mouseClick(list->viewport(), Qt::LeftButton, {}, list->visualItemRect(item).center());
+    QCOMPARE(dialog.findChild<QStackedWidget *>()->currentWidget(),
+             static_cast<QWidget *>(dialog.page(page)));
+}
+
+void typeInto(QLineEdit *edit, const QString &text)
+{
+    edit->setFocus(Qt::TabFocusReason);
+    edit->selectAll();
+    QTest::keyClick(edit, Qt::Key_Delete);
+    QTest::keyClicks(edit, text);
+}
+
+void clickSave(SettingsDialog &dialog)
+{
+    QTest::mouseClick(dialog.findChild<QPushButton *>(QStringLiteral("savePushButton")),
+                      Qt::LeftButton);
+}
+
+void verifyNoTruncatedText(QWidget &window)
+{
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    const QList<QLabel *> labels = window.findChildren<QLabel *>();
+    for (QLabel *label : labels) {
+        if (!label->isVisible() || !label->wordWrap() || label->text().isEmpty())
+            continue;
+        QVERIFY2(label->height() >= label->heightForWidth(label->width()),
+                 qPrintable(QStringLiteral("label %1 is cut off").arg(label->objectName())));
+    }
+}
+} // namespace
+
+class tst_SettingsDialog : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase()
+    {
+        KeychainStore probe(QStringLiteral("qlaude-gui-test-probe"));
+        QString message;
+        if (probe.probeSync(&message) != KeychainState::Available)
+            QFAIL(qPrintable(QStringLiteral("These tests need the unlocked test keyring "
+                                            "(scripts/test starts one): ") +
+                             message));
+    }
+
+    void hasAPageAndAFieldForEveryProviderVariable()
+    {
+        Services s(QStringLiteral("settings-pages"));
+        SettingsDialog dialog(s.services);
+        auto *list = dialog.findChild<QListWidget *>(QStringLiteral("pagesListWidget"));
+        QCOMPARE(list->count(), 4);
+        QCOMPARE(list->item(0)->text(), QStringLiteral("Anthropic"));
+        QCOMPARE(list->item(1)->text(), QStringLiteral("AWS Bedrock"));
+        QCOMPARE(list->item(2)->text(), QStringLiteral("Google Vertex AI"));
+        QCOMPARE(list->item(3)->text(), QStringLiteral("Azure Foundry"));
+        const QStringList lines = {"ANTHROPIC_BASE_URL",
+                                   "ANTHROPIC_MODEL",
+                                   "API_TIMEOUT_MS",
+                                   "ANTHROPIC_BETAS",
+                                   "AWS_REGION",
+                                   "AWS_PROFILE",
+                                   "ANTHROPIC_BEDROCK_BASE_URL",
+                                   "AWS_BEARER_TOKEN_BEDROCK",
+                                   "ANTHROPIC_VERTEX_PROJECT_ID",
+                                   "CLOUD_ML_REGION",
+                                   "ANTHROPIC_VERTEX_BASE_URL",
+                                   "ANTHROPIC_FOUNDRY_RESOURCE",
+                                   "ANTHROPIC_FOUNDRY_BASE_URL",
+                                   "ANTHROPIC_FOUNDRY_API_KEY"};
+        for (const QString &v : lines) {
+            QLineEdit *edit = field<QLineEdit>(dialog, v, "LineEdit");
+            QVERIFY2(edit, qPrintable(v));
+            QVERIFY2(!edit->accessibleName().isEmpty(), qPrintable(v));
+            QVERIFY2(edit->toolTip().contains(v), qPrintable(v));
+        }
+        for (const char *v : {"CLAUDE_CODE_ADDITIONAL_PROTECTION", "CLAUDE_CODE_USE_BEDROCK",
+                              "CLAUDE_CODE_SKIP_BEDROCK_AUTH", "CLAUDE_CODE_USE_VERTEX",
+                              "CLAUDE_CODE_SKIP_VERTEX_AUTH", "CLAUDE_CODE_USE_FOUNDRY",
+                              "CLAUDE_CODE_SKIP_FOUNDRY_AUTH"})
+            QVERIFY2(field<QCheckBox>(dialog, QLatin1String(v), "CheckBox"), v);
+        QVERIFY(field<QPlainTextEdit>(dialog, QStringLiteral("ANTHROPIC_CUSTOM_HEADERS"),
+                                      "PlainTextEdit"));
+        // Secrets are masked.
+        QCOMPARE(lineEdit(dialog, "AWS_BEARER_TOKEN_BEDROCK")->echoMode(), QLineEdit::Password);
+        QCOMPARE(lineEdit(dialog, "ANTHROPIC_FOUNDRY_API_KEY")->echoMode(), QLineEdit::Password);
+        // Every page has its own Test connection button.
+        for (const char *p : {"anthropic", "bedrock", "vertex", "foundry"})
+            QVERIFY(dialog.findChild<QPushButton *>(QLatin1String(p) +
+                                                    QStringLiteral("TestConnectionPushButton")));
+    }
+
+    void showsEffectiveValuesAndWhereTheyComeFrom()
+    {
+        Services s(QStringLiteral("settings-sources"),
+                   {{QStringLiteral("AWS_REGION"), QStringLiteral("eu-west-1")}});
+        s.home.userSettings(QJsonObject{
+            {QStringLiteral("env"),
+             QJsonObject{{QStringLiteral("ANTHROPIC_BETAS"), QStringLiteral("beta-one")},
+                         {QStringLiteral("CLAUDE_CODE_USE_VERTEX"), QStringLiteral("true")}}}});
+        s.home.writeJson(
+            s.home.managedDir() + QStringLiteral("/managed-settings.json"),
+            QJsonObject{{QStringLiteral("env"), QJsonObject{{QStringLiteral("API_TIMEOUT_MS"),
+                                                             QStringLiteral("120000")}}}});
+        s.home.projectSettings(QJsonObject{
+            {QStringLiteral("env"),
+             QJsonObject{{QStringLiteral("ANTHROPIC_MODEL"), QStringLiteral("claude-proj")}}}});
+        s.load();
+        SettingsDialog dialog(s.services);
+        dialog.show();
+
+        // User settings: shown and editable.
+        QLineEdit *betas = lineEdit(dialog, "ANTHROPIC_BETAS");
+        QCOMPARE(betas->text(), QStringLiteral("beta-one"));
+        QVERIFY(!betas->isReadOnly());
+        QVERIFY2(sourceLabel(dialog, "ANTHROPIC_BETAS")->text().contains(s.userFile()),
+                 qPrintable(sourceLabel(dialog, "ANTHROPIC_BETAS")->text()));
+        QVERIFY(checkBox(dialog, "CLAUDE_CODE_USE_VERTEX")->isChecked());
+        QVERIFY(checkBox(dialog, "CLAUDE_CODE_USE_VERTEX")->isEnabled());
+
+        // The process environment: shown, locked, with the reason.
+        QLineEdit *region = lineEdit(dialog, "AWS_REGION");
+        QCOMPARE(region->text(), QStringLiteral("eu-west-1"));
+        QVERIFY(region->isReadOnly());
+        const QString regionSource = sourceLabel(dialog, "AWS_REGION")->text();
+        QVERIFY2(regionSource.startsWith(QStringLiteral("Locked")), qPrintable(regionSource));
+        QVERIFY2(regionSource.contains(QStringLiteral("environment")), qPrintable(regionSource));
+        QVERIFY(region->toolTip().contains(QStringLiteral("environment")));
+
+        // Managed settings: shown, locked.
+        QLineEdit *timeout = lineEdit(dialog, "API_TIMEOUT_MS");
+        QCOMPARE(timeout->text(), QStringLiteral("120000"));
+        QVERIFY(timeout->isReadOnly());
+        const QString timeoutSource = sourceLabel(dialog, "API_TIMEOUT_MS")->text();
+        QVERIFY2(timeoutSource.contains(QStringLiteral("managed settings")),
+                 qPrintable(timeoutSource));
+        QVERIFY(timeoutSource.contains(s.home.managedDir()));
+
+        // The workspace's settings outrank the user file: locked too, and the file is named.
+        QLineEdit *model = lineEdit(dialog, "ANTHROPIC_MODEL");
+        QCOMPARE(model->text(), QStringLiteral("claude-proj"));
+        QVERIFY(model->isReadOnly());
+        QVERIFY(sourceLabel(dialog, "ANTHROPIC_MODEL")
+                    ->text()
+                    .contains(s.home.workspace() + QStringLiteral("/.claude/settings.json")));
+
+        // Unset: the default.
+        QLineEdit *base = lineEdit(dialog, "ANTHROPIC_BASE_URL");
+        QVERIFY(base->text().isEmpty());
+        QCOMPARE(base->placeholderText(), QStringLiteral("https://api.anthropic.com"));
+        QCOMPARE(sourceLabel(dialog, "ANTHROPIC_BASE_URL")->text(),
+                 QStringLiteral("Not set; the default is https://api.anthropic.com."));
+        QVERIFY(!checkBox(dialog, "CLAUDE_CODE_USE_BEDROCK")->isChecked());
+    }
+
+    void saveWritesOnlyTheEnvBlockAndKeepsForeignKeys()
+    {
+        Services s(QStringLiteral("settings-save"),
+                   {{QStringLiteral("AWS_PROFILE"), QStringLiteral("from-env")}});
+        s.home.userSettings(QJsonObject{
+            {QStringLiteral("model"), QStringLiteral("opus")},
+            {QStringLiteral("permissions"),
+             QJsonObject{{QStringLiteral("allow"), QJsonArray{QStringLiteral("Bash(ls)")}}}},
+            {QStringLiteral("env"),
+             QJsonObject{{QStringLiteral("SOMETHING_ELSE"), QStringLiteral("kept")},
+                         {QStringLiteral("ANTHROPIC_MODEL"), QStringLiteral("old-model")},
+                         {QStringLiteral("ANTHROPIC_BETAS"), QStringLiteral("old-beta")}}}});
+        s.load();
+        SettingsDialog dialog(s.services);
+        QSignalSpy saved(&dialog, &SettingsDialog::saved);
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+
+        typeInto(lineEdit(dialog, "ANTHROPIC_MODEL"), QStringLiteral("claude-new"));
+        typeInto(lineEdit(dialog, "ANTHROPIC_BETAS"), QString()); // cleared: removed
+        typeInto(lineEdit(dialog, "ANTHROPIC_BASE_URL"),
+                 QStringLiteral("https://gateway.example.com/anthropic"));
+        auto *headers = field<QPlainTextEdit>(dialog, QStringLiteral("ANTHROPIC_CUSTOM_HEADERS"),
+                                              "PlainTextEdit");
+        headers->setFocus();
+        QTest::keyClicks(headers, QStringLiteral("X-Team: research"));
+        QTest::keyClick(headers, Qt::Key_Return);
+        QTest::keyClicks(headers, QStringLiteral("X-Cost-Center: 42"));
+        openPage(dialog, SettingsDialog::Page::Vertex);
+        QTest::mouseClick(checkBox(dialog, "CLAUDE_CODE_USE_VERTEX"), Qt::LeftButton, {},
+                          QPoint(8, checkBox(dialog, "CLAUDE_CODE_USE_VERTEX")->height() / 2));
+        QVERIFY(checkBox(dialog, "CLAUDE_CODE_USE_VERTEX")->isChecked());
+        typeInto(lineEdit(dialog, "ANTHROPIC_VERTEX_PROJECT_ID"), QStringLiteral("my-project"));
+        // Enter saves: Save is the default button.
+        QTest::keyClick(lineEdit(dialog, "ANTHROPIC_VERTEX_PROJECT_ID"), Qt::Key_Return);
+        QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, 10000);
+        QCOMPARE(saved.at(0).at(0).toBool(), true);
+        QVERIFY2(dialog.statusText().contains(s.userFile()), qPrintable(dialog.statusText()));
+
+        const QJsonObject root = s.userJson();
+        QCOMPARE(root.value(QStringLiteral("model")).toString(), QStringLiteral("opus"));
+        QCOMPARE(root.value(QStringLiteral("permissions"))
+                     .toObject()
+                     .value(QStringLiteral("allow"))
+                     .toArray()
+                     .size(),
+                 1);
+        const QJsonObject env = s.userEnv();
+        const QJsonObject expected{
+            {QStringLiteral("SOMETHING_ELSE"), QStringLiteral("kept")},
+            {QStringLiteral("ANTHROPIC_MODEL"), QStringLiteral("claude-new")},
+            {QStringLiteral("ANTHROPIC_BASE_URL"),
+             QStringLiteral("https://gateway.example.com/anthropic")},
+            {QStringLiteral("ANTHROPIC_CUSTOM_HEADERS"),
+             QStringLiteral("X-Team: research\nX-Cost-Center: 42")},
+            {QStringLiteral("CLAUDE_CODE_USE_VERTEX"), QStringLiteral("1")},
+            {QStringLiteral("ANTHROPIC_VERTEX_PROJECT_ID"), QStringLiteral("my-project")}};
+        QCOMPARE(env, expected);
+        QCOMPARE(root.keys(), (QStringList{QStringLiteral("env"), QStringLiteral("model"),
+                                           QStringLiteral("permissions")}));
+
+        // services.reload ran and the dialog shows the new effective values and sources.
+        QCOMPARE(s.reloads, 1);
+        QCOMPARE(s.context.env(QStringLiteral("ANTHROPIC_MODEL")), QStringLiteral("claude-new"));
+        QCOMPARE(s.context.provider(), Provider::Vertex);
+        QVERIFY(sourceLabel(dialog, "ANTHROPIC_BASE_URL")->text().contains(s.userFile()));
+        QVERIFY(!dialog.page(SettingsDialog::Page::Anthropic)->hasUnsavedChanges());
+    }
+
+    void unchangedDialogSavesNothing()
+    {
+        Services s(QStringLiteral("settings-nochange"));
+        SettingsDialog dialog(s.services);
+        dialog.show();
+        clickSave(dialog);
+        QVERIFY2(dialog.statusText().contains(QStringLiteral("Nothing has changed")),
+                 qPrintable(dialog.statusText()));
+        QVERIFY(!QFile::exists(s.userFile()));
+        QCOMPARE(s.reloads, 0);
+    }
+
+    void secretGoesToTheKeychainAndNeverIntoTheFile()
+    {
+        Services s(QStringLiteral("settings-secret"));
+        SettingsDialog dialog(s.services);
+        QSignalSpy saved(&dialog, &SettingsDialog::saved);
+        dialog.show();
+        openPage(dialog, SettingsDialog::Page::Bedrock);
+        QLineEdit *token = lineEdit(dialog, "AWS_BEARER_TOKEN_BEDROCK");
+        QTRY_VERIFY(sourceLabel(dialog, "AWS_BEARER_TOKEN_BEDROCK")
+                        ->text()
+                        .contains(QStringLiteral("never in a file")));
+        const QString secret = testSecret(QStringLiteral("bedrock"));
+        typeInto(token, secret);
+        QCOMPARE(token->echoMode(), QLineEdit::Password);
+        typeInto(lineEdit(dialog, "AWS_REGION"), QStringLiteral("us-west-2"));
+        clickSave(dialog);
+        QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, 10000);
+        QCOMPARE(saved.at(0).at(0).toBool(), true);
+
+        const QByteArray bytes = s.userFileBytes();
+        QVERIFY(!bytes.isEmpty());
+        QVERIFY(!bytes.contains(secret.toUtf8()));
+        QVERIFY(!bytes.contains("AWS_BEARER_TOKEN_BEDROCK"));
+        QCOMPARE(s.userEnv(),
+                 (QJsonObject{{QStringLiteral("AWS_REGION"), QStringLiteral("us-west-2")}}));
+        const KeychainResult stored = s.keychain.readSync(QLatin1String(kAwsToken));
+        QVERIFY2(stored.ok(), qPrintable(stored.message));
+        QVERIFY(stored.data == secret);
+
+        // The field is empty again and says where the secret is, with its last characters.
+        QVERIFY(token->text().isEmpty());
+        QTRY_VERIFY(sourceLabel(dialog, "AWS_BEARER_TOKEN_BEDROCK")
+                        ->text()
+                        .contains(QStringLiteral("Stored in the keychain")));
+        const QString source = sourceLabel(dialog, "AWS_BEARER_TOKEN_BEDROCK")->text();
+        QVERIFY(source.contains(secret.right(4)));
+        QVERIFY(!source.contains(secret));
+    }
+
+    void forgetRemovesAStoredSecret()
+    {
+        Services s(QStringLiteral("settings-forget"));
+        QVERIFY(s.keychain.writeSync(QLatin1String(kFoundryKey), testSecret("foundry")).ok());
+        SettingsDialog dialog(s.services);
+        dialog.show();
+        openPage(dialog, SettingsDialog::Page::Foundry);
+        auto *forget = field<QPushButton>(dialog, QStringLiteral("ANTHROPIC_FOUNDRY_API_KEY"),
+                                          "ForgetPushButton");
+        QTRY_VERIFY(forget->isEnabled());
+        QVERIFY(sourceLabel(dialog, "ANTHROPIC_FOUNDRY_API_KEY")
+                    ->text()
+                    .contains(QStringLiteral("Stored in the keychain")));
+        QTest::mouseClick(forget, Qt::LeftButton);
+        QTRY_VERIFY(sourceLabel(dialog, "ANTHROPIC_FOUNDRY_API_KEY")
+                        ->text()
+                        .contains(QStringLiteral("Removed")));
+        QCOMPARE(s.keychain.readSync(QLatin1String(kFoundryKey)).status,
+                 KeychainResult::Status::NotFound);
+    }
+
+    void plaintextSecretInTheUserFileMovesToTheKeychain()
+    {
+        Services s(QStringLiteral("settings-move"));
+        const QString secret = testSecret(QStringLiteral("moved"));
+        s.home.userSettings(QJsonObject{
+            {QStringLiteral("env"),
+             QJsonObject{{QStringLiteral("ANTHROPIC_FOUNDRY_API_KEY"), secret},
+                         {QStringLiteral("ANTHROPIC_FOUNDRY_RESOURCE"), QStringLiteral("res")}}}});
+        s.load();
+        SettingsDialog dialog(s.services);
+        QSignalSpy saved(&dialog, &SettingsDialog::saved);
+        dialog.show();
+        openPage(dialog, SettingsDialog::Page::Foundry);
+        const QString source = sourceLabel(dialog, "ANTHROPIC_FOUNDRY_API_KEY")->text();
+        QVERIFY2(source.contains(QStringLiteral("plaintext")), qPrintable(source));
+        QVERIFY(lineEdit(dialog, "ANTHROPIC_FOUNDRY_API_KEY")->text().isEmpty());
+        clickSave(dialog);
+        QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, 10000);
+        QVERIFY(!s.userFileBytes().contains(secret.toUtf8()));
+        QCOMPARE(s.userEnv(), (QJsonObject{{QStringLiteral("ANTHROPIC_FOUNDRY_RESOURCE"),
+                                            QStringLiteral("res")}}));
+        QVERIFY(s.keychain.readSync(QLatin1String(kFoundryKey)).data == secret);
+    }
+
+    void malformedUserSettingsIsReportedAndLeftUntouched()
+    {
+        Services s(QStringLiteral("settings-malformed"));
+        const QByteArray broken = "{\n  \"env\": {\n    \"ANTHROPIC_MODEL\": \"x\",\n  }\n";
+        s.home.writeFile(s.userFile(), broken);
+        s.load();
+        SettingsDialog dialog(s.services);
+        QSignalSpy saved(&dialog, &SettingsDialog::saved);
+        dialog.show();
+        auto *banner = dialog.findChild<QLabel *>(QStringLiteral("bannerLabel"));
+        QVERIFY(banner->isVisible());
+        QVERIFY2(banner->text().contains(s.userFile()), qPrintable(banner->text()));
+        QVERIFY2(banner->text().contains(QStringLiteral("line")), qPrintable(banner->text()));
+
+        typeInto(lineEdit(dialog, "ANTHROPIC_MODEL"), QStringLiteral("claude-other"));
+        openPage(dialog, SettingsDialog::Page::Bedrock);
+        typeInto(lineEdit(dialog, "AWS_BEARER_TOKEN_BEDROCK"),
+                 testSecret(QStringLiteral("malformed")));
+        clickSave(dialog);
+        QTRY_COMPARE(saved.count(), 1);
+        QCOMPARE(saved.at(0).at(0).toBool(), false);
+        QVERIFY(banner->isVisible());
+        QVERIFY2(banner->text().contains(QStringLiteral("nothing in the file is lost")),
+                 qPrintable(banner->text()));
+        QVERIFY2(dialog.statusText().contains(QStringLiteral("Nothing was saved")),
+                 qPrintable(dialog.statusText()));
+        QCOMPARE(s.userFileBytes(), broken);
+        // Nothing at all was written: not even the secret went to the keychain.
+        QCOMPARE(s.keychain.readSync(QLatin1String(kAwsToken)).status,
+                 KeychainResult::Status::NotFound);
+        QCOMPARE(s.reloads, 0);
+    }
+
+    void invalidValuesAreShownInlineAndStopTheSave()
+    {
+        Services s(QStringLiteral("settings-invalid"));
+        SettingsDialog dialog(s.services);
+        QSignalSpy saved(&dialog, &SettingsDialog::saved);
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        typeInto(lineEdit(dialog, "ANTHROPIC_BASE_URL"), QStringLiteral("ftp://files.example"));
+        typeInto(lineEdit(dialog, "API_TIMEOUT_MS"), QStringLiteral("-5"));
+        auto *headers = field<QPlainTextEdit>(dialog, QStringLiteral("ANTHROPIC_CUSTOM_HEADERS"),
+                                              "PlainTextEdit");
+        headers->setFocus();
+        QTest::keyClicks(headers, QStringLiteral("Bad Header Line"));
+        clickSave(dialog);
+
+        QVERIFY(errorLabel(dialog, "ANTHROPIC_BASE_URL")->isVisible());
+        QVERIFY(errorLabel(dialog, "ANTHROPIC_BASE_URL")
+                    ->text()
+                    .contains(QStringLiteral("http:// or https://")));
+        QVERIFY(errorLabel(dialog, "API_TIMEOUT_MS")->isVisible());
+        QVERIFY(errorLabel(dialog, "API_TIMEOUT_MS")->text().contains(QStringLiteral("whole")));
+        QLabel *headerError = errorLabel(dialog, "ANTHROPIC_CUSTOM_HEADERS");
+        QVERIFY(headerError->isVisible());
+        QVERIFY2(headerError->text().contains(QStringLiteral("line 1")),
+                 qPrintable(headerError->text()));
+        QVERIFY2(dialog.statusText().contains(QStringLiteral("nothing was saved")),
+                 qPrintable(dialog.statusText()));
+        QCOMPARE(dialog.focusWidget(), lineEdit(dialog, "ANTHROPIC_BASE_URL"));
+        QCOMPARE(saved.count(), 0);
+        QVERIFY(!QFile::exists(s.userFile()));
+
+        // Fixing a value clears its message as the person types.
+        typeInto(lineEdit(dialog, "ANTHROPIC_BASE_URL"), QStringLiteral("http://localhost:8080"));
+        QVERIFY(!errorLabel(dialog, "ANTHROPIC_BASE_URL")->isVisible());
+        QVERIFY(errorLabel(dialog, "API_TIMEOUT_MS")->isVisible());
+    }
+
+    void testConnectionMakesARealRequestWithTheStoredCredential()
+    {
+        FakeAnthropicServer server;
+        QVERIFY(server.listen());
+        const QString key = testSecret(QStringLiteral("settingstest"));
+        server.setExpectedApiKey(key.toUtf8());
+        Services s(QStringLiteral("settings-test-anthropic"));
+        s.home.userSettings(QJsonObject{
+            {QStringLiteral("env"),
+             QJsonObject{{QStringLiteral("ANTHROPIC_BASE_URL"), server.baseUrl().toString()}}}});
+        QVERIFY(s.keychain.writeSync(QLatin1String(KeychainStore::kApiKey), key).ok());
+        s.load();
+        SettingsDialog dialog(s.services);
+        dialog.show();
+        auto *button =
+            dialog.findChild<QPushButton *>(QStringLiteral("anthropicTestConnectionPushButton"));
+        QTest::mouseClick(button, Qt::LeftButton);
+        auto *result =
+            dialog.findChild<QPlainTextEdit *>(QStringLiteral("anthropicTestResultPlainTextEdit"));
+        QTRY_VERIFY_WITH_TIMEOUT(result->toPlainText().contains(QStringLiteral("Connected")),
+                                 10000);
+        const QString text = result->toPlainText();
+        QVERIFY2(text.contains(server.baseUrl().toString()), qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("keychain:api-key")), qPrintable(text));
+        QVERIFY(!text.contains(key));
+        QVERIFY(result->isVisible());
+        QVERIFY(button->isEnabled());
+        QCOMPARE(s.reloads, 1);
+        QCOMPARE(server.requests().size(), 1);
+        QCOMPARE(server.lastRequest().path, QStringLiteral("/v1/models"));
+        QVERIFY(server.lastRequest().header("x-api-key") == key.toUtf8());
+        // The page scrolls the whole result into view.
+        QTRY_COMPARE(result->visibleRegion().boundingRect().height(), result->height());
+        if (!qEnvironmentVariableIsEmpty("QLAUDE_SCREENSHOT_DIR"))
+            dialog.grab().save(qEnvironmentVariable("QLAUDE_SCREENSHOT_DIR") +
+                               QStringLiteral("/settings-anthropic-tested.png"));
+    }
+
+    void testConnectionReportsARejectedKey()
+    {
+        FakeAnthropicServer server;
+        QVERIFY(server.listen());
+        server.setExpectedApiKey(testSecret(QStringLiteral("settingsright")).toUtf8());
+        const QString wrong = testSecret(QStringLiteral("settingswrong"));
+        Services s(QStringLiteral("settings-test-401"),
+                   {{QStringLiteral("ANTHROPIC_BASE_URL"), server.baseUrl().toString()},
+                    {QStringLiteral("ANTHROPIC_API_KEY"), wrong}});
+        SettingsDialog dialog(s.services);
+        dialog.show();
+        QTest::mouseClick(
+            dialog.findChild<QPushButton *>(QStringLiteral("anthropicTestConnectionPushButton")),
+            Qt::LeftButton);
+        auto *result =
+            dialog.findChild<QPlainTextEdit *>(QStringLiteral("anthropicTestResultPlainTextEdit"));
+        QTRY_VERIFY_WITH_TIMEOUT(result->toPlainText().contains(QStringLiteral("HTTP 401")), 10000);
+        const QString text = result->toPlainText();
+        QVERIFY2(text.contains(QStringLiteral("ANTHROPIC_API_KEY")), qPrintable(text));
+        QVERIFY(!text.contains(wrong));
+    }
+
+    void testConnectionWithoutACredentialSendsNothing()
+    {
+        FakeAnthropicServer server;
+        QVERIFY(server.listen());
+        Services s(QStringLiteral("settings-test-none"),
+                   {{QStringLiteral("ANTHROPIC_BASE_URL"), server.baseUrl().toString()}});
+        SettingsDialog dialog(s.services);
+        dialog.show();
+        QTest::mouseClick(
+            dialog.findChild<QPushButton *>(QStringLiteral("anthropicTestConnectionPushButton")),
+            Qt::LeftButton);
+        auto *result =
+            dialog.findChild<QPlainTextEdit *>(QStringLiteral("anthropicTestResultPlainTextEdit"));
+        QTRY_VERIFY(result->toPlainText().contains(QStringLiteral("No request was sent")));
+        QVERIFY(result->toPlainText().contains(QStringLiteral("No credential is available")));
+        QCOMPARE(server.requests().size(), 0);
+    }
+
+    void cloudPagesReportWhatDoctorReports()
+    {
+        Services s(QStringLiteral("settings-test-cloud"));
+        s.home.userSettings(QJsonObject{
+            {QStringLiteral("env"),
+             QJsonObject{{QStringLiteral("CLAUDE_CODE_USE_BEDROCK"), QStringLiteral("1")}}}});
+        s.load();
+        SettingsDialog dialog(s.services);
+        dialog.show();
+
+        openPage(dialog, SettingsDialog::Page::Bedrock);
+        QTest::mouseClick(
+            dialog.findChild<QPushButton *>(QStringLiteral("bedrockTestConnectionPushButton")),
+            Qt::LeftButton);
+        auto *bedrock =
+            dialog.findChild<QPlainTextEdit *>(QStringLiteral("bedrockTestResultPlainTextEdit"));
+        QTRY_VERIFY(!dialog.isBusy());
+        QString text = bedrock->toPlainText();
+        QVERIFY2(text.contains(QStringLiteral("bedrock: not configured")), qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("us-east-1 (default)")), qPrintable(text));
+
+        openPage(dialog, SettingsDialog::Page::Vertex);
+        QTest::mouseClick(
+            dialog.findChild<QPushButton *>(QStringLiteral("vertexTestConnectionPushButton")),
+            Qt::LeftButton);
+        QTRY_VERIFY(!dialog.isBusy());
+        text = dialog.findChild<QPlainTextEdit *>(QStringLiteral("vertexTestResultPlainTextEdit"))
+                   ->toPlainText();
+        QVERIFY2(text.contains(QStringLiteral("not selected; AWS Bedrock is")), qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("ANTHROPIC_VERTEX_PROJECT_ID is not set")),
+                 qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("not available in this version")), qPrintable(text));
+
+        openPage(dialog, SettingsDialog::Page::Anthropic);
+        QTest::mouseClick(
+            dialog.findChild<QPushButton *>(QStringLiteral("anthropicTestConnectionPushButton")),
+            Qt::LeftButton);
+        QTRY_VERIFY(!dialog.isBusy());
+        text =
+            dialog.findChild<QPlainTextEdit *>(QStringLiteral("anthropicTestResultPlainTextEdit"))
+                ->toPlainText();
+        QVERIFY2(text.contains(QStringLiteral("AWS Bedrock is selected")), qPrintable(text));
+    }
+
+    void defaultSizeShowsEveryTextInFull()
+    {
+        Services s(QStringLiteral("settings-size"),
+                   {{QStringLiteral("AWS_REGION"), QStringLiteral("eu-central-1")}});
+        SettingsDialog dialog(s.services);
+        dialog.show();
+        const QString dir = qEnvironmentVariable("QLAUDE_SCREENSHOT_DIR");
+        const char *names[] = {"anthropic", "bedrock", "vertex", "foundry"};
+        for (int i = 0; i < 4; ++i) {
+            openPage(dialog, SettingsDialog::Page(i));
+            QTRY_VERIFY(!dialog.isBusy());
+            verifyNoTruncatedText(dialog);
+            if (!dir.isEmpty())
+                dialog.grab().save(dir + QStringLiteral("/settings-%1.png").arg(names[i]));
+        }
+    }
+};
+
+QTEST_MAIN(tst_SettingsDialog)
+#include "tst_SettingsDialog.moc"

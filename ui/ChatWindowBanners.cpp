@@ -1,0 +1,158 @@
+#include "ChatWindowBanners.h"
+
+#include "ApiError.h"
+#include "AppServices.h"
+#include "ErrorBanner.h"
+
+#include <QPushButton>
+
+namespace qlaude {
+
+ChatWindowBanners::ChatWindowBanners(ErrorBanner *account, ErrorBanner *error, QObject *parent)
+    : QObject(parent), m_account(account), m_error(error)
+{
+    m_countdown.setInterval(200);
+    connect(&m_countdown, &QTimer::timeout, this, &ChatWindowBanners::updateCountdown);
+    connect(m_account, &ErrorBanner::actionTriggered, this,
+            [this] { emit actionRequested(m_accountAction); });
+    connect(m_error, &ErrorBanner::actionTriggered, this,
+            [this] { emit actionRequested(m_errorAction); });
+    connect(m_error, &ErrorBanner::dismissed, &m_countdown, &QTimer::stop);
+}
+
+void ChatWindowBanners::showAccountState(const AppServices &services, bool canChat)
+{
+    const Resolution &r = services.resolution;
+    const KeychainSnapshot &k = services.keychainSnapshot;
+    if (canChat) {
+        m_account->hide();
+        m_accountAction = Action::None;
+        return;
+    }
+    if (r.provider != Provider::Anthropic) {
+        m_accountAction = Action::Settings;
+        m_account->showMessage(ErrorBanner::Severity::Error,
+                               r.problems.isEmpty() ? r.summary : r.problems.join(QLatin1Char(' ')),
+                               tr("Open Provider Settings"));
+    } else if (k.read && k.state == KeychainState::Locked) {
+        m_accountAction = Action::Reload;
+        m_account->showMessage(ErrorBanner::Severity::Warning,
+                               tr("The keychain is locked, so your stored login can't be read. "
+                                  "Unlock it, then press Retry. You are not logged out."),
+                               tr("Retry"));
+    } else if (k.read && k.state == KeychainState::Unavailable) {
+        m_accountAction = Action::LogIn;
+        m_account->showMessage(ErrorBanner::Severity::Warning,
+                               tr("No keychain is available: %1 Log in for this session, or set "
+                                  "ANTHROPIC_API_KEY.")
+                                   .arg(k.stateMessage),
+                               tr("Log In"));
+    } else {
+        m_accountAction = Action::LogIn;
+        m_account->showMessage(ErrorBanner::Severity::Info,
+                               tr("You're not logged in. Log in with an API key or your Claude "
+                                  "account, or set ANTHROPIC_API_KEY and start Qlaude again."),
+                               tr("Log In"));
+    }
+}
+
+void ChatWindowBanners::setAccountBusy(bool busy)
+{
+    m_account->actionButton()->setEnabled(!busy);
+}
+
+void ChatWindowBanners::showProblem(const QString &text)
+{
+    m_countdown.stop();
+    m_errorAction = Action::None;
+    m_error->showMessage(ErrorBanner::Severity::Warning, text);
+}
+
+void ChatWindowBanners::showTurnError(const ApiError &e)
+{
+    m_countdown.stop();
+    const QString text = e.userMessage();
+    switch (e.kind) {
+    case ApiError::Kind::None:
+    case ApiError::Kind::Cancelled:
+        return;
+    case ApiError::Kind::Auth:
+        m_errorAction = Action::LogIn;
+        m_error->showMessage(ErrorBanner::Severity::Error, text, tr("Log In"));
+        return;
+    case ApiError::Kind::Config:
+        m_errorAction = Action::Settings;
+        m_error->showMessage(ErrorBanner::Severity::Error, text, tr("Open Provider Settings"));
+        return;
+    case ApiError::Kind::Http:
+        if (e.httpStatus == 401) {
+            m_errorAction = Action::LogIn;
+            m_error->showMessage(ErrorBanner::Severity::Error, text, tr("Log In Again"));
+            return;
+        }
+        if (e.httpStatus == 403 || e.httpStatus == 404) {
+            m_errorAction = Action::Settings;
+            m_error->showMessage(ErrorBanner::Severity::Error, text, tr("Open Provider Settings"));
+            return;
+        }
+        break;
+    case ApiError::Kind::InStream:
+    case ApiError::Kind::Connection:
+    case ApiError::Kind::Timeout:
+    case ApiError::Kind::Protocol:
+        break;
+    }
+    // Overload, rate limits that outlasted the retries, dropped connections: ask again.
+    m_errorAction = Action::TryAgain;
+    m_error->showMessage(e.httpStatus == 429 || e.httpStatus == 529 ? ErrorBanner::Severity::Warning
+                                                                    : ErrorBanner::Severity::Error,
+                         text, tr("Try Again"));
+}
+
+void ChatWindowBanners::showRetrying(int retry, qint64 delayMs, const ApiError &reason)
+{
+    m_retryAttempt = retry;
+    m_retryDeadline.setRemainingTime(delayMs, Qt::PreciseTimer);
+    if (reason.httpStatus == 429)
+        m_retryReason = tr("Rate limit reached (HTTP 429).");
+    else if (reason.httpStatus == 529 || reason.type == QLatin1String("overloaded_error"))
+        m_retryReason = tr("The API is overloaded (HTTP 529).");
+    else
+        m_retryReason = tr("The request failed (%1).").arg(reason.shortDescription());
+    m_errorAction = Action::Stop;
+    m_error->showMessage(ErrorBanner::Severity::Warning, QString(), tr("Stop"));
+    updateCountdown();
+    m_countdown.start();
+}
+
+void ChatWindowBanners::updateCountdown()
+{
+    if (m_errorAction != Action::Stop || m_error->isHidden()) {
+        m_countdown.stop();
+        return;
+    }
+    const int seconds = int((m_retryDeadline.remainingTime() + 999) / 1000);
+    if (seconds > 0)
+        m_error->setText(tr("%1 Retrying in %2 s (retry %3)…")
+                             .arg(m_retryReason)
+                             .arg(seconds)
+                             .arg(m_retryAttempt));
+    else
+        m_error->setText(tr("%1 Retrying now (retry %2)…").arg(m_retryReason).arg(m_retryAttempt));
+}
+
+void ChatWindowBanners::hideRetrying()
+{
+    if (m_errorAction != Action::Stop)
+        return;
+    hideError();
+}
+
+void ChatWindowBanners::hideError()
+{
+    m_countdown.stop();
+    m_errorAction = Action::None;
+    m_error->hide();
+}
+
+} // namespace qlaude

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <QDeadlineTimer>
+#include <QObject>
+#include <QTimer>
+
+namespace qlaude {
+
+struct ApiError;
+struct AppServices;
+class ErrorBanner;
+
+// What the chat window's two banners say and offer: the account banner (no credential, a
+// locked keychain, a provider without a credential chain) and the error banner (a failed turn,
+// the "retrying in N s" countdown, other problems). The window carries out the actions.
+class ChatWindowBanners : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY(ChatWindowBanners)
+public:
+    enum class Action
+    {
+        None,
+        LogIn,    // loginRequested
+        Settings, // settingsRequested
+        Reload,   // AppServices::reload, then servicesChanged
+        Stop,     // stop the turn waiting for its retry
+        TryAgain, // regenerate
+    };
+    Q_ENUM(Action)
+
+    ChatWindowBanners(ErrorBanner *account, ErrorBanner *error, QObject *parent = nullptr);
+
+    // Hidden when chatting is possible; otherwise says why not and what to do.
+    void showAccountState(const AppServices &services, bool canChat);
+    void setAccountBusy(bool busy); // while a Retry reload runs
+
+    void showTurnError(const ApiError &error);
+    void showProblem(const QString &text);
+    void showRetrying(int retry, qint64 delayMs, const ApiError &reason);
+    void hideRetrying();
+    void hideError();
+
+signals:
+    void actionRequested(qlaude::ChatWindowBanners::Action action);
+
+private:
+    void updateCountdown();
+
+    ErrorBanner *m_account;
+    ErrorBanner *m_error;
+    Action m_accountAction = Action::None;
+    Action m_errorAction = Action::None;
+    QTimer m_countdown;
+    QDeadlineTimer m_retryDeadline;
+    QString m_retryReason;
+    int m_retryAttempt = 0;
+};
+
+} // namespace qlaude

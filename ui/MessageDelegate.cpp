@@ -1,0 +1,573 @@
+#include "MessageDelegate.h"
+
+#include "ChatWindowStyle.h"
+#include "MessageModel.h"
+
+#include <QAbstractItemView>
+#include <QAbstractTextDocumentLayout>
+#include <QApplication>
+#include <QPainter>
+#include <QPainterPath>
+#include <QStyle>
+#include <QTextDocument>
+
+#include <algorithm>
+
+namespace qlaude {
+
+namespace {
+
+using chatstyle::mix;
+
+void drawDocument(QPainter *painter, const QTextDocument &doc, QPoint pos, const QColor &color,
+                  const QPalette &palette, const QRect &visible)
+{
+    painter->save();
+    painter->translate(pos);
+    QAbstractTextDocumentLayout::PaintContext ctx;
+    ctx.palette = palette;
+    ctx.palette.setColor(QPalette::Text, color);
+    ctx.clip = QRectF(visible.translated(-pos));
+    doc.documentLayout()->draw(painter, ctx);
+    painter->restore();
+}
+
+// Parts are sorted by position: the first one that reaches below `top`.
+QList<LayoutPart>::const_iterator firstVisible(const QList<LayoutPart> &parts, int top)
+{
+    return std::lower_bound(parts.cbegin(), parts.cend(), top,
+                            [](const LayoutPart &p, int y) { return p.rect.bottom() < y; });
+}
+
+QString statusBadge(MessageStatus status)
+{
+    switch (status) {
+    case MessageStatus::Stopped:
+        return MessageDelegate::tr("Stopped");
+    case MessageStatus::Interrupted:
+        return MessageDelegate::tr("Interrupted");
+    case MessageStatus::Error:
+        return MessageDelegate::tr("Error");
+    case MessageStatus::Streaming:
+    case MessageStatus::Complete:
+        break;
+    }
+    return QString();
+}
+
+} // namespace
+
+MessageDelegate::MessageDelegate(QObject *parent) : QStyledItemDelegate(parent)
+{
+    m_style = MessageStyle::fromFont(QApplication::font());
+    setViewportWidth(m_viewportWidth);
+}
+
+void MessageDelegate::setFont(const QFont &font)
+{
+    m_style = MessageStyle::fromFont(font);
+    m_textWidth = m_style.textWidth(m_viewportWidth);
+    clearCaches();
+}
+
+void MessageDelegate::clearCaches()
+{
+    m_layouts.clear();
+    m_heights.clear();
+    m_reserve.clear();
+}
+
+bool MessageDelegate::setViewportWidth(int width)
+{
+    m_viewportWidth = qMax(1, width);
+    const int text = m_style.textWidth(m_viewportWidth);
+    if (text == m_textWidth)
+        return false;
+    m_textWidth = text;
+    return true;
+}
+
+const MessageItem *MessageDelegate::itemFor(const QModelIndex &index) const
+{
+    const auto *model = qobject_cast<const MessageModel *>(index.model());
+    if (!model || index.row() < 0 || index.row() >= model->rowCount())
+        return nullptr;
+    return &model->item(index.row());
+}
+
+const MessageLayout &MessageDelegate::layoutFor(const MessageItem &item) const
+{
+    const qint64 id = item.message.id;
+    auto it = m_layouts.find(id);
+    if (it == m_layouts.end()) {
+        if (m_layouts.size() >= MaxCachedLayouts)
+            evict();
+        it = m_layouts.insert(id, MessageLayout());
+    }
+    MessageLayout &layout = *it;
+    if (layout.revision != item.revision || layout.textWidth != m_textWidth || layout.id != id) {
+        MessageLayoutBuilder(m_style).update(layout, item, m_textWidth);
+        ++m_stats.layouts;
+        m_stats.segments += layout.segmentsLaidOut;
+        m_stats.laidOut.insert(id);
+        recordHeight(item, layout.height, true);
+    }
+    layout.lastUsed = ++m_clock;
+    return layout;
+}
+
+void MessageDelegate::evict() const
+{
+    // Drop the least recently used quarter; their heights stay known, only the documents go.
+    QList<QPair<quint64, qint64>> ages;
+    ages.reserve(m_layouts.size());
+    for (auto it = m_layouts.cbegin(); it != m_layouts.cend(); ++it) {
+        if (m_reserve.contains(it.key()))
+            continue; // streaming
+        ages.append({it->lastUsed, it.key()});
+    }
+    std::sort(ages.begin(), ages.end());
+    const int drop = qMin(int(ages.size()), MaxCachedLayouts / 4);
+    for (int i = 0; i < drop; ++i)
+        m_layouts.remove(ages.at(i).second);
+}
+
+void MessageDelegate::recordHeight(const MessageItem &item, int content, bool exact) const
+{
+    const qint64 id = item.message.id;
+    int height = content;
+    if (item.message.status == MessageStatus::Streaming) {
+        int &reserve = m_reserve[id];
+        if (content > reserve)
+            reserve = content + m_slack;
+        height = reserve;
+    } else {
+        m_reserve.remove(id);
+    }
+    m_heights.insert(id, RowHeight{item.revision, m_textWidth, height, content, exact});
+}
+
+int MessageDelegate::rowHeight(const QModelIndex &index, bool exact) const
+{
+    const MessageItem *item = itemFor(index);
+    if (!item)
+        return 0;
+    const auto h = m_heights.constFind(item->message.id);
+    if (h != m_heights.cend() && h->revision == item->revision && h->textWidth == m_textWidth &&
+        (h->exact || !exact))
+        return h->height;
+    const auto l = m_layouts.constFind(item->message.id);
+    const bool haveLayout =
+        l != m_layouts.cend() && l->revision == item->revision && l->textWidth == m_textWidth;
+    if (exact || haveLayout || item->message.status == MessageStatus::Streaming) {
+        layoutFor(*item);
+        return m_heights.value(item->message.id).height;
+    }
+    const int estimate = MessageLayoutBuilder(m_style).estimateHeight(*item, m_textWidth);
+    ++m_stats.estimates;
+    m_stats.estimated.insert(item->message.id);
+    recordHeight(*item, estimate, false);
+    return m_heights.value(item->message.id).height;
+}
+
+bool MessageDelegate::isExact(const QModelIndex &index) const
+{
+    const MessageItem *item = itemFor(index);
+    if (!item)
+        return true;
+    const auto h = m_heights.constFind(item->message.id);
+    return h != m_heights.cend() && h->exact && h->revision == item->revision &&
+           h->textWidth == m_textWidth;
+}
+
+int MessageDelegate::contentHeight(const QModelIndex &index) const
+{
+    const MessageItem *item = itemFor(index);
+    if (!item)
+        return 0;
+    rowHeight(index, false);
+    return m_heights.value(item->message.id).content;
+}
+
+QSize MessageDelegate::sizeHint(const QStyleOptionViewItem &, const QModelIndex &index) const
+{
+    // The width is the view's business: rows always span the viewport.
+    ++m_stats.sizeHints;
+    return QSize(1, rowHeight(index, false));
+}
+
+QList<MessageDelegate::HeaderButton> MessageDelegate::headerButtons(const QModelIndex &index,
+                                                                    const QRect &row) const
+{
+    const auto *model = qobject_cast<const MessageModel *>(index.model());
+    const MessageItem *item = itemFor(index);
+    if (!model || !item)
+        return {};
+    const bool busy = model->streamingId() != 0;
+    QList<HeaderButton> buttons;
+    buttons.append({Hit::Kind::CopyMessage, tr("Copy"), QRect()});
+    if (item->message.role == MessageRole::User && !busy)
+        buttons.append({Hit::Kind::EditMessage, tr("Edit"), QRect()});
+    if (item->message.role == MessageRole::Assistant && !busy &&
+        index.row() == model->rowCount() - 1)
+        buttons.append({Hit::Kind::Regenerate, tr("Regenerate"), QRect()});
+    const QFontMetrics fm(m_style.smallFont);
+    const int height = m_style.smallLineHeight + 6;
+    const int top = row.y() + MessageStyle::RowGap + MessageStyle::Padding +
+                    (m_style.boldLineHeight - height) / 2;
+    int right = row.x() + m_style.contentLeft(m_viewportWidth) +
+                m_style.contentWidth(m_viewportWidth) - MessageStyle::Padding;
+    for (int i = int(buttons.size()) - 1; i >= 0; --i) {
+        const int width = fm.horizontalAdvance(buttons.at(i).text) + 16;
+        buttons[i].rect = QRect(right - width, top, width, height);
+        right -= width + 4;
+    }
+    return buttons;
+}
+
+QRect MessageDelegate::boxButtonRect(const QRect &box) const
+{
+    const QFontMetrics fm(m_style.smallFont);
+    const int width =
+        qMax(fm.horizontalAdvance(tr("Copy")), fm.horizontalAdvance(tr("Copied"))) + 16;
+    const int height = m_style.smallLineHeight + 4;
+    return QRect(box.right() - 5 - width, box.top() + (m_style.boxHeaderHeight - height) / 2, width,
+                 height);
+}
+
+QString MessageDelegate::boxText(const BlockLayout &block, int box) const
+{
+    QStringList pieces;
+    for (const QList<LayoutPart> *list : {&block.closed, &block.open}) {
+        for (const LayoutPart &p : *list) {
+            if (p.kind == LayoutPart::Kind::BoxPiece && p.box == box && !p.text.isEmpty())
+                pieces.append(p.text);
+        }
+    }
+    return pieces.join(QLatin1Char('\n'));
+}
+
+void MessageDelegate::setHover(const QModelIndex &index, const Hit &hit)
+{
+    m_hoverIndex = index;
+    m_hover = hit;
+}
+
+void MessageDelegate::setCopied(qint64 messageId, int block, int box)
+{
+    m_copiedId = messageId;
+    m_copiedBlock = block;
+    m_copiedBox = box;
+}
+
+MessageDelegate::Hit MessageDelegate::hitTest(const QModelIndex &index, const QRect &row,
+                                              const QPoint &pos) const
+{
+    Hit hit;
+    const MessageItem *item = itemFor(index);
+    if (!item || !row.contains(pos))
+        return hit;
+    for (const HeaderButton &b : headerButtons(index, row)) {
+        if (b.rect.contains(pos)) {
+            hit.kind = b.kind;
+            hit.rect = b.rect;
+            return hit;
+        }
+    }
+    const MessageLayout &layout = layoutFor(*item);
+    const int textLeft = row.x() + m_style.contentLeft(m_viewportWidth) + MessageStyle::Padding;
+    const int bodyTop = row.y() + m_style.bodyTop();
+    for (int i = 0; i < layout.blocks.size(); ++i) {
+        const BlockLayout &block = layout.blocks.at(i);
+        const QPoint origin(textLeft, bodyTop + layout.blockTops.at(i));
+        if (pos.y() < origin.y() || pos.y() >= origin.y() + block.height)
+            continue;
+        if (block.headerHeight > 0 && block.header.rect.translated(origin).contains(pos)) {
+            hit.kind = Hit::Kind::ToggleThinking;
+            hit.block = i;
+            hit.rect = block.header.rect.translated(origin);
+            return hit;
+        }
+        for (const QList<LayoutPart> *list : {&block.closed, &block.open}) {
+            for (auto p = firstVisible(*list, pos.y() - origin.y()); p != list->cend(); ++p) {
+                const QRect r = p->rect.translated(origin);
+                if (r.top() > pos.y())
+                    break;
+                if (!r.contains(pos))
+                    continue;
+                if (p->kind == LayoutPart::Kind::BoxPiece) {
+                    const bool button = p->first && p->copyable && boxButtonRect(r).contains(pos);
+                    hit.kind = button ? Hit::Kind::CopyBox : Hit::Kind::InBox;
+                    hit.block = i;
+                    hit.box = p->box;
+                    hit.text = boxText(block, p->box);
+                    hit.rect = button ? boxButtonRect(r) : r;
+                    return hit;
+                }
+                if (p->kind == LayoutPart::Kind::Prose && p->doc) {
+                    const QString href = p->doc->documentLayout()->anchorAt(
+                        QPointF(pos - r.topLeft() - p->docOffset));
+                    if (!href.isEmpty()) {
+                        hit.kind = Hit::Kind::Link;
+                        hit.block = i;
+                        hit.text = href;
+                        hit.rect = r;
+                        return hit;
+                    }
+                }
+                return hit;
+            }
+        }
+    }
+    return hit;
+}
+
+void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option,
+                            const QModelIndex &index) const
+{
+    const MessageItem *item = itemFor(index);
+    if (!item)
+        return;
+    const MessageLayout &layout = layoutFor(*item);
+    const StoredMessage &m = item->message;
+    const QPalette &pal = option.palette;
+    const QRect row = option.rect;
+    QRect visible = row;
+    if (const auto *view = qobject_cast<const QAbstractItemView *>(option.widget))
+        visible &= view->viewport()->rect();
+
+    painter->save();
+    painter->setRenderHint(QPainter::Antialiasing);
+    const int left = row.x() + m_style.contentLeft(m_viewportWidth);
+    const int width = m_style.contentWidth(m_viewportWidth);
+    const QRect bubble(left, row.y() + MessageStyle::RowGap, width,
+                       layout.height - 2 * MessageStyle::RowGap);
+    const bool selected = option.state & QStyle::State_Selected;
+    const bool user = m.role == MessageRole::User;
+    if (user || selected) {
+        QColor fill = user ? chatstyle::userBubble(pal) : chatstyle::selectedRow(pal);
+        if (user && selected)
+            fill = mix(fill, pal.color(QPalette::Highlight), 0.12);
+        painter->setPen(Qt::NoPen);
+        painter->setBrush(fill);
+        painter->drawRoundedRect(bubble, 10, 10);
+    }
+
+    // The author line: name, model and status, and the actions while hovered.
+    const int textLeft = left + MessageStyle::Padding;
+    const int headerTop = row.y() + MessageStyle::RowGap + MessageStyle::Padding;
+    const QFontMetrics bm(m_style.boldFont);
+    const int baseline = headerTop + bm.ascent();
+    painter->setFont(m_style.boldFont);
+    painter->setPen(pal.color(QPalette::Text));
+    const QString who = user ? tr("You") : tr("Claude");
+    painter->drawText(QPoint(textLeft, baseline), who);
+    int x = textLeft + bm.horizontalAdvance(who) + 8;
+    painter->setFont(m_style.smallFont);
+    const QFontMetrics sm(m_style.smallFont);
+    const QColor secondary = chatstyle::secondaryText(pal);
+    const QString badge = statusBadge(m.status);
+    if (!badge.isEmpty()) {
+        const QRect pill(x, headerTop + (m_style.boldLineHeight - sm.height() - 2) / 2,
+                         sm.horizontalAdvance(badge) + 12, sm.height() + 2);
+        painter->setPen(QPen(chatstyle::hairline(pal), 1));
+        painter->setBrush(pal.color(QPalette::Base));
+        painter->drawRoundedRect(QRectF(pill).adjusted(0.5, 0.5, -0.5, -0.5), 4, 4);
+        painter->setPen(pal.color(QPalette::Text));
+        painter->drawText(pill, Qt::AlignCenter, badge);
+        x = pill.right() + 8;
+    }
+    const bool hovered = option.state & QStyle::State_MouseOver;
+    const QList<HeaderButton> buttons = hovered ? headerButtons(index, row) : QList<HeaderButton>();
+    const int modelRight =
+        buttons.isEmpty() ? left + width - MessageStyle::Padding : buttons.first().rect.left() - 8;
+    if (!user && !m.model.isEmpty() && modelRight > x) {
+        painter->setPen(secondary);
+        painter->drawText(QPoint(x, baseline),
+                          sm.elidedText(m.model, Qt::ElideRight, modelRight - x));
+    }
+    for (const HeaderButton &b : buttons) {
+        const bool hot = m_hoverIndex == index && m_hover.kind == b.kind;
+        painter->setPen(QPen(chatstyle::hairline(pal), 1));
+        painter->setBrush(hot ? mix(pal.color(QPalette::Base), pal.color(QPalette::Highlight), 0.18)
+                              : pal.color(QPalette::Base));
+        painter->drawRoundedRect(QRectF(b.rect).adjusted(0.5, 0.5, -0.5, -0.5), 4, 4);
+        painter->setPen(pal.color(QPalette::Text));
+        painter->drawText(b.rect, Qt::AlignCenter, b.text);
+    }
+
+    const int bodyTop = row.y() + m_style.bodyTop();
+    for (int i = 0; i < layout.blocks.size(); ++i) {
+        const BlockLayout &block = layout.blocks.at(i);
+        const QPoint origin(textLeft, bodyTop + layout.blockTops.at(i));
+        if (block.height == 0 || origin.y() > visible.bottom() ||
+            origin.y() + block.height < visible.top())
+            continue;
+        paintBlock(painter, block, i, origin, visible, pal, m.id);
+    }
+    if (layout.footerDoc)
+        paintFooter(painter, layout, QPoint(textLeft, bodyTop + layout.footerTop), visible, pal);
+    painter->restore();
+}
+
+void MessageDelegate::paintBlock(QPainter *painter, const BlockLayout &block, int blockIndex,
+                                 QPoint origin, const QRect &visible, const QPalette &pal,
+                                 qint64 messageId) const
+{
+    if (block.headerHeight > 0) {
+        const QRect r = block.header.rect.translated(origin);
+        const QColor secondary = chatstyle::secondaryText(pal);
+        const bool expanded = block.expanded;
+        // A chevron drawn as a path, so it does not depend on the font having the glyph.
+        const int cy = r.center().y();
+        const int cx = r.left() + 5;
+        QPainterPath chevron;
+        if (expanded) {
+            chevron.moveTo(cx - 4, cy - 2);
+            chevron.lineTo(cx, cy + 2);
+            chevron.lineTo(cx + 4, cy - 2);
+        } else {
+            chevron.moveTo(cx - 2, cy - 4);
+            chevron.lineTo(cx + 2, cy);
+            chevron.lineTo(cx - 2, cy + 4);
+        }
+        painter->setPen(QPen(secondary, 1.5, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+        painter->setBrush(Qt::NoBrush);
+        painter->drawPath(chevron);
+        painter->setFont(m_style.boldFont);
+        const QFontMetrics bm(m_style.boldFont);
+        const int x = r.left() + MessageStyle::ThinkingIndent;
+        painter->drawText(QRect(x, r.top(), r.right() - x, r.height()),
+                          Qt::AlignLeft | Qt::AlignVCenter, block.header.label);
+        if (!block.header.detail.isEmpty()) {
+            const int dx = x + bm.horizontalAdvance(block.header.label) + 10;
+            painter->setFont(m_style.font);
+            const QFontMetrics fm(m_style.font);
+            painter->drawText(QRect(dx, r.top(), qMax(0, r.right() - dx), r.height()),
+                              Qt::AlignLeft | Qt::AlignVCenter,
+                              fm.elidedText(block.header.detail, Qt::ElideRight, r.right() - dx));
+        }
+        if (block.ruleTop >= 0 && block.height > block.ruleTop) {
+            painter->setPen(QPen(chatstyle::hairline(pal), 2));
+            painter->drawLine(QPoint(origin.x() + 5, origin.y() + block.ruleTop + 2),
+                              QPoint(origin.x() + 5, origin.y() + block.height - 2));
+        }
+    }
+    for (const QList<LayoutPart> *list : {&block.closed, &block.open}) {
+        for (auto p = firstVisible(*list, visible.top() - origin.y()); p != list->cend(); ++p) {
+            if (p->rect.top() + origin.y() > visible.bottom())
+                break;
+            paintPart(painter, *p, blockIndex, origin, visible, pal, messageId);
+        }
+    }
+}
+
+void MessageDelegate::paintPart(QPainter *painter, const LayoutPart &part, int blockIndex,
+                                QPoint origin, const QRect &visible, const QPalette &pal,
+                                qint64 messageId) const
+{
+    const QRect r = part.rect.translated(origin);
+    if (!r.intersects(visible))
+        return;
+    const QColor text = part.secondary ? chatstyle::secondaryText(pal) : pal.color(QPalette::Text);
+    switch (part.kind) {
+    case LayoutPart::Kind::Prose:
+    case LayoutPart::Kind::Note:
+        if (part.doc)
+            drawDocument(painter, *part.doc, r.topLeft() + part.docOffset, text, pal, visible);
+        return;
+    case LayoutPart::Kind::BoxPiece: {
+        const bool hot = m_hover.kind == Hit::Kind::CopyBox && m_hover.block == blockIndex &&
+                         m_hover.box == part.box && m_hoverIndex.isValid() &&
+                         m_hoverIndex.data(MessageModel::MessageIdRole).toLongLong() == messageId;
+        const bool copied =
+            m_copiedId == messageId && m_copiedBlock == blockIndex && m_copiedBox == part.box;
+        paintBox(painter, part, r, pal, hot, copied);
+        if (part.doc)
+            drawDocument(painter, *part.doc, r.topLeft() + part.docOffset,
+                         pal.color(QPalette::Text), pal, visible);
+        return;
+    }
+    case LayoutPart::Kind::ThinkingHeader:
+        return; // drawn with its block
+    }
+}
+
+void MessageDelegate::paintBox(QPainter *painter, const LayoutPart &part, const QRect &r,
+                               const QPalette &pal, bool hovered, bool copied) const
+{
+    // A box may be cut into slices; each slice draws its part of one rounded rectangle.
+    constexpr qreal radius = 6;
+    const QRectF whole = QRectF(r).adjusted(0.5, part.first ? 0.5 : -2 * radius, -0.5,
+                                            part.last ? -0.5 : 2 * radius);
+    painter->save();
+    painter->setClipRect(r);
+    painter->setPen(QPen(chatstyle::hairline(pal), 1));
+    painter->setBrush(chatstyle::codeBackground(pal));
+    painter->drawRoundedRect(whole, radius, radius);
+    if (part.first) {
+        const QRect header(r.left(), r.top(), r.width(), m_style.boxHeaderHeight);
+        painter->setClipRect(header);
+        painter->setBrush(chatstyle::codeHeader(pal));
+        painter->drawRoundedRect(whole, radius, radius);
+        painter->setClipping(false);
+        painter->drawLine(QPointF(r.left() + 0.5, header.bottom() + 0.5),
+                          QPointF(r.right() - 0.5, header.bottom() + 0.5));
+        const QColor secondary = chatstyle::secondaryText(pal);
+        painter->setFont(m_style.smallFont);
+        const QFontMetrics sm(m_style.smallFont);
+        const QRect button = boxButtonRect(r);
+        int x = r.left() + MessageStyle::CodePadding;
+        const QString label = part.label.isEmpty() ? tr("Code") : part.label;
+        painter->setPen(part.detail.isEmpty() ? secondary : pal.color(QPalette::Text));
+        painter->drawText(QRect(x, header.top(), button.left() - x, header.height()),
+                          Qt::AlignLeft | Qt::AlignVCenter, label);
+        if (!part.detail.isEmpty()) {
+            x += sm.horizontalAdvance(label) + 8;
+            painter->setFont(m_style.monoFont);
+            const QFontMetrics mm(m_style.monoFont);
+            painter->drawText(
+                QRect(x, header.top(), qMax(0, button.left() - 8 - x), header.height()),
+                Qt::AlignLeft | Qt::AlignVCenter,
+                mm.elidedText(part.detail, Qt::ElideRight, button.left() - 8 - x));
+            painter->setFont(m_style.smallFont);
+        }
+        if (part.copyable) {
+            painter->setPen(hovered ? QPen(chatstyle::hairline(pal), 1) : QPen(Qt::NoPen));
+            painter->setBrush(hovered ? QBrush(pal.color(QPalette::Base)) : QBrush(Qt::NoBrush));
+            painter->drawRoundedRect(QRectF(button).adjusted(0.5, 0.5, -0.5, -0.5), 4, 4);
+            painter->setPen(hovered || copied ? pal.color(QPalette::Text) : secondary);
+            painter->drawText(button, Qt::AlignCenter, copied ? tr("Copied") : tr("Copy"));
+        }
+    }
+    painter->restore();
+}
+
+void MessageDelegate::paintFooter(QPainter *painter, const MessageLayout &layout, QPoint origin,
+                                  const QRect &visible, const QPalette &pal) const
+{
+    QStyle::StandardPixmap icon = QStyle::SP_MessageBoxInformation;
+    QColor color = chatstyle::secondaryText(pal);
+    switch (layout.footer) {
+    case MessageLayout::Footer::Error:
+        icon = QStyle::SP_MessageBoxCritical;
+        color = pal.color(QPalette::Text);
+        break;
+    case MessageLayout::Footer::Stopped:
+    case MessageLayout::Footer::Interrupted:
+        icon = QStyle::SP_MessageBoxWarning;
+        break;
+    case MessageLayout::Footer::Waiting:
+    case MessageLayout::Footer::None:
+        break;
+    }
+    const int size = m_style.lineHeight;
+    if (layout.footer != MessageLayout::Footer::Waiting) {
+        const QIcon ic = QApplication::style()->standardIcon(icon);
+        ic.paint(painter, QRect(origin.x(), origin.y(), size, size));
+    }
+    const int shift = layout.footer == MessageLayout::Footer::Waiting ? 0 : size + 6;
+    drawDocument(painter, *layout.footerDoc, origin + QPoint(shift, 0), color, pal, visible);
+}
+
+} // namespace qlaude

@@ -1,0 +1,485 @@
+#include "MessageView.h"
+
+#include "MessageDelegate.h"
+#include "MessageModel.h"
+
+#include <QApplication>
+#include <QClipboard>
+#include <QContextMenuEvent>
+#include <QDesktopServices>
+#include <QLabel>
+#include <QMenu>
+#include <QScrollBar>
+#include <QTimer>
+#include <QUrl>
+
+namespace qlaude {
+
+namespace {
+constexpr int FollowTolerance = 8; // pixels from the end that still count as "at the end"
+constexpr int CopiedFeedbackMs = 1500;
+} // namespace
+
+MessageView::MessageView(QWidget *parent)
+    : QListView(parent), m_delegate(new MessageDelegate(this)), m_empty(new QLabel(viewport()))
+{
+    setObjectName(QStringLiteral("messageListView"));
+    setAccessibleName(tr("Messages"));
+    setItemDelegate(m_delegate);
+    m_delegate->setFont(font());
+    setUniformItemSizes(false);
+    setLayoutMode(QListView::SinglePass);
+    setResizeMode(QListView::Fixed); // resizeEvent re-lays out around an anchor instead
+    setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
+    setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    setSelectionMode(QAbstractItemView::SingleSelection);
+    setEditTriggers(QAbstractItemView::NoEditTriggers);
+    setFrameShape(QFrame::NoFrame);
+    setSpacing(0);
+    setMouseTracking(true);
+    viewport()->setAttribute(Qt::WA_Hover);
+    setBackgroundRole(QPalette::Base);
+    viewport()->setBackgroundRole(QPalette::Base);
+
+    m_empty->setObjectName(QStringLiteral("messageEmptyStateLabel"));
+    m_empty->setAccessibleName(tr("No messages"));
+    m_empty->setAlignment(Qt::AlignCenter);
+    m_empty->setWordWrap(true);
+    m_empty->setTextFormat(Qt::RichText);
+    m_empty->setAttribute(Qt::WA_TransparentForMouseEvents);
+    m_empty->setForegroundRole(QPalette::PlaceholderText);
+}
+
+void MessageView::setMessageModel(MessageModel *model)
+{
+    m_model = model;
+    setModel(model);
+    connect(model, &QAbstractItemModel::modelReset, this, [this] {
+        m_delegate->clearCaches();
+        updateEmptyState();
+        scrollToEnd();
+    });
+    connect(model, &QAbstractItemModel::rowsRemoved, this, [this] {
+        updateEmptyState();
+        settle();
+    });
+    updateEmptyState();
+}
+
+void MessageView::setEmptyState(const QString &title, const QString &body)
+{
+    // The label is rich text: the two lines are escaped, then styled.
+    const QString big = QStringLiteral("<p style=\"font-size:large; font-weight:600\">%1</p>")
+                            .arg(title.toHtmlEscaped());
+    QString small = body.toHtmlEscaped();
+    small.replace(QLatin1Char('\n'), QStringLiteral("<br>"));
+    m_empty->setText(big + QStringLiteral("<p>%1</p>").arg(small));
+    m_empty->setAccessibleDescription(title + QLatin1Char('\n') + body);
+    updateEmptyState();
+}
+
+void MessageView::updateEmptyState()
+{
+    const bool empty = !m_model || m_model->rowCount() == 0;
+    m_empty->setVisible(empty);
+    if (!empty)
+        return;
+    const int width = qMin(viewport()->width() - 48, 480);
+    const int height = m_empty->heightForWidth(width);
+    m_empty->setGeometry((viewport()->width() - width) / 2,
+                         qMax(0, (viewport()->height() - height) / 2 - 20), width, height);
+}
+
+void MessageView::setScrollValue(int value)
+{
+    const bool was = m_settingScroll;
+    m_settingScroll = true;
+    verticalScrollBar()->setValue(value);
+    m_settingScroll = was;
+}
+
+int MessageView::followTarget() const
+{
+    if (!m_model || m_model->rowCount() == 0)
+        return 0;
+    const QModelIndex last = m_model->index(m_model->rowCount() - 1);
+    const int bottom = rectForIndex(last).top() + m_delegate->contentHeight(last);
+    return qBound(0, bottom - viewport()->height(), verticalScrollBar()->maximum());
+}
+
+int MessageView::laidOutHeight(int row) const
+{
+    // The height the list's last layout gave the row. (QListView's visualRect() asks the
+    // delegate again, so it shows a new height before the rows below have moved.)
+    const int top = rectForIndex(m_model->index(row)).top();
+    const int bottom = row + 1 < m_model->rowCount() ? rectForIndex(m_model->index(row + 1)).top()
+                                                     : contentsSize().height();
+    return bottom - top;
+}
+
+void MessageView::followIfNeeded()
+{
+    if (!m_following || !m_model || m_model->rowCount() == 0)
+        return;
+    const int target = followTarget();
+    if (verticalScrollBar()->value() != target)
+        setScrollValue(target);
+}
+
+MessageView::Anchor MessageView::captureAnchor() const
+{
+    Anchor a;
+    if (m_following) {
+        a.bottom = true;
+        return a;
+    }
+    const QModelIndex top = indexAt(QPoint(viewport()->width() / 2, 0));
+    if (top.isValid()) {
+        a.messageId = top.data(MessageModel::MessageIdRole).toLongLong();
+        a.offset = visualRect(top).top();
+    }
+    return a;
+}
+
+void MessageView::restoreAnchor(const Anchor &a)
+{
+    if (a.bottom) {
+        followIfNeeded();
+        return;
+    }
+    const int row = m_model ? m_model->rowOf(a.messageId) : -1;
+    if (row < 0)
+        return;
+    setScrollValue(rectForIndex(m_model->index(row)).top() - a.offset);
+}
+
+void MessageView::relayoutKeepingAnchor()
+{
+    const bool was = m_settingScroll;
+    m_settingScroll = true;
+    const Anchor anchor = captureAnchor();
+    doItemsLayout();
+    ++m_listLayouts;
+    restoreAnchor(anchor);
+    m_settingScroll = was;
+}
+
+void MessageView::settle()
+{
+    m_settleQueued = false;
+    if (m_settling || !m_model)
+        return;
+    m_settling = true;
+    executeDelayedItemsLayout();
+    const int rows = m_model->rowCount();
+    // A few passes: making rows exact can pull further rows on screen.
+    for (int pass = 0; pass < 6 && rows > 0; ++pass) {
+        followIfNeeded();
+        const int x = viewport()->width() / 2;
+        QModelIndex first = indexAt(QPoint(x, 0));
+        QModelIndex last = indexAt(QPoint(x, viewport()->height() - 1));
+        const int from = qMax(0, (first.isValid() ? first.row() : 0) - 1);
+        const int to = qMin(rows - 1, (last.isValid() ? last.row() : rows - 1) + 1);
+        bool changed = false;
+        for (int r = from; r <= to; ++r) {
+            const QModelIndex i = m_model->index(r);
+            if (m_delegate->rowHeight(i, true) != laidOutHeight(r))
+                changed = true;
+        }
+        if (!changed)
+            break;
+        relayoutKeepingAnchor();
+    }
+    followIfNeeded();
+    m_settling = false;
+}
+
+void MessageView::scrollToEnd()
+{
+    m_following = true;
+    settle();
+}
+
+void MessageView::revealMessage(qint64 messageId)
+{
+    const int row = m_model ? m_model->rowOf(messageId) : -1;
+    if (row < 0)
+        return;
+    const QModelIndex index = m_model->index(row);
+    executeDelayedItemsLayout();
+    m_following = false;
+    m_delegate->rowHeight(index, true);
+    relayoutKeepingAnchor();
+    setScrollValue(rectForIndex(index).top() - 24);
+    settle();
+    setScrollValue(rectForIndex(index).top() - 24); // rows above may have changed height
+    m_following = verticalScrollBar()->value() >= followTarget() - FollowTolerance;
+    selectionModel()->setCurrentIndex(index, QItemSelectionModel::ClearAndSelect);
+}
+
+void MessageView::dataChanged(const QModelIndex &topLeft, const QModelIndex &bottomRight,
+                              const QList<int> &roles)
+{
+    // QListView::dataChanged() would schedule a layout of every row; this view re-lays out
+    // only when a row's height really changed, below. QAbstractItemView repaints the row.
+    QAbstractItemView::dataChanged(topLeft, bottomRight, roles);
+    if (!m_model || !topLeft.isValid())
+        return;
+    bool changed = false;
+    const QRect area = viewport()->rect();
+    for (int r = topLeft.row(); r <= bottomRight.row(); ++r) {
+        const QModelIndex i = m_model->index(r);
+        const bool streaming =
+            i.data(MessageModel::MessageIdRole).toLongLong() == m_model->streamingId();
+        // Only a row on screen (or the streaming one) is laid out; others get a new estimate.
+        const bool exact = streaming || visualRect(i).intersects(area);
+        if (m_delegate->rowHeight(i, exact) != laidOutHeight(r))
+            changed = true;
+    }
+    if (changed)
+        relayoutKeepingAnchor();
+    else
+        followIfNeeded();
+}
+
+void MessageView::rowsInserted(const QModelIndex &parent, int start, int end)
+{
+    QListView::rowsInserted(parent, start, end);
+    updateEmptyState();
+    if (!m_settleQueued) {
+        m_settleQueued = true;
+        QTimer::singleShot(0, this, &MessageView::settle);
+    }
+}
+
+void MessageView::resizeEvent(QResizeEvent *event)
+{
+    const Anchor anchor = captureAnchor();
+    QListView::resizeEvent(event);
+    m_delegate->setStreamSlack(viewport()->height());
+    updateEmptyState();
+    if (m_delegate->setViewportWidth(viewport()->width()) && m_model) {
+        const bool was = m_settingScroll;
+        m_settingScroll = true;
+        doItemsLayout();
+        ++m_listLayouts;
+        restoreAnchor(anchor);
+        m_settingScroll = was;
+    }
+    settle();
+}
+
+void MessageView::paintEvent(QPaintEvent *event)
+{
+    QListView::paintEvent(event);
+    if (!m_model || m_settleQueued || m_settling || m_model->rowCount() == 0)
+        return;
+    // Painting lays out rows that came on screen; if one was estimated wrongly, settle the list
+    // right after this frame.
+    const int x = viewport()->width() / 2;
+    const QModelIndex first = indexAt(QPoint(x, 0));
+    const QModelIndex last = indexAt(QPoint(x, viewport()->height() - 1));
+    const int from = first.isValid() ? first.row() : 0;
+    const int to = last.isValid() ? last.row() : m_model->rowCount() - 1;
+    for (int r = from; r <= to; ++r) {
+        const QModelIndex i = m_model->index(r);
+        if (m_delegate->rowHeight(i, false) != laidOutHeight(r)) {
+            m_settleQueued = true;
+            QTimer::singleShot(0, this, &MessageView::settle);
+            return;
+        }
+    }
+}
+
+void MessageView::updateGeometries()
+{
+    QListView::updateGeometries();
+    verticalScrollBar()->setSingleStep(m_delegate->style().lineHeight * 3);
+    verticalScrollBar()->setPageStep(qMax(1, viewport()->height() - 40));
+}
+
+void MessageView::verticalScrollbarValueChanged(int value)
+{
+    QListView::verticalScrollbarValueChanged(value);
+    if (m_settingScroll || m_settling)
+        return;
+    // The user scrolled: follow again only at the end.
+    m_following = value >= followTarget() - FollowTolerance;
+    settle();
+}
+
+void MessageView::mouseMoveEvent(QMouseEvent *event)
+{
+    QListView::mouseMoveEvent(event);
+    const QPoint pos = event->position().toPoint();
+    const QModelIndex index = indexAt(pos);
+    const MessageDelegate::Hit hit = index.isValid()
+                                         ? m_delegate->hitTest(index, visualRect(index), pos)
+                                         : MessageDelegate::Hit();
+    const bool actionable = hit.kind != MessageDelegate::Hit::Kind::None &&
+                            hit.kind != MessageDelegate::Hit::Kind::InBox;
+    viewport()->setCursor(actionable ? Qt::PointingHandCursor : Qt::ArrowCursor);
+    m_delegate->setHover(index, hit);
+    if (index.isValid())
+        viewport()->update(visualRect(index) & viewport()->rect());
+}
+
+void MessageView::leaveEvent(QEvent *event)
+{
+    QListView::leaveEvent(event);
+    m_delegate->setHover(QModelIndex(), MessageDelegate::Hit());
+    viewport()->update();
+}
+
+void MessageView::mousePressEvent(QMouseEvent *event)
+{
+    m_pressPos = event->position().toPoint();
+    m_pressIndex = indexAt(m_pressPos);
+    QListView::mousePressEvent(event);
+}
+
+void MessageView::mouseReleaseEvent(QMouseEvent *event)
+{
+    QListView::mouseReleaseEvent(event);
+    const QPoint pos = event->position().toPoint();
+    const QModelIndex index = indexAt(pos);
+    if (event->button() != Qt::LeftButton || !index.isValid() || index != m_pressIndex)
+        return;
+    const QRect row = visualRect(index);
+    const auto pressed = m_delegate->hitTest(index, row, m_pressPos);
+    const auto released = m_delegate->hitTest(index, row, pos);
+    if (pressed.kind == released.kind && pressed.block == released.block &&
+        pressed.box == released.box)
+        activate(index, pos);
+}
+
+void MessageView::activate(const QModelIndex &index, const QPoint &pos)
+{
+    using Kind = MessageDelegate::Hit::Kind;
+    const MessageDelegate::Hit hit = m_delegate->hitTest(index, visualRect(index), pos);
+    const qint64 id = index.data(MessageModel::MessageIdRole).toLongLong();
+    switch (hit.kind) {
+    case Kind::CopyBox: {
+        copyText(hit.text, tr("Code copied"));
+        m_delegate->setCopied(id, hit.block, hit.box);
+        viewport()->update();
+        QTimer::singleShot(CopiedFeedbackMs, this, [this] {
+            m_delegate->setCopied(0, -1, -1);
+            viewport()->update();
+        });
+        return;
+    }
+    case Kind::ToggleThinking:
+        m_model->setThinkingExpanded(index.row(), hit.block,
+                                     !m_model->isThinkingExpanded(index.row(), hit.block));
+        return;
+    case Kind::Link:
+        QDesktopServices::openUrl(QUrl(hit.text));
+        return;
+    case Kind::CopyMessage:
+        copyMessage(index);
+        return;
+    case Kind::EditMessage:
+        emit editRequested(id);
+        return;
+    case Kind::Regenerate:
+        emit regenerateRequested();
+        return;
+    case Kind::InBox:
+    case Kind::None:
+        return;
+    }
+}
+
+void MessageView::copyText(const QString &text, const QString &what)
+{
+    QGuiApplication::clipboard()->setText(text);
+    emit textCopied(what);
+}
+
+void MessageView::copyMessage(const QModelIndex &index)
+{
+    if (!index.isValid() || !m_model)
+        return;
+    copyText(MessageModel::plainText(m_model->item(index.row()).message), tr("Message copied"));
+}
+
+void MessageView::contextMenuEvent(QContextMenuEvent *event)
+{
+    if (!m_model)
+        return;
+    const bool mouse = event->reason() == QContextMenuEvent::Mouse;
+    const QModelIndex index = mouse ? indexAt(event->pos()) : currentIndex();
+    if (!index.isValid())
+        return;
+    const MessageItem &item = m_model->item(index.row());
+    const MessageDelegate::Hit hit =
+        mouse ? m_delegate->hitTest(index, visualRect(index), event->pos())
+              : MessageDelegate::Hit();
+    const bool busy = m_model->streamingId() != 0;
+    QMenu menu(this);
+    menu.setObjectName(QStringLiteral("messageContextMenu"));
+    if (hit.kind == MessageDelegate::Hit::Kind::InBox ||
+        hit.kind == MessageDelegate::Hit::Kind::CopyBox) {
+        const QString code = hit.text;
+        menu.addAction(tr("Copy Code"), this, [this, code] { copyText(code, tr("Code copied")); });
+    }
+    menu.addAction(tr("Copy Message"), this, [this, index] { copyMessage(index); });
+    for (int b = 0; b < item.message.blocks.size(); ++b) {
+        if (item.message.blocks.at(b).type != BlockType::Thinking)
+            continue;
+        const bool open = m_model->isThinkingExpanded(index.row(), b);
+        menu.addAction(
+            open ? tr("Hide Thinking") : tr("Show Thinking"), this,
+            [this, row = index.row(), b, open] { m_model->setThinkingExpanded(row, b, !open); });
+        break;
+    }
+    if (!busy && item.message.role == MessageRole::User) {
+        const qint64 id = item.message.id;
+        menu.addSeparator();
+        menu.addAction(tr("Edit and Resend…"), this, [this, id] { emit editRequested(id); });
+    }
+    if (!busy && item.message.role == MessageRole::Assistant &&
+        index.row() == m_model->rowCount() - 1) {
+        menu.addSeparator();
+        menu.addAction(tr("Regenerate"), this, [this] { emit regenerateRequested(); });
+    }
+    menu.exec(event->globalPos());
+}
+
+void MessageView::keyPressEvent(QKeyEvent *event)
+{
+    if (event->matches(QKeySequence::Copy)) {
+        copyMessage(currentIndex());
+        return;
+    }
+    if ((event->key() == Qt::Key_Space || event->key() == Qt::Key_Return) && m_model &&
+        currentIndex().isValid()) {
+        // The keyboard way to open or close the thinking of the current message.
+        const int row = currentIndex().row();
+        const QList<StoredBlock> &blocks = m_model->item(row).message.blocks;
+        for (int b = 0; b < blocks.size(); ++b) {
+            if (blocks.at(b).type == BlockType::Thinking) {
+                m_model->setThinkingExpanded(row, b, !m_model->isThinkingExpanded(row, b));
+                return;
+            }
+        }
+    }
+    QListView::keyPressEvent(event);
+}
+
+void MessageView::changeEvent(QEvent *event)
+{
+    QListView::changeEvent(event);
+    if (event->type() == QEvent::FontChange || event->type() == QEvent::PaletteChange) {
+        // Documents carry fonts and link colors: build them again.
+        m_delegate->setFont(font());
+        if (m_model) {
+            doItemsLayout();
+            ++m_listLayouts;
+            settle();
+        }
+    }
+}
+
+} // namespace qlaude

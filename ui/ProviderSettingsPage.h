@@ -1,0 +1,100 @@
+#pragma once
+
+#include "AppServices.h"
+#include "ProviderSettingsSpec.h"
+
+#include <QList>
+#include <QMap>
+#include <QWidget>
+
+class QCheckBox;
+class QGridLayout;
+class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QPushButton;
+class QScrollArea;
+
+namespace qlaude {
+
+class CommandTextView;
+class ViewportWidthFitter;
+
+// One provider's page of the Settings dialog. Each field shows its effective value and where
+// it comes from (AuthContext::envSource); a value set by managed settings, by a workspace's
+// settings or by the process environment is shown locked, with the reason, because a user
+// setting could not change it. The page validates its fields inline and tells the dialog what
+// to write: non-secret changes for the user settings' `env` block, secrets for the keychain.
+class ProviderSettingsPage : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY(ProviderSettingsPage)
+public:
+    ProviderSettingsPage(const ProviderPageSpec &spec, AppServices &services,
+                         QWidget *parent = nullptr);
+    ~ProviderSettingsPage() override;
+
+    Provider provider() const { return m_spec.provider; }
+    QString title() const;
+
+    // Shows the effective values of services.context, and asks the keychain which secrets it
+    // holds. Discards unsaved edits.
+    void load();
+    // Checks every field and shows the problems beside them; returns the first invalid editor.
+    QWidget *validate();
+    bool hasUnsavedChanges() const;
+    // Variable -> new value ("" removes it) for the user settings' `env` block.
+    QMap<QString, QString> envChanges() const;
+    // Keychain key -> secret, for the secret fields that were filled in.
+    QMap<QString, QString> secretChanges() const;
+    // Variables holding a secret in plaintext in the user settings file; once the keychain has
+    // the secret, the dialog removes them from the file.
+    QStringList plaintextSecretVariables() const;
+    // The variable a keychain key belongs to.
+    QString variableForKeychainKey(const QString &key) const;
+
+    void setTesting(bool testing);
+    void setTestResult(const QString &text);
+    QString testResult() const;
+
+signals:
+    void testRequested();
+    void edited();
+
+private:
+    struct Row
+    {
+        SettingsField field;
+        QWidget *editor = nullptr;
+        QLineEdit *line = nullptr;
+        QPlainTextEdit *text = nullptr;
+        QCheckBox *check = nullptr;
+        QLabel *source = nullptr;
+        QLabel *error = nullptr;
+        QPushButton *remove = nullptr; // secrets: forget the stored one
+        bool locked = false;
+        bool inUserFile = false;
+        QString original; // the value the editor started with
+    };
+
+    void buildUi();
+    void addRow(QGridLayout *form, const SettingsField &field);
+    void loadRow(Row &row);
+    void loadSecret(Row &row);
+    void forgetSecret(Row &row);
+    QString currentValue(const Row &row) const;
+    QString checkRow(const Row &row) const;
+    void showRowError(Row &row, const QString &message);
+    QString lockReason(const QString &variable, bool *locked, bool *inUserFile) const;
+
+    ProviderPageSpec m_spec;
+    AppServices &m_services;
+    QList<Row> m_rows;
+    QScrollArea *m_scroll = nullptr;
+    ViewportWidthFitter *m_fitter = nullptr;
+    QPushButton *m_testButton = nullptr;
+    CommandTextView *m_testResult = nullptr;
+    int m_generation = 0; // ignores keychain answers for an earlier load()
+};
+
+} // namespace qlaude

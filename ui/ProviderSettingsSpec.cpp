@@ -1,0 +1,167 @@
+#include "ProviderSettingsSpec.h"
+
+#include "DialogSupport.h"
+#include "RequestOptions.h"
+
+#include <QCoreApplication>
+#include <QUrl>
+#include <QtGlobal>
+
+#include <algorithm>
+#include <climits>
+
+namespace qlaude {
+
+namespace {
+using T = SettingsField::Type;
+
+#define PAGE_TR(text) QT_TRANSLATE_NOOP("ProviderSettingsPage", text)
+
+QList<ProviderPageSpec> buildSpecs()
+{
+    return {
+        {Provider::Anthropic,
+         PAGE_TR("Anthropic"),
+         PAGE_TR("Requests to the Anthropic API, or to a gateway in front of it."),
+         {
+             {"ANTHROPIC_BASE_URL", T::Url, PAGE_TR("Base URL"),
+              PAGE_TR("Where requests go. Change it only for a gateway or proxy."),
+              "https://api.anthropic.com"},
+             {"ANTHROPIC_MODEL", T::Text, PAGE_TR("Model"),
+              PAGE_TR("The model for new chats, for example claude-sonnet-4-5, or an alias."),
+              PAGE_TR("Qlaude's default model")},
+             {"ANTHROPIC_CUSTOM_HEADERS", T::Headers, PAGE_TR("Custom headers"),
+              PAGE_TR("One \"Name: Value\" per line, sent with every request.")},
+             {"API_TIMEOUT_MS", T::PositiveInteger, PAGE_TR("Timeout (ms)"),
+              PAGE_TR("How long one attempt may take, in milliseconds."), "600000"},
+             {"ANTHROPIC_BETAS", T::List, PAGE_TR("Beta features"),
+              PAGE_TR("Comma-separated anthropic-beta values to send.")},
+             {"CLAUDE_CODE_ADDITIONAL_PROTECTION", T::Flag, PAGE_TR("Additional protection"),
+              PAGE_TR("Sends x-anthropic-additional-protection: true with every request.")},
+         }},
+        {Provider::Bedrock,
+         PAGE_TR("AWS Bedrock"),
+         PAGE_TR("Claude through Amazon Bedrock, with your AWS credentials."),
+         {
+             {"CLAUDE_CODE_USE_BEDROCK", T::Flag, PAGE_TR("Use AWS Bedrock"),
+              PAGE_TR("Send requests to Bedrock instead of the Anthropic API.")},
+             {"AWS_REGION", T::Text, PAGE_TR("Region"),
+              PAGE_TR("The AWS region that serves the model."), "us-east-1"},
+             {"AWS_PROFILE", T::Text, PAGE_TR("Profile"),
+              PAGE_TR("A profile from ~/.aws/config and ~/.aws/credentials."), "default"},
+             {"ANTHROPIC_BEDROCK_BASE_URL", T::Url, PAGE_TR("Endpoint URL"),
+              PAGE_TR("Only for a proxy or a private endpoint."),
+              PAGE_TR("the region's Bedrock endpoint")},
+             {"CLAUDE_CODE_SKIP_BEDROCK_AUTH", T::Flag, PAGE_TR("Skip AWS authentication"),
+              PAGE_TR("Send requests unsigned, for a proxy that signs them itself.")},
+             {"AWS_BEARER_TOKEN_BEDROCK", T::Secret, PAGE_TR("Bedrock API key"),
+              PAGE_TR("A Bedrock API key, used instead of AWS credentials. Kept in the "
+                      "keychain."),
+              nullptr, "cloud:aws-bearer-token"},
+         }},
+        {Provider::Vertex,
+         PAGE_TR("Google Vertex AI"),
+         PAGE_TR("Claude through Google Cloud Vertex AI, with Application Default Credentials."),
+         {
+             {"CLAUDE_CODE_USE_VERTEX", T::Flag, PAGE_TR("Use Google Vertex AI"),
+              PAGE_TR("Send requests to Vertex AI instead of the Anthropic API.")},
+             {"ANTHROPIC_VERTEX_PROJECT_ID", T::Text, PAGE_TR("Project ID"),
+              PAGE_TR("The Google Cloud project that has Claude enabled. Required.")},
+             {"CLOUD_ML_REGION", T::Text, PAGE_TR("Region"),
+              PAGE_TR("The Vertex AI region, or \"global\"."), "us-east5"},
+             {"ANTHROPIC_VERTEX_BASE_URL", T::Url, PAGE_TR("Endpoint URL"),
+              PAGE_TR("Only for a proxy or a private endpoint."),
+              PAGE_TR("the region's Vertex AI endpoint")},
+             {"CLAUDE_CODE_SKIP_VERTEX_AUTH", T::Flag, PAGE_TR("Skip Google authentication"),
+              PAGE_TR("Send requests without a Google token, for a proxy that adds it.")},
+         }},
+        {Provider::Foundry,
+         PAGE_TR("Azure Foundry"),
+         PAGE_TR("Claude through Microsoft Foundry on Azure."),
+         {
+             {"CLAUDE_CODE_USE_FOUNDRY", T::Flag, PAGE_TR("Use Azure Foundry"),
+              PAGE_TR("Send requests to Azure Foundry instead of the Anthropic API.")},
+             {"ANTHROPIC_FOUNDRY_RESOURCE", T::Text, PAGE_TR("Resource name"),
+              PAGE_TR("Requests go to https://<resource>.services.ai.azure.com/anthropic.")},
+             {"ANTHROPIC_FOUNDRY_BASE_URL", T::Url, PAGE_TR("Endpoint URL"),
+              PAGE_TR("Use it instead of the resource name for another endpoint.")},
+             {"CLAUDE_CODE_SKIP_FOUNDRY_AUTH", T::Flag, PAGE_TR("Skip Azure authentication"),
+              PAGE_TR("Send requests without Azure credentials, for a proxy that adds them.")},
+             {"ANTHROPIC_FOUNDRY_API_KEY", T::Secret, PAGE_TR("API key"),
+              PAGE_TR("Used instead of Microsoft Entra ID sign-in. Kept in the keychain."), nullptr,
+              "cloud:foundry-api-key"},
+         }},
+    };
+}
+
+#undef PAGE_TR
+} // namespace
+
+const QList<ProviderPageSpec> &providerPageSpecs()
+{
+    static const QList<ProviderPageSpec> specs = buildSpecs();
+    return specs;
+}
+
+QString settingsText(const char *text)
+{
+    return text ? QCoreApplication::translate("ProviderSettingsPage", text) : QString();
+}
+
+QString checkSettingsValue(const SettingsField &field, const QString &v)
+{
+    auto tr = [](const char *text) {
+        return QCoreApplication::translate("ProviderSettingsPage", text);
+    };
+    auto hasSpace = [](const QString &s) {
+        return std::any_of(s.begin(), s.end(), [](QChar c) { return c.isSpace(); });
+    };
+    if (v.isEmpty())
+        return QString();
+    switch (field.type) {
+    case T::Url: {
+        const QUrl url(v, QUrl::StrictMode);
+        const bool web =
+            url.scheme() == QLatin1String("https") || url.scheme() == QLatin1String("http");
+        if (!url.isValid() || !web || url.host().isEmpty())
+            return tr("Enter a full http:// or https:// address, for example "
+                      "https://gateway.example.com.");
+        return QString();
+    }
+    case T::PositiveInteger: {
+        bool ok = false;
+        const qlonglong n = v.toLongLong(&ok);
+        if (!ok || n <= 0 || n > INT_MAX)
+            return tr("Enter a whole number of milliseconds greater than 0, for example 600000.");
+        return QString();
+    }
+    case T::Headers: {
+        QStringList errors;
+        RequestOptions::parseCustomHeaders(v, &errors);
+        return errors.join(QLatin1Char('\n'));
+    }
+    case T::List: {
+        const QStringList items = v.split(QLatin1Char(','));
+        for (const QString &item : items) {
+            if (item.trimmed().isEmpty() || hasSpace(item.trimmed()))
+                return tr("Separate the values with commas; a value cannot be empty or contain "
+                          "spaces.");
+        }
+        return QString();
+    }
+    case T::Secret:
+        if (!isPlainToken(v))
+            return tr("This contains spaces, line breaks or other characters a key never has. "
+                      "Copy it again and paste it here.");
+        return QString();
+    case T::Text:
+        if (hasSpace(v))
+            return tr("%1 cannot contain spaces.").arg(settingsText(field.label));
+        return QString();
+    case T::Flag:
+        break;
+    }
+    return QString();
+}
+
+} // namespace qlaude

@@ -1,0 +1,402 @@
+#include "SettingsDialog.h"
+
+#include "AppPaths.h"
+#include "AuthorizerFactory.h"
+#include "ConnectionTest.h"
+#include "DialogSupport.h"
+#include "DoctorReport.h"
+#include "KeychainStore.h"
+#include "ProviderCheck.h"
+#include "ProviderSettingsPage.h"
+#include "SettingsLayers.h"
+#include "SettingsWriter.h"
+
+#include <QDialogButtonBox>
+#include <QFile>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QListWidget>
+#include <QPushButton>
+#include <QStackedWidget>
+#include <QVBoxLayout>
+
+namespace qlaude {
+
+namespace {
+// Reads the file the way SettingsWriter will; a file that does not parse stops the save before
+// anything (a secret included) is written.
+bool settingsFileReadable(const QString &path, QString *error)
+{
+    QFile f(path);
+    if (!f.exists())
+        return true;
+    if (!f.open(QIODevice::ReadOnly)) {
+        *error = SettingsDialog::tr("%1 cannot be read (%2).").arg(path, f.errorString());
+        return false;
+    }
+    const QByteArray text = f.readAll();
+    if (text.trimmed().isEmpty())
+        return true;
+    SettingsLayers::parseJson(text, path, error);
+    return error->isEmpty();
+}
+} // namespace
+
+SettingsDialog::SettingsDialog(AppServices &services, QWidget *parent)
+    : QDialog(parent), m_services(services)
+{
+    setObjectName(QStringLiteral("settingsDialog"));
+    setWindowTitle(tr("Provider Settings"));
+    setAccessibleName(tr("Provider settings"));
+    buildUi();
+    reloadPages();
+    resize(880, 700);
+}
+
+SettingsDialog::~SettingsDialog()
+{
+    if (m_test) {
+        m_test->disconnect(this);
+        delete m_test;
+    }
+}
+
+void SettingsDialog::buildUi()
+{
+    auto *layout = new QVBoxLayout(this);
+    m_banner = makeMessageLabel(QStringLiteral("bannerLabel"), tr("Problem"), this);
+    m_banner->setFrameShape(QFrame::StyledPanel);
+    m_banner->setMargin(8);
+    m_banner->setAutoFillBackground(true);
+    m_banner->setBackgroundRole(QPalette::AlternateBase);
+    QFont bold = m_banner->font();
+    bold.setBold(true);
+    m_banner->setFont(bold);
+    m_banner->hide();
+    layout->addWidget(m_banner);
+
+    auto *body = new QHBoxLayout;
+    m_list = new QListWidget(this);
+    setNames(m_list, QStringLiteral("pagesListWidget"), tr("Providers"));
+    m_stack = new QStackedWidget(this);
+    m_stack->setObjectName(QStringLiteral("pagesStackedWidget"));
+    int listWidth = 0;
+    for (const ProviderPageSpec &spec : providerPageSpecs()) {
+        auto *page = new ProviderSettingsPage(spec, m_services, m_stack);
+        m_pages.append(page);
+        m_stack->addWidget(page);
+        m_list->addItem(page->title());
+        listWidth = qMax(listWidth, m_list->fontMetrics().horizontalAdvance(page->title()));
+        connect(page, &ProviderSettingsPage::testRequested, this, [this, page] { runTest(page); });
+        connect(page, &ProviderSettingsPage::edited, this, [this] {
+            if (!m_busy)
+                showStatus(QString());
+        });
+    }
+    m_list->setFixedWidth(listWidth + 48);
+    connect(m_list, &QListWidget::currentRowChanged, m_stack, &QStackedWidget::setCurrentIndex);
+    m_list->setCurrentRow(0);
+    body->addWidget(m_list);
+    body->addWidget(m_stack, 1);
+    layout->addLayout(body, 1);
+    m_fileLabel = makeHintLabel(QString(), this);
+    setNames(m_fileLabel, QStringLiteral("userSettingsFileLabel"), tr("Where settings are saved"));
+    m_fileLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    layout->addWidget(m_fileLabel);
+
+    auto *bottom = new QHBoxLayout;
+    m_statusLabel = makeMessageLabel(QStringLiteral("statusLabel"), tr("Status"), this);
+    bottom->addWidget(m_statusLabel, 1);
+    auto *buttons = new QDialogButtonBox(this);
+    buttons->setObjectName(QStringLiteral("settingsDialogButtonBox"));
+    m_saveButton = buttons->addButton(QDialogButtonBox::Save);
+    setNames(m_saveButton, QStringLiteral("savePushButton"), tr("Save"));
+    m_saveButton->setDefault(true);
+    m_closeButton = buttons->addButton(QDialogButtonBox::Close);
+    setNames(m_closeButton, QStringLiteral("closePushButton"), tr("Close"));
+    m_closeButton->setAutoDefault(false);
+    connect(m_saveButton, &QPushButton::clicked, this, &SettingsDialog::save);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    bottom->addWidget(buttons, 0, Qt::AlignBottom);
+    layout->addLayout(bottom);
+}
+
+void SettingsDialog::showPage(Page page)
+{
+    m_list->setCurrentRow(int(page));
+}
+
+ProviderSettingsPage *SettingsDialog::page(Page page) const
+{
+    return m_pages.value(int(page));
+}
+
+QString SettingsDialog::statusText() const
+{
+    return m_statusLabel->text();
+}
+
+QString SettingsDialog::userSettingsPath() const
+{
+    if (m_services.context) {
+        for (const SettingsFile &f : m_services.context->settings().files()) {
+            if (f.scope == SettingsScope::User)
+                return f.path;
+        }
+        return AppPaths::userConfigDir(m_services.context->options().processEnvironment) +
+               QStringLiteral("/settings.json");
+    }
+    return AppPaths::userConfigDir(QProcessEnvironment::systemEnvironment()) +
+           QStringLiteral("/settings.json");
+}
+
+void SettingsDialog::reloadPages()
+{
+    for (ProviderSettingsPage *page : qAsConst(m_pages))
+        page->load();
+    m_fileLabel->setText(tr("Save writes the env block of %1, where Claude Code reads these "
+                            "settings too. Secrets go only to the keychain.")
+                             .arg(userSettingsPath()));
+    m_banner->hide();
+    if (!m_services.context)
+        return;
+    for (const SettingsFile &f : m_services.context->settings().files()) {
+        if (f.scope == SettingsScope::User && f.status == SettingsFile::Status::Error)
+            showBanner(tr("Your user settings file cannot be read: %1\nQlaude will not change it "
+                          "until it reads correctly. Fix it in a text editor, then reopen this "
+                          "dialog.")
+                           .arg(f.error));
+    }
+}
+
+void SettingsDialog::showBanner(const QString &text)
+{
+    m_banner->setText(text);
+    m_banner->setVisible(!text.isEmpty());
+}
+
+void SettingsDialog::showStatus(const QString &text)
+{
+    m_statusLabel->setText(text);
+}
+
+void SettingsDialog::setBusy(bool busy)
+{
+    m_busy = busy;
+    m_saveButton->setEnabled(!busy);
+    for (ProviderSettingsPage *page : qAsConst(m_pages))
+        page->setEnabled(!busy);
+}
+
+void SettingsDialog::save()
+{
+    if (m_busy)
+        return;
+    for (int i = 0; i < m_pages.size(); ++i) {
+        if (QWidget *invalid = m_pages.at(i)->validate()) {
+            m_list->setCurrentRow(i);
+            invalid->setFocus(Qt::OtherFocusReason);
+            showStatus(tr("Fix the fields marked on the %1 page; nothing was saved.")
+                           .arg(m_pages.at(i)->title()));
+            // Mark the other pages' problems too, so the next page shows them at once.
+            for (int j = i + 1; j < m_pages.size(); ++j)
+                m_pages.at(j)->validate();
+            return;
+        }
+    }
+    QMap<QString, QString> changes;
+    QMap<QString, QString> secrets;
+    for (ProviderSettingsPage *page : qAsConst(m_pages)) {
+        changes.insert(page->envChanges());
+        secrets.insert(page->secretChanges());
+    }
+    if (changes.isEmpty() && secrets.isEmpty()) {
+        showStatus(tr("Nothing has changed, so nothing was saved."));
+        return;
+    }
+    const QString path = userSettingsPath();
+    QString error;
+    if (!settingsFileReadable(path, &error)) {
+        showBanner(tr("%1\nNothing was saved, so nothing in the file is lost. Fix it in a text "
+                      "editor, then press Save again.")
+                       .arg(error));
+        showStatus(tr("Nothing was saved."));
+        emit saved(false);
+        return;
+    }
+    showBanner(QString());
+    setBusy(true);
+    showStatus(tr("Saving…"));
+    saveSecrets(secrets, changes, QStringList());
+}
+
+void SettingsDialog::saveSecrets(QMap<QString, QString> secrets, QMap<QString, QString> changes,
+                                 QStringList failures)
+{
+    if (secrets.isEmpty()) {
+        writeFile(changes, failures);
+        return;
+    }
+    const QString key = secrets.firstKey();
+    const QString secret = secrets.take(key);
+    QString variable;
+    bool plaintext = false;
+    for (ProviderSettingsPage *page : qAsConst(m_pages)) {
+        const QString v = page->variableForKeychainKey(key);
+        if (!v.isEmpty()) {
+            variable = v;
+            plaintext = page->plaintextSecretVariables().contains(v);
+        }
+    }
+    if (!m_services.keychain) {
+        failures << tr("%1 was not saved: no keychain is available.").arg(variable);
+        saveSecrets(secrets, changes, failures);
+        return;
+    }
+    QPointer<SettingsDialog> self(this);
+    // The callback carries what is left to do, but not the secret.
+    auto next = [self, secrets, changes, failures, variable,
+                 plaintext](const KeychainResult &r) mutable {
+        if (!self)
+            return;
+        if (r.ok()) {
+            // Once the keychain has it, the plaintext copy leaves the settings file.
+            if (plaintext)
+                changes.insert(variable, QString());
+        } else if (r.status == KeychainResult::Status::Locked) {
+            failures << tr("%1 was not saved: the keychain is locked. Unlock it and press Save "
+                           "again.")
+                            .arg(variable);
+        } else {
+            failures << tr("%1 was not saved: %2").arg(variable, r.message);
+        }
+        self->saveSecrets(secrets, changes, failures);
+    };
+    m_services.keychain->write(key, secret, next);
+}
+
+void SettingsDialog::writeFile(const QMap<QString, QString> &changes, const QStringList &failures)
+{
+    const QString path = userSettingsPath();
+    if (!changes.isEmpty()) {
+        QString error;
+        if (!SettingsWriter::updateEnv(path, changes, &error)) {
+            showBanner(error);
+            finishSave(false, failures.isEmpty()
+                                  ? tr("The settings file was not changed.")
+                                  : failures.join(QLatin1Char('\n')) + QLatin1Char('\n') +
+                                        tr("The settings file was not changed."));
+            return;
+        }
+    }
+    const QString message = failures.isEmpty() ? (changes.isEmpty() ? tr("Saved in the keychain.")
+                                                                    : tr("Saved to %1.").arg(path))
+                                               : failures.join(QLatin1Char('\n'));
+    if (!m_services.reload) {
+        reloadPages();
+        finishSave(failures.isEmpty(), message);
+        return;
+    }
+    QPointer<SettingsDialog> self(this);
+    const bool ok = failures.isEmpty();
+    m_services.reload([self, ok, message] {
+        if (!self)
+            return;
+        self->reloadPages();
+        self->finishSave(ok, message);
+    });
+}
+
+void SettingsDialog::finishSave(bool ok, const QString &message)
+{
+    setBusy(false);
+    showStatus(message);
+    emit saved(ok);
+}
+
+void SettingsDialog::runTest(ProviderSettingsPage *page)
+{
+    if (m_busy)
+        return;
+    setBusy(true);
+    page->setEnabled(true);
+    page->setTesting(true);
+    showStatus(tr("Testing %1…").arg(page->title()));
+    QPointer<SettingsDialog> self(this);
+    QPointer<ProviderSettingsPage> target(page);
+    auto report = [self, target] {
+        if (self && target)
+            self->reportTest(target);
+    };
+    if (m_services.reload)
+        m_services.reload(report);
+    else
+        report();
+}
+
+void SettingsDialog::reportTest(ProviderSettingsPage *page)
+{
+    auto done = [this, page](const QString &text) {
+        page->setTestResult(text);
+        page->setTesting(false);
+        setBusy(false);
+        showStatus(tr("Tested %1.").arg(page->title()));
+    };
+    if (!m_services.context) {
+        done(tr("No settings are loaded, so nothing can be tested."));
+        return;
+    }
+    const AuthContext &ctx = *m_services.context;
+    const QJsonObject report =
+        DoctorReport::build(ctx, m_services.keychainSnapshot, m_services.resolution);
+    QStringList lines;
+    if (page->hasUnsavedChanges())
+        lines << tr("This tests the saved settings; your unsaved changes are not included.");
+    const Provider selected = ctx.provider();
+    lines << ProviderCheck::configurationLines(ctx, page->provider());
+    const QStringList selection = ProviderCheck::selectionLines(
+        page->provider(), selected, page->title(), m_pages.at(int(selected))->title());
+    if (!selection.isEmpty()) {
+        done((lines + selection).join(QLatin1Char('\n')));
+        return;
+    }
+    // What --doctor says about the selected provider.
+    lines << ProviderCheck::doctorLines(report, selected);
+
+    if (selected != Provider::Anthropic || !m_services.resolution.usable()) {
+        if (selected == Provider::Anthropic)
+            lines << tr("No request was sent: there is no usable credential. Log in first.");
+        done(lines.join(QLatin1Char('\n')));
+        return;
+    }
+
+    // One tiny real request with the credential the app would use.
+    QString warning;
+    std::unique_ptr<Authorizer> authorizer = makeAuthorizer(ctx, m_services.resolution, &warning);
+    if (!warning.isEmpty())
+        lines << QStringLiteral("  ! ") + warning;
+    const ClientConfig config = ClientConfig::fromContext(ctx);
+    m_test = new ConnectionTest(config, std::move(authorizer), m_services.network, this);
+    page->setTestResult(
+        lines.join(QLatin1Char('\n')) + QLatin1Char('\n') +
+        tr("Sending a request to %1…").arg(config.baseUrl.toString(QUrl::RemoveUserInfo)));
+    const QString head = lines.join(QLatin1Char('\n'));
+    QPointer<ConnectionTest> test(m_test);
+    connect(m_test, &ConnectionTest::finished, this,
+            [done, head, test, config](int models, const ApiError &error) {
+                QString result;
+                if (error.isError())
+                    result = QStringLiteral("  x ") + error.userMessage();
+                else
+                    result = tr("Connected: %1 answered in %2 ms and lists %n model(s).", nullptr,
+                                models)
+                                 .arg(config.baseUrl.toString(QUrl::RemoveUserInfo))
+                                 .arg(test ? test->elapsedMs() : 0);
+                if (test)
+                    test->deleteLater();
+                done(head + QLatin1Char('\n') + result);
+            });
+    m_test->start();
+}
+
+} // namespace qlaude

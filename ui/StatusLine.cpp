@@ -1,0 +1,170 @@
+#include "StatusLine.h"
+
+#include "AnthropicClient.h"
+#include "AppServices.h"
+
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLocale>
+#include <QTimer>
+
+namespace qlaude {
+
+namespace {
+QString number(qint64 n)
+{
+    return QLocale().toString(n);
+}
+} // namespace
+
+StatusLine::StatusLine(QWidget *parent)
+    : QWidget(parent), m_credential(new QLabel(this)), m_shadow(new QLabel(this)),
+      m_note(new QLabel(this)), m_usage(new QLabel(this))
+{
+    setObjectName(QStringLiteral("statusLineWidget"));
+    setAccessibleName(tr("Status"));
+    m_credential->setObjectName(QStringLiteral("credentialSourceLabel"));
+    m_credential->setAccessibleName(tr("Provider and credential"));
+    m_shadow->setObjectName(QStringLiteral("credentialShadowLabel"));
+    m_shadow->setAccessibleName(tr("Credential warning"));
+    m_note->setObjectName(QStringLiteral("statusNoteLabel"));
+    m_note->setAccessibleName(tr("Last action"));
+    m_note->setForegroundRole(QPalette::PlaceholderText);
+    m_usage->setObjectName(QStringLiteral("tokenUsageLabel"));
+    m_usage->setAccessibleName(tr("Token usage"));
+    for (QLabel *l : {m_credential, m_shadow, m_note, m_usage})
+        l->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_shadow->hide();
+    auto *layout = new QHBoxLayout(this);
+    layout->setContentsMargins(8, 0, 8, 0);
+    layout->setSpacing(12);
+    layout->addWidget(m_credential);
+    layout->addWidget(m_shadow, 1);
+    layout->addWidget(m_note);
+    layout->addWidget(m_usage);
+    setUsage(StoredUsage(), StoredUsage());
+}
+
+QString StatusLine::describeProvider(const AppServices &s)
+{
+    QString name;
+    switch (s.resolution.provider) {
+    case Provider::Anthropic:
+        name = tr("Anthropic API");
+        break;
+    case Provider::Bedrock:
+        name = tr("AWS Bedrock");
+        break;
+    case Provider::Vertex:
+        name = tr("Google Vertex AI");
+        break;
+    case Provider::Foundry:
+        name = tr("Azure Foundry");
+        break;
+    }
+    if (s.client && s.resolution.provider == Provider::Anthropic) {
+        const QUrl url = s.client->config().baseUrl;
+        if (url.host() != QLatin1String("api.anthropic.com")) {
+            const QString host = url.port() > 0
+                                     ? QStringLiteral("%1:%2").arg(url.host()).arg(url.port())
+                                     : url.host();
+            name = tr("%1 at %2").arg(name, host);
+        }
+    }
+    return name;
+}
+
+QString StatusLine::describeCredential(const AppServices &s)
+{
+    const Credential &c = s.resolution.credential;
+    if (!c.isValid()) {
+        if (s.keychainSnapshot.read && s.keychainSnapshot.state == KeychainState::Locked)
+            return tr("Keychain locked");
+        return tr("Not logged in");
+    }
+    const QString source = c.source;
+    if (source.startsWith(QLatin1String("env:"))) {
+        const QString var = source.mid(4);
+        const QString where = s.context ? s.context->envSource(var) : QString();
+        if (where.isEmpty() || where == QLatin1String("environment"))
+            return tr("%1 from the environment").arg(var);
+        return tr("%1 from %2").arg(var, where);
+    }
+    if (source == QLatin1String("apiKeyHelper"))
+        return tr("Key from apiKeyHelper");
+    if (source == QLatin1String("keychain:api-key"))
+        return tr("API key from keychain");
+    if (source == QLatin1String("keychain:oauth"))
+        return c.kind == CredentialKind::Bearer ? tr("SSO token from keychain")
+                                                : tr("Claude.ai login from keychain");
+    return source;
+}
+
+void StatusLine::setServices(const AppServices &s)
+{
+    m_credential->setText(tr("%1 · %2").arg(describeProvider(s), describeCredential(s)));
+    m_credential->setToolTip(s.resolution.summary);
+    // A stored login that is not used, because something earlier in the order wins.
+    QString shadowed;
+    for (const SourceVerdict &v : s.resolution.considered) {
+        if (v.status != SourceVerdict::Status::Shadowed ||
+            !v.source.startsWith(QLatin1String("keychain:")))
+            continue;
+        shadowed = v.source == QLatin1String("keychain:oauth")
+                       ? tr("overrides your stored Claude.ai login")
+                       : tr("overrides the API key stored in your keychain");
+        break;
+    }
+    if (shadowed.isEmpty() && !s.resolution.warnings.isEmpty())
+        shadowed = s.resolution.warnings.first();
+    m_shadow->setVisible(!shadowed.isEmpty());
+    m_shadow->setText(shadowed);
+    m_shadow->setToolTip(s.resolution.warnings.join(QLatin1Char('\n')));
+    if (!shadowed.isEmpty())
+        m_credential->setToolTip(s.resolution.warnings.join(QLatin1Char('\n')));
+}
+
+void StatusLine::setUsage(const StoredUsage &last, const StoredUsage &total)
+{
+    if (total.inputTokens == 0 && total.outputTokens == 0) {
+        m_usage->setText(tr("No tokens used yet"));
+        m_usage->setToolTip(QString());
+        return;
+    }
+    m_usage->setText(tr("Last turn %1 in · %2 out · %3 cache read    Conversation %4 in · %5 out "
+                        "· %6 cache read")
+                         .arg(number(last.inputTokens), number(last.outputTokens),
+                              number(last.cacheReadInputTokens), number(total.inputTokens),
+                              number(total.outputTokens), number(total.cacheReadInputTokens)));
+    m_usage->setToolTip(
+        tr("Input tokens count the whole prompt of each turn. Cache writes: %1 "
+           "last turn, %2 in the conversation.")
+            .arg(number(last.cacheCreationInputTokens), number(total.cacheCreationInputTokens)));
+}
+
+void StatusLine::showNote(const QString &note)
+{
+    m_note->setText(note);
+    if (!note.isEmpty())
+        QTimer::singleShot(3000, m_note, [this, note] {
+            if (m_note->text() == note)
+                m_note->clear();
+        });
+}
+
+QString StatusLine::credentialText() const
+{
+    return m_credential->text();
+}
+
+QString StatusLine::shadowText() const
+{
+    return m_shadow->isHidden() ? QString() : m_shadow->text();
+}
+
+QString StatusLine::usageText() const
+{
+    return m_usage->text();
+}
+
+} // namespace qlaude
