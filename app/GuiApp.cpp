@@ -12,6 +12,7 @@
 #include "NoCredentialAuthorizer.h"
 #include "ProxySettings.h"
 #include "SettingsDialog.h"
+#include "SubscriptionLogin.h"
 #include "TrustDialog.h"
 
 #include <QApplication>
@@ -125,6 +126,9 @@ private:
     void showLogin(QWidget *parent)
     {
         LoginDialog dialog(m_services, parent);
+        auto *subscription = new SubscriptionLogin(m_services);
+        QObject::connect(subscription, &SubscriptionLogin::signedIn, &dialog, &QDialog::accept);
+        dialog.addSubscriptionOption(subscription);
         bool wantsSettings = false;
         QObject::connect(&dialog, &LoginDialog::providerSettingsRequested, &dialog,
                          [&wantsSettings] { wantsSettings = true; });

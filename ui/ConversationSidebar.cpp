@@ -290,8 +290,7 @@ bool ConversationSidebar::eventFilter(QObject *watched, QEvent *event)
 {
     if (event->type() == QEvent::KeyPress) {
         auto *key = static_cast<QKeyEvent *>(event);
-        if (watched == m_list && !isEditing(m_list) &&
-            (key->matches(QKeySequence::Delete) || key->key() == Qt::Key_Backspace) &&
+        if (watched == m_list && !isEditing(m_list) && key->matches(QKeySequence::Delete) &&
             m_list->currentIndex().isValid()) {
             deleteConversation(m_list->currentIndex()
                                    .data(ConversationListModel::ConversationIdRole)

@@ -33,6 +33,7 @@ LoginDialog::LoginDialog(AppServices &services, QWidget *parent)
     setMinimumWidth(520);
     resize(580, layout()->minimumSize().height());
     fitHeight();
+    fitHeight();
 }
 
 LoginDialog::~LoginDialog()
@@ -178,6 +179,7 @@ void LoginDialog::addSubscriptionOption(QWidget *widget)
     m_subscriptionLayout->addWidget(widget);
     m_subscriptionBox->show();
     setTabOrder(widget, m_apiKeyRadio);
+    fitHeight();
 }
 
 LoginDialog::Choice LoginDialog::choice() const

@@ -1,14 +1,18 @@
 #include "MessageLayout.h"
 
+#include "ChatWindowStyle.h"
 #include "MessageModel.h"
 
 #include <QFontDatabase>
 #include <QFontMetricsF>
+#include <QGuiApplication>
 #include <QJsonDocument>
 #include <QTextBlock>
 #include <QTextCursor>
 #include <QTextDocument>
+#include <QTextFrame>
 #include <QTextOption>
+#include <QTextTable>
 
 #include <cmath>
 
@@ -60,6 +64,19 @@ std::shared_ptr<QTextDocument> makeMarkdownDocument(const QString &markdown, con
     if (l.bottomMargin() != 0) {
         l.setBottomMargin(0);
         last.setBlockFormat(l);
+    }
+    // Tables: room in the cells and a hairline grid instead of Qt's cramped double border.
+    const QList<QTextFrame *> frames = doc->rootFrame()->childFrames();
+    for (QTextFrame *frame : frames) {
+        if (auto *table = qobject_cast<QTextTable *>(frame)) {
+            QTextTableFormat f = table->format();
+            f.setBorderCollapse(true);
+            f.setBorder(1);
+            f.setBorderBrush(chatstyle::hairline(QGuiApplication::palette()));
+            f.setCellPadding(5);
+            f.setCellSpacing(0);
+            table->setFormat(f);
+        }
     }
     doc->setTextWidth(width);
     return doc;

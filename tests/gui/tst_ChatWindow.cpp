@@ -1,0 +1,925 @@
+// The chat window driven like a person would: typing, Enter, Esc, clicks, shortcuts, against
+// the fake Messages API, with a real SQLite history.
+#include "AnthropicClient.h"
+#include "AppServices.h"
+#include "AuthContext.h"
+#include "AuthResolver.h"
+#include "Authorizer.h"
+#include "ChatWindow.h"
+#include "Composer.h"
+#include "ComposerPanel.h"
+#include "ConversationListModel.h"
+#include "ConversationSidebar.h"
+#include "ConversationStore.h"
+#include "ErrorBanner.h"
+#include "FakeAnthropicServer.h"
+#include "FakeResponse.h"
+#include "MessageDelegate.h"
+#include "MessageModel.h"
+#include "MessageView.h"
+#include "StatusLine.h"
+#include "TestSupport.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QComboBox>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QDir>
+#include <QJsonArray>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListView>
+#include <QNetworkAccessManager>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QStandardItemModel>
+#include <QStandardPaths>
+#include <QToolButton>
+#include <QtTest>
+
+#include <memory>
+#include <vector>
+
+using namespace qlaude;
+using qlaude::fakes::FakeAnthropicServer;
+using qlaude::fakes::FakeResponse;
+
+namespace {
+
+StoredMessage message(MessageRole role, const QString &text,
+                      MessageStatus status = MessageStatus::Complete)
+{
+    StoredMessage m;
+    m.role = role;
+    m.status = status;
+    StoredBlock b;
+    b.text = text;
+    m.blocks = {b};
+    if (role == MessageRole::Assistant)
+        m.model = QStringLiteral("claude-sonnet-4-5");
+    return m;
+}
+
+QString words(int count)
+{
+    QStringList w;
+    for (int i = 0; i < count; ++i)
+        w.append(QStringLiteral("word%1").arg(i));
+    return w.join(QLatin1Char(' '));
+}
+
+// How the app found the credential for one test.
+struct Setup
+{
+    bool environmentKey = true; // ANTHROPIC_API_KEY set
+    KeychainState keychain = KeychainState::Available;
+    QString storedKey; // the keychain's api-key entry
+    bool nullClient = false;
+};
+
+} // namespace
+
+class tst_ChatWindow : public QObject
+{
+    Q_OBJECT
+
+    std::unique_ptr<test::TestHome> m_home;
+    FakeAnthropicServer *m_server = nullptr;
+    QNetworkAccessManager *m_nam = nullptr;
+    std::unique_ptr<AuthContext> m_context;
+    std::vector<std::unique_ptr<Authorizer>> m_authorizers;
+    std::vector<std::unique_ptr<AnthropicClient>> m_clients;
+    std::unique_ptr<ConversationStore> m_store;
+    AppServices m_services;
+    std::unique_ptr<ChatWindow> m_window;
+    QString m_key;
+    int m_reloads = 0;
+    std::function<void()> m_onReload;
+
+    AnthropicClient *makeClient()
+    {
+        m_authorizers.push_back(
+            std::make_unique<StaticAuthorizer>(m_services.resolution.credential));
+        ClientConfig config = ClientConfig::fromContext(*m_context);
+        config.options.timeoutMs = 15000;
+        m_clients.push_back(
+            std::make_unique<AnthropicClient>(config, m_authorizers.back().get(), m_nam));
+        m_clients.back()->setJitterSource([] { return 0.0; });
+        return m_clients.back().get();
+    }
+
+    void setUp(const Setup &setup = Setup())
+    {
+        m_home = std::make_unique<test::TestHome>(QStringLiteral("chatwindow"));
+        m_server = new FakeAnthropicServer(this);
+        QVERIFY(m_server->listen());
+        m_key = test::testSecret(QStringLiteral("chat"));
+        m_server->setExpectedApiKey(m_key.toUtf8());
+        m_nam = new QNetworkAccessManager(this);
+        QProcessEnvironment env = m_home->environment();
+        env.insert(QStringLiteral("ANTHROPIC_BASE_URL"), m_server->baseUrl().toString());
+        if (setup.environmentKey)
+            env.insert(QStringLiteral("ANTHROPIC_API_KEY"), m_key);
+        AuthContext::Options options;
+        options.workspace = m_home->workspace();
+        options.processEnvironment = env;
+        options.managedDir = m_home->managedDir();
+        options.trustStorePath = m_home->trustStore();
+        m_context = std::make_unique<AuthContext>(AuthContext::load(options));
+        KeychainSnapshot snapshot;
+        snapshot.read = true;
+        snapshot.state = setup.keychain;
+        snapshot.apiKey = setup.storedKey;
+        if (setup.keychain == KeychainState::Locked)
+            snapshot.stateMessage = QStringLiteral("The keychain is locked.");
+        m_services = AppServices();
+        m_services.context = m_context.get();
+        m_services.keychainSnapshot = snapshot;
+        m_services.resolution = AuthResolver::resolve(*m_context, snapshot);
+        m_services.network = m_nam;
+        m_services.client = setup.nullClient ? nullptr : makeClient();
+        m_store =
+            std::make_unique<ConversationStore>(m_home->path(QStringLiteral("history.sqlite")));
+        QVERIFY2(m_store->open(), qPrintable(m_store->errorString()));
+        m_services.store = m_store.get();
+        m_reloads = 0;
+        m_services.reload = [this](std::function<void()> done) {
+            ++m_reloads;
+            if (m_onReload)
+                m_onReload();
+            if (done)
+                done();
+        };
+    }
+
+    void showWindow(bool rememberedGeometry = false)
+    {
+        m_window = std::make_unique<ChatWindow>(m_services);
+        if (!rememberedGeometry)
+            m_window->resize(1100, 760);
+        m_window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+        m_window->activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+    }
+
+    bool waitTurn(int timeoutMs = 15000)
+    {
+        ChatSession *s = m_window->session();
+        if (!s->isBusy())
+            return true;
+        QSignalSpy finished(s, &ChatSession::turnFinished); // event-driven, unlike qWaitFor
+        return finished.wait(timeoutMs);
+    }
+
+    // Waits until the answer being streamed shows some text in the model.
+    bool waitForStreamedText(int row)
+    {
+        MessageModel *model = m_window->messageModel();
+        QSignalSpy flushed(model, &MessageModel::streamFlushed);
+        for (int i = 0; i < 50; ++i) {
+            if (row < model->rowCount() && !model->item(row).message.plainText().isEmpty())
+                return true;
+            if (!flushed.wait(500) && !m_window->session()->isBusy())
+                return false;
+        }
+        return false;
+    }
+
+    void send(const QString &text)
+    {
+        Composer *composer = m_window->composer();
+        composer->setFocus();
+        QTest::keyClicks(composer, text);
+        QTest::keyClick(composer, Qt::Key_Return);
+    }
+
+    qint64 seedConversation(const QString &title, const QList<StoredMessage> &messages)
+    {
+        StoredConversation c;
+        c.title = title;
+        c.model = QStringLiteral("claude-sonnet-4-5");
+        const qint64 id = m_store->createConversation(c);
+        for (const StoredMessage &m : messages)
+            m_store->addMessage(id, m);
+        return id;
+    }
+
+    // Requests to POST /v1/messages (the model list goes to /v1/models as well).
+    int messageRequests() const
+    {
+        int n = 0;
+        for (const auto &r : m_server->requests())
+            n += r.method == "POST" && r.path.startsWith(QLatin1String("/v1/messages")) ? 1 : 0;
+        return n;
+    }
+
+    QString rowText(int row) const
+    {
+        return m_window->messageModel()->item(row).message.plainText();
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true); // QSettings stays out of the real ~/.config
+        QSettings(QStringLiteral("Qlaude"), QStringLiteral("qlaude")).clear();
+    }
+
+    void init() { QSettings(QStringLiteral("Qlaude"), QStringLiteral("qlaude")).clear(); }
+
+    void cleanup()
+    {
+        m_window.reset();
+        m_clients.clear();
+        m_authorizers.clear();
+        m_store.reset();
+        delete m_nam;
+        m_nam = nullptr;
+        delete m_server;
+        m_server = nullptr;
+        m_onReload = nullptr;
+    }
+
+    void opensWithTheComposerFocusedAndDesignedEmptyStates()
+    {
+        setUp();
+        showWindow();
+        QTRY_COMPARE(QApplication::focusWidget(), static_cast<QWidget *>(m_window->composer()));
+        QLabel *sidebarEmpty = m_window->sidebar()->emptyStateLabel();
+        QVERIFY(sidebarEmpty->isVisible());
+        QVERIFY2(sidebarEmpty->text().contains(QStringLiteral("No conversations yet")),
+                 qPrintable(sidebarEmpty->text()));
+        QLabel *viewEmpty = m_window->messageView()->emptyStateLabel();
+        QVERIFY(viewEmpty->isVisible());
+        QVERIFY(viewEmpty->text().contains(QStringLiteral("Start a conversation")));
+        QVERIFY(!m_window->accountBanner()->isVisible());
+        const QString credential = m_window->statusLine()->credentialText();
+        QVERIFY2(credential.contains(QStringLiteral("ANTHROPIC_API_KEY from the environment")),
+                 qPrintable(credential));
+        QVERIFY2(credential.contains(QStringLiteral("Anthropic API at 127.0.0.1")),
+                 qPrintable(credential));
+        QVERIFY(m_window->statusLine()->shadowText().isEmpty());
+        QVERIFY(!m_window->windowTitle().isEmpty());
+    }
+
+    void chatRoundTripStreamsIntoTheView()
+    {
+        setUp();
+        const QString answer = words(40);
+        m_server->enqueue(FakeResponse::text(answer).setUsage(11, 40));
+        m_server->setChunkDelay(15); // one word every 15 ms: several frames of streaming
+        showWindow();
+        send(QStringLiteral("Hello there"));
+        MessageModel *model = m_window->messageModel();
+        QCOMPARE(m_window->composer()->text(), QString());
+        QCOMPARE(model->rowCount(), 2);
+        QCOMPARE(rowText(0), QStringLiteral("Hello there"));
+        QVERIFY(m_window->composerPanel()->isBusy());
+        QCOMPARE(m_window->composerPanel()->sendButton()->text(), QStringLiteral("Stop"));
+
+        // Text shows up while it streams: a prefix first, the whole answer at the end.
+        QVERIFY(waitForStreamedText(1));
+        const QString partial = rowText(1);
+        QVERIFY2(answer.startsWith(partial) && partial.size() < answer.size(), qPrintable(partial));
+        const qint64 answerId = model->item(1).message.id;
+        QVERIFY(waitTurn());
+        QCOMPARE(rowText(1), answer);
+        QCOMPARE(model->item(1).message.status, MessageStatus::Complete);
+        QVERIFY(m_window->messageView()->messageDelegate()->stats().laidOut.contains(answerId));
+        QVERIFY(!m_window->composerPanel()->isBusy());
+
+        // What went over the wire and into the history.
+        const QJsonArray sent =
+            m_server->lastRequest().json.value(QStringLiteral("messages")).toArray();
+        QCOMPARE(sent.size(), 1);
+        QCOMPARE(sent.at(0).toObject().value(QStringLiteral("content")).toString(),
+                 QStringLiteral("Hello there"));
+        QCOMPARE(m_store->conversations().size(), 1);
+        QCOMPARE(m_store->messages(m_window->currentConversation()).size(), 2);
+
+        // The sidebar lists and selects the new conversation; the title follows.
+        QListView *list = m_window->sidebar()->listView();
+        QTRY_COMPARE(list->model()->rowCount(), 1);
+        QCOMPARE(list->currentIndex().data(ConversationListModel::ConversationIdRole).toLongLong(),
+                 m_window->currentConversation());
+        QVERIFY(m_window->windowTitle().contains(QStringLiteral("Hello there")));
+        const QString usage = m_window->statusLine()->usageText();
+        QVERIFY2(usage.contains(QStringLiteral("11 in")) &&
+                     usage.contains(QStringLiteral("40 out")),
+                 qPrintable(usage));
+        QCOMPARE(QApplication::focusWidget(), static_cast<QWidget *>(m_window->composer()));
+    }
+
+    void stopKeepsThePartialAnswerMarkedStopped()
+    {
+        setUp();
+        const QString answer = words(300);
+        m_server->enqueue(FakeResponse::text(answer));
+        m_server->setChunkDelay(20);
+        showWindow();
+        send(QStringLiteral("Tell me a long story"));
+        QVERIFY(waitForStreamedText(1));
+        QTest::keyClick(m_window->composer(), Qt::Key_Escape);
+        QVERIFY(waitTurn());
+        MessageModel *model = m_window->messageModel();
+        const StoredMessage cut = model->item(1).message;
+        QCOMPARE(cut.status, MessageStatus::Stopped);
+        QVERIFY(!cut.plainText().isEmpty());
+        QVERIFY(cut.plainText().size() < answer.size());
+        QVERIFY(answer.startsWith(cut.plainText()));
+        // The history keeps the partial answer, marked stopped, and the view says so.
+        const auto stored = m_store->message(cut.id);
+        QVERIFY(stored);
+        QCOMPARE(stored->status, MessageStatus::Stopped);
+        QCOMPARE(stored->plainText(), cut.plainText());
+        QVERIFY(model->index(1)
+                    .data(Qt::AccessibleTextRole)
+                    .toString()
+                    .contains(QStringLiteral("stopped")));
+        QVERIFY(!m_window->errorBanner()->isVisible());
+        QVERIFY(m_window->composerPanel()->regenerateButton()->isEnabled());
+    }
+
+    void regenerateAsksAgainAndReplacesTheAnswer()
+    {
+        setUp();
+        m_server->enqueue(FakeResponse::text(QStringLiteral("First answer.")));
+        m_server->enqueue(FakeResponse::text(QStringLiteral("Second answer.")));
+        showWindow();
+        send(QStringLiteral("Pick a number"));
+        QVERIFY(waitTurn());
+        QCOMPARE(rowText(1), QStringLiteral("First answer."));
+        QPushButton *regenerate = m_window->composerPanel()->regenerateButton();
+        QVERIFY(regenerate->isEnabled());
+        QTest::mouseClick(regenerate, Qt::LeftButton);
+        QVERIFY(m_window->session()->isBusy());
+        QVERIFY(waitTurn());
+        QCOMPARE(m_window->messageModel()->rowCount(), 2);
+        QCOMPARE(rowText(1), QStringLiteral("Second answer."));
+        QCOMPARE(messageRequests(), 2);
+        QCOMPARE(m_server->lastRequest().json.value(QStringLiteral("messages")).toArray().size(),
+                 1);
+        const QList<StoredMessage> stored = m_store->messages(m_window->currentConversation());
+        QCOMPARE(stored.size(), 2);
+        QCOMPARE(stored.at(1).plainText(), QStringLiteral("Second answer."));
+    }
+
+    void editAndResendReplacesFromTheEditedMessage()
+    {
+        setUp();
+        m_server->setDefaultResponse(
+            FakeResponse::templatedText(QStringLiteral("You said: {prompt}")));
+        showWindow();
+        send(QStringLiteral("Question one"));
+        QVERIFY(waitTurn());
+        QCOMPARE(rowText(1), QStringLiteral("You said: Question one"));
+        send(QStringLiteral("Question two"));
+        QVERIFY(waitTurn());
+        QCOMPARE(m_window->messageModel()->rowCount(), 4);
+
+        // Up in the empty composer edits the last question.
+        Composer *composer = m_window->composer();
+        QTest::keyClick(composer, Qt::Key_Up);
+        QCOMPARE(composer->text(), QStringLiteral("Question two"));
+        QVERIFY(m_window->findChild<QWidget *>(QStringLiteral("editBarWidget"))->isVisible());
+        QCOMPARE(m_window->composerPanel()->sendButton()->text(), QStringLiteral("Resend"));
+        composer->selectAll();
+        QTest::keyClicks(composer, QStringLiteral("Question three"));
+        QTest::keyClick(composer, Qt::Key_Return);
+        QVERIFY(waitTurn());
+        MessageModel *model = m_window->messageModel();
+        QCOMPARE(model->rowCount(), 4);
+        QCOMPARE(rowText(2), QStringLiteral("Question three"));
+        QCOMPARE(rowText(3), QStringLiteral("You said: Question three"));
+        QVERIFY(!m_window->findChild<QWidget *>(QStringLiteral("editBarWidget"))->isVisible());
+        const QList<StoredMessage> stored = m_store->messages(m_window->currentConversation());
+        QCOMPARE(stored.size(), 4);
+        QCOMPARE(stored.at(2).plainText(), QStringLiteral("Question three"));
+        QCOMPARE(m_server->lastRequest().json.value(QStringLiteral("messages")).toArray().size(),
+                 3);
+    }
+
+    void errorBannersOfferTheNextStep_data()
+    {
+        QTest::addColumn<int>("status");
+        QTest::addColumn<QString>("action");
+        QTest::addColumn<QString>("signal");
+        QTest::newRow("401") << 401 << QStringLiteral("Log In Again") << QStringLiteral("login");
+        QTest::newRow("403") << 403 << QStringLiteral("Open Provider Settings")
+                             << QStringLiteral("settings");
+        QTest::newRow("404") << 404 << QStringLiteral("Open Provider Settings")
+                             << QStringLiteral("settings");
+    }
+    void errorBannersOfferTheNextStep()
+    {
+        QFETCH(int, status);
+        QFETCH(QString, action);
+        QFETCH(QString, signal);
+        setUp();
+        m_server->enqueue(FakeResponse::error(status));
+        showWindow();
+        QSignalSpy login(m_window.get(), &ChatWindow::loginRequested);
+        QSignalSpy settings(m_window.get(), &ChatWindow::settingsRequested);
+        send(QStringLiteral("Hi"));
+        QVERIFY(waitTurn());
+        ErrorBanner *banner = m_window->errorBanner();
+        QVERIFY(banner->isVisible());
+        QVERIFY2(banner->text().contains(QString::number(status)), qPrintable(banner->text()));
+        QCOMPARE(banner->actionButton()->text(), action);
+        QCOMPARE(m_window->messageModel()->item(1).message.status, MessageStatus::Error);
+        QTest::mouseClick(banner->actionButton(), Qt::LeftButton);
+        QCOMPARE(login.size(), signal == QLatin1String("login") ? 1 : 0);
+        QCOMPARE(settings.size(), signal == QLatin1String("settings") ? 1 : 0);
+        QTest::mouseClick(banner->closeButton(), Qt::LeftButton);
+        QVERIFY(!banner->isVisible());
+        // The typed message is kept in the history even though the answer failed.
+        QCOMPARE(rowText(0), QStringLiteral("Hi"));
+    }
+
+    void overloadedShowsARetryCountdown()
+    {
+        setUp();
+        m_server->enqueue(FakeResponse::error(529).withRetryAfterSeconds(2));
+        m_server->enqueue(FakeResponse::text(QStringLiteral("Recovered.")));
+        showWindow();
+        send(QStringLiteral("Are you there?"));
+        ErrorBanner *banner = m_window->errorBanner();
+        QTRY_VERIFY_WITH_TIMEOUT(banner->isVisible(), 5000);
+        QVERIFY2(banner->text().contains(QStringLiteral("overloaded")), qPrintable(banner->text()));
+        QVERIFY2(banner->text().contains(QStringLiteral("Retrying in 2 s")),
+                 qPrintable(banner->text()));
+        QCOMPARE(banner->actionButton()->text(), QStringLiteral("Stop"));
+        // It counts down while it waits.
+        QTRY_VERIFY_WITH_TIMEOUT(banner->text().contains(QStringLiteral("Retrying in 1 s")), 3000);
+        QVERIFY(waitTurn());
+        QVERIFY(!banner->isVisible());
+        QCOMPARE(rowText(1), QStringLiteral("Recovered."));
+        QCOMPARE(messageRequests(), 2);
+    }
+
+    void stopDuringTheRetryWaitEndsTheTurn()
+    {
+        setUp();
+        m_server->enqueue(FakeResponse::error(429).withRetryAfterSeconds(30));
+        showWindow();
+        send(QStringLiteral("Hello?"));
+        ErrorBanner *banner = m_window->errorBanner();
+        QTRY_VERIFY_WITH_TIMEOUT(banner->isVisible(), 5000);
+        QVERIFY2(banner->text().contains(QStringLiteral("Retrying in 30 s")),
+                 qPrintable(banner->text()));
+        QTest::mouseClick(banner->actionButton(), Qt::LeftButton);
+        QVERIFY(waitTurn());
+        QVERIFY(!banner->isVisible());
+        QCOMPARE(m_window->messageModel()->item(1).message.status, MessageStatus::Stopped);
+        QCOMPARE(messageRequests(), 1);
+    }
+
+    void searchFindsAMessageAndShowsNoHits()
+    {
+        setUp();
+        const qint64 zoo = seedConversation(
+            QStringLiteral("Zoo trip"),
+            {message(MessageRole::User, QStringLiteral("What do giraffes eat?")),
+             message(MessageRole::Assistant, QStringLiteral("Mostly acacia leaves."))});
+        seedConversation(QStringLiteral("Groceries"),
+                         {message(MessageRole::User, QStringLiteral("Buy apples and pears"))});
+        showWindow();
+        ConversationSidebar *sidebar = m_window->sidebar();
+        QCOMPARE(sidebar->listView()->model()->rowCount(), 2);
+        // Newest first.
+        QCOMPARE(sidebar->listView()->model()->index(0, 0).data().toString(),
+                 QStringLiteral("Groceries"));
+
+        QTest::keyClick(m_window.get(), Qt::Key_K, Qt::ControlModifier);
+        QCOMPARE(QApplication::focusWidget(), static_cast<QWidget *>(sidebar->searchEdit()));
+        QTest::keyClicks(sidebar->searchEdit(), QStringLiteral("giraffe"));
+        QAbstractItemModel *list = sidebar->listView()->model();
+        QTRY_COMPARE(list->rowCount(), 1);
+        const QModelIndex hit = list->index(0, 0);
+        QCOMPARE(hit.data().toString(), QStringLiteral("Zoo trip"));
+        const QString snippet = hit.data(ConversationListModel::SnippetRole).toString();
+        QVERIFY2(snippet.contains(SearchHit::SnippetMatchBegin), qPrintable(snippet));
+        QVERIFY(snippet.contains(QStringLiteral("giraffes")));
+
+        // Opening the hit shows the conversation with the message selected.
+        QTest::mouseClick(sidebar->listView()->viewport(), Qt::LeftButton, {},
+                          sidebar->listView()->visualRect(hit).center());
+        QCOMPARE(m_window->currentConversation(), zoo);
+        QCOMPARE(m_window->messageModel()->rowCount(), 2);
+        QCOMPARE(m_window->messageView()->currentIndex().row(), 0);
+
+        // No hits: a designed state that says so.
+        sidebar->searchEdit()->setFocus();
+        sidebar->searchEdit()->selectAll();
+        QTest::keyClicks(sidebar->searchEdit(), QStringLiteral("zebraquux"));
+        QTRY_VERIFY(sidebar->emptyStateLabel()->isVisible());
+        QVERIFY2(sidebar->emptyStateLabel()->text().contains(
+                     QStringLiteral("No matches for “zebraquux”")),
+                 qPrintable(sidebar->emptyStateLabel()->text()));
+        // Escape clears the search and the list comes back.
+        QTest::keyClick(sidebar->searchEdit(), Qt::Key_Escape);
+        QTRY_COMPARE(list->rowCount(), 2);
+        QVERIFY(!sidebar->emptyStateLabel()->isVisible());
+    }
+
+    void renameWithF2AndUndoableDelete()
+    {
+        setUp();
+        const qint64 a = seedConversation(QStringLiteral("Alpha"),
+                                          {message(MessageRole::User, QStringLiteral("a"))});
+        const qint64 b = seedConversation(QStringLiteral("Beta"),
+                                          {message(MessageRole::User, QStringLiteral("b"))});
+        showWindow();
+        ConversationSidebar *sidebar = m_window->sidebar();
+        QListView *list = sidebar->listView();
+        QTest::mouseClick(list->viewport(), Qt::LeftButton, {},
+                          list->visualRect(list->model()->index(0, 0)).center());
+        QCOMPARE(m_window->currentConversation(), b);
+
+        // F2 renames in place.
+        list->setFocus();
+        QTest::keyClick(list, Qt::Key_F2);
+        auto *editor = qobject_cast<QLineEdit *>(QApplication::focusWidget());
+        QVERIFY(editor);
+        editor->selectAll();
+        QTest::keyClicks(editor, QStringLiteral("Beta renamed"));
+        QTest::keyClick(editor, Qt::Key_Return);
+        QTRY_COMPARE(m_store->conversation(b)->title, QStringLiteral("Beta renamed")); // queued
+        QTRY_COMPARE(list->model()->index(0, 0).data().toString(), QStringLiteral("Beta renamed"));
+
+        // Delete hides it at once, leaves the open conversation and offers Undo.
+        list->setFocus();
+        list->setCurrentIndex(list->model()->index(0, 0));
+        QTest::keyClick(list, Qt::Key_Delete);
+        QCOMPARE(list->model()->rowCount(), 1);
+        QVERIFY(sidebar->undoBar()->isVisible());
+        QCOMPARE(m_window->currentConversation(), 0);
+        QCOMPARE(m_window->messageModel()->rowCount(), 0);
+        QVERIFY(m_store->conversation(b)); // not gone yet
+        QTest::mouseClick(sidebar->findChild<QPushButton *>(QStringLiteral("undoDeletePushButton")),
+                          Qt::LeftButton);
+        QCOMPARE(list->model()->rowCount(), 2);
+        QVERIFY(!sidebar->undoBar()->isVisible());
+        QVERIFY(m_store->conversation(b));
+
+        // Without Undo it is deleted when the bar times out.
+        sidebar->setUndoTimeout(50);
+        sidebar->deleteConversation(a);
+        QTRY_VERIFY(!m_store->conversation(a));
+        QVERIFY(!sidebar->undoBar()->isVisible());
+        // And a deletion still pending when the window closes is carried out.
+        sidebar->setUndoTimeout(60000);
+        sidebar->deleteConversation(b);
+        QVERIFY(m_store->conversation(b));
+        m_window->close();
+        QVERIFY(!m_store->conversation(b));
+        QCOMPARE(m_store->conversations().size(), 0);
+    }
+
+    void notLoggedInSaysHowToLogIn_data()
+    {
+        QTest::addColumn<bool>("nullClient");
+        QTest::newRow("no client") << true;
+        QTest::newRow("client without credential") << false;
+    }
+    void notLoggedInSaysHowToLogIn()
+    {
+        QFETCH(bool, nullClient);
+        Setup s;
+        s.environmentKey = false;
+        s.nullClient = nullClient;
+        setUp(s);
+        showWindow();
+        ErrorBanner *banner = m_window->accountBanner();
+        QVERIFY(banner->isVisible());
+        QVERIFY2(banner->text().contains(QStringLiteral("not logged in")),
+                 qPrintable(banner->text()));
+        QCOMPARE(banner->actionButton()->text(), QStringLiteral("Log In"));
+        QVERIFY(m_window->messageView()->emptyStateLabel()->text().contains(
+            QStringLiteral("Log in to start chatting")));
+        QCOMPARE(m_window->statusLine()->credentialText().contains(QStringLiteral("Not logged in")),
+                 true);
+        // Typing works, but nothing is sent without a credential.
+        send(QStringLiteral("Hello"));
+        QCOMPARE(m_window->messageModel()->rowCount(), 0);
+        QCOMPARE(m_window->composer()->text(), QStringLiteral("Hello"));
+        QVERIFY(!m_window->composerPanel()->sendButton()->isEnabled());
+        QSignalSpy login(m_window.get(), &ChatWindow::loginRequested);
+        QTest::mouseClick(banner->actionButton(), Qt::LeftButton);
+        QCOMPARE(login.size(), 1);
+        QCOMPARE(messageRequests(), 0);
+    }
+
+    void lockedKeychainOffersRetry()
+    {
+        Setup s;
+        s.environmentKey = false;
+        s.keychain = KeychainState::Locked;
+        setUp(s);
+        m_onReload = [this] {
+            // The user unlocked the keychain: the reload finds the stored key.
+            m_services.keychainSnapshot.state = KeychainState::Available;
+            m_services.keychainSnapshot.apiKey = m_key;
+            m_services.resolution = AuthResolver::resolve(*m_context, m_services.keychainSnapshot);
+            m_services.client = makeClient();
+        };
+        showWindow();
+        ErrorBanner *banner = m_window->accountBanner();
+        QVERIFY(banner->isVisible());
+        QVERIFY2(banner->text().contains(QStringLiteral("keychain is locked")),
+                 qPrintable(banner->text()));
+        QVERIFY(banner->text().contains(QStringLiteral("not logged out")));
+        QCOMPARE(banner->actionButton()->text(), QStringLiteral("Retry"));
+        QVERIFY(
+            m_window->messageView()->emptyStateLabel()->text().contains(QStringLiteral("locked")));
+        QTest::mouseClick(banner->actionButton(), Qt::LeftButton);
+        QCOMPARE(m_reloads, 1);
+        QVERIFY(!banner->isVisible());
+        QVERIFY(m_window->statusLine()->credentialText().contains(
+            QStringLiteral("API key from keychain")));
+        // The new client is used.
+        m_server->enqueue(FakeResponse::text(QStringLiteral("Unlocked.")));
+        send(QStringLiteral("Hi again"));
+        QVERIFY(waitTurn());
+        QCOMPARE(rowText(1), QStringLiteral("Unlocked."));
+    }
+
+    void statusLineSaysWhenTheEnvironmentShadowsTheStoredKey()
+    {
+        Setup s;
+        s.storedKey = test::testSecret(QStringLiteral("stored"));
+        setUp(s);
+        showWindow();
+        const QString shadow = m_window->statusLine()->shadowText();
+        QVERIFY2(shadow.contains(QStringLiteral("overrides the API key stored in your keychain")),
+                 qPrintable(shadow));
+        QVERIFY(
+            m_window->statusLine()->credentialText().contains(QStringLiteral("ANTHROPIC_API_KEY")));
+    }
+
+    void modelPickerListsModels()
+    {
+        setUp();
+        m_server->setModels({QJsonObject{{"type", "model"},
+                                         {"id", "claude-opus-4-1"},
+                                         {"display_name", "Claude Opus 4.1"},
+                                         {"created_at", "2025-08-05T00:00:00Z"}},
+                             QJsonObject{{"type", "model"},
+                                         {"id", "claude-sonnet-4-5"},
+                                         {"display_name", "Claude Sonnet 4.5"},
+                                         {"created_at", "2025-09-29T00:00:00Z"}}});
+        showWindow();
+        QComboBox *models = m_window->composerPanel()->modelComboBox();
+        QTRY_COMPARE(models->count(), 2);
+        QCOMPARE(models->currentData().toString(), QStringLiteral("claude-sonnet-4-5"));
+        QCOMPARE(models->itemText(0), QStringLiteral("Claude Opus 4.1"));
+        // Picking one is used for the next message.
+        models->setCurrentIndex(0);
+        emit models->activated(0);
+        m_server->enqueue(FakeResponse::text(QStringLiteral("ok")));
+        send(QStringLiteral("Which model?"));
+        QVERIFY(waitTurn());
+        QCOMPARE(m_server->lastRequest().json.value(QStringLiteral("model")).toString(),
+                 QStringLiteral("claude-opus-4-1"));
+    }
+
+    void modelPickerSaysWhenNoModelsCameBack()
+    {
+        setUp();
+        m_server->setModels({});
+        showWindow();
+        QComboBox *models = m_window->composerPanel()->modelComboBox();
+        QTRY_VERIFY(models->findText(QStringLiteral("No models returned by the provider")) >= 0);
+        const int note = models->findText(QStringLiteral("No models returned by the provider"));
+        auto *items = qobject_cast<QStandardItemModel *>(models->model());
+        QVERIFY(!items->item(note)->isEnabled());
+        // The current model is still there and selected.
+        QCOMPARE(models->currentData().toString(), QStringLiteral("claude-sonnet-4-5"));
+    }
+
+    void systemPromptIsKeptPerConversation()
+    {
+        setUp();
+        showWindow();
+        const QString prompt = QStringLiteral("Answer like a pirate.");
+        QTimer::singleShot(0, this, [prompt] {
+            auto *dialog = qobject_cast<QDialog *>(QApplication::activeModalWidget());
+            QVERIFY(dialog);
+            auto *edit =
+                dialog->findChild<QPlainTextEdit *>(QStringLiteral("systemPromptPlainTextEdit"));
+            QTest::keyClicks(edit, prompt);
+            auto *buttons = dialog->findChild<QDialogButtonBox *>();
+            QTest::mouseClick(buttons->button(QDialogButtonBox::Save), Qt::LeftButton);
+        });
+        QTest::mouseClick(m_window->composerPanel()->systemPromptButton(), Qt::LeftButton);
+        QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+        QVERIFY(
+            m_window->composerPanel()->systemPromptButton()->text().contains(QStringLiteral("on")));
+        m_server->enqueue(FakeResponse::text(QStringLiteral("Arr.")));
+        send(QStringLiteral("Hello"));
+        QVERIFY(waitTurn());
+        QCOMPARE(m_server->lastRequest().json.value(QStringLiteral("system")).toString(), prompt);
+        const qint64 id = m_window->currentConversation();
+        QCOMPARE(m_store->conversation(id)->systemPrompt, prompt);
+        // A new chat starts without it; going back brings it back.
+        QTest::keyClick(m_window.get(), Qt::Key_N, Qt::ControlModifier);
+        QCOMPARE(m_window->currentConversation(), 0);
+        QVERIFY(!m_window->composerPanel()->systemPromptButton()->text().contains(
+            QStringLiteral("on")));
+        m_window->openConversation(id);
+        QVERIFY(
+            m_window->composerPanel()->systemPromptButton()->text().contains(QStringLiteral("on")));
+    }
+
+    void keyboardShortcutsReachTheirTargets()
+    {
+        setUp();
+        const qint64 id = seedConversation(QStringLiteral("Old"),
+                                           {message(MessageRole::User, QStringLiteral("x"))});
+        showWindow();
+        m_window->openConversation(id);
+        QCOMPARE(m_window->messageModel()->rowCount(), 1);
+        QTest::keyClick(m_window.get(), Qt::Key_N, Qt::ControlModifier);
+        QCOMPARE(m_window->currentConversation(), 0);
+        QCOMPARE(m_window->messageModel()->rowCount(), 0);
+        QCOMPARE(QApplication::focusWidget(), static_cast<QWidget *>(m_window->composer()));
+        QTest::keyClick(m_window.get(), Qt::Key_F, Qt::ControlModifier);
+        QCOMPARE(QApplication::focusWidget(),
+                 static_cast<QWidget *>(m_window->sidebar()->searchEdit()));
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_L, Qt::ControlModifier);
+        QCOMPARE(QApplication::focusWidget(), static_cast<QWidget *>(m_window->composer()));
+        // Ctrl+K from inside the composer (where it could mean "delete to end of line").
+        QTest::keyClick(m_window->composer(), Qt::Key_K, Qt::ControlModifier);
+        QCOMPARE(QApplication::focusWidget(),
+                 static_cast<QWidget *>(m_window->sidebar()->searchEdit()));
+        QSignalSpy settings(m_window.get(), &ChatWindow::settingsRequested);
+        QTest::keyClick(m_window.get(), Qt::Key_Comma, Qt::ControlModifier);
+        QCOMPARE(settings.size(), 1);
+        QSignalSpy doctor(m_window.get(), &ChatWindow::doctorRequested);
+        m_window->findChild<QAction *>(QStringLiteral("doctorAction"))->trigger();
+        QCOMPARE(doctor.size(), 1);
+    }
+
+    void geometryIsRemembered()
+    {
+        setUp();
+        showWindow();
+        m_window->resize(930, 640);
+        m_window->close();
+        m_window.reset();
+        showWindow(true);
+        QCOMPARE(m_window->size(), QSize(930, 640));
+    }
+
+    void everyWidgetIsNamedForTestsAndScreenReaders()
+    {
+        setUp();
+        showWindow();
+        const QList<QWidget *> named = {
+            m_window->composer(),
+            m_window->composerPanel()->sendButton(),
+            m_window->composerPanel()->regenerateButton(),
+            m_window->composerPanel()->modelComboBox(),
+            m_window->composerPanel()->systemPromptButton(),
+            m_window->messageView(),
+            m_window->sidebar()->searchEdit(),
+            m_window->sidebar()->listView(),
+        };
+        // "sendPushButton" is a QPushButton, "composerPlainTextEdit" a QPlainTextEdit subclass.
+        auto typeName = [](const QMetaObject *mo) {
+            QString n = QString::fromLatin1(mo->className()).section(QStringLiteral("::"), -1);
+            return n.startsWith(QLatin1Char('Q')) ? n.mid(1) : n;
+        };
+        for (QWidget *w : named) {
+            QVERIFY2(!w->accessibleName().isEmpty(), qPrintable(w->objectName()));
+            bool typed = false;
+            for (const QMetaObject *mo = w->metaObject(); mo && !typed; mo = mo->superClass())
+                typed = w->objectName().endsWith(typeName(mo), Qt::CaseInsensitive);
+            QVERIFY2(typed, qPrintable(w->objectName() + QStringLiteral(" is a ") +
+                                       QString::fromLatin1(w->metaObject()->className())));
+        }
+    }
+
+    // Renders the window offscreen, light and dark, with a rich conversation and with the empty
+    // state, into <build>/tests/gui/screenshots/ for a person to look at.
+    void savesScreenshots()
+    {
+        setUp();
+        StoredMessage thinking;
+        thinking.role = MessageRole::Assistant;
+        thinking.model = QStringLiteral("claude-sonnet-4-5");
+        StoredBlock t;
+        t.type = BlockType::Thinking;
+        t.text = QStringLiteral("The user wants a list reversed in place. Two indices walking "
+                                "towards each other does it without extra memory.");
+        StoredBlock answer;
+        answer.text = QStringLiteral(
+            "Reverse it **in place** with two indices:\n\n```cpp\ntemplate <typename T>\nvoid "
+            "reverse(std::vector<T> &v)\n{\n    for (size_t i = 0, j = v.size(); i + 1 < j; "
+            "++i, --j)\n        std::swap(v[i], v[j - 1]);\n}\n```\n\nThis is `O(n)` time and "
+            "`O(1)` memory. See [std::reverse](https://en.cppreference.com/w/cpp/algorithm/"
+            "reverse) for the standard version.\n\n- works for any element type\n- no "
+            "allocation");
+        StoredBlock tool;
+        tool.type = BlockType::ToolUse;
+        tool.toolId = QStringLiteral("toolu_01");
+        tool.toolName = QStringLiteral("run_tests");
+        tool.json = R"({"suite":"vector","filter":"reverse*","repeat":3})";
+        thinking.blocks = {t, answer, tool};
+        StoredMessage stopped = message(MessageRole::Assistant,
+                                        QStringLiteral("Benchmarks on a list of a million "
+                                                       "elements show that the swap loop"),
+                                        MessageStatus::Stopped);
+        StoredMessage failed = message(MessageRole::Assistant, QString(), MessageStatus::Error);
+        failed.blocks.clear();
+        failed.errorText = QStringLiteral("The API is at capacity (529 overloaded_error). This is "
+                                          "usually temporary; try again in a moment.");
+        const qint64 id = seedConversation(
+            QStringLiteral("Reverse a vector in C++"),
+            {message(MessageRole::User, QStringLiteral("How do I reverse a std::vector in place?")),
+             thinking, message(MessageRole::User, QStringLiteral("And how fast is it?")), stopped,
+             message(MessageRole::User, QStringLiteral("Go on")), failed});
+        seedConversation(QStringLiteral("Packing list for Iceland"),
+                         {message(MessageRole::User, QStringLiteral("What should I pack?"))});
+        seedConversation(QStringLiteral("Sourdough starter schedule"),
+                         {message(MessageRole::User, QStringLiteral("How often to feed it?"))});
+
+        const QString dir = QCoreApplication::applicationDirPath() + QStringLiteral("/screenshots");
+        QDir().mkpath(dir);
+        auto save = [&](const QString &name) {
+            QCoreApplication::processEvents();
+            m_window->messageView()->settle();
+            QCoreApplication::processEvents();
+            const QImage image = m_window->grab().toImage();
+            QVERIFY(!image.isNull());
+            QVERIFY(image.save(dir + QLatin1Char('/') + name));
+            qInfo("saved %s", qPrintable(dir + QLatin1Char('/') + name));
+        };
+
+        m_server->setModels({});
+        showWindow();
+        m_window->resize(1200, 820);
+        save(QStringLiteral("chat-empty.png"));
+        m_window->openConversation(id);
+        m_window->messageModel()->setThinkingExpanded(1, 0, true);
+        m_window->messageView()->scrollToTop();
+        save(QStringLiteral("chat-light.png"));
+        m_window->messageView()->scrollToEnd();
+        // Hovering the last answer shows its actions.
+        MessageView *view = m_window->messageView();
+        const QModelIndex last = view->model()->index(view->model()->rowCount() - 1, 0);
+        QTest::mouseMove(view->viewport(), view->visualRect(last).center());
+        save(QStringLiteral("chat-light-end.png"));
+        m_window->messageModel()->setThinkingExpanded(1, 0, false);
+
+        QPalette dark;
+        dark.setColor(QPalette::Window, QColor(0x2b, 0x2b, 0x2e));
+        dark.setColor(QPalette::WindowText, QColor(0xe6, 0xe6, 0xe6));
+        dark.setColor(QPalette::Base, QColor(0x1e, 0x1e, 0x21));
+        dark.setColor(QPalette::AlternateBase, QColor(0x26, 0x26, 0x2a));
+        dark.setColor(QPalette::Text, QColor(0xe6, 0xe6, 0xe6));
+        dark.setColor(QPalette::Button, QColor(0x35, 0x35, 0x39));
+        dark.setColor(QPalette::ButtonText, QColor(0xe6, 0xe6, 0xe6));
+        dark.setColor(QPalette::Highlight, QColor(0x4a, 0x7d, 0xd6));
+        dark.setColor(QPalette::HighlightedText, Qt::white);
+        dark.setColor(QPalette::PlaceholderText, QColor(0x8a, 0x8a, 0x90));
+        dark.setColor(QPalette::Link, QColor(0x7a, 0xa8, 0xf0));
+        const QPalette light = QApplication::palette();
+        QApplication::setPalette(dark);
+        m_window->messageView()->scrollToTop();
+        save(QStringLiteral("chat-dark.png"));
+        QApplication::setPalette(light);
+
+        // An answer streaming in: thinking (collapsed, with its first words), then text.
+        MessageModel *model = m_window->messageModel();
+        model->beginAssistant(999999, QStringLiteral("claude-sonnet-4-5"));
+        StoredBlock streamingThought;
+        streamingThought.type = BlockType::Thinking;
+        model->startBlock(999999, 0, streamingThought);
+        model->appendText(999999, 0,
+                          QStringLiteral("The user asks for numbers, so a table helps."));
+        model->startBlock(999999, 1, StoredBlock());
+        model->appendText(999999, 1,
+                          QStringLiteral("| size | swap loop | std::reverse |\n|---|---|---|\n| "
+                                         "10^6 | 0.4 ms | 0.4 ms |\n\nBoth are memory-bound; "
+                                         "the loop"));
+        model->flushPending();
+        m_window->messageView()->scrollToEnd();
+        save(QStringLiteral("chat-streaming.png"));
+
+        // Not logged in.
+        cleanup();
+        Setup s;
+        s.environmentKey = false;
+        setUp(s);
+        showWindow();
+        m_window->resize(1200, 820);
+        save(QStringLiteral("chat-logged-out.png"));
+    }
+};
+
+QTEST_MAIN(tst_ChatWindow)
+#include "tst_ChatWindow.moc"

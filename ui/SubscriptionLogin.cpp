@@ -1,0 +1,136 @@
+#include "SubscriptionLogin.h"
+
+#include "KeychainStore.h"
+#include "OAuthBrowser.h"
+#include "OAuthLoginFlow.h"
+#include "OAuthProfile.h"
+#include "OAuthTokenStore.h"
+
+#include <QApplication>
+#include <QClipboard>
+#include <QDesktopServices>
+#include <QDialog>
+#include <QInputDialog>
+#include <QLabel>
+#include <QPushButton>
+#include <QVBoxLayout>
+
+namespace qlaude {
+
+SubscriptionLogin::SubscriptionLogin(AppServices &services, QWidget *parent)
+    : QWidget(parent), m_services(services)
+{
+    setObjectName(QStringLiteral("subscriptionLoginWidget"));
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    const OAuthProfile::Kind kind = OAuthProfile::defaultKind(*services.context);
+    const QString unavailable = OAuthProfile::unavailableReason(*services.context, kind);
+    m_statusLabel = new QLabel(this);
+    m_statusLabel->setObjectName(QStringLiteral("subscriptionStatusLabel"));
+    m_statusLabel->setWordWrap(true);
+    m_statusLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    if (!unavailable.isEmpty()) {
+        m_statusLabel->setText(unavailable);
+        layout->addWidget(m_statusLabel);
+        return;
+    }
+    m_signInButton =
+        new QPushButton(kind == OAuthProfile::Kind::Oidc ? tr("Sign in with your organization…")
+                                                         : tr("Sign in with your Claude account…"),
+                        this);
+    m_signInButton->setObjectName(QStringLiteral("signInPushButton"));
+    m_signInButton->setAccessibleName(tr("Sign in in an embedded browser"));
+    connect(m_signInButton, &QPushButton::clicked, this, [this] { start(Route::Embedded); });
+    auto *links = new QLabel(tr("Or <a href=\"system\">use your web browser</a>, or "
+                                "<a href=\"manual\">paste a code</a>."),
+                             this);
+    links->setObjectName(QStringLiteral("otherRoutesLabel"));
+    connect(links, &QLabel::linkActivated, this, [this](const QString &link) {
+        start(link == QLatin1String("system") ? Route::System : Route::Manual);
+    });
+    layout->addWidget(m_signInButton, 0, Qt::AlignLeft);
+    layout->addWidget(links);
+    layout->addWidget(m_statusLabel);
+}
+
+SubscriptionLogin::~SubscriptionLogin() = default;
+
+void SubscriptionLogin::start(Route route)
+{
+    if (m_flow)
+        m_flow->cancel();
+    const OAuthProfile profile =
+        OAuthProfile::load(*m_services.context, OAuthProfile::defaultKind(*m_services.context));
+    m_flow = new OAuthLoginFlow(profile, m_services.network, this);
+    auto *tokens = new OAuthTokenStore(m_services.keychain);
+    m_flow->setTokenStore(tokens);
+    connect(m_flow, &QObject::destroyed, this, [tokens] { delete tokens; });
+    m_statusLabel->setText(tr("Preparing the sign-in…"));
+    OAuthLoginFlow *flow = m_flow;
+    connect(flow, &OAuthLoginFlow::finished, this,
+            [this, flow](OAuthLoginFlow::Outcome outcome, const QString &message) {
+                flow->deleteLater();
+                if (m_flow == flow)
+                    m_flow = nullptr;
+                finish(outcome == OAuthLoginFlow::Outcome::Succeeded, message);
+            });
+    connect(flow, &OAuthLoginFlow::ready, this, [this, flow, route] {
+        if (route == Route::System) {
+            QDesktopServices::openUrl(flow->authorizeUrl());
+            m_statusLabel->setText(tr("Finish signing in in your web browser; this window "
+                                      "continues by itself."));
+            return;
+        }
+        if (route == Route::Manual) {
+            const QUrl url = flow->manualAuthorizeUrl().isEmpty() ? flow->authorizeUrl()
+                                                                  : flow->manualAuthorizeUrl();
+            QApplication::clipboard()->setText(url.toString());
+            bool ok = false;
+            const QString code = QInputDialog::getText(
+                this, tr("Paste the code"),
+                tr("The sign-in address was copied to the clipboard. Open it in any browser, "
+                   "sign in, and paste the code shown at the end (code#state):"),
+                QLineEdit::Normal, QString(), &ok);
+            if (!ok || code.trimmed().isEmpty())
+                flow->cancel();
+            else if (!flow->submitPastedCode(code.trimmed()))
+                m_statusLabel->setText(tr("That code was not accepted. Copy the whole code, "
+                                          "including the part after #, and try again."));
+            return;
+        }
+        QString error;
+        OAuthBrowserFactory *factory = OAuthBrowser::factory(&error);
+        if (!factory) {
+            flow->cancel();
+            m_statusLabel->setText(error);
+            return;
+        }
+        std::unique_ptr<QDialog> browser(factory->createDialog(
+            flow->authorizeUrl(), QUrl(flow->loopbackRedirectUri()), 10 * 60 * 1000, this));
+        if (browser->exec() == QDialog::Accepted) {
+            flow->handleRedirect(browser->property("redirectUrl").toUrl());
+        } else {
+            const QString why = browser->property("errorText").toString();
+            flow->cancel();
+            if (!why.isEmpty())
+                m_statusLabel->setText(why);
+        }
+    });
+    flow->start();
+}
+
+void SubscriptionLogin::finish(bool ok, const QString &message)
+{
+    if (!ok) {
+        if (!message.isEmpty())
+            m_statusLabel->setText(message);
+        return;
+    }
+    m_statusLabel->setText(tr("Signed in."));
+    if (m_services.reload)
+        m_services.reload([this] { emit signedIn(); });
+    else
+        emit signedIn();
+}
+
+} // namespace qlaude
