@@ -7,17 +7,6 @@
 namespace qlaude {
 
 namespace {
-QString envValueText(const QJsonValue &v)
-{
-    if (v.isString())
-        return v.toString();
-    if (v.isBool())
-        return v.toBool() ? QStringLiteral("true") : QStringLiteral("false");
-    if (v.isDouble())
-        return QString::number(v.toDouble(), 'g', 17);
-    return QString();
-}
-
 QString describe(const SettingsFile *f)
 {
     return QStringLiteral("%1 settings (%2)").arg(settingsScopeName(f->scope), f->path);
@@ -126,7 +115,7 @@ void AuthContext::applyEnvironment()
                 continue;
             if (!it.value().isString() && !it.value().isBool() && !it.value().isDouble())
                 continue;
-            m_env.insert(it.key(), envValueText(it.value()));
+            m_env.insert(it.key(), settingsEnvValue(it.value()));
             m_envSources.insert(it.key(), i);
         }
     }

@@ -40,17 +40,6 @@ const QStringList kAnthropicScopes{
     QStringLiteral("user:mcp_servers"),   QStringLiteral("user:file_upload")};
 const QString kDefaultOidcScopes = QStringLiteral("openid offline_access");
 
-QString envText(const QJsonValue &v)
-{
-    if (v.isString())
-        return v.toString();
-    if (v.isBool())
-        return v.toBool() ? QStringLiteral("true") : QStringLiteral("false");
-    if (v.isDouble())
-        return QString::number(v.toDouble(), 'g', 17);
-    return QString();
-}
-
 QString describe(const SettingsFile &f)
 {
     return QStringLiteral("%1 settings (%2)").arg(settingsScopeName(f.scope), f.path);
@@ -122,7 +111,7 @@ OAuthSettings OAuthSettings::load(const AuthContext &ctx)
                                  .arg(name, describe(f));
                 continue;
             }
-            s.env.insert(name, envText(env.value(name)));
+            s.env.insert(name, settingsEnvValue(env.value(name)));
             s.envSources.insert(name, describe(f));
         }
         if (f.data.contains(QStringLiteral("oidc"))) {
@@ -255,7 +244,7 @@ OAuthProfile OAuthProfile::fromSettings(const OAuthSettings &s, Kind kind)
             const QString k = QLatin1String(key);
             if (s.managedOidc.contains(k)) {
                 *source = s.managedOidcSource;
-                return envText(s.managedOidc.value(k)).trimmed();
+                return settingsEnvValue(s.managedOidc.value(k)).trimmed();
             }
             if (!s.value(var).isEmpty()) {
                 *source = s.sourceOf(var);
@@ -263,7 +252,7 @@ OAuthProfile OAuthProfile::fromSettings(const OAuthSettings &s, Kind kind)
             }
             if (s.userOidc.contains(k)) {
                 *source = s.userOidcSource;
-                return envText(s.userOidc.value(k)).trimmed();
+                return settingsEnvValue(s.userOidc.value(k)).trimmed();
             }
             return QString();
         };

@@ -103,6 +103,17 @@ QString settingsStatusName(SettingsFile::Status status)
     return QString();
 }
 
+QString settingsEnvValue(const QJsonValue &v)
+{
+    if (v.isString())
+        return v.toString();
+    if (v.isBool())
+        return v.toBool() ? QStringLiteral("true") : QStringLiteral("false");
+    if (v.isDouble())
+        return QString::number(v.toDouble(), 'g', 17);
+    return QString();
+}
+
 QJsonObject SettingsLayers::parseJson(const QByteArray &text, const QString &path, QString *error)
 {
     QJsonParseError pe;

@@ -41,6 +41,10 @@ struct SettingsFile
 
 QString settingsStatusName(SettingsFile::Status status); // "missing", "loaded", "error"
 
+// A value of a settings `env` block as the environment sees it: strings as they are, booleans
+// as "true"/"false", numbers in full precision; anything else is "".
+QString settingsEnvValue(const QJsonValue &value);
+
 // Loads and merges user, project, local, --settings and managed settings, and remembers which
 // file each value came from. A malformed file is reported and skipped; the others still load.
 class SettingsLayers

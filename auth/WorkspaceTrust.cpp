@@ -37,17 +37,6 @@ QString commandText(const QJsonValue &v)
     return QString();
 }
 
-QString envText(const QJsonValue &v)
-{
-    if (v.isString())
-        return v.toString();
-    if (v.isBool())
-        return v.toBool() ? QStringLiteral("true") : QStringLiteral("false");
-    if (v.isDouble())
-        return QString::number(v.toDouble(), 'g', 17);
-    return QString();
-}
-
 bool looksSecret(const QString &name)
 {
     static const QRegularExpression re(QStringLiteral("KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL"),
@@ -188,8 +177,8 @@ QList<TrustItem> TrustStore::itemsFor(const SettingsLayers &settings)
             seen.insert(e.key());
             if (!isWorkspaceScope(it->scope) || isSafeEnvVar(e.key()))
                 continue;
-            items.append(
-                {TrustItem::Kind::Environment, e.key(), it->path, envText(e.value()), QString()});
+            items.append({TrustItem::Kind::Environment, e.key(), it->path,
+                          settingsEnvValue(e.value()), QString()});
         }
     }
     return items;

@@ -33,28 +33,15 @@ int main(int argc, char *argv[])
     env.remove("DBUS_SESSION_BUS_ADDRESS"); // the environment key wins; no keychain round trip
     const QStringList args{"--print", "What is the capital of France?", "--workspace",
                            h.workspace()};
-    measureProcess(QStringLiteral(QLAUDE_BIN), args, env); // warm the page cache
-    const int runs = 21;
-    std::vector<double> wall;
-    long peak = 0;
-    for (int i = 0; i < runs; ++i) {
-        const ProcessSample s = measureProcess(QStringLiteral(QLAUDE_BIN), args, env);
-        if (s.exitCode != 0 || !s.out.contains("Paris")) {
-            out << "bench_print: qlaude --print failed (exit " << s.exitCode << ")\n";
-            return 1;
-        }
-        wall.push_back(s.wallMs);
-        peak = std::max(peak, s.maxRssKb);
-    }
+    QString error;
+    const RepeatedSample r =
+        measureRepeatedly(QStringLiteral(QLAUDE_BIN), args, env, 21, "Paris", &error);
     fake.kill();
     fake.waitForFinished();
-    std::sort(wall.begin(), wall.end());
-    out << QStringLiteral("print: median %1 ms (min %2, max %3) over %4 runs; peak RSS %5 MB "
-                          "(targets: 100 ms, 40 MB)\n")
-               .arg(median(wall), 0, 'f', 1)
-               .arg(wall.front(), 0, 'f', 1)
-               .arg(wall.back(), 0, 'f', 1)
-               .arg(runs)
-               .arg(peak / 1024.0, 0, 'f', 1);
+    if (!error.isEmpty()) {
+        out << "bench_print: " << error << "\n";
+        return 1;
+    }
+    out << r.summary(QStringLiteral("print"), QStringLiteral("100 ms, 40 MB")) << "\n";
     return 0;
 }

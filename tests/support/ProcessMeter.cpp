@@ -1,5 +1,7 @@
 #include "ProcessMeter.h"
 
+#include <QString>
+
 #include <algorithm>
 #include <chrono>
 #include <fcntl.h>
@@ -69,6 +71,41 @@ double median(std::vector<double> values)
     std::sort(values.begin(), values.end());
     const size_t n = values.size();
     return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+RepeatedSample measureRepeatedly(const QString &program, const QStringList &args,
+                                 const QProcessEnvironment &env, int runs, const QByteArray &expect,
+                                 QString *error)
+{
+    RepeatedSample r;
+    measureProcess(program, args, env); // warm the page cache
+    for (int i = 0; i < runs; ++i) {
+        const ProcessSample s = measureProcess(program, args, env);
+        if (s.exitCode != 0 || !s.out.contains(expect)) {
+            *error = QStringLiteral("run %1 exited %2 without \"%3\" in its output")
+                         .arg(i + 1)
+                         .arg(s.exitCode)
+                         .arg(QString::fromUtf8(expect));
+            return RepeatedSample();
+        }
+        r.wallMs.push_back(s.wallMs);
+        r.peakRssKb = std::max(r.peakRssKb, s.maxRssKb);
+    }
+    std::sort(r.wallMs.begin(), r.wallMs.end());
+    return r;
+}
+
+QString RepeatedSample::summary(const QString &name, const QString &targets) const
+{
+    return QStringLiteral("%1: median %2 ms (min %3, max %4) over %5 runs; peak RSS %6 MB "
+                          "(targets: %7)")
+        .arg(name)
+        .arg(median(wallMs), 0, 'f', 1)
+        .arg(wallMs.front(), 0, 'f', 1)
+        .arg(wallMs.back(), 0, 'f', 1)
+        .arg(wallMs.size())
+        .arg(peakRssKb / 1024.0, 0, 'f', 1)
+        .arg(targets);
 }
 
 } // namespace qlaude::test

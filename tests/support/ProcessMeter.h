@@ -24,4 +24,16 @@ ProcessSample measureProcess(const QString &program, const QStringList &args,
 
 double median(std::vector<double> values);
 
+// Runs the process once to warm the page cache, then `runs` times. Each run's stdout must
+// contain `expect`; otherwise *error says which run failed and the result is empty.
+struct RepeatedSample
+{
+    std::vector<double> wallMs; // sorted
+    long peakRssKb = 0;
+    QString summary(const QString &name, const QString &targets) const; // one line for reports
+};
+RepeatedSample measureRepeatedly(const QString &program, const QStringList &args,
+                                 const QProcessEnvironment &env, int runs, const QByteArray &expect,
+                                 QString *error);
+
 } // namespace qlaude::test
