@@ -1,5 +1,7 @@
 #include "ApiKeyHelper.h"
 
+#include "RequestOptions.h"
+
 namespace qlaude {
 
 ApiKeyHelper::Config ApiKeyHelper::configFrom(const QString &command,
@@ -106,6 +108,32 @@ void ApiKeyHelper::onFinished(const HelperProcess::Result &result)
     if (m_process)
         m_process->deleteLater();
     m_process = nullptr;
+    HelperProcess::Result checked = result;
+    if (checked.ok) {
+        // The value becomes a header: one line, no control characters. The error never
+        // quotes the output, which may be a key.
+        const QStringList lines = checked.output.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        int nonEmpty = 0;
+        for (const QString &l : lines)
+            nonEmpty += l.trimmed().isEmpty() ? 0 : 1;
+        if (nonEmpty > 1) {
+            checked.ok = false;
+            checked.error = QStringLiteral("apiKeyHelper printed %1 lines (exit code 0). It must "
+                                           "print only the key, on one line.")
+                                .arg(nonEmpty);
+        } else if (!RequestOptions::isValidHeaderValue(checked.output.toUtf8())) {
+            checked.ok = false;
+            checked.error = QStringLiteral("apiKeyHelper printed a control character (exit code "
+                                           "0). It must print only the key, on one line.");
+        }
+        if (!checked.ok)
+            checked.output.fill(QLatin1Char('\0'));
+    }
+    onResult(checked);
+}
+
+void ApiKeyHelper::onResult(const HelperProcess::Result &result)
+{
     if (result.ok) {
         m_value = result.output;
         m_fetchedAt = now();

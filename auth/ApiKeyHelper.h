@@ -56,6 +56,7 @@ signals:
 private:
     void startRun();
     void onFinished(const HelperProcess::Result &result);
+    void onResult(const HelperProcess::Result &result);
     Credential credential() const;
     qint64 now() const;
 

@@ -100,6 +100,7 @@ QString AuthContext::settingSource(const QString &key) const
 void AuthContext::applyEnvironment()
 {
     m_env = m_options.processEnvironment;
+    m_trustedEnv = m_options.processEnvironment;
     m_envSources.clear();
     // Settings `env` blocks override the process environment, in merge order, so managed
     // settings win. Before trust only the safe list applies from workspace files.
@@ -117,8 +118,27 @@ void AuthContext::applyEnvironment()
                 continue;
             m_env.insert(it.key(), settingsEnvValue(it.value()));
             m_envSources.insert(it.key(), i);
+            if (!isWorkspaceScope(f.scope) || m_trust.trusted)
+                m_trustedEnv.insert(it.key(), settingsEnvValue(it.value()));
         }
     }
+}
+
+RequestOptions AuthContext::requestOptions() const
+{
+    return RequestOptions::fromEnvironment(m_env,
+                                           [this](const QString &name) { return envSource(name); });
+}
+
+AuthContext::CommandSite AuthContext::commandSite(const QString &settingKey) const
+{
+    const QString source = settingSource(settingKey);
+    for (const SettingsFile &f : m_settings.files()) {
+        if (f.path == source && isWorkspaceScope(f.scope))
+            return {m_options.workspace, m_env};
+    }
+    const QString home = m_options.processEnvironment.value(QStringLiteral("HOME"));
+    return {home.isEmpty() ? QDir::homePath() : home, m_trustedEnv};
 }
 
 QString AuthContext::envSource(const QString &name) const

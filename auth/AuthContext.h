@@ -55,11 +55,29 @@ public:
     bool envFromSettings(const QString &name, SettingsScope *scope) const;
 
     Provider provider() const;
-    RequestOptions requestOptions() const { return RequestOptions::fromEnvironment(m_env); }
+    // The shared request options; their errors name the file each variable came from.
+    RequestOptions requestOptions() const;
+
+    // The environment built from trusted layers only: the process environment plus the `env`
+    // blocks of user, --settings and managed files, and of the workspace's files only once it
+    // is trusted. Commands from user, --settings or managed settings run with this.
+    const QProcessEnvironment &trustedEnvironment() const { return m_trustedEnv; }
 
     // apiKeyHelper as it applies now, and the file it came from.
     QString apiKeyHelper() const;
     QString apiKeyHelperSource() const { return settingSource(QStringLiteral("apiKeyHelper")); }
+
+    // Where a command from settings runs, and with which environment: a command from a
+    // workspace file (which runs only after trust) runs in the workspace with the effective
+    // environment; one from user, --settings or managed settings runs in the home folder with
+    // trustedEnvironment(), so an untrusted folder can neither shadow its files nor set its
+    // variables.
+    struct CommandSite
+    {
+        QString workingDirectory;
+        QProcessEnvironment environment;
+    };
+    CommandSite commandSite(const QString &settingKey) const;
 
     // Variables a settings `env` block may never set (CLAUDE_CODE.md §3).
     static bool isStrippedEnvVar(const QString &name);
@@ -77,6 +95,7 @@ private:
     TrustState m_trust;
     QJsonObject m_effective;
     QProcessEnvironment m_env;
+    QProcessEnvironment m_trustedEnv;
     QHash<QString, int> m_envSources; // variable -> index into m_settings.files()
 };
 

@@ -12,8 +12,13 @@ std::unique_ptr<Authorizer> makeAuthorizer(const AuthContext &ctx, const Resolut
     if (!res.usable())
         return nullptr;
     if (res.credential.source == QLatin1String("apiKeyHelper")) {
-        return std::make_unique<ApiKeyHelper>(ApiKeyHelper::configFrom(
-            res.helperCommand, ctx.options().workspace, ctx.environment(), warning));
+        // A user, --settings or managed helper runs from the home folder with the trusted
+        // layers' environment; a project helper (trusted by now) runs in the workspace.
+        const AuthContext::CommandSite site = ctx.commandSite(QStringLiteral("apiKeyHelper"));
+        ApiKeyHelper::Config config = ApiKeyHelper::configFrom(
+            res.helperCommand, site.workingDirectory, ctx.environment(), warning);
+        config.environment = site.environment;
+        return std::make_unique<ApiKeyHelper>(std::move(config));
     }
     // A stored OAuth login refreshes itself; an OAuth token from the environment never does.
     if (res.credential.source == QLatin1String("keychain:oauth")) {

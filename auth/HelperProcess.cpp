@@ -29,7 +29,9 @@ void HelperProcess::start()
 {
     if (m_process)
         return;
-    m_timedOut = m_cancelled = false;
+    m_timedOut = m_cancelled = m_tooMuchOutput = false;
+    m_stdout.clear();
+    m_stderr.clear();
     m_process = new QProcess(this);
     m_process->setProcessEnvironment(m_env);
     if (!m_workDir.isEmpty() && QDir(m_workDir).exists())
@@ -38,6 +40,8 @@ void HelperProcess::start()
     m_process->setChildProcessModifier([] { ::setpgid(0, 0); });
     connect(m_process, &QProcess::finished, this, &HelperProcess::onFinished);
     connect(m_process, &QProcess::errorOccurred, this, &HelperProcess::onError);
+    connect(m_process, &QProcess::readyReadStandardOutput, this, &HelperProcess::readOutput);
+    connect(m_process, &QProcess::readyReadStandardError, this, &HelperProcess::readOutput);
     m_process->start(QStringLiteral("/bin/sh"), {QStringLiteral("-c"), m_command},
                      QIODevice::ReadOnly);
     m_process->closeWriteChannel();
@@ -61,13 +65,43 @@ void HelperProcess::stop(bool timedOut, bool cancelled)
     m_process->kill();
 }
 
+void HelperProcess::readOutput()
+{
+    if (!m_process)
+        return;
+    constexpr qint64 kMaxStderr = 8 * 1024;
+    const QByteArray err = m_process->readAllStandardError();
+    if (m_stderr.size() < kMaxStderr)
+        m_stderr.append(err.left(kMaxStderr - m_stderr.size()));
+    if (m_tooMuchOutput) {
+        m_process->readAllStandardOutput(); // discarded while the process is being killed
+        return;
+    }
+    m_stdout.append(m_process->readAllStandardOutput());
+    if (m_stdout.size() > m_maxOutput) {
+        m_stdout.fill('\0');
+        m_stdout.clear();
+        m_tooMuchOutput = true;
+        const qint64 pid = m_process->processId();
+        if (pid > 0)
+            ::kill(-pid_t(pid), SIGKILL);
+        m_process->kill();
+    }
+}
+
 QString HelperProcess::firstStderrLine() const
 {
-    const QString err = QString::fromUtf8(m_process->readAllStandardError());
+    const QString err = QString::fromUtf8(m_stderr);
     for (const QString &line : err.split(QLatin1Char('\n'))) {
-        const QString t = line.trimmed();
+        QString t = line.trimmed().left(300);
+        // Another program's text: no control character reaches a terminal or a label.
+        for (QChar &c : t) {
+            if (c.unicode() < 0x20 || (c.unicode() >= 0x7f && c.unicode() < 0xa0) ||
+                c.category() == QChar::Other_Format)
+                c = QLatin1Char('?');
+        }
         if (!t.isEmpty())
-            return t.left(300);
+            return t;
     }
     return QString();
 }
@@ -76,12 +110,18 @@ void HelperProcess::onFinished(int exitCode, QProcess::ExitStatus status)
 {
     if (!m_process)
         return;
+    readOutput();
     Result r;
     const QString stderrLine = firstStderrLine();
     const QString suffix = stderrLine.isEmpty() ? QString() : QStringLiteral(": ") + stderrLine;
     if (m_cancelled) {
         r.cancelled = true;
         r.error = QStringLiteral("%1 was cancelled.").arg(m_name);
+    } else if (m_tooMuchOutput) {
+        r.error = QStringLiteral("%1 printed more than %2 KiB on standard output and was stopped. "
+                                 "It must print only the value.")
+                      .arg(m_name)
+                      .arg(m_maxOutput / 1024);
     } else if (m_timedOut) {
         r.timedOut = true;
         r.error = QStringLiteral("%1 timed out after %2 s%3. Check that the command finishes on "
@@ -96,7 +136,9 @@ void HelperProcess::onFinished(int exitCode, QProcess::ExitStatus status)
         r.error = QStringLiteral("%1 exited with code %2%3.").arg(m_name).arg(exitCode).arg(suffix);
     } else {
         r.exitCode = 0;
-        r.output = QString::fromUtf8(m_process->readAllStandardOutput()).trimmed();
+        r.output = QString::fromUtf8(m_stdout).trimmed();
+        m_stdout.fill('\0');
+        m_stdout.clear();
         if (r.output.isEmpty())
             r.error =
                 QStringLiteral("%1 did not return a value (exit code 0, empty output%2). "

@@ -31,6 +31,10 @@ public:
     void setEnvironment(const QProcessEnvironment &env) { m_env = env; }
     void setWorkingDirectory(const QString &dir) { m_workDir = dir; }
     void setTimeoutMs(int ms) { m_timeoutMs = ms; }
+    // Standard output beyond this ends the command with an error (default 64 KiB), so a
+    // runaway command cannot fill memory. Standard error keeps only its first 8 KiB.
+    void setMaxOutputBytes(qint64 bytes) { m_maxOutput = bytes; }
+    static constexpr qint64 kDefaultMaxOutputBytes = 64 * 1024;
 
     void start();
     void cancel();
@@ -42,6 +46,7 @@ signals:
 private:
     void onFinished(int exitCode, QProcess::ExitStatus status);
     void onError(QProcess::ProcessError error);
+    void readOutput();
     void stop(bool timedOut, bool cancelled);
     void deliver(Result r);
     QString firstStderrLine() const;
@@ -53,8 +58,12 @@ private:
     int m_timeoutMs = 600000;
     QProcess *m_process = nullptr;
     QTimer m_timer;
+    qint64 m_maxOutput = kDefaultMaxOutputBytes;
+    QByteArray m_stdout;
+    QByteArray m_stderr;
     bool m_timedOut = false;
     bool m_cancelled = false;
+    bool m_tooMuchOutput = false;
 };
 
 } // namespace qlaude

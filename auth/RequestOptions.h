@@ -7,6 +7,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <functional>
+
 namespace qlaude {
 
 using HeaderList = QList<QPair<QByteArray, QByteArray>>;
@@ -17,18 +19,40 @@ struct RequestOptions
 {
     static constexpr int kDefaultTimeoutMs = 600000;
 
-    HeaderList customHeaders;          // ANTHROPIC_CUSTOM_HEADERS
-    int timeoutMs = kDefaultTimeoutMs; // API_TIMEOUT_MS, per attempt
-    bool additionalProtection = false; // CLAUDE_CODE_ADDITIONAL_PROTECTION
-    QStringList extraBetas;            // ANTHROPIC_BETAS, comma-separated
-    QStringList errors;                // one sentence per rejected value; never holds a value
+    HeaderList customHeaders;                   // ANTHROPIC_CUSTOM_HEADERS, minus refused names
+    QByteArray anthropicVersion = "2023-06-01"; // QLAUDE_ANTHROPIC_VERSION
+    int timeoutMs = kDefaultTimeoutMs;          // API_TIMEOUT_MS, per attempt
+    bool additionalProtection = false;          // CLAUDE_CODE_ADDITIONAL_PROTECTION
+    QStringList extraBetas; // ANTHROPIC_BETAS and custom anthropic-beta values, comma-separated
+    QStringList errors;     // one sentence per rejected value; never holds a value
 
-    static RequestOptions fromEnvironment(const QProcessEnvironment &env);
+    // `origin` describes where a variable was set ("project settings (<path>)", "environment");
+    // it goes into the error texts. Without it the errors name no file.
+    using OriginFn = std::function<QString(const QString &variable)>;
+    static RequestOptions fromEnvironment(const QProcessEnvironment &env,
+                                          const OriginFn &origin = OriginFn());
 
     // Parses newline-separated "Name: Value" lines. A name that is not an RFC 9110 token or a
-    // value with CR/LF is rejected, which stops header injection; errors name the line only.
-    static HeaderList parseCustomHeaders(const QString &text, QStringList *errors);
+    // value with CR/LF is rejected, which stops header injection; so is a name that controls
+    // framing or routing (Host, Content-Length, Proxy-*, ...) or anthropic-version. Errors name
+    // the line, the header and `origin`, never the value.
+    static HeaderList parseCustomHeaders(const QString &text, QStringList *errors,
+                                         const QString &origin = QString());
     static bool isHeaderToken(const QByteArray &name);
+    // A value that can go on the wire as one header line: no CR, LF, NUL or other control
+    // character except TAB.
+    static bool isValidHeaderValue(const QByteArray &value);
+    // Host, Content-Length, Transfer-Encoding, Connection, Keep-Alive, Upgrade, TE, Trailer,
+    // Expect and Proxy-*, compared case-insensitively.
+    static bool isFramingHeader(const QByteArray &name);
+    // x-api-key and Authorization: a custom one never replaces a credential of Qlaude's own.
+    static bool isCredentialHeader(const QByteArray &name);
+
+    // The custom headers a request carries. With a credential of Qlaude's own, a custom
+    // x-api-key or Authorization is left out (it would replace that credential).
+    HeaderList headersFor(bool ownCredential) const;
+    // The custom credential headers headersFor(true) leaves out, for doctor.
+    QStringList droppedCredentialHeaders() const;
 };
 
 // "1", "true", "yes", "on" (any case), as the CLI reads its boolean variables.

@@ -72,6 +72,14 @@ bool writeStore(const QString &path, const QJsonObject &root, QString *error)
     return true;
 }
 
+QStringList changedFileList(const TrustState &st)
+{
+    QStringList files;
+    for (const TrustItem &i : st.pending)
+        files += i.changedFiles;
+    return files;
+}
+
 QString parentOf(const QString &dir)
 {
     if (dir == QLatin1String("/") || dir.isEmpty())
@@ -96,13 +104,19 @@ QString TrustItem::digest() const
     h.addData(key.toUtf8());
     h.addData(QByteArrayView("\0", 1));
     h.addData(value.toUtf8());
+    for (const FileHash &f : files) {
+        h.addData(QByteArrayView("\0", 1));
+        h.addData(f.path.toUtf8());
+        h.addData(QByteArrayView("=", 1));
+        h.addData(f.sha256.toLatin1());
+    }
     return QString::fromLatin1(h.result().toHex());
 }
 
 bool TrustState::commandChanged() const
 {
     for (const TrustItem &i : pending) {
-        if (!i.previousValue.isNull())
+        if (!i.previousValue.isNull() || !i.changedFiles.isEmpty())
             return true;
     }
     return false;
@@ -127,9 +141,10 @@ bool TrustStore::isCodeRunningKey(const QString &key)
 bool TrustStore::isSafeEnvVar(const QString &name)
 {
     // The CLI's pre-trust safe list (CLAUDE_CODE.md §3). ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN,
-    // ANTHROPIC_BASE_URL and the proxy variables are deliberately absent.
+    // ANTHROPIC_BASE_URL and the proxy variables are deliberately absent. Qlaude is stricter
+    // than the CLI for ANTHROPIC_CUSTOM_HEADERS: headers can carry a credential or move a
+    // request, so a workspace's custom headers wait for trust like any other variable.
     static const QSet<QString> exact = {
-        QStringLiteral("ANTHROPIC_CUSTOM_HEADERS"),
         QStringLiteral("ANTHROPIC_MODEL"),
         QStringLiteral("ANTHROPIC_SMALL_FAST_MODEL"),
         QStringLiteral("ANTHROPIC_SMALL_FAST_MODEL_AWS_REGION"),
@@ -152,6 +167,80 @@ bool TrustStore::isSafeEnvVar(const QString &name)
     return patterns.match(name).hasMatch();
 }
 
+QList<TrustItem::FileHash> TrustStore::filesNamedBy(const QString &command,
+                                                    const QString &workspace)
+{
+    constexpr int kMaxFiles = 16;
+    constexpr qint64 kMaxSize = 16 * 1024 * 1024;
+    QList<TrustItem::FileHash> out;
+    const QString root = AppPaths::canonicalDir(workspace);
+    if (root.isEmpty())
+        return out;
+    // Words of the command line as the shell splits them (blanks and operators; quotes and
+    // backslashes removed); for NAME=value words the value counts too.
+    QStringList words;
+    QString word;
+    bool inWord = false;
+    QChar quote;
+    const auto endWord = [&] {
+        if (inWord) {
+            words << word;
+            const int eq = word.indexOf(QLatin1Char('='));
+            if (eq > 0 && eq + 1 < word.size())
+                words << word.mid(eq + 1);
+        }
+        word.clear();
+        inWord = false;
+    };
+    for (int i = 0; i < command.size(); ++i) {
+        const QChar c = command.at(i);
+        if (!quote.isNull()) {
+            if (c == quote)
+                quote = QChar();
+            else if (c == QLatin1Char('\\') && quote == QLatin1Char('"') && i + 1 < command.size())
+                word += command.at(++i);
+            else
+                word += c;
+        } else if (c == QLatin1Char('\'') || c == QLatin1Char('"')) {
+            quote = c;
+            inWord = true;
+        } else if (c == QLatin1Char('\\') && i + 1 < command.size()) {
+            word += command.at(++i);
+            inWord = true;
+        } else if (c.isSpace() || QStringLiteral(";&|()<>`").contains(c)) {
+            endWord();
+        } else {
+            word += c;
+            inWord = true;
+        }
+    }
+    endWord();
+    for (const QString &w : qAsConst(words)) {
+        if (out.size() >= kMaxFiles)
+            break;
+        const QString candidate = QDir::isAbsolutePath(w) ? w : QDir(root).filePath(w);
+        const QFileInfo fi(candidate); // follows symlinks
+        if (!fi.exists() || !fi.isFile() || fi.size() > kMaxSize)
+            continue;
+        const QString canonical = fi.canonicalFilePath();
+        if (!canonical.startsWith(root + QLatin1Char('/')))
+            continue;
+        bool seen = false;
+        for (const TrustItem::FileHash &f : qAsConst(out))
+            seen = seen || f.path == canonical;
+        if (seen)
+            continue;
+        QFile file(canonical);
+        if (!QFileInfo(canonical).isFile() || !file.open(QIODevice::ReadOnly))
+            continue;
+        QCryptographicHash h(QCryptographicHash::Sha256);
+        if (!h.addData(&file))
+            continue;
+        out.append({canonical, QString::fromLatin1(h.result().toHex())});
+    }
+    return out;
+}
+
 QList<TrustItem> TrustStore::itemsFor(const SettingsLayers &settings)
 {
     QList<TrustItem> items;
@@ -166,7 +255,11 @@ QList<TrustItem> TrustStore::itemsFor(const SettingsLayers &settings)
         const QString cmd = commandText(src->data.value(key));
         if (cmd.trimmed().isEmpty())
             continue;
-        items.append({TrustItem::Kind::Command, key, src->path, cmd, QString()});
+        TrustItem item{TrustItem::Kind::Command, key, src->path, cmd, QString(), {}, {}};
+        // <workspace>/.claude/settings.json: the workspace is two levels up.
+        const QString workspace = QFileInfo(QFileInfo(src->path).absolutePath()).absolutePath();
+        item.files = filesNamedBy(cmd, workspace);
+        items.append(item);
     }
     QSet<QString> seen;
     for (auto it = files.crbegin(); it != files.crend(); ++it) {
@@ -177,8 +270,13 @@ QList<TrustItem> TrustStore::itemsFor(const SettingsLayers &settings)
             seen.insert(e.key());
             if (!isWorkspaceScope(it->scope) || isSafeEnvVar(e.key()))
                 continue;
-            items.append({TrustItem::Kind::Environment, e.key(), it->path,
-                          settingsEnvValue(e.value()), QString()});
+            items.append({TrustItem::Kind::Environment,
+                          e.key(),
+                          it->path,
+                          settingsEnvValue(e.value()),
+                          QString(),
+                          {},
+                          {}});
         }
     }
     return items;
@@ -192,7 +290,8 @@ TrustState TrustStore::evaluate(const QString &workspace, const SettingsLayers &
     st.items = itemsFor(settings);
 
     QSet<QString> approved;
-    QHash<QString, QString> approvedCommands; // key -> command text approved before
+    QHash<QString, QString> approvedCommands;              // key -> command text approved before
+    QHash<QString, QHash<QString, QString>> approvedFiles; // key -> path -> sha256
     if (st.homeDirectory && sessionTrust().contains(st.workspace)) {
         st.folderTrusted = true;
         st.decisionPath = st.workspace;
@@ -209,9 +308,14 @@ TrustState TrustStore::evaluate(const QString &workspace, const SettingsLayers &
                 for (const QJsonValue &v : d.value(QStringLiteral("approved")).toArray()) {
                     const QJsonObject a = v.toObject();
                     approved.insert(a.value(QStringLiteral("digest")).toString());
-                    if (a.value(QStringLiteral("kind")).toString() == QLatin1String("command"))
-                        approvedCommands.insert(a.value(QStringLiteral("key")).toString(),
-                                                a.value(QStringLiteral("value")).toString());
+                    if (a.value(QStringLiteral("kind")).toString() != QLatin1String("command"))
+                        continue;
+                    const QString key = a.value(QStringLiteral("key")).toString();
+                    approvedCommands.insert(key, a.value(QStringLiteral("value")).toString());
+                    QHash<QString, QString> &hashes = approvedFiles[key];
+                    for (const QJsonValue &fv : a.value(QStringLiteral("files")).toArray())
+                        hashes.insert(fv.toObject().value(QStringLiteral("path")).toString(),
+                                      fv.toObject().value(QStringLiteral("sha256")).toString());
                 }
             }
             break;
@@ -223,8 +327,25 @@ TrustState TrustStore::evaluate(const QString &workspace, const SettingsLayers &
         if (st.homeDirectory &&
             sessionTrust().contains(st.workspace + QLatin1Char('\n') + item.digest()))
             continue;
-        if (item.kind == TrustItem::Kind::Command && approvedCommands.contains(item.key))
-            item.previousValue = approvedCommands.value(item.key);
+        if (item.kind == TrustItem::Kind::Command && approvedCommands.contains(item.key)) {
+            const QString before = approvedCommands.value(item.key);
+            if (before != item.value) {
+                item.previousValue = before;
+            } else {
+                // Same text: one of the files it runs changed, appeared or went away.
+                const QHash<QString, QString> &was = approvedFiles.value(item.key);
+                QSet<QString> now;
+                for (const TrustItem::FileHash &f : qAsConst(item.files)) {
+                    now.insert(f.path);
+                    if (was.value(f.path) != f.sha256)
+                        item.changedFiles << f.path;
+                }
+                for (auto it = was.begin(); it != was.end(); ++it) {
+                    if (!now.contains(it.key()))
+                        item.changedFiles << it.key();
+                }
+            }
+        }
         st.pending.append(item);
     }
     st.trusted = st.folderTrusted && st.pending.isEmpty();
@@ -239,6 +360,11 @@ TrustState TrustStore::evaluate(const QString &workspace, const SettingsLayers &
         st.explanation = QStringLiteral("This folder is trusted (decision for %1); its commands "
                                         "were approved exactly as they are now.")
                              .arg(st.decisionPath);
+    } else if (st.commandChanged() && !changedFileList(st).isEmpty()) {
+        st.explanation = QStringLiteral("A file that a command in this folder's settings runs "
+                                        "changed since it was approved (%1). The command will not "
+                                        "run until you trust the folder again (qlaude --trust).")
+                             .arg(changedFileList(st).join(QStringLiteral(", ")));
     } else if (st.commandChanged()) {
         st.explanation = QStringLiteral("A command in this folder's settings changed since it was "
                                         "approved. It will not run until you trust the folder "
@@ -276,8 +402,15 @@ bool TrustStore::trust(const TrustState &state, QString *error)
                       {QStringLiteral("digest"), i.digest()}};
         // Commands are kept so a changed one can be shown beside the new text; environment
         // values are not (they may be secrets): their digest is enough.
-        if (i.kind == TrustItem::Kind::Command)
+        if (i.kind == TrustItem::Kind::Command) {
             a.insert(QStringLiteral("value"), i.value);
+            QJsonArray files;
+            for (const TrustItem::FileHash &f : i.files)
+                files.append(QJsonObject{{QStringLiteral("path"), f.path},
+                                         {QStringLiteral("sha256"), f.sha256}});
+            if (!files.isEmpty())
+                a.insert(QStringLiteral("files"), files);
+        }
         approved.append(a);
     }
     decisions.insert(state.workspace,

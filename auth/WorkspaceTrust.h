@@ -4,6 +4,7 @@
 
 #include <QList>
 #include <QString>
+#include <QStringList>
 
 namespace qlaude {
 
@@ -22,9 +23,19 @@ struct TrustItem
     QString value;         // the exact command line, or the variable's value
     QString previousValue; // the command approved before, when it has changed since
 
+    // For a command: the files inside the workspace its command line names (./key.sh,
+    // tools/key.py), with their SHA-256, so a changed script asks again like a changed command.
+    struct FileHash
+    {
+        QString path; // canonical
+        QString sha256;
+    };
+    QList<FileHash> files;
+    QStringList changedFiles; // files that changed since the approval (when pending)
+
     // A secret-looking variable shows only its last characters; commands show in full.
     QString displayValue() const;
-    QString digest() const; // sha256 over kind, key and value
+    QString digest() const; // sha256 over kind, key, value and the files' hashes
 };
 
 struct TrustState
@@ -39,7 +50,7 @@ struct TrustState
     QString explanation;        // one or two sentences for doctor and the dialog
 
     bool needsApproval() const { return !pending.isEmpty(); }
-    bool commandChanged() const;
+    bool commandChanged() const; // a command's text or one of its files changed
 };
 
 // Decisions per canonical workspace path, stored under Qlaude's data directory (never inside a
@@ -59,6 +70,10 @@ public:
     bool untrust(const QString &workspace, QString *error);
 
     static QList<TrustItem> itemsFor(const SettingsLayers &settings);
+    // The regular files inside `workspace` that a command line names, hashed. Reads at most
+    // 16 files of at most 16 MiB each; never opens a FIFO or device.
+    static QList<TrustItem::FileHash> filesNamedBy(const QString &command,
+                                                   const QString &workspace);
     static bool isCodeRunningKey(const QString &key);
     static bool isSafeEnvVar(const QString &name);
     static void clearSessionTrust();

@@ -15,6 +15,11 @@ namespace qlaude {
 namespace {
 constexpr const char *kOAuthBeta = "oauth-2025-04-20";
 
+int defaultPort(const QUrl &url)
+{
+    return url.scheme() == QLatin1String("https") ? 443 : 80;
+}
+
 QString networkErrorText(QNetworkReply *reply)
 {
     switch (reply->error()) {
@@ -44,10 +49,8 @@ ClientConfig ClientConfig::fromContext(const AuthContext &ctx)
     const QString base = ctx.env(QStringLiteral("ANTHROPIC_BASE_URL")).trimmed();
     if (!base.isEmpty())
         c.baseUrl = QUrl(base);
-    const QString version = ctx.env(QStringLiteral("QLAUDE_ANTHROPIC_VERSION")).trimmed();
-    if (!version.isEmpty())
-        c.anthropicVersion = version.toLatin1();
     c.options = ctx.requestOptions();
+    c.anthropicVersion = c.options.anthropicVersion;
     c.betas = c.options.extraBetas;
     c.maxRetries = RetryPolicy::maxRetriesFrom(ctx.environment());
     c.fallbackModel = ctx.env(QStringLiteral("ANTHROPIC_FALLBACK_MODEL")).trimmed();
@@ -76,6 +79,10 @@ QNetworkRequest AnthropicClient::buildRequest(const QString &path, const Credent
     if (query >= 0)
         url.setQuery(path.mid(query + 1));
     QNetworkRequest req(url);
+    // Custom headers first, so Qlaude's own headers below always win; a custom x-api-key or
+    // Authorization never replaces a credential of Qlaude's own.
+    for (const auto &h : m_config.options.headersFor(cred.isValid()))
+        req.setRawHeader(h.first, h.second);
     req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
     req.setRawHeader("accept", "application/json");
     req.setRawHeader("anthropic-version", m_config.anthropicVersion);
@@ -91,11 +98,10 @@ QNetworkRequest AnthropicClient::buildRequest(const QString &path, const Credent
         req.setRawHeader("authorization", "Bearer " + cred.bearerToken.toUtf8());
     if (m_config.options.additionalProtection)
         req.setRawHeader("x-anthropic-additional-protection", "true");
-    for (const auto &h : m_config.options.customHeaders)
-        req.setRawHeader(h.first, h.second);
     req.setTransferTimeout(m_config.options.timeoutMs);
+    // Redirects are handled in ApiCall: only one to the same origin is followed.
     req.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
-                     QNetworkRequest::NoLessSafeRedirectPolicy);
+                     QNetworkRequest::ManualRedirectPolicy);
     return req;
 }
 
@@ -240,6 +246,8 @@ void ApiCall::startAttempt()
         return;
     m_waiting = false;
     ++m_attempts;
+    m_redirectUrl = QUrl();
+    m_redirects = 0;
     const int generation = m_generation;
     QPointer<ApiCall> self(this);
     m_client->m_authorizer->authorize([self, generation](const Credential &cred,
@@ -263,6 +271,18 @@ void ApiCall::startAttempt()
             self->finish(e);
             return;
         }
+        if (!RequestOptions::isValidHeaderValue(cred.apiKey.toUtf8()) ||
+            !RequestOptions::isValidHeaderValue(cred.bearerToken.toUtf8())) {
+            ApiError e;
+            e.kind = ApiError::Kind::Auth;
+            e.message = QStringLiteral("The credential from %1 contains a line break or control "
+                                       "character")
+                            .arg(cred.source);
+            e.hint = QStringLiteral("Store the key again without extra lines, or fix the source "
+                                    "shown by qlaude --doctor.");
+            self->finish(e);
+            return;
+        }
         self->send(cred);
     });
 }
@@ -279,7 +299,9 @@ void ApiCall::send(const Credential &credential)
     QJsonObject body = m_requestBody;
     if (!m_model.isEmpty() && m_mode == Mode::Stream)
         body.insert(QStringLiteral("model"), m_model);
-    const QNetworkRequest req = m_client->buildRequest(m_path, credential);
+    QNetworkRequest req = m_client->buildRequest(m_path, credential);
+    if (m_redirectUrl.isValid())
+        req.setUrl(m_redirectUrl); // a same-origin redirect of this attempt
     QNetworkReply *reply;
     if (m_method == "GET")
         reply = m_client->m_nam->get(req);
@@ -357,6 +379,10 @@ void ApiCall::onReplyFinished()
         finish(ApiError::cancelled(partial));
         return;
     }
+    if (m_status >= 300 && m_status < 400 && m_status != 304) {
+        followRedirect(reply, requestId);
+        return;
+    }
     // Errors inside a 200 stream: the server's error event, or a stream we could not decode.
     if (m_parser.hasError()) {
         ApiError e;
@@ -426,8 +452,53 @@ void ApiCall::onReplyFinished()
     failAttempt(f, e);
 }
 
+void ApiCall::followRedirect(QNetworkReply *reply, const QString &requestId)
+{
+    constexpr int kMaxRedirects = 5;
+    const QUrl from = reply->url();
+    const QUrl target = from.resolved(QUrl::fromEncoded(reply->rawHeader("location")));
+    const bool sameOrigin = target.isValid() && target.scheme() == from.scheme() &&
+                            target.host() == from.host() &&
+                            target.port(defaultPort(target)) == from.port(defaultPort(from));
+    const bool keepsMethod = m_status == 307 || m_status == 308 || m_method == "GET";
+    if (sameOrigin && keepsMethod && m_redirects < kMaxRedirects) {
+        ++m_redirects;
+        m_redirectUrl = target;
+        send(m_credential);
+        return;
+    }
+    // The request carries a credential and the conversation: never to another origin.
+    const QString shown =
+        target.adjusted(QUrl::RemoveUserInfo | QUrl::RemoveQuery | QUrl::RemoveFragment).toString();
+    ApiError e;
+    e.kind = ApiError::Kind::Http;
+    e.httpStatus = m_status;
+    e.requestId = requestId;
+    if (!sameOrigin) {
+        e.message = QStringLiteral("The server redirected the request (HTTP %1) to %2, another "
+                                   "origin; Qlaude does not send your credential or conversation "
+                                   "there")
+                        .arg(m_status)
+                        .arg(shown);
+        e.hint = QStringLiteral("If that address is the right one, set ANTHROPIC_BASE_URL to it.");
+    } else {
+        e.message = m_redirects >= kMaxRedirects
+                        ? QStringLiteral("The server redirected the request more than %1 times")
+                              .arg(kMaxRedirects)
+                        : QStringLiteral("The server redirected the request (HTTP %1) to %2 in a "
+                                         "way that would drop its body")
+                              .arg(m_status)
+                              .arg(shown);
+        e.hint = QStringLiteral("Set ANTHROPIC_BASE_URL to the final address.");
+    }
+    finish(e);
+}
+
 void ApiCall::failAttempt(AttemptFailure f, ApiError error)
 {
+    // A server may echo the key in its error text: scrub before anything (the retry event,
+    // a banner, the history) sees it.
+    error.scrub({m_credential.apiKey, m_credential.bearerToken});
     f.tokenRevoked = f.httpStatus == 403 &&
                      error.message.contains(QLatin1String("OAuth token has been revoked"));
     if ((f.httpStatus == 401 || f.tokenRevoked) && !m_refreshed)

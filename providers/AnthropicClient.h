@@ -89,6 +89,7 @@ private:
     void onReplyFinished();
     bool checkStatus(QNetworkReply *reply);
     void failAttempt(AttemptFailure failure, ApiError error);
+    void followRedirect(QNetworkReply *reply, const QString &requestId);
     void finish(ApiError error);
 
     class Forwarder; // turns assembler callbacks into this call's signals
@@ -102,6 +103,8 @@ private:
     QJsonObject m_requestBody;
     QString m_model;
     QPointer<QNetworkReply> m_reply;
+    QUrl m_redirectUrl; // where a same-origin redirect sent this attempt
+    int m_redirects = 0;
     SseParser m_parser;
     QList<SseEvent> m_events;
     MessageStreamAssembler m_assembler;

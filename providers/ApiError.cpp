@@ -221,8 +221,8 @@ void ApiError::scrub(const QList<QString> &secrets)
     for (const QString &s : secrets) {
         if (s.size() < 8)
             continue;
-        message.replace(s, QStringLiteral("[redacted]"));
-        hint.replace(s, QStringLiteral("[redacted]"));
+        for (QString *text : {&message, &hint, &type, &requestId})
+            text->replace(s, QStringLiteral("[redacted]"));
     }
 }
 

@@ -1,27 +1,41 @@
 #!/usr/bin/env bash
-# Runs after the whole suite (ctest FIXTURES_CLEANUP). Every secret a test uses contains the
-# marker "qltSECRET"; none may appear in a file under the test HOME or in the test output.
+# Runs after the whole suite (ctest FIXTURES_CLEANUP). No test secret may appear in a file
+# under the test HOME or in the test output. The secrets are listed in test_secrets.txt beside
+# this script: the marker that testSecret() puts in every secret it makes, the fixed keys some
+# tests send, and the pattern of the tokens the fake OAuth server issues.
 set -u
 build=$1
-marker='qlt''SECRET'
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 fail=0
 home=${QLAUDE_TEST_HOME:-$HOME}
 if [ -z "${QLAUDE_TEST_HOME:-}" ]; then
     echo "QLAUDE_TEST_HOME is not set: run the suite through ./scripts/test" >&2
     exit 1
 fi
-hits=$(grep -rlaF "$marker" "$home" 2>/dev/null)
-if [ -n "$hits" ]; then
-    echo "A test secret was written in plaintext to:"; echo "$hits"; fail=1
-fi
+logs=()
 for log in "$build"/Testing/Temporary/LastTest*.log; do
-    [ -f "$log" ] || continue
-    if grep -qaF "$marker" "$log"; then
-        echo "A test secret appears in the test output ($log):"
-        grep -naF "$marker" "$log" | head -5 | cut -c1-200
-        fail=1
-    fi
+    [ -f "$log" ] && logs+=("$log")
 done
+count=0
+while IFS= read -r line; do
+    case $line in
+        fixed:*) flag=-F; pattern=${line#fixed:} ;;
+        regex:*) flag=-E; pattern=${line#regex:} ;;
+        *) continue ;;
+    esac
+    count=$((count + 1))
+    hits=$(grep -rla $flag -e "$pattern" "$home" 2>/dev/null)
+    if [ -n "$hits" ]; then
+        echo "A test secret ($line) was written in plaintext to:"; echo "$hits"; fail=1
+    fi
+    for log in "${logs[@]}"; do
+        if grep -qa $flag -e "$pattern" "$log"; then
+            echo "A test secret ($line) appears in the test output ($log):"
+            grep -na $flag -e "$pattern" "$log" | head -5 | cut -c1-200
+            fail=1
+        fi
+    done
+done < "$here/test_secrets.txt"
 files=$(find "$home" -type f | wc -l)
-echo "scanned $files files under the test HOME and the ctest log for the secret marker"
+echo "scanned $files files under the test HOME and the ctest log for $count test secret patterns"
 exit $fail

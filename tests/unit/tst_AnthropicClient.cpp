@@ -1,6 +1,8 @@
 #include "AnthropicClient.h"
 #include "FakeAnthropicServer.h"
 #include "FakeResponse.h"
+#include "RawRecordingServer.h"
+#include "TestSupport.h"
 
 #include <QNetworkAccessManager>
 #include <QtTest>
@@ -8,6 +10,7 @@
 using namespace qlaude;
 using qlaude::fakes::FakeAnthropicServer;
 using qlaude::fakes::FakeResponse;
+using qlaude::fakes::RawRecordingServer;
 
 namespace {
 // A credential source that counts invalidations and can hand out a new key after a 401.
@@ -78,6 +81,18 @@ class tst_AnthropicClient : public QObject
             return true;
         QSignalSpy spy(call, &ApiCall::finished);
         return spy.wait(ms);
+    }
+
+    std::unique_ptr<AnthropicClient> makeRawClient(RawRecordingServer &raw,
+                                                   ClientConfig config = ClientConfig())
+    {
+        config.baseUrl = raw.baseUrl();
+        config.options.timeoutMs = 5000;
+        auto c = std::make_unique<AnthropicClient>(config, &m_auth, m_nam);
+        c->setScheduler(
+            [](qint64, std::function<void()> fire) { QTimer::singleShot(0, std::move(fire)); });
+        c->setJitterSource([] { return 0.0; });
+        return c;
     }
 
 private slots:
@@ -518,6 +533,131 @@ private slots:
         QVERIFY(tokens > 0);
         QCOMPARE(m_server->lastRequest().path, QStringLiteral("/v1/messages/count_tokens"));
         QVERIFY(!m_server->lastRequest().json.contains("max_tokens"));
+    }
+    // --- Attacks from the security review (issue 8), each against a raw recording server ---
+
+    void customHeadersCannotReplaceTheCredentialOrTheFraming()
+    {
+        RawRecordingServer raw;
+        QVERIFY(raw.listen());
+        QProcessEnvironment env;
+        env.insert("ANTHROPIC_CUSTOM_HEADERS",
+                   "x-api-key: theirs-0001\nHost: other.internal\nContent-Length: 0\n"
+                   "Transfer-Encoding: chunked\n  AUTHORIZATION : Bearer theirs-0002\n"
+                   "Proxy-Authorization: Basic eA==\nanthropic-beta: custom-beta-1\n"
+                   "X-Team: platform");
+        env.insert("ANTHROPIC_BETAS", "listed-beta-2");
+        ClientConfig cfg;
+        cfg.options = RequestOptions::fromEnvironment(env);
+        cfg.betas = cfg.options.extraBetas;
+        auto client = makeRawClient(raw, cfg);
+        ApiCall *call = client->stream(simpleRequest());
+        QVERIFY(waitFinished(call));
+        QVERIFY2(!call->error().isError(), qPrintable(call->error().userMessage()));
+        QCOMPARE(raw.requests().size(), 1);
+        const QByteArray bytes = raw.requests().first();
+        QVERIFY(!bytes.contains("theirs-000"));
+        QVERIFY(!bytes.contains("other.internal"));
+        QCOMPARE(raw.headerValues(0, "x-api-key"), QList<QByteArray>{"sk-ant-test-key-0001"});
+        QCOMPARE(raw.headerValues(0, "host"),
+                 QList<QByteArray>{"127.0.0.1:" + QByteArray::number(raw.port())});
+        QVERIFY(raw.headerValues(0, "transfer-encoding").isEmpty());
+        QVERIFY(raw.headerValues(0, "proxy-authorization").isEmpty());
+        QVERIFY(raw.headerValues(0, "authorization").isEmpty());
+        const QList<QByteArray> length = raw.headerValues(0, "content-length");
+        QCOMPARE(length.size(), 1);
+        QCOMPARE(length.first().toLongLong(), qint64(bytes.size() - bytes.indexOf("\r\n\r\n") - 4));
+        QCOMPARE(raw.headerValues(0, "x-team"), QList<QByteArray>{"platform"});
+        QCOMPARE(raw.headerValues(0, "anthropic-beta"),
+                 QList<QByteArray>{"listed-beta-2,custom-beta-1"});
+        QCOMPARE(raw.headerValues(0, "anthropic-version"), QList<QByteArray>{"2023-06-01"});
+    }
+
+    void customAuthorizationIsSentWhenQlaudeHasNoCredential()
+    {
+        RawRecordingServer raw;
+        QVERIFY(raw.listen());
+        QProcessEnvironment env;
+        env.insert("ANTHROPIC_CUSTOM_HEADERS", "Authorization: Bearer gateway-token-01");
+        ClientConfig cfg;
+        cfg.options = RequestOptions::fromEnvironment(env);
+        RequestOptions o = cfg.options;
+        QCOMPARE(o.headersFor(false).size(), 1);
+        QVERIFY(o.headersFor(true).isEmpty());
+        QCOMPARE(o.droppedCredentialHeaders(), QStringList{"Authorization"});
+    }
+
+    void retryEventsNeverCarryAnEchoedKey()
+    {
+        const QString key = test::testSecret(QStringLiteral("echoed"));
+        m_auth.credential = apiKey(key);
+        RawRecordingServer raw;
+        QVERIFY(raw.listen());
+        raw.enqueue(RawRecordingServer::jsonError(529, "overloaded_error",
+                                                  "Overloaded for key " + key.toUtf8()));
+        raw.enqueue(
+            RawRecordingServer::jsonError(500, "api_error", "internal error with " + key.toUtf8()));
+        auto client = makeRawClient(raw);
+        ApiCall *call = client->stream(simpleRequest());
+        QList<ApiError> retries;
+        connect(call, &ApiCall::retrying, this,
+                [&retries](int, qint64, const ApiError &e) { retries.append(e); });
+        QVERIFY(waitFinished(call));
+        QVERIFY2(!call->error().isError(), "the third attempt should succeed");
+        QCOMPARE(retries.size(), 2);
+        for (const ApiError &e : retries) {
+            QVERIFY(!e.userMessage().contains(key));
+            QVERIFY(!e.message.contains(key));
+            QVERIFY(e.message.contains("[redacted]"));
+        }
+    }
+
+    void redirectToAnotherOriginIsRefused()
+    {
+        RawRecordingServer api, other;
+        QVERIFY(api.listen());
+        QVERIFY(other.listen());
+        const QByteArray target = other.baseUrl().toEncoded() + "/v1/messages?x=1";
+        api.enqueue(RawRecordingServer::redirect(307, target));
+        auto client = makeRawClient(api);
+        ApiCall *call = client->stream(simpleRequest());
+        QVERIFY(waitFinished(call));
+        QTest::qWait(100); // a follow-up request would have arrived by now
+        QCOMPARE(api.requests().size(), 1);
+        QCOMPARE(other.requests().size(), 0);
+        QVERIFY(call->error().isError());
+        const QString text = call->error().userMessage();
+        QVERIFY2(text.contains(other.baseUrl().toString() + "/v1/messages"), qPrintable(text));
+        QVERIFY2(text.contains("another origin"), qPrintable(text));
+    }
+
+    void redirectToTheSameOriginIsFollowed()
+    {
+        RawRecordingServer api;
+        QVERIFY(api.listen());
+        api.enqueue(
+            RawRecordingServer::redirect(307, api.baseUrl().toEncoded() + "/gateway/v1/messages"));
+        auto client = makeRawClient(api);
+        ApiCall *call = client->stream(simpleRequest());
+        QVERIFY(waitFinished(call));
+        QVERIFY2(!call->error().isError(), qPrintable(call->error().userMessage()));
+        QCOMPARE(api.requests().size(), 2);
+        QVERIFY(api.requests().at(1).startsWith("POST /gateway/v1/messages "));
+    }
+
+    void credentialWithALineBreakIsNeverSent()
+    {
+        RawRecordingServer raw;
+        QVERIFY(raw.listen());
+        m_auth.credential = apiKey(QStringLiteral("sk-ant-test-key-0001\r\nX-Injected: 1"));
+        auto client = makeRawClient(raw);
+        ApiCall *call = client->stream(simpleRequest());
+        QVERIFY(waitFinished(call));
+        QTest::qWait(50);
+        QCOMPARE(raw.requests().size(), 0);
+        QCOMPARE(call->error().kind, ApiError::Kind::Auth);
+        QVERIFY(call->error().message.contains("line break"));
+        QVERIFY(!call->error().userMessage().contains("sk-ant-test-key-0001"));
     }
 };
 

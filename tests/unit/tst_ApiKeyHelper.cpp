@@ -1,4 +1,7 @@
 #include "ApiKeyHelper.h"
+#include "AuthContext.h"
+#include "AuthResolver.h"
+#include "AuthorizerFactory.h"
 #include "TestSupport.h"
 
 #include <QElapsedTimer>
@@ -49,6 +52,45 @@ class tst_ApiKeyHelper : public QObject
         env.insert("QLAUDE_TEST_COUNTER", h.root() + "/runs");
         ApiKeyHelper::Config c = ApiKeyHelper::configFrom(command, h.workspace(), env);
         return c;
+    }
+
+    // Resolves the workspace of `h` (trusting it first when asked), runs the helper the
+    // resolver picked through the authorizer factory, and returns the lines it reported.
+    QStringList runHelperThroughContext(const TestHome &h, bool trust)
+    {
+        AuthContext::Options o;
+        o.workspace = h.workspace();
+        o.processEnvironment = h.environment();
+        o.processEnvironment.remove("AWS_PROFILE");
+        o.managedDir = h.managedDir();
+        o.trustStorePath = h.trustStore();
+        AuthContext ctx = AuthContext::load(o);
+        if (trust) {
+            TrustStore store(h.trustStore());
+            QString error;
+            if (!store.trust(ctx.trust(), &error))
+                return {QStringLiteral("trust failed: ") + error};
+            ctx.reloadTrust();
+        }
+        KeychainSnapshot kc;
+        kc.read = true;
+        kc.state = KeychainState::Available;
+        const Resolution res = AuthResolver::resolve(ctx, kc);
+        if (res.credential.source != QLatin1String("apiKeyHelper"))
+            return {QStringLiteral("resolved to ") + res.credential.source};
+        std::unique_ptr<Authorizer> auth = makeAuthorizer(ctx, res, nullptr);
+        bool done = false;
+        QString error;
+        auth->authorize([&](const Credential &, const QString &e) {
+            done = true;
+            error = e;
+        });
+        if (!QTest::qWaitFor([&done] { return done; }, 10000) || !error.isEmpty())
+            return {QStringLiteral("helper failed: ") + error};
+        QFile f(h.root() + "/site.txt");
+        if (!f.open(QIODevice::ReadOnly))
+            return {QStringLiteral("no report")};
+        return QString::fromUtf8(f.readAll()).split('\n', Qt::SkipEmptyParts);
     }
 
 private slots:
@@ -237,6 +279,82 @@ private slots:
         QCOMPARE(ApiKeyHelper::configFrom("x", "/", env, &warning).ttlMs, 300000);
         QVERIFY(warning.contains("CLAUDE_CODE_API_KEY_HELPER_TTL_MS"));
         QCOMPARE(ApiKeyHelper::configFrom("x", "/", QProcessEnvironment()).timeoutMs, 600000);
+    }
+    // --- Security review (issue 8) ---
+
+    void moreThanOneLineIsRefused()
+    {
+        TestHome h(QStringLiteral("helper-two-lines"));
+        ApiKeyHelper helper(config(h, QStringLiteral("printf 'key-part-0001\\nX-Injected: 1\\n'")));
+        const Outcome o = authorizeAndWait(helper);
+        QVERIFY(!o.credential.isValid());
+        QVERIFY2(o.error.contains("printed 2 lines"), qPrintable(o.error));
+        QVERIFY(!o.error.contains("key-part-0001"));
+        QVERIFY(!o.error.contains("X-Injected"));
+    }
+
+    void aCarriageReturnIsRefused()
+    {
+        TestHome h(QStringLiteral("helper-cr"));
+        ApiKeyHelper helper(config(h, QStringLiteral("printf 'key-part-0001\\rX-Injected: 1'")));
+        const Outcome o = authorizeAndWait(helper);
+        QVERIFY(!o.credential.isValid());
+        QVERIFY2(o.error.contains("control character"), qPrintable(o.error));
+        QVERIFY(!o.error.contains("key-part-0001"));
+    }
+
+    void runawayOutputIsStoppedAtTheCap()
+    {
+        auto peakKb = [] {
+            QFile f(QStringLiteral("/proc/self/status"));
+            if (!f.open(QIODevice::ReadOnly))
+                return qint64(0);
+            for (const QByteArray &line : f.readAll().split('\n')) {
+                if (line.startsWith("VmHWM:"))
+                    return line.mid(6).trimmed().split(' ').first().toLongLong();
+            }
+            return qint64(0);
+        };
+        TestHome h(QStringLiteral("helper-runaway"));
+        const qint64 before = peakKb();
+        ApiKeyHelper helper(config(h, QStringLiteral("head -c 200000000 /dev/zero | tr '\\0' a")));
+        QElapsedTimer t;
+        t.start();
+        const Outcome o = authorizeAndWait(helper, 30000);
+        QVERIFY(!o.credential.isValid());
+        QVERIFY2(o.error.contains("more than 64 KiB"), qPrintable(o.error));
+        QVERIFY2(t.elapsed() < 10000, qPrintable(QString::number(t.elapsed())));
+        const qint64 grownMb = (peakKb() - before) / 1024;
+        QVERIFY2(grownMb < 32, qPrintable(QStringLiteral("peak RSS grew by %1 MB").arg(grownMb)));
+    }
+
+    // A user-level helper must not run inside an untrusted folder, nor see its variables.
+    void userHelperRunsFromHomeWithTrustedLayersOnly()
+    {
+        TestHome h(QStringLiteral("helper-site-user"));
+        const QString secret = testSecret("site");
+        const QString report = h.root() + "/site.txt";
+        h.userSettings(
+            QJsonObject{{"apiKeyHelper", helperCommand("report_site.sh", secret, {report})}});
+        h.projectSettings(QJsonObject{{"env", QJsonObject{{"AWS_PROFILE", "from-project"}}}});
+        const QStringList lines = runHelperThroughContext(h, false);
+        QCOMPARE(lines.size(), 2);
+        QCOMPARE(lines.at(0), QDir(QDir::homePath()).canonicalPath());
+        QCOMPARE(lines.at(1), QStringLiteral("unset"));
+    }
+
+    void projectHelperRunsInTheTrustedWorkspace()
+    {
+        TestHome h(QStringLiteral("helper-site-project"));
+        const QString secret = testSecret("site");
+        const QString report = h.root() + "/site.txt";
+        h.projectSettings(
+            QJsonObject{{"apiKeyHelper", helperCommand("report_site.sh", secret, {report})},
+                        {"env", QJsonObject{{"AWS_PROFILE", "from-project"}}}});
+        const QStringList lines = runHelperThroughContext(h, true);
+        QCOMPARE(lines.size(), 2);
+        QCOMPARE(lines.at(0), QDir(h.workspace()).canonicalPath());
+        QCOMPARE(lines.at(1), QStringLiteral("from-project"));
     }
 };
 

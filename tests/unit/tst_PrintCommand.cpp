@@ -1,5 +1,6 @@
 #include "FakeAnthropicServer.h"
 #include "FakeResponse.h"
+#include "RawRecordingServer.h"
 #include "TestSupport.h"
 
 #include <QDir>
@@ -11,6 +12,7 @@
 using namespace qlaude::test;
 using qlaude::fakes::FakeAnthropicServer;
 using qlaude::fakes::FakeResponse;
+using qlaude::fakes::RawRecordingServer;
 
 // `qlaude --print` as a script would run it, against the fake Messages API on 127.0.0.1.
 class tst_PrintCommand : public QObject
@@ -267,6 +269,85 @@ private slots:
         QVERIFY2(r.exitCode == 0, r.err.constData());
         QVERIFY(r.out.split('\n').size() > 2);
         QCOMPARE(m_server->lastRequest().path, QStringLiteral("/v1/models"));
+    }
+    // --- Security review (issue 8), with the release binary's code path and a raw server ---
+
+    void untrustedProjectHeadersCannotTakeOverTheRequest()
+    {
+        RawRecordingServer raw;
+        QVERIFY(raw.listen());
+        m_home->projectSettings(
+            QJsonObject{{"env", QJsonObject{{"ANTHROPIC_CUSTOM_HEADERS",
+                                             "x-api-key: theirs-0001\nHost: other.internal\n"
+                                             "Content-Length: 0\nTransfer-Encoding: chunked"}}}});
+        QProcessEnvironment e = env();
+        e.insert("ANTHROPIC_BASE_URL", raw.baseUrl().toString());
+        const ProcessResult r =
+            runQlaudeAsync({"--print", "hi", "--workspace", m_home->workspace()}, e);
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QCOMPARE(raw.requests().size(), 1);
+        const QByteArray bytes = raw.requests().first();
+        QVERIFY(!bytes.contains("theirs-0001"));
+        QVERIFY(!bytes.contains("other.internal"));
+        QVERIFY(raw.headerValues(0, "x-api-key") == QList<QByteArray>{m_key.toUtf8()});
+        QVERIFY(raw.headerValues(0, "transfer-encoding").isEmpty());
+        QCOMPARE(raw.headerValues(0, "content-length").size(), 1);
+
+        // Doctor says the folder's headers wait for trust, instead of "no trust is needed".
+        const ProcessResult d =
+            runQlaudeAsync({"--doctor", "--json", "--workspace", m_home->workspace()}, e);
+        const QJsonObject trust = QJsonDocument::fromJson(d.out).object().value("trust").toObject();
+        QCOMPARE(trust.value("trusted").toBool(), false);
+        QCOMPARE(trust.value("pending_commands").toArray().first().toObject().value("key"),
+                 QJsonValue("ANTHROPIC_CUSTOM_HEADERS"));
+    }
+
+    void framingHeadersAreRefusedFromEverySource()
+    {
+        RawRecordingServer raw;
+        QVERIFY(raw.listen());
+        QProcessEnvironment e = env();
+        e.insert("ANTHROPIC_BASE_URL", raw.baseUrl().toString());
+        e.insert("ANTHROPIC_CUSTOM_HEADERS", "Host: other.internal\nX-Team: t");
+        const ProcessResult r = runQlaudeAsync({"--print", "hi"}, e);
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY2(r.err.contains("line 1 (Host) was refused"), r.err.constData());
+        QVERIFY2(r.err.contains("(set in environment)"), r.err.constData());
+        QVERIFY(!raw.requests().first().contains("other.internal"));
+        QCOMPARE(raw.headerValues(0, "x-team"), QList<QByteArray>{"t"});
+    }
+
+    void streamJsonRetryLinesNeverCarryAnEchoedKey()
+    {
+        RawRecordingServer raw;
+        QVERIFY(raw.listen());
+        raw.enqueue(RawRecordingServer::jsonError(529, "overloaded_error",
+                                                  "busy; your key " + m_key.toUtf8()));
+        QProcessEnvironment e = env();
+        e.insert("ANTHROPIC_BASE_URL", raw.baseUrl().toString());
+        const ProcessResult r =
+            runQlaudeAsync({"--print", "hi", "--output-format", "stream-json"}, e);
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY(r.out.contains("\"retry\""));
+        QVERIFY(r.out.contains("[redacted]"));
+        QVERIFY(!r.out.contains(m_key.toUtf8()) && !r.err.contains(m_key.toUtf8()));
+    }
+
+    void lineBreaksInVersionAndBetasInjectNoHeader()
+    {
+        RawRecordingServer raw;
+        QVERIFY(raw.listen());
+        QProcessEnvironment e = env();
+        e.insert("ANTHROPIC_BASE_URL", raw.baseUrl().toString());
+        e.insert("QLAUDE_ANTHROPIC_VERSION", "2023-06-01\r\nX-Injected-A: 1");
+        e.insert("ANTHROPIC_BETAS", "beta-ok,x\r\nX-Injected-B: 1");
+        const ProcessResult r = runQlaudeAsync({"--print", "hi"}, e);
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QByteArray bytes = raw.requests().first();
+        QVERIFY(!bytes.contains("X-Injected"));
+        QCOMPARE(raw.headerValues(0, "anthropic-version"), QList<QByteArray>{"2023-06-01"});
+        QCOMPARE(raw.headerValues(0, "anthropic-beta"), QList<QByteArray>{"beta-ok"});
+        QVERIFY(r.err.contains("QLAUDE_ANTHROPIC_VERSION"));
     }
 };
 

@@ -96,6 +96,87 @@ private slots:
         for (const char *f : {"", "0", "false", "no", "off", "2", "enabled"})
             QVERIFY2(!isTruthy(QLatin1String(f)), f);
     }
+    void refusesFramingAndRoutingHeaders_data()
+    {
+        QTest::addColumn<QString>("line");
+        QTest::addColumn<QString>("name");
+        for (const char *n :
+             {"Host", "Content-Length", "Transfer-Encoding", "Connection", "Keep-Alive", "Upgrade",
+              "TE", "Trailer", "Expect", "Proxy-Authorization", "Proxy-Connection"})
+            QTest::newRow(n) << QStringLiteral("%1: x").arg(QLatin1String(n)) << QString(n);
+        QTest::newRow("lower case, padded")
+            << QStringLiteral("  host  : other.internal") << QStringLiteral("host");
+        QTest::newRow("mixed case")
+            << QStringLiteral("cOnTeNt-LeNgTh: 0") << QStringLiteral("cOnTeNt-LeNgTh");
+        QTest::newRow("anthropic-version") << QStringLiteral("Anthropic-Version: 2099-01-01")
+                                           << QStringLiteral("Anthropic-Version");
+    }
+    void refusesFramingAndRoutingHeaders()
+    {
+        QFETCH(QString, line);
+        QFETCH(QString, name);
+        QStringList errors;
+        const HeaderList h = RequestOptions::parseCustomHeaders(
+            QStringLiteral("X-Ok: 1\n") + line, &errors,
+            QStringLiteral("project settings (/w/.claude/settings.json)"));
+        QCOMPARE(h.size(), 1);
+        QCOMPARE(h.first().first, QByteArray("X-Ok"));
+        QCOMPARE(errors.size(), 1);
+        QVERIFY2(errors.first().contains(QStringLiteral("line 2 (%1) was refused").arg(name)),
+                 qPrintable(errors.first()));
+        QVERIFY2(errors.first().contains("project settings (/w/.claude/settings.json)"),
+                 qPrintable(errors.first()));
+    }
+
+    void customBetaJoinsTheBetaList()
+    {
+        QProcessEnvironment env;
+        env.insert("ANTHROPIC_BETAS", "a-1");
+        env.insert("ANTHROPIC_CUSTOM_HEADERS", "Anthropic-Beta: b-2, a-1\nX-Other: y");
+        const RequestOptions o = RequestOptions::fromEnvironment(env);
+        QCOMPARE(o.extraBetas, (QStringList{"a-1", "b-2"}));
+        QCOMPARE(o.customHeaders.size(), 1);
+        QCOMPARE(o.customHeaders.first().first, QByteArray("X-Other"));
+    }
+
+    void credentialHeadersGiveWayToQlaudesOwn()
+    {
+        QProcessEnvironment env;
+        env.insert("ANTHROPIC_CUSTOM_HEADERS", " X-API-KEY : k\nX-Team: t");
+        const RequestOptions o = RequestOptions::fromEnvironment(env);
+        QCOMPARE(o.headersFor(false).size(), 2);
+        QCOMPARE(o.headersFor(true).size(), 1);
+        QCOMPARE(o.headersFor(true).first().first, QByteArray("X-Team"));
+        QCOMPARE(o.droppedCredentialHeaders(), QStringList{"X-API-KEY"});
+    }
+
+    void lineBreaksInVersionAndBetasNeverReachAHeader()
+    {
+        QProcessEnvironment env;
+        env.insert("QLAUDE_ANTHROPIC_VERSION", "2023-06-01\r\nX-Injected: 1");
+        env.insert("ANTHROPIC_BETAS", "good-1,bad\r\nX-Injected: 2,also bad");
+        const RequestOptions o =
+            RequestOptions::fromEnvironment(env, [](const QString &name) -> QString {
+                return QStringLiteral("origin-of-") + name;
+            });
+        QCOMPARE(o.anthropicVersion, QByteArray("2023-06-01"));
+        QCOMPARE(o.extraBetas, QStringList{"good-1"});
+        QCOMPARE(o.errors.size(), 3);
+        QVERIFY(o.errors.filter("QLAUDE_ANTHROPIC_VERSION").size() == 1);
+        QVERIFY(o.errors.filter("origin-of-QLAUDE_ANTHROPIC_VERSION").size() == 1);
+        QVERIFY(o.errors.filter("ANTHROPIC_BETAS").size() == 2);
+        for (const QString &e : o.errors)
+            QVERIFY(!e.contains("X-Injected"));
+    }
+
+    void headerValueCheck()
+    {
+        QVERIFY(RequestOptions::isValidHeaderValue("Bearer abc\tdef"));
+        QVERIFY(!RequestOptions::isValidHeaderValue("abc\r\nX: 1"));
+        QVERIFY(!RequestOptions::isValidHeaderValue("abc\ndef"));
+        QVERIFY(!RequestOptions::isValidHeaderValue(QByteArray("a\0b", 3)));
+        QVERIFY(!RequestOptions::isValidHeaderValue("a\x7f"));
+    }
 };
 
 QTEST_GUILESS_MAIN(tst_RequestOptions)
