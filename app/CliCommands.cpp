@@ -1,6 +1,7 @@
 #include "CliCommands.h"
 
 #include "AuthResolver.h"
+#include "DisplayText.h"
 #include "DoctorReport.h"
 #include "KeychainStore.h"
 #include "OAuthClient.h"
@@ -74,8 +75,11 @@ int CliCommands::doctor(const AuthContext &ctx, bool json)
     }
     const Resolution res = AuthResolver::resolve(ctx, kc);
     const QJsonObject report = DoctorReport::build(ctx, kc, res);
+    // Both forms are safe on a terminal: the text escapes control and bidi characters, the JSON
+    // writes them as \u escapes (the parsed values are unchanged).
     if (json)
-        out() << QJsonDocument(report).toJson(QJsonDocument::Indented);
+        out() << QString::fromUtf8(
+            terminalSafeJson(QJsonDocument(report).toJson(QJsonDocument::Indented)));
     else
         out() << DoctorReport::toText(report);
     out() << Qt::flush;
@@ -189,7 +193,7 @@ int CliCommands::logout(const AuthContext &ctx)
         }
         const KeychainResult r = store.removeSync(QLatin1String(e.key));
         if (r.ok())
-            removed << label;
+            removed << displaySafe(label);
         else
             failures << QStringLiteral("%1: %2").arg(label, r.message);
     }
@@ -206,7 +210,9 @@ int CliCommands::logout(const AuthContext &ctx)
 int CliCommands::trust(AuthContext &ctx, bool assumeYes)
 {
     const TrustState &t = ctx.trust();
-    out() << "Workspace: " << t.workspace << "\n";
+    // Commands and paths come from the project's files: shown with their control, bidi and
+    // zero-width characters escaped, so an escape sequence cannot hide what would run.
+    out() << "Workspace: " << displaySafe(t.workspace) << "\n";
     if (t.trusted && !t.items.isEmpty()) {
         out() << "This folder is already trusted with its current settings.\n" << Qt::flush;
         return 0;
@@ -216,10 +222,12 @@ int CliCommands::trust(AuthContext &ctx, bool assumeYes)
     } else {
         out() << "Trusting it lets its settings do the following:\n";
         for (const TrustItem &i : t.items) {
-            out() << "  " << i.key << "  (from " << i.file << ")\n    " << i.displayValue() << "\n";
+            out() << "  " << displaySafe(i.key) << "  (from " << displaySafe(i.file) << ")\n    "
+                  << displaySafe(i.displayValue()) << "\n";
             for (const TrustItem &p : t.pending) {
                 if (p.key == i.key && !p.previousValue.isNull())
-                    out() << "    changed; approved before: " << p.previousValue << "\n";
+                    out() << "    changed; approved before: " << displaySafe(p.previousValue)
+                          << "\n";
             }
         }
         out() << "Never trust a folder from a source you do not trust: these commands could "
@@ -244,7 +252,7 @@ int CliCommands::trust(AuthContext &ctx, bool assumeYes)
                                                             : ctx.options().trustStorePath);
     QString error;
     if (!store.trust(t, &error)) {
-        err() << error << "\n";
+        err() << displaySafeLines(error) << "\n";
         return 1;
     }
     out() << (t.homeDirectory ? "Trusted for this run.\n" : "Trusted.\n") << Qt::flush;
@@ -258,14 +266,14 @@ int CliCommands::untrust(const AuthContext &ctx)
                                                             : ctx.options().trustStorePath);
     QString error;
     if (!store.untrust(ctx.options().workspace, &error)) {
-        err() << error << "\n";
+        err() << displaySafeLines(error) << "\n";
         return 1;
     }
-    out() << "Withdrew trust for " << ctx.options().workspace << ".\n";
+    out() << "Withdrew trust for " << displaySafe(ctx.options().workspace) << ".\n";
     const TrustState after = store.evaluate(ctx.options().workspace, ctx.settings());
     if (after.folderTrusted)
-        out() << "It is still trusted through " << after.decisionPath
-              << "; run qlaude --untrust --workspace " << after.decisionPath
+        out() << "It is still trusted through " << displaySafe(after.decisionPath)
+              << "; run qlaude --untrust --workspace " << displaySafe(after.decisionPath)
               << " to change that.\n";
     out() << Qt::flush;
     return 0;

@@ -1,6 +1,6 @@
 #include "GuiApp.h"
 
-#include "AnthropicClient.h"
+#include "AppPaths.h"
 #include "AppServices.h"
 #include "AuthorizerFactory.h"
 #include "ChatWindow.h"
@@ -10,6 +10,7 @@
 #include "KeychainStore.h"
 #include "LoginDialog.h"
 #include "NoCredentialAuthorizer.h"
+#include "ProviderFactory.h"
 #include "ProxySettings.h"
 #include "SettingsDialog.h"
 #include "SubscriptionLogin.h"
@@ -102,12 +103,13 @@ private:
         Authorizer *current = auth.get();
         // Old authorizers stay alive: a call still in flight may ask one once more.
         m_authorizers.push_back(std::move(auth));
-        const ClientConfig config = ClientConfig::fromContext(*m_context);
+        ProviderSetup setup = makeProviderSetup(*m_context, current);
         m_network.setProxyFactory(new ProxySettings(m_context->environment()));
         if (!m_client)
-            m_client = std::make_unique<AnthropicClient>(config, current, &m_network);
+            m_client = std::make_unique<ProviderClient>(std::move(setup.config),
+                                                        std::move(setup.parts), &m_network);
         else
-            m_client->reconfigure(config, current);
+            m_client->reconfigure(std::move(setup.config), std::move(setup.parts));
         m_services.client = m_client.get();
     }
 
@@ -172,7 +174,7 @@ private:
     QNetworkAccessManager m_network;
     std::unique_ptr<ConversationStore> m_store;
     std::vector<std::unique_ptr<Authorizer>> m_authorizers;
-    std::unique_ptr<AnthropicClient> m_client;
+    std::unique_ptr<ProviderClient> m_client;
     AppServices m_services;
     QPointer<ChatWindow> m_window;
 };
@@ -181,6 +183,8 @@ private:
 
 int runGui(const AuthContext::Options &contextOptions, const GuiOptions &options)
 {
+    // The window state's QSettings file goes here: private from its first write on.
+    AppPaths::ensurePrivateDir(AppPaths::configDir());
     GuiController controller(contextOptions, options);
     QApplication::setQuitOnLastWindowClosed(true);
     QMetaObject::invokeMethod(

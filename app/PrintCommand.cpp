@@ -1,12 +1,12 @@
 #include "PrintCommand.h"
 
-#include "AnthropicClient.h"
 #include "AuthResolver.h"
 #include "AuthorizerFactory.h"
 #include "ChatSession.h"
 #include "CliCommands.h"
 #include "ConversationStore.h"
 #include "ModelSelection.h"
+#include "ProviderFactory.h"
 #include "ProxySettings.h"
 
 #include <QCoreApplication>
@@ -127,8 +127,14 @@ int runPrint(const AuthContext &ctx, PrintOptions opts)
     }
     QNetworkAccessManager nam;
     nam.setProxyFactory(new ProxySettings(ctx.environment()));
-    AnthropicClient client(ClientConfig::fromContext(ctx), auth.get(), &nam);
-    ChatSession session(&client, store.get());
+    QString providerError;
+    std::unique_ptr<ProviderClient> client =
+        makeProviderClient(ctx, auth.get(), &nam, &providerError);
+    if (!client) {
+        writeErr(QStringLiteral("qlaude: %1\n").arg(providerError));
+        return 2;
+    }
+    ChatSession session(client.get(), store.get());
     qint64 conversation = opts.conversationId;
     if (opts.continueLast && !conversation) {
         const QList<StoredConversation> all = store->conversations();
@@ -258,9 +264,15 @@ int runListModels(const AuthContext &ctx)
         return 2;
     QNetworkAccessManager nam;
     nam.setProxyFactory(new ProxySettings(ctx.environment()));
-    AnthropicClient client(ClientConfig::fromContext(ctx), auth.get(), &nam);
+    QString providerError;
+    std::unique_ptr<ProviderClient> client =
+        makeProviderClient(ctx, auth.get(), &nam, &providerError);
+    if (!client) {
+        writeErr(QStringLiteral("qlaude: %1\n").arg(providerError));
+        return 2;
+    }
     int code = 1;
-    client.listModels([&code](const QList<ModelInfo> &models, const ApiError &error) {
+    client->listModels([&code](const QList<ModelInfo> &models, const ApiError &error) {
         if (error.isError()) {
             writeErr(QStringLiteral("qlaude: %1\n").arg(error.userMessage()));
             code = 1;

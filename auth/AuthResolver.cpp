@@ -31,6 +31,28 @@ Credential make(CredentialKind kind, const QString &source, const QString &apiKe
     return c;
 }
 
+// Reads the entries one after another into the snapshot, then answers.
+void readEntries(KeychainStore *store, std::shared_ptr<KeychainSnapshot> snap, QStringList keys,
+                 std::function<void(const KeychainSnapshot &)> done)
+{
+    if (keys.isEmpty()) {
+        done(*snap);
+        return;
+    }
+    const QString key = keys.takeFirst();
+    store->read(key, [store, snap, keys, done, key](const KeychainResult &r) {
+        if (r.ok() && !r.data.isEmpty()) {
+            if (key == QLatin1String(KeychainStore::kApiKey))
+                snap->apiKey = r.data;
+            else if (key == QLatin1String(KeychainStore::kOAuth))
+                snap->oauthJson = r.data;
+            else
+                snap->cloud.insert(key, r.data);
+        }
+        readEntries(store, snap, keys, done);
+    });
+}
+
 QString humanSource(const QString &source)
 {
     if (source.startsWith(QLatin1String("env:")))
@@ -41,6 +63,8 @@ QString humanSource(const QString &source)
         return QStringLiteral("your stored Claude.ai login");
     if (source == QLatin1String("keychain:api-key"))
         return QStringLiteral("the API key stored in the keychain");
+    if (source.startsWith(QLatin1String("keychain:cloud:")))
+        return QStringLiteral("the key stored in the keychain (%1)").arg(source.mid(9));
     return source;
 }
 } // namespace
@@ -57,18 +81,19 @@ void KeychainSnapshot::load(KeychainStore *store,
             done(*snap);
             return;
         }
-        store->read(QLatin1String(KeychainStore::kApiKey),
-                    [store, snap, done](const KeychainResult &apiKey) {
-                        if (apiKey.ok())
-                            snap->apiKey = apiKey.data;
-                        store->read(QLatin1String(KeychainStore::kOAuth),
-                                    [snap, done](const KeychainResult &oauth) {
-                                        if (oauth.ok())
-                                            snap->oauthJson = oauth.data;
-                                        done(*snap);
-                                    });
-                    });
+        // One entry after another (QtKeychain runs one job at a time).
+        QStringList keys{QLatin1String(KeychainStore::kApiKey),
+                         QLatin1String(KeychainStore::kOAuth)};
+        for (const auto &entry : cloudEntries())
+            keys << entry.first;
+        readEntries(store, snap, keys, done);
     });
+}
+
+QList<QPair<QString, QString>> KeychainSnapshot::cloudEntries()
+{
+    return {{QStringLiteral("cloud:aws-bearer-token"), QStringLiteral("AWS_BEARER_TOKEN_BEDROCK")},
+            {QStringLiteral("cloud:foundry-api-key"), QStringLiteral("ANTHROPIC_FOUNDRY_API_KEY")}};
 }
 
 KeychainSnapshot KeychainSnapshot::loadSync(KeychainStore *store)
@@ -108,25 +133,140 @@ bool AuthResolver::isManagedContext(const QProcessEnvironment &env)
            entry == QLatin1String("claude-desktop") || entry == QLatin1String("local-agent");
 }
 
+namespace {
+// Picks the winner among candidates in priority order and fills the verdicts.
+const Candidate *pickWinner(const QList<Candidate> &cands, Resolution &r)
+{
+    const Candidate *winner = nullptr;
+    for (const Candidate &c : cands) {
+        SourceVerdict v{c.source, Status::Absent, c.absentReason};
+        if (c.present && !c.skipReason.isEmpty()) {
+            v.status = Status::Skipped;
+            v.reason = c.skipReason;
+        } else if (c.present && !winner) {
+            winner = &c;
+            v.status = Status::Used;
+            v.reason = QStringLiteral("It is the first available source in the priority order.");
+        } else if (c.present) {
+            v.status = Status::Shadowed;
+            v.reason =
+                QStringLiteral("Not used: %1 takes priority.").arg(humanSource(winner->source));
+        }
+        r.considered.append(v);
+    }
+    return winner;
+}
+
+QString cloudTitle(Provider p)
+{
+    switch (p) {
+    case Provider::Bedrock:
+        return QStringLiteral("Amazon Bedrock");
+    case Provider::Vertex:
+        return QStringLiteral("Google Vertex AI");
+    case Provider::Foundry:
+        return QStringLiteral("Microsoft Foundry");
+    case Provider::Anthropic:
+        break;
+    }
+    return QStringLiteral("the Anthropic API");
+}
+
+// Bedrock, Vertex and Foundry: skipped authentication, then the provider's key from the
+// environment, then the same key saved in the keychain by the settings dialog. The rest of
+// each chain (AWS profiles, Google ADC, Entra ID) is not in this version yet, and says so.
+Resolution resolveCloud(const AuthContext &ctx, const KeychainSnapshot &kc, Resolution r)
+{
+    const QString name = providerName(r.provider);
+    const QString title = cloudTitle(r.provider);
+    const bool bare = ctx.isBare();
+    QList<Candidate> cands;
+    const QString skipVar = QStringLiteral("CLAUDE_CODE_SKIP_%1_AUTH").arg(name.toUpper());
+    Credential skipped;
+    skipped.kind = CredentialKind::Skipped;
+    skipped.source = QStringLiteral("env:") + skipVar;
+    cands.append({skipped.source, isTruthy(ctx.env(skipVar)), skipped,
+                  QStringLiteral("%1 is not set.").arg(skipVar), QString()});
+
+    QString variable;
+    QString entry;
+    CredentialKind kind = CredentialKind::ApiKey;
+    QString rest; // the part of the chain that is not built yet
+    if (r.provider == Provider::Bedrock) {
+        variable = QStringLiteral("AWS_BEARER_TOKEN_BEDROCK");
+        entry = QStringLiteral("cloud:aws-bearer-token");
+        kind = CredentialKind::Bearer;
+        rest = QStringLiteral("AWS access keys, profiles, awsCredentialExport and awsAuthRefresh");
+    } else if (r.provider == Provider::Foundry) {
+        variable = QStringLiteral("ANTHROPIC_FOUNDRY_API_KEY");
+        entry = QStringLiteral("cloud:foundry-api-key");
+        rest = QStringLiteral("Microsoft Entra ID sign-in");
+    } else {
+        rest = QStringLiteral("Google Application Default Credentials");
+    }
+    const auto cloudCredential = [kind](const QString &source, const QString &secret) {
+        return make(kind, source, kind == CredentialKind::ApiKey ? secret : QString(),
+                    kind == CredentialKind::Bearer ? secret : QString());
+    };
+    if (!variable.isEmpty()) {
+        const QString value = ctx.env(variable);
+        cands.append({QStringLiteral("env:") + variable, !value.isEmpty(),
+                      cloudCredential(QStringLiteral("env:") + variable, value),
+                      QStringLiteral("%1 is not set.").arg(variable), QString()});
+        const QString stored = kc.cloud.value(entry);
+        const QString keychainAbsent =
+            !kc.read ? QStringLiteral("The keychain was not read.")
+            : kc.state == KeychainState::Available
+                ? QStringLiteral("No %1 is stored in the keychain.").arg(variable)
+                : kc.stateMessage;
+        Candidate c{QStringLiteral("keychain:") + entry, !stored.isEmpty(),
+                    cloudCredential(QStringLiteral("keychain:") + entry, stored), keychainAbsent,
+                    QString()};
+        if (bare)
+            c.skipReason = QStringLiteral("--bare never reads the keychain.");
+        cands.append(c);
+    }
+    cands.append({QStringLiteral("%1:credential-chain").arg(name), false, Credential(),
+                  QStringLiteral("%1 is not supported by this version of Qlaude yet.").arg(rest),
+                  QString()});
+
+    const Candidate *winner = pickWinner(cands, r);
+    const QString selectedBy =
+        QStringLiteral("CLAUDE_CODE_USE_%1 from %2")
+            .arg(name.toUpper(),
+                 ctx.envSource(QStringLiteral("CLAUDE_CODE_USE_") + name.toUpper()));
+    r.problems.append(QStringLiteral("%1 is selected (%2), but this version of Qlaude cannot send "
+                                     "requests to it yet. Unset CLAUDE_CODE_USE_%3 to use the "
+                                     "Anthropic API.")
+                          .arg(title, selectedBy, name.toUpper()));
+    if (!winner) {
+        r.summary = QStringLiteral("No %1 credential is available.").arg(title);
+        if (kc.read && kc.state == KeychainState::Locked && !variable.isEmpty())
+            r.problems.append(QStringLiteral("The keychain is locked, so a stored %1 cannot be "
+                                             "read. Unlock it and try again.")
+                                  .arg(variable));
+        return r;
+    }
+    r.credential = winner->credential;
+    if (winner->credential.kind == CredentialKind::Skipped)
+        r.summary = QStringLiteral("No %1 authentication is sent: %2 is set (%3), for a proxy or "
+                                   "gateway that adds it.")
+                        .arg(title, skipVar, ctx.envSource(skipVar));
+    else if (winner->source.startsWith(QLatin1String("env:")))
+        r.summary = QStringLiteral("Using %1 (%2).")
+                        .arg(humanSource(winner->source), ctx.envSource(variable));
+    else
+        r.summary = QStringLiteral("Using the %1 stored in the keychain.").arg(variable);
+    return r;
+}
+} // namespace
+
 Resolution AuthResolver::resolve(const AuthContext &ctx, const KeychainSnapshot &kc)
 {
     Resolution r;
     r.provider = ctx.provider();
-    if (r.provider != Provider::Anthropic) {
-        const QString name = providerName(r.provider);
-        r.considered.append({QStringLiteral("provider:") + name, Status::Skipped,
-                             QStringLiteral("The %1 credential chain is not configured in this "
-                                            "version of Qlaude.")
-                                 .arg(name)});
-        r.summary = QStringLiteral("Provider %1 is selected (CLAUDE_CODE_USE_%2 from %3), but its "
-                                   "credential chain is not configured.")
-                        .arg(name, name.toUpper(),
-                             ctx.envSource(QStringLiteral("CLAUDE_CODE_USE_") + name.toUpper()));
-        r.problems.append(QStringLiteral("%1: not configured. Unset CLAUDE_CODE_USE_%2 to use the "
-                                         "Anthropic API directly.")
-                              .arg(name, name.toUpper()));
-        return r;
-    }
+    if (r.provider != Provider::Anthropic)
+        return resolveCloud(ctx, kc, r);
 
     const bool managed = isManagedContext(ctx.environment());
     const bool bare = ctx.isBare();
@@ -221,23 +361,7 @@ Resolution AuthResolver::resolve(const AuthContext &ctx, const KeychainSnapshot 
         cands.append(c);
     }
 
-    const Candidate *winner = nullptr;
-    for (const Candidate &c : qAsConst(cands)) {
-        SourceVerdict v{c.source, Status::Absent, c.absentReason};
-        if (c.present && !c.skipReason.isEmpty()) {
-            v.status = Status::Skipped;
-            v.reason = c.skipReason;
-        } else if (c.present && !winner) {
-            winner = &c;
-            v.status = Status::Used;
-            v.reason = QStringLiteral("It is the first available source in the priority order.");
-        } else if (c.present) {
-            v.status = Status::Shadowed;
-            v.reason =
-                QStringLiteral("Not used: %1 takes priority.").arg(humanSource(winner->source));
-        }
-        r.considered.append(v);
-    }
+    const Candidate *winner = pickWinner(cands, r);
 
     if (!winner) {
         r.summary = QStringLiteral("No credential is available.");

@@ -4,7 +4,9 @@
 #include "Credential.h"
 #include "KeychainStore.h"
 
+#include <QHash>
 #include <QList>
+#include <QPair>
 #include <QString>
 #include <QStringList>
 
@@ -19,9 +21,15 @@ struct KeychainSnapshot
     QString stateMessage;
     QString apiKey;    // "api-key" entry, empty when none
     QString oauthJson; // "oauth" entry, empty when none
+    // The cloud secrets the settings dialog saves, by entry ("cloud:aws-bearer-token",
+    // "cloud:foundry-api-key"); absent entries are not in the map.
+    QHash<QString, QString> cloud;
     bool read = false; // false: the keychain was not consulted (--bare)
 
-    // Probes the keychain and reads both entries; the callback runs once, from the event loop.
+    // The cloud entries read, and the variable each one stands in for.
+    static QList<QPair<QString, QString>> cloudEntries();
+
+    // Probes the keychain and reads the entries; the callback runs once, from the event loop.
     static void load(KeychainStore *store, std::function<void(const KeychainSnapshot &)> done);
     static KeychainSnapshot loadSync(KeychainStore *store); // command line only
 };
@@ -52,6 +60,7 @@ struct Resolution
     QStringList warnings;            // e.g. an environment key shadowing a stored login
     QStringList problems;            // what stops a request, each with what to do
 
+    // A request can be sent: a credential was found, or authentication is skipped on purpose.
     bool usable() const { return credential.isValid(); }
 };
 

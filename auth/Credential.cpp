@@ -11,6 +11,8 @@ QString credentialKindName(CredentialKind kind)
         return QStringLiteral("bearer");
     case CredentialKind::OAuth:
         return QStringLiteral("oauth");
+    case CredentialKind::Skipped:
+        return QStringLiteral("skipped");
     case CredentialKind::None:
         break;
     }

@@ -8,12 +8,13 @@ namespace qlaude {
 enum class CredentialKind
 {
     None,
-    ApiKey, // x-api-key
-    Bearer, // Authorization: Bearer
-    OAuth,  // Authorization: Bearer plus the oauth beta header
+    ApiKey,  // x-api-key
+    Bearer,  // Authorization: Bearer
+    OAuth,   // Authorization: Bearer plus the oauth beta header
+    Skipped, // no auth header at all (CLAUDE_CODE_SKIP_*_AUTH: a proxy adds it)
 };
 
-QString credentialKindName(CredentialKind kind); // "api-key", "bearer", "oauth", "none"
+QString credentialKindName(CredentialKind kind); // "api-key", "bearer", "oauth", "skipped", "none"
 
 // A resolved credential, ready to be put on a request. The secret fields never leave the
 // process except as request headers; use redacted() for anything a person may read.
@@ -26,6 +27,11 @@ struct Credential
 
     bool isValid() const { return kind != CredentialKind::None; }
     bool isOAuth() const { return kind == CredentialKind::OAuth; }
+    // Qlaude sends a credential of its own (not None, not Skipped).
+    bool hasSecret() const
+    {
+        return kind != CredentialKind::None && kind != CredentialKind::Skipped;
+    }
     // At most the last four characters of the secret, for reports: "…a1b2".
     QString redacted() const;
 };

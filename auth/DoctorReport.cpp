@@ -1,7 +1,10 @@
 #include "DoctorReport.h"
 
+#include "DisplayText.h"
 #include "OAuthProfile.h"
 #include "OAuthTokens.h"
+#include "ProviderStatus.h"
+#include "ProxySettings.h"
 
 #include "ProxySettings.h"
 
@@ -41,9 +44,9 @@ QJsonObject oauthSection(const AuthContext &ctx, const KeychainSnapshot &kc)
         if (!t.emailAddress.isEmpty())
             o.insert(QStringLiteral("account"), t.emailAddress);
         if (!t.tokenUrl.isEmpty())
-            o.insert(QStringLiteral("token_url"), t.tokenUrl);
+            o.insert(QStringLiteral("token_url"), redactUrlPassword(t.tokenUrl));
         if (!t.issuer.isEmpty())
-            o.insert(QStringLiteral("issuer"), t.issuer);
+            o.insert(QStringLiteral("issuer"), redactUrlPassword(t.issuer));
         t.wipe();
     }
     QJsonObject profiles;
@@ -59,12 +62,19 @@ QJsonObject oauthSection(const AuthContext &ctx, const KeychainSnapshot &kc)
             po.insert(QStringLiteral("endpoint_source"), p.endpointSource);
         const QUrl endpoint = p.isAnthropic() ? p.authorizeUrl : p.issuer;
         if (endpoint.isValid() && !endpoint.isEmpty())
-            po.insert(QStringLiteral("endpoint"), endpoint.toString());
+            po.insert(QStringLiteral("endpoint"), redactUrlPassword(endpoint.toString()));
         profiles.insert(name, po);
     }
     o.insert(QStringLiteral("profiles"), profiles);
     o.insert(QStringLiteral("ignored_settings"), toArray(settings.ignored));
     return o;
+}
+
+// A report value as the text form shows it: control, bidi and zero-width characters escaped, so
+// a command or path from a settings file cannot redraw the terminal or hide what it says.
+QString shown(const QJsonObject &o, const char *key)
+{
+    return displaySafe(o.value(QLatin1String(key)).toString());
 }
 } // namespace
 
@@ -149,27 +159,54 @@ QJsonObject DoctorReport::build(const AuthContext &ctx, const KeychainSnapshot &
     for (const auto &h : ro.customHeaders)
         headerNames.append(QString::fromLatin1(h.first));
     QString baseUrl = ctx.env(QStringLiteral("ANTHROPIC_BASE_URL"));
+    const bool anthropic = res.provider == Provider::Anthropic;
+    const QString target =
+        baseUrl.isEmpty() ? QStringLiteral("https://api.anthropic.com") : baseUrl;
+    // The proxy that applies to where requests go, or "none".
+    const ProxySettings proxy(ctx.environment());
+    QString proxyText = proxy.describe();
+    if (!proxy.proxyUrl().isEmpty() && proxy.bypasses(QUrl(target)))
+        proxyText = QStringLiteral("none (NO_PROXY matches %1; otherwise %2)")
+                        .arg(QUrl(target).host(), proxy.describe());
     report.insert(
         QStringLiteral("request"),
-        QJsonObject{{QStringLiteral("base_url"),
-                     baseUrl.isEmpty() ? QStringLiteral("https://api.anthropic.com") : baseUrl},
+        QJsonObject{{QStringLiteral("provider"), providerName(res.provider)},
+                    {QStringLiteral("base_url"),
+                     anthropic ? redactUrlPassword(target) : QStringLiteral("not available")},
                     {QStringLiteral("base_url_source"),
-                     baseUrl.isEmpty() ? QStringLiteral("default")
-                                       : ctx.envSource(QStringLiteral("ANTHROPIC_BASE_URL"))},
+                     !anthropic ? QStringLiteral("%1 requests are not supported by this version "
+                                                 "yet")
+                                      .arg(ProviderStatus::title(res.provider))
+                     : baseUrl.isEmpty() ? QStringLiteral("default")
+                                         : ctx.envSource(QStringLiteral("ANTHROPIC_BASE_URL"))},
                     {QStringLiteral("timeout_ms"), ro.timeoutMs},
                     {QStringLiteral("custom_headers"), headerNames},
-                    {QStringLiteral("additional_protection"), ro.additionalProtection}});
+                    {QStringLiteral("additional_protection"), ro.additionalProtection},
+                    {QStringLiteral("proxy"), redactUrlPassword(proxyText)}});
+
+    QJsonObject providers;
+    for (const ProviderStatus &p : ProviderStatus::all(ctx, kc))
+        providers.insert(providerName(p.provider), p.toJson());
+    report.insert(QStringLiteral("providers"), providers);
     problems.append(ro.errors);
+    QStringList warnings = res.warnings;
+    const QStringList dropped = ro.droppedCredentialHeaders();
+    if (res.credential.hasSecret() && !dropped.isEmpty())
+        warnings << QStringLiteral("ANTHROPIC_CUSTOM_HEADERS sets %1 (%2), but Qlaude sends its "
+                                   "own credential from %3, so that custom header is not sent. "
+                                   "Remove the header, or remove the credential to send yours.")
+                        .arg(dropped.join(QStringLiteral(", ")),
+                             ctx.envSource(QStringLiteral("ANTHROPIC_CUSTOM_HEADERS")),
+                             res.credential.source);
     if (!t.pending.isEmpty() && !t.trusted)
         problems.append(t.explanation);
     if (!baseUrl.isEmpty()) {
         const QUrl u(baseUrl);
         if (!u.isValid() ||
             (u.scheme() != QLatin1String("https") && u.scheme() != QLatin1String("http")))
-            problems.append(
-                QStringLiteral("ANTHROPIC_BASE_URL (%1) is not an http(s) URL.").arg(baseUrl));
+            problems.append(QStringLiteral("ANTHROPIC_BASE_URL (%1) is not an http(s) URL.")
+                                .arg(redactUrlPassword(baseUrl)));
     }
-    QStringList warnings = res.warnings;
     for (const QJsonValue &v : oauth.value(QStringLiteral("ignored_settings")).toArray())
         warnings << v.toString();
     report.insert(QStringLiteral("warnings"), toArray(warnings));
@@ -183,71 +220,62 @@ QString DoctorReport::toText(const QJsonObject &r)
     QString out;
     QTextStream s(&out);
     const QJsonObject cred = r.value(QStringLiteral("credential")).toObject();
-    s << "Qlaude " << r.value(QStringLiteral("version")).toString() << " doctor\n\n";
-    s << "Workspace:  " << r.value(QStringLiteral("workspace")).toString()
+    s << "Qlaude " << shown(r, "version") << " doctor\n\n";
+    s << "Workspace:  " << shown(r, "workspace")
       << (r.value(QStringLiteral("bare")).toBool() ? "  (--bare)" : "") << "\n";
-    s << "Provider:   " << r.value(QStringLiteral("provider")).toString() << "\n";
-    s << "Credential: " << cred.value(QStringLiteral("source")).toString() << " ("
-      << cred.value(QStringLiteral("kind")).toString();
+    s << "Provider:   " << shown(r, "provider") << "\n";
+    s << "Credential: " << shown(cred, "source") << " (" << shown(cred, "kind");
     if (cred.contains(QStringLiteral("redacted")))
-        s << ", " << cred.value(QStringLiteral("redacted")).toString();
-    s << ")\n            " << cred.value(QStringLiteral("summary")).toString() << "\n";
+        s << ", " << shown(cred, "redacted");
+    s << ")\n            " << shown(cred, "summary") << "\n";
     if (cred.contains(QStringLiteral("helper_command")))
-        s << "            command: " << cred.value(QStringLiteral("helper_command")).toString()
-          << "\n";
+        s << "            command: " << shown(cred, "helper_command") << "\n";
 
     s << "\nCredential sources, in priority order:\n";
     for (const QJsonValue &v : cred.value(QStringLiteral("considered")).toArray()) {
         const QJsonObject o = v.toObject();
-        s << "  " << o.value(QStringLiteral("status")).toString().leftJustified(9) << " "
-          << o.value(QStringLiteral("source")).toString().leftJustified(28) << " "
-          << o.value(QStringLiteral("reason")).toString() << "\n";
+        s << "  " << shown(o, "status").leftJustified(9) << " "
+          << shown(o, "source").leftJustified(28) << " " << shown(o, "reason") << "\n";
     }
 
     s << "\nSettings files (later wins):\n";
     for (const QJsonValue &v : r.value(QStringLiteral("settings")).toArray()) {
         const QJsonObject o = v.toObject();
-        s << "  " << o.value(QStringLiteral("scope")).toString().leftJustified(8) << " "
-          << o.value(QStringLiteral("status")).toString().leftJustified(8) << " "
-          << o.value(QStringLiteral("path")).toString() << "\n";
+        s << "  " << shown(o, "scope").leftJustified(8) << " "
+          << shown(o, "status").leftJustified(8) << " " << shown(o, "path") << "\n";
     }
 
     const QJsonObject t = r.value(QStringLiteral("trust")).toObject();
     s << "\nWorkspace trust: "
       << (t.value(QStringLiteral("trusted")).toBool() ? "trusted" : "not trusted") << "\n  "
-      << t.value(QStringLiteral("explanation")).toString() << "\n";
+      << shown(t, "explanation") << "\n";
     for (const QJsonValue &v : t.value(QStringLiteral("pending_commands")).toArray()) {
         const QJsonObject o = v.toObject();
-        const bool cmd = o.value(QStringLiteral("kind")).toString() == QLatin1String("command");
-        s << "  waiting for approval: " << o.value(QStringLiteral("key")).toString() << " from "
-          << o.value(QStringLiteral("file")).toString() << "\n    "
-          << (cmd ? o.value(QStringLiteral("command")) : o.value(QStringLiteral("value")))
-                 .toString()
-          << "\n";
+        const bool cmd = shown(o, "kind") == QLatin1String("command");
+        s << "  waiting for approval: " << shown(o, "key") << " from " << shown(o, "file")
+          << "\n    " << shown(o, cmd ? "command" : "value") << "\n";
         if (o.contains(QStringLiteral("previous_command")))
-            s << "    (approved before: " << o.value(QStringLiteral("previous_command")).toString()
-              << ")\n";
+            s << "    (approved before: " << shown(o, "previous_command") << ")\n";
     }
 
     const QJsonObject k = r.value(QStringLiteral("keychain")).toObject();
-    s << "\nKeychain: " << k.value(QStringLiteral("state")).toString() << "\n  "
-      << k.value(QStringLiteral("message")).toString() << "\n";
+    s << "\nKeychain: " << shown(k, "state") << "\n  " << shown(k, "message") << "\n";
 
     const QJsonObject o = r.value(QStringLiteral("oauth")).toObject();
     s << "\nOAuth: ";
     if (o.value(QStringLiteral("stored")).toBool()) {
-        s << o.value(QStringLiteral("profile")).toString() << " login stored";
+        s << shown(o, "profile") << " login stored";
         if (o.contains(QStringLiteral("account")))
-            s << " (" << o.value(QStringLiteral("account")).toString() << ")";
+            s << " (" << shown(o, "account") << ")";
         if (o.contains(QStringLiteral("expires_at")))
             s << ", access token "
               << (o.value(QStringLiteral("expired")).toBool() ? "expired " : "expires ")
-              << o.value(QStringLiteral("expires_at")).toString();
+              << shown(o, "expires_at");
         s << (o.value(QStringLiteral("refreshable")).toBool() ? ", refreshable"
                                                               : ", not refreshable");
         QStringList scopes;
         for (const QJsonValue &v : o.value(QStringLiteral("scopes")).toArray())
-            scopes << v.toString();
+            scopes << displaySafe(v.toString());
         if (!scopes.isEmpty())
             s << "\n  scopes: " << scopes.join(QLatin1Char(' '));
         s << "\n";
@@ -257,44 +285,64 @@ QString DoctorReport::toText(const QJsonObject &r)
     const QJsonObject profiles = o.value(QStringLiteral("profiles")).toObject();
     for (auto it = profiles.begin(); it != profiles.end(); ++it) {
         const QJsonObject p = it.value().toObject();
-        s << "  " << it.key().leftJustified(9) << " ";
+        s << "  " << displaySafe(it.key()).leftJustified(9) << " ";
         if (p.value(QStringLiteral("available")).toBool())
-            s << "available (client id from "
-              << p.value(QStringLiteral("client_id_source")).toString() << ", endpoints from "
-              << p.value(QStringLiteral("endpoint_source")).toString() << ")";
+            s << "available (client id from " << shown(p, "client_id_source") << ", endpoints from "
+              << shown(p, "endpoint_source") << ")";
         else
-            s << "unavailable: " << p.value(QStringLiteral("reason")).toString();
+            s << "unavailable: " << shown(p, "reason");
         s << "\n";
     }
     for (const QJsonValue &v : o.value(QStringLiteral("ignored_settings")).toArray())
-        s << "  ignored: " << v.toString() << "\n";
+        s << "  ignored: " << displaySafeLines(v.toString()) << "\n";
+
+    const QJsonObject providers = r.value(QStringLiteral("providers")).toObject();
+    if (!providers.isEmpty())
+        s << "\nProviders:\n";
+    for (const char *name : {"anthropic", "bedrock", "vertex", "foundry"}) {
+        const QJsonObject p = providers.value(QLatin1String(name)).toObject();
+        if (p.isEmpty())
+            continue;
+        const QJsonArray missing = p.value(QStringLiteral("missing")).toArray();
+        s << "  " << name << (p.value(QStringLiteral("selected")).toBool() ? " (selected)" : "")
+          << ": " << (missing.isEmpty() ? "configured" : "not configured");
+        const QJsonObject sources = p.value(QStringLiteral("sources")).toObject();
+        QStringList from;
+        for (auto it = sources.begin(); it != sources.end(); ++it)
+            from << it.key() + QStringLiteral(" from ") + it.value().toString();
+        if (!from.isEmpty())
+            s << "; " << displaySafe(from.join(QStringLiteral(", ")));
+        s << "\n";
+        for (const QJsonValue &m : missing)
+            s << "      missing: " << displaySafe(m.toString()) << "\n";
+    }
 
     const QJsonObject q = r.value(QStringLiteral("request")).toObject();
-    s << "\nRequests: " << q.value(QStringLiteral("base_url")).toString() << " ("
-      << q.value(QStringLiteral("base_url_source")).toString() << "), timeout "
+    s << "\nRequests: " << redactUrlPassword(shown(q, "base_url")) << " ("
+      << shown(q, "base_url_source") << "), timeout "
       << q.value(QStringLiteral("timeout_ms")).toInt() << " ms";
     const QJsonArray headers = q.value(QStringLiteral("custom_headers")).toArray();
     if (!headers.isEmpty()) {
         QStringList names;
         for (const QJsonValue &h : headers)
-            names << h.toString();
+            names << displaySafe(h.toString());
         s << ", custom headers: " << names.join(QStringLiteral(", "));
     }
     if (q.value(QStringLiteral("additional_protection")).toBool())
         s << ", additional protection on";
-    s << "\n          proxy: " << q.value(QStringLiteral("proxy")).toString() << "\n";
+    s << "\n          proxy: " << redactUrlPassword(shown(q, "proxy")) << "\n";
 
     const QJsonArray warnings = r.value(QStringLiteral("warnings")).toArray();
     const QJsonArray problems = r.value(QStringLiteral("problems")).toArray();
     if (!warnings.isEmpty()) {
         s << "\nWarnings:\n";
         for (const QJsonValue &w : warnings)
-            s << "  ! " << w.toString() << "\n";
+            s << "  ! " << displaySafeLines(w.toString()) << "\n";
     }
     if (!problems.isEmpty()) {
         s << "\nProblems:\n";
         for (const QJsonValue &p : problems)
-            s << "  x " << p.toString() << "\n";
+            s << "  x " << displaySafeLines(p.toString()) << "\n";
     }
     s << "\n"
       << (r.value(QStringLiteral("ok")).toBool() ? "Ready: a usable credential was found.\n"

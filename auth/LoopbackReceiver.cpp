@@ -10,6 +10,10 @@
 namespace qlaude {
 
 namespace {
+quint16 g_firstPortForTesting = 0;
+// Ports tried before giving up when each one is taken on ::1 by someone else.
+constexpr int kListenAttempts = 20;
+
 QString page(const QString &title, const QString &text)
 {
     return QStringLiteral("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>%1</title>"
@@ -20,9 +24,10 @@ QString page(const QString &title, const QString &text)
 } // namespace
 
 LoopbackReceiver::LoopbackReceiver(QObject *parent)
-    : QObject(parent), m_server(new QTcpServer(this))
+    : QObject(parent), m_server(new QTcpServer(this)), m_server6(new QTcpServer(this))
 {
     connect(m_server, &QTcpServer::newConnection, this, &LoopbackReceiver::acceptConnections);
+    connect(m_server6, &QTcpServer::newConnection, this, &LoopbackReceiver::acceptConnections);
 }
 
 LoopbackReceiver::~LoopbackReceiver()
@@ -34,17 +39,51 @@ LoopbackReceiver::~LoopbackReceiver()
 bool LoopbackReceiver::listen(QString *error)
 {
     m_done = false;
-    if (m_server->listen(QHostAddress::LocalHost, 0))
+    close();
+    quint16 wanted = g_firstPortForTesting;
+    g_firstPortForTesting = 0;
+    for (int attempt = 0; attempt < kListenAttempts; ++attempt, wanted = 0) {
+        if (!m_server->listen(QHostAddress::LocalHost, wanted)) {
+            if (wanted != 0)
+                continue; // that port is taken on 127.0.0.1: an ephemeral one then
+            if (error)
+                *error = QStringLiteral("Could not listen on 127.0.0.1 for the browser's answer: "
+                                        "%1.")
+                             .arg(m_server->errorString());
+            return false;
+        }
+        if (m_server6->listen(QHostAddress::LocalHostIPv6, m_server->serverPort()))
+            return true;
+        // Someone else holds [::1] on this port: a browser that resolves localhost to ::1
+        // would hand them the code. Another port, for both.
+        if (m_server6->serverError() == QAbstractSocket::AddressInUseError) {
+            m_server->close();
+            continue;
+        }
+        // No IPv6 loopback here (unsupported, or ::1 not configured): nobody can listen on it,
+        // and a browser cannot reach it either.
         return true;
+    }
     if (error)
-        *error = QStringLiteral("Could not listen on 127.0.0.1 for the browser's answer: %1.")
-                     .arg(m_server->errorString());
+        *error = QStringLiteral("Could not find a port that is free on both 127.0.0.1 and ::1 "
+                                "for the browser's answer: another program holds every port "
+                                "tried on ::1.");
     return false;
 }
 
 bool LoopbackReceiver::isListening() const
 {
     return m_server->isListening();
+}
+
+bool LoopbackReceiver::isListeningOnIPv6() const
+{
+    return m_server6->isListening();
+}
+
+void LoopbackReceiver::setFirstPortForTesting(quint16 port)
+{
+    g_firstPortForTesting = port;
 }
 
 quint16 LoopbackReceiver::port() const
@@ -60,6 +99,7 @@ QString LoopbackReceiver::redirectUri() const
 void LoopbackReceiver::close()
 {
     m_server->close();
+    m_server6->close();
 }
 
 void LoopbackReceiver::closeAndDeleteLater()
@@ -75,17 +115,19 @@ void LoopbackReceiver::closeAndDeleteLater()
 
 void LoopbackReceiver::acceptConnections()
 {
-    while (QTcpSocket *socket = m_server->nextPendingConnection()) {
-        socket->setParent(this);
-        ++m_open;
-        m_buffers.insert(socket, QByteArray());
-        connect(socket, &QTcpSocket::readyRead, this, [this, socket] { readFrom(socket); });
-        connect(socket, &QTcpSocket::disconnected, this, [this, socket] {
-            m_buffers.remove(socket);
-            socket->deleteLater();
-            if (--m_open == 0 && m_deleteWhenIdle)
-                deleteLater();
-        });
+    for (QTcpServer *server : {m_server, m_server6}) {
+        while (QTcpSocket *socket = server->nextPendingConnection()) {
+            socket->setParent(this);
+            ++m_open;
+            m_buffers.insert(socket, QByteArray());
+            connect(socket, &QTcpSocket::readyRead, this, [this, socket] { readFrom(socket); });
+            connect(socket, &QTcpSocket::disconnected, this, [this, socket] {
+                m_buffers.remove(socket);
+                socket->deleteLater();
+                if (--m_open == 0 && m_deleteWhenIdle)
+                    deleteLater();
+            });
+        }
     }
 }
 
@@ -123,7 +165,7 @@ void LoopbackReceiver::handle(QTcpSocket *socket, const QByteArray &method,
                               const QByteArray &target, const QByteArray &host)
 {
     const QByteArray port = QByteArray::number(this->port());
-    if (host != "localhost:" + port && host != "127.0.0.1:" + port) {
+    if (host != "localhost:" + port && host != "127.0.0.1:" + port && host != "[::1]:" + port) {
         // A request that names another host came through DNS rebinding or a proxy, not from the
         // browser following our redirect.
         reject(socket, 400, "Bad Request", QStringLiteral("Unexpected Host header."));

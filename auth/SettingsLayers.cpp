@@ -7,20 +7,53 @@
 #include <QJsonDocument>
 #include <QJsonParseError>
 
+#ifdef Q_OS_UNIX
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
+
 namespace qlaude {
 
 namespace {
 QString g_managedDirForTesting;
 
-QString readFileText(const QString &path, QByteArray *out)
+QString cannotRead(const QString &path, const QString &reason)
 {
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return QStringLiteral("%1: cannot be read (%2). Check its permissions.")
-            .arg(path, f.errorString());
-    *out = f.readAll();
-    return QString();
+    return QStringLiteral("%1: cannot be read (%2). Check its permissions.").arg(path, reason);
 }
+
+QString notRegular(const QString &path, const QString &kind)
+{
+    return QStringLiteral("%1: is not a regular file (it is %2). Qlaude reads settings only from "
+                          "regular files; this one is ignored.")
+        .arg(path, kind);
+}
+
+QString tooLarge(const QString &path, qint64 size)
+{
+    return QStringLiteral("%1: is larger than 4 MiB (%2 bytes). Qlaude does not read settings "
+                          "files that large; this one is ignored.")
+        .arg(path)
+        .arg(size);
+}
+
+#ifdef Q_OS_UNIX
+QString kindOf(mode_t mode)
+{
+    if (S_ISFIFO(mode))
+        return QStringLiteral("a FIFO");
+    if (S_ISCHR(mode) || S_ISBLK(mode))
+        return QStringLiteral("a device");
+    if (S_ISDIR(mode))
+        return QStringLiteral("a directory");
+    if (S_ISSOCK(mode))
+        return QStringLiteral("a socket");
+    return QStringLiteral("a special file");
+}
+#endif
 
 SettingsFile loadFile(SettingsScope scope, const QString &path)
 {
@@ -30,7 +63,7 @@ SettingsFile loadFile(SettingsScope scope, const QString &path)
     if (!QFileInfo::exists(path))
         return file;
     QByteArray text;
-    QString error = readFileText(path, &text);
+    QString error = SettingsLayers::readFile(path, &text);
     if (error.isEmpty())
         file.data = SettingsLayers::parseJson(text, path, &error);
     file.status = error.isEmpty() ? SettingsFile::Status::Loaded : SettingsFile::Status::Error;
@@ -111,6 +144,58 @@ QString settingsEnvValue(const QJsonValue &v)
         return v.toBool() ? QStringLiteral("true") : QStringLiteral("false");
     if (v.isDouble())
         return QString::number(v.toDouble(), 'g', 17);
+    return QString();
+}
+
+QString SettingsLayers::readFile(const QString &path, QByteArray *text)
+{
+    text->clear();
+#ifdef Q_OS_UNIX
+    // The type is checked before open(): opening a FIFO waits for a writer, and reading a
+    // device such as /dev/zero never ends.
+    const QByteArray native = QFile::encodeName(path);
+    struct stat st = {};
+    if (::stat(native.constData(), &st) != 0)
+        return cannotRead(path, QString::fromLocal8Bit(std::strerror(errno)));
+    if (!S_ISREG(st.st_mode))
+        return notRegular(path, kindOf(st.st_mode));
+    if (st.st_size > kMaxFileBytes)
+        return tooLarge(path, st.st_size);
+    // O_NONBLOCK: should the file be replaced by a FIFO after stat(), open() still returns at
+    // once, and fstat() below refuses it.
+    const int fd = ::open(native.constData(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return cannotRead(path, QString::fromLocal8Bit(std::strerror(errno)));
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        ::close(fd);
+        return notRegular(path, kindOf(st.st_mode));
+    }
+    QFile f;
+    if (!f.open(fd, QIODevice::ReadOnly, QFileDevice::AutoCloseHandle)) {
+        ::close(fd);
+        return cannotRead(path, f.errorString());
+    }
+#else
+    const QFileInfo info(path);
+    if (!info.isFile())
+        return notRegular(path, info.isDir() ? QStringLiteral("a directory")
+                                             : QStringLiteral("a special file"));
+    if (info.size() > kMaxFileBytes)
+        return tooLarge(path, info.size());
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return cannotRead(path, f.errorString());
+#endif
+    // At most one byte more than allowed: a file that grew since it was checked is refused too.
+    *text = f.read(kMaxFileBytes + 1);
+    if (f.error() != QFileDevice::NoError) {
+        text->clear();
+        return cannotRead(path, f.errorString());
+    }
+    if (text->size() > kMaxFileBytes) {
+        text->clear();
+        return tooLarge(path, f.size());
+    }
     return QString();
 }
 

@@ -60,6 +60,12 @@ public:
     };
 
     static SettingsLayers load(const Options &options);
+    // The largest settings file Qlaude reads.
+    static constexpr qint64 kMaxFileBytes = 4 * 1024 * 1024;
+    // Reads one settings file: only a regular file (after following symlinks) of at most
+    // kMaxFileBytes; a FIFO, device or directory is never opened. Returns an empty string and
+    // fills *text, or the reason, naming the file.
+    static QString readFile(const QString &path, QByteArray *text);
     // Parses one file's text; on error fills *error with "<path>: line L, column C: <reason>".
     static QJsonObject parseJson(const QByteArray &text, const QString &path, QString *error);
 

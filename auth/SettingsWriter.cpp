@@ -13,15 +13,14 @@ namespace qlaude {
 bool SettingsWriter::update(const QString &path, const Edit &edit, QString *error)
 {
     QJsonObject root;
-    QFile existing(path);
-    if (existing.exists()) {
-        if (!existing.open(QIODevice::ReadOnly)) {
-            *error = QStringLiteral("%1 cannot be read (%2), so it was not changed.")
-                         .arg(path, existing.errorString());
+    if (QFileInfo::exists(path)) {
+        // Only a regular file of at most 4 MiB is read, never a FIFO or a device.
+        QByteArray text;
+        const QString readError = SettingsLayers::readFile(path, &text);
+        if (!readError.isEmpty()) {
+            *error = readError + QStringLiteral(" It was not changed.");
             return false;
         }
-        const QByteArray text = existing.readAll();
-        existing.close();
         if (!text.trimmed().isEmpty()) {
             QString parseError;
             root = SettingsLayers::parseJson(text, path, &parseError);

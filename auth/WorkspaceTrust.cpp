@@ -54,7 +54,8 @@ QJsonObject readStore(const QString &path)
 
 bool writeStore(const QString &path, const QJsonObject &root, QString *error)
 {
-    QDir().mkpath(QFileInfo(path).absolutePath());
+    // Qlaude's data folder is private, and so is this file (a list of the folders you trust).
+    AppPaths::ensurePrivateDir(QFileInfo(path).absolutePath());
     QSaveFile f(path);
     if (!f.open(QIODevice::WriteOnly)) {
         if (error)
@@ -69,6 +70,7 @@ bool writeStore(const QString &path, const QJsonObject &root, QString *error)
                          .arg(path, f.errorString());
         return false;
     }
+    AppPaths::makePrivate(path);
     return true;
 }
 

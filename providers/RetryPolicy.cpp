@@ -60,9 +60,8 @@ RetryDecision RetryPolicy::decide(const AttemptFailure &f, int retriesSoFar, int
                                         "silently.");
         return d;
     }
-    // A 401 with a credential that can be refreshed: invalidate it and retry once, at once.
-    if ((f.httpStatus == 401 || (f.httpStatus == 403 && f.tokenRevoked)) &&
-        f.credentialRefreshable && !credentialRefreshedAlready) {
+    // A rejected credential that can be refreshed: invalidate it and retry once, at once.
+    if (f.credentialRejected && f.credentialRefreshable && !credentialRefreshedAlready) {
         d.retry = true;
         d.refreshCredential = true;
         return d;

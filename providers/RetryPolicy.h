@@ -20,7 +20,9 @@ struct AttemptFailure
     QByteArray retryAfterMsHeader;
     QByteArray retryAfterHeader;
     bool credentialRefreshable = false; // OAuth or apiKeyHelper: a 401 may be fixed by a refresh
-    bool tokenRevoked = false; // a 403 saying the OAuth token was revoked: refresh like a 401
+    // The provider's error mapper says the credential was rejected (Anthropic: a 401, or a 403
+    // saying the OAuth token was revoked): refresh it once.
+    bool credentialRejected = false;
 };
 
 struct RetryDecision

@@ -9,7 +9,7 @@ class QNetworkAccessManager;
 
 namespace qlaude {
 
-class AnthropicClient;
+class ProviderClient;
 class Authorizer;
 class ConversationStore;
 class KeychainStore;
@@ -25,7 +25,7 @@ struct AppServices
     Resolution resolution;              // the credential in use and why
     ConversationStore *store = nullptr; // SQLite history (already open)
     QNetworkAccessManager *network = nullptr;
-    AnthropicClient *client = nullptr; // null when no credential is usable
+    ProviderClient *client = nullptr; // null when no credential is usable
     // Re-reads settings, trust and the keychain, resolves again and rebuilds the client; the
     // callback runs when done. Dialogs call it after saving a login or settings.
     std::function<void(std::function<void()> done)> reload;

@@ -92,7 +92,7 @@ private:
 
     AppServices &m_services;
     ChatSession *m_session = nullptr;
-    AnthropicClient *m_sessionClient = nullptr;
+    ProviderClient *m_sessionClient = nullptr;
     ConversationStore *m_sessionStore = nullptr;
     MessageModel *m_model;
     MessageView *m_view;

@@ -1,6 +1,7 @@
 #include "CommandTextView.h"
 
 #include "DialogSupport.h"
+#include "DisplayText.h"
 
 #include <QEvent>
 #include <QScrollBar>
@@ -12,7 +13,7 @@ namespace qlaude {
 CommandTextView::CommandTextView(const QString &text, QWidget *parent) : QPlainTextEdit(parent)
 {
     setFont(monospaceFont());
-    setPlainText(text);
+    setPlainText(displaySafe(text));
     setReadOnly(true);
     setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
     setLineWrapMode(QPlainTextEdit::WidgetWidth);
@@ -35,7 +36,17 @@ void CommandTextView::setMaxLines(int lines)
 
 void CommandTextView::setText(const QString &text)
 {
-    setPlainText(text);
+    replaceText(displaySafe(text));
+}
+
+void CommandTextView::setLines(const QString &text)
+{
+    replaceText(displaySafeLines(text));
+}
+
+void CommandTextView::replaceText(const QString &safeText)
+{
+    setPlainText(safeText);
     updateScrollBar();
     updateGeometry();
 }

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "AnthropicClient.h"
+#include "ProviderClient.h"
 
 #include <QFrame>
 

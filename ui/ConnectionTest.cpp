@@ -1,5 +1,7 @@
 #include "ConnectionTest.h"
 
+#include "AnthropicClient.h"
+
 #include <QNetworkAccessManager>
 #include <QPointer>
 #include <QTimer>
@@ -15,7 +17,8 @@ ConnectionTest::ConnectionTest(ClientConfig config, std::unique_ptr<Authorizer> 
     // One quick retry covers a dropped keep-alive connection; more would keep a person waiting.
     config.maxRetries = qMin(config.maxRetries, 1);
     config.options.timeoutMs = qMin(config.options.timeoutMs, kMaxTimeoutMs);
-    m_client = new AnthropicClient(std::move(config), m_authorizer.get(), nam, this);
+    std::shared_ptr<ProviderParts> parts = makeAnthropicParts(config, m_authorizer.get());
+    m_client = new ProviderClient(std::move(config), std::move(parts), nam, this);
     // Retries wait a fixed short time instead of the API back-off.
     m_client->setScheduler([this](qint64, std::function<void()> fire) {
         QTimer::singleShot(200, this, std::move(fire));

@@ -1,7 +1,8 @@
 #pragma once
 
-#include "AnthropicClient.h"
 #include "ApiError.h"
+#include "Authorizer.h"
+#include "ProviderClient.h"
 
 #include <QElapsedTimer>
 #include <QObject>
@@ -43,7 +44,7 @@ signals:
 
 private:
     std::unique_ptr<Authorizer> m_authorizer;
-    AnthropicClient *m_client = nullptr;
+    ProviderClient *m_client = nullptr;
     QElapsedTimer m_elapsed;
     bool m_running = false;
 };

@@ -1,6 +1,6 @@
 #include "ProviderCheck.h"
 
-#include "RequestOptions.h"
+#include "ProviderStatus.h"
 
 #include <QJsonArray>
 
@@ -14,39 +14,15 @@ void appendAll(QStringList &lines, const QJsonArray &array, const QString &prefi
 }
 } // namespace
 
-QStringList ProviderCheck::configurationLines(const AuthContext &ctx, Provider page)
+QStringList ProviderCheck::configurationLines(const AuthContext &ctx, Provider page,
+                                              const KeychainSnapshot &keychain)
 {
-    auto valueOr = [&ctx](const char *name, const QString &fallback) {
-        const QString v = ctx.env(QLatin1String(name));
-        return v.isEmpty() ? fallback : v;
-    };
-    auto skipped = [&ctx](const char *name) { return isTruthy(ctx.env(QLatin1String(name))); };
-    QStringList lines;
-    switch (page) {
-    case Provider::Anthropic:
-        break;
-    case Provider::Bedrock:
-        lines << tr("Region: %1").arg(valueOr("AWS_REGION", tr("us-east-1 (default)")));
-        if (skipped("CLAUDE_CODE_SKIP_BEDROCK_AUTH"))
-            lines << tr("Authentication: skipped (CLAUDE_CODE_SKIP_BEDROCK_AUTH)");
-        break;
-    case Provider::Vertex:
-        lines << tr("Region: %1").arg(valueOr("CLOUD_ML_REGION", tr("us-east5 (default)")));
-        if (ctx.env(QStringLiteral("ANTHROPIC_VERTEX_PROJECT_ID")).isEmpty())
-            lines << tr("  x ANTHROPIC_VERTEX_PROJECT_ID is not set. Vertex AI needs the ID of "
-                        "your Google Cloud project.");
-        if (skipped("CLAUDE_CODE_SKIP_VERTEX_AUTH"))
-            lines << tr("Authentication: skipped (CLAUDE_CODE_SKIP_VERTEX_AUTH)");
-        break;
-    case Provider::Foundry:
-        if (ctx.env(QStringLiteral("ANTHROPIC_FOUNDRY_RESOURCE")).isEmpty() &&
-            ctx.env(QStringLiteral("ANTHROPIC_FOUNDRY_BASE_URL")).isEmpty())
-            lines << tr("  x Neither ANTHROPIC_FOUNDRY_RESOURCE nor ANTHROPIC_FOUNDRY_BASE_URL is "
-                        "set. Set one of them.");
-        if (skipped("CLAUDE_CODE_SKIP_FOUNDRY_AUTH"))
-            lines << tr("Authentication: skipped (CLAUDE_CODE_SKIP_FOUNDRY_AUTH)");
-        break;
-    }
+    if (page == Provider::Anthropic)
+        return {};
+    const ProviderStatus st = ProviderStatus::of(page, ctx, keychain);
+    QStringList lines = st.facts;
+    for (const QString &m : st.missing)
+        lines << QStringLiteral("  x ") + m;
     return lines;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "AuthContext.h"
+#include "AuthResolver.h"
 
 #include <QCoreApplication>
 #include <QJsonObject>
@@ -15,7 +16,9 @@ class ProviderCheck
     Q_DECLARE_TR_FUNCTIONS(ProviderCheck)
 public:
     // What the page's own settings lack or change: region, project, skipped authentication.
-    static QStringList configurationLines(const AuthContext &context, Provider page);
+    // The facts and gaps come from ProviderStatus in auth/, the same as --doctor's.
+    static QStringList configurationLines(const AuthContext &context, Provider page,
+                                          const KeychainSnapshot &keychain);
     // Why the page's provider gets no requests when another one is selected, and what to do;
     // empty when it is the selected one.
     static QStringList selectionLines(Provider page, Provider selected, const QString &pageTitle,

@@ -2,6 +2,7 @@
 
 #include "CommandTextView.h"
 #include "DialogSupport.h"
+#include "DisplayText.h"
 #include "KeychainStore.h"
 
 #include <QCheckBox>
@@ -20,14 +21,14 @@ namespace qlaude {
 namespace {
 using Type = SettingsField::Type;
 
-// The file of the given scope that sets the variable in its `env` block.
+// The file of the given scope that sets the variable in its `env` block, as a label shows it.
 QString fileSetting(const AuthContext &ctx, const QString &variable, SettingsScope scope)
 {
     const QList<SettingsFile> &files = ctx.settings().files();
     for (auto it = files.crbegin(); it != files.crend(); ++it) {
         if (it->scope == scope &&
             it->data.value(QStringLiteral("env")).toObject().contains(variable))
-            return it->path;
+            return displaySafe(it->path); // shown in labels only
     }
     return QString();
 }
@@ -282,7 +283,18 @@ void ProviderSettingsPage::loadRow(Row &row)
         row.text->setPlainText(value);
         row.text->setReadOnly(row.locked);
     } else {
-        row.line->setText(value);
+        // A URL's password is not shown: the editor holds "user:…@host", and "…" there keeps
+        // the password (see currentValue()).
+        row.urlPassword.clear();
+        QString shown = value;
+        if (row.field.type == Type::Url) {
+            shown = redactUrlPassword(value);
+            if (shown != value) {
+                const qsizetype start = shown.indexOf(QStringLiteral(":…@"));
+                row.urlPassword = value.mid(start + 1, value.size() - shown.size() + 1);
+            }
+        }
+        row.line->setText(shown);
         row.line->setReadOnly(row.locked);
         row.line->setPlaceholderText(defaultText);
     }
@@ -362,7 +374,13 @@ QString ProviderSettingsPage::currentValue(const Row &row) const
         lines.removeAll(QString());
         return lines.join(QLatin1Char('\n'));
     }
-    return row.line->text().trimmed();
+    QString value = row.line->text().trimmed();
+    if (!row.urlPassword.isEmpty()) {
+        const qsizetype kept = value.indexOf(QStringLiteral(":…@"));
+        if (kept >= 0)
+            value.replace(kept + 1, 1, row.urlPassword);
+    }
+    return value;
 }
 
 QString ProviderSettingsPage::checkRow(const Row &row) const
@@ -450,7 +468,7 @@ void ProviderSettingsPage::setTesting(bool testing)
 
 void ProviderSettingsPage::setTestResult(const QString &text)
 {
-    m_testResult->setText(text);
+    m_testResult->setLines(text);
     m_testResult->setVisible(!text.isEmpty());
     if (!text.isEmpty() && isVisible()) {
         // Give the content its new height now, then bring the whole result into view.

@@ -74,7 +74,8 @@ private:
         QPushButton *remove = nullptr; // secrets: forget the stored one
         bool locked = false;
         bool inUserFile = false;
-        QString original; // the value the editor started with
+        QString original;    // the value the editor started with
+        QString urlPassword; // a URL's password: the editor shows "user:…@host", kept here
     };
 
     void buildUi();

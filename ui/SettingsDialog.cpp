@@ -353,7 +353,7 @@ void SettingsDialog::reportTest(ProviderSettingsPage *page)
     if (page->hasUnsavedChanges())
         lines << tr("This tests the saved settings; your unsaved changes are not included.");
     const Provider selected = ctx.provider();
-    lines << ProviderCheck::configurationLines(ctx, page->provider());
+    lines << ProviderCheck::configurationLines(ctx, page->provider(), m_services.keychainSnapshot);
     const QStringList selection = ProviderCheck::selectionLines(
         page->provider(), selected, page->title(), m_pages.at(int(selected))->title());
     if (!selection.isEmpty()) {

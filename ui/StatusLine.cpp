@@ -1,7 +1,7 @@
 #include "StatusLine.h"
 
-#include "AnthropicClient.h"
 #include "AppServices.h"
+#include "ProviderClient.h"
 
 #include <QHBoxLayout>
 #include <QLabel>

@@ -2,6 +2,7 @@
 
 #include "CommandTextView.h"
 #include "DialogSupport.h"
+#include "DisplayText.h"
 
 #include <QDialogButtonBox>
 #include <QFrame>
@@ -159,16 +160,20 @@ QWidget *TrustDialog::buildItem(const TrustItem &item)
     frame->setFrameShape(QFrame::StyledPanel);
     auto *box = new QVBoxLayout(frame);
 
+    // Everything from the settings file is shown through displaySafe(), in plain-text labels
+    // and CommandTextViews (which escape by themselves): an escape sequence or a bidi override
+    // cannot make a command look like another one.
+    const QString key = displaySafe(item.key);
     const bool command = item.kind == TrustItem::Kind::Command;
     const bool changed = command && !item.previousValue.isNull();
-    QString heading = command ? tr("%1 runs this command").arg(item.key)
-                              : tr("%1 sets this environment variable").arg(item.key);
+    QString heading = command ? tr("%1 runs this command").arg(key)
+                              : tr("%1 sets this environment variable").arg(key);
     if (changed)
-        heading = tr("%1 changed since you approved it").arg(item.key);
+        heading = tr("%1 changed since you approved it").arg(key);
     QLabel *title = boldLabel(heading, frame);
     setNames(title, objectNameFor(item.key, QStringLiteral("TitleLabel")), heading);
     box->addWidget(title);
-    QLabel *file = makeHintLabel(tr("From %1").arg(item.file), frame);
+    QLabel *file = makeHintLabel(tr("From %1").arg(displaySafe(item.file)), frame);
     setNames(file, objectNameFor(item.key, QStringLiteral("FileLabel")), tr("Settings file"));
     file->setTextInteractionFlags(Qt::TextSelectableByMouse);
     box->addWidget(file);
@@ -178,7 +183,7 @@ QWidget *TrustDialog::buildItem(const TrustItem &item)
         box->addWidget(makeHintLabel(tr("Approved before:"), frame));
         auto *before = new CommandTextView(item.previousValue, frame);
         setNames(before, base + QStringLiteral("PreviousCommandPlainTextEdit"),
-                 tr("%1, command approved before").arg(item.key));
+                 tr("%1, command approved before").arg(key));
         box->addWidget(before);
         box->addWidget(makeHintLabel(tr("Now:"), frame));
     }
@@ -186,7 +191,7 @@ QWidget *TrustDialog::buildItem(const TrustItem &item)
     setNames(value,
              base + (command ? QStringLiteral("CommandPlainTextEdit")
                              : QStringLiteral("ValuePlainTextEdit")),
-             command ? tr("%1, command").arg(item.key) : tr("%1, value").arg(item.key));
+             command ? tr("%1, command").arg(key) : tr("%1, value").arg(key));
     box->addWidget(value);
     return frame;
 }

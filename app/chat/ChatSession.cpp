@@ -6,7 +6,7 @@
 
 namespace qlaude {
 
-ChatSession::ChatSession(AnthropicClient *client, ConversationStore *store, QObject *parent)
+ChatSession::ChatSession(ProviderClient *client, ConversationStore *store, QObject *parent)
     : QObject(parent), m_client(client), m_store(store)
 {
 }

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "AnthropicClient.h"
+#include "ProviderClient.h"
 #include "StoredTypes.h"
 
 #include <QObject>
@@ -26,7 +26,7 @@ public:
         int thinkingBudget = 0; // 0: no extended thinking
     };
 
-    ChatSession(AnthropicClient *client, ConversationStore *store, QObject *parent = nullptr);
+    ChatSession(ProviderClient *client, ConversationStore *store, QObject *parent = nullptr);
 
     // An existing conversation (its stored settings apply), or 0 to start a new one on the next
     // send(); with a store the new conversation is created then.
@@ -69,7 +69,7 @@ private:
     static StoredBlock toStored(const ContentBlock &block);
     static QList<ContentBlock> toApiBlocks(const StoredMessage &message);
 
-    AnthropicClient *m_client;
+    ProviderClient *m_client;
     QPointer<ConversationStore> m_store;
     qint64 m_conversationId = 0;
     Settings m_settings;

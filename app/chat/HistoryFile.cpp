@@ -1,5 +1,6 @@
 #include "HistoryFile.h"
 
+#include "AppPaths.h"
 #include "HistorySchema.h"
 #include "HistorySql.h"
 
@@ -24,12 +25,20 @@ bool checkFile(const QString &path, QString *error)
 {
     const QFileInfo info(path);
     if (!info.exists()) {
+        // A folder Qlaude creates is private (0700), and so is the file: SQLite gives its -wal
+        // and -shm files the main file's mode. A folder that exists is the user's choice.
         const QString folder = info.absolutePath();
-        if (QDir().mkpath(folder))
+        if (!QFileInfo(folder).isDir() && !AppPaths::ensurePrivateDir(folder)) {
+            *error = QStringLiteral("Cannot create the folder \"%1\" for the chat history. "
+                                    "Check that its parent folder exists and is writable.")
+                         .arg(folder);
+            return false;
+        }
+        if (AppPaths::createPrivateFile(path))
             return true;
-        *error = QStringLiteral("Cannot create the folder \"%1\" for the chat history. Check "
-                                "that its parent folder exists and is writable.")
-                     .arg(folder);
+        *error = QStringLiteral("Cannot create the chat history \"%1\". Check that its folder "
+                                "is writable.")
+                     .arg(path);
         return false;
     }
     if (!info.isFile()) {
@@ -164,9 +173,14 @@ bool open(const QString &path, const QString &connectionName, QString *error)
         if (!ok)
             db.close();
     }
-    if (!ok)
+    if (!ok) {
         QSqlDatabase::removeDatabase(connectionName);
-    return ok;
+        return false;
+    }
+    // Files made by older versions were readable by everyone. (A refused file is not touched.)
+    for (const char *suffix : {"", "-wal", "-shm"})
+        AppPaths::makePrivate(path + QLatin1String(suffix));
+    return true;
 }
 
 } // namespace HistoryFile

@@ -3,6 +3,7 @@
 // 50,000-delta answer, the first and last 10,000 deltas of the long one, and how much the
 // resident memory grows beyond the text itself. Target (issue 3): time per delta does not grow
 // with the message's length; memory is flat.
+#include "AnthropicClient.h"
 #include "ChatSession.h"
 #include "ConversationStore.h"
 #include "FakeAnthropicServer.h"

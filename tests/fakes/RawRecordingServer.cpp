@@ -47,6 +47,13 @@ QByteArray RawRecordingServer::redirect(int status, const QByteArray &location)
            "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
 }
 
+QByteArray RawRecordingServer::ok(const QByteArray &contentType, const QByteArray &body)
+{
+    return "HTTP/1.1 200 OK\r\nContent-Type: " + contentType +
+           "\r\nContent-Length: " + QByteArray::number(body.size()) +
+           "\r\nConnection: close\r\n\r\n" + body;
+}
+
 QByteArray RawRecordingServer::jsonError(int status, const QByteArray &type,
                                          const QByteArray &message)
 {
@@ -97,9 +104,11 @@ void RawRecordingServer::onReadyRead(QTcpSocket *socket)
     m_requests.append(buffer.left(int(headEnd + 4 + length)));
     socket->setProperty("buffer", QByteArray());
     const QByteArray response = m_queue.isEmpty() ? sseAnswer("ok") : m_queue.takeFirst();
+    emit requestReceived();
+    if (response.isEmpty())
+        return; // stall
     socket->write(response);
     socket->disconnectFromHost();
-    emit requestReceived();
 }
 
 QList<QByteArray> RawRecordingServer::headerValues(int i, const QByteArray &name) const

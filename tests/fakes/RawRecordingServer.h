@@ -26,8 +26,11 @@ public:
     quint16 port() const;
     QUrl baseUrl() const; // http://127.0.0.1:<port>
 
-    // Raw bytes written back for the next request, verbatim (status line, headers, body).
+    // Raw bytes written back for the next request, verbatim (status line, headers, body). An
+    // empty response stalls: nothing is written and the connection stays open.
     void enqueue(const QByteArray &rawResponse);
+    // A 200 answer with this body and content type.
+    static QByteArray ok(const QByteArray &contentType, const QByteArray &body);
     // A redirect with the given status to `location`, with an empty body.
     static QByteArray redirect(int status, const QByteArray &location);
     // An HTTP error with a JSON body, in the Anthropic error shape.

@@ -4,6 +4,7 @@
 #include "WorkspaceTrust.h"
 
 #include <QApplication>
+#include <QDir>
 #include <QFontMetrics>
 #include <QJsonObject>
 #include <QLabel>
@@ -165,6 +166,58 @@ private slots:
                 pressKey(dialog, Qt::Key_Space);
             });
             QCOMPARE(result, int(QDialog::Accepted));
+        }
+    }
+
+    // A command or path with escape sequences, a newline or a bidi override is shown escaped,
+    // in plain text, so it cannot pass for another command.
+    void showsCommandsAndPathsEscapedAsPlainText()
+    {
+        static TestHome home(QStringLiteral("trust-escaped")); // stays for the leak check
+        const QString workspace = home.workspace() + QStringLiteral("/ws\x1b[8m<b>x<i>");
+        QVERIFY(QDir().mkpath(workspace));
+        const QString command = QStringLiteral("\x1b[2K\x1b[1Aecho hi\nrm -rf ~ \u202Etxt.exe");
+        home.writeJson(workspace + QStringLiteral("/.claude/settings.json"),
+                       QJsonObject{{QStringLiteral("apiKeyHelper"), command}});
+        AuthContext::Options o;
+        o.workspace = workspace;
+        o.processEnvironment = home.environment();
+        o.managedDir = home.managedDir();
+        o.trustStorePath = home.trustStore();
+        const TrustState state = AuthContext::load(o).trust();
+        QVERIFY(state.needsApproval());
+        TrustDialog dialog(state);
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+
+        auto *shown =
+            dialog.findChild<QPlainTextEdit *>(QStringLiteral("apiKeyHelperCommandPlainTextEdit"));
+        QVERIFY(shown);
+        QCOMPARE(shown->toPlainText(),
+                 QStringLiteral("\\e[2K\\e[1Aecho hi\\nrm -rf ~ \\u202etxt.exe"));
+        QCOMPARE(shown->document()->blockCount(), 1); // the newline is not a line break
+        auto *path =
+            dialog.findChild<QPlainTextEdit *>(QStringLiteral("workspacePathPlainTextEdit"));
+        QVERIFY(path);
+        QVERIFY2(path->toPlainText().endsWith(QStringLiteral("/ws\\e[8m<b>x<i>")),
+                 qPrintable(path->toPlainText()));
+        auto *file = dialog.findChild<QLabel *>(QStringLiteral("apiKeyHelperFileLabel"));
+        QVERIFY(file);
+        QVERIFY2(file->text().contains(QStringLiteral("/ws\\e[8m<b>x<i>/.claude/settings.json")),
+                 qPrintable(file->text()));
+
+        // Nothing shown holds a raw control or bidi character, and no label renders rich text.
+        const QString rlo(QChar(0x202e));
+        for (QLabel *label : dialog.findChildren<QLabel *>()) {
+            QVERIFY2(label->textFormat() == Qt::PlainText || label->text().isEmpty(),
+                     qPrintable(label->objectName()));
+            QVERIFY(!label->text().contains(QChar(0x1b)) && !label->text().contains(rlo));
+        }
+        for (QPlainTextEdit *view : dialog.findChildren<QPlainTextEdit *>()) {
+            const QString text = view->toPlainText();
+            QVERIFY2(!text.contains(QChar(0x1b)) && !text.contains(rlo) &&
+                         !text.contains(QLatin1Char('\n')),
+                     qPrintable(view->objectName()));
         }
     }
 

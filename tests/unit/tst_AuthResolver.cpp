@@ -211,7 +211,7 @@ private slots:
         Resolution r = resolveWith(s, h);
         QCOMPARE(r.provider, Provider::Bedrock);
         QVERIFY(!r.usable());
-        QVERIFY(r.problems.first().contains("not configured"));
+        QVERIFY(r.problems.first().contains("cannot send requests to it yet"));
 
         TestHome h2(QStringLiteral("provider-settings"));
         h2.userSettings({{"env", QJsonObject{{"CLAUDE_CODE_USE_FOUNDRY", "1"}}}});

@@ -1,3 +1,4 @@
+#include "AnthropicClient.h"
 #include "ChatSession.h"
 #include "ConversationStore.h"
 #include "FakeAnthropicServer.h"

@@ -1,5 +1,6 @@
 #include "TestSupport.h"
 
+#include <QDir>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -209,6 +210,72 @@ private slots:
         QCOMPARE(d.value("trust").toObject().value("trusted").toBool(), false);
         QCOMPARE(d.value("credential").toObject().value("source").toString(),
                  QStringLiteral("none"));
+    }
+
+    // A project's command with escape sequences and a bidi override cannot redraw the terminal
+    // or hide what would run: --trust and --doctor show it escaped, --json as JSON escapes.
+    void commandsAndPathsAreShownEscaped()
+    {
+        TestHome h(QStringLiteral("cli-escaped"));
+        const QString workspace = h.workspace() + QStringLiteral("/ws\x1b[8m");
+        QVERIFY(QDir().mkpath(workspace));
+        const QString command = QStringLiteral("\x1b[2K\x1b[1Aecho hi \u202Etxt.exe");
+        h.writeJson(workspace + "/.claude/settings.json", {{"apiKeyHelper", command}});
+        const QByteArray rlo = QStringLiteral("\u202E").toUtf8();
+        const QByteArray shownCommand = "\\e[2K\\e[1Aecho hi \\u202etxt.exe";
+        auto verifyNoRawControls = [&rlo](const ProcessResult &r) {
+            for (const QByteArray &text : {r.out, r.err}) {
+                QVERIFY(!text.contains('\x1b'));
+                QVERIFY(!text.contains(rlo));
+            }
+        };
+
+        // Without --yes and without a terminal: the commands are listed, nothing is trusted.
+        ProcessResult r = runQlaude({"--trust", "--workspace", workspace}, h.environment());
+        QCOMPARE(r.exitCode, 2);
+        verifyNoRawControls(r);
+        if (QTest::currentTestFailed())
+            return;
+        QVERIFY2(r.out.contains(shownCommand), r.out.constData());
+        QVERIFY2(r.out.contains("/ws\\e[8m"), r.out.constData());
+
+        r = runQlaude({"--doctor", "--workspace", workspace}, h.environment());
+        verifyNoRawControls(r);
+        if (QTest::currentTestFailed())
+            return;
+        QVERIFY2(r.out.contains("\\e[2K") && r.out.contains("\\u202e"), r.out.constData());
+        QVERIFY2(r.out.contains(shownCommand), r.out.constData());
+
+        r = runQlaude({"--doctor", "--json", "--workspace", workspace}, h.environment());
+        verifyNoRawControls(r);
+        if (QTest::currentTestFailed())
+            return;
+        QVERIFY2(r.out.contains("\\u202e"), r.out.constData());
+        // The JSON still carries the command exactly.
+        const QJsonObject d = QJsonDocument::fromJson(r.out).object();
+        const QJsonObject pending =
+            d.value("trust").toObject().value("pending_commands").toArray().first().toObject();
+        QCOMPARE(pending.value("command").toString(), command);
+    }
+
+    // user:password@ in ANTHROPIC_BASE_URL: doctor shows the user and host, not the password.
+    void doctorRedactsTheBaseUrlPassword()
+    {
+        TestHome h(QStringLiteral("cli-baseurl"));
+        QProcessEnvironment env = h.environment();
+        // Named, so that a failing check does not print the marker of a secret.
+        const QByteArray password = "qltSECRETpw";
+        env.insert("ANTHROPIC_BASE_URL",
+                   QString::fromLatin1("http://u:" + password + "@127.0.0.1:9/"));
+        const ProcessResult text = runQlaude({"--doctor", "--workspace", h.workspace()}, env);
+        QVERIFY(!text.out.contains(password) && !text.err.contains(password));
+        QVERIFY(text.out.contains("Requests: http://u:…@127.0.0.1:9/ ("));
+        const ProcessResult json =
+            runQlaude({"--doctor", "--json", "--workspace", h.workspace()}, env);
+        QVERIFY(!json.out.contains(password) && !json.err.contains(password));
+        const QJsonObject d = QJsonDocument::fromJson(json.out).object();
+        QVERIFY(d.value("request").toObject().value("base_url").toString() ==
+                QStringLiteral("http://u:…@127.0.0.1:9/"));
     }
 
     void providerFromSettingsEnvIsReported()

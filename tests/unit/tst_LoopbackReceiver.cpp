@@ -2,6 +2,7 @@
 #include "OAuthTestSupport.h"
 
 #include <QSignalSpy>
+#include <QTcpServer>
 #include <QTcpSocket>
 #include <QtTest>
 
@@ -21,10 +22,11 @@ class tst_LoopbackReceiver : public QObject
         return QUrl(QStringLiteral("http://localhost:%1%2").arg(m_rx->port()).arg(pathAndQuery));
     }
     // A raw request, for what a browser would not send.
-    QByteArray raw(const QByteArray &request)
+    QByteArray raw(const QByteArray &request,
+                   const QHostAddress &address = QHostAddress(QHostAddress::LocalHost))
     {
         QTcpSocket s;
-        s.connectToHost(QHostAddress::LocalHost, m_rx->port());
+        s.connectToHost(address, m_rx->port());
         if (!s.waitForConnected(5000))
             return QByteArray();
         s.write(request);
@@ -35,6 +37,12 @@ class tst_LoopbackReceiver : public QObject
         QTimer::singleShot(5000, &loop, &QEventLoop::quit);
         loop.exec();
         return answer + s.readAll();
+    }
+
+    static bool hasIPv6Loopback()
+    {
+        QTcpServer probe;
+        return probe.listen(QHostAddress::LocalHostIPv6, 0);
     }
 
 private slots:
@@ -54,10 +62,61 @@ private slots:
         QVERIFY(m_rx->port() > 0);
         QCOMPARE(m_rx->redirectUri(),
                  QStringLiteral("http://localhost:%1/callback").arg(m_rx->port()));
-        // Not reachable on other interfaces: it is bound to 127.0.0.1 only.
+        // Not reachable on other interfaces: it is bound to the loopback addresses only.
         QTcpSocket s;
         s.connectToHost(QHostAddress::LocalHost, m_rx->port());
         QVERIFY(s.waitForConnected(2000));
+    }
+
+    // A browser may resolve localhost to ::1: the receiver answers there too, on the same port.
+    void answersOnIPv6LoopbackToo()
+    {
+        if (!hasIPv6Loopback())
+            QSKIP("This machine has no ::1.");
+        QVERIFY(m_rx->isListeningOnIPv6());
+        QSignalSpy codes(m_rx.get(), &LoopbackReceiver::codeReceived);
+        const QByteArray port = QByteArray::number(m_rx->port());
+        const QByteArray answer =
+            raw("GET /callback?code=code-over-v6&state=" + m_state.toLatin1() +
+                    " HTTP/1.1\r\nHost: localhost:" + port + "\r\n\r\n",
+                QHostAddress(QHostAddress::LocalHostIPv6));
+        QVERIFY2(answer.startsWith("HTTP/1.1 200"), answer.constData());
+        QCOMPARE(codes.size(), 1);
+        QCOMPARE(codes.first().at(0).toString(), QStringLiteral("code-over-v6"));
+    }
+
+    // Another local user holding [::1]:P would receive the code of a browser that resolves
+    // localhost to ::1, so P is not used, not even on 127.0.0.1.
+    void aPortTakenOnIPv6ByAnotherProgramIsNotUsed()
+    {
+        if (!hasIPv6Loopback())
+            QSKIP("This machine has no ::1.");
+        QTcpServer squatter;
+        QVERIFY(squatter.listen(QHostAddress::LocalHostIPv6, 0));
+        const quint16 taken = squatter.serverPort();
+        {
+            QTcpServer probe;
+            if (!probe.listen(QHostAddress::LocalHost, taken))
+                QSKIP("The port is taken on 127.0.0.1 as well.");
+        }
+        LoopbackReceiver rx;
+        LoopbackReceiver::setFirstPortForTesting(taken);
+        QString error;
+        QVERIFY2(rx.listen(&error), qPrintable(error));
+        QVERIFY(rx.port() != taken);
+        QVERIFY(rx.isListeningOnIPv6());
+        for (const QHostAddress &address :
+             {QHostAddress(QHostAddress::LocalHost), QHostAddress(QHostAddress::LocalHostIPv6)}) {
+            QTcpSocket s;
+            s.connectToHost(address, rx.port());
+            QVERIFY2(s.waitForConnected(2000), qPrintable(address.toString()));
+        }
+        // The first port really was tried: free on both, it is used.
+        squatter.close();
+        LoopbackReceiver again;
+        LoopbackReceiver::setFirstPortForTesting(taken);
+        QVERIFY2(again.listen(&error), qPrintable(error));
+        QCOMPARE(again.port(), taken);
     }
 
     void aWrongPathGets404AndTheFlowGoesOn()

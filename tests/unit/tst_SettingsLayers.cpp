@@ -3,10 +3,19 @@
 #include "SettingsWriter.h"
 #include "TestSupport.h"
 
+#include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QtTest>
+
+#include <chrono>
+#include <fcntl.h>
+#include <future>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
 
 using namespace qlaude;
 using namespace qlaude::test;
@@ -27,7 +36,105 @@ class tst_SettingsLayers : public QObject
         return SettingsLayers::load(o);
     }
 
+    // Runs `work` on a thread and waits at most 5 s. Should it hang on the FIFO at `fifo`, a
+    // writer that opens and closes it frees the thread, and the test fails instead of hanging.
+    template<typename T>
+    static bool finishesInTime(const std::function<T()> &work, const QString &fifo, T *result)
+    {
+        std::packaged_task<T()> task(work);
+        std::future<T> future = task.get_future();
+        std::thread thread(std::move(task));
+        const bool inTime = future.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
+        if (!inTime && !fifo.isEmpty()) {
+            const int fd = ::open(QFile::encodeName(fifo).constData(), O_WRONLY | O_NONBLOCK);
+            if (fd >= 0)
+                ::close(fd);
+        }
+        thread.join();
+        *result = future.get();
+        return inTime;
+    }
+
+    // Makes `path` the kind of file named by `kind`; returns the FIFO's path for a FIFO.
+    static QString makeSpecial(const TestHome &h, const QString &kind, const QString &path)
+    {
+        QDir().mkpath(QFileInfo(path).absolutePath());
+        QFile::remove(path);
+        if (kind == QLatin1String("symlink to /dev/zero")) {
+            QFile::link(QStringLiteral("/dev/zero"), path);
+        } else if (kind == QLatin1String("fifo")) {
+            ::mkfifo(QFile::encodeName(path).constData(), 0600);
+            return path;
+        } else if (kind == QLatin1String("directory")) {
+            QDir().mkpath(path);
+        } else if (kind == QLatin1String("5 MiB file")) {
+            // Valid JSON, so only its size can refuse it.
+            h.writeFile(path, "{\"model\": \"big\", \"pad\": \"" +
+                                  QByteArray(5 * 1024 * 1024, 'x') + "\"}");
+        }
+        return QString();
+    }
+
 private slots:
+    void onlyRegularFilesUpTo4MiBAreRead_data()
+    {
+        QTest::addColumn<QString>("kind");
+        QTest::addColumn<QString>("reason");
+        QTest::newRow("symlink to /dev/zero")
+            << QStringLiteral("symlink to /dev/zero")
+            << QStringLiteral("is not a regular file (it is a device)");
+        QTest::newRow("fifo") << QStringLiteral("fifo")
+                              << QStringLiteral("is not a regular file (it is a FIFO)");
+        QTest::newRow("directory") << QStringLiteral("directory")
+                                   << QStringLiteral("is not a regular file (it is a directory)");
+        QTest::newRow("5 MiB file")
+            << QStringLiteral("5 MiB file") << QStringLiteral("is larger than 4 MiB");
+    }
+    void onlyRegularFilesUpTo4MiBAreRead()
+    {
+        QFETCH(QString, kind);
+        QFETCH(QString, reason);
+        TestHome h(QStringLiteral("special"));
+        h.userSettings({{"model", "user-model"}, {"a", "user"}});
+        h.writeJson(h.path("elsewhere.json"), {{"b", "local via symlink"}});
+        // A symlink to a regular file is read as that file.
+        QVERIFY(QDir().mkpath(h.workspace() + "/.claude"));
+        QVERIFY(
+            QFile::link(h.path("elsewhere.json"), h.workspace() + "/.claude/settings.local.json"));
+        const QString project = h.workspace() + "/.claude/settings.json";
+        const QString fifo = makeSpecial(h, kind, project);
+
+        QElapsedTimer timer;
+        timer.start();
+        SettingsLayers s;
+        QVERIFY2(finishesInTime<SettingsLayers>([&h] { return load(h); }, fifo, &s),
+                 "loading the settings hung");
+        QVERIFY2(timer.elapsed() < 2000, qPrintable(QString::number(timer.elapsed())));
+        QCOMPARE(s.files().size(), 4);
+        const SettingsFile &p = s.files().at(1);
+        QCOMPARE(p.scope, SettingsScope::Project);
+        QCOMPARE(p.status, SettingsFile::Status::Error);
+        QVERIFY2(p.error.startsWith(project + ": " + reason), qPrintable(p.error));
+        QVERIFY(p.data.isEmpty());
+        QCOMPARE(s.files().at(0).status, SettingsFile::Status::Loaded);
+        QCOMPARE(s.value("model").toString(), QStringLiteral("user-model"));
+        QCOMPARE(s.files().at(2).status, SettingsFile::Status::Loaded);
+        QCOMPARE(s.value("b").toString(), QStringLiteral("local via symlink"));
+
+        // The writer refuses it the same way, and leaves it alone.
+        QString error;
+        bool written = true;
+        QVERIFY2(finishesInTime<bool>(
+                     [&] {
+                         return SettingsWriter::updateEnv(project, {{"B", "2"}}, &error);
+                     },
+                     fifo, &written),
+                 "the writer hung");
+        QVERIFY(!written);
+        QVERIFY2(error.startsWith(project + ": " + reason), qPrintable(error));
+        QVERIFY(QFileInfo(project).isSymLink() == (kind == QLatin1String("symlink to /dev/zero")));
+    }
+
     void laterLayersWinInTheCliOrder()
     {
         TestHome h(QStringLiteral("merge"));

@@ -1,0 +1,420 @@
+#include "ProviderClient.h"
+
+#include <QJsonDocument>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+
+namespace qlaude {
+
+namespace {
+constexpr qsizetype kMaxErrorBody = 4 * 1024 * 1024;
+
+QString networkErrorText(QNetworkReply *reply)
+{
+    switch (reply->error()) {
+    case QNetworkReply::ConnectionRefusedError:
+        return QStringLiteral("connection refused");
+    case QNetworkReply::RemoteHostClosedError:
+        return QStringLiteral("the server closed the connection");
+    case QNetworkReply::HostNotFoundError:
+        return QStringLiteral("host not found");
+    case QNetworkReply::SslHandshakeFailedError:
+        return QStringLiteral("TLS handshake failed");
+    case QNetworkReply::ProxyConnectionRefusedError:
+    case QNetworkReply::ProxyConnectionClosedError:
+    case QNetworkReply::ProxyNotFoundError:
+    case QNetworkReply::ProxyTimeoutError:
+    case QNetworkReply::ProxyAuthenticationRequiredError:
+        return QStringLiteral("proxy error: %1").arg(reply->errorString());
+    default:
+        return reply->errorString();
+    }
+}
+
+int defaultPort(const QUrl &url)
+{
+    return url.scheme() == QLatin1String("https") ? 443 : 80;
+}
+} // namespace
+
+class ApiCall::Forwarder : public MessageStreamListener
+{
+public:
+    explicit Forwarder(ApiCall *call) : m_call(call) {}
+    void messageStarted(const Message &message) override { emit m_call->messageStarted(message); }
+    void blockStarted(int index, const ContentBlock &block) override
+    {
+        emit m_call->blockStarted(index, block);
+    }
+    void textDelta(int index, QStringView text) override
+    {
+        emit m_call->textDelta(index, text.toString());
+    }
+    void thinkingDelta(int index, QStringView thinking) override
+    {
+        emit m_call->thinkingDelta(index, thinking.toString());
+    }
+    void blockStopped(int index, const ContentBlock &block) override
+    {
+        emit m_call->blockStopped(index, block);
+    }
+    void messageDelta(const QString &stopReason, const Usage &usage) override
+    {
+        emit m_call->usageUpdated(usage, stopReason);
+    }
+
+private:
+    ApiCall *m_call;
+};
+
+ApiCall::~ApiCall()
+{
+    m_assembler.setListener(nullptr);
+}
+
+ApiCall::ApiCall(ProviderClient *client, CallSpec spec)
+    : m_client(client), m_spec(std::move(spec)), m_model(m_spec.model),
+      m_forwarder(std::make_unique<Forwarder>(this))
+{
+    m_assembler.setListener(m_forwarder.get());
+}
+
+void ApiCall::cancel()
+{
+    if (m_finished)
+        return;
+    m_cancelled = true;
+    ++m_generation;
+    if (m_reply) {
+        m_reply->abort(); // onReplyFinished reports the cancel
+        return;
+    }
+    finish(ApiError::cancelled(m_assembler.isStarted()));
+}
+
+void ApiCall::startAttempt()
+{
+    if (m_finished || m_cancelled || !m_client)
+        return;
+    m_waiting = false;
+    ++m_attempts;
+    m_redirectUrl = QUrl();
+    m_redirects = 0;
+    m_parts = m_client->m_parts;
+    if (!m_parts || !m_parts->builder || !m_parts->signer || !m_parts->errors) {
+        ApiError e;
+        e.kind = ApiError::Kind::Config;
+        e.message = QStringLiteral("No provider is configured");
+        finish(e);
+        return;
+    }
+    CallSpec spec = m_spec;
+    spec.model = m_model; // the fallback model after three 529s
+    if (!m_model.isEmpty() && spec.kind != CallSpec::Kind::ListModels)
+        spec.body.insert(QStringLiteral("model"), m_model);
+    m_prepared = PreparedRequest();
+    QString error;
+    if (!m_parts->builder->build(spec, &m_prepared, &error)) {
+        ApiError e;
+        e.kind = ApiError::Kind::Config;
+        e.message = error;
+        e.hint = QStringLiteral("Check the provider settings shown by qlaude --doctor.");
+        finish(e);
+        return;
+    }
+    signAndSend();
+}
+
+void ApiCall::signAndSend()
+{
+    auto request = std::make_shared<PreparedRequest>(m_prepared);
+    if (m_redirectUrl.isValid())
+        request->url = m_redirectUrl; // a same-origin redirect of this attempt: signed anew
+    const int generation = m_generation;
+    QPointer<ApiCall> self(this);
+    m_parts->signer->sign(
+        request, [self, generation, request](const ApiError &error, const Signature &signature) {
+            if (!self || self->m_finished || generation != self->m_generation)
+                return;
+            self->m_signature = signature;
+            if (error.isError()) {
+                self->finish(error);
+                return;
+            }
+            self->send(*request);
+        });
+}
+
+void ApiCall::send(const PreparedRequest &prepared)
+{
+    m_status = 0;
+    m_statusChecked = false;
+    m_gotBody = false;
+    m_body.clear();
+    m_assembler.reset();
+    m_decoder = streaming() && m_parts->makeDecoder ? m_parts->makeDecoder() : nullptr;
+    if (streaming() && !m_decoder)
+        m_decoder = std::make_unique<SseStreamDecoder>();
+
+    QNetworkRequest req(prepared.url);
+    for (const auto &h : prepared.headers)
+        req.setRawHeader(h.first, h.second);
+    if (!prepared.hasHeader("user-agent"))
+        req.setHeader(QNetworkRequest::UserAgentHeader, m_client->m_config.userAgent);
+    req.setTransferTimeout(m_client->m_config.options.timeoutMs);
+    // Redirects are handled here: only one to the same origin is followed.
+    req.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
+                     QNetworkRequest::ManualRedirectPolicy);
+    QNetworkReply *reply;
+    if (prepared.method == "GET")
+        reply = m_client->m_nam->get(req);
+    else if (prepared.method == "POST")
+        reply = m_client->m_nam->post(req, prepared.body);
+    else
+        reply = m_client->m_nam->sendCustomRequest(req, prepared.method, prepared.body);
+    m_reply = reply;
+    connect(reply, &QNetworkReply::readyRead, this, &ApiCall::onReadyRead);
+    connect(reply, &QNetworkReply::finished, this, &ApiCall::onReplyFinished);
+}
+
+bool ApiCall::checkStatus(QNetworkReply *reply)
+{
+    if (m_statusChecked)
+        return m_status >= 200 && m_status < 300;
+    const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
+    if (!status.isValid())
+        return false;
+    m_status = status.toInt();
+    m_statusChecked = true;
+    return m_status >= 200 && m_status < 300;
+}
+
+void ApiCall::onReadyRead()
+{
+    if (!m_reply || m_finished)
+        return;
+    const QByteArray chunk = m_reply->readAll();
+    if (chunk.isEmpty())
+        return;
+    if (!checkStatus(m_reply) || !streaming()) {
+        if (m_body.size() < kMaxErrorBody)
+            m_body.append(chunk);
+        return;
+    }
+    m_gotBody = true;
+    m_events.clear();
+    const bool ok = m_decoder->feed(chunk, m_events);
+    for (const SseEvent &e : qAsConst(m_events)) {
+        if (!m_assembler.feed(e))
+            break;
+    }
+    if (!ok || m_assembler.hasError())
+        m_reply->abort(); // onReplyFinished reports what went wrong
+}
+
+void ApiCall::onReplyFinished()
+{
+    QNetworkReply *reply = m_reply;
+    if (!reply)
+        return;
+    m_reply = nullptr;
+    reply->deleteLater();
+    if (m_finished)
+        return;
+    if (streaming() && checkStatus(reply) && !m_decoder->hasError() && !m_assembler.hasError()) {
+        const QByteArray rest = reply->isOpen() ? reply->readAll() : QByteArray();
+        m_events.clear();
+        if (!rest.isEmpty())
+            m_decoder->feed(rest, m_events);
+        if (reply->error() == QNetworkReply::NoError)
+            m_decoder->finish(m_events);
+        for (const SseEvent &e : qAsConst(m_events)) {
+            if (!m_assembler.feed(e))
+                break;
+        }
+    } else if (m_body.size() < kMaxErrorBody && reply->isOpen()) {
+        m_body.append(reply->readAll());
+    }
+    checkStatus(reply);
+    const bool partial = m_assembler.isStarted();
+    const HeaderLookup headers = [reply](const QByteArray &name) { return reply->rawHeader(name); };
+    const QString requestId = m_parts->errors->requestId(headers);
+
+    if (m_cancelled) {
+        finish(ApiError::cancelled(partial));
+        return;
+    }
+    if (m_status >= 300 && m_status < 400 && m_status != 304) {
+        followRedirect(reply, requestId);
+        return;
+    }
+    // Errors inside a 200 stream: the server's error event, or a stream we could not decode.
+    if (streaming() && m_decoder->hasError()) {
+        ApiError e;
+        e.kind = ApiError::Kind::Protocol;
+        e.message = m_decoder->errorString();
+        e.requestId = requestId;
+        e.partial = partial;
+        finish(e);
+        return;
+    }
+    if (m_assembler.hasError()) {
+        ApiError e;
+        if (m_assembler.errorCameFromServer()) {
+            e = ApiError::fromStreamEvent(
+                m_assembler.errorType(), m_assembler.errorMessage(),
+                m_assembler.errorRequestId().isEmpty() ? requestId : m_assembler.errorRequestId());
+        } else {
+            e.kind = ApiError::Kind::Protocol;
+            e.message =
+                QStringLiteral("The answer could not be read: %1").arg(m_assembler.errorMessage());
+            e.hint = QStringLiteral("Try again; if it keeps happening, check any proxy or gateway "
+                                    "between you and the API.");
+            e.requestId = requestId;
+        }
+        e.partial = partial;
+        finish(e);
+        return;
+    }
+
+    AttemptFailure f;
+    f.credentialRefreshable = false;
+    if (reply->error() != QNetworkReply::NoError && m_status == 0) {
+        f.timedOut = reply->error() == QNetworkReply::OperationCanceledError;
+        f.connectionError = !f.timedOut;
+        ApiError e = f.timedOut ? ApiError::timeout(m_client->m_config.options.timeoutMs, partial)
+                                : ApiError::connection(networkErrorText(reply), partial);
+        failAttempt(f, e);
+        return;
+    }
+    if (m_status >= 200 && m_status < 300) {
+        if (!streaming() || m_assembler.isComplete()) {
+            finish(ApiError());
+            return;
+        }
+        // The body ended (or the connection dropped) before message_stop.
+        const bool timedOut = reply->error() == QNetworkReply::OperationCanceledError;
+        f.timedOut = timedOut;
+        f.connectionError = !timedOut;
+        f.afterFirstByte = m_gotBody;
+        ApiError e = timedOut ? ApiError::timeout(m_client->m_config.options.timeoutMs, partial)
+                              : ApiError::connection(reply->error() == QNetworkReply::NoError
+                                                         ? QStringLiteral("the answer ended early")
+                                                         : networkErrorText(reply),
+                                                     partial);
+        failAttempt(f, e);
+        return;
+    }
+    f.httpStatus = m_status;
+    f.shouldRetryHeader = reply->rawHeader("x-should-retry");
+    f.retryAfterMsHeader = reply->rawHeader("retry-after-ms");
+    f.retryAfterHeader = reply->rawHeader("retry-after");
+    ApiError e =
+        m_parts->errors->fromHttp(m_status, m_body, headers, m_signature.credentialSource, m_model);
+    if (e.requestId.isEmpty())
+        e.requestId = requestId;
+    failAttempt(f, e);
+}
+
+void ApiCall::followRedirect(QNetworkReply *reply, const QString &requestId)
+{
+    constexpr int kMaxRedirects = 5;
+    const QUrl from = reply->url();
+    const QUrl target = from.resolved(QUrl::fromEncoded(reply->rawHeader("location")));
+    const bool sameOrigin = target.isValid() && target.scheme() == from.scheme() &&
+                            target.host() == from.host() &&
+                            target.port(defaultPort(target)) == from.port(defaultPort(from));
+    const bool keepsMethod = m_status == 307 || m_status == 308 || m_prepared.method == "GET";
+    if (sameOrigin && keepsMethod && m_redirects < kMaxRedirects) {
+        ++m_redirects;
+        m_redirectUrl = target;
+        signAndSend();
+        return;
+    }
+    // The request carries a credential and the conversation: never to another origin.
+    const QString shown =
+        target.adjusted(QUrl::RemoveUserInfo | QUrl::RemoveQuery | QUrl::RemoveFragment).toString();
+    ApiError e;
+    e.kind = ApiError::Kind::Http;
+    e.httpStatus = m_status;
+    e.requestId = requestId;
+    if (!sameOrigin) {
+        e.message = QStringLiteral("The server redirected the request (HTTP %1) to %2, another "
+                                   "origin; Qlaude does not send your credential or conversation "
+                                   "there")
+                        .arg(m_status)
+                        .arg(shown);
+        e.hint = QStringLiteral("If that address is the right one, set the provider's base URL "
+                                "to it.");
+    } else {
+        e.message = m_redirects >= kMaxRedirects
+                        ? QStringLiteral("The server redirected the request more than %1 times")
+                              .arg(kMaxRedirects)
+                        : QStringLiteral("The server redirected the request (HTTP %1) to %2 in a "
+                                         "way that would drop its body")
+                              .arg(m_status)
+                              .arg(shown);
+        e.hint = QStringLiteral("Set the provider's base URL to the final address.");
+    }
+    finish(e);
+}
+
+void ApiCall::failAttempt(AttemptFailure f, ApiError error)
+{
+    // A server may echo the key in its error text: scrub before anything (the retry event,
+    // a banner, the history) sees it.
+    error.scrub(m_signature.secrets);
+    f.credentialRejected =
+        f.httpStatus != 0 && m_parts->errors->credentialRejected(f.httpStatus, error);
+    if (f.credentialRejected && !m_refreshed)
+        f.credentialRefreshable = m_parts->signer->invalidate();
+    m_consecutive529 = f.httpStatus == 529 ? m_consecutive529 + 1 : 0;
+    const RetryPolicy policy(m_client->m_config.maxRetries);
+    const RetryDecision d = policy.decide(f, m_retries, m_consecutive529, m_refreshed,
+                                          !m_client->m_config.fallbackModel.isEmpty() &&
+                                              m_client->m_config.fallbackModel != m_model,
+                                          m_client->m_jitter(), m_client->m_now());
+    if (!d.retry) {
+        if (f.httpStatus == 529 && m_consecutive529 >= RetryPolicy::kOverloadedBeforeFallback) {
+            error.message = QStringLiteral("Repeated 529 Overloaded errors");
+            error.hint = QStringLiteral("The API is at capacity; this is usually temporary. Try "
+                                        "again in a moment, or set a fallback model.");
+        } else if (!d.giveUpReason.isEmpty() && !f.afterFirstByte) {
+            error.hint = d.giveUpReason + QLatin1Char(' ') + error.hint;
+        }
+        finish(error);
+        return;
+    }
+    if (d.refreshCredential)
+        m_refreshed = true;
+    else
+        ++m_retries;
+    if (d.switchToFallback) {
+        m_model = m_client->m_config.fallbackModel;
+        m_consecutive529 = 0;
+        emit fallbackModelUsed(m_model);
+    }
+    m_waiting = true;
+    emit retrying(m_retries, d.delayMs, error);
+    const int generation = m_generation;
+    QPointer<ApiCall> self(this);
+    m_client->m_scheduler(d.delayMs, [self, generation] {
+        if (self && generation == self->m_generation)
+            self->startAttempt();
+    });
+}
+
+void ApiCall::finish(ApiError error)
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    error.scrub(m_signature.secrets);
+    m_error = error;
+    for (QString &s : m_signature.secrets)
+        s.fill(QLatin1Char('\0'));
+    m_signature = Signature();
+    emit finished();
+}
+
+} // namespace qlaude

@@ -1,0 +1,144 @@
+#include "ProviderClient.h"
+
+#include "AuthContext.h"
+
+#include <QJsonDocument>
+#include <QRandomGenerator>
+#include <QTimer>
+
+namespace qlaude {
+
+ClientConfig ClientConfig::fromContext(const AuthContext &ctx)
+{
+    ClientConfig c;
+    const QString base = ctx.env(QStringLiteral("ANTHROPIC_BASE_URL")).trimmed();
+    if (!base.isEmpty())
+        c.baseUrl = QUrl(base);
+    c.options = ctx.requestOptions();
+    c.anthropicVersion = c.options.anthropicVersion;
+    c.betas = c.options.extraBetas;
+    c.maxRetries = RetryPolicy::maxRetriesFrom(ctx.environment());
+    c.fallbackModel = ctx.env(QStringLiteral("ANTHROPIC_FALLBACK_MODEL")).trimmed();
+    return c;
+}
+
+ProviderClient::ProviderClient(ClientConfig config, std::shared_ptr<ProviderParts> parts,
+                               QNetworkAccessManager *nam, QObject *parent)
+    : QObject(parent), m_config(std::move(config)), m_parts(std::move(parts)), m_nam(nam)
+{
+    m_scheduler = [this](qint64 ms, std::function<void()> fire) {
+        QTimer::singleShot(int(ms), this, std::move(fire));
+    };
+    m_jitter = [] { return QRandomGenerator::global()->generateDouble(); };
+    m_now = [] { return QDateTime::currentDateTimeUtc(); };
+}
+
+void ProviderClient::reconfigure(ClientConfig config, std::shared_ptr<ProviderParts> parts)
+{
+    m_config = std::move(config);
+    m_parts = std::move(parts);
+}
+
+ApiCall *ProviderClient::call(CallSpec spec)
+{
+    auto *c = new ApiCall(this, std::move(spec));
+    c->setParent(this);
+    QTimer::singleShot(0, c, &ApiCall::startAttempt);
+    return c;
+}
+
+ApiCall *ProviderClient::stream(MessagesRequest request)
+{
+    request.stream = true;
+    CallSpec spec;
+    spec.kind = CallSpec::Kind::Stream;
+    spec.body = request.toJson();
+    spec.model = request.model;
+    return call(std::move(spec));
+}
+
+ApiCall *ProviderClient::send(MessagesRequest request)
+{
+    request.stream = false;
+    CallSpec spec;
+    spec.kind = CallSpec::Kind::Send;
+    spec.body = request.toJson();
+    spec.body.remove(QStringLiteral("stream"));
+    spec.model = request.model;
+    return call(std::move(spec));
+}
+
+ApiError ProviderClient::unsupported(const QString &what, const QString &provider)
+{
+    ApiError e;
+    e.kind = ApiError::Kind::Config;
+    e.message = QStringLiteral("%1 is not available with the %2 provider").arg(what, provider);
+    return e;
+}
+
+void ProviderClient::countTokens(const MessagesRequest &request,
+                                 std::function<void(qint64, const ApiError &)> done)
+{
+    if (!capabilities().countTokens) {
+        done(0, unsupported(QStringLiteral("Counting tokens"), providerName()));
+        return;
+    }
+    CallSpec spec;
+    spec.kind = CallSpec::Kind::CountTokens;
+    spec.body = request.toJson();
+    spec.body.remove(QStringLiteral("max_tokens"));
+    spec.body.remove(QStringLiteral("stream"));
+    spec.model = request.model;
+    ApiCall *c = call(std::move(spec));
+    std::shared_ptr<ProviderParts> parts = m_parts;
+    connect(c, &ApiCall::finished, this, [c, done, parts] {
+        c->deleteLater();
+        if (c->error().isError()) {
+            done(0, c->error());
+            return;
+        }
+        done(parts->builder->parseTokenCount(c->jsonBody()), ApiError());
+    });
+}
+
+void ProviderClient::listModels(
+    std::function<void(const QList<ModelInfo> &, const ApiError &)> done)
+{
+    if (!capabilities().listModels) {
+        done({}, unsupported(QStringLiteral("The model list"), providerName()));
+        return;
+    }
+    listModelsPage(QString(), {}, std::move(done));
+}
+
+void ProviderClient::listModelsPage(
+    QString afterId, QList<ModelInfo> collected,
+    std::function<void(const QList<ModelInfo> &, const ApiError &)> done)
+{
+    CallSpec spec;
+    spec.kind = CallSpec::Kind::ListModels;
+    spec.afterId = afterId;
+    ApiCall *c = call(std::move(spec));
+    std::shared_ptr<ProviderParts> parts = m_parts;
+    connect(c, &ApiCall::finished, this, [this, c, collected, done, parts]() mutable {
+        c->deleteLater();
+        if (c->error().isError()) {
+            done(collected, c->error());
+            return;
+        }
+        QString next;
+        if (!parts->builder->parseModelPage(c->jsonBody(), &collected, &next)) {
+            ApiError e;
+            e.kind = ApiError::Kind::Protocol;
+            e.message = QStringLiteral("The model list could not be read");
+            done(collected, e);
+            return;
+        }
+        if (!next.isEmpty())
+            listModelsPage(next, collected, done);
+        else
+            done(collected, ApiError());
+    });
+}
+
+} // namespace qlaude

@@ -1,0 +1,177 @@
+#pragma once
+
+#include "ApiError.h"
+#include "MessageStreamAssembler.h"
+#include "MessagesTypes.h"
+#include "ProviderParts.h"
+#include "RequestOptions.h"
+#include "RetryPolicy.h"
+
+#include <QDateTime>
+#include <QJsonObject>
+#include <QObject>
+#include <QPointer>
+#include <QUrl>
+
+#include <functional>
+#include <memory>
+
+class QNetworkAccessManager;
+class QNetworkReply;
+
+namespace qlaude {
+
+class AuthContext;
+
+// Everything a request needs besides the credential.
+struct ClientConfig
+{
+    QUrl baseUrl = QUrl(QStringLiteral("https://api.anthropic.com"));
+    QByteArray anthropicVersion = "2023-06-01";
+    QStringList betas; // anthropic-beta values; OAuth adds its own
+    RequestOptions options;
+    int maxRetries = RetryPolicy::kDefaultMaxRetries;
+    QString fallbackModel; // used after three 529s in a row
+    QString userAgent = QStringLiteral("qlaude/" QLAUDE_VERSION);
+
+    // ANTHROPIC_BASE_URL, ANTHROPIC_BETAS, custom headers, API_TIMEOUT_MS,
+    // CLAUDE_CODE_ADDITIONAL_PROTECTION, CLAUDE_CODE_MAX_RETRIES, QLAUDE_ANTHROPIC_VERSION.
+    static ClientConfig fromContext(const AuthContext &context);
+};
+
+// Waits are scheduled through this, so tests can check the delays without sleeping.
+using Scheduler = std::function<void(qint64 delayMs, std::function<void()> fire)>;
+
+class ProviderClient;
+
+// One API call with the CLI's retry loop, for every provider: it builds, signs and sends the
+// request through the provider's parts, decodes the stream into the one assembler, and maps
+// errors. Streamed, or plain JSON.
+class ApiCall : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY(ApiCall)
+public:
+    const Message &message() const { return m_assembler.message(); }
+    const ApiError &error() const { return m_error; }
+    QByteArray jsonBody() const { return m_body; }
+    int attempts() const { return m_attempts; }
+    QString model() const { return m_model; }
+    bool isFinished() const { return m_finished; }
+
+    // Stops the call: an attempt in flight is aborted, a pending wait ends. What had arrived is
+    // kept; finished() follows with a Cancelled error.
+    void cancel();
+
+signals:
+    void messageStarted(const qlaude::Message &message);
+    void blockStarted(int index, const qlaude::ContentBlock &block);
+    void textDelta(int index, const QString &text);
+    void thinkingDelta(int index, const QString &text);
+    void blockStopped(int index, const qlaude::ContentBlock &block);
+    void usageUpdated(const qlaude::Usage &usage, const QString &stopReason);
+    // A wait before the next attempt; the GUI shows "retrying in N s".
+    void retrying(int retry, qint64 delayMs, const qlaude::ApiError &reason);
+    void fallbackModelUsed(const QString &model);
+    void finished();
+
+private:
+    friend class ProviderClient;
+    ApiCall(ProviderClient *client, CallSpec spec);
+    ~ApiCall() override;
+
+    bool streaming() const { return m_spec.kind == CallSpec::Kind::Stream; }
+    void startAttempt();
+    void signAndSend();
+    void send(const PreparedRequest &request);
+    void onReadyRead();
+    void onReplyFinished();
+    bool checkStatus(QNetworkReply *reply);
+    void followRedirect(QNetworkReply *reply, const QString &requestId);
+    void failAttempt(AttemptFailure failure, ApiError error);
+    void finish(ApiError error);
+
+    class Forwarder; // turns assembler callbacks into this call's signals
+    friend class Forwarder;
+
+    QPointer<ProviderClient> m_client;
+    CallSpec m_spec;
+    QString m_model;
+    std::shared_ptr<ProviderParts> m_parts; // this attempt's parts
+    PreparedRequest m_prepared;             // this attempt's request, before signing
+    Signature m_signature;                  // the last signature's source and secrets
+    QPointer<QNetworkReply> m_reply;
+    QUrl m_redirectUrl; // where a same-origin redirect sent this attempt
+    int m_redirects = 0;
+    std::unique_ptr<StreamDecoder> m_decoder;
+    QList<SseEvent> m_events;
+    MessageStreamAssembler m_assembler;
+    QByteArray m_body; // JSON mode, or an error body
+    ApiError m_error;
+    int m_status = 0;
+    bool m_statusChecked = false;
+    bool m_gotBody = false;
+    int m_attempts = 0;
+    int m_retries = 0;
+    int m_consecutive529 = 0;
+    bool m_refreshed = false;
+    bool m_cancelled = false;
+    bool m_finished = false;
+    bool m_waiting = false;
+    int m_generation = 0; // invalidates a scheduled retry or a late signature after cancel()
+    std::unique_ptr<Forwarder> m_forwarder;
+};
+
+// A model provider behind one interface: ChatSession, --print, the model list and the
+// connection test hold only this. What differs per provider are its four parts
+// (ProviderParts); the call loop is shared.
+class ProviderClient : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY(ProviderClient)
+public:
+    ProviderClient(ClientConfig config, std::shared_ptr<ProviderParts> parts,
+                   QNetworkAccessManager *nam, QObject *parent = nullptr);
+
+    const ClientConfig &config() const { return m_config; }
+    QString providerName() const { return m_parts ? m_parts->name : QString(); }
+    ProviderCapabilities capabilities() const
+    {
+        return m_parts ? m_parts->capabilities : ProviderCapabilities();
+    }
+    // After settings or a login changed: later attempts use these.
+    void reconfigure(ClientConfig config, std::shared_ptr<ProviderParts> parts);
+    void setScheduler(Scheduler scheduler) { m_scheduler = std::move(scheduler); }
+    void setJitterSource(std::function<double()> jitter) { m_jitter = std::move(jitter); }
+    void setClock(std::function<QDateTime()> now) { m_now = std::move(now); }
+
+    // A streamed message. The call is owned by the client (parent) and deleted with it;
+    // delete it earlier with deleteLater() after finished().
+    ApiCall *stream(MessagesRequest request);
+    // One message, unstreamed: jsonBody() holds the Message JSON when it succeeds.
+    ApiCall *send(MessagesRequest request);
+    // The input token count (capabilities().countTokens).
+    void countTokens(const MessagesRequest &request,
+                     std::function<void(qint64 inputTokens, const ApiError &error)> done);
+    // The provider's model list, every page (capabilities().listModels).
+    void
+    listModels(std::function<void(const QList<ModelInfo> &models, const ApiError &error)> done);
+
+protected:
+    ClientConfig m_config;
+
+private:
+    friend class ApiCall;
+    ApiCall *call(CallSpec spec);
+    void listModelsPage(QString afterId, QList<ModelInfo> collected,
+                        std::function<void(const QList<ModelInfo> &, const ApiError &)> done);
+    static ApiError unsupported(const QString &what, const QString &provider);
+
+    std::shared_ptr<ProviderParts> m_parts;
+    QNetworkAccessManager *m_nam;
+    Scheduler m_scheduler;
+    std::function<double()> m_jitter;
+    std::function<QDateTime()> m_now;
+};
+
+} // namespace qlaude

@@ -1,0 +1,72 @@
+#include "ProviderFactory.h"
+
+#include "AnthropicClient.h"
+#include "AuthContext.h"
+
+namespace qlaude {
+
+namespace {
+QString displayName(Provider p)
+{
+    switch (p) {
+    case Provider::Bedrock:
+        return QStringLiteral("Amazon Bedrock");
+    case Provider::Vertex:
+        return QStringLiteral("Google Vertex AI");
+    case Provider::Foundry:
+        return QStringLiteral("Microsoft Foundry");
+    case Provider::Anthropic:
+        break;
+    }
+    return QStringLiteral("the Anthropic API");
+}
+// A provider this build cannot reach: every call fails with the sentence that says so.
+class UnavailableBuilder : public RequestBuilder
+{
+public:
+    explicit UnavailableBuilder(QString error) : m_error(std::move(error)) {}
+    bool build(const CallSpec &, PreparedRequest *, QString *error) const override
+    {
+        *error = m_error;
+        return false;
+    }
+
+private:
+    QString m_error;
+};
+} // namespace
+
+ProviderSetup makeProviderSetup(const AuthContext &context, Authorizer *authorizer)
+{
+    ProviderSetup s;
+    s.config = ClientConfig::fromContext(context);
+    const Provider p = context.provider();
+    if (p == Provider::Anthropic) {
+        s.parts = makeAnthropicParts(s.config, authorizer);
+        return s;
+    }
+    s.error = QStringLiteral("%1 is selected, but this version of Qlaude cannot send requests "
+                             "to it yet. Unset CLAUDE_CODE_USE_%2 to use the Anthropic API.")
+                  .arg(displayName(p), providerName(p).toUpper());
+    s.parts = makeAnthropicParts(s.config, authorizer);
+    s.parts->name = providerName(p);
+    s.parts->builder = std::make_unique<UnavailableBuilder>(s.error);
+    s.parts->capabilities = ProviderCapabilities();
+    return s;
+}
+
+std::unique_ptr<ProviderClient> makeProviderClient(const AuthContext &context,
+                                                   Authorizer *authorizer,
+                                                   QNetworkAccessManager *nam, QString *error,
+                                                   QObject *parent)
+{
+    ProviderSetup s = makeProviderSetup(context, authorizer);
+    if (!s.error.isEmpty()) {
+        if (error)
+            *error = s.error;
+        return nullptr;
+    }
+    return std::make_unique<ProviderClient>(std::move(s.config), std::move(s.parts), nam, parent);
+}
+
+} // namespace qlaude

@@ -1,0 +1,68 @@
+#include "AppServices.h"
+#include "AuthContext.h"
+#include "DialogSupport.h"
+#include "ProviderSettingsPage.h"
+#include "ProviderSettingsSpec.h"
+#include "TestSupport.h"
+
+#include <QJsonObject>
+#include <QLabel>
+#include <QLineEdit>
+#include <QtTest>
+
+using namespace qlaude;
+using namespace qlaude::test;
+
+// What a provider page shows of values that are secret or come from a file.
+class tst_ProviderSettingsPage : public QObject
+{
+    Q_OBJECT
+
+    static const ProviderPageSpec &anthropicSpec()
+    {
+        for (const ProviderPageSpec &spec : providerPageSpecs()) {
+            if (spec.provider == Provider::Anthropic)
+                return spec;
+        }
+        qFatal("no Anthropic page");
+    }
+
+private slots:
+    // The base URL's password is shown as "…"; saving without touching it keeps it, and an
+    // edit elsewhere in the URL keeps it too.
+    void aUrlPasswordIsNotShownButKept()
+    {
+        TestHome home(QStringLiteral("page-url"));
+        // Not a marked test secret: it is in the settings file on purpose.
+        const QString password = QStringLiteral("hunter2-page-pw");
+        home.userSettings(
+            {{"env", QJsonObject{{"ANTHROPIC_BASE_URL",
+                                  QStringLiteral("https://me:%1@gw.example/v1").arg(password)}}}});
+        AuthContext::Options o;
+        o.workspace = home.workspace();
+        o.processEnvironment = home.environment();
+        o.managedDir = home.managedDir();
+        o.trustStorePath = home.trustStore();
+        AuthContext context = AuthContext::load(o);
+        AppServices services;
+        services.context = &context;
+        ProviderSettingsPage page(anthropicSpec(), services);
+
+        auto *line = page.findChild<QLineEdit *>(
+            objectNameFor(QStringLiteral("ANTHROPIC_BASE_URL"), QStringLiteral("LineEdit")));
+        QVERIFY(line);
+        QVERIFY(!line->text().contains(password));
+        QVERIFY(line->text() == QStringLiteral("https://me:…@gw.example/v1"));
+        for (QLabel *label : page.findChildren<QLabel *>())
+            QVERIFY(!label->text().contains(password));
+        QVERIFY(page.envChanges().isEmpty());
+
+        line->setText(QStringLiteral("https://me:…@gw2.example/v1"));
+        const QMap<QString, QString> changes = page.envChanges();
+        QVERIFY(changes.value(QStringLiteral("ANTHROPIC_BASE_URL")) ==
+                QStringLiteral("https://me:%1@gw2.example/v1").arg(password));
+    }
+};
+
+QTEST_MAIN(tst_ProviderSettingsPage)
+#include "tst_ProviderSettingsPage.moc"
