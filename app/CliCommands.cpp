@@ -228,6 +228,8 @@ int CliCommands::trust(AuthContext &ctx, bool assumeYes)
                 if (p.key == i.key && !p.previousValue.isNull())
                     out() << "    changed; approved before: " << displaySafe(p.previousValue)
                           << "\n";
+                for (const QString &f : p.key == i.key ? p.changedFiles : QStringList())
+                    out() << "    changed since approved: " << displaySafe(f) << "\n";
             }
         }
         out() << "Never trust a folder from a source you do not trust: these commands could "

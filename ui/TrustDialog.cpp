@@ -145,6 +145,13 @@ TrustDialog::TrustDialog(const TrustState &state, QWidget *parent) : QDialog(par
 
 QString TrustDialog::introText() const
 {
+    bool textChanged = false;
+    for (const TrustItem &i : m_state.pending)
+        textChanged = textChanged || !i.previousValue.isNull();
+    if (m_state.commandChanged() && !textChanged)
+        return tr("A file that a command in this folder's settings runs changed since you "
+                  "trusted the folder. The command will not run until you approve it again. The "
+                  "changed files are named below.");
     if (m_state.commandChanged())
         return tr("A command in this folder's settings changed since you trusted the folder. It "
                   "will not run until you approve the new command. Compare the two below.");
@@ -170,6 +177,8 @@ QWidget *TrustDialog::buildItem(const TrustItem &item)
                               : tr("%1 sets this environment variable").arg(key);
     if (changed)
         heading = tr("%1 changed since you approved it").arg(key);
+    else if (!item.changedFiles.isEmpty())
+        heading = tr("A file that %1 runs changed since you approved it").arg(key);
     QLabel *title = boldLabel(heading, frame);
     setNames(title, objectNameFor(item.key, QStringLiteral("TitleLabel")), heading);
     box->addWidget(title);
@@ -186,6 +195,15 @@ QWidget *TrustDialog::buildItem(const TrustItem &item)
                  tr("%1, command approved before").arg(key));
         box->addWidget(before);
         box->addWidget(makeHintLabel(tr("Now:"), frame));
+    }
+    if (!item.changedFiles.isEmpty()) {
+        QStringList files;
+        for (const QString &f : item.changedFiles)
+            files << displaySafe(f);
+        QLabel *changedFiles = makeHintLabel(tr("Changed: %1").arg(files.join(", ")), frame);
+        setNames(changedFiles, base + QStringLiteral("ChangedFilesLabel"), tr("Changed files"));
+        changedFiles->setTextInteractionFlags(Qt::TextSelectableByMouse);
+        box->addWidget(changedFiles);
     }
     auto *value = new CommandTextView(item.displayValue(), frame);
     setNames(value,

@@ -649,6 +649,46 @@ private slots:
                 dialog.grab().save(dir + QStringLiteral("/settings-%1.png").arg(names[i]));
         }
     }
+    // Saving a cloud key moves it out of the settings file into the keychain: the resolver must
+    // then find it there, and a variable in the environment still wins.
+    void savedCloudKeysAreUsedAndTheEnvironmentWins()
+    {
+        Services s(QStringLiteral("settings-cloud-keys"));
+        SettingsDialog dialog(s.services);
+        QSignalSpy saved(&dialog, &SettingsDialog::saved);
+        dialog.show();
+        const QString token = testSecret(QStringLiteral("bedrock-token"));
+        const QString key = testSecret(QStringLiteral("foundry-key"));
+        openPage(dialog, SettingsDialog::Page::Bedrock);
+        typeInto(lineEdit(dialog, "AWS_BEARER_TOKEN_BEDROCK"), token);
+        openPage(dialog, SettingsDialog::Page::Foundry);
+        typeInto(lineEdit(dialog, "ANTHROPIC_FOUNDRY_API_KEY"), key);
+        clickSave(dialog);
+        QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, 10000);
+        QCOMPARE(saved.at(0).at(0).toBool(), true);
+
+        for (const char *use : {"CLAUDE_CODE_USE_BEDROCK", "CLAUDE_CODE_USE_FOUNDRY"}) {
+            AuthContext::Options o = s.options;
+            o.processEnvironment.insert(QLatin1String(use), "1");
+            const AuthContext ctx = AuthContext::load(o);
+            const KeychainSnapshot kc = KeychainSnapshot::loadSync(&s.keychain);
+            const Resolution r = AuthResolver::resolve(ctx, kc);
+            const bool bedrock = QByteArray(use).contains("BEDROCK");
+            QCOMPARE(r.credential.source, bedrock
+                                              ? QStringLiteral("keychain:cloud:aws-bearer-token")
+                                              : QStringLiteral("keychain:cloud:foundry-api-key"));
+            QVERIFY((bedrock ? r.credential.bearerToken : r.credential.apiKey) ==
+                    (bedrock ? token : key));
+
+            o.processEnvironment.insert(bedrock ? "AWS_BEARER_TOKEN_BEDROCK"
+                                                : "ANTHROPIC_FOUNDRY_API_KEY",
+                                        "from-the-environment-0009");
+            const Resolution env = AuthResolver::resolve(AuthContext::load(o), kc);
+            QVERIFY(env.credential.source.startsWith("env:"));
+            QVERIFY((env.credential.apiKey + env.credential.bearerToken) ==
+                    "from-the-environment-0009");
+        }
+    }
 };
 
 QTEST_MAIN(tst_SettingsDialog)

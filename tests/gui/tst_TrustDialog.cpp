@@ -410,6 +410,27 @@ private slots:
         dialog.grab().save(qEnvironmentVariable("QLAUDE_SCREENSHOT_DIR") +
                            QStringLiteral("/trust-dialog-changed.png"));
     }
+    // A trusted command whose script changed names the file; the command text is the same.
+    void aChangedScriptIsNamed()
+    {
+        TestHome home(QStringLiteral("trust-dialog-script"));
+        home.writeFile(home.workspace() + "/key.sh", "echo one\n");
+        home.projectSettings(QJsonObject{{"apiKeyHelper", "./key.sh"}});
+        TrustStore store(home.trustStore());
+        QString error;
+        QVERIFY(store.trust(loadContext(home).trust(), &error));
+        home.writeFile(home.workspace() + "/key.sh", "echo two\n");
+        const TrustState state = loadContext(home).trust();
+        QVERIFY(state.commandChanged());
+        TrustDialog dialog(state);
+        auto *changed = dialog.findChild<QLabel *>(QStringLiteral("apiKeyHelperChangedFilesLabel"));
+        QVERIFY(changed);
+        QVERIFY2(changed->text().contains(QDir(home.workspace()).canonicalPath() + "/key.sh"),
+                 qPrintable(changed->text()));
+        QCOMPARE(changed->textFormat(), Qt::PlainText);
+        auto *title = dialog.findChild<QLabel *>(QStringLiteral("apiKeyHelperTitleLabel"));
+        QVERIFY(title->text().contains("A file that apiKeyHelper runs changed"));
+    }
 };
 
 QTEST_MAIN(tst_TrustDialog)

@@ -260,6 +260,79 @@ private slots:
             explained |= v.source == "apiKeyHelper" && v.reason.contains("not trusted");
         QVERIFY(explained);
     }
+    // Cloud providers: skipped authentication, then the key from the environment, then the one
+    // the settings dialog saved in the keychain.
+    void cloudKeysComeFromTheEnvironmentThenTheKeychain_data()
+    {
+        QTest::addColumn<QString>("useVar");
+        QTest::addColumn<QString>("keyVar");
+        QTest::addColumn<QString>("entry");
+        QTest::addColumn<int>("kind");
+        QTest::newRow("bedrock") << "CLAUDE_CODE_USE_BEDROCK"
+                                 << "AWS_BEARER_TOKEN_BEDROCK"
+                                 << "cloud:aws-bearer-token" << int(CredentialKind::Bearer);
+        QTest::newRow("foundry") << "CLAUDE_CODE_USE_FOUNDRY"
+                                 << "ANTHROPIC_FOUNDRY_API_KEY"
+                                 << "cloud:foundry-api-key" << int(CredentialKind::ApiKey);
+    }
+    void cloudKeysComeFromTheEnvironmentThenTheKeychain()
+    {
+        QFETCH(QString, useVar);
+        QFETCH(QString, keyVar);
+        QFETCH(QString, entry);
+        QFETCH(int, kind);
+        TestHome h(QStringLiteral("cloud-") + entry.mid(6));
+        AuthContext::Options o;
+        o.workspace = h.workspace();
+        o.processEnvironment = h.environment();
+        o.processEnvironment.insert(useVar, "1");
+        o.managedDir = h.managedDir();
+        o.trustStorePath = h.trustStore();
+        KeychainSnapshot kc;
+        kc.read = true;
+        kc.state = KeychainState::Available;
+        kc.cloud.insert(entry, "stored-cloud-key-0007");
+
+        Resolution r = AuthResolver::resolve(AuthContext::load(o), kc);
+        QVERIFY(r.usable());
+        QCOMPARE(r.credential.source, "keychain:" + entry);
+        QCOMPARE(int(r.credential.kind), kind);
+        QVERIFY((r.credential.apiKey + r.credential.bearerToken) == "stored-cloud-key-0007");
+        QVERIFY(r.problems.first().contains("cannot send requests to it yet"));
+
+        o.processEnvironment.insert(keyVar, "env-cloud-key-0008");
+        r = AuthResolver::resolve(AuthContext::load(o), kc);
+        QCOMPARE(r.credential.source, "env:" + keyVar);
+        bool shadowed = false;
+        for (const SourceVerdict &v : r.considered)
+            shadowed = shadowed || (v.source == "keychain:" + entry &&
+                                    v.status == SourceVerdict::Status::Shadowed);
+        QVERIFY(shadowed);
+        QVERIFY(r.summary.contains(keyVar));
+
+        o.processEnvironment.insert(QString(useVar).replace("USE", "SKIP") + "_AUTH", "1");
+        r = AuthResolver::resolve(AuthContext::load(o), kc);
+        QCOMPARE(r.credential.kind, CredentialKind::Skipped);
+        QVERIFY(r.usable());
+        QVERIFY(!r.credential.hasSecret());
+        QVERIFY(r.summary.contains("No ") && r.summary.contains("authentication is sent"));
+    }
+
+    void vertexWithoutSkipHasNoCredentialYet()
+    {
+        TestHome h(QStringLiteral("cloud-vertex"));
+        AuthContext::Options o;
+        o.workspace = h.workspace();
+        o.processEnvironment = h.environment();
+        o.processEnvironment.insert("CLAUDE_CODE_USE_VERTEX", "1");
+        o.managedDir = h.managedDir();
+        o.trustStorePath = h.trustStore();
+        KeychainSnapshot kc;
+        const Resolution r = AuthResolver::resolve(AuthContext::load(o), kc);
+        QVERIFY(!r.usable());
+        QCOMPARE(r.considered.last().source, QStringLiteral("vertex:credential-chain"));
+        QVERIFY(r.considered.last().reason.contains("Application Default Credentials"));
+    }
 };
 
 QTEST_GUILESS_MAIN(tst_AuthResolver)

@@ -296,6 +296,47 @@ private slots:
         QCOMPARE(r.exitCode, 2);
         QVERIFY(r.err.contains("does not exist"));
     }
+    // Doctor's providers section (one entry per provider) and the proxy that applies.
+    void doctorReportsEveryProviderAndTheProxy()
+    {
+        TestHome h(QStringLiteral("cli-doctor-providers"));
+        QProcessEnvironment env = h.environment();
+        env.insert("CLAUDE_CODE_USE_VERTEX", "1");
+        env.insert("CLOUD_ML_REGION", "europe-west1");
+        env.insert("HTTPS_PROXY", "http://proxyuser:qltSECRETproxy@127.0.0.1:3128");
+        const QJsonObject d = doctorJson(h, env);
+        const QJsonObject providers = d.value("providers").toObject();
+        QCOMPARE(providers.keys(), (QStringList{"anthropic", "bedrock", "foundry", "vertex"}));
+        const QJsonObject vertex = providers.value("vertex").toObject();
+        QCOMPARE(vertex.value("selected").toBool(), true);
+        QCOMPARE(vertex.value("configured").toBool(), false);
+        QVERIFY(vertex.value("missing").toArray().first().toString().contains(
+            "ANTHROPIC_VERTEX_PROJECT_ID"));
+        QCOMPARE(vertex.value("sources").toObject().value("CLOUD_ML_REGION").toString(),
+                 QStringLiteral("environment"));
+        QCOMPARE(providers.value("bedrock").toObject().value("selected").toBool(), false);
+        QCOMPARE(providers.value("foundry").toObject().value("configured").toBool(), false);
+
+        const QString proxy = d.value("request").toObject().value("proxy").toString();
+        QVERIFY2(proxy.contains("127.0.0.1:3128") && proxy.contains("HTTPS_PROXY"),
+                 qPrintable(proxy));
+        QVERIFY(!proxy.contains("qltSECRET"));
+
+        env.insert("NO_PROXY", "api.anthropic.com");
+        env.remove("CLAUDE_CODE_USE_VERTEX");
+        const QString bypassed =
+            doctorJson(h, env).value("request").toObject().value("proxy").toString();
+        QVERIFY2(bypassed.startsWith("none (NO_PROXY matches api.anthropic.com"),
+                 qPrintable(bypassed));
+
+        env.remove("HTTPS_PROXY");
+        QCOMPARE(doctorJson(h, env).value("request").toObject().value("proxy").toString(),
+                 QStringLiteral("none"));
+
+        const ProcessResult text = runQlaude({"--doctor", "--workspace", h.workspace()}, env);
+        QVERIFY2(text.out.contains("Providers:\n  anthropic (selected):"), text.out.constData());
+        QVERIFY(text.out.contains("  vertex: not configured"));
+    }
 };
 
 QTEST_GUILESS_MAIN(tst_CommandLine)

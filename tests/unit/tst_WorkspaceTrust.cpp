@@ -342,6 +342,22 @@ private slots:
             QStringLiteral("sh ../outside.sh; ./link.sh < pipe; /etc/hostname"), h.workspace());
         QVERIFY(files.isEmpty());
     }
+    void trustDecisionsArePrivate()
+    {
+        TestHome h(QStringLiteral("trust-private"));
+        h.projectSettings({{"apiKeyHelper", "echo k"}});
+        TrustStore store(h.trustStore());
+        QString error;
+        QVERIFY(store.trust(load(h).trust(), &error));
+        const QFileDevice::Permissions file = QFileInfo(h.trustStore()).permissions();
+        QVERIFY(file & QFileDevice::ReadOwner && file & QFileDevice::WriteOwner);
+        QVERIFY(!(file & (QFileDevice::ReadGroup | QFileDevice::WriteGroup |
+                          QFileDevice::ReadOther | QFileDevice::WriteOther)));
+        const QFileDevice::Permissions dir =
+            QFileInfo(QFileInfo(h.trustStore()).absolutePath()).permissions();
+        QVERIFY(!(dir & (QFileDevice::ReadGroup | QFileDevice::ReadOther | QFileDevice::ExeGroup |
+                         QFileDevice::ExeOther)));
+    }
 };
 
 QTEST_GUILESS_MAIN(tst_WorkspaceTrust)
