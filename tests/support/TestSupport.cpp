@@ -33,7 +33,10 @@ QProcessEnvironment TestHome::environment() const
     for (const char *name : {"PATH", "HOME", "DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR",
                              "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "LANG",
                              "QT_QPA_PLATFORM", "QTWEBENGINE_DISABLE_SANDBOX", "QLAUDE_TEST_HOME",
-                             "ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS"}) {
+                             "ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS",
+                             // run_isolated.sh: cloud metadata endpoints on a closed port
+                             "AWS_EC2_METADATA_DISABLED", "GCE_METADATA_HOST", "GCE_METADATA_IP",
+                             "IDENTITY_ENDPOINT", "IMDS_ENDPOINT"}) {
         const QString n = QLatin1String(name);
         if (sys.contains(n))
             env.insert(n, sys.value(n));
