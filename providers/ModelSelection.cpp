@@ -2,25 +2,47 @@
 
 namespace qlaude {
 
-QString ModelSelection::resolveAlias(const QString &model, const QProcessEnvironment &env)
+QList<KnownModel> ModelSelection::catalogue(Provider provider)
+{
+    switch (provider) {
+    case Provider::Bedrock:
+        return {{QStringLiteral("sonnet"),
+                 QStringLiteral("us.anthropic.claude-sonnet-4-5-20250929-v1:0")},
+                {QStringLiteral("opus"), QStringLiteral("us.anthropic.claude-opus-4-6-v1")},
+                {QStringLiteral("haiku"),
+                 QStringLiteral("us.anthropic.claude-haiku-4-5-20251001-v1:0")}};
+    case Provider::Vertex:
+        return {{QStringLiteral("sonnet"), QStringLiteral("claude-sonnet-4-5@20250929")},
+                {QStringLiteral("opus"), QStringLiteral("claude-opus-4-6")},
+                {QStringLiteral("haiku"), QStringLiteral("claude-haiku-4-5@20251001")}};
+    case Provider::Foundry:
+        return {{QStringLiteral("sonnet"), QStringLiteral("claude-sonnet-4-5")},
+                {QStringLiteral("opus"), QStringLiteral("claude-opus-4-6")},
+                {QStringLiteral("haiku"), QStringLiteral("claude-haiku-4-5")}};
+    case Provider::Anthropic:
+        break;
+    }
+    return {{QStringLiteral("sonnet"), QLatin1String(kDefaultModel)},
+            {QStringLiteral("opus"), QStringLiteral("claude-opus-4-6")},
+            {QStringLiteral("haiku"), QStringLiteral("claude-haiku-4-5-20251001")}};
+}
+
+QString ModelSelection::defaultModel(Provider provider)
+{
+    return catalogue(provider).first().id;
+}
+
+QString ModelSelection::resolveAlias(const QString &model, const QProcessEnvironment &env,
+                                     Provider provider)
 {
     const QString m = model.trimmed();
-    struct Alias
-    {
-        const char *name;
-        const char *envVar;
-        const char *builtIn;
-    };
-    static const Alias aliases[] = {
-        {"sonnet", "ANTHROPIC_DEFAULT_SONNET_MODEL", "claude-sonnet-4-5"},
-        {"opus", "ANTHROPIC_DEFAULT_OPUS_MODEL", "claude-opus-4-6"},
-        {"haiku", "ANTHROPIC_DEFAULT_HAIKU_MODEL", "claude-haiku-4-5-20251001"},
-    };
-    for (const Alias &a : aliases) {
-        if (m.compare(QLatin1String(a.name), Qt::CaseInsensitive) != 0)
+    for (const KnownModel &k : catalogue(provider)) {
+        if (m.compare(k.alias, Qt::CaseInsensitive) != 0)
             continue;
-        const QString fromEnv = env.value(QLatin1String(a.envVar)).trimmed();
-        return fromEnv.isEmpty() ? QLatin1String(a.builtIn) : fromEnv;
+        const QString fromEnv =
+            env.value(QStringLiteral("ANTHROPIC_DEFAULT_%1_MODEL").arg(k.alias.toUpper()))
+                .trimmed();
+        return fromEnv.isEmpty() ? k.id : fromEnv;
     }
     return m;
 }
@@ -43,10 +65,10 @@ ModelChoice ModelSelection::choose(const QString &commandLineModel, const AuthCo
         c.model = ctx.effectiveSettings().value(QStringLiteral("model")).toString();
         c.source = QStringLiteral("settings (%1)").arg(ctx.settingSource(QStringLiteral("model")));
     } else {
-        c.model = QLatin1String(kDefaultModel);
+        c.model = defaultModel(ctx.provider());
         c.source = QStringLiteral("default");
     }
-    c.model = resolveAlias(c.model, ctx.environment());
+    c.model = resolveAlias(c.model, ctx.environment(), ctx.provider());
     return c;
 }
 

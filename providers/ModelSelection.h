@@ -15,12 +15,24 @@ struct ModelChoice
     QString source; // "--model", "ANTHROPIC_MODEL (<where>)", "settings (<file>)", "default"
 };
 
+// A model the provider is known to serve, in that provider's id format.
+struct KnownModel
+{
+    QString alias; // "sonnet", "opus", "haiku"
+    QString id;    // "claude-sonnet-4-5", "us.anthropic.claude-sonnet-4-5-20250929-v1:0", ...
+};
+
 class ModelSelection
 {
 public:
-    static constexpr const char *kDefaultModel = "claude-sonnet-4-5";
+    static constexpr const char *kDefaultModel = "claude-sonnet-4-5"; // the Anthropic API's
+    // The provider's default (the Sonnet alias) and its catalogue (CLAUDE_CODE.md §6).
+    static QString defaultModel(Provider provider);
+    static QList<KnownModel> catalogue(Provider provider);
+    // The context's provider decides the default and what an alias means.
     static ModelChoice choose(const QString &commandLineModel, const AuthContext &context);
-    static QString resolveAlias(const QString &model, const QProcessEnvironment &env);
+    static QString resolveAlias(const QString &model, const QProcessEnvironment &env,
+                                Provider provider = Provider::Anthropic);
 };
 
 } // namespace qlaude

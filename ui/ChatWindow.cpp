@@ -573,6 +573,22 @@ void ChatWindow::loadModels()
         return;
     }
     const quint64 generation = ++m_modelsGeneration;
+    if (!m_services.client->capabilities().listModels) {
+        // A provider without a model list: the configured model and the provider's catalogue.
+        const Provider provider = m_services.resolution.provider;
+        QList<ModelInfo> models;
+        QStringList ids;
+        if (!current.isEmpty())
+            ids << current;
+        for (const KnownModel &k : ModelSelection::catalogue(provider)) {
+            if (!ids.contains(k.id))
+                ids << k.id;
+        }
+        for (const QString &id : qAsConst(ids))
+            models.append({id, id, QString(), QJsonObject()});
+        m_composerPanel->setModels(models, current, QString());
+        return;
+    }
     m_composerPanel->setModelsLoading(current);
     QPointer<ChatWindow> self(this);
     m_services.client->listModels([self, generation](const QList<ModelInfo> &models,

@@ -20,9 +20,25 @@ ChatWindowBanners::ChatWindowBanners(ErrorBanner *account, ErrorBanner *error, Q
     connect(m_error, &ErrorBanner::dismissed, &m_countdown, &QTimer::stop);
 }
 
+QString ChatWindowBanners::cloudCredentialHint() const
+{
+    switch (m_provider) {
+    case Provider::Bedrock:
+        return tr("Check your AWS credentials (profile, access keys or Bedrock API key).");
+    case Provider::Vertex:
+        return tr("Check your Google Cloud credentials (gcloud auth application-default login).");
+    case Provider::Foundry:
+        return tr("Check your Azure credentials (the Foundry API key or your Entra ID sign-in).");
+    case Provider::Anthropic:
+        break;
+    }
+    return QString();
+}
+
 void ChatWindowBanners::showAccountState(const AppServices &services, bool canChat)
 {
     const Resolution &r = services.resolution;
+    m_provider = r.provider;
     const KeychainSnapshot &k = services.keychainSnapshot;
     if (canChat) {
         m_account->hide();
@@ -77,6 +93,13 @@ void ChatWindowBanners::showTurnError(const ApiError &e)
     case ApiError::Kind::Cancelled:
         return;
     case ApiError::Kind::Auth:
+        if (m_provider != Provider::Anthropic) {
+            m_errorAction = Action::Settings;
+            m_error->showMessage(ErrorBanner::Severity::Error,
+                                 text + QLatin1Char(' ') + cloudCredentialHint(),
+                                 tr("Open Provider Settings"));
+            return;
+        }
         m_errorAction = Action::LogIn;
         m_error->showMessage(ErrorBanner::Severity::Error, text, tr("Log In"));
         return;
@@ -85,6 +108,14 @@ void ChatWindowBanners::showTurnError(const ApiError &e)
         m_error->showMessage(ErrorBanner::Severity::Error, text, tr("Open Provider Settings"));
         return;
     case ApiError::Kind::Http:
+        if (e.httpStatus == 401 && m_provider != Provider::Anthropic) {
+            // A cloud provider rejected the credential: there is no Claude login to renew.
+            m_errorAction = Action::Settings;
+            m_error->showMessage(ErrorBanner::Severity::Error,
+                                 text + QLatin1Char(' ') + cloudCredentialHint(),
+                                 tr("Open Provider Settings"));
+            return;
+        }
         if (e.httpStatus == 401) {
             m_errorAction = Action::LogIn;
             m_error->showMessage(ErrorBanner::Severity::Error, text, tr("Log In Again"));

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "AuthContext.h"
+
 #include <QDeadlineTimer>
 #include <QObject>
 #include <QTimer>
@@ -35,6 +37,8 @@ public:
     void showAccountState(const AppServices &services, bool canChat);
     void setAccountBusy(bool busy); // while a Retry reload runs
 
+    // A rejected credential offers "Log In Again" for the Anthropic API, and the provider
+    // settings with what to check for a cloud provider (the last showAccountState's provider).
     void showTurnError(const ApiError &error);
     void showProblem(const QString &text);
     void showRetrying(int retry, qint64 delayMs, const ApiError &reason);
@@ -46,6 +50,9 @@ signals:
 
 private:
     void updateCountdown();
+    QString cloudCredentialHint() const;
+
+    Provider m_provider = Provider::Anthropic;
 
     ErrorBanner *m_account;
     ErrorBanner *m_error;

@@ -83,6 +83,12 @@ QString StatusLine::describeCredential(const AppServices &s)
         return tr("Not logged in");
     }
     const QString source = c.source;
+    if (c.kind == CredentialKind::Skipped)
+        return tr("No authentication sent (%1)").arg(source.mid(4));
+    if (source == QLatin1String("keychain:cloud:aws-bearer-token"))
+        return tr("Bedrock API key from keychain");
+    if (source == QLatin1String("keychain:cloud:foundry-api-key"))
+        return tr("Foundry API key from keychain");
     if (source.startsWith(QLatin1String("env:"))) {
         const QString var = source.mid(4);
         const QString where = s.context ? s.context->envSource(var) : QString();

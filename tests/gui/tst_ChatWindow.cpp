@@ -17,6 +17,7 @@
 #include "MessageDelegate.h"
 #include "MessageModel.h"
 #include "MessageView.h"
+#include "ProviderFactory.h"
 #include "StatusLine.h"
 #include "TestSupport.h"
 
@@ -77,6 +78,8 @@ struct Setup
     KeychainState keychain = KeychainState::Available;
     QString storedKey; // the keychain's api-key entry
     bool nullClient = false;
+    QMap<QString, QString> extraEnv; // e.g. a cloud provider
+    bool factoryClient = false;      // the client the app's factory builds for the provider
 };
 
 } // namespace
@@ -90,7 +93,7 @@ class tst_ChatWindow : public QObject
     QNetworkAccessManager *m_nam = nullptr;
     std::unique_ptr<AuthContext> m_context;
     std::vector<std::unique_ptr<Authorizer>> m_authorizers;
-    std::vector<std::unique_ptr<AnthropicClient>> m_clients;
+    std::vector<std::unique_ptr<ProviderClient>> m_clients;
     std::unique_ptr<ConversationStore> m_store;
     AppServices m_services;
     std::unique_ptr<ChatWindow> m_window;
@@ -98,10 +101,16 @@ class tst_ChatWindow : public QObject
     int m_reloads = 0;
     std::function<void()> m_onReload;
 
-    AnthropicClient *makeClient()
+    ProviderClient *makeClient(bool factory = false)
     {
         m_authorizers.push_back(
             std::make_unique<StaticAuthorizer>(m_services.resolution.credential));
+        if (factory) {
+            ProviderSetup s = makeProviderSetup(*m_context, m_authorizers.back().get());
+            m_clients.push_back(
+                std::make_unique<ProviderClient>(s.config, std::move(s.parts), m_nam));
+            return m_clients.back().get();
+        }
         ClientConfig config = ClientConfig::fromContext(*m_context);
         config.options.timeoutMs = 15000;
         m_clients.push_back(
@@ -122,6 +131,8 @@ class tst_ChatWindow : public QObject
         env.insert(QStringLiteral("ANTHROPIC_BASE_URL"), m_server->baseUrl().toString());
         if (setup.environmentKey)
             env.insert(QStringLiteral("ANTHROPIC_API_KEY"), m_key);
+        for (auto it = setup.extraEnv.begin(); it != setup.extraEnv.end(); ++it)
+            env.insert(it.key(), it.value());
         AuthContext::Options options;
         options.workspace = m_home->workspace();
         options.processEnvironment = env;
@@ -139,7 +150,7 @@ class tst_ChatWindow : public QObject
         m_services.keychainSnapshot = snapshot;
         m_services.resolution = AuthResolver::resolve(*m_context, snapshot);
         m_services.network = m_nam;
-        m_services.client = setup.nullClient ? nullptr : makeClient();
+        m_services.client = setup.nullClient ? nullptr : makeClient(setup.factoryClient);
         m_store =
             std::make_unique<ConversationStore>(m_home->path(QStringLiteral("history.sqlite")));
         QVERIFY2(m_store->open(), qPrintable(m_store->errorString()));
@@ -918,6 +929,48 @@ private slots:
         showWindow();
         m_window->resize(1200, 820);
         save(QStringLiteral("chat-logged-out.png"));
+    }
+
+    // A cloud provider's rejected credential has no Claude login to renew: the banner says what
+    // to check and opens the provider settings.
+    void aCloudProvidersRejectedCredentialPointsToItsSettings()
+    {
+        Setup setup;
+        setup.extraEnv = {{"CLAUDE_CODE_USE_FOUNDRY", "1"},
+                          {"ANTHROPIC_FOUNDRY_API_KEY", "wrong-foundry-key-0010"}};
+        setUp(setup);
+        QCOMPARE(m_services.resolution.provider, Provider::Foundry);
+        showWindow();
+        QSignalSpy login(m_window.get(), &ChatWindow::loginRequested);
+        QSignalSpy settings(m_window.get(), &ChatWindow::settingsRequested);
+        send(QStringLiteral("Hi"));
+        QVERIFY(waitTurn());
+        ErrorBanner *banner = m_window->errorBanner();
+        QVERIFY(banner->isVisible());
+        QVERIFY2(banner->text().contains(QStringLiteral("Check your Azure credentials")),
+                 qPrintable(banner->text()));
+        QCOMPARE(banner->actionButton()->text(), QStringLiteral("Open Provider Settings"));
+        QTest::mouseClick(banner->actionButton(), Qt::LeftButton);
+        QCOMPARE(settings.size(), 1);
+        QCOMPARE(login.size(), 0);
+    }
+
+    // A provider without a model list: the picker offers the configured model and the
+    // provider's catalogue, and asks nothing of the network.
+    void modelPickerWithoutAModelListOffersTheCatalogue()
+    {
+        Setup setup;
+        setup.extraEnv = {{"CLAUDE_CODE_USE_VERTEX", "1"}, {"CLAUDE_CODE_SKIP_VERTEX_AUTH", "1"}};
+        setup.factoryClient = true;
+        setUp(setup);
+        QVERIFY(!m_services.client->capabilities().listModels);
+        showWindow();
+        QComboBox *models = m_window->composerPanel()->modelComboBox();
+        QTRY_COMPARE(models->count(), 3);
+        QCOMPARE(models->currentData().toString(), QStringLiteral("claude-sonnet-4-5@20250929"));
+        QVERIFY(models->findData(QStringLiteral("claude-opus-4-6")) >= 0);
+        QVERIFY(models->findData(QStringLiteral("claude-haiku-4-5@20251001")) >= 0);
+        QCOMPARE(m_server->requests().size(), 0);
     }
 };
 

@@ -17,7 +17,9 @@ for log in "$build"/Testing/Temporary/LastTest*.log; do
     [ -f "$log" ] && logs+=("$log")
 done
 count=0
+lineno=0
 while IFS= read -r line; do
+    lineno=$((lineno + 1))
     case $line in
         fixed:*) flag=-F; pattern=${line#fixed:} ;;
         regex:*) flag=-E; pattern=${line#regex:} ;;
@@ -26,11 +28,13 @@ while IFS= read -r line; do
     count=$((count + 1))
     hits=$(grep -rla $flag -e "$pattern" "$home" 2>/dev/null)
     if [ -n "$hits" ]; then
-        echo "A test secret ($line) was written in plaintext to:"; echo "$hits"; fail=1
+        # Named by its line in test_secrets.txt: printing it would put it in the next log.
+        echo "A test secret (test_secrets.txt line $lineno) was written in plaintext to:"
+        echo "$hits"; fail=1
     fi
     for log in "${logs[@]}"; do
         if grep -qa $flag -e "$pattern" "$log"; then
-            echo "A test secret ($line) appears in the test output ($log):"
+            echo "A test secret (test_secrets.txt line $lineno) appears in the test output ($log):"
             # Line numbers only: printing the line would put the secret in the next log.
             grep -na $flag -e "$pattern" "$log" | cut -d: -f1 | head -5 | tr '\n' ' '; echo
             fail=1
