@@ -1,11 +1,57 @@
 #include "HelperProcess.h"
 
 #include <QDir>
+#include <QPointer>
 
 #include <signal.h>
 #include <unistd.h>
 
 namespace qlaude {
+
+namespace {
+
+// Another program's text: no control character reaches a terminal or a label.
+void replaceControls(QString &t)
+{
+    for (QChar &c : t) {
+        if (c.unicode() < 0x20 || (c.unicode() >= 0x7f && c.unicode() < 0xa0) ||
+            c.category() == QChar::Other_Format)
+            c = QLatin1Char('?');
+    }
+}
+
+// One line for outputLine(): ANSI CSI sequences (colours, cursor moves) dropped, tabs made
+// spaces, other control characters replaced, trailing spaces removed, cut to the limit.
+QString streamLine(const QByteArray &bytes, bool cut)
+{
+    QByteArray b;
+    b.reserve(bytes.size());
+    for (qsizetype i = 0; i < bytes.size(); ++i) {
+        const char c = bytes.at(i);
+        if (c == '\x1b' && i + 1 < bytes.size() && bytes.at(i + 1) == '[') {
+            i += 2;
+            while (i < bytes.size() && !(bytes.at(i) >= 0x40 && bytes.at(i) <= 0x7e))
+                ++i;
+            continue;
+        }
+        b += c == '\t' ? ' ' : c;
+    }
+    QString line = QString::fromUtf8(b);
+    replaceControls(line);
+    while (!line.isEmpty() && line.back().isSpace())
+        line.chop(1);
+    if (line.size() > HelperProcess::kMaxStreamLineChars) {
+        line.truncate(HelperProcess::kMaxStreamLineChars);
+        if (line.back().isHighSurrogate())
+            line.chop(1);
+        cut = true;
+    }
+    if (cut && !line.isEmpty())
+        line += QStringLiteral("...");
+    return line;
+}
+
+} // namespace
 
 HelperProcess::HelperProcess(const QString &name, const QString &command, QObject *parent)
     : QObject(parent), m_name(name), m_command(command)
@@ -32,6 +78,7 @@ void HelperProcess::start()
     m_timedOut = m_cancelled = m_tooMuchOutput = false;
     m_stdout.clear();
     m_stderr.clear();
+    m_pending[0] = m_pending[1] = PendingLine();
     m_process = new QProcess(this);
     m_process->setProcessEnvironment(m_env);
     if (!m_workDir.isEmpty() && QDir(m_workDir).exists())
@@ -75,9 +122,23 @@ void HelperProcess::readOutput()
         m_stderr.append(err.left(kMaxStderr - m_stderr.size()));
     if (m_tooMuchOutput) {
         m_process->readAllStandardOutput(); // discarded while the process is being killed
+        if (m_streamOutput && !err.isEmpty())
+            streamLines(err, true, false);
         return;
     }
-    m_stdout.append(m_process->readAllStandardOutput());
+    const QByteArray out = m_process->readAllStandardOutput();
+    m_stdout.append(out);
+    if (m_streamOutput) {
+        const QPointer<HelperProcess> self(this);
+        if (!err.isEmpty())
+            streamLines(err, true, false);
+        if (!self || !m_process)
+            return;
+        if (!out.isEmpty() && m_stdout.size() <= m_maxOutput)
+            streamLines(out, false, false);
+        if (!self || !m_process)
+            return;
+    }
     if (m_stdout.size() > m_maxOutput) {
         m_stdout.fill('\0');
         m_stdout.clear();
@@ -94,23 +155,64 @@ QString HelperProcess::firstStderrLine() const
     const QString err = QString::fromUtf8(m_stderr);
     for (const QString &line : err.split(QLatin1Char('\n'))) {
         QString t = line.trimmed().left(300);
-        // Another program's text: no control character reaches a terminal or a label.
-        for (QChar &c : t) {
-            if (c.unicode() < 0x20 || (c.unicode() >= 0x7f && c.unicode() < 0xa0) ||
-                c.category() == QChar::Other_Format)
-                c = QLatin1Char('?');
-        }
+        replaceControls(t);
         if (!t.isEmpty())
             return t;
     }
     return QString();
 }
 
+void HelperProcess::streamLines(const QByteArray &bytes, bool isStderr, bool flush)
+{
+    // A line longer than this without an end is shown cut, and the rest of it is dropped.
+    constexpr qsizetype kMaxPending = 4 * kMaxStreamLineChars;
+    PendingLine &p = m_pending[isStderr ? 1 : 0];
+    QList<QString> lines;
+    for (const char c : bytes) {
+        if (c == '\n' || c == '\r') {
+            if (!p.skipping)
+                lines.append(streamLine(p.bytes, false));
+            p.bytes.clear();
+            p.skipping = false;
+            continue;
+        }
+        if (p.skipping)
+            continue;
+        p.bytes += c;
+        if (p.bytes.size() > kMaxPending) {
+            lines.append(streamLine(p.bytes, true));
+            p.bytes.clear();
+            p.skipping = true;
+        }
+    }
+    if (flush && !p.bytes.isEmpty() && !p.skipping)
+        lines.append(streamLine(p.bytes, false));
+    if (flush)
+        p = PendingLine();
+    const QPointer<HelperProcess> self(this);
+    for (const QString &line : lines) {
+        if (line.isEmpty())
+            continue;
+        emit outputLine(line, isStderr);
+        if (!self)
+            return;
+    }
+}
+
 void HelperProcess::onFinished(int exitCode, QProcess::ExitStatus status)
 {
     if (!m_process)
         return;
+    const QPointer<HelperProcess> self(this);
     readOutput();
+    if (self && m_process && m_streamOutput) {
+        // The last lines, even without a newline.
+        streamLines(QByteArray(), true, true);
+        if (self && m_process && !m_tooMuchOutput)
+            streamLines(QByteArray(), false, true);
+    }
+    if (!self || !m_process)
+        return;
     Result r;
     const QString stderrLine = firstStderrLine();
     const QString suffix = stderrLine.isEmpty() ? QString() : QStringLiteral(": ") + stderrLine;

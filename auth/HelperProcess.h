@@ -35,6 +35,16 @@ public:
     // runaway command cannot fill memory. Standard error keeps only its first 8 KiB.
     void setMaxOutputBytes(qint64 bytes) { m_maxOutput = bytes; }
     static constexpr qint64 kDefaultMaxOutputBytes = 64 * 1024;
+    // Emits outputLine() for each line as the command prints it, for commands that talk to the
+    // user (awsAuthRefresh, gcpAuthRefresh: a device code, a URL). Off by default, and never for
+    // a command whose output is a secret (apiKeyHelper, awsCredentialExport). Lines end at
+    // "\n" or "\r"; ANSI escape sequences are removed, other control characters become '?',
+    // trailing spaces go, empty lines are skipped, and each line is cut to kMaxStreamLineChars
+    // (a longer one ends with "..."). A last line without a newline comes before finished().
+    // Output is captured, capped and checked exactly as without streaming. A slot must not
+    // delete this object (use deleteLater()).
+    void setStreamOutput(bool stream) { m_streamOutput = stream; }
+    static constexpr int kMaxStreamLineChars = 500;
 
     void start();
     void cancel();
@@ -42,6 +52,8 @@ public:
 
 signals:
     void finished(const qlaude::HelperProcess::Result &result);
+    // One line of output while the command runs (setStreamOutput(true) only).
+    void outputLine(const QString &line, bool isStderr);
 
 private:
     void onFinished(int exitCode, QProcess::ExitStatus status);
@@ -50,6 +62,7 @@ private:
     void stop(bool timedOut, bool cancelled);
     void deliver(Result r);
     QString firstStderrLine() const;
+    void streamLines(const QByteArray &bytes, bool isStderr, bool flush);
 
     QString m_name;
     QString m_command;
@@ -64,6 +77,13 @@ private:
     bool m_timedOut = false;
     bool m_cancelled = false;
     bool m_tooMuchOutput = false;
+    bool m_streamOutput = false;
+    struct PendingLine
+    {
+        QByteArray bytes;      // a line not yet ended
+        bool skipping = false; // a line too long: the rest of it is dropped
+    };
+    PendingLine m_pending[2]; // stdout, stderr
 };
 
 } // namespace qlaude

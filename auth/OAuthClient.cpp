@@ -4,18 +4,11 @@
 
 #include <QDateTime>
 #include <QJsonArray>
-#include <QJsonDocument>
 #include <QJsonObject>
-#include <QNetworkAccessManager>
-#include <QNetworkReply>
-#include <QNetworkRequest>
 
 namespace qlaude {
 
 namespace {
-const QByteArray kJson = QByteArrayLiteral("application/json");
-const QByteArray kForm = QByteArrayLiteral("application/x-www-form-urlencoded");
-
 // Refresh asks for these, plus any preservable scope already held (CLAUDE_CODE.md §1.2).
 const QStringList kRefreshScopes{QStringLiteral("user:profile"), QStringLiteral("user:inference"),
                                  QStringLiteral("user:sessions:claude_code"),
@@ -34,11 +27,6 @@ QString scrub(QString text, const QStringList &secrets)
     return text;
 }
 
-QByteArray jsonBody(const QJsonObject &o)
-{
-    return QJsonDocument(o).toJson(QJsonDocument::Compact);
-}
-
 qint64 expiresInSeconds(const QJsonValue &v)
 {
     if (v.isDouble())
@@ -54,25 +42,13 @@ OAuthClient::OAuthClient(QNetworkAccessManager *nam, QObject *parent)
 {
 }
 
-OAuthClient::~OAuthClient()
-{
-    // Replies are children: they die with us, and their callbacks (bound to this) never run.
-    const QList<QNetworkReply *> replies = findChildren<QNetworkReply *>();
-    for (QNetworkReply *r : replies) {
-        disconnect(r, nullptr, this, nullptr);
-        r->abort();
-    }
-}
+// Requests in flight are aborted when this goes (TokenHttp's context), and their callbacks
+// never run.
+OAuthClient::~OAuthClient() = default;
 
 QByteArray OAuthClient::formEncode(const QList<QPair<QString, QString>> &fields)
 {
-    QByteArray out;
-    for (const auto &f : fields) {
-        if (!out.isEmpty())
-            out += '&';
-        out += QUrl::toPercentEncoding(f.first) + '=' + QUrl::toPercentEncoding(f.second);
-    }
-    return out;
+    return TokenHttp::formEncode(fields);
 }
 
 QStringList OAuthClient::refreshScopes(const OAuthTokens &t)
@@ -85,62 +61,43 @@ QStringList OAuthClient::refreshScopes(const OAuthTokens &t)
     return scopes;
 }
 
-void OAuthClient::send(const QUrl &url, const QByteArray &method, const QByteArray &body,
-                       const QByteArray &contentType, int timeoutMs,
-                       std::function<void(const Reply &)> done)
+void OAuthClient::send(TokenHttpRequest request, TokenHttp::Callback done)
 {
-    QNetworkRequest req(url);
-    req.setRawHeader("accept", kJson);
-    req.setHeader(QNetworkRequest::UserAgentHeader, QStringLiteral("qlaude/" QLAUDE_VERSION));
-    req.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
-                     QNetworkRequest::ManualRedirectPolicy);
-    req.setTransferTimeout(timeoutMs);
-    QNetworkReply *reply;
-    if (method == "GET") {
-        reply = m_nam->get(req);
-    } else {
-        req.setHeader(QNetworkRequest::ContentTypeHeader, contentType);
-        reply = m_nam->post(req, body);
-    }
-    reply->setParent(this);
-    connect(reply, &QNetworkReply::finished, this, [reply, done] {
-        reply->deleteLater();
-        Reply r;
-        r.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        if (reply->isOpen())
-            r.body = reply->readAll();
-        if (r.status == 0) {
-            r.networkError = true;
-            r.timedOut = reply->error() == QNetworkReply::OperationCanceledError;
-            r.errorText = reply->errorString();
-        }
-        done(r);
-    });
+    TokenHttp::send(m_nam, request, this, std::move(done));
 }
 
-OAuthError OAuthClient::errorFrom(const Reply &reply, const QString &what,
+OAuthError OAuthClient::errorFrom(const TokenHttpResult &reply, const QString &what,
                                   const QStringList &secrets)
 {
+    using Failure = TokenHttpResult::Failure;
     OAuthError e;
     e.httpStatus = reply.status;
-    if (reply.networkError) {
-        e.kind = reply.timedOut ? OAuthError::Kind::Timeout : OAuthError::Kind::Network;
-        e.message =
-            reply.timedOut
-                ? QStringLiteral("%1 timed out: the sign-in server did not answer.").arg(what)
-                : QStringLiteral("%1 failed: could not reach the sign-in server (%2).")
-                      .arg(what, scrub(reply.errorText, secrets));
+    switch (reply.failure) {
+    case Failure::Timeout:
+        e.kind = OAuthError::Kind::Timeout;
+        e.message = QStringLiteral("%1 timed out: the sign-in server did not answer.").arg(what);
         return e;
+    case Failure::Network:
+        e.kind = OAuthError::Kind::Network;
+        e.message = QStringLiteral("%1 failed: %2.").arg(what, scrub(reply.error, secrets));
+        return e;
+    case Failure::Redirect:
+        e.kind = OAuthError::Kind::Protocol;
+        e.message = QStringLiteral("%1 failed: the sign-in server answered with a redirect "
+                                   "(HTTP %2), which Qlaude does not follow for token requests.")
+                        .arg(what)
+                        .arg(reply.status);
+        return e;
+    case Failure::TooLarge:
+        e.kind = OAuthError::Kind::Protocol;
+        e.message = QStringLiteral("%1 failed: %2.").arg(what, scrub(reply.error, secrets));
+        return e;
+    case Failure::None: // a 2xx is not an error; callers never ask
+    case Failure::Http:
+        break;
     }
-    const QJsonObject o = QJsonDocument::fromJson(reply.body).object();
-    e.oauthError = o.value(QStringLiteral("error")).toString();
-    if (o.value(QStringLiteral("error")).isObject()) // the API's own error shape
-        e.oauthError =
-            o.value(QStringLiteral("error")).toObject().value(QStringLiteral("type")).toString();
-    QString detail = o.value(QStringLiteral("error_description")).toString();
-    if (detail.isEmpty())
-        detail =
-            o.value(QStringLiteral("error")).toObject().value(QStringLiteral("message")).toString();
+    e.oauthError = scrub(reply.errorCode, secrets);
+    QString detail = reply.errorDetail;
     if (detail.isEmpty())
         detail = e.oauthError;
     detail = scrub(detail.left(300), secrets);
@@ -149,13 +106,6 @@ OAuthError OAuthClient::errorFrom(const Reply &reply, const QString &what,
         e.kind = OAuthError::Kind::InvalidGrant;
     } else if (reply.status >= 500) {
         e.kind = OAuthError::Kind::Server;
-    } else if (reply.status >= 300 && reply.status < 400) {
-        e.kind = OAuthError::Kind::Protocol;
-        e.message = QStringLiteral("%1 failed: the sign-in server answered with a redirect "
-                                   "(HTTP %2), which Qlaude does not follow for token requests.")
-                        .arg(what)
-                        .arg(reply.status);
-        return e;
     } else {
         e.kind = OAuthError::Kind::Rejected;
     }
@@ -166,10 +116,10 @@ OAuthError OAuthClient::errorFrom(const Reply &reply, const QString &what,
     return e;
 }
 
-OAuthTokens OAuthClient::parseTokens(const Reply &reply, OAuthTokens t, OAuthError *error,
+OAuthTokens OAuthClient::parseTokens(const TokenHttpResult &reply, OAuthTokens t, OAuthError *error,
                                      const QStringList &secrets) const
 {
-    const QJsonObject o = QJsonDocument::fromJson(reply.body).object();
+    const QJsonObject &o = reply.json;
     const QString access = o.value(QStringLiteral("access_token")).toString();
     const QString type = o.value(QStringLiteral("token_type")).toString();
     if (access.isEmpty()) {
@@ -210,24 +160,24 @@ void OAuthClient::exchangeCode(const OAuthProfile &profile, const QString &code,
                                const QString &redirectUri, const PkceSession &pkce,
                                TokenCallback done)
 {
-    QByteArray body;
-    QByteArray type;
+    TokenHttpRequest req;
+    req.url = profile.tokenUrl;
+    req.timeoutMs = m_tokenTimeoutMs;
     if (profile.encoding == OAuthProfile::Encoding::Json) {
-        type = kJson;
-        body = jsonBody(
-            QJsonObject{{QStringLiteral("grant_type"), QStringLiteral("authorization_code")},
-                        {QStringLiteral("code"), code},
-                        {QStringLiteral("redirect_uri"), redirectUri},
-                        {QStringLiteral("client_id"), profile.clientId},
-                        {QStringLiteral("code_verifier"), pkce.verifier()},
-                        {QStringLiteral("state"), pkce.state()}});
+        req.body = TokenHttpRequest::Body::Json;
+        req.json = QJsonObject{{QStringLiteral("grant_type"), QStringLiteral("authorization_code")},
+                               {QStringLiteral("code"), code},
+                               {QStringLiteral("redirect_uri"), redirectUri},
+                               {QStringLiteral("client_id"), profile.clientId},
+                               {QStringLiteral("code_verifier"), pkce.verifier()},
+                               {QStringLiteral("state"), pkce.state()}};
     } else {
-        type = kForm;
-        body = formEncode({{QStringLiteral("grant_type"), QStringLiteral("authorization_code")},
-                           {QStringLiteral("code"), code},
-                           {QStringLiteral("redirect_uri"), redirectUri},
-                           {QStringLiteral("client_id"), profile.clientId},
-                           {QStringLiteral("code_verifier"), pkce.verifier()}});
+        req.body = TokenHttpRequest::Body::Form;
+        req.form = {{QStringLiteral("grant_type"), QStringLiteral("authorization_code")},
+                    {QStringLiteral("code"), code},
+                    {QStringLiteral("redirect_uri"), redirectUri},
+                    {QStringLiteral("client_id"), profile.clientId},
+                    {QStringLiteral("code_verifier"), pkce.verifier()}};
     }
     OAuthTokens base;
     base.scopes = profile.scopes;
@@ -238,25 +188,25 @@ void OAuthClient::exchangeCode(const OAuthProfile &profile, const QString &code,
     base.tokenEncoding = profile.encodingName();
     base.issuer = profile.issuer.toString(QUrl::FullyEncoded);
     const QStringList secrets{code, pkce.verifier()};
-    send(profile.tokenUrl, "POST", body, type, m_tokenTimeoutMs,
-         [this, base, secrets, done](const Reply &r) {
-             OAuthError e;
-             if (r.status == 401 && !r.networkError) {
-                 // The CLI's wording for a refused code.
-                 e = errorFrom(r, QStringLiteral("Authentication"), secrets);
-                 if (e.kind != OAuthError::Kind::InvalidGrant)
-                     e.kind = OAuthError::Kind::Rejected;
-                 e.message = QStringLiteral("Authentication failed: Invalid authorization code.");
-                 done(OAuthTokens(), e);
-                 return;
-             }
-             if (r.networkError || r.status < 200 || r.status >= 300) {
-                 done(OAuthTokens(), errorFrom(r, QStringLiteral("Token exchange"), secrets));
-                 return;
-             }
-             const OAuthTokens t = parseTokens(r, base, &e, secrets);
-             done(t, e);
-         });
+    req.redact = secrets;
+    send(req, [this, base, secrets, done](const TokenHttpResult &r) {
+        OAuthError e;
+        if (r.status == 401 && r.failure == TokenHttpResult::Failure::Http) {
+            // The CLI's wording for a refused code.
+            e = errorFrom(r, QStringLiteral("Authentication"), secrets);
+            if (e.kind != OAuthError::Kind::InvalidGrant)
+                e.kind = OAuthError::Kind::Rejected;
+            e.message = QStringLiteral("Authentication failed: Invalid authorization code.");
+            done(OAuthTokens(), e);
+            return;
+        }
+        if (!r.ok()) {
+            done(OAuthTokens(), errorFrom(r, QStringLiteral("Token exchange"), secrets));
+            return;
+        }
+        const OAuthTokens t = parseTokens(r, base, &e, secrets);
+        done(t, e);
+    });
 }
 
 void OAuthClient::refresh(const OAuthTokens &current, TokenCallback done)
@@ -268,32 +218,33 @@ void OAuthClient::refresh(const OAuthTokens &current, TokenCallback done)
         done(OAuthTokens(), e);
         return;
     }
-    QByteArray body;
-    QByteArray type;
+    TokenHttpRequest req;
+    req.url = QUrl(current.tokenUrl);
+    req.timeoutMs = m_tokenTimeoutMs;
     if (current.tokenEncoding == QLatin1String("form")) {
-        type = kForm;
-        body = formEncode({{QStringLiteral("grant_type"), QStringLiteral("refresh_token")},
-                           {QStringLiteral("refresh_token"), current.refreshToken},
-                           {QStringLiteral("client_id"), current.clientId}});
+        req.body = TokenHttpRequest::Body::Form;
+        req.form = {{QStringLiteral("grant_type"), QStringLiteral("refresh_token")},
+                    {QStringLiteral("refresh_token"), current.refreshToken},
+                    {QStringLiteral("client_id"), current.clientId}};
     } else {
-        type = kJson;
-        body = jsonBody(
+        req.body = TokenHttpRequest::Body::Json;
+        req.json =
             QJsonObject{{QStringLiteral("grant_type"), QStringLiteral("refresh_token")},
                         {QStringLiteral("refresh_token"), current.refreshToken},
                         {QStringLiteral("client_id"), current.clientId},
-                        {QStringLiteral("scope"), refreshScopes(current).join(QLatin1Char(' '))}});
+                        {QStringLiteral("scope"), refreshScopes(current).join(QLatin1Char(' '))}};
     }
     const QStringList secrets{current.refreshToken, current.accessToken};
-    send(QUrl(current.tokenUrl), "POST", body, type, m_tokenTimeoutMs,
-         [this, current, secrets, done](const Reply &r) {
-             if (r.networkError || r.status < 200 || r.status >= 300) {
-                 done(OAuthTokens(), errorFrom(r, QStringLiteral("Token refresh"), secrets));
-                 return;
-             }
-             OAuthError e;
-             const OAuthTokens t = parseTokens(r, current, &e, secrets);
-             done(t, e);
-         });
+    req.redact = secrets;
+    send(req, [this, current, secrets, done](const TokenHttpResult &r) {
+        if (!r.ok()) {
+            done(OAuthTokens(), errorFrom(r, QStringLiteral("Token refresh"), secrets));
+            return;
+        }
+        OAuthError e;
+        const OAuthTokens t = parseTokens(r, current, &e, secrets);
+        done(t, e);
+    });
 }
 
 void OAuthClient::revoke(const OAuthTokens &tokens, int timeoutMs, DoneCallback done)
@@ -310,22 +261,24 @@ void OAuthClient::revoke(const OAuthTokens &tokens, int timeoutMs, DoneCallback 
     }
     const QString hint = !tokens.refreshToken.isEmpty() ? QStringLiteral("refresh_token")
                                                         : QStringLiteral("access_token");
-    QByteArray body;
-    QByteArray type;
+    TokenHttpRequest req;
+    req.url = QUrl(tokens.revokeUrl);
+    req.timeoutMs = timeoutMs;
     if (tokens.tokenEncoding == QLatin1String("form")) {
-        type = kForm;
-        body = formEncode({{QStringLiteral("token"), token},
-                           {QStringLiteral("token_type_hint"), hint},
-                           {QStringLiteral("client_id"), tokens.clientId}});
+        req.body = TokenHttpRequest::Body::Form;
+        req.form = {{QStringLiteral("token"), token},
+                    {QStringLiteral("token_type_hint"), hint},
+                    {QStringLiteral("client_id"), tokens.clientId}};
     } else {
-        type = kJson;
-        body = jsonBody(QJsonObject{{QStringLiteral("token"), token},
-                                    {QStringLiteral("token_type_hint"), hint},
-                                    {QStringLiteral("client_id"), tokens.clientId}});
+        req.body = TokenHttpRequest::Body::Json;
+        req.json = QJsonObject{{QStringLiteral("token"), token},
+                               {QStringLiteral("token_type_hint"), hint},
+                               {QStringLiteral("client_id"), tokens.clientId}};
     }
     const QStringList secrets{tokens.refreshToken, tokens.accessToken};
-    send(QUrl(tokens.revokeUrl), "POST", body, type, timeoutMs, [secrets, done](const Reply &r) {
-        if (r.networkError || r.status < 200 || r.status >= 300) {
+    req.redact = secrets;
+    send(req, [secrets, done](const TokenHttpResult &r) {
+        if (!r.ok()) {
             done(errorFrom(r, QStringLiteral("Revocation"), secrets));
             return;
         }
@@ -338,47 +291,50 @@ void OAuthClient::discover(const QUrl &issuer, DiscoveryCallback done)
     OAuthProfile p;
     p.issuer = issuer;
     const QUrl url = p.discoveryUrl();
-    send(url, "GET", QByteArray(), QByteArray(), kDiscoveryTimeoutMs,
-         [issuer, done](const Reply &r) {
-             if (r.networkError || r.status < 200 || r.status >= 300) {
-                 done(OidcDiscovery(), errorFrom(r, QStringLiteral("OIDC discovery"), {}));
-                 return;
-             }
-             OAuthError e;
-             const QJsonObject o = QJsonDocument::fromJson(r.body).object();
-             OidcDiscovery d;
-             d.issuer = QUrl(o.value(QStringLiteral("issuer")).toString());
-             d.authorizationEndpoint =
-                 QUrl(o.value(QStringLiteral("authorization_endpoint")).toString());
-             d.tokenEndpoint = QUrl(o.value(QStringLiteral("token_endpoint")).toString());
-             d.revocationEndpoint = QUrl(o.value(QStringLiteral("revocation_endpoint")).toString());
-             const QJsonArray methods =
-                 o.value(QStringLiteral("code_challenge_methods_supported")).toArray();
-             auto norm = [](const QUrl &u) {
-                 QString s = u.toString(QUrl::FullyEncoded);
-                 while (s.endsWith(QLatin1Char('/')))
-                     s.chop(1);
-                 return s;
-             };
-             if (norm(d.issuer) != norm(issuer)) {
-                 e.kind = OAuthError::Kind::Protocol;
-                 e.message = QStringLiteral("The OIDC provider at %1 announced a different issuer "
-                                            "(%2); the login was stopped.")
-                                 .arg(issuer.toString(), d.issuer.toString());
-             } else if (!d.authorizationEndpoint.isValid() || !d.tokenEndpoint.isValid() ||
-                        d.authorizationEndpoint.isEmpty() || d.tokenEndpoint.isEmpty()) {
-                 e.kind = OAuthError::Kind::Protocol;
-                 e.message = QStringLiteral("The OIDC provider at %1 announced no authorization "
-                                            "or token endpoint.")
-                                 .arg(issuer.toString());
-             } else if (!methods.isEmpty() && !methods.contains(QStringLiteral("S256"))) {
-                 e.kind = OAuthError::Kind::Protocol;
-                 e.message = QStringLiteral("The OIDC provider at %1 does not support PKCE with "
-                                            "S256, which Qlaude requires.")
-                                 .arg(issuer.toString());
-             }
-             done(e.isError() ? OidcDiscovery() : d, e);
-         });
+    TokenHttpRequest req;
+    req.url = url;
+    req.method = QByteArrayLiteral("GET");
+    req.timeoutMs = kDiscoveryTimeoutMs;
+    send(req, [issuer, done](const TokenHttpResult &r) {
+        if (!r.ok()) {
+            done(OidcDiscovery(), errorFrom(r, QStringLiteral("OIDC discovery"), {}));
+            return;
+        }
+        OAuthError e;
+        const QJsonObject &o = r.json;
+        OidcDiscovery d;
+        d.issuer = QUrl(o.value(QStringLiteral("issuer")).toString());
+        d.authorizationEndpoint =
+            QUrl(o.value(QStringLiteral("authorization_endpoint")).toString());
+        d.tokenEndpoint = QUrl(o.value(QStringLiteral("token_endpoint")).toString());
+        d.revocationEndpoint = QUrl(o.value(QStringLiteral("revocation_endpoint")).toString());
+        const QJsonArray methods =
+            o.value(QStringLiteral("code_challenge_methods_supported")).toArray();
+        auto norm = [](const QUrl &u) {
+            QString s = u.toString(QUrl::FullyEncoded);
+            while (s.endsWith(QLatin1Char('/')))
+                s.chop(1);
+            return s;
+        };
+        if (norm(d.issuer) != norm(issuer)) {
+            e.kind = OAuthError::Kind::Protocol;
+            e.message = QStringLiteral("The OIDC provider at %1 announced a different issuer "
+                                       "(%2); the login was stopped.")
+                            .arg(issuer.toString(), d.issuer.toString());
+        } else if (!d.authorizationEndpoint.isValid() || !d.tokenEndpoint.isValid() ||
+                   d.authorizationEndpoint.isEmpty() || d.tokenEndpoint.isEmpty()) {
+            e.kind = OAuthError::Kind::Protocol;
+            e.message = QStringLiteral("The OIDC provider at %1 announced no authorization "
+                                       "or token endpoint.")
+                            .arg(issuer.toString());
+        } else if (!methods.isEmpty() && !methods.contains(QStringLiteral("S256"))) {
+            e.kind = OAuthError::Kind::Protocol;
+            e.message = QStringLiteral("The OIDC provider at %1 does not support PKCE with "
+                                       "S256, which Qlaude requires.")
+                            .arg(issuer.toString());
+        }
+        done(e.isError() ? OidcDiscovery() : d, e);
+    });
 }
 
 } // namespace qlaude

@@ -2,6 +2,7 @@
 
 #include "OAuthProfile.h"
 #include "OAuthTokens.h"
+#include "TokenHttp.h"
 
 #include <QObject>
 #include <QUrl>
@@ -9,7 +10,6 @@
 #include <functional>
 
 class QNetworkAccessManager;
-class QNetworkReply;
 
 namespace qlaude {
 
@@ -48,7 +48,8 @@ struct OidcDiscovery
 
 // The token endpoint and friends: code exchange (with PKCE), refresh, revocation and OIDC
 // discovery. Claude.ai and Console requests are JSON, as the CLI sends them; OIDC requests are
-// form-encoded (RFC 6749, RFC 7009). Redirects are never followed, so a token never travels on.
+// form-encoded (RFC 6749, RFC 7009). Requests go through TokenHttp: redirects are never
+// followed, so a token never travels on, and answers are capped.
 class OAuthClient : public QObject
 {
     Q_OBJECT
@@ -86,20 +87,10 @@ public:
     static QByteArray formEncode(const QList<QPair<QString, QString>> &fields);
 
 private:
-    struct Reply
-    {
-        int status = 0;
-        QByteArray body;
-        bool networkError = false;
-        bool timedOut = false;
-        QString errorText;
-    };
-    void send(const QUrl &url, const QByteArray &method, const QByteArray &body,
-              const QByteArray &contentType, int timeoutMs,
-              std::function<void(const Reply &)> done);
-    OAuthTokens parseTokens(const Reply &reply, OAuthTokens base, OAuthError *error,
+    void send(TokenHttpRequest request, TokenHttp::Callback done);
+    OAuthTokens parseTokens(const TokenHttpResult &reply, OAuthTokens base, OAuthError *error,
                             const QStringList &secrets) const;
-    static OAuthError errorFrom(const Reply &reply, const QString &what,
+    static OAuthError errorFrom(const TokenHttpResult &reply, const QString &what,
                                 const QStringList &secrets);
 
     QNetworkAccessManager *m_nam;

@@ -3,8 +3,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QPointer>
-#include <QTcpServer>
-#include <QTcpSocket>
 
 namespace qlaude::fakes {
 
@@ -42,46 +40,13 @@ bool isPositiveInteger(const QJsonValue &v)
 } // namespace
 
 FakeAnthropicServer::FakeAnthropicServer(QObject *parent)
-    : QObject(parent), m_server(new QTcpServer(this)),
+    : FakeServerBase(parent),
       m_defaultResponse(FakeResponse::text(QStringLiteral("Hello from the fake API."))),
       m_models(defaultModels())
 {
-    connect(m_server, &QTcpServer::newConnection, this, &FakeAnthropicServer::acceptConnections);
 }
 
-FakeAnthropicServer::~FakeAnthropicServer()
-{
-    // Connections die with this object; they must not call back into it meanwhile.
-    const QList<FakeHttpConnection *> connections = findChildren<FakeHttpConnection *>();
-    for (FakeHttpConnection *c : connections) {
-        disconnect(c, nullptr, this, nullptr);
-        delete c;
-    }
-}
-
-bool FakeAnthropicServer::listen(quint16 port)
-{
-    return m_server->listen(QHostAddress::LocalHost, port);
-}
-
-quint16 FakeAnthropicServer::port() const
-{
-    return m_server->serverPort();
-}
-
-QUrl FakeAnthropicServer::baseUrl() const
-{
-    QUrl url;
-    url.setScheme(QStringLiteral("http"));
-    url.setHost(QStringLiteral("127.0.0.1"));
-    url.setPort(port());
-    return url;
-}
-
-QString FakeAnthropicServer::errorString() const
-{
-    return m_server->errorString();
-}
+FakeAnthropicServer::~FakeAnthropicServer() = default;
 
 void FakeAnthropicServer::setExpectedApiKey(const QByteArray &apiKey)
 {
@@ -153,36 +118,9 @@ void FakeAnthropicServer::clearRequests()
     m_requests.clear();
 }
 
-void FakeAnthropicServer::acceptConnections()
-{
-    while (QTcpSocket *socket = m_server->nextPendingConnection()) {
-        auto *connection = new FakeHttpConnection(socket, ++m_connectionCount, this);
-        ++m_openConnections;
-        connect(
-            connection, &FakeHttpConnection::requestReady, this,
-            [this, connection](const HttpRequest &request) { handleRequest(connection, request); });
-        connect(connection, &FakeHttpConnection::malformedRequest, this,
-                [this, connection](int status, const QString &reason) {
-                    handleMalformed(connection, status, reason);
-                });
-        connect(connection, &FakeHttpConnection::closed, this, [this, connection] {
-            --m_openConnections;
-            emit connectionClosed(connection->id());
-            connection->deleteLater();
-        });
-    }
-}
-
 void FakeAnthropicServer::handleRequest(FakeHttpConnection *connection, const HttpRequest &request)
 {
-    ReceivedRequest record;
-    static_cast<HttpRequest &>(record) = request;
-    record.number = ++m_requestCount;
-    record.connectionId = connection->id();
-    record.requestId = "req_fake_" + QByteArray::number(record.number);
-    const QJsonDocument doc = QJsonDocument::fromJson(request.body);
-    record.bodyIsJson = doc.isObject();
-    record.json = doc.object();
+    const ReceivedRequest record = makeRecord(connection, request);
     const FakeResponse response = answer(record);
     send(connection, record, response);
 }
@@ -191,8 +129,9 @@ void FakeAnthropicServer::handleMalformed(FakeHttpConnection *connection, int st
                                           const QString &reason)
 {
     // Not recorded: there is no request to show. It still gets an id like every response.
-    const QByteArray requestId = "req_fake_" + QByteArray::number(++m_requestCount);
-    const FakeResponse::Context context{requestId, m_requestCount, {}, m_lineEnding};
+    const int number = nextRequestNumber();
+    const QByteArray requestId = "req_fake_" + QByteArray::number(number);
+    const FakeResponse::Context context{requestId, number, {}, m_lineEnding};
     HttpResponsePlan plan = FakeResponse::error(status, QStringLiteral("invalid_request_error"),
                                                 QStringLiteral("malformed HTTP request: ") + reason)
                                 .render(context);

@@ -1,25 +1,22 @@
 #pragma once
 
-#include "FakeHttpConnection.h"
 #include "FakeResponse.h"
-#include "ReceivedRequest.h"
+#include "FakeServerBase.h"
 
 #include <QJsonObject>
 #include <QList>
-#include <QObject>
 #include <QPair>
-#include <QUrl>
 
 #include <array>
 #include <optional>
-
-class QTcpServer;
 
 namespace qlaude::fakes {
 
 // A fake Anthropic Messages API on 127.0.0.1: a real HTTP/1.1 server that checks each request
 // the way the API does, records it, and answers with scripted responses and faults.
-class FakeAnthropicServer : public QObject
+// listen(), port(), baseUrl(), errorString(), connectionsAccepted(), openConnections() and
+// connectionClosed() come from FakeServerBase.
+class FakeAnthropicServer : public FakeServerBase
 {
     Q_OBJECT
     Q_DISABLE_COPY(FakeAnthropicServer)
@@ -35,11 +32,6 @@ public:
 
     explicit FakeAnthropicServer(QObject *parent = nullptr);
     ~FakeAnthropicServer() override;
-
-    bool listen(quint16 port = 0); // 0: any free port
-    quint16 port() const;
-    QUrl baseUrl() const; // http://127.0.0.1:<port>
-    QString errorString() const;
 
     // Credentials. With neither set, any x-api-key or bearer is accepted. An API key may come
     // as x-api-key or as Authorization: Bearer (SDK 1.x); a token only as a bearer.
@@ -68,19 +60,15 @@ public:
     QList<ReceivedRequest> requests() const { return m_requests; }
     ReceivedRequest lastRequest() const;
     void clearRequests();
-    int connectionsAccepted() const { return m_connectionCount; }
-    int openConnections() const { return m_openConnections; }
 
 signals:
     // Emitted for every parsed request, just before its response starts.
     void requestReceived(const qlaude::fakes::ReceivedRequest &request);
-    // The TCP connection closed, by the client or by the server.
-    void connectionClosed(int connectionId);
 
 private:
-    void acceptConnections();
-    void handleRequest(FakeHttpConnection *connection, const HttpRequest &request);
-    void handleMalformed(FakeHttpConnection *connection, int status, const QString &reason);
+    void handleRequest(FakeHttpConnection *connection, const HttpRequest &request) override;
+    void handleMalformed(FakeHttpConnection *connection, int status,
+                         const QString &reason) override;
     void send(FakeHttpConnection *connection, ReceivedRequest record, const FakeResponse &response);
     FakeResponse answer(const ReceivedRequest &request);
     std::optional<FakeResponse> checkHeaders(const ReceivedRequest &request) const;
@@ -88,7 +76,6 @@ private:
     FakeResponse listModels(const ReceivedRequest &request) const;
     FakeResponse getModel(const QString &id) const;
 
-    QTcpServer *m_server;
     QByteArray m_apiKey;
     QByteArray m_bearerToken;
     QStringList m_requiredBetas;
@@ -99,9 +86,6 @@ private:
     FakeHttpConnection::WriteOptions m_writeOptions;
     SseLineEnding m_lineEnding = SseLineEnding::Lf;
     QList<ReceivedRequest> m_requests;
-    int m_requestCount = 0;
-    int m_connectionCount = 0;
-    int m_openConnections = 0;
 };
 
 } // namespace qlaude::fakes

@@ -7,8 +7,6 @@
 #include <QPointer>
 #include <QRandomGenerator>
 #include <QRegularExpression>
-#include <QTcpServer>
-#include <QTcpSocket>
 #include <QTimer>
 
 namespace qlaude::fakes {
@@ -90,43 +88,9 @@ QByteArray withQuery(const QString &uri, const QList<QPair<QString, QString>> &p
 
 } // namespace
 
-FakeOAuthServer::FakeOAuthServer(QObject *parent) : QObject(parent), m_server(new QTcpServer(this))
-{
-    connect(m_server, &QTcpServer::newConnection, this, &FakeOAuthServer::acceptConnections);
-}
+FakeOAuthServer::FakeOAuthServer(QObject *parent) : FakeServerBase(parent) {}
 
-FakeOAuthServer::~FakeOAuthServer()
-{
-    const QList<FakeHttpConnection *> connections = findChildren<FakeHttpConnection *>();
-    for (FakeHttpConnection *c : connections) {
-        disconnect(c, nullptr, this, nullptr);
-        delete c;
-    }
-}
-
-bool FakeOAuthServer::listen(quint16 port)
-{
-    return m_server->listen(QHostAddress::LocalHost, port);
-}
-
-quint16 FakeOAuthServer::port() const
-{
-    return m_server->serverPort();
-}
-
-QUrl FakeOAuthServer::baseUrl() const
-{
-    QUrl url;
-    url.setScheme(QStringLiteral("http"));
-    url.setHost(QStringLiteral("127.0.0.1"));
-    url.setPort(port());
-    return url;
-}
-
-QString FakeOAuthServer::errorString() const
-{
-    return m_server->errorString();
-}
+FakeOAuthServer::~FakeOAuthServer() = default;
 
 QString FakeOAuthServer::path(const char *anthropic, const char *oidc) const
 {
@@ -188,24 +152,7 @@ FakeOAuthServer::Tokens FakeOAuthServer::issueTokens(const QStringList &scopes)
     return t;
 }
 
-void FakeOAuthServer::acceptConnections()
-{
-    while (QTcpSocket *socket = m_server->nextPendingConnection()) {
-        auto *connection = new FakeHttpConnection(socket, ++m_connectionCount, this);
-        connect(connection, &FakeHttpConnection::requestReady, this,
-                [this, connection](const HttpRequest &request) { handle(connection, request); });
-        connect(connection, &FakeHttpConnection::malformedRequest, this,
-                [connection](int status, const QString &) {
-                    HttpResponsePlan plan;
-                    plan.status = status;
-                    connection->respond(plan, FakeHttpConnection::WriteOptions());
-                });
-        connect(connection, &FakeHttpConnection::closed, connection,
-                &FakeHttpConnection::deleteLater);
-    }
-}
-
-void FakeOAuthServer::handle(FakeHttpConnection *connection, const HttpRequest &request)
+void FakeOAuthServer::handleRequest(FakeHttpConnection *connection, const HttpRequest &request)
 {
     m_requests.append(request);
     bool delay = false;

@@ -1,17 +1,12 @@
 #pragma once
 
-#include "FakeHttpConnection.h"
-#include "HttpRequest.h"
+#include "FakeServerBase.h"
 
 #include <QHash>
-#include <QObject>
 #include <QSet>
 #include <QStringList>
-#include <QUrl>
 
 #include <functional>
-
-class QTcpServer;
 
 namespace qlaude::fakes {
 
@@ -26,8 +21,9 @@ namespace qlaude::fakes {
 // http://localhost:PORT/callback or the code-paste page), the scopes, the S256 challenge and the
 // state (and, Anthropic style, the CLI's parameter order). The token endpoint checks the code
 // (single use), client_id, the same redirect_uri, the verifier against the challenge and (JSON
-// style) the state. Refresh tokens rotate; each answer can be made to fail.
-class FakeOAuthServer : public QObject
+// style) the state. Refresh tokens rotate; each answer can be made to fail. listen(), port(),
+// baseUrl() and errorString() come from FakeServerBase.
+class FakeOAuthServer : public FakeServerBase
 {
     Q_OBJECT
     Q_DISABLE_COPY(FakeOAuthServer)
@@ -55,10 +51,7 @@ public:
     explicit FakeOAuthServer(QObject *parent = nullptr);
     ~FakeOAuthServer() override;
 
-    bool listen(quint16 port = 0);
-    quint16 port() const;
-    QUrl baseUrl() const; // http://127.0.0.1:PORT: the custom OAuth URL, or the OIDC issuer
-    QString errorString() const;
+    // baseUrl(), http://127.0.0.1:PORT, is the custom OAuth URL or the OIDC issuer.
 
     void setStyle(Style style) { m_style = style; }
     Style style() const { return m_style; }
@@ -139,8 +132,7 @@ private:
         QByteArray location;
     };
 
-    void acceptConnections();
-    void handle(FakeHttpConnection *connection, const HttpRequest &request);
+    void handleRequest(FakeHttpConnection *connection, const HttpRequest &request) override;
     Answer route(const HttpRequest &request, bool *delay);
     Answer authorize(const HttpRequest &request);
     Answer approve(const HttpRequest &request);
@@ -160,7 +152,6 @@ private:
     QString make(const QString &kind);
     QString path(const char *anthropic, const char *oidc) const;
 
-    QTcpServer *m_server;
     Style m_style = Style::Anthropic;
     QString m_clientId = QStringLiteral("fake-client-id");
     QStringList m_scopes;
@@ -185,7 +176,6 @@ private:
     int m_refreshRequests = 0;
     int m_revokeRequests = 0;
     int m_counter = 0;
-    int m_connectionCount = 0;
 };
 
 } // namespace qlaude::fakes
