@@ -103,7 +103,7 @@ private:
         Authorizer *current = auth.get();
         // Old authorizers stay alive: a call still in flight may ask one once more.
         m_authorizers.push_back(std::move(auth));
-        ProviderSetup setup = makeProviderSetup(*m_context, current);
+        ProviderSetup setup = makeProviderSetup(*m_context, m_services.resolution, current);
         m_network.setProxyFactory(new ProxySettings(m_context->environment()));
         if (!m_client)
             m_client = std::make_unique<ProviderClient>(std::move(setup.config),

@@ -43,7 +43,7 @@ void writeErr(const QString &text)
 }
 
 // Resolves the credential; on failure prints why and what to do, and returns nullptr.
-std::unique_ptr<Authorizer> authorizerFor(const AuthContext &ctx)
+std::unique_ptr<Authorizer> authorizerFor(const AuthContext &ctx, Resolution *resolution)
 {
     KeychainSnapshot kc;
     if (!ctx.isBare()) {
@@ -51,6 +51,7 @@ std::unique_ptr<Authorizer> authorizerFor(const AuthContext &ctx)
         kc = KeychainSnapshot::loadSync(&store);
     }
     const Resolution res = AuthResolver::resolve(ctx, kc);
+    *resolution = res;
     if (!res.usable()) {
         writeErr(QStringLiteral("qlaude: %1\n").arg(res.summary));
         for (const QString &p : res.problems)
@@ -73,12 +74,14 @@ bool checkConfig(const AuthContext &ctx)
     const RequestOptions ro = ctx.requestOptions();
     for (const QString &e : ro.errors)
         writeErr(QStringLiteral("qlaude: note: %1\n").arg(e));
-    if (ctx.provider() != Provider::Anthropic) {
+    if (ctx.provider() != Provider::Anthropic && ctx.provider() != Provider::Bedrock) {
         writeErr(QStringLiteral("qlaude: the %1 provider is selected, but this version of Qlaude "
-                                "can only talk to the Anthropic API. Unset CLAUDE_CODE_USE_%2.\n")
+                                "cannot send requests to it yet. Unset CLAUDE_CODE_USE_%2.\n")
                      .arg(providerName(ctx.provider()), providerName(ctx.provider()).toUpper()));
         return false;
     }
+    if (ctx.provider() != Provider::Anthropic)
+        return true;
     const QString base = ctx.env(QStringLiteral("ANTHROPIC_BASE_URL")).trimmed();
     if (!base.isEmpty()) {
         const QUrl u(base);
@@ -113,7 +116,8 @@ int runPrint(const AuthContext &ctx, PrintOptions opts)
     }
     if (!checkConfig(ctx))
         return 2;
-    std::unique_ptr<Authorizer> auth = authorizerFor(ctx);
+    Resolution resolution;
+    std::unique_ptr<Authorizer> auth = authorizerFor(ctx, &resolution);
     if (!auth)
         return 2;
 
@@ -129,7 +133,7 @@ int runPrint(const AuthContext &ctx, PrintOptions opts)
     nam.setProxyFactory(new ProxySettings(ctx.environment()));
     QString providerError;
     std::unique_ptr<ProviderClient> client =
-        makeProviderClient(ctx, auth.get(), &nam, &providerError);
+        makeProviderClient(ctx, resolution, auth.get(), &nam, &providerError);
     if (!client) {
         writeErr(QStringLiteral("qlaude: %1\n").arg(providerError));
         return 2;
@@ -259,14 +263,15 @@ int runListModels(const AuthContext &ctx)
 {
     if (!checkConfig(ctx))
         return 2;
-    std::unique_ptr<Authorizer> auth = authorizerFor(ctx);
+    Resolution resolution;
+    std::unique_ptr<Authorizer> auth = authorizerFor(ctx, &resolution);
     if (!auth)
         return 2;
     QNetworkAccessManager nam;
     nam.setProxyFactory(new ProxySettings(ctx.environment()));
     QString providerError;
     std::unique_ptr<ProviderClient> client =
-        makeProviderClient(ctx, auth.get(), &nam, &providerError);
+        makeProviderClient(ctx, resolution, auth.get(), &nam, &providerError);
     if (!client) {
         writeErr(QStringLiteral("qlaude: %1\n").arg(providerError));
         return 2;

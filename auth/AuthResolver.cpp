@@ -1,5 +1,7 @@
 #include "AuthResolver.h"
 
+#include "AwsCredentialProvider.h"
+
 #include <QEventLoop>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -226,21 +228,47 @@ Resolution resolveCloud(const AuthContext &ctx, const KeychainSnapshot &kc, Reso
             c.skipReason = QStringLiteral("--bare never reads the keychain.");
         cands.append(c);
     }
-    cands.append({QStringLiteral("%1:credential-chain").arg(name), false, Credential(),
-                  QStringLiteral("%1 is not supported by this version of Qlaude yet.").arg(rest),
-                  QString()});
+    if (r.provider == Provider::Bedrock) {
+        // The AWS chain for SigV4: awsCredentialExport, environment keys, the profile. What it
+        // finds is only named here; the secret is read when a request is signed.
+        AwsCredentialProvider::Config aws = AwsCredentialProvider::configFrom(ctx);
+        const QString rawExport =
+            ctx.settings().value(QStringLiteral("awsCredentialExport")).toString();
+        QString why;
+        const QString source = AwsCredentialProvider::staticSource(aws, &why);
+        Credential sigv4;
+        sigv4.kind = CredentialKind::AwsSigV4;
+        sigv4.source = QStringLiteral("aws:") + source;
+        Candidate c{QStringLiteral("aws:credential-chain"), !source.isEmpty(), sigv4, why,
+                    QString()};
+        if (source.isEmpty() && aws.exportCommand.isEmpty() && !rawExport.isEmpty() &&
+            !ctx.trust().trusted && !bare)
+            c.absentReason =
+                QStringLiteral("awsCredentialExport from %1 was not run: the "
+                               "workspace is not trusted. %2")
+                    .arg(ctx.settings().sourceOf(QStringLiteral("awsCredentialExport"))->path, why);
+        cands.append(c);
+    } else {
+        cands.append(
+            {QStringLiteral("%1:credential-chain").arg(name), false, Credential(),
+             QStringLiteral("%1 is not supported by this version of Qlaude yet.").arg(rest),
+             QString()});
+    }
 
     const Candidate *winner = pickWinner(cands, r);
     const QString selectedBy =
         QStringLiteral("CLAUDE_CODE_USE_%1 from %2")
             .arg(name.toUpper(),
                  ctx.envSource(QStringLiteral("CLAUDE_CODE_USE_") + name.toUpper()));
-    r.problems.append(QStringLiteral("%1 is selected (%2), but this version of Qlaude cannot send "
-                                     "requests to it yet. Unset CLAUDE_CODE_USE_%3 to use the "
-                                     "Anthropic API.")
-                          .arg(title, selectedBy, name.toUpper()));
+    if (r.provider != Provider::Bedrock)
+        r.problems.append(QStringLiteral("%1 is selected (%2), but this version of Qlaude cannot "
+                                         "send requests to it yet. Unset CLAUDE_CODE_USE_%3 to "
+                                         "use the Anthropic API.")
+                              .arg(title, selectedBy, name.toUpper()));
     if (!winner) {
         r.summary = QStringLiteral("No %1 credential is available.").arg(title);
+        if (r.provider == Provider::Bedrock)
+            r.problems.append(r.considered.last().reason);
         if (kc.read && kc.state == KeychainState::Locked && !variable.isEmpty())
             r.problems.append(QStringLiteral("The keychain is locked, so a stored %1 cannot be "
                                              "read. Unlock it and try again.")
@@ -248,7 +276,10 @@ Resolution resolveCloud(const AuthContext &ctx, const KeychainSnapshot &kc, Reso
         return r;
     }
     r.credential = winner->credential;
-    if (winner->credential.kind == CredentialKind::Skipped)
+    if (winner->credential.kind == CredentialKind::AwsSigV4)
+        r.summary = QStringLiteral("Signing with AWS credentials from %1 (SigV4).")
+                        .arg(winner->credential.source.mid(4));
+    else if (winner->credential.kind == CredentialKind::Skipped)
         r.summary = QStringLiteral("No %1 authentication is sent: %2 is set (%3), for a proxy or "
                                    "gateway that adds it.")
                         .arg(title, skipVar, ctx.envSource(skipVar));

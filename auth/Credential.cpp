@@ -13,6 +13,8 @@ QString credentialKindName(CredentialKind kind)
         return QStringLiteral("oauth");
     case CredentialKind::Skipped:
         return QStringLiteral("skipped");
+    case CredentialKind::AwsSigV4:
+        return QStringLiteral("aws-sigv4");
     case CredentialKind::None:
         break;
     }

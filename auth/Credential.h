@@ -8,13 +8,15 @@ namespace qlaude {
 enum class CredentialKind
 {
     None,
-    ApiKey,  // x-api-key
-    Bearer,  // Authorization: Bearer
-    OAuth,   // Authorization: Bearer plus the oauth beta header
-    Skipped, // no auth header at all (CLAUDE_CODE_SKIP_*_AUTH: a proxy adds it)
+    ApiKey,   // x-api-key
+    Bearer,   // Authorization: Bearer
+    OAuth,    // Authorization: Bearer plus the oauth beta header
+    Skipped,  // no auth header at all (CLAUDE_CODE_SKIP_*_AUTH: a proxy adds it)
+    AwsSigV4, // AWS credentials from the AWS chain, fetched when a request is signed
 };
 
-QString credentialKindName(CredentialKind kind); // "api-key", "bearer", "oauth", "skipped", "none"
+QString credentialKindName(
+    CredentialKind kind); // "api-key", "bearer", "oauth", "skipped", "aws-sigv4", "none"
 
 // A resolved credential, ready to be put on a request. The secret fields never leave the
 // process except as request headers; use redacted() for anything a person may read.

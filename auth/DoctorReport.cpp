@@ -1,5 +1,6 @@
 #include "DoctorReport.h"
 
+#include "AwsConfig.h"
 #include "DisplayText.h"
 #include "OAuthProfile.h"
 #include "OAuthTokens.h"
@@ -159,9 +160,14 @@ QJsonObject DoctorReport::build(const AuthContext &ctx, const KeychainSnapshot &
     for (const auto &h : ro.customHeaders)
         headerNames.append(QString::fromLatin1(h.first));
     QString baseUrl = ctx.env(QStringLiteral("ANTHROPIC_BASE_URL"));
-    const bool anthropic = res.provider == Provider::Anthropic;
+    const bool bedrock = res.provider == Provider::Bedrock;
+    const bool anthropic = res.provider == Provider::Anthropic || bedrock;
     const QString target =
-        baseUrl.isEmpty() ? QStringLiteral("https://api.anthropic.com") : baseUrl;
+        bedrock ? AwsConfig::bedrockBaseUrl(ctx.environment(),
+                                            AwsConfig::region(ctx.environment()).region)
+                      .toString()
+        : baseUrl.isEmpty() ? QStringLiteral("https://api.anthropic.com")
+                            : baseUrl;
     // The proxy that applies to where requests go, or "none".
     const ProxySettings proxy(ctx.environment());
     QString proxyText = proxy.describe();
@@ -177,6 +183,9 @@ QJsonObject DoctorReport::build(const AuthContext &ctx, const KeychainSnapshot &
                      !anthropic ? QStringLiteral("%1 requests are not supported by this version "
                                                  "yet")
                                       .arg(ProviderStatus::title(res.provider))
+                     : bedrock ? (ctx.env(QStringLiteral("ANTHROPIC_BEDROCK_BASE_URL")).isEmpty()
+                                      ? QStringLiteral("the region's Bedrock endpoint")
+                                      : ctx.envSource(QStringLiteral("ANTHROPIC_BEDROCK_BASE_URL")))
                      : baseUrl.isEmpty() ? QStringLiteral("default")
                                          : ctx.envSource(QStringLiteral("ANTHROPIC_BASE_URL"))},
                     {QStringLiteral("timeout_ms"), ro.timeoutMs},

@@ -1,5 +1,7 @@
 #include "ProviderStatus.h"
 
+#include "AwsConfig.h"
+#include "AwsCredentialProvider.h"
 #include "RequestOptions.h"
 
 #include <QJsonArray>
@@ -89,26 +91,35 @@ ProviderStatus ProviderStatus::of(Provider p, const AuthContext &ctx, const Keyc
     }
     case Provider::Bedrock: {
         b.flag("CLAUDE_CODE_USE_BEDROCK");
-        const QString region = b.var("AWS_REGION", QString());
-        const QString shownRegion =
-            region.isEmpty() ? b.var("AWS_DEFAULT_REGION", QStringLiteral("us-east-1")) : region;
+        const AwsRegion region = AwsConfig::region(
+            ctx.environment(), [&ctx](const QString &name) { return ctx.envSource(name); });
+        st.sources.insert(QStringLiteral("region"), region.source);
         st.facts << QStringLiteral("Region: %1%2")
-                        .arg(shownRegion,
-                             ctx.env(QStringLiteral("AWS_REGION")).isEmpty() &&
-                                     ctx.env(QStringLiteral("AWS_DEFAULT_REGION")).isEmpty()
-                                 ? QStringLiteral(" (default)")
-                                 : QString());
-        b.var("AWS_PROFILE");
+                        .arg(region.region, region.source.startsWith(QLatin1String("default"))
+                                                ? QStringLiteral(" (default)")
+                                                : QStringLiteral(" (%1)").arg(region.source));
+        const QString profile = AwsConfig::profileName(ctx.environment());
+        if (!ctx.env(QStringLiteral("AWS_PROFILE")).isEmpty())
+            st.sources.insert(QStringLiteral("AWS_PROFILE"),
+                              ctx.envSource(QStringLiteral("AWS_PROFILE")));
+        st.facts << QStringLiteral("Profile: %1").arg(profile);
         b.var("ANTHROPIC_BEDROCK_BASE_URL");
         const bool skip = b.flag("CLAUDE_CODE_SKIP_BEDROCK_AUTH");
         const bool bearer = b.secret("AWS_BEARER_TOKEN_BEDROCK", "cloud:aws-bearer-token");
-        const bool keys = b.secret("AWS_ACCESS_KEY_ID", nullptr);
+        QString why;
+        const QString chain =
+            AwsCredentialProvider::staticSource(AwsCredentialProvider::configFrom(ctx), &why);
+        if (!chain.isEmpty())
+            st.sources.insert(QStringLiteral("aws-credentials"), chain);
         if (skip)
             st.facts << QStringLiteral("Authentication: skipped (CLAUDE_CODE_SKIP_BEDROCK_AUTH)");
-        if (!skip && !bearer && !keys && ctx.env(QStringLiteral("AWS_PROFILE")).isEmpty())
-            st.missing << QStringLiteral("No AWS credential: set AWS_BEARER_TOKEN_BEDROCK (or "
-                                         "save a Bedrock API key), AWS access keys or "
-                                         "AWS_PROFILE.");
+        else if (bearer)
+            st.facts << QStringLiteral("Authentication: Bedrock API key (Bearer)");
+        else if (!chain.isEmpty())
+            st.facts
+                << QStringLiteral("Authentication: SigV4 with AWS credentials from %1").arg(chain);
+        if (!skip && !bearer && chain.isEmpty())
+            st.missing << why;
         break;
     }
     case Provider::Vertex: {

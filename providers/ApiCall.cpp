@@ -264,6 +264,15 @@ void ApiCall::onReplyFinished()
             e = ApiError::fromStreamEvent(
                 m_assembler.errorType(), m_assembler.errorMessage(),
                 m_assembler.errorRequestId().isEmpty() ? requestId : m_assembler.errorRequestId());
+            // Before any content, a provider may ask to retry it like an HTTP error (Bedrock's
+            // throttling and server exception frames); after content it is kept and marked.
+            const int retryAs = m_parts->errors->retryStatusForStreamError(e.type);
+            if (retryAs && m_assembler.message().content.isEmpty()) {
+                AttemptFailure f;
+                f.httpStatus = retryAs;
+                failAttempt(f, e);
+                return;
+            }
         } else {
             e.kind = ApiError::Kind::Protocol;
             e.message =

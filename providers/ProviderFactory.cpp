@@ -2,6 +2,8 @@
 
 #include "AnthropicClient.h"
 #include "AuthContext.h"
+#include "AuthResolver.h"
+#include "BedrockClient.h"
 
 namespace qlaude {
 
@@ -38,11 +40,22 @@ private:
 
 ProviderSetup makeProviderSetup(const AuthContext &context, Authorizer *authorizer)
 {
+    return makeProviderSetup(context, AuthResolver::resolve(context, KeychainSnapshot()),
+                             authorizer);
+}
+
+ProviderSetup makeProviderSetup(const AuthContext &context, const Resolution &resolution,
+                                Authorizer *authorizer)
+{
     ProviderSetup s;
     s.config = ClientConfig::fromContext(context);
     const Provider p = context.provider();
     if (p == Provider::Anthropic) {
         s.parts = makeAnthropicParts(s.config, authorizer);
+        return s;
+    }
+    if (p == Provider::Bedrock) {
+        s.parts = makeBedrockParts(context, resolution, s.config, authorizer);
         return s;
     }
     s.error = QStringLiteral("%1 is selected, but this version of Qlaude cannot send requests "
@@ -55,12 +68,11 @@ ProviderSetup makeProviderSetup(const AuthContext &context, Authorizer *authoriz
     return s;
 }
 
-std::unique_ptr<ProviderClient> makeProviderClient(const AuthContext &context,
-                                                   Authorizer *authorizer,
-                                                   QNetworkAccessManager *nam, QString *error,
-                                                   QObject *parent)
+std::unique_ptr<ProviderClient>
+makeProviderClient(const AuthContext &context, const Resolution &resolution, Authorizer *authorizer,
+                   QNetworkAccessManager *nam, QString *error, QObject *parent)
 {
-    ProviderSetup s = makeProviderSetup(context, authorizer);
+    ProviderSetup s = makeProviderSetup(context, resolution, authorizer);
     if (!s.error.isEmpty()) {
         if (error)
             *error = s.error;

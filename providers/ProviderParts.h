@@ -145,6 +145,13 @@ public:
     // True when the answer says the credential was rejected: the call then asks the signer
     // to refresh, once.
     virtual bool credentialRejected(int status, const ApiError &error) const = 0;
+    // An error event that arrives before any content (Bedrock's exception frames): the HTTP
+    // status to retry it as under the shared policy, or 0 to report it as it is.
+    virtual int retryStatusForStreamError(const QString &type) const
+    {
+        Q_UNUSED(type)
+        return 0;
+    }
 };
 
 // The four parts that make a provider. Shared by the calls in flight, so replacing them

@@ -607,7 +607,7 @@ private slots:
             dialog.findChild<QPlainTextEdit *>(QStringLiteral("bedrockTestResultPlainTextEdit"));
         QTRY_VERIFY(!dialog.isBusy());
         QString text = bedrock->toPlainText();
-        QVERIFY2(text.contains(QStringLiteral("cannot send requests to it yet")), qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("No AWS credentials")), qPrintable(text));
         QVERIFY2(text.contains(QStringLiteral("us-east-1 (default)")), qPrintable(text));
 
         openPage(dialog, SettingsDialog::Page::Vertex);

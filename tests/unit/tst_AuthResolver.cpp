@@ -211,7 +211,7 @@ private slots:
         Resolution r = resolveWith(s, h);
         QCOMPARE(r.provider, Provider::Bedrock);
         QVERIFY(!r.usable());
-        QVERIFY(r.problems.first().contains("cannot send requests to it yet"));
+        QVERIFY(r.problems.first().contains("No AWS credentials"));
 
         TestHome h2(QStringLiteral("provider-settings"));
         h2.userSettings({{"env", QJsonObject{{"CLAUDE_CODE_USE_FOUNDRY", "1"}}}});
@@ -298,7 +298,9 @@ private slots:
         QCOMPARE(r.credential.source, "keychain:" + entry);
         QCOMPARE(int(r.credential.kind), kind);
         QVERIFY((r.credential.apiKey + r.credential.bearerToken) == "stored-cloud-key-0007");
-        QVERIFY(r.problems.first().contains("cannot send requests to it yet"));
+        // Bedrock sends requests; Foundry says it cannot yet.
+        QCOMPARE(r.problems.join(' ').contains("cannot send requests to it yet"),
+                 useVar.contains("FOUNDRY"));
 
         o.processEnvironment.insert(keyVar, "env-cloud-key-0008");
         r = AuthResolver::resolve(AuthContext::load(o), kc);

@@ -53,9 +53,9 @@ private slots:
         const ProcessResult raw =
             runQlaude({"--doctor", "--json", "--workspace", h.workspace()}, env);
         QCOMPARE(raw.exitCode, 0);
-        QVERIFY2(!raw.out.contains(key.toUtf8()) && !raw.out.contains("SECRET"),
+        QVERIFY2(!raw.out.contains(key.toUtf8()) && !raw.out.contains("qltSECRET"),
                  "doctor printed the key");
-        QVERIFY(!raw.err.contains("SECRET"));
+        QVERIFY(!raw.err.contains("qltSECRET"));
         const QJsonObject r = QJsonDocument::fromJson(raw.out).object();
         QCOMPARE(r.value("provider").toString(), QStringLiteral("anthropic"));
         const QJsonObject cred = r.value("credential").toObject();
@@ -79,7 +79,7 @@ private slots:
         const ProcessResult text = runQlaude({"--doctor", "--workspace", h.workspace()}, env);
         QCOMPARE(text.exitCode, 0);
         QVERIFY(text.out.contains("Credential: env:ANTHROPIC_API_KEY"));
-        QVERIFY(!text.out.contains("SECRET"));
+        QVERIFY(!text.out.contains("qltSECRET"));
     }
 
     void doctorFailsWithoutCredentialAndSaysWhatToDo()

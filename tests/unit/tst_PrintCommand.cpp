@@ -1,4 +1,5 @@
 #include "FakeAnthropicServer.h"
+#include "FakeBedrockServer.h"
 #include "FakeResponse.h"
 #include "RawRecordingServer.h"
 #include "TestSupport.h"
@@ -348,6 +349,42 @@ private slots:
         QCOMPARE(raw.headerValues(0, "anthropic-version"), QList<QByteArray>{"2023-06-01"});
         QCOMPARE(raw.headerValues(0, "anthropic-beta"), QList<QByteArray>{"beta-ok"});
         QVERIFY(r.err.contains("QLAUDE_ANTHROPIC_VERSION"));
+    }
+
+    // CLAUDE_CODE_USE_BEDROCK=1 with AWS keys: --print signs with SigV4 and prints the answer.
+    void printsThroughBedrockWithSigV4()
+    {
+        qlaude::fakes::FakeBedrockServer bedrock;
+        QVERIFY(bedrock.listen());
+        qlaude::AwsCredentials creds;
+        creds.accessKeyId = "AKIAPRINT";
+        creds.secretAccessKey = m_key;
+        creds.sessionToken = "tok-print";
+        bedrock.setCredentials(creds);
+        bedrock.enqueue(qlaude::fakes::FakeBedrockResponse::answer("Bedrock says hi."));
+        QProcessEnvironment e = env();
+        e.remove("ANTHROPIC_API_KEY");
+        e.insert("CLAUDE_CODE_USE_BEDROCK", "1");
+        e.insert("ANTHROPIC_BEDROCK_BASE_URL", bedrock.baseUrl().toString());
+        e.insert("AWS_ACCESS_KEY_ID", "AKIAPRINT");
+        e.insert("AWS_SECRET_ACCESS_KEY", m_key);
+        e.insert("AWS_SESSION_TOKEN", "tok-print");
+        e.insert("AWS_EC2_METADATA_DISABLED", "true");
+        const ProcessResult r = runQlaudeAsync({"--print", "hi"}, e);
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QCOMPARE(r.out, QByteArray("Bedrock says hi.\n"));
+        QVERIFY(bedrock.lastRejection().isEmpty());
+        QCOMPARE(bedrock.lastModelId(),
+                 QStringLiteral("us.anthropic.claude-sonnet-4-5-20250929-v1:0"));
+        QVERIFY(!r.err.contains(m_key.toUtf8()));
+
+        // Doctor names the region, the credential source and where requests go.
+        const ProcessResult d = runQlaudeAsync({"--doctor"}, e);
+        QVERIFY2(d.out.contains("Signing with AWS credentials from env (SigV4)"),
+                 d.out.constData());
+        const QByteArray requests = "Requests: " + bedrock.baseUrl().toString().toUtf8();
+        QVERIFY(d.out.contains(requests));
+        QVERIFY(!d.out.contains(m_key.toUtf8()));
     }
 };
 

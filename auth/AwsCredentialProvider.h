@@ -1,0 +1,84 @@
+#pragma once
+
+#include "AwsConfig.h"
+#include "SigV4Signer.h"
+
+#include <QDateTime>
+#include <QList>
+#include <QObject>
+#include <QPointer>
+#include <QProcessEnvironment>
+
+#include <functional>
+
+namespace qlaude {
+
+class AuthContext;
+class HelperProcess;
+
+// The AWS credentials for SigV4, from the chain the CLI uses (CLAUDE_CODE.md §2, PROTOCOLS.md
+// §2.3), in order:
+//   1. awsCredentialExport (a trusted settings command printing STS-style or flat JSON);
+//   2. AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (/ AWS_SESSION_TOKEN) in the environment;
+//   3. the profile in the shared files: static keys, or credential_process (JSON Version 1).
+// Web identity, SSO, role_arn, container credentials and IMDS are not supported yet: a profile
+// that needs one says so by name. Results are cached until 5 minutes before they expire (1 h
+// without an expiry); concurrent requests share one run; invalidate() after a 403.
+class AwsCredentialProvider : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY(AwsCredentialProvider)
+public:
+    struct Config
+    {
+        QProcessEnvironment environment; // the effective environment
+        QString exportCommand;           // awsCredentialExport, when it applies
+        QString exportWorkingDirectory;  // where it runs (AuthContext::commandSite)
+        QProcessEnvironment exportEnvironment;
+        int commandTimeoutMs = 300000; // export and credential_process
+    };
+    static Config configFrom(const AuthContext &context);
+
+    using Callback = std::function<void(const AwsCredentials &credentials, const QString &error)>;
+
+    explicit AwsCredentialProvider(Config config, QObject *parent = nullptr);
+    ~AwsCredentialProvider() override;
+
+    void get(Callback callback);
+    void invalidate();
+    bool hasCachedCredentials() const { return m_cached.isValid(); }
+    // False when the last credentials came from the environment, which asking again cannot
+    // change (a command or the shared files can).
+    bool lastSourceCanChange() const { return m_lastSource != QLatin1String("env"); }
+    int runs() const { return m_runs; }
+
+    // Which source the chain would use, without running anything (for the resolver and doctor):
+    // "awsCredentialExport", "env", "profile <name>", "credential_process (profile <name>)",
+    // or "" when none applies, with *why.
+    static QString staticSource(const Config &config, QString *why);
+
+    void setClockForTesting(std::function<QDateTime()> now) { m_now = std::move(now); }
+
+private:
+    void resolve();
+    void finish(const AwsCredentials &credentials, const QString &error);
+    void runCommand(const QString &name, const QString &command, const QString &workDir,
+                    const QProcessEnvironment &env, const QString &source);
+    QDateTime now() const;
+
+    Config m_config;
+    AwsCredentials m_cached;
+    QDateTime m_refreshAt;
+    QString m_lastSource;
+    QList<Callback> m_waiting;
+    QPointer<HelperProcess> m_process;
+    int m_runs = 0;
+    std::function<QDateTime()> m_now;
+};
+
+// Parses awsCredentialExport or credential_process output: {"Credentials": {...}} (STS) or the
+// flat {"AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"}. `requireToken`: the
+// three keys must all be non-empty (awsCredentialExport). *error never quotes the output.
+AwsCredentials parseAwsCredentialJson(const QByteArray &json, bool requireToken, QString *error);
+
+} // namespace qlaude

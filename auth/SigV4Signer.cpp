@@ -1,0 +1,326 @@
+#include "SigV4Signer.h"
+
+#include <QCryptographicHash>
+#include <QMessageAuthenticationCode>
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+namespace qlaude {
+
+namespace {
+
+const char kAlgorithm[] = "AWS4-HMAC-SHA256";
+
+bool isUnreserved(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '~';
+}
+
+bool equalsIgnoringCase(const QByteArray &a, const char *b)
+{
+    return a.compare(b, Qt::CaseInsensitive) == 0;
+}
+
+// Removes every header named `name` (any case).
+void removeHeader(QList<QPair<QByteArray, QByteArray>> &headers, const char *name)
+{
+    headers.removeIf([name](const QPair<QByteArray, QByteArray> &h) {
+        return equalsIgnoringCase(h.first.trimmed(), name);
+    });
+}
+
+bool hasHeader(const QList<QPair<QByteArray, QByteArray>> &headers, const char *name)
+{
+    return std::any_of(headers.cbegin(), headers.cend(),
+                       [name](const QPair<QByteArray, QByteArray> &h) {
+                           return equalsIgnoringCase(h.first.trimmed(), name);
+                       });
+}
+
+QByteArray sha256Hex(const QByteArray &data)
+{
+    return QCryptographicHash::hash(data, QCryptographicHash::Sha256).toHex();
+}
+
+QByteArray hmac(const QByteArray &key, const QByteArray &message)
+{
+    return QMessageAuthenticationCode::hash(message, key, QCryptographicHash::Sha256);
+}
+
+QDateTime resolvedTime(const SigV4Options &options)
+{
+    return options.time.isValid() ? options.time.toUTC() : QDateTime::currentDateTimeUtc();
+}
+
+QByteArray credentialScope(const QByteArray &date, const SigV4Options &options)
+{
+    return date + '/' + options.region.toUtf8() + '/' + options.service.toUtf8() + "/aws4_request";
+}
+
+// The canonical headers block ("name:value\n" lines) and the signed-header list.
+void canonicalHeaders(const QList<QPair<QByteArray, QByteArray>> &headers,
+                      const SigV4Options &options, QByteArray &block, QByteArray &signedList)
+{
+    std::vector<std::pair<QByteArray, QByteArray>> entries;
+    entries.reserve(size_t(headers.size()));
+    for (const auto &header : headers) {
+        QByteArray name = header.first.trimmed().toLower();
+        if (name.isEmpty() || !SigV4Signer::isSignedHeader(name, options))
+            continue;
+        // Trim, and collapse every run of whitespace (CR and LF of folded lines included) to
+        // one space.
+        entries.emplace_back(std::move(name), header.second.simplified());
+    }
+    // Stable: values of a repeated name keep their order.
+    std::stable_sort(entries.begin(), entries.end(),
+                     [](const auto &a, const auto &b) { return a.first < b.first; });
+    block.clear();
+    signedList.clear();
+    for (size_t i = 0; i < entries.size(); ++i) {
+        if (i > 0 && entries[i].first == entries[i - 1].first) {
+            block.chop(1); // the '\n'
+            block += ',' + entries[i].second + '\n';
+            continue;
+        }
+        if (!signedList.isEmpty())
+            signedList += ';';
+        signedList += entries[i].first;
+        block += entries[i].first + ':' + entries[i].second + '\n';
+    }
+}
+
+QByteArray buildCanonicalRequest(const QByteArray &method, const QByteArray &path,
+                                 const QByteArray &query,
+                                 const QList<QPair<QByteArray, QByteArray>> &headers,
+                                 const QByteArray &payloadHash, const SigV4Options &options,
+                                 QByteArray *signedHeaders)
+{
+    QByteArray block;
+    QByteArray signedList;
+    canonicalHeaders(headers, options, block, signedList);
+    QByteArray out;
+    out.reserve(method.size() + path.size() * 3 + query.size() * 3 + block.size() +
+                signedList.size() + payloadHash.size() + 16);
+    out += method;
+    out += '\n';
+    out += SigV4Signer::canonicalUri(path, options);
+    out += '\n';
+    out += SigV4Signer::canonicalQuery(query);
+    out += '\n';
+    out += block;
+    out += '\n';
+    out += signedList;
+    out += '\n';
+    out += payloadHash;
+    if (signedHeaders)
+        *signedHeaders = signedList;
+    return out;
+}
+
+QByteArray payloadHashOf(const SigV4Request &request)
+{
+    for (const auto &header : request.headers) {
+        if (equalsIgnoringCase(header.first.trimmed(), "x-amz-content-sha256"))
+            return header.second.trimmed();
+    }
+    return sha256Hex(request.body);
+}
+
+SigV4Steps signWith(SigV4Request &request, const QByteArray &path, const QByteArray &query,
+                    const AwsCredentials &credentials, const SigV4Options &givenOptions)
+{
+    SigV4Options options = givenOptions;
+    options.time = resolvedTime(givenOptions);
+    const QByteArray date = SigV4Signer::amzDate(options.time);
+    const QByteArray token = credentials.sessionToken.toUtf8();
+
+    auto &headers = request.headers;
+    removeHeader(headers, "authorization");
+    removeHeader(headers, "x-amz-date");
+    removeHeader(headers, "x-amz-security-token");
+    if (options.signBody)
+        removeHeader(headers, "x-amz-content-sha256");
+    if (!hasHeader(headers, "host"))
+        headers.append({QByteArrayLiteral("host"), SigV4Signer::hostHeader(request.url)});
+    headers.append({QByteArrayLiteral("X-Amz-Date"), date});
+    const QByteArray payloadHash =
+        options.signBody ? sha256Hex(request.body) : payloadHashOf(request);
+    if (options.signBody)
+        headers.append({QByteArrayLiteral("x-amz-content-sha256"), payloadHash});
+    if (!token.isEmpty() && !options.omitSessionToken)
+        headers.append({QByteArrayLiteral("X-Amz-Security-Token"), token});
+
+    SigV4Steps steps;
+    steps.canonicalRequest = buildCanonicalRequest(request.method, path, query, headers,
+                                                   payloadHash, options, &steps.signedHeaders);
+    steps.stringToSign = SigV4Signer::stringToSign(steps.canonicalRequest, options);
+    steps.signature = SigV4Signer::signature(steps.stringToSign, credentials, options);
+
+    headers.append({QByteArrayLiteral("Authorization"),
+                    QByteArray(kAlgorithm) + " Credential=" + credentials.accessKeyId.toUtf8() +
+                        '/' + credentialScope(date.left(8), options) + ", SignedHeaders=" +
+                        steps.signedHeaders + ", Signature=" + steps.signature});
+    if (!token.isEmpty() && options.omitSessionToken)
+        headers.append({QByteArrayLiteral("X-Amz-Security-Token"), token});
+    return steps;
+}
+
+} // namespace
+
+void SigV4Signer::sign(SigV4Request &request, const AwsCredentials &credentials,
+                       const SigV4Options &options)
+{
+    signWith(request, request.url.path(QUrl::FullyEncoded).toUtf8(),
+             request.url.query(QUrl::FullyEncoded).toUtf8(), credentials, options);
+}
+
+SigV4Steps SigV4Signer::signRequestTarget(SigV4Request &request, const QByteArray &requestTarget,
+                                          const AwsCredentials &credentials,
+                                          const SigV4Options &options)
+{
+    const qsizetype mark = requestTarget.indexOf('?');
+    const QByteArray path = mark < 0 ? requestTarget : requestTarget.left(mark);
+    const QByteArray query = mark < 0 ? QByteArray() : requestTarget.mid(mark + 1);
+    return signWith(request, path, query, credentials, options);
+}
+
+QByteArray SigV4Signer::canonicalRequest(const SigV4Request &request, const SigV4Options &options,
+                                         QByteArray *signedHeaders)
+{
+    return buildCanonicalRequest(request.method, request.url.path(QUrl::FullyEncoded).toUtf8(),
+                                 request.url.query(QUrl::FullyEncoded).toUtf8(), request.headers,
+                                 payloadHashOf(request), options, signedHeaders);
+}
+
+QByteArray SigV4Signer::stringToSign(const QByteArray &canonicalRequest,
+                                     const SigV4Options &options)
+{
+    const QByteArray date = amzDate(resolvedTime(options));
+    return QByteArray(kAlgorithm) + '\n' + date + '\n' + credentialScope(date.left(8), options) +
+           '\n' + sha256Hex(canonicalRequest);
+}
+
+QByteArray SigV4Signer::signature(const QByteArray &stringToSign, const AwsCredentials &credentials,
+                                  const SigV4Options &options)
+{
+    const QByteArray day = amzDate(resolvedTime(options)).left(8);
+    QByteArray key = "AWS4" + credentials.secretAccessKey.toUtf8();
+    QByteArray kDate = hmac(key, day);
+    key.fill('\0');
+    const QByteArray kRegion = hmac(kDate, options.region.toUtf8());
+    const QByteArray kService = hmac(kRegion, options.service.toUtf8());
+    const QByteArray kSigning = hmac(kService, QByteArrayLiteral("aws4_request"));
+    return hmac(kSigning, stringToSign).toHex();
+}
+
+QByteArray SigV4Signer::canonicalUri(const QByteArray &wirePath, const SigV4Options &options)
+{
+    QByteArray path = wirePath.isEmpty() ? QByteArrayLiteral("/") : wirePath;
+    if (options.normalizePath) {
+        // Drop empty and "." segments, let ".." remove the one before; keep the leading slash
+        // and, when anything is left, the trailing one.
+        QList<QByteArray> kept;
+        for (const QByteArray &segment : path.split('/')) {
+            if (segment.isEmpty() || segment == ".")
+                continue;
+            if (segment == "..") {
+                if (!kept.isEmpty())
+                    kept.removeLast();
+                continue;
+            }
+            kept.append(segment);
+        }
+        const bool trailingSlash = !kept.isEmpty() && path.endsWith('/');
+        path = '/' + kept.join('/');
+        if (trailingSlash)
+            path += '/';
+    }
+    return options.doubleEncodePath ? uriEncode(path, true) : path;
+}
+
+QByteArray SigV4Signer::canonicalQuery(const QByteArray &wireQuery)
+{
+    if (wireQuery.isEmpty())
+        return QByteArray();
+    std::vector<std::pair<QByteArray, QByteArray>> pairs;
+    for (const QByteArray &part : wireQuery.split('&')) {
+        if (part.isEmpty())
+            continue;
+        const qsizetype eq = part.indexOf('=');
+        const QByteArray key = eq < 0 ? part : part.left(eq);
+        const QByteArray value = eq < 0 ? QByteArray() : part.mid(eq + 1);
+        // Decode what the URL encoded, then encode the RFC 3986 way: one form for every
+        // spelling of the same query.
+        pairs.emplace_back(uriEncode(QByteArray::fromPercentEncoding(key), false),
+                           uriEncode(QByteArray::fromPercentEncoding(value), false));
+    }
+    std::sort(pairs.begin(), pairs.end());
+    QByteArray out;
+    for (const auto &pair : pairs) {
+        if (!out.isEmpty())
+            out += '&';
+        out += pair.first + '=' + pair.second;
+    }
+    return out;
+}
+
+QByteArray SigV4Signer::uriEncode(const QByteArray &bytes, bool keepSlash)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    QByteArray out;
+    out.reserve(bytes.size() * 3);
+    for (const char c : bytes) {
+        if (isUnreserved(c) || (keepSlash && c == '/')) {
+            out += c;
+        } else {
+            const auto b = quint8(c);
+            out += '%';
+            out += hex[b >> 4];
+            out += hex[b & 0xF];
+        }
+    }
+    return out;
+}
+
+QByteArray SigV4Signer::hostHeader(const QUrl &url)
+{
+    QByteArray host = url.host(QUrl::FullyEncoded).toUtf8();
+    if (host.contains(':'))
+        host = '[' + host + ']'; // IPv6 literal
+    const int port = url.port();
+    const QString scheme = url.scheme().toLower();
+    const bool defaultPort = (scheme == QLatin1String("https") && port == 443) ||
+                             (scheme == QLatin1String("http") && port == 80);
+    if (port >= 0 && !defaultPort)
+        host += ':' + QByteArray::number(port);
+    return host;
+}
+
+QByteArray SigV4Signer::amzDate(const QDateTime &time)
+{
+    return time.toUTC().toString(QStringLiteral("yyyyMMdd'T'HHmmss'Z'")).toLatin1();
+}
+
+bool SigV4Signer::isSignedHeader(const QByteArray &lowerName, const SigV4Options &options)
+{
+    static const char *const unsigned_[] = {
+        "authorization", "cache-control",     "connection", "expect",     "from",
+        "keep-alive",    "max-forwards",      "pragma",     "referer",    "te",
+        "trailer",       "transfer-encoding", "upgrade",    "user-agent", "x-amzn-trace-id",
+        "traceparent",   "tracestate",        "baggage",
+    };
+    for (const char *name : unsigned_) {
+        if (lowerName == name)
+            return false;
+    }
+    if (lowerName.startsWith("proxy-") || lowerName.startsWith("sec-"))
+        return false;
+    if (options.omitSessionToken && lowerName == "x-amz-security-token")
+        return false;
+    return true;
+}
+
+} // namespace qlaude
