@@ -138,6 +138,9 @@ int runPrint(const AuthContext &ctx, PrintOptions opts)
         writeErr(QStringLiteral("qlaude: %1\n").arg(providerError));
         return 2;
     }
+    QObject::connect(
+        client.get(), &ProviderClient::credentialProgress, client.get(),
+        [](const QString &line) { writeErr(QStringLiteral("qlaude: %1\n").arg(line)); });
     ChatSession session(client.get(), store.get());
     qint64 conversation = opts.conversationId;
     if (opts.continueLast && !conversation) {

@@ -71,6 +71,12 @@ AwsCredentialProvider::Config AwsCredentialProvider::configFrom(const AuthContex
             ctx.commandSite(QStringLiteral("awsCredentialExport"));
         c.exportWorkingDirectory = site.workingDirectory;
         c.exportEnvironment = site.environment;
+        c.refreshCommand =
+            ctx.effectiveSettings().value(QStringLiteral("awsAuthRefresh")).toString();
+        const AuthContext::CommandSite refreshSite =
+            ctx.commandSite(QStringLiteral("awsAuthRefresh"));
+        c.refreshWorkingDirectory = refreshSite.workingDirectory;
+        c.refreshEnvironment = refreshSite.environment;
     }
     return c;
 }
@@ -96,11 +102,18 @@ QString AwsCredentialProvider::staticSource(const Config &config, QString *why)
     const QProcessEnvironment &env = config.environment;
     if (!config.exportCommand.trimmed().isEmpty())
         return QStringLiteral("awsCredentialExport");
+    const auto orRefresh = [&config](const QString &source) {
+        return source.isEmpty() && !config.refreshCommand.trimmed().isEmpty()
+                   ? QStringLiteral("awsAuthRefresh")
+                   : source;
+    };
     if (!env.value(QStringLiteral("AWS_ACCESS_KEY_ID")).isEmpty() &&
         !env.value(QStringLiteral("AWS_SECRET_ACCESS_KEY")).isEmpty())
         return QStringLiteral("env");
     const AwsProfile p = AwsConfig::profile(env, AwsConfig::profileName(env));
     if (!p.found) {
+        if (!orRefresh(QString()).isEmpty())
+            return orRefresh(QString());
         if (why)
             *why = QStringLiteral("No AWS credentials: set AWS_ACCESS_KEY_ID and "
                                   "AWS_SECRET_ACCESS_KEY, AWS_BEARER_TOKEN_BEDROCK (or save a "
@@ -113,6 +126,8 @@ QString AwsCredentialProvider::staticSource(const Config &config, QString *why)
         return QStringLiteral("profile %1").arg(p.name);
     if (!p.value("credential_process").isEmpty())
         return QStringLiteral("credential_process (profile %1)").arg(p.name);
+    if (!orRefresh(QString()).isEmpty())
+        return orRefresh(QString());
     if (why) {
         const QString feature = unsupportedFeature(p);
         *why = feature.isEmpty()
@@ -134,12 +149,18 @@ void AwsCredentialProvider::get(Callback callback)
         return;
     }
     m_waiting.append(std::move(callback));
-    if (m_waiting.size() == 1 && !m_process)
-        resolve();
+    if (m_waiting.size() == 1 && !m_process && !m_refresh) {
+        m_refreshTried = false;
+        if (m_refreshDue && !m_config.refreshCommand.trimmed().isEmpty())
+            runRefresh();
+        else
+            resolve();
+    }
 }
 
 void AwsCredentialProvider::invalidate()
 {
+    m_refreshDue = true;
     m_cached.secretAccessKey.fill(QLatin1Char('\0'));
     m_cached = AwsCredentials();
     m_refreshAt = QDateTime();
@@ -224,8 +245,57 @@ void AwsCredentialProvider::runCommand(const QString &name, const QString &comma
     p->start();
 }
 
+void AwsCredentialProvider::runRefresh()
+{
+    m_refreshTried = true;
+    m_refreshDue = false;
+    const QDateTime t = now();
+    if (m_lastRefresh.isValid() && m_lastRefresh.msecsTo(t) < 30000) {
+        resolve(); // never twice within 30 s
+        return;
+    }
+    m_lastRefresh = t;
+    ++m_refreshRuns;
+    auto *p = new HelperProcess(QStringLiteral("awsAuthRefresh"), m_config.refreshCommand, this);
+    p->setEnvironment(m_config.refreshEnvironment);
+    p->setWorkingDirectory(m_config.refreshWorkingDirectory);
+    p->setTimeoutMs(m_config.refreshTimeoutMs);
+    p->setStreamOutput(true);
+    m_refresh = p;
+    connect(p, &HelperProcess::outputLine, this,
+            [this](const QString &line, bool) { emit refreshOutput(line); });
+    connect(p, &HelperProcess::finished, this, [this, p](const HelperProcess::Result &r) {
+        p->deleteLater();
+        m_refresh = nullptr;
+        QString error;
+        if (r.timedOut)
+            error = QStringLiteral("AWS auth refresh timed out after %1 minutes. Run your auth "
+                                   "command manually in a separate terminal.")
+                        .arg(m_config.refreshTimeoutMs / 60000.0, 0, 'g', 2);
+        else if (r.exitCode != 0)
+            error = QStringLiteral("Error running awsAuthRefresh: %1").arg(r.error);
+        emit refreshFinished(error);
+        // Whatever it printed, the credentials are read again from the chain.
+        invalidateCacheOnly();
+        resolve();
+    });
+    emit refreshStarted();
+    p->start();
+}
+
+void AwsCredentialProvider::invalidateCacheOnly()
+{
+    m_cached.secretAccessKey.fill(QLatin1Char('\0'));
+    m_cached = AwsCredentials();
+    m_refreshAt = QDateTime();
+}
+
 void AwsCredentialProvider::finish(const AwsCredentials &credentials, const QString &error)
 {
+    if (!credentials.isValid() && !m_refreshTried && !m_config.refreshCommand.trimmed().isEmpty()) {
+        runRefresh(); // the chain found nothing: awsAuthRefresh, then the chain once more
+        return;
+    }
     if (credentials.isValid()) {
         m_cached = credentials;
         const QDateTime t = now();

@@ -24,6 +24,10 @@ class HelperProcess;
 // Web identity, SSO, role_arn, container credentials and IMDS are not supported yet: a profile
 // that needs one says so by name. Results are cached until 5 minutes before they expire (1 h
 // without an expiry); concurrent requests share one run; invalidate() after a 403.
+// awsAuthRefresh (e.g. `aws sso login`) runs when the chain finds no credentials, or after the
+// server said they expired, at most once per 30 s, with a 3-minute timeout; its output is
+// streamed live (refreshOutput), since it may show a device code. Qlaude does not call STS
+// GetCallerIdentity first: "no credentials" or "expired" is what decides.
 class AwsCredentialProvider : public QObject
 {
     Q_OBJECT
@@ -36,6 +40,10 @@ public:
         QString exportWorkingDirectory;  // where it runs (AuthContext::commandSite)
         QProcessEnvironment exportEnvironment;
         int commandTimeoutMs = 300000; // export and credential_process
+        QString refreshCommand;        // awsAuthRefresh, when it applies
+        QString refreshWorkingDirectory;
+        QProcessEnvironment refreshEnvironment;
+        int refreshTimeoutMs = 180000; // the CLI's 3 minutes
     };
     static Config configFrom(const AuthContext &context);
 
@@ -58,9 +66,18 @@ public:
     static QString staticSource(const Config &config, QString *why);
 
     void setClockForTesting(std::function<QDateTime()> now) { m_now = std::move(now); }
+    int refreshRuns() const { return m_refreshRuns; }
+
+signals:
+    // awsAuthRefresh started, printed a line, finished (error empty on success).
+    void refreshStarted();
+    void refreshOutput(const QString &line);
+    void refreshFinished(const QString &error);
 
 private:
     void resolve();
+    void runRefresh();
+    void invalidateCacheOnly();
     void finish(const AwsCredentials &credentials, const QString &error);
     void runCommand(const QString &name, const QString &command, const QString &workDir,
                     const QProcessEnvironment &env, const QString &source);
@@ -70,6 +87,11 @@ private:
     AwsCredentials m_cached;
     QDateTime m_refreshAt;
     QString m_lastSource;
+    bool m_refreshDue = false;   // the server said the credentials expired
+    bool m_refreshTried = false; // this resolution already ran awsAuthRefresh
+    QDateTime m_lastRefresh;
+    int m_refreshRuns = 0;
+    QPointer<HelperProcess> m_refresh;
     QList<Callback> m_waiting;
     QPointer<HelperProcess> m_process;
     int m_runs = 0;

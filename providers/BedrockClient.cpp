@@ -237,6 +237,22 @@ void BedrockSigV4Signer::sign(std::shared_ptr<PreparedRequest> request, Done don
     });
 }
 
+void BedrockSigV4Signer::setProgress(std::function<void(const QString &)> progress)
+{
+    QObject::disconnect(m_provider.get(), nullptr, nullptr, nullptr);
+    if (!progress)
+        return;
+    QObject::connect(m_provider.get(), &AwsCredentialProvider::refreshStarted, m_provider.get(),
+                     [progress] { progress(QStringLiteral("Running awsAuthRefresh…")); });
+    QObject::connect(m_provider.get(), &AwsCredentialProvider::refreshOutput, m_provider.get(),
+                     [progress](const QString &line) { progress(line); });
+    QObject::connect(m_provider.get(), &AwsCredentialProvider::refreshFinished, m_provider.get(),
+                     [progress](const QString &error) {
+                         if (!error.isEmpty())
+                             progress(error);
+                     });
+}
+
 bool BedrockSigV4Signer::invalidate()
 {
     // Keys from the environment cannot change by asking again; a command or a file can.

@@ -47,6 +47,7 @@ public:
     ~BedrockSigV4Signer() override;
     void sign(std::shared_ptr<PreparedRequest> request, Done done) override;
     bool invalidate() override;
+    void setProgress(std::function<void(const QString &line)> progress) override;
 
 private:
     std::unique_ptr<AwsCredentialProvider> m_provider;

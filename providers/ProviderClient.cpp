@@ -31,12 +31,25 @@ ProviderClient::ProviderClient(ClientConfig config, std::shared_ptr<ProviderPart
     };
     m_jitter = [] { return QRandomGenerator::global()->generateDouble(); };
     m_now = [] { return QDateTime::currentDateTimeUtc(); };
+    watchSigner();
+}
+
+void ProviderClient::watchSigner()
+{
+    if (!m_parts || !m_parts->signer)
+        return;
+    QPointer<ProviderClient> self(this);
+    m_parts->signer->setProgress([self](const QString &line) {
+        if (self)
+            emit self->credentialProgress(line);
+    });
 }
 
 void ProviderClient::reconfigure(ClientConfig config, std::shared_ptr<ProviderParts> parts)
 {
     m_config = std::move(config);
     m_parts = std::move(parts);
+    watchSigner();
 }
 
 ApiCall *ProviderClient::call(CallSpec spec)

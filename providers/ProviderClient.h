@@ -157,6 +157,11 @@ public:
     void
     listModels(std::function<void(const QList<ModelInfo> &models, const ApiError &error)> done);
 
+signals:
+    // A line from a credential helper that talks to the user while it runs (awsAuthRefresh:
+    // "open this URL and enter the code ...").
+    void credentialProgress(const QString &line);
+
 protected:
     ClientConfig m_config;
 
@@ -166,6 +171,7 @@ private:
     void listModelsPage(QString afterId, QList<ModelInfo> collected,
                         std::function<void(const QList<ModelInfo> &, const ApiError &)> done);
     static ApiError unsupported(const QString &what, const QString &provider);
+    void watchSigner();
 
     std::shared_ptr<ProviderParts> m_parts;
     QNetworkAccessManager *m_nam;

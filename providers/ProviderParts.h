@@ -101,6 +101,12 @@ public:
     virtual void sign(std::shared_ptr<PreparedRequest> request, Done done) = 0;
     // The server rejected the credential: drop caches. True when signing again may help.
     virtual bool invalidate() = 0;
+    // Lines a credential helper prints while it runs (awsAuthRefresh's device code); the
+    // default signer has none.
+    virtual void setProgress(std::function<void(const QString &line)> progress)
+    {
+        Q_UNUSED(progress)
+    }
 };
 
 // 3. Stream decoder: response bytes to Anthropic event JSON, as server-sent events.

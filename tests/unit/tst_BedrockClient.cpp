@@ -303,6 +303,60 @@ private slots:
         QVERIFY(!m_client->capabilities().countTokens);
         QCOMPARE(m_client->providerName(), QStringLiteral("bedrock"));
     }
+
+    // No credentials anywhere, but awsAuthRefresh (like `aws sso login`): it runs once, its
+    // device code reaches the user while it runs, and the chain then finds what it wrote.
+    void awsAuthRefreshRunsWhenTheChainFindsNothing()
+    {
+        const int cut = m_secret.indexOf("SECRET");
+        const QString counter = m_home->root() + "/refresh-runs";
+        QProcessEnvironment env = baseEnv();
+        env.insert("QLAUDE_TEST_COUNTER", counter);
+        makeClient(env, QJsonObject{{"awsAuthRefresh",
+                                     helperCommand("aws_refresh.sh", QString(),
+                                                   {m_home->root() + "/.aws/credentials",
+                                                    m_secret.left(cut), m_secret.mid(cut)})}});
+        QCOMPARE(m_resolution.credential.source, QStringLiteral("aws:awsAuthRefresh"));
+        QStringList progress;
+        connect(m_client.get(), &ProviderClient::credentialProgress, this,
+                [&progress](const QString &line) { progress << line; });
+        ApiCall *call = m_client->stream(request());
+        QVERIFY(waitFinished(call));
+        QVERIFY2(!call->error().isError(), qPrintable(call->error().userMessage()));
+        QVERIFY2(progress.join('\n').contains("Then enter the code: WDDD-HRQV"),
+                 qPrintable(progress.join('\n')));
+        QFile runs(counter);
+        QVERIFY(runs.open(QIODevice::ReadOnly));
+        QCOMPARE(runs.readAll().count('\n'), 1);
+        QVERIFY(m_server->lastRejection().isEmpty());
+    }
+
+    // Expired credentials: awsAuthRefresh runs before the chain is asked again.
+    void anExpiredTokenRunsAwsAuthRefreshFirst()
+    {
+        const int cut = m_secret.indexOf("SECRET");
+        const QString counter = m_home->root() + "/runs";
+        QProcessEnvironment env = baseEnv();
+        env.insert("QLAUDE_TEST_COUNTER", counter);
+        AwsCredentials creds;
+        creds.accessKeyId = "AKIAEXPORT";
+        creds.secretAccessKey = m_secret;
+        creds.sessionToken = "tok-export";
+        m_server->setCredentials(creds);
+        makeClient(env, QJsonObject{
+                            {"awsCredentialExport",
+                             helperCommand("aws_export.sh", QString(),
+                                           {"sts", m_secret.left(cut), m_secret.mid(cut)})},
+                            {"awsAuthRefresh", helperCommand("aws_refresh.sh", QString(), {"-"})}});
+        m_server->expireCredentials(1);
+        ApiCall *call = m_client->stream(request());
+        QVERIFY(waitFinished(call));
+        QVERIFY2(!call->error().isError(), qPrintable(call->error().userMessage()));
+        // export, then (after the 403) refresh and export again.
+        QFile runs(counter);
+        QVERIFY(runs.open(QIODevice::ReadOnly));
+        QCOMPARE(runs.readAll().count('\n'), 3);
+    }
 };
 
 QTEST_GUILESS_MAIN(tst_BedrockClient)
