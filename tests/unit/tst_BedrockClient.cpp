@@ -308,7 +308,14 @@ private slots:
     // device code reaches the user while it runs, and the chain then finds what it wrote.
     void awsAuthRefreshRunsWhenTheChainFindsNothing()
     {
-        const int cut = m_secret.indexOf("SECRET");
+        // The fixture writes a plaintext ~/.aws/credentials, as AWS's tools do: its secret is
+        // not one of the suite's marked secrets, which may never reach a file.
+        m_secret = QStringLiteral("file-written-aws-secret-0013");
+        AwsCredentials creds;
+        creds.accessKeyId = "AKIATESTKEY";
+        creds.secretAccessKey = m_secret;
+        m_server->setCredentials(creds);
+        const int cut = 12;
         const QString counter = m_home->root() + "/refresh-runs";
         QProcessEnvironment env = baseEnv();
         env.insert("QLAUDE_TEST_COUNTER", counter);
