@@ -43,9 +43,11 @@ ComposerPanel::ComposerPanel(QWidget *parent)
     m_composer->setPlaceholderText(tr("Message Claude"));
     m_models->setObjectName(QStringLiteral("modelComboBox"));
     m_models->setAccessibleName(tr("Model"));
-    // A steady width: long notes in the list must not stretch the row.
-    m_models->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    // Wide enough for a Bedrock inference-profile id; capped, so long notes in the list cannot
+    // stretch the row.
+    m_models->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     m_models->setMinimumContentsLength(20);
+    m_models->setMaximumWidth(fontMetrics().horizontalAdvance(QLatin1Char('m')) * 40);
     m_models->setToolTip(tr("The model that answers the next message"));
     m_systemPrompt->setObjectName(QStringLiteral("systemPromptPushButton"));
     m_systemPrompt->setAccessibleName(tr("System prompt"));

@@ -83,6 +83,11 @@ QString StatusLine::describeCredential(const AppServices &s)
         return tr("Not logged in");
     }
     const QString source = c.source;
+    if (c.kind == CredentialKind::AwsSigV4) {
+        const QString from = source.mid(4); // "aws:<source>"
+        return from == QLatin1String("env") ? tr("AWS keys from the environment")
+                                            : tr("AWS credentials from %1").arg(from);
+    }
     if (c.kind == CredentialKind::Skipped)
         return tr("No authentication sent (%1)").arg(source.mid(4));
     if (source == QLatin1String("keychain:cloud:aws-bearer-token"))
