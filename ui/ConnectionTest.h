@@ -14,9 +14,10 @@ class QNetworkAccessManager;
 
 namespace qlaude {
 
-// One tiny real request (GET /v1/models, free and side-effect free) to check that a base URL
-// and a credential work, for "Test and save" and "Test connection". It never retries for
-// long: a person is waiting. Owns its authorizer and its client; cancel() aborts the request.
+// One tiny real request to check that a base URL and a credential work, for "Test and save"
+// and "Test connection": GET /v1/models (free and side-effect free) where the provider has a
+// model list, else a one-token message to `model` (Bedrock). It never retries for long: a
+// person is waiting. Owns its authorizer and its client; cancel() aborts the request.
 class ConnectionTest : public QObject
 {
     Q_OBJECT
@@ -28,6 +29,10 @@ public:
     // nam may be null: the test then uses its own.
     ConnectionTest(ClientConfig config, std::unique_ptr<Authorizer> authorizer,
                    QNetworkAccessManager *nam, QObject *parent = nullptr);
+    // Any provider: its parts (built with `authorizer`) and the model for a message test.
+    ConnectionTest(ClientConfig config, std::shared_ptr<ProviderParts> parts,
+                   std::unique_ptr<Authorizer> authorizer, const QString &model,
+                   QNetworkAccessManager *nam, QObject *parent = nullptr);
     ~ConnectionTest() override;
 
     void start();
@@ -38,13 +43,17 @@ public:
     qint64 elapsedMs() const { return m_elapsed.elapsed(); }
 
 signals:
-    // modelCount is the number of models the endpoint listed; error is empty on success. The
-    // error text never holds the credential.
+    // modelCount is the number of models the endpoint listed, or -1 after a message test;
+    // error is empty on success. The error text never holds the credential.
     void finished(int modelCount, const qlaude::ApiError &error);
 
 private:
+    void setUp(ClientConfig config, std::shared_ptr<ProviderParts> parts,
+               QNetworkAccessManager *nam);
+
     std::unique_ptr<Authorizer> m_authorizer;
     ProviderClient *m_client = nullptr;
+    QString m_model;
     QElapsedTimer m_elapsed;
     bool m_running = false;
 };

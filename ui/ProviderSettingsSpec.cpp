@@ -44,7 +44,9 @@ QList<ProviderPageSpec> buildSpecs()
          PAGE_TR("Claude through Amazon Bedrock, with your AWS credentials."),
          {
              {"CLAUDE_CODE_USE_BEDROCK", T::Flag, PAGE_TR("Use AWS Bedrock"),
-              PAGE_TR("Send requests to Bedrock instead of the Anthropic API.")},
+              PAGE_TR(
+                  "Send requests to Bedrock instead of the Anthropic API. Saving writes it to your "
+                  "user settings (~/.claude/settings.json), which the Claude Code CLI reads too.")},
              {"AWS_REGION", T::Text, PAGE_TR("Region"),
               PAGE_TR("The AWS region that serves the model."), "us-east-1"},
              {"AWS_PROFILE", T::Text, PAGE_TR("Profile"),
@@ -64,7 +66,9 @@ QList<ProviderPageSpec> buildSpecs()
          PAGE_TR("Claude through Google Cloud Vertex AI, with Application Default Credentials."),
          {
              {"CLAUDE_CODE_USE_VERTEX", T::Flag, PAGE_TR("Use Google Vertex AI"),
-              PAGE_TR("Send requests to Vertex AI instead of the Anthropic API.")},
+              PAGE_TR("Send requests to Vertex AI instead of the Anthropic API. Saving writes it "
+                      "to your user settings (~/.claude/settings.json), which the Claude Code CLI "
+                      "reads too.")},
              {"ANTHROPIC_VERTEX_PROJECT_ID", T::Text, PAGE_TR("Project ID"),
               PAGE_TR("The Google Cloud project that has Claude enabled. Required.")},
              {"CLOUD_ML_REGION", T::Text, PAGE_TR("Region"),
@@ -80,7 +84,9 @@ QList<ProviderPageSpec> buildSpecs()
          PAGE_TR("Claude through Microsoft Foundry on Azure."),
          {
              {"CLAUDE_CODE_USE_FOUNDRY", T::Flag, PAGE_TR("Use Azure Foundry"),
-              PAGE_TR("Send requests to Azure Foundry instead of the Anthropic API.")},
+              PAGE_TR("Send requests to Azure Foundry instead of the Anthropic API. Saving writes "
+                      "it to your user settings (~/.claude/settings.json), which the Claude Code "
+                      "CLI reads too.")},
              {"ANTHROPIC_FOUNDRY_RESOURCE", T::Text, PAGE_TR("Resource name"),
               PAGE_TR("Requests go to https://<resource>.services.ai.azure.com/anthropic.")},
              {"ANTHROPIC_FOUNDRY_BASE_URL", T::Url, PAGE_TR("Endpoint URL"),

@@ -1,5 +1,11 @@
 #include "SettingsDialog.h"
 
+#include "AwsConfig.h"
+
+#include "ModelSelection.h"
+
+#include "ProviderFactory.h"
+
 #include "AppPaths.h"
 #include "AuthorizerFactory.h"
 #include "ConnectionTest.h"
@@ -363,35 +369,50 @@ void SettingsDialog::reportTest(ProviderSettingsPage *page)
     // What --doctor says about the selected provider.
     lines << ProviderCheck::doctorLines(report, selected);
 
-    if (selected != Provider::Anthropic || !m_services.resolution.usable()) {
-        if (selected == Provider::Anthropic)
-            lines << tr("No request was sent: there is no usable credential. Log in first.");
+    const bool sendable = selected == Provider::Anthropic || selected == Provider::Bedrock;
+    if (!sendable || !m_services.resolution.usable()) {
+        if (sendable)
+            lines << tr("No request was sent: there is no usable credential. %1")
+                         .arg(selected == Provider::Anthropic
+                                  ? tr("Log in first.")
+                                  : tr("Set up AWS credentials (see the lines above)."));
         done(lines.join(QLatin1Char('\n')));
         return;
     }
 
-    // One tiny real request with the credential the app would use.
+    // One tiny real request with the credential and the provider the app would use.
     QString warning;
     std::unique_ptr<Authorizer> authorizer = makeAuthorizer(ctx, m_services.resolution, &warning);
     if (!warning.isEmpty())
         lines << QStringLiteral("  ! ") + warning;
-    const ClientConfig config = ClientConfig::fromContext(ctx);
-    m_test = new ConnectionTest(config, std::move(authorizer), m_services.network, this);
-    page->setTestResult(
-        lines.join(QLatin1Char('\n')) + QLatin1Char('\n') +
-        tr("Sending a request to %1…").arg(config.baseUrl.toString(QUrl::RemoveUserInfo)));
+    ProviderSetup setup = makeProviderSetup(ctx, m_services.resolution, authorizer.get());
+    const QString model = ModelSelection::choose(QString(), ctx).model;
+    const QUrl target = selected == Provider::Bedrock
+                            ? AwsConfig::bedrockBaseUrl(ctx.environment(),
+                                                        AwsConfig::region(ctx.environment()).region)
+                            : setup.config.baseUrl;
+    m_test = new ConnectionTest(setup.config, std::move(setup.parts), std::move(authorizer), model,
+                                m_services.network, this);
+    page->setTestResult(lines.join(QLatin1Char('\n')) + QLatin1Char('\n') +
+                        tr("Sending a request to %1…").arg(target.toString(QUrl::RemoveUserInfo)));
     const QString head = lines.join(QLatin1Char('\n'));
     QPointer<ConnectionTest> test(m_test);
     connect(m_test, &ConnectionTest::finished, this,
-            [done, head, test, config](int models, const ApiError &error) {
+            [done, head, test, target, model](int models, const ApiError &error) {
                 QString result;
+                const QString where = target.toString(QUrl::RemoveUserInfo);
+                const qint64 ms = test ? test->elapsedMs() : 0;
                 if (error.isError())
                     result = QStringLiteral("  x ") + error.userMessage();
+                else if (models < 0)
+                    result = tr("Connected: %1 answered a one-token message from %2 in %3 ms.")
+                                 .arg(where, model)
+                                 .arg(ms);
                 else
                     result = tr("Connected: %1 answered in %2 ms and lists %n model(s).", nullptr,
                                 models)
-                                 .arg(config.baseUrl.toString(QUrl::RemoveUserInfo))
-                                 .arg(test ? test->elapsedMs() : 0);
+                                 .arg(where)
+                                 .arg(ms);
                 if (test)
                     test->deleteLater();
                 done(head + QLatin1Char('\n') + result);

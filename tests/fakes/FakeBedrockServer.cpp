@@ -222,6 +222,25 @@ void FakeBedrockServer::handleRequest(FakeHttpConnection *connection, const Http
         respondError(connection, record, response.status, response.errorType, response.message);
         return;
     }
+    if (segments.at(3) == "invoke") {
+        // Unstreamed: the Anthropic Message JSON.
+        HttpResponsePlan plan;
+        plan.status = 200;
+        plan.headers = {{"content-type", "application/json"},
+                        {"x-amzn-requestid", record.requestId}};
+        plan.body =
+            json({{"id", "msg_bdrk_fake"},
+                  {"type", "message"},
+                  {"role", "assistant"},
+                  {"model", "claude-sonnet-4-5-20250929"},
+                  {"content", QJsonArray{QJsonObject{{"type", "text"}, {"text", response.text}}}},
+                  {"stop_reason", "end_turn"},
+                  {"usage", QJsonObject{{"input_tokens", 5}, {"output_tokens", 1}}}});
+        record.responseStatus = 200;
+        m_requests.append(record);
+        connection->respond(plan, FakeHttpConnection::WriteOptions());
+        return;
+    }
     HttpResponsePlan plan;
     plan.status = 200;
     plan.headers = {{"content-type", "application/vnd.amazon.eventstream"},

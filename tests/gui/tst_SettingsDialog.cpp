@@ -3,6 +3,7 @@
 #include "AuthResolver.h"
 #include "DialogSupport.h"
 #include "FakeAnthropicServer.h"
+#include "FakeBedrockServer.h"
 #include "KeychainStore.h"
 #include "ProviderSettingsPage.h"
 #include "SettingsDialog.h"
@@ -688,6 +689,43 @@ private slots:
             QVERIFY((env.credential.apiKey + env.credential.bearerToken) ==
                     "from-the-environment-0009");
         }
+    }
+
+    // "Test connection" on the Bedrock page sends one real, signed one-token message through
+    // the configured chain, and the page says that saving "Use" writes the CLI's file too.
+    void bedrockTestConnectionSendsOneSignedRequest()
+    {
+        qlaude::fakes::FakeBedrockServer bedrock;
+        QVERIFY(bedrock.listen());
+        const QString secret = testSecret(QStringLiteral("bedrock-test-connection"));
+        AwsCredentials creds;
+        creds.accessKeyId = QStringLiteral("AKIADIALOG");
+        creds.secretAccessKey = secret;
+        bedrock.setCredentials(creds);
+        Services s(QStringLiteral("settings-bedrock-test"),
+                   {{"CLAUDE_CODE_USE_BEDROCK", "1"},
+                    {"ANTHROPIC_BEDROCK_BASE_URL", bedrock.baseUrl().toString()},
+                    {"AWS_ACCESS_KEY_ID", "AKIADIALOG"},
+                    {"AWS_SECRET_ACCESS_KEY", secret}});
+        SettingsDialog dialog(s.services);
+        dialog.show();
+        openPage(dialog, SettingsDialog::Page::Bedrock);
+        auto *help = dialog.findChild<QLabel *>(QStringLiteral("claudeCodeUseBedrockHelpLabel"));
+        QVERIFY(help);
+        QVERIFY2(help->text().contains("the Claude Code CLI reads too"), qPrintable(help->text()));
+        QTest::mouseClick(
+            dialog.findChild<QPushButton *>(QStringLiteral("bedrockTestConnectionPushButton")),
+            Qt::LeftButton);
+        auto *result =
+            dialog.findChild<QPlainTextEdit *>(QStringLiteral("bedrockTestResultPlainTextEdit"));
+        QTRY_VERIFY_WITH_TIMEOUT(result->toPlainText().contains(QStringLiteral("Connected:")),
+                                 10000);
+        QVERIFY(result->toPlainText().contains("one-token message"));
+        QCOMPARE(bedrock.requests().size(), 1);
+        QVERIFY(bedrock.lastRejection().isEmpty());
+        QCOMPARE(bedrock.lastRequest().json.value("max_tokens").toInt(), 1);
+        QVERIFY(bedrock.lastRequest().target.endsWith("/invoke"));
+        QVERIFY(!result->toPlainText().contains(secret));
     }
 };
 
