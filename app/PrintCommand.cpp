@@ -69,6 +69,20 @@ std::unique_ptr<Authorizer> authorizerFor(const AuthContext &ctx, Resolution *re
     return auth;
 }
 
+// The selected provider's client on `nam` (given the environment's proxy), or null after
+// saying why on stderr.
+std::unique_ptr<ProviderClient> clientFor(const AuthContext &ctx, const Resolution &resolution,
+                                          Authorizer *authorizer, QNetworkAccessManager *nam)
+{
+    nam->setProxyFactory(new ProxySettings(ctx.environment()));
+    QString error;
+    std::unique_ptr<ProviderClient> client =
+        makeProviderClient(ctx, resolution, authorizer, nam, &error);
+    if (!client)
+        writeErr(QStringLiteral("qlaude: %1\n").arg(error));
+    return client;
+}
+
 bool checkConfig(const AuthContext &ctx)
 {
     const RequestOptions ro = ctx.requestOptions();
@@ -130,14 +144,9 @@ int runPrint(const AuthContext &ctx, PrintOptions opts)
         }
     }
     QNetworkAccessManager nam;
-    nam.setProxyFactory(new ProxySettings(ctx.environment()));
-    QString providerError;
-    std::unique_ptr<ProviderClient> client =
-        makeProviderClient(ctx, resolution, auth.get(), &nam, &providerError);
-    if (!client) {
-        writeErr(QStringLiteral("qlaude: %1\n").arg(providerError));
+    std::unique_ptr<ProviderClient> client = clientFor(ctx, resolution, auth.get(), &nam);
+    if (!client)
         return 2;
-    }
     QObject::connect(
         client.get(), &ProviderClient::credentialProgress, client.get(),
         [](const QString &line) { writeErr(QStringLiteral("qlaude: %1\n").arg(line)); });
@@ -271,14 +280,9 @@ int runListModels(const AuthContext &ctx)
     if (!auth)
         return 2;
     QNetworkAccessManager nam;
-    nam.setProxyFactory(new ProxySettings(ctx.environment()));
-    QString providerError;
-    std::unique_ptr<ProviderClient> client =
-        makeProviderClient(ctx, resolution, auth.get(), &nam, &providerError);
-    if (!client) {
-        writeErr(QStringLiteral("qlaude: %1\n").arg(providerError));
+    std::unique_ptr<ProviderClient> client = clientFor(ctx, resolution, auth.get(), &nam);
+    if (!client)
         return 2;
-    }
     int code = 1;
     client->listModels([&code](const QList<ModelInfo> &models, const ApiError &error) {
         if (error.isError()) {

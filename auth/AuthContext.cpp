@@ -28,6 +28,21 @@ QString providerName(Provider p)
     return QString();
 }
 
+QString providerTitle(Provider p)
+{
+    switch (p) {
+    case Provider::Bedrock:
+        return QStringLiteral("Amazon Bedrock");
+    case Provider::Vertex:
+        return QStringLiteral("Google Vertex AI");
+    case Provider::Foundry:
+        return QStringLiteral("Microsoft Foundry");
+    case Provider::Anthropic:
+        break;
+    }
+    return QStringLiteral("the Anthropic API");
+}
+
 bool AuthContext::isStrippedEnvVar(const QString &name)
 {
     return name == QLatin1String("CLAUDE_CODE_REMOTE") ||

@@ -18,6 +18,8 @@ enum class Provider
     Foundry
 };
 QString providerName(Provider p); // "anthropic", "bedrock", "vertex", "foundry"
+// For people: "the Anthropic API", "Amazon Bedrock", "Google Vertex AI", "Microsoft Foundry".
+QString providerTitle(Provider p);
 
 // Everything the credential resolver needs to know about this run, loaded without network:
 // the settings layers, the workspace's trust, and the effective environment (the process

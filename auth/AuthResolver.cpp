@@ -159,28 +159,13 @@ const Candidate *pickWinner(const QList<Candidate> &cands, Resolution &r)
     return winner;
 }
 
-QString cloudTitle(Provider p)
-{
-    switch (p) {
-    case Provider::Bedrock:
-        return QStringLiteral("Amazon Bedrock");
-    case Provider::Vertex:
-        return QStringLiteral("Google Vertex AI");
-    case Provider::Foundry:
-        return QStringLiteral("Microsoft Foundry");
-    case Provider::Anthropic:
-        break;
-    }
-    return QStringLiteral("the Anthropic API");
-}
-
 // Bedrock, Vertex and Foundry: skipped authentication, then the provider's key from the
 // environment, then the same key saved in the keychain by the settings dialog. The rest of
 // each chain (AWS profiles, Google ADC, Entra ID) is not in this version yet, and says so.
 Resolution resolveCloud(const AuthContext &ctx, const KeychainSnapshot &kc, Resolution r)
 {
     const QString name = providerName(r.provider);
-    const QString title = cloudTitle(r.provider);
+    const QString title = providerTitle(r.provider);
     const bool bare = ctx.isBare();
     QList<Candidate> cands;
     const QString skipVar = QStringLiteral("CLAUDE_CODE_SKIP_%1_AUTH").arg(name.toUpper());

@@ -52,17 +52,7 @@ struct Builder
 
 QString ProviderStatus::title(Provider p)
 {
-    switch (p) {
-    case Provider::Anthropic:
-        return QStringLiteral("Anthropic API");
-    case Provider::Bedrock:
-        return QStringLiteral("Amazon Bedrock");
-    case Provider::Vertex:
-        return QStringLiteral("Google Vertex AI");
-    case Provider::Foundry:
-        return QStringLiteral("Microsoft Foundry");
-    }
-    return QString();
+    return p == Provider::Anthropic ? QStringLiteral("Anthropic API") : providerTitle(p);
 }
 
 ProviderStatus ProviderStatus::of(Provider p, const AuthContext &ctx, const KeychainSnapshot &kc)

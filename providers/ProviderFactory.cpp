@@ -8,20 +8,6 @@
 namespace qlaude {
 
 namespace {
-QString displayName(Provider p)
-{
-    switch (p) {
-    case Provider::Bedrock:
-        return QStringLiteral("Amazon Bedrock");
-    case Provider::Vertex:
-        return QStringLiteral("Google Vertex AI");
-    case Provider::Foundry:
-        return QStringLiteral("Microsoft Foundry");
-    case Provider::Anthropic:
-        break;
-    }
-    return QStringLiteral("the Anthropic API");
-}
 // A provider this build cannot reach: every call fails with the sentence that says so.
 class UnavailableBuilder : public RequestBuilder
 {
@@ -60,7 +46,7 @@ ProviderSetup makeProviderSetup(const AuthContext &context, const Resolution &re
     }
     s.error = QStringLiteral("%1 is selected, but this version of Qlaude cannot send requests "
                              "to it yet. Unset CLAUDE_CODE_USE_%2 to use the Anthropic API.")
-                  .arg(displayName(p), providerName(p).toUpper());
+                  .arg(providerTitle(p), providerName(p).toUpper());
     s.parts = makeAnthropicParts(s.config, authorizer);
     s.parts->name = providerName(p);
     s.parts->builder = std::make_unique<UnavailableBuilder>(s.error);
