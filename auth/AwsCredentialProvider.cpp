@@ -2,9 +2,18 @@
 
 #include "AuthContext.h"
 #include "HelperProcess.h"
+#include "TokenHttp.h"
 
+#include <QFile>
+#include <QFileInfo>
+#include <QHostAddress>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkProxy>
+#include <QRegularExpression>
+
+#include <memory>
 
 namespace qlaude {
 
@@ -23,6 +32,196 @@ QString unsupportedFeature(const AwsProfile &p)
     if (!p.value("login_session").isEmpty())
         return QStringLiteral("login_session");
     return QString();
+}
+
+// PROTOCOLS.md §2.3, "remote".
+constexpr int kRemoteTimeoutMs = 1000;
+constexpr int kContainerRetries = 3;
+constexpr qint64 kRemoteMaxBytes = 64 * 1024;
+constexpr qint64 kTokenFileMaxBytes = 16 * 1024;
+
+const QString kRelativeUri = QStringLiteral("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+const QString kFullUri = QStringLiteral("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+
+bool hasContainerVariable(const QProcessEnvironment &env)
+{
+    return !env.value(kRelativeUri).isEmpty() || !env.value(kFullUri).isEmpty();
+}
+
+// Set, and not "false".
+bool imdsDisabled(const QProcessEnvironment &env)
+{
+    const QString v = env.value(QStringLiteral("AWS_EC2_METADATA_DISABLED")).trimmed();
+    return !v.isEmpty() && v.compare(QLatin1String("false"), Qt::CaseInsensitive) != 0;
+}
+
+bool truthy(const QString &value)
+{
+    const QString v = value.trimmed();
+    return v.compare(QLatin1String("true"), Qt::CaseInsensitive) == 0 || v == QLatin1String("1");
+}
+
+bool hasControlCharacter(const QString &text)
+{
+    for (const QChar c : text) {
+        if (c.unicode() < 0x20 || c.unicode() == 0x7f)
+            return true;
+    }
+    return false;
+}
+
+// The hosts a plain-http AWS_CONTAINER_CREDENTIALS_FULL_URI may name: loopback, and the ECS and
+// EKS Pod Identity agents.
+bool allowedHttpContainerHost(const QString &host)
+{
+    if (host.compare(QLatin1String("localhost"), Qt::CaseInsensitive) == 0)
+        return true;
+    QHostAddress a;
+    if (!a.setAddress(host))
+        return false;
+    if (a.protocol() == QAbstractSocket::IPv4Protocol)
+        return (a.toIPv4Address() >> 24) == 127 ||
+               a == QHostAddress(QStringLiteral("169.254.170.2")) ||
+               a == QHostAddress(QStringLiteral("169.254.170.23"));
+    if (a.protocol() == QAbstractSocket::IPv6Protocol)
+        return a == QHostAddress(QHostAddress::LocalHostIPv6) ||
+               a == QHostAddress(QStringLiteral("fd00:ec2::23"));
+    return false;
+}
+
+// Where container credentials come from, or an invalid URL and *error naming the rule. The
+// relative URI wins over the full one, as in the AWS SDKs.
+QUrl containerUrl(const AwsCredentialProvider::Config &config, QString *error)
+{
+    const QProcessEnvironment &env = config.environment;
+    QString relative = env.value(kRelativeUri);
+    if (!relative.isEmpty()) {
+        QString base = config.containerHost.toString(QUrl::FullyEncoded);
+        while (base.endsWith(QLatin1Char('/')))
+            base.chop(1);
+        if (!relative.startsWith(QLatin1Char('/'))) // never "host@other": always a path
+            relative.prepend(QLatin1Char('/'));
+        const QUrl url(base + relative, QUrl::StrictMode);
+        if (!url.isValid() || url.host() != config.containerHost.host()) {
+            *error = QStringLiteral("%1 is not a valid URL path.").arg(kRelativeUri);
+            return QUrl();
+        }
+        return url;
+    }
+    const QUrl url(env.value(kFullUri), QUrl::StrictMode);
+    if (!url.isValid() || url.host().isEmpty()) {
+        *error = QStringLiteral("%1 is not a valid URL.").arg(kFullUri);
+        return QUrl();
+    }
+    const QString scheme = url.scheme().toLower();
+    if (scheme == QLatin1String("https") ||
+        (scheme == QLatin1String("http") && allowedHttpContainerHost(url.host())))
+        return url;
+    *error = QStringLiteral("%1 (%2) is not allowed: it must use https, or http to a loopback "
+                            "host (127.0.0.0/8, [::1], localhost) or to 169.254.170.2, "
+                            "169.254.170.23 or [fd00:ec2::23].")
+                 .arg(kFullUri, TokenHttp::origin(url));
+    return QUrl();
+}
+
+// The Authorization header for container credentials: AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
+// (read each time: the agent rotates it) wins over AWS_CONTAINER_AUTHORIZATION_TOKEN.
+QByteArray containerAuthorization(const QProcessEnvironment &env, QString *error)
+{
+    const QString file = env.value(QStringLiteral("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"));
+    QString token;
+    if (!file.isEmpty()) {
+        const QString name =
+            QStringLiteral("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (%1)").arg(file);
+        const QFileInfo info(file);
+        if (!info.exists()) {
+            *error = QStringLiteral("%1 does not exist.").arg(name);
+            return QByteArray();
+        }
+        if (!info.isFile()) { // a symlink to a regular file is fine (Kubernetes projects those)
+            *error = QStringLiteral("%1 is not a regular file.").arg(name);
+            return QByteArray();
+        }
+        QFile f(file);
+        if (info.size() > kTokenFileMaxBytes || !f.open(QIODevice::ReadOnly)) {
+            *error = info.size() > kTokenFileMaxBytes
+                         ? QStringLiteral("%1 is larger than %2 KiB.")
+                               .arg(name)
+                               .arg(kTokenFileMaxBytes / 1024)
+                         : QStringLiteral("%1 cannot be read: %2.").arg(name, f.errorString());
+            return QByteArray();
+        }
+        QByteArray data = f.read(kTokenFileMaxBytes + 1);
+        if (data.size() > kTokenFileMaxBytes) {
+            data.fill('\0');
+            *error = QStringLiteral("%1 is larger than %2 KiB.")
+                         .arg(name)
+                         .arg(kTokenFileMaxBytes / 1024);
+            return QByteArray();
+        }
+        token = QString::fromUtf8(data).trimmed();
+        data.fill('\0');
+        if (token.isEmpty()) {
+            *error = QStringLiteral("%1 is empty.").arg(name);
+            return QByteArray();
+        }
+    } else {
+        token = env.value(QStringLiteral("AWS_CONTAINER_AUTHORIZATION_TOKEN")).trimmed();
+    }
+    if (hasControlCharacter(token)) {
+        *error = QStringLiteral("The container authorization token contains a control character.");
+        return QByteArray();
+    }
+    return token.toUtf8();
+}
+
+QString imdsEndpoint(const QProcessEnvironment &env)
+{
+    QString endpoint = env.value(QStringLiteral("AWS_EC2_METADATA_SERVICE_ENDPOINT")).trimmed();
+    if (endpoint.isEmpty())
+        endpoint = env.value(QStringLiteral("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE"))
+                               .trimmed()
+                               .compare(QLatin1String("IPv6"), Qt::CaseInsensitive) == 0
+                       ? QStringLiteral("http://[fd00:ec2::254]")
+                       : QStringLiteral("http://169.254.169.254");
+    while (endpoint.endsWith(QLatin1Char('/')))
+        endpoint.chop(1);
+    return endpoint;
+}
+
+// The parsed credential answer of a metadata endpoint (container or IMDS), or *error.
+AwsCredentials parseRemoteCredentials(const TokenHttpResult &result, QString *error)
+{
+    if (!result.jsonOk) {
+        *error = QStringLiteral("the answer is not a JSON object");
+        return AwsCredentials();
+    }
+    const QString code = result.json.value(QLatin1String("Code")).toString();
+    if (!code.isEmpty() && code != QLatin1String("Success")) {
+        *error = QStringLiteral("the answer's Code is %1").arg(TokenHttp::cleanText(code, 100));
+        return AwsCredentials();
+    }
+    QString parseError;
+    AwsCredentials c = parseAwsCredentialJson(result.body, false, &parseError);
+    if (!c.isValid()) {
+        *error = QStringLiteral("the answer has no AccessKeyId and SecretAccessKey");
+        return AwsCredentials();
+    }
+    return c;
+}
+
+// Why the local part of the chain found nothing (the profile was found without an unsupported
+// feature, or not found).
+QString noLocalCredentials(const QProcessEnvironment &env, const AwsProfile &p)
+{
+    if (!p.found)
+        return QStringLiteral("No AWS credentials: set AWS_ACCESS_KEY_ID and "
+                              "AWS_SECRET_ACCESS_KEY, AWS_BEARER_TOKEN_BEDROCK (or save a "
+                              "Bedrock API key), or a profile in %1 (profile \"%2\" was not "
+                              "found).")
+            .arg(AwsConfig::configFile(env), p.name);
+    return QStringLiteral("Profile \"%1\" has no credentials (no keys, no credential_process).")
+        .arg(p.name);
 }
 } // namespace
 
@@ -102,38 +301,36 @@ QString AwsCredentialProvider::staticSource(const Config &config, QString *why)
     const QProcessEnvironment &env = config.environment;
     if (!config.exportCommand.trimmed().isEmpty())
         return QStringLiteral("awsCredentialExport");
-    const auto orRefresh = [&config](const QString &source) {
-        return source.isEmpty() && !config.refreshCommand.trimmed().isEmpty()
-                   ? QStringLiteral("awsAuthRefresh")
-                   : source;
-    };
     if (!env.value(QStringLiteral("AWS_ACCESS_KEY_ID")).isEmpty() &&
         !env.value(QStringLiteral("AWS_SECRET_ACCESS_KEY")).isEmpty())
         return QStringLiteral("env");
     const AwsProfile p = AwsConfig::profile(env, AwsConfig::profileName(env));
-    if (!p.found) {
-        if (!orRefresh(QString()).isEmpty())
-            return orRefresh(QString());
+    if (p.found && !p.value("aws_access_key_id").isEmpty() &&
+        !p.value("aws_secret_access_key").isEmpty())
+        return QStringLiteral("profile %1").arg(p.name);
+    if (p.found && !p.value("credential_process").isEmpty())
+        return QStringLiteral("credential_process (profile %1)").arg(p.name);
+    // A profile that needs an unsupported feature is what the user asked for: the remote
+    // sources do not stand in for it.
+    const QString feature = p.found ? unsupportedFeature(p) : QString();
+    if (feature.isEmpty() && hasContainerVariable(env)) {
+        QString error;
+        if (containerUrl(config, &error).isValid())
+            return QStringLiteral("container credentials");
         if (why)
-            *why = QStringLiteral("No AWS credentials: set AWS_ACCESS_KEY_ID and "
-                                  "AWS_SECRET_ACCESS_KEY, AWS_BEARER_TOKEN_BEDROCK (or save a "
-                                  "Bedrock API key), or a profile in %1 (profile \"%2\" was not "
-                                  "found).")
-                       .arg(AwsConfig::configFile(env), p.name);
+            *why = error;
         return QString();
     }
-    if (!p.value("aws_access_key_id").isEmpty() && !p.value("aws_secret_access_key").isEmpty())
-        return QStringLiteral("profile %1").arg(p.name);
-    if (!p.value("credential_process").isEmpty())
-        return QStringLiteral("credential_process (profile %1)").arg(p.name);
-    if (!orRefresh(QString()).isEmpty())
-        return orRefresh(QString());
+    // Before IMDS: a configured refresh is what the user meant; IMDS only may answer.
+    if (!config.refreshCommand.trimmed().isEmpty())
+        return QStringLiteral("awsAuthRefresh");
+    if (feature.isEmpty() && !imdsDisabled(env))
+        return QStringLiteral("instance metadata");
     if (why) {
-        const QString feature = unsupportedFeature(p);
         *why = feature.isEmpty()
-                   ? QStringLiteral("Profile \"%1\" has no credentials (no keys, no "
-                                    "credential_process).")
-                         .arg(p.name)
+                   ? noLocalCredentials(env, p) +
+                         QStringLiteral(" Instance metadata (IMDS) was not tried: "
+                                        "AWS_EC2_METADATA_DISABLED is set.")
                    : QStringLiteral("Profile \"%1\" uses %2, which this version of Qlaude does "
                                     "not support yet. Use `aws configure export-credentials` in "
                                     "awsCredentialExport, or access keys.")
@@ -208,9 +405,204 @@ void AwsCredentialProvider::resolve()
                    QStringLiteral("credential_process (profile %1)").arg(p.name));
         return;
     }
+    const QString feature = p.found ? unsupportedFeature(p) : QString();
+    if (feature.isEmpty() && hasContainerVariable(env)) {
+        m_lastSource = QStringLiteral("container");
+        QString error;
+        const QUrl url = containerUrl(m_config, &error);
+        const QByteArray authorization =
+            url.isValid() ? containerAuthorization(env, &error) : QByteArray();
+        if (!error.isEmpty()) {
+            finish(AwsCredentials(), error);
+            return;
+        }
+        fetchContainer(url, authorization, 0);
+        return;
+    }
+    if (feature.isEmpty() && !imdsDisabled(env)) {
+        m_lastSource = QStringLiteral("imds");
+        fetchImds(noLocalCredentials(env, p));
+        return;
+    }
+    Config withoutRefresh = m_config; // the reason, even when awsAuthRefresh comes next
+    withoutRefresh.refreshCommand.clear();
     QString why;
-    staticSource(m_config, &why);
+    staticSource(withoutRefresh, &why);
     finish(AwsCredentials(), why);
+}
+
+QNetworkAccessManager *AwsCredentialProvider::network()
+{
+    if (!m_network) {
+        m_network = new QNetworkAccessManager(this);
+        // Metadata hosts are link-local or loopback: a proxy must never see these requests.
+        m_network->setProxy(QNetworkProxy::NoProxy);
+    }
+    return m_network;
+}
+
+void AwsCredentialProvider::fetchContainer(const QUrl &url, const QByteArray &authorization,
+                                           int attempt)
+{
+    TokenHttpRequest request;
+    request.url = url;
+    request.method = QByteArrayLiteral("GET");
+    request.timeoutMs = kRemoteTimeoutMs;
+    request.maxBytes = kRemoteMaxBytes;
+    if (!authorization.isEmpty()) {
+        request.headers.append({QByteArrayLiteral("Authorization"), authorization});
+        request.redact.append(QString::fromUtf8(authorization));
+    }
+    TokenHttp::send(
+        network(), request, this, [this, url, authorization, attempt](const TokenHttpResult &r) {
+            const bool retryable = r.failure == TokenHttpResult::Failure::Network ||
+                                   r.failure == TokenHttpResult::Failure::Timeout ||
+                                   (r.failure == TokenHttpResult::Failure::Http && r.status >= 500);
+            if (!r.ok() && retryable && attempt < kContainerRetries) {
+                fetchContainer(url, authorization, attempt + 1);
+                return;
+            }
+            const QString prefix = QStringLiteral("Error getting AWS container credentials from %1")
+                                       .arg(TokenHttp::origin(url));
+            if (!r.ok()) {
+                finish(AwsCredentials(),
+                       QStringLiteral("%1: %2%3.")
+                           .arg(prefix, r.error,
+                                attempt > 0 ? QStringLiteral(" (after %1 retries)").arg(attempt)
+                                            : QString()));
+                return;
+            }
+            QString error;
+            AwsCredentials c = parseRemoteCredentials(r, &error);
+            if (!c.isValid()) {
+                finish(AwsCredentials(), QStringLiteral("%1: %2.").arg(prefix, error));
+                return;
+            }
+            c.source = QStringLiteral("container credentials");
+            finish(c, QString());
+        });
+}
+
+namespace {
+struct ImdsRun
+{
+    QString endpoint;
+    QByteArray token; // empty: IMDSv1
+    QString why;      // what the local chain lacked
+};
+
+TokenHttpRequest imdsRequest(const ImdsRun &run, const QByteArray &method, const QString &path)
+{
+    TokenHttpRequest request;
+    request.url = QUrl(run.endpoint + path);
+    request.method = method;
+    request.timeoutMs = kRemoteTimeoutMs;
+    request.maxBytes = kRemoteMaxBytes;
+    if (!run.token.isEmpty()) {
+        request.headers.append({QByteArrayLiteral("x-aws-ec2-metadata-token"), run.token});
+        request.redact.append(QString::fromLatin1(run.token));
+    }
+    return request;
+}
+} // namespace
+
+void AwsCredentialProvider::fetchImds(const QString &why)
+{
+    const QProcessEnvironment &env = m_config.environment;
+    auto run = std::make_shared<ImdsRun>();
+    run->endpoint = imdsEndpoint(env);
+    run->why = why;
+    const AwsProfile profile = AwsConfig::profile(env, AwsConfig::profileName(env));
+    const bool v1Disabled = truthy(env.value(QStringLiteral("AWS_EC2_METADATA_V1_DISABLED"))) ||
+                            (profile.found && truthy(profile.value("ec2_metadata_v1_disabled")));
+
+    const auto fail = [this, run](const QString &clause) {
+        run->token.fill('\0');
+        finish(AwsCredentials(),
+               QStringLiteral("%1 Instance metadata (IMDS) at %2 gave none either: %3.")
+                   .arg(run->why, TokenHttp::origin(QUrl(run->endpoint)), clause));
+    };
+    // The role's credentials, then done.
+    const auto fetchCredentials = [this, run, fail](const QString &role) {
+        TokenHttp::send(
+            network(),
+            imdsRequest(*run, "GET",
+                        QStringLiteral("/latest/meta-data/iam/security-credentials/") +
+                            QString::fromLatin1(QUrl::toPercentEncoding(role))),
+            this, [this, run, fail, role](const TokenHttpResult &r) {
+                if (!r.ok()) {
+                    fail(r.error);
+                    return;
+                }
+                QString error;
+                AwsCredentials c = parseRemoteCredentials(r, &error);
+                if (!c.isValid()) {
+                    fail(QStringLiteral("the credentials of role %1: %2").arg(role, error));
+                    return;
+                }
+                run->token.fill('\0');
+                c.source = QStringLiteral("instance metadata (role %1)").arg(role);
+                finish(c, QString());
+            });
+    };
+    // The instance's role name: the first line of the listing.
+    const auto fetchRole = [this, run, fail, fetchCredentials] {
+        TokenHttp::send(
+            network(),
+            imdsRequest(*run, "GET", QStringLiteral("/latest/meta-data/iam/security-credentials/")),
+            this, [fail, fetchCredentials](const TokenHttpResult &r) {
+                if (!r.ok()) {
+                    fail(r.error);
+                    return;
+                }
+                const QString role =
+                    QString::fromUtf8(r.body).section(QLatin1Char('\n'), 0, 0).trimmed();
+                static const QRegularExpression kRoleName(QStringLiteral("^[\\w+=,.@-]{1,128}$"));
+                if (role.isEmpty()) {
+                    fail(QStringLiteral("no IAM role is attached to this instance"));
+                    return;
+                }
+                if (!kRoleName.match(role).hasMatch()) {
+                    fail(QStringLiteral("the role name it returned is not valid"));
+                    return;
+                }
+                fetchCredentials(role);
+            });
+    };
+
+    TokenHttpRequest tokenRequest = imdsRequest(*run, "PUT", QStringLiteral("/latest/api/token"));
+    tokenRequest.headers.append(
+        {QByteArrayLiteral("x-aws-ec2-metadata-token-ttl-seconds"), QByteArrayLiteral("21600")});
+    TokenHttp::send(
+        network(), tokenRequest, this,
+        [run, fail, fetchRole, v1Disabled](const TokenHttpResult &r) {
+            if (r.ok()) {
+                const QByteArray token = r.body.trimmed();
+                if (token.isEmpty() || hasControlCharacter(QString::fromLatin1(token))) {
+                    fail(QStringLiteral("its session token is empty or not valid"));
+                    return;
+                }
+                run->token = token;
+                fetchRole();
+                return;
+            }
+            const bool fallback = r.failure == TokenHttpResult::Failure::Timeout ||
+                                  (r.failure == TokenHttpResult::Failure::Http &&
+                                   (r.status == 403 || r.status == 404 || r.status == 405));
+            if (!fallback) {
+                fail(r.error);
+                return;
+            }
+            if (v1Disabled) {
+                fail(QStringLiteral("the IMDSv2 session token request failed (%1) "
+                                    "and IMDSv1 is disabled "
+                                    "(AWS_EC2_METADATA_V1_DISABLED or "
+                                    "ec2_metadata_v1_disabled)")
+                         .arg(r.error));
+                return;
+            }
+            fetchRole(); // IMDSv1: no token
+        });
 }
 
 void AwsCredentialProvider::runCommand(const QString &name, const QString &command,

@@ -8,8 +8,11 @@
 #include <QObject>
 #include <QPointer>
 #include <QProcessEnvironment>
+#include <QUrl>
 
 #include <functional>
+
+class QNetworkAccessManager;
 
 namespace qlaude {
 
@@ -20,14 +23,19 @@ class HelperProcess;
 // §2.3), in order:
 //   1. awsCredentialExport (a trusted settings command printing STS-style or flat JSON);
 //   2. AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (/ AWS_SESSION_TOKEN) in the environment;
-//   3. the profile in the shared files: static keys, or credential_process (JSON Version 1).
-// Web identity, SSO, role_arn, container credentials and IMDS are not supported yet: a profile
-// that needs one says so by name. Results are cached until 5 minutes before they expire (1 h
-// without an expiry); concurrent requests share one run; invalidate() after a 403.
-// awsAuthRefresh (e.g. `aws sso login`) runs when the chain finds no credentials, or after the
-// server said they expired, at most once per 30 s, with a 3-minute timeout; its output is
-// streamed live (refreshOutput), since it may show a device code. Qlaude does not call STS
-// GetCallerIdentity first: "no credentials" or "expired" is what decides.
+//   3. the profile in the shared files: static keys, or credential_process (JSON Version 1);
+//   4. container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI: ECS, EKS Pod
+//      Identity), an HTTP GET with at most 3 retries of 1 s each;
+//   5. the EC2 instance metadata service (IMDSv2, falling back to IMDSv1 unless that is
+//      disabled), unless AWS_EC2_METADATA_DISABLED is set: 1 s per request, no retries.
+// Both remote sources go straight to their host, never through a proxy.
+// Web identity, SSO, role_arn and login_session are not supported yet: a profile that needs one
+// says so by name, and the remote sources are then not tried in its place. Results are cached until
+// 5 minutes before they expire (1 h without an expiry); concurrent requests share one run;
+// invalidate() after a 403. awsAuthRefresh (e.g. `aws sso login`) runs when the chain finds no
+// credentials, or after the server said they expired, at most once per 30 s, with a 3-minute
+// timeout; its output is streamed live (refreshOutput), since it may show a device code. Qlaude
+// does not call STS GetCallerIdentity first: "no credentials" or "expired" is what decides.
 class AwsCredentialProvider : public QObject
 {
     Q_OBJECT
@@ -44,6 +52,8 @@ public:
         QString refreshWorkingDirectory;
         QProcessEnvironment refreshEnvironment;
         int refreshTimeoutMs = 180000; // the CLI's 3 minutes
+        // The host AWS_CONTAINER_CREDENTIALS_RELATIVE_URI is relative to (tests use a fake).
+        QUrl containerHost = QUrl(QStringLiteral("http://169.254.170.2"));
     };
     static Config configFrom(const AuthContext &context);
 
@@ -62,7 +72,8 @@ public:
 
     // Which source the chain would use, without running anything (for the resolver and doctor):
     // "awsCredentialExport", "env", "profile <name>", "credential_process (profile <name>)",
-    // or "" when none applies, with *why.
+    // "container credentials", "awsAuthRefresh", "instance metadata" (IMDS is not disabled: it
+    // may answer), or "" when none applies, with *why.
     static QString staticSource(const Config &config, QString *why);
 
     void setClockForTesting(std::function<QDateTime()> now) { m_now = std::move(now); }
@@ -81,6 +92,9 @@ private:
     void finish(const AwsCredentials &credentials, const QString &error);
     void runCommand(const QString &name, const QString &command, const QString &workDir,
                     const QProcessEnvironment &env, const QString &source);
+    void fetchContainer(const QUrl &url, const QByteArray &authorization, int attempt);
+    void fetchImds(const QString &why);
+    QNetworkAccessManager *network();
     QDateTime now() const;
 
     Config m_config;
@@ -96,6 +110,7 @@ private:
     QPointer<HelperProcess> m_process;
     int m_runs = 0;
     std::function<QDateTime()> m_now;
+    QNetworkAccessManager *m_network = nullptr; // no proxy: metadata hosts are link-local
 };
 
 // Parses awsCredentialExport or credential_process output: {"Credentials": {...}} (STS) or the
