@@ -273,6 +273,13 @@ void ChatWindow::rebuildSession()
                             .arg(message));
                 });
     m_session = new ChatSession(m_services.client, m_services.store, this);
+    if (m_sessionClient)
+        disconnect(m_sessionClient.data(), &ProviderClient::credentialProgress, this, nullptr);
+    // A credential helper that talks to the person (awsAuthRefresh's device code) is shown
+    // while it runs.
+    if (m_services.client)
+        connect(m_services.client, &ProviderClient::credentialProgress, this,
+                [this](const QString &line) { m_banners->showProblem(line); });
     m_sessionClient = m_services.client;
     m_sessionStore = m_services.store;
     connectSession();

@@ -4,6 +4,7 @@
 #include "ChatWindowBanners.h"
 
 #include <QMainWindow>
+#include <QPointer>
 
 class QAction;
 class QSplitter;
@@ -92,7 +93,7 @@ private:
 
     AppServices &m_services;
     ChatSession *m_session = nullptr;
-    ProviderClient *m_sessionClient = nullptr;
+    QPointer<ProviderClient> m_sessionClient;
     ConversationStore *m_sessionStore = nullptr;
     MessageModel *m_model;
     MessageView *m_view;

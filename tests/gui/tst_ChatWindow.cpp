@@ -972,6 +972,18 @@ private slots:
         QVERIFY(models->findData(QStringLiteral("claude-haiku-4-5@20251001")) >= 0);
         QCOMPARE(m_server->requests().size(), 0);
     }
+
+    // A credential helper that talks to the person (awsAuthRefresh's device code) is shown.
+    void credentialHelperOutputIsShown()
+    {
+        setUp();
+        showWindow();
+        emit m_services.client->credentialProgress(
+            QStringLiteral("Then enter the code: WDDD-HRQV"));
+        ErrorBanner *banner = m_window->errorBanner();
+        QVERIFY(banner->isVisible());
+        QVERIFY2(banner->text().contains(QStringLiteral("WDDD-HRQV")), qPrintable(banner->text()));
+    }
 };
 
 QTEST_MAIN(tst_ChatWindow)
