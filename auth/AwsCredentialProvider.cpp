@@ -2,8 +2,10 @@
 
 #include "AuthContext.h"
 #include "HelperProcess.h"
+#include "SettingsLayers.h"
 #include "TokenHttp.h"
 
+#include <QCryptographicHash>
 #include <QFile>
 #include <QFileInfo>
 #include <QHostAddress>
@@ -12,6 +14,7 @@
 #include <QNetworkAccessManager>
 #include <QNetworkProxy>
 #include <QRegularExpression>
+#include <QSaveFile>
 
 #include <memory>
 
@@ -25,13 +28,136 @@ QString unsupportedFeature(const AwsProfile &p)
 {
     if (!p.value("role_arn").isEmpty())
         return QStringLiteral("role_arn (STS AssumeRole)");
-    if (!p.value("sso_session").isEmpty() || !p.value("sso_start_url").isEmpty())
-        return QStringLiteral("AWS IAM Identity Center (SSO)");
     if (!p.value("web_identity_token_file").isEmpty())
         return QStringLiteral("web_identity_token_file");
+    if (!p.value("sso_session").isEmpty() || !p.value("sso_start_url").isEmpty())
+        return QString(); // supported: see ssoSettings()
     if (!p.value("login_session").isEmpty())
         return QStringLiteral("login_session");
     return QString();
+}
+
+// A profile that uses AWS IAM Identity Center (SSO), in the chain position of the profile:
+// after static keys and credential_process, and only when nothing unsupported comes first.
+bool usesSso(const AwsProfile &p)
+{
+    return p.found && unsupportedFeature(p).isEmpty() &&
+           (!p.value("sso_session").isEmpty() || !p.value("sso_start_url").isEmpty());
+}
+
+// PROTOCOLS.md §2.3, "SSO token flow".
+constexpr int kSsoTimeoutMs = 5000;
+constexpr qint64 kSsoMaxBytes = 64 * 1024;
+constexpr qint64 kSsoRefreshIntervalMs = 30000;
+
+struct SsoSettings
+{
+    QString profile;
+    QString session; // the sso_session name; empty for a legacy profile
+    QString startUrl;
+    QString region;
+    QString accountId;
+    QString roleName;
+    QString error; // a missing key, naming it and the file
+
+    // The name the token cache file is keyed by, and the one errors show.
+    QString cacheKey() const { return session.isEmpty() ? startUrl : session; }
+};
+
+SsoSettings ssoSettings(const QProcessEnvironment &env, const AwsProfile &p)
+{
+    SsoSettings s;
+    s.profile = p.name;
+    s.session = p.value("sso_session");
+    const QString configFile = AwsConfig::configFile(env);
+    const auto missing = [&](const QString &key, const QString &where) {
+        return QStringLiteral("%1 (AWS SSO) has no %2 in %3.").arg(where, key, configFile);
+    };
+    const QString inProfile = QStringLiteral("Profile \"%1\"").arg(p.name);
+    if (!s.session.isEmpty()) {
+        QByteArray text;
+        const QString readError = SettingsLayers::readFile(configFile, &text);
+        if (!readError.isEmpty()) {
+            s.error = QStringLiteral("Profile \"%1\" uses the AWS SSO session \"%2\", but %3")
+                          .arg(p.name, s.session, readError);
+            return s;
+        }
+        const auto sections = AwsConfig::parseIni(text, true);
+        const QString sectionName = QStringLiteral("sso-session ") + s.session;
+        if (!sections.contains(sectionName)) {
+            s.error =
+                QStringLiteral("Profile \"%1\" uses the AWS SSO session \"%2\", but %3 has no "
+                               "[sso-session %2] section.")
+                    .arg(p.name, s.session, configFile);
+            return s;
+        }
+        const QMap<QString, QString> section = sections.value(sectionName);
+        s.startUrl = section.value(QStringLiteral("sso_start_url"));
+        s.region = section.value(QStringLiteral("sso_region"));
+        const QString where = QStringLiteral("[sso-session %1]").arg(s.session);
+        if (s.startUrl.isEmpty())
+            s.error = missing(QStringLiteral("sso_start_url"), where);
+        else if (s.region.isEmpty())
+            s.error = missing(QStringLiteral("sso_region"), where);
+    } else {
+        s.startUrl = p.value("sso_start_url");
+        s.region = p.value("sso_region");
+        if (s.region.isEmpty())
+            s.error = missing(QStringLiteral("sso_region"), inProfile);
+    }
+    s.accountId = p.value("sso_account_id");
+    s.roleName = p.value("sso_role_name");
+    if (s.error.isEmpty() && s.accountId.isEmpty())
+        s.error = missing(QStringLiteral("sso_account_id"), inProfile);
+    if (s.error.isEmpty() && s.roleName.isEmpty())
+        s.error = missing(QStringLiteral("sso_role_name"), inProfile);
+    static const QRegularExpression kRegion(QStringLiteral("^[a-z0-9-]{1,64}$"));
+    if (s.error.isEmpty() && !kRegion.match(s.region).hasMatch())
+        s.error = QStringLiteral("The sso_region of AWS SSO profile \"%1\" (in %2) is not "
+                                 "a valid AWS region.")
+                      .arg(p.name, configFile);
+    return s;
+}
+
+// What `aws sso login` fixes, so awsAuthRefresh set to it fixes it too.
+QString ssoExpired(const SsoSettings &s)
+{
+    const QString login = s.session.isEmpty()
+                              ? QStringLiteral("aws sso login --profile %1").arg(s.profile)
+                              : QStringLiteral("aws sso login --sso-session %1").arg(s.session);
+    return QStringLiteral("The AWS SSO session %1 has expired or has no cached token. Run `%2` "
+                          "(or set awsAuthRefresh to it).")
+        .arg(TokenHttp::cleanText(s.cacheKey(), 200), login);
+}
+
+QString ssoCacheFile(const QProcessEnvironment &env, const SsoSettings &s)
+{
+    const QByteArray hash =
+        QCryptographicHash::hash(s.cacheKey().toUtf8(), QCryptographicHash::Sha1).toHex();
+    return AwsConfig::homeDir(env) + QStringLiteral("/.aws/sso/cache/") +
+           QString::fromLatin1(hash) + QStringLiteral(".json");
+}
+
+// The base URL of an AWS endpoint: its AWS_ENDPOINT_URL_<service> override, else the default.
+QString ssoEndpoint(const QProcessEnvironment &env, const char *variable, const QString &fallback)
+{
+    QString endpoint = env.value(QLatin1String(variable)).trimmed();
+    if (endpoint.isEmpty())
+        endpoint = fallback;
+    while (endpoint.endsWith(QLatin1Char('/')))
+        endpoint.chop(1);
+    return endpoint;
+}
+
+QDateTime parseIsoTime(QString text)
+{
+    text = text.trimmed();
+    if (text.endsWith(QLatin1String("UTC"))) // older AWS CLI versions wrote "...UTC"
+        text = text.left(text.size() - 3) + QLatin1Char('Z');
+    QDateTime t = QDateTime::fromString(text, Qt::ISODateWithMs);
+    if (!t.isValid())
+        t = QDateTime::fromString(text, Qt::ISODate);
+    return t;
 }
 
 // PROTOCOLS.md §2.3, "remote".
@@ -310,10 +436,17 @@ QString AwsCredentialProvider::staticSource(const Config &config, QString *why)
         return QStringLiteral("profile %1").arg(p.name);
     if (p.found && !p.value("credential_process").isEmpty())
         return QStringLiteral("credential_process (profile %1)").arg(p.name);
-    // A profile that needs an unsupported feature is what the user asked for: the remote
-    // sources do not stand in for it.
+    // A profile that needs an unsupported feature, or SSO without a key it needs, is what the
+    // user asked for: the remote sources do not stand in for it.
+    QString ssoError;
+    if (usesSso(p)) {
+        const SsoSettings sso = ssoSettings(env, p);
+        if (sso.error.isEmpty())
+            return QStringLiteral("sso (profile %1)").arg(p.name);
+        ssoError = sso.error;
+    }
     const QString feature = p.found ? unsupportedFeature(p) : QString();
-    if (feature.isEmpty() && hasContainerVariable(env)) {
+    if (feature.isEmpty() && ssoError.isEmpty() && hasContainerVariable(env)) {
         QString error;
         if (containerUrl(config, &error).isValid())
             return QStringLiteral("container credentials");
@@ -324,9 +457,11 @@ QString AwsCredentialProvider::staticSource(const Config &config, QString *why)
     // Before IMDS: a configured refresh is what the user meant; IMDS only may answer.
     if (!config.refreshCommand.trimmed().isEmpty())
         return QStringLiteral("awsAuthRefresh");
-    if (feature.isEmpty() && !imdsDisabled(env))
+    if (feature.isEmpty() && ssoError.isEmpty() && !imdsDisabled(env))
         return QStringLiteral("instance metadata");
-    if (why) {
+    if (why && !ssoError.isEmpty()) {
+        *why = ssoError;
+    } else if (why) {
         *why = feature.isEmpty()
                    ? noLocalCredentials(env, p) +
                          QStringLiteral(" Instance metadata (IMDS) was not tried: "
@@ -405,6 +540,16 @@ void AwsCredentialProvider::resolve()
                    QStringLiteral("credential_process (profile %1)").arg(p.name));
         return;
     }
+    if (usesSso(p)) {
+        const SsoSettings sso = ssoSettings(env, p);
+        if (!sso.error.isEmpty()) {
+            finish(AwsCredentials(), sso.error);
+            return;
+        }
+        m_lastSource = QStringLiteral("sso");
+        fetchSso(p.name);
+        return;
+    }
     const QString feature = p.found ? unsupportedFeature(p) : QString();
     if (feature.isEmpty() && hasContainerVariable(env)) {
         m_lastSource = QStringLiteral("container");
@@ -481,6 +626,185 @@ void AwsCredentialProvider::fetchContainer(const QUrl &url, const QByteArray &au
             c.source = QStringLiteral("container credentials");
             finish(c, QString());
         });
+}
+
+void AwsCredentialProvider::fetchSso(const QString &profileName)
+{
+    const QProcessEnvironment &env = m_config.environment;
+    const SsoSettings sso = ssoSettings(env, AwsConfig::profile(env, profileName));
+    const QString cacheFile = ssoCacheFile(env, sso);
+    if (!QFileInfo::exists(cacheFile) && !QFileInfo(cacheFile).isSymLink()) {
+        finish(AwsCredentials(), ssoExpired(sso));
+        return;
+    }
+    QByteArray text;
+    const QString readError = SettingsLayers::readFile(cacheFile, &text);
+    if (!readError.isEmpty()) {
+        finish(AwsCredentials(),
+               QStringLiteral("The AWS SSO token cache cannot be used: %1").arg(readError));
+        return;
+    }
+    const QJsonDocument doc = QJsonDocument::fromJson(text);
+    text.fill('\0');
+    const QJsonObject cache = doc.object();
+    QString accessToken = cache.value(QLatin1String("accessToken")).toString();
+    const QDateTime expiresAt = parseIsoTime(cache.value(QLatin1String("expiresAt")).toString());
+    const QDateTime t = now();
+    const bool usable = !accessToken.isEmpty() && !hasControlCharacter(accessToken) &&
+                        expiresAt.isValid() && expiresAt > t;
+    if (!usable) {
+        accessToken.fill(QLatin1Char('\0'));
+        accessToken.clear();
+    }
+
+    // Within 5 minutes of expiry (or past it), with what SSO-OIDC CreateToken needs, and not
+    // tried in the last 30 s: refresh first.
+    const auto field = [&cache](const char *key) {
+        return cache.value(QLatin1String(key)).toString();
+    };
+    const QDateTime registrationExpiresAt = parseIsoTime(field("registrationExpiresAt"));
+    const bool canRefresh =
+        !field("refreshToken").isEmpty() && !field("clientId").isEmpty() &&
+        !field("clientSecret").isEmpty() &&
+        (!registrationExpiresAt.isValid() || registrationExpiresAt > t) &&
+        (!m_lastSsoRefresh.isValid() || m_lastSsoRefresh.msecsTo(t) >= kSsoRefreshIntervalMs);
+    if (canRefresh && (!expiresAt.isValid() || t.msecsTo(expiresAt) < kRefreshBeforeMs)) {
+        m_lastSsoRefresh = t;
+        refreshSsoToken(profileName, cacheFile, cache, accessToken);
+        return;
+    }
+    if (!usable) {
+        finish(AwsCredentials(), ssoExpired(sso));
+        return;
+    }
+    fetchSsoRole(profileName, accessToken);
+}
+
+void AwsCredentialProvider::refreshSsoToken(const QString &profileName, const QString &cacheFile,
+                                            QJsonObject cache, const QString &fallbackToken)
+{
+    const QProcessEnvironment &env = m_config.environment;
+    const SsoSettings sso = ssoSettings(env, AwsConfig::profile(env, profileName));
+    const auto field = [&cache](const char *key) {
+        return cache.value(QLatin1String(key)).toString();
+    };
+    TokenHttpRequest request;
+    request.url =
+        QUrl(ssoEndpoint(env, "AWS_ENDPOINT_URL_SSO_OIDC",
+                         QStringLiteral("https://oidc.%1.amazonaws.com").arg(sso.region)) +
+                 QStringLiteral("/token"),
+             QUrl::StrictMode);
+    request.method = QByteArrayLiteral("POST");
+    request.body = TokenHttpRequest::Body::Json;
+    request.json = QJsonObject{{QStringLiteral("grantType"), QStringLiteral("refresh_token")},
+                               {QStringLiteral("clientId"), field("clientId")},
+                               {QStringLiteral("clientSecret"), field("clientSecret")},
+                               {QStringLiteral("refreshToken"), field("refreshToken")}};
+    request.timeoutMs = kSsoTimeoutMs;
+    request.maxBytes = kSsoMaxBytes;
+    request.redact = {field("clientSecret"), field("refreshToken")};
+    if (!fallbackToken.isEmpty())
+        request.redact.append(fallbackToken);
+    if (!request.url.isValid() || request.url.host().isEmpty()) {
+        finish(AwsCredentials(),
+               QStringLiteral("AWS_ENDPOINT_URL_SSO_OIDC is not a valid URL (profile \"%1\").")
+                   .arg(sso.profile));
+        return;
+    }
+    TokenHttp::send(
+        network(), request, this,
+        [this, profileName, cacheFile, cache, fallbackToken,
+         sso](const TokenHttpResult &r) mutable {
+            const QString accessToken = r.json.value(QLatin1String("accessToken")).toString();
+            const double expiresIn = r.json.value(QLatin1String("expiresIn")).toDouble();
+            if (!r.ok() || accessToken.isEmpty() || hasControlCharacter(accessToken) ||
+                expiresIn <= 0) {
+                // The refresh failed: the old token still serves while it is valid.
+                if (fallbackToken.isEmpty())
+                    finish(AwsCredentials(), ssoExpired(sso));
+                else
+                    fetchSsoRole(profileName, fallbackToken);
+                return;
+            }
+            cache.insert(QStringLiteral("accessToken"), accessToken);
+            cache.insert(
+                QStringLiteral("expiresAt"),
+                now().toUTC().addSecs(static_cast<qint64>(expiresIn)).toString(Qt::ISODate));
+            const QString refreshToken = r.json.value(QLatin1String("refreshToken")).toString();
+            if (!refreshToken.isEmpty())
+                cache.insert(QStringLiteral("refreshToken"), refreshToken);
+            // Written back as `aws sso login` would, readable by the user only. A failure to
+            // write only costs another refresh later.
+            QSaveFile f(cacheFile);
+            if (f.open(QIODevice::WriteOnly)) {
+                f.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+                QByteArray json = QJsonDocument(cache).toJson(QJsonDocument::Compact);
+                f.write(json);
+                json.fill('\0');
+                if (f.commit())
+                    QFile::setPermissions(cacheFile,
+                                          QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+            }
+            fetchSsoRole(profileName, accessToken);
+        });
+}
+
+void AwsCredentialProvider::fetchSsoRole(const QString &profileName, QString accessToken)
+{
+    const QProcessEnvironment &env = m_config.environment;
+    const SsoSettings sso = ssoSettings(env, AwsConfig::profile(env, profileName));
+    const QString base =
+        ssoEndpoint(env, "AWS_ENDPOINT_URL_SSO",
+                    QStringLiteral("https://portal.sso.%1.amazonaws.com").arg(sso.region));
+    TokenHttpRequest request;
+    request.url = QUrl(base + QStringLiteral("/federation/credentials?account_id=") +
+                           QString::fromLatin1(QUrl::toPercentEncoding(sso.accountId)) +
+                           QStringLiteral("&role_name=") +
+                           QString::fromLatin1(QUrl::toPercentEncoding(sso.roleName)),
+                       QUrl::StrictMode);
+    if (!request.url.isValid() || request.url.host().isEmpty()) {
+        accessToken.fill(QLatin1Char('\0'));
+        finish(AwsCredentials(),
+               QStringLiteral("AWS_ENDPOINT_URL_SSO is not a valid URL (profile \"%1\").")
+                   .arg(sso.profile));
+        return;
+    }
+    request.method = QByteArrayLiteral("GET");
+    request.timeoutMs = kSsoTimeoutMs;
+    request.maxBytes = kSsoMaxBytes;
+    request.headers.append({QByteArrayLiteral("x-amz-sso_bearer_token"), accessToken.toUtf8()});
+    request.redact.append(accessToken);
+    accessToken.fill(QLatin1Char('\0'));
+    TokenHttp::send(network(), request, this, [this, sso](const TokenHttpResult &r) {
+        if (r.failure == TokenHttpResult::Failure::Http && (r.status == 401 || r.status == 403)) {
+            finish(AwsCredentials(), ssoExpired(sso));
+            return;
+        }
+        const QString where =
+            QStringLiteral("Error getting AWS SSO credentials for profile %1").arg(sso.profile);
+        if (!r.ok()) {
+            finish(AwsCredentials(), QStringLiteral("%1: %2.").arg(where, r.error));
+            return;
+        }
+        const QJsonObject role = r.json.value(QLatin1String("roleCredentials")).toObject();
+        AwsCredentials c;
+        c.accessKeyId = role.value(QLatin1String("accessKeyId")).toString();
+        c.secretAccessKey = role.value(QLatin1String("secretAccessKey")).toString();
+        c.sessionToken = role.value(QLatin1String("sessionToken")).toString();
+        const QJsonValue expiration = role.value(QLatin1String("expiration"));
+        if (expiration.isDouble() && expiration.toDouble() > 0)
+            c.expiration =
+                QDateTime::fromMSecsSinceEpoch(static_cast<qint64>(expiration.toDouble()), Qt::UTC);
+        if (!c.isValid()) {
+            finish(AwsCredentials(),
+                   QStringLiteral("%1: the answer has no roleCredentials with accessKeyId and "
+                                  "secretAccessKey.")
+                       .arg(where));
+            return;
+        }
+        c.source = QStringLiteral("AWS SSO (profile %1)").arg(sso.profile);
+        finish(c, QString());
+    });
 }
 
 namespace {

@@ -4,6 +4,7 @@
 #include "SigV4Signer.h"
 
 #include <QDateTime>
+#include <QJsonObject>
 #include <QList>
 #include <QObject>
 #include <QPointer>
@@ -29,7 +30,13 @@ class HelperProcess;
 //   5. the EC2 instance metadata service (IMDSv2, falling back to IMDSv1 unless that is
 //      disabled), unless AWS_EC2_METADATA_DISABLED is set: 1 s per request, no retries.
 // Both remote sources go straight to their host, never through a proxy.
-// Web identity, SSO, role_arn and login_session are not supported yet: a profile that needs one
+// An SSO profile (sso_session or legacy sso_start_url, with sso_account_id and sso_role_name) is
+// the shared-file step too: the token `aws sso login` cached in ~/.aws/sso/cache/ buys role
+// credentials from the SSO portal (AWS_ENDPOINT_URL_SSO moves it). Within 5 minutes of expiry a
+// token with a refresh token is renewed by SSO-OIDC CreateToken (AWS_ENDPOINT_URL_SSO_OIDC), at
+// most once per 30 s, and written back (0600). An expired or missing token is "no credentials",
+// which awsAuthRefresh may fix.
+// Web identity, role_arn and login_session are not supported yet: a profile that needs one
 // says so by name, and the remote sources are then not tried in its place. Results are cached until
 // 5 minutes before they expire (1 h without an expiry); concurrent requests share one run;
 // invalidate() after a 403. awsAuthRefresh (e.g. `aws sso login`) runs when the chain finds no
@@ -72,6 +79,7 @@ public:
 
     // Which source the chain would use, without running anything (for the resolver and doctor):
     // "awsCredentialExport", "env", "profile <name>", "credential_process (profile <name>)",
+    // "sso (profile <name>)",
     // "container credentials", "awsAuthRefresh", "instance metadata" (IMDS is not disabled: it
     // may answer), or "" when none applies, with *why.
     static QString staticSource(const Config &config, QString *why);
@@ -94,6 +102,10 @@ private:
                     const QProcessEnvironment &env, const QString &source);
     void fetchContainer(const QUrl &url, const QByteArray &authorization, int attempt);
     void fetchImds(const QString &why);
+    void fetchSso(const QString &profileName);
+    void refreshSsoToken(const QString &profileName, const QString &cacheFile, QJsonObject cache,
+                         const QString &fallbackToken);
+    void fetchSsoRole(const QString &profileName, QString accessToken);
     QNetworkAccessManager *network();
     QDateTime now() const;
 
@@ -104,6 +116,7 @@ private:
     bool m_refreshDue = false;   // the server said the credentials expired
     bool m_refreshTried = false; // this resolution already ran awsAuthRefresh
     QDateTime m_lastRefresh;
+    QDateTime m_lastSsoRefresh; // SSO-OIDC CreateToken: at most once per 30 s
     int m_refreshRuns = 0;
     QPointer<HelperProcess> m_refresh;
     QList<Callback> m_waiting;
