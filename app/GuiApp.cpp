@@ -165,6 +165,10 @@ private:
         QObject::connect(m_window, &ChatWindow::doctorRequested, m_window,
                          [this] { showDoctor(m_window); });
         m_window->show();
+        // From now on, closing the chat window quits. Before it exists, a closed trust or
+        // login dialog is the last window while the keychain is still being read, and must not
+        // end the app.
+        QApplication::setQuitOnLastWindowClosed(true);
     }
 
     AuthContext::Options m_options;
@@ -186,7 +190,7 @@ int runGui(const AuthContext::Options &contextOptions, const GuiOptions &options
     // The window state's QSettings file goes here: private from its first write on.
     AppPaths::ensurePrivateDir(AppPaths::configDir());
     GuiController controller(contextOptions, options);
-    QApplication::setQuitOnLastWindowClosed(true);
+    QApplication::setQuitOnLastWindowClosed(false); // until the chat window is shown
     QMetaObject::invokeMethod(
         &controller, [&controller] { controller.start(); }, Qt::QueuedConnection);
     return QApplication::exec();

@@ -59,7 +59,7 @@ void ChatWindowBanners::showAccountState(const AppServices &services, bool canCh
     } else if (k.read && k.state == KeychainState::Unavailable) {
         m_accountAction = Action::LogIn;
         m_account->showMessage(ErrorBanner::Severity::Warning,
-                               tr("No keychain is available: %1 Log in for this session, or set "
+                               tr("%1 Log in for this session, or set "
                                   "ANTHROPIC_API_KEY.")
                                    .arg(k.stateMessage),
                                tr("Log In"));
