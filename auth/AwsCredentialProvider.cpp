@@ -2,6 +2,7 @@
 
 #include "AuthContext.h"
 #include "HelperProcess.h"
+#include "ProxySettings.h"
 #include "SettingsLayers.h"
 #include "TokenHttp.h"
 
@@ -15,8 +16,10 @@
 #include <QNetworkProxy>
 #include <QRegularExpression>
 #include <QSaveFile>
+#include <QXmlStreamReader>
 
 #include <memory>
+#include <utility>
 
 namespace qlaude {
 
@@ -24,12 +27,29 @@ namespace {
 constexpr qint64 kRefreshBeforeMs = 5 * 60 * 1000;
 constexpr qint64 kNoExpiryTtlMs = 60 * 60 * 1000;
 
+// role_arn with source_profile or credential_source: STS AssumeRole.
+bool isRoleProfile(const AwsProfile &p)
+{
+    return p.found && !p.value("role_arn").isEmpty() &&
+           (!p.value("source_profile").isEmpty() || !p.value("credential_source").isEmpty());
+}
+
+// role_arn with web_identity_token_file: STS AssumeRoleWithWebIdentity.
+bool isWebIdentityProfile(const AwsProfile &p)
+{
+    return p.found && !p.value("role_arn").isEmpty() &&
+           !p.value("web_identity_token_file").isEmpty();
+}
+
 QString unsupportedFeature(const AwsProfile &p)
 {
+    if (isRoleProfile(p) || isWebIdentityProfile(p))
+        return QString(); // supported: see assumeRole()
     if (!p.value("role_arn").isEmpty())
-        return QStringLiteral("role_arn (STS AssumeRole)");
+        return QStringLiteral("role_arn without source_profile, credential_source or "
+                              "web_identity_token_file");
     if (!p.value("web_identity_token_file").isEmpty())
-        return QStringLiteral("web_identity_token_file");
+        return QStringLiteral("web_identity_token_file without role_arn");
     if (!p.value("sso_session").isEmpty() || !p.value("sso_start_url").isEmpty())
         return QString(); // supported: see ssoSettings()
     if (!p.value("login_session").isEmpty())
@@ -250,6 +270,34 @@ QUrl containerUrl(const AwsCredentialProvider::Config &config, QString *error)
     return QUrl();
 }
 
+// A token file, as the agents that rotate it write it: a regular file (or a symlink to one) of
+// at most 16 KiB, trimmed, not empty. `name` is how errors call it. Never quotes the content.
+QString readTokenFile(const QString &file, const QString &name, QString *token)
+{
+    const QFileInfo info(file);
+    if (!info.exists())
+        return QStringLiteral("%1 does not exist.").arg(name);
+    if (!info.isFile()) // a symlink to a regular file is fine (Kubernetes projects those)
+        return QStringLiteral("%1 is not a regular file.").arg(name);
+    const QString tooLarge =
+        QStringLiteral("%1 is larger than %2 KiB.").arg(name).arg(kTokenFileMaxBytes / 1024);
+    if (info.size() > kTokenFileMaxBytes)
+        return tooLarge;
+    QFile f(file);
+    if (!f.open(QIODevice::ReadOnly))
+        return QStringLiteral("%1 cannot be read: %2.").arg(name, f.errorString());
+    QByteArray data = f.read(kTokenFileMaxBytes + 1);
+    if (data.size() > kTokenFileMaxBytes) {
+        data.fill('\0');
+        return tooLarge;
+    }
+    *token = QString::fromUtf8(data).trimmed();
+    data.fill('\0');
+    if (token->isEmpty())
+        return QStringLiteral("%1 is empty.").arg(name);
+    return QString();
+}
+
 // The Authorization header for container credentials: AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
 // (read each time: the agent rotates it) wins over AWS_CONTAINER_AUTHORIZATION_TOKEN.
 QByteArray containerAuthorization(const QProcessEnvironment &env, QString *error)
@@ -257,40 +305,10 @@ QByteArray containerAuthorization(const QProcessEnvironment &env, QString *error
     const QString file = env.value(QStringLiteral("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"));
     QString token;
     if (!file.isEmpty()) {
-        const QString name =
-            QStringLiteral("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (%1)").arg(file);
-        const QFileInfo info(file);
-        if (!info.exists()) {
-            *error = QStringLiteral("%1 does not exist.").arg(name);
+        *error = readTokenFile(
+            file, QStringLiteral("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (%1)").arg(file), &token);
+        if (!error->isEmpty())
             return QByteArray();
-        }
-        if (!info.isFile()) { // a symlink to a regular file is fine (Kubernetes projects those)
-            *error = QStringLiteral("%1 is not a regular file.").arg(name);
-            return QByteArray();
-        }
-        QFile f(file);
-        if (info.size() > kTokenFileMaxBytes || !f.open(QIODevice::ReadOnly)) {
-            *error = info.size() > kTokenFileMaxBytes
-                         ? QStringLiteral("%1 is larger than %2 KiB.")
-                               .arg(name)
-                               .arg(kTokenFileMaxBytes / 1024)
-                         : QStringLiteral("%1 cannot be read: %2.").arg(name, f.errorString());
-            return QByteArray();
-        }
-        QByteArray data = f.read(kTokenFileMaxBytes + 1);
-        if (data.size() > kTokenFileMaxBytes) {
-            data.fill('\0');
-            *error = QStringLiteral("%1 is larger than %2 KiB.")
-                         .arg(name)
-                         .arg(kTokenFileMaxBytes / 1024);
-            return QByteArray();
-        }
-        token = QString::fromUtf8(data).trimmed();
-        data.fill('\0');
-        if (token.isEmpty()) {
-            *error = QStringLiteral("%1 is empty.").arg(name);
-            return QByteArray();
-        }
     } else {
         token = env.value(QStringLiteral("AWS_CONTAINER_AUTHORIZATION_TOKEN")).trimmed();
     }
@@ -348,6 +366,91 @@ QString noLocalCredentials(const QProcessEnvironment &env, const AwsProfile &p)
             .arg(AwsConfig::configFile(env), p.name);
     return QStringLiteral("Profile \"%1\" has no credentials (no keys, no credential_process).")
         .arg(p.name);
+}
+
+// PROTOCOLS.md §2.3, STS.
+constexpr int kStsTimeoutMs = 5000;
+constexpr qint64 kStsMaxBytes = 64 * 1024;
+constexpr int kMaxRoleDepth = 5;
+
+// AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN: the chain step after credential_process.
+bool hasEnvWebIdentity(const QProcessEnvironment &env)
+{
+    return !env.value(QStringLiteral("AWS_WEB_IDENTITY_TOKEN_FILE")).isEmpty() &&
+           !env.value(QStringLiteral("AWS_ROLE_ARN")).isEmpty();
+}
+
+QString roleLabel(const AwsProfile &p)
+{
+    return QStringLiteral("role_arn %1 (profile %2)")
+        .arg(TokenHttp::cleanText(p.value("role_arn"), 200), p.name);
+}
+
+QString webIdentityLabel(const QString &roleArn)
+{
+    return QStringLiteral("web identity (%1)").arg(TokenHttp::cleanText(roleArn, 200));
+}
+
+QString mfaUnsupported(const AwsProfile &p)
+{
+    return QStringLiteral("Profile \"%1\" uses mfa_serial: MFA-protected roles are not supported "
+                          "yet; use awsCredentialExport (e.g. `aws configure "
+                          "export-credentials --profile %1`).")
+        .arg(p.name);
+}
+
+QString sessionName(const QString &configured, const QDateTime &now)
+{
+    return configured.isEmpty() ? QStringLiteral("qlaude-%1").arg(now.toMSecsSinceEpoch())
+                                : configured;
+}
+
+// The fields of an STS answer: <...Result><Credentials> on success, <ErrorResponse><Error> on
+// failure.
+struct StsAnswer
+{
+    AwsCredentials credentials;
+    QString code;
+    QString message;
+};
+
+StsAnswer parseStsXml(const QByteArray &body)
+{
+    StsAnswer a;
+    QXmlStreamReader xml(body);
+    QStringList path;
+    while (!xml.atEnd()) {
+        const QXmlStreamReader::TokenType t = xml.readNext();
+        if (t == QXmlStreamReader::EndElement) {
+            if (!path.isEmpty())
+                path.removeLast();
+            continue;
+        }
+        if (t != QXmlStreamReader::StartElement)
+            continue;
+        const QString name = xml.name().toString();
+        const QString parent = path.isEmpty() ? QString() : path.last();
+        if (parent == QLatin1String("Credentials") || parent == QLatin1String("Error")) {
+            const QString text = xml.readElementText(QXmlStreamReader::SkipChildElements).trimmed();
+            if (parent == QLatin1String("Credentials")) {
+                if (name == QLatin1String("AccessKeyId"))
+                    a.credentials.accessKeyId = text;
+                else if (name == QLatin1String("SecretAccessKey"))
+                    a.credentials.secretAccessKey = text;
+                else if (name == QLatin1String("SessionToken"))
+                    a.credentials.sessionToken = text;
+                else if (name == QLatin1String("Expiration"))
+                    a.credentials.expiration = parseIsoTime(text);
+            } else if (name == QLatin1String("Code")) {
+                a.code = text;
+            } else if (name == QLatin1String("Message")) {
+                a.message = text;
+            }
+            continue; // readElementText consumed the end element
+        }
+        path.append(name);
+    }
+    return a;
 }
 } // namespace
 
@@ -431,9 +534,18 @@ QString AwsCredentialProvider::staticSource(const Config &config, QString *why)
         !env.value(QStringLiteral("AWS_SECRET_ACCESS_KEY")).isEmpty())
         return QStringLiteral("env");
     const AwsProfile p = AwsConfig::profile(env, AwsConfig::profileName(env));
+    if (isRoleProfile(p)) {
+        if (p.value("mfa_serial").isEmpty())
+            return roleLabel(p);
+        if (why)
+            *why = mfaUnsupported(p);
+        return QString();
+    }
     if (p.found && !p.value("aws_access_key_id").isEmpty() &&
         !p.value("aws_secret_access_key").isEmpty())
         return QStringLiteral("profile %1").arg(p.name);
+    if (isWebIdentityProfile(p))
+        return webIdentityLabel(p.value("role_arn"));
     if (p.found && !p.value("credential_process").isEmpty())
         return QStringLiteral("credential_process (profile %1)").arg(p.name);
     // A profile that needs an unsupported feature, or SSO without a key it needs, is what the
@@ -446,6 +558,8 @@ QString AwsCredentialProvider::staticSource(const Config &config, QString *why)
         ssoError = sso.error;
     }
     const QString feature = p.found ? unsupportedFeature(p) : QString();
+    if (feature.isEmpty() && ssoError.isEmpty() && hasEnvWebIdentity(env))
+        return webIdentityLabel(env.value(QStringLiteral("AWS_ROLE_ARN")));
     if (feature.isEmpty() && ssoError.isEmpty() && hasContainerVariable(env)) {
         QString error;
         if (containerUrl(config, &error).isValid())
@@ -523,6 +637,11 @@ void AwsCredentialProvider::resolve()
         return;
     }
     const AwsProfile p = AwsConfig::profile(env, AwsConfig::profileName(env));
+    if (isRoleProfile(p)) {
+        m_lastSource = QStringLiteral("sts");
+        assumeRole(p.name, 0, QStringList(), finisher());
+        return;
+    }
     if (p.found && !p.value("aws_access_key_id").isEmpty() &&
         !p.value("aws_secret_access_key").isEmpty()) {
         AwsCredentials c;
@@ -531,6 +650,13 @@ void AwsCredentialProvider::resolve()
         c.sessionToken = p.value("aws_session_token");
         c.source = QStringLiteral("profile %1").arg(p.name);
         finish(c, QString());
+        return;
+    }
+    if (isWebIdentityProfile(p)) {
+        m_lastSource = QStringLiteral("sts");
+        assumeRoleWithWebIdentity(p.value("role_arn"), p.value("role_session_name"),
+                                  p.value("web_identity_token_file"),
+                                  webIdentityLabel(p.value("role_arn")), finisher());
         return;
     }
     if (p.found && !p.value("credential_process").isEmpty()) {
@@ -551,6 +677,14 @@ void AwsCredentialProvider::resolve()
         return;
     }
     const QString feature = p.found ? unsupportedFeature(p) : QString();
+    if (feature.isEmpty() && hasEnvWebIdentity(env)) {
+        m_lastSource = QStringLiteral("sts");
+        const QString arn = env.value(QStringLiteral("AWS_ROLE_ARN"));
+        assumeRoleWithWebIdentity(arn, env.value(QStringLiteral("AWS_ROLE_SESSION_NAME")),
+                                  env.value(QStringLiteral("AWS_WEB_IDENTITY_TOKEN_FILE")),
+                                  webIdentityLabel(arn), finisher());
+        return;
+    }
     if (feature.isEmpty() && hasContainerVariable(env)) {
         m_lastSource = QStringLiteral("container");
         QString error;
@@ -587,8 +721,10 @@ QNetworkAccessManager *AwsCredentialProvider::network()
 }
 
 void AwsCredentialProvider::fetchContainer(const QUrl &url, const QByteArray &authorization,
-                                           int attempt)
+                                           int attempt, Callback done)
 {
+    if (!done)
+        done = finisher();
     TokenHttpRequest request;
     request.url = url;
     request.method = QByteArrayLiteral("GET");
@@ -599,32 +735,33 @@ void AwsCredentialProvider::fetchContainer(const QUrl &url, const QByteArray &au
         request.redact.append(QString::fromUtf8(authorization));
     }
     TokenHttp::send(
-        network(), request, this, [this, url, authorization, attempt](const TokenHttpResult &r) {
+        network(), request, this,
+        [this, url, authorization, attempt, done](const TokenHttpResult &r) {
             const bool retryable = r.failure == TokenHttpResult::Failure::Network ||
                                    r.failure == TokenHttpResult::Failure::Timeout ||
                                    (r.failure == TokenHttpResult::Failure::Http && r.status >= 500);
             if (!r.ok() && retryable && attempt < kContainerRetries) {
-                fetchContainer(url, authorization, attempt + 1);
+                fetchContainer(url, authorization, attempt + 1, done);
                 return;
             }
             const QString prefix = QStringLiteral("Error getting AWS container credentials from %1")
                                        .arg(TokenHttp::origin(url));
             if (!r.ok()) {
-                finish(AwsCredentials(),
-                       QStringLiteral("%1: %2%3.")
-                           .arg(prefix, r.error,
-                                attempt > 0 ? QStringLiteral(" (after %1 retries)").arg(attempt)
-                                            : QString()));
+                done(AwsCredentials(),
+                     QStringLiteral("%1: %2%3.")
+                         .arg(prefix, r.error,
+                              attempt > 0 ? QStringLiteral(" (after %1 retries)").arg(attempt)
+                                          : QString()));
                 return;
             }
             QString error;
             AwsCredentials c = parseRemoteCredentials(r, &error);
             if (!c.isValid()) {
-                finish(AwsCredentials(), QStringLiteral("%1: %2.").arg(prefix, error));
+                done(AwsCredentials(), QStringLiteral("%1: %2.").arg(prefix, error));
                 return;
             }
             c.source = QStringLiteral("container credentials");
-            finish(c, QString());
+            done(c, QString());
         });
 }
 
@@ -830,8 +967,10 @@ TokenHttpRequest imdsRequest(const ImdsRun &run, const QByteArray &method, const
 }
 } // namespace
 
-void AwsCredentialProvider::fetchImds(const QString &why)
+void AwsCredentialProvider::fetchImds(const QString &why, Callback done)
 {
+    if (!done)
+        done = finisher();
     const QProcessEnvironment &env = m_config.environment;
     auto run = std::make_shared<ImdsRun>();
     run->endpoint = imdsEndpoint(env);
@@ -840,20 +979,20 @@ void AwsCredentialProvider::fetchImds(const QString &why)
     const bool v1Disabled = truthy(env.value(QStringLiteral("AWS_EC2_METADATA_V1_DISABLED"))) ||
                             (profile.found && truthy(profile.value("ec2_metadata_v1_disabled")));
 
-    const auto fail = [this, run](const QString &clause) {
+    const auto fail = [run, done](const QString &clause) {
         run->token.fill('\0');
-        finish(AwsCredentials(),
-               QStringLiteral("%1 Instance metadata (IMDS) at %2 gave none either: %3.")
-                   .arg(run->why, TokenHttp::origin(QUrl(run->endpoint)), clause));
+        done(AwsCredentials(),
+             QStringLiteral("%1 Instance metadata (IMDS) at %2 gave none either: %3.")
+                 .arg(run->why, TokenHttp::origin(QUrl(run->endpoint)), clause));
     };
     // The role's credentials, then done.
-    const auto fetchCredentials = [this, run, fail](const QString &role) {
+    const auto fetchCredentials = [this, run, fail, done](const QString &role) {
         TokenHttp::send(
             network(),
             imdsRequest(*run, "GET",
                         QStringLiteral("/latest/meta-data/iam/security-credentials/") +
                             QString::fromLatin1(QUrl::toPercentEncoding(role))),
-            this, [this, run, fail, role](const TokenHttpResult &r) {
+            this, [run, fail, role, done](const TokenHttpResult &r) {
                 if (!r.ok()) {
                     fail(r.error);
                     return;
@@ -866,7 +1005,7 @@ void AwsCredentialProvider::fetchImds(const QString &why)
                 }
                 run->token.fill('\0');
                 c.source = QStringLiteral("instance metadata (role %1)").arg(role);
-                finish(c, QString());
+                done(c, QString());
             });
     };
     // The instance's role name: the first line of the listing.
@@ -931,19 +1070,22 @@ void AwsCredentialProvider::fetchImds(const QString &why)
 
 void AwsCredentialProvider::runCommand(const QString &name, const QString &command,
                                        const QString &workDir, const QProcessEnvironment &env,
-                                       const QString &source)
+                                       const QString &source, Callback done)
 {
+    if (!done)
+        done = finisher();
     auto *p = new HelperProcess(name, command, this);
     p->setEnvironment(env);
     p->setWorkingDirectory(workDir);
     p->setTimeoutMs(m_config.commandTimeoutMs);
     m_process = p;
     connect(
-        p, &HelperProcess::finished, this, [this, p, name, source](const HelperProcess::Result &r) {
+        p, &HelperProcess::finished, this,
+        [this, p, name, source, done](const HelperProcess::Result &r) {
             p->deleteLater();
             m_process = nullptr;
             if (!r.ok) {
-                finish(
+                done(
                     AwsCredentials(),
                     QStringLiteral("Error getting AWS credentials from %1: %2").arg(name, r.error));
                 return;
@@ -952,11 +1094,11 @@ void AwsCredentialProvider::runCommand(const QString &name, const QString &comma
             AwsCredentials c = parseAwsCredentialJson(
                 r.output.toUtf8(), name == QLatin1String("awsCredentialExport"), &error);
             if (!c.isValid()) {
-                finish(AwsCredentials(), QStringLiteral("%1 %2.").arg(name, error));
+                done(AwsCredentials(), QStringLiteral("%1 %2.").arg(name, error));
                 return;
             }
             c.source = source;
-            finish(c, QString());
+            done(c, QString());
         });
     p->start();
 }
@@ -1026,6 +1168,278 @@ void AwsCredentialProvider::finish(const AwsCredentials &credentials, const QStr
     const QList<Callback> waiting = std::exchange(m_waiting, {});
     for (const Callback &cb : waiting)
         cb(credentials, credentials.isValid() ? QString() : error);
+}
+
+AwsCredentialProvider::Callback AwsCredentialProvider::finisher()
+{
+    return [this](const AwsCredentials &c, const QString &error) { finish(c, error); };
+}
+
+QNetworkAccessManager *AwsCredentialProvider::stsNetwork()
+{
+    if (!m_stsNetwork) {
+        // STS is an ordinary internet endpoint: the CLI's proxy rules apply.
+        m_stsNetwork = new QNetworkAccessManager(this);
+        m_stsNetwork->setProxyFactory(new ProxySettings(m_config.environment));
+    }
+    return m_stsNetwork;
+}
+
+// A role profile: the source credentials first (source_profile, recursively, or
+// credential_source), then AssumeRole signed with them. Every check that can fail without a
+// request (MFA, loops, depth) runs on the way down, before anything is sent.
+void AwsCredentialProvider::assumeRole(const QString &profileName, int depth, QStringList chain,
+                                       Callback done)
+{
+    const QProcessEnvironment &env = m_config.environment;
+    const AwsProfile p = AwsConfig::profile(env, profileName);
+    if (!p.value("mfa_serial").isEmpty()) {
+        done(AwsCredentials(), mfaUnsupported(p));
+        return;
+    }
+    if (depth >= kMaxRoleDepth) {
+        done(AwsCredentials(),
+             QStringLiteral("Profile \"%1\": the chain of role profiles (%2) is longer than %3.")
+                 .arg(p.name, chain.join(QLatin1String(" -> ")))
+                 .arg(kMaxRoleDepth));
+        return;
+    }
+    chain.append(p.name);
+    const QString label = roleLabel(p);
+    const auto withSource = [this, p, label, done](const AwsCredentials &source,
+                                                   const QString &error) {
+        if (!source.isValid()) {
+            done(AwsCredentials(),
+                 QStringLiteral("No source credentials for %1: %2").arg(label, error));
+            return;
+        }
+        bool durationOk = true;
+        const QString durationText = p.value("duration_seconds").trimmed();
+        const int duration = durationText.isEmpty() ? 3600 : durationText.toInt(&durationOk);
+        if (!durationOk || duration < 900 || duration > 43200) {
+            done(AwsCredentials(),
+                 QStringLiteral("Profile \"%1\": duration_seconds must be a number of seconds "
+                                "from 900 to 43200.")
+                     .arg(p.name));
+            return;
+        }
+        QList<QPair<QString, QString>> form{
+            {QStringLiteral("Action"), QStringLiteral("AssumeRole")},
+            {QStringLiteral("Version"), QStringLiteral("2011-06-15")},
+            {QStringLiteral("RoleArn"), p.value("role_arn")},
+            {QStringLiteral("RoleSessionName"), sessionName(p.value("role_session_name"), now())},
+            {QStringLiteral("DurationSeconds"), QString::number(duration)}};
+        if (!p.value("external_id").isEmpty())
+            form.append({QStringLiteral("ExternalId"), p.value("external_id")});
+        sendSts(form, source, QStringLiteral("STS AssumeRole for %1").arg(label), label,
+                {source.secretAccessKey, source.sessionToken}, done);
+    };
+
+    const QString sourceProfile = p.value("source_profile");
+    if (!sourceProfile.isEmpty()) {
+        // A profile naming itself means its own static keys (as the AWS SDKs read it).
+        if (sourceProfile == p.name && !p.value("aws_access_key_id").isEmpty() &&
+            !p.value("aws_secret_access_key").isEmpty()) {
+            AwsCredentials c;
+            c.accessKeyId = p.value("aws_access_key_id");
+            c.secretAccessKey = p.value("aws_secret_access_key");
+            c.sessionToken = p.value("aws_session_token");
+            withSource(c, QString());
+            return;
+        }
+        if (chain.contains(sourceProfile)) {
+            done(AwsCredentials(),
+                 QStringLiteral("Profile \"%1\": source_profile makes a loop (%2 -> %3).")
+                     .arg(p.name, chain.join(QLatin1String(" -> ")), sourceProfile));
+            return;
+        }
+        resolveSourceProfile(sourceProfile, depth + 1, chain, withSource);
+        return;
+    }
+    const QString credentialSource = p.value("credential_source").trimmed();
+    if (credentialSource == QLatin1String("Environment")) {
+        AwsCredentials c;
+        c.accessKeyId = env.value(QStringLiteral("AWS_ACCESS_KEY_ID"));
+        c.secretAccessKey = env.value(QStringLiteral("AWS_SECRET_ACCESS_KEY"));
+        c.sessionToken = env.value(QStringLiteral("AWS_SESSION_TOKEN"));
+        withSource(c, QStringLiteral("credential_source Environment needs AWS_ACCESS_KEY_ID and "
+                                     "AWS_SECRET_ACCESS_KEY."));
+        return;
+    }
+    if (credentialSource == QLatin1String("EcsContainer")) {
+        QString error;
+        const QUrl url = hasContainerVariable(env) ? containerUrl(m_config, &error) : QUrl();
+        if (!hasContainerVariable(env))
+            error = QStringLiteral("credential_source EcsContainer needs %1 or %2.")
+                        .arg(kRelativeUri, kFullUri);
+        const QByteArray authorization =
+            url.isValid() ? containerAuthorization(env, &error) : QByteArray();
+        if (!error.isEmpty()) {
+            withSource(AwsCredentials(), error);
+            return;
+        }
+        fetchContainer(url, authorization, 0, withSource);
+        return;
+    }
+    if (credentialSource == QLatin1String("Ec2InstanceMetadata")) {
+        if (imdsDisabled(env)) {
+            withSource(AwsCredentials(), QStringLiteral("credential_source Ec2InstanceMetadata, "
+                                                        "but AWS_EC2_METADATA_DISABLED is set."));
+            return;
+        }
+        fetchImds(QStringLiteral("credential_source Ec2InstanceMetadata."), withSource);
+        return;
+    }
+    done(AwsCredentials(),
+         QStringLiteral("Profile \"%1\": credential_source must be Environment, EcsContainer or "
+                        "Ec2InstanceMetadata.")
+             .arg(p.name));
+}
+
+// A profile named by source_profile, with the profile rules, for a role's source credentials.
+void AwsCredentialProvider::resolveSourceProfile(const QString &profileName, int depth,
+                                                 QStringList chain, Callback done)
+{
+    const QProcessEnvironment &env = m_config.environment;
+    const AwsProfile p = AwsConfig::profile(env, profileName);
+    if (!p.found) {
+        done(AwsCredentials(),
+             QStringLiteral("source_profile \"%1\" is not in %2 or %3.")
+                 .arg(profileName, AwsConfig::configFile(env), AwsConfig::credentialsFile(env)));
+        return;
+    }
+    if (isRoleProfile(p)) {
+        assumeRole(p.name, depth, chain, done);
+        return;
+    }
+    if (!p.value("aws_access_key_id").isEmpty() && !p.value("aws_secret_access_key").isEmpty()) {
+        AwsCredentials c;
+        c.accessKeyId = p.value("aws_access_key_id");
+        c.secretAccessKey = p.value("aws_secret_access_key");
+        c.sessionToken = p.value("aws_session_token");
+        c.source = QStringLiteral("profile %1").arg(p.name);
+        done(c, QString());
+        return;
+    }
+    if (isWebIdentityProfile(p)) {
+        assumeRoleWithWebIdentity(p.value("role_arn"), p.value("role_session_name"),
+                                  p.value("web_identity_token_file"),
+                                  webIdentityLabel(p.value("role_arn")), done);
+        return;
+    }
+    if (!p.value("credential_process").isEmpty()) {
+        runCommand(QStringLiteral("credential_process"), p.value("credential_process"),
+                   AwsConfig::homeDir(env), env,
+                   QStringLiteral("credential_process (profile %1)").arg(p.name), done);
+        return;
+    }
+    if (!p.value("sso_session").isEmpty() || !p.value("sso_start_url").isEmpty()) {
+        done(AwsCredentials(),
+             QStringLiteral("source_profile \"%1\" uses AWS SSO, which is not supported as a "
+                            "role source yet.")
+                 .arg(p.name));
+        return;
+    }
+    done(AwsCredentials(), noLocalCredentials(env, p));
+}
+
+void AwsCredentialProvider::assumeRoleWithWebIdentity(const QString &roleArn,
+                                                      const QString &sessionNameSetting,
+                                                      const QString &tokenFile,
+                                                      const QString &label, Callback done)
+{
+    QString token;
+    const QString error = readTokenFile(
+        tokenFile, QStringLiteral("The web identity token file %1").arg(tokenFile), &token);
+    if (!error.isEmpty()) {
+        done(AwsCredentials(), QStringLiteral("%1: %2").arg(label, error));
+        return;
+    }
+    const QList<QPair<QString, QString>> form{
+        {QStringLiteral("Action"), QStringLiteral("AssumeRoleWithWebIdentity")},
+        {QStringLiteral("Version"), QStringLiteral("2011-06-15")},
+        {QStringLiteral("RoleArn"), roleArn},
+        {QStringLiteral("RoleSessionName"), sessionName(sessionNameSetting, now())},
+        {QStringLiteral("WebIdentityToken"), token}};
+    sendSts(form, AwsCredentials(),
+            QStringLiteral("STS AssumeRoleWithWebIdentity for %1").arg(label), label, {token},
+            done);
+    token.fill(QLatin1Char('\0'));
+}
+
+// One STS Query API call: a form POST to the STS endpoint, SigV4-signed (service sts) when
+// `signWith` is valid, answered in XML.
+void AwsCredentialProvider::sendSts(const QList<QPair<QString, QString>> &form,
+                                    const AwsCredentials &signWith, const QString &what,
+                                    const QString &label, const QStringList &redact, Callback done)
+{
+    const QProcessEnvironment &env = m_config.environment;
+    const QString region = AwsConfig::region(env).region;
+    const QUrl url(ssoEndpoint(env, "AWS_ENDPOINT_URL_STS",
+                               QStringLiteral("https://sts.%1.amazonaws.com").arg(region)) +
+                       QLatin1Char('/'),
+                   QUrl::StrictMode);
+    if (!url.isValid() || url.host().isEmpty() ||
+        (url.scheme() != QLatin1String("https") && url.scheme() != QLatin1String("http"))) {
+        done(AwsCredentials(),
+             QStringLiteral("AWS_ENDPOINT_URL_STS is not a valid URL (%1).").arg(label));
+        return;
+    }
+    TokenHttpRequest request;
+    request.url = url;
+    request.method = QByteArrayLiteral("POST");
+    request.body = TokenHttpRequest::Body::Form;
+    request.form = form;
+    request.timeoutMs = kStsTimeoutMs;
+    request.maxBytes = kStsMaxBytes;
+    request.redact = redact;
+    request.redact.removeAll(QString());
+    request.headers.append({QByteArrayLiteral("accept"), QByteArrayLiteral("text/xml")});
+    if (signWith.isValid()) {
+        SigV4Request signing;
+        signing.method = request.method;
+        signing.url = url;
+        signing.body = TokenHttp::formEncode(form);
+        SigV4Options options;
+        options.region = region;
+        options.service = QStringLiteral("sts");
+        SigV4Signer::sign(signing, signWith, options);
+        signing.body.fill('\0');
+        for (const auto &h : std::as_const(signing.headers)) {
+            if (h.first.toLower() != "host") // QNetworkAccessManager sends the same Host
+                request.headers.append(h);
+        }
+    }
+    TokenHttp::send(
+        stsNetwork(), request, this, [what, label, redact, done](const TokenHttpResult &r) {
+            const auto clean = [&redact](QString text) {
+                for (const QString &secret : redact) {
+                    if (!secret.isEmpty())
+                        text.replace(secret, QStringLiteral("***"));
+                }
+                return TokenHttp::cleanText(text, 300);
+            };
+            StsAnswer answer = parseStsXml(r.body);
+            if (!r.ok()) {
+                if (!answer.code.isEmpty())
+                    done(AwsCredentials(),
+                         QStringLiteral("%1 failed: %2: %3")
+                             .arg(what, clean(answer.code), clean(answer.message)));
+                else
+                    done(AwsCredentials(), QStringLiteral("%1 failed: %2.").arg(what, r.error));
+                return;
+            }
+            AwsCredentials c = answer.credentials;
+            if (!c.isValid() || c.sessionToken.isEmpty()) {
+                done(AwsCredentials(),
+                     QStringLiteral("%1: the answer has no Credentials with AccessKeyId, "
+                                    "SecretAccessKey and SessionToken.")
+                         .arg(what));
+                return;
+            }
+            c.source = label;
+            done(c, QString());
+        });
 }
 
 } // namespace qlaude

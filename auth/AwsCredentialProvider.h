@@ -9,6 +9,7 @@
 #include <QObject>
 #include <QPointer>
 #include <QProcessEnvironment>
+#include <QStringList>
 #include <QUrl>
 
 #include <functional>
@@ -36,8 +37,14 @@ class HelperProcess;
 // token with a refresh token is renewed by SSO-OIDC CreateToken (AWS_ENDPOINT_URL_SSO_OIDC), at
 // most once per 30 s, and written back (0600). An expired or missing token is "no credentials",
 // which awsAuthRefresh may fix.
-// Web identity, role_arn and login_session are not supported yet: a profile that needs one
-// says so by name, and the remote sources are then not tried in its place. Results are cached until
+// A profile with role_arn and source_profile (resolved recursively, at most 5 deep, no loops) or
+// credential_source (Environment, EcsContainer, Ec2InstanceMetadata) buys role credentials from
+// STS AssumeRole, signed with the source's keys; one with role_arn and web_identity_token_file,
+// and the AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN pair after the profile, from STS
+// AssumeRoleWithWebIdentity. STS is https://sts.<region>.amazonaws.com (AWS_ENDPOINT_URL_STS),
+// through the environment's proxy. MFA-protected roles (mfa_serial) and login_session are not
+// supported yet: a profile that needs one says so by name, and the remote sources are then not
+// tried in its place. Results are cached until
 // 5 minutes before they expire (1 h without an expiry); concurrent requests share one run;
 // invalidate() after a 403. awsAuthRefresh (e.g. `aws sso login`) runs when the chain finds no
 // credentials, or after the server said they expired, at most once per 30 s, with a 3-minute
@@ -79,7 +86,7 @@ public:
 
     // Which source the chain would use, without running anything (for the resolver and doctor):
     // "awsCredentialExport", "env", "profile <name>", "credential_process (profile <name>)",
-    // "sso (profile <name>)",
+    // "sso (profile <name>)", "role_arn <arn> (profile <name>)", "web identity (<arn>)",
     // "container credentials", "awsAuthRefresh", "instance metadata" (IMDS is not disabled: it
     // may answer), or "" when none applies, with *why.
     static QString staticSource(const Config &config, QString *why);
@@ -98,10 +105,23 @@ private:
     void runRefresh();
     void invalidateCacheOnly();
     void finish(const AwsCredentials &credentials, const QString &error);
+    // Each source reports to `done`; finish() when it is empty.
     void runCommand(const QString &name, const QString &command, const QString &workDir,
-                    const QProcessEnvironment &env, const QString &source);
-    void fetchContainer(const QUrl &url, const QByteArray &authorization, int attempt);
-    void fetchImds(const QString &why);
+                    const QProcessEnvironment &env, const QString &source, Callback done = {});
+    void fetchContainer(const QUrl &url, const QByteArray &authorization, int attempt,
+                        Callback done = {});
+    void fetchImds(const QString &why, Callback done = {});
+    Callback finisher();
+    // STS (PROTOCOLS.md §2.3): a role profile, a profile used as a source, web identity.
+    void assumeRole(const QString &profileName, int depth, QStringList chain, Callback done);
+    void resolveSourceProfile(const QString &profileName, int depth, QStringList chain,
+                              Callback done);
+    void assumeRoleWithWebIdentity(const QString &roleArn, const QString &sessionNameSetting,
+                                   const QString &tokenFile, const QString &label, Callback done);
+    void sendSts(const QList<QPair<QString, QString>> &form, const AwsCredentials &signWith,
+                 const QString &what, const QString &label, const QStringList &redact,
+                 Callback done);
+    QNetworkAccessManager *stsNetwork();
     void fetchSso(const QString &profileName);
     void refreshSsoToken(const QString &profileName, const QString &cacheFile, QJsonObject cache,
                          const QString &fallbackToken);
@@ -123,7 +143,8 @@ private:
     QPointer<HelperProcess> m_process;
     int m_runs = 0;
     std::function<QDateTime()> m_now;
-    QNetworkAccessManager *m_network = nullptr; // no proxy: metadata hosts are link-local
+    QNetworkAccessManager *m_network = nullptr;    // no proxy: metadata hosts are link-local
+    QNetworkAccessManager *m_stsNetwork = nullptr; // STS: the environment's proxy
 };
 
 // Parses awsCredentialExport or credential_process output: {"Credentials": {...}} (STS) or the
