@@ -110,6 +110,14 @@ ProviderStatus ProviderStatus::of(Provider p, const AuthContext &ctx, const Keyc
                 << QStringLiteral("Authentication: SigV4 with AWS credentials from %1").arg(chain);
         if (!skip && !bearer && chain.isEmpty())
             st.missing << why;
+        // Instance metadata exists only on EC2: when it is all that is left, say so instead of
+        // calling a desktop configured.
+        if (!skip && !bearer && chain.startsWith(QLatin1String("instance metadata")))
+            st.missing << QStringLiteral("No AWS credentials were found in the environment, the "
+                                         "AWS files or a command; only instance metadata (EC2) "
+                                         "is left to try. Set AWS_PROFILE, access keys or a "
+                                         "Bedrock API key, or AWS_EC2_METADATA_DISABLED=true "
+                                         "off EC2.");
         break;
     }
     case Provider::Vertex: {

@@ -315,6 +315,14 @@ private slots:
         QCOMPARE(vertex.value("sources").toObject().value("CLOUD_ML_REGION").toString(),
                  QStringLiteral("environment"));
         QCOMPARE(providers.value("bedrock").toObject().value("selected").toBool(), false);
+        // Nothing AWS is configured: instance metadata alone does not make Bedrock configured.
+        QProcessEnvironment onEc2 = env;
+        onEc2.remove("AWS_EC2_METADATA_DISABLED");
+        const QJsonObject bedrock =
+            doctorJson(h, onEc2).value("providers").toObject().value("bedrock").toObject();
+        QCOMPARE(bedrock.value("configured").toBool(), false);
+        QVERIFY(bedrock.value("missing").toArray().first().toString().contains(
+            "only instance metadata (EC2) is left"));
         QCOMPARE(providers.value("foundry").toObject().value("configured").toBool(), false);
 
         const QString proxy = d.value("request").toObject().value("proxy").toString();
