@@ -87,13 +87,9 @@ private:
         }
         if (m.stringHeader(":event-type") != QLatin1String("chunk"))
             return; // unknown event types are skipped
-        const QByteArray json = QByteArray::fromBase64(chunkBytes(m.payload));
-        QJsonParseError pe;
-        const QJsonDocument event = QJsonDocument::fromJson(json, &pe);
-        const QString type = event.object().value(QStringLiteral("type")).toString();
-        if (pe.error != QJsonParseError::NoError || type.isEmpty())
-            return; // chunks without a string type are dropped, as the SDK does
-        out.append({type.toUtf8(), json});
+        // Unnamed: the assembler reads the kind from the JSON's own "type" (a delta takes its
+        // fast path, parsed once), and ignores an event without one, as the SDK drops it.
+        out.append({QByteArray(), QByteArray::fromBase64(chunkBytes(m.payload))});
     }
 
     // The base64 of {"bytes":"..."}: found directly when the payload has no escapes (base64 has
