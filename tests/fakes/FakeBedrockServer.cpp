@@ -1,8 +1,8 @@
 #include "FakeBedrockServer.h"
 
 #include "EventStreamEncoder.h"
+#include "SigV4Check.h"
 
-#include <QCryptographicHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRandomGenerator>
@@ -15,18 +15,6 @@ QByteArray json(const QJsonObject &o)
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
 }
 
-// "k=v, k=v" parts of an Authorization header after the scheme.
-QMap<QByteArray, QByteArray> authParts(const QByteArray &header)
-{
-    QMap<QByteArray, QByteArray> parts;
-    const int space = header.indexOf(' ');
-    for (const QByteArray &p : header.mid(space + 1).split(',')) {
-        const int eq = p.indexOf('=');
-        if (eq > 0)
-            parts.insert(p.left(eq).trimmed(), p.mid(eq + 1).trimmed());
-    }
-    return parts;
-}
 } // namespace
 
 FakeBedrockResponse FakeBedrockResponse::answer(const QString &text)
@@ -121,49 +109,8 @@ QString FakeBedrockServer::checkAuth(const HttpRequest &request) const
             return QStringLiteral("UnrecognizedClientException:The API key is not valid");
         return QString();
     }
-    if (!auth.startsWith("AWS4-HMAC-SHA256 "))
-        return QStringLiteral("MissingAuthenticationTokenException:Missing Authentication Token");
-    const QMap<QByteArray, QByteArray> parts = authParts(auth);
-    const QList<QByteArray> scope = parts.value("Credential").split('/');
-    if (scope.size() != 5 || scope.at(0) != m_credentials.accessKeyId.toUtf8())
-        return QStringLiteral("UnrecognizedClientException:The security token included in the "
-                              "request is invalid.");
-    if (scope.at(2) != m_region.toUtf8() || scope.at(3) != "bedrock")
-        return QStringLiteral("InvalidSignatureException:Credential should be scoped to a valid "
-                              "region and service bedrock.");
-    if (!m_credentials.sessionToken.isEmpty() &&
-        request.header("x-amz-security-token") != m_credentials.sessionToken.toUtf8())
-        return QStringLiteral("UnrecognizedClientException:The security token included in the "
-                              "request is invalid.");
-    const QByteArray bodyHash =
-        QCryptographicHash::hash(request.body, QCryptographicHash::Sha256).toHex();
-    if (request.header("x-amz-content-sha256") != bodyHash)
-        return QStringLiteral("InvalidSignatureException:The provided x-amz-content-sha256 header "
-                              "does not match what was computed.");
-    // Recompute the signature over exactly the signed headers as they arrived.
-    const QList<QByteArray> signedNames = parts.value("SignedHeaders").split(';');
-    SigV4Request r;
-    r.method = request.method;
-    r.url = QUrl::fromEncoded("http://" + request.header("host") + request.target);
-    for (const auto &h : request.headers) {
-        if (signedNames.contains(h.first.toLower()))
-            r.headers.append(h);
-    }
-    r.body = request.body;
-    SigV4Options o;
-    o.region = m_region;
-    o.service = QStringLiteral("bedrock");
-    o.time = QDateTime::fromString(QString::fromLatin1(request.header("x-amz-date")),
-                                   QStringLiteral("yyyyMMdd'T'HHmmss'Z'"));
-    o.time.setTimeSpec(Qt::UTC);
-    QByteArray names;
-    const QByteArray canonical = SigV4Signer::canonicalRequest(r, o, &names);
-    const QByteArray expected =
-        SigV4Signer::signature(SigV4Signer::stringToSign(canonical, o), m_credentials, o);
-    if (names != parts.value("SignedHeaders") || expected != parts.value("Signature"))
-        return QStringLiteral("InvalidSignatureException:The request signature we calculated "
-                              "does not match the signature you provided.");
-    return QString();
+    return checkSigV4(request.method, request.target, request.headers, request.body, m_credentials,
+                      m_region, QStringLiteral("bedrock"));
 }
 
 void FakeBedrockServer::respondError(FakeHttpConnection *connection, ReceivedRequest &record,

@@ -4,6 +4,7 @@
 #include "AuthResolver.h"
 #include "AwsConfig.h"
 #include "AwsCredentialProvider.h"
+#include "AwsTestSupport.h"
 #include "TestSupport.h"
 #include "WorkspaceTrust.h"
 
@@ -11,27 +12,6 @@
 
 using namespace qlaude;
 using namespace qlaude::test;
-
-namespace {
-struct Got
-{
-    bool done = false;
-    AwsCredentials credentials;
-    QString error;
-};
-
-Got getAndWait(AwsCredentialProvider &p)
-{
-    Got g;
-    p.get([&g](const AwsCredentials &c, const QString &e) {
-        g.done = true;
-        g.credentials = c;
-        g.error = e;
-    });
-    (void)QTest::qWaitFor([&g] { return g.done; }, 10000);
-    return g;
-}
-} // namespace
 
 class tst_AwsCredentialProvider : public QObject
 {
@@ -102,7 +82,7 @@ private slots:
         c.environment.insert("AWS_SESSION_TOKEN", "env-token");
         c.environment.insert("AWS_PROFILE", "default");
         AwsCredentialProvider p(c);
-        const Got g = getAndWait(p);
+        const AwsGot g = getAndWait(p);
         QVERIFY2(g.error.isEmpty(), qPrintable(g.error));
         QCOMPARE(g.credentials.accessKeyId, QStringLiteral("AKIAENV"));
         QCOMPARE(g.credentials.sessionToken, QStringLiteral("env-token"));
@@ -132,7 +112,7 @@ private slots:
         QCOMPARE(AwsCredentialProvider::staticSource(c, nullptr),
                  QStringLiteral("credential_process (profile proc)"));
         AwsCredentialProvider process(c);
-        const Got g = getAndWait(process);
+        const AwsGot g = getAndWait(process);
         QVERIFY2(g.error.isEmpty(), qPrintable(g.error));
         QCOMPARE(g.credentials.accessKeyId, QStringLiteral("AKIAPROCESS"));
         QVERIFY(g.credentials.secretAccessKey == secret);
@@ -159,7 +139,7 @@ private slots:
             });
         QTRY_COMPARE_WITH_TIMEOUT(answered, 5, 10000);
         QCOMPARE(p.runs(), 1);
-        const Got g = getAndWait(p);
+        const AwsGot g = getAndWait(p);
         QCOMPARE(g.credentials.accessKeyId, QStringLiteral("AKIAEXPORT"));
         QVERIFY(g.credentials.secretAccessKey == secret);
         QCOMPARE(g.credentials.sessionToken, QStringLiteral("tok-export"));
@@ -202,7 +182,7 @@ private slots:
                                         {"garbage", secret.left(cut), secret.mid(cut)});
         c.exportEnvironment = c.environment;
         AwsCredentialProvider p(c);
-        const Got g = getAndWait(p);
+        const AwsGot g = getAndWait(p);
         QVERIFY(!g.credentials.isValid());
         QVERIFY2(g.error.contains("awsCredentialExport did not return a valid value"),
                  qPrintable(g.error));
@@ -227,7 +207,7 @@ private slots:
         QVERIFY(AwsCredentialProvider::staticSource(c, &why).isEmpty());
         QVERIFY2(why.contains("SSO") && why.contains("corp"), qPrintable(why));
         AwsCredentialProvider p(c);
-        const Got g = getAndWait(p);
+        const AwsGot g = getAndWait(p);
         QVERIFY(!g.credentials.isValid());
         QVERIFY(g.error.contains("SSO"));
     }

@@ -2,6 +2,7 @@
 // and the EC2 instance metadata service, against raw fakes on 127.0.0.1 that record every byte
 // of every request. Every test builds its environment itself: nothing comes from the process.
 #include "AwsCredentialProvider.h"
+#include "AwsTestSupport.h"
 #include "RawRecordingServer.h"
 #include "TestSupport.h"
 
@@ -14,24 +15,6 @@ using namespace qlaude::test;
 using qlaude::fakes::RawRecordingServer;
 
 namespace {
-struct Got
-{
-    bool done = false;
-    AwsCredentials credentials;
-    QString error;
-};
-
-Got getAndWait(AwsCredentialProvider &p, int timeoutMs = 10000)
-{
-    Got g;
-    p.get([&g](const AwsCredentials &c, const QString &e) {
-        g.done = true;
-        g.credentials = c;
-        g.error = e;
-    });
-    (void)QTest::qWaitFor([&g] { return g.done; }, timeoutMs);
-    return g;
-}
 
 QByteArray status(int code, const QByteArray &body = QByteArray())
 {
@@ -114,7 +97,7 @@ private slots:
         QVERIFY(proxy.listen());
         ProxyGuard guard(proxy.port());
         AwsCredentialProvider p(c);
-        const Got g = getAndWait(p);
+        const AwsGot g = getAndWait(p);
         QCOMPARE(proxy.requests().size(), 0); // never through a proxy
         QVERIFY2(g.error.isEmpty(), qPrintable(g.error));
         QCOMPARE(g.credentials.accessKeyId, QStringLiteral("ASIAREMOTE"));
@@ -156,7 +139,7 @@ private slots:
         c.environment.insert("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", tokenFile);
         c.environment.insert("AWS_CONTAINER_AUTHORIZATION_TOKEN", "variable-token-loses");
         AwsCredentialProvider p(c);
-        const Got g = getAndWait(p);
+        const AwsGot g = getAndWait(p);
         QVERIFY2(g.error.isEmpty(), qPrintable(g.error));
         QVERIFY(g.credentials.secretAccessKey == secret);
         QCOMPARE(g.credentials.expiration,
@@ -169,7 +152,7 @@ private slots:
         // A token file that is not a regular file: refused before any request.
         c.environment.insert("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", h.root());
         AwsCredentialProvider directory(c);
-        const Got bad = getAndWait(directory);
+        const AwsGot bad = getAndWait(directory);
         QVERIFY(!bad.credentials.isValid());
         QVERIFY2(bad.error.contains("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE") &&
                      bad.error.contains("not a regular file"),
@@ -191,7 +174,7 @@ private slots:
                              QStringLiteral("http://0.0.0.0:%1/creds").arg(server.port()));
         c.environment.insert("AWS_CONTAINER_AUTHORIZATION_TOKEN", testSecret("refused"));
         AwsCredentialProvider p(c);
-        const Got g = getAndWait(p);
+        const AwsGot g = getAndWait(p);
         QTest::qWait(200);
         QCOMPARE(server.requests().size(), 0);
         QVERIFY(!g.credentials.isValid());
@@ -239,7 +222,7 @@ private slots:
         for (int i = 0; i < 5; ++i)
             server.enqueue(status(500));
         AwsCredentialProvider p(c);
-        const Got g = getAndWait(p);
+        const AwsGot g = getAndWait(p);
         QVERIFY(!g.credentials.isValid());
         QCOMPARE(server.requests().size(), 4); // one try and 3 retries
         QVERIFY2(g.error.contains(server.baseUrl().toString()) && g.error.contains("HTTP 500") &&
@@ -254,7 +237,7 @@ private slots:
         c.environment.insert("AWS_CONTAINER_CREDENTIALS_FULL_URI",
                              echo.baseUrl().toString() + "/c");
         AwsCredentialProvider q(c);
-        const Got e = getAndWait(q);
+        const AwsGot e = getAndWait(q);
         QVERIFY(!e.credentials.isValid());
         QCOMPARE(echo.requests().size(), 1);
         QVERIFY2(e.error.contains("HTTP 401"), "401 not named");
@@ -290,7 +273,7 @@ private slots:
         QDateTime now(QDate(2026, 12, 6), QTime(10, 0), Qt::UTC);
         AwsCredentialProvider p(c);
         p.setClockForTesting([&now] { return now; });
-        const Got g = getAndWait(p);
+        const AwsGot g = getAndWait(p);
         QCOMPARE(proxy.requests().size(), 0); // never through a proxy
         QVERIFY2(g.error.isEmpty(), qPrintable(g.error));
         QCOMPARE(g.credentials.accessKeyId, QStringLiteral("ASIAREMOTE"));
@@ -346,7 +329,7 @@ private slots:
         c.environment.insert("AWS_EC2_METADATA_SERVICE_ENDPOINT", server.baseUrl().toString());
         c.environment.insert("AWS_EC2_METADATA_DISABLED", "false");
         AwsCredentialProvider p(c);
-        const Got g = getAndWait(p);
+        const AwsGot g = getAndWait(p);
         QVERIFY2(g.error.isEmpty(), qPrintable(g.error));
         QVERIFY(g.credentials.secretAccessKey == secret);
         QCOMPARE(g.credentials.source, QStringLiteral("instance metadata (role role-v1)"));
@@ -371,7 +354,7 @@ private slots:
         c.environment.insert("AWS_EC2_METADATA_SERVICE_ENDPOINT", server.baseUrl().toString());
         c.environment.insert("AWS_EC2_METADATA_V1_DISABLED", "true");
         AwsCredentialProvider p(c);
-        const Got g = getAndWait(p);
+        const AwsGot g = getAndWait(p);
         QVERIFY(!g.credentials.isValid());
         QVERIFY2(g.error.contains("IMDSv1 is disabled") && g.error.contains("HTTP 405") &&
                      g.error.contains(server.baseUrl().toString()) &&
@@ -385,7 +368,7 @@ private slots:
         c.environment.remove("AWS_EC2_METADATA_V1_DISABLED");
         server.enqueue(status(403));
         AwsCredentialProvider q(c);
-        const Got g2 = getAndWait(q);
+        const AwsGot g2 = getAndWait(q);
         QVERIFY2(g2.error.contains("IMDSv1 is disabled") && g2.error.contains("HTTP 403"),
                  qPrintable(g2.error));
         QTest::qWait(100);
@@ -406,7 +389,7 @@ private slots:
         QVERIFY(AwsCredentialProvider::staticSource(c, &why).isEmpty());
         QVERIFY2(why.contains("AWS_EC2_METADATA_DISABLED"), qPrintable(why));
         AwsCredentialProvider p(c);
-        const Got g = getAndWait(p);
+        const AwsGot g = getAndWait(p);
         QVERIFY(!g.credentials.isValid());
         QVERIFY2(g.error.contains("No AWS credentials") &&
                      g.error.contains("AWS_EC2_METADATA_DISABLED"),
@@ -440,7 +423,7 @@ private slots:
         ticker.setInterval(50);
         connect(&ticker, &QTimer::timeout, &ticker, [&ticks] { ++ticks; });
         ticker.start();
-        Got g;
+        AwsGot g;
         QElapsedTimer clock;
         clock.start();
         p.get([&g](const AwsCredentials &cr, const QString &e) {

@@ -4,6 +4,7 @@
 // The cached access tokens live in plaintext files under HOME, as `aws sso login` writes them:
 // they are not marked secrets (the leak check scans HOME). The role keys the portal returns are.
 #include "AwsCredentialProvider.h"
+#include "AwsTestSupport.h"
 #include "RawRecordingServer.h"
 #include "TestSupport.h"
 
@@ -15,24 +16,6 @@ using namespace qlaude::test;
 using qlaude::fakes::RawRecordingServer;
 
 namespace {
-struct Got
-{
-    bool done = false;
-    AwsCredentials credentials;
-    QString error;
-};
-
-Got getAndWait(AwsCredentialProvider &p, int timeoutMs = 15000)
-{
-    Got g;
-    p.get([&g](const AwsCredentials &c, const QString &e) {
-        g.done = true;
-        g.credentials = c;
-        g.error = e;
-    });
-    (void)QTest::qWaitFor([&g] { return g.done; }, timeoutMs);
-    return g;
-}
 
 QByteArray requestLine(const QByteArray &raw)
 {
@@ -136,7 +119,7 @@ private slots:
         QCOMPARE(AwsCredentialProvider::staticSource(c, nullptr),
                  QStringLiteral("sso (profile corp)"));
         AwsCredentialProvider p(c);
-        const Got g = getAndWait(p);
+        const AwsGot g = getAndWait(p);
         QVERIFY2(g.error.isEmpty(), qPrintable(g.error));
         QCOMPARE(portal.requests().size(), 1);
         QCOMPARE(requestLine(portal.requests().at(0)),
@@ -151,7 +134,7 @@ private slots:
         QCOMPARE(g.credentials.source, QStringLiteral("AWS SSO (profile corp)"));
 
         // Cached: a second get() sends nothing.
-        const Got again = getAndWait(p);
+        const AwsGot again = getAndWait(p);
         QVERIFY2(again.error.isEmpty(), qPrintable(again.error));
         QVERIFY(again.credentials.secretAccessKey == secret);
         QTest::qWait(100);
@@ -179,7 +162,7 @@ private slots:
         QCOMPARE(AwsCredentialProvider::staticSource(c, nullptr),
                  QStringLiteral("sso (profile old)"));
         AwsCredentialProvider p(c);
-        const Got g = getAndWait(p);
+        const AwsGot g = getAndWait(p);
         QVERIFY2(g.error.isEmpty(), qPrintable(g.error));
         QVERIFY(g.credentials.secretAccessKey == secret);
         QCOMPARE(g.credentials.source, QStringLiteral("AWS SSO (profile old)"));
@@ -202,7 +185,7 @@ private slots:
         QVERIFY(portal.listen());
         {
             AwsCredentialProvider p(config(h, portal, "corp"));
-            const Got g = getAndWait(p);
+            const AwsGot g = getAndWait(p);
             QVERIFY(g.done);
             QVERIFY(!g.credentials.isValid());
             QCOMPARE(g.error, expiredText("corp-sso", "aws sso login --sso-session corp-sso"));
@@ -210,7 +193,7 @@ private slots:
         {
             // Legacy, and no cache file at all.
             AwsCredentialProvider p(config(h, portal, "old"));
-            const Got g = getAndWait(p);
+            const AwsGot g = getAndWait(p);
             QVERIFY(!g.credentials.isValid());
             QCOMPARE(g.error, expiredText(kStartUrl, "aws sso login --profile old"));
         }
@@ -235,13 +218,13 @@ private slots:
         portal.enqueue(status(500, echo));
         for (int code : {403, 401}) {
             AwsCredentialProvider p(config(h, portal, "corp"));
-            const Got g = getAndWait(p);
+            const AwsGot g = getAndWait(p);
             QVERIFY(!g.credentials.isValid());
             QVERIFY2(g.error == expiredText("corp-sso", "aws sso login --sso-session corp-sso"),
                      qPrintable(QString::number(code) + ": " + g.error));
         }
         AwsCredentialProvider p(config(h, portal, "corp"));
-        const Got g = getAndWait(p);
+        const AwsGot g = getAndWait(p);
         QVERIFY(!g.credentials.isValid());
         QVERIFY2(g.error.contains("AWS SSO") && g.error.contains("corp") && g.error.contains("500"),
                  qPrintable(g.error));
@@ -274,7 +257,7 @@ private slots:
         QStringList output;
         connect(&p, &AwsCredentialProvider::refreshOutput, this,
                 [&output](const QString &line) { output << line; });
-        const Got g = getAndWait(p);
+        const AwsGot g = getAndWait(p);
         QVERIFY2(g.error.isEmpty(), qPrintable(g.error));
         QVERIFY(g.credentials.secretAccessKey == secret);
         QCOMPARE(g.credentials.source, QStringLiteral("AWS SSO (profile corp)"));
@@ -320,7 +303,7 @@ private slots:
         AwsCredentialProvider::Config c = config(h, server, "corp");
         c.environment.insert("AWS_ENDPOINT_URL_SSO_OIDC", server.baseUrl().toString());
         AwsCredentialProvider p(c);
-        const Got g = getAndWait(p);
+        const AwsGot g = getAndWait(p);
         QVERIFY2(g.error.isEmpty(), qPrintable(g.error));
         QVERIFY(g.credentials.secretAccessKey == secret);
         QCOMPARE(server.requests().size(), 2);
@@ -378,7 +361,7 @@ private slots:
         AwsCredentialProvider::Config c = config(h, server, "corp");
         c.environment.insert("AWS_ENDPOINT_URL_SSO_OIDC", server.baseUrl().toString());
         AwsCredentialProvider p(c);
-        Got g = getAndWait(p);
+        AwsGot g = getAndWait(p);
         QVERIFY2(g.error.isEmpty(), qPrintable(g.error));
         QVERIFY(g.credentials.secretAccessKey == secret);
         p.invalidate();
@@ -412,7 +395,7 @@ private slots:
         QVERIFY(AwsCredentialProvider::staticSource(c, &why).isEmpty());
         QVERIFY2(why.contains("sso_account_id") && why.contains(file), qPrintable(why));
         AwsCredentialProvider p(c);
-        const Got g = getAndWait(p);
+        const AwsGot g = getAndWait(p);
         QVERIFY(!g.credentials.isValid());
         QCOMPARE(g.error, why);
 

@@ -5,11 +5,12 @@
 // The source keys live in plaintext files under HOME, so they are not marked secrets (the leak
 // check scans HOME); the role keys STS returns are.
 #include "AwsCredentialProvider.h"
+#include "AwsTestSupport.h"
 #include "RawRecordingServer.h"
+#include "SigV4Check.h"
 #include "SigV4Signer.h"
 #include "TestSupport.h"
 
-#include <QCryptographicHash>
 #include <QRegularExpression>
 #include <QtTest>
 
@@ -18,24 +19,6 @@ using namespace qlaude::test;
 using qlaude::fakes::RawRecordingServer;
 
 namespace {
-struct Got
-{
-    bool done = false;
-    AwsCredentials credentials;
-    QString error;
-};
-
-Got getAndWait(AwsCredentialProvider &p, int timeoutMs = 15000)
-{
-    Got g;
-    p.get([&g](const AwsCredentials &c, const QString &e) {
-        g.done = true;
-        g.credentials = c;
-        g.error = e;
-    });
-    (void)QTest::qWaitFor([&g] { return g.done; }, timeoutMs);
-    return g;
-}
 
 // One recorded request, split.
 struct Received
@@ -71,53 +54,6 @@ Received split(const QByteArray &raw)
     }
     r.body = raw.mid(end + 4);
     return r;
-}
-
-// Recomputes the SigV4 signature (service sts) of a received request from the headers it
-// signed, as the real STS does; empty when it verifies, else what is wrong.
-QString verifySignature(const Received &request, const AwsCredentials &source,
-                        const QString &region)
-{
-    const QByteArray auth = request.header("authorization");
-    if (!auth.startsWith("AWS4-HMAC-SHA256 "))
-        return QStringLiteral("no SigV4 Authorization header");
-    QMap<QByteArray, QByteArray> parts;
-    for (const QByteArray &part : auth.mid(17).split(',')) {
-        const QByteArray p = part.trimmed();
-        parts.insert(p.left(p.indexOf('=')), p.mid(p.indexOf('=') + 1));
-    }
-    const QByteArray date = request.header("x-amz-date");
-    if (parts.value("Credential") != source.accessKeyId.toUtf8() + '/' + date.left(8) + '/' +
-                                         region.toUtf8() + "/sts/aws4_request")
-        return QStringLiteral("wrong credential scope: ") +
-               QString::fromLatin1(parts.value("Credential"));
-    if (request.header("x-amz-content-sha256") !=
-        QCryptographicHash::hash(request.body, QCryptographicHash::Sha256).toHex())
-        return QStringLiteral("x-amz-content-sha256 does not match the body");
-    const QList<QByteArray> signedNames = parts.value("SignedHeaders").split(';');
-    SigV4Request r;
-    r.method = request.method;
-    r.url = QUrl::fromEncoded("http://" + request.header("host") + request.target);
-    for (const auto &h : request.headers) {
-        if (signedNames.contains(h.first.toLower()))
-            r.headers.append(h);
-    }
-    r.body = request.body;
-    SigV4Options o;
-    o.region = region;
-    o.service = QStringLiteral("sts");
-    o.time =
-        QDateTime::fromString(QString::fromLatin1(date), QStringLiteral("yyyyMMdd'T'HHmmss'Z'"));
-    o.time.setTimeSpec(Qt::UTC);
-    QByteArray names;
-    const QByteArray canonical = SigV4Signer::canonicalRequest(r, o, &names);
-    const QByteArray expected =
-        SigV4Signer::signature(SigV4Signer::stringToSign(canonical, o), source, o);
-    if (names != parts.value("SignedHeaders"))
-        return QStringLiteral("signed headers differ: ") + QString::fromLatin1(names);
-    if (expected != parts.value("Signature"))
-        return QStringLiteral("the signature does not verify");
-    return QString();
 }
 
 QByteArray xmlAnswer(int code, const QByteArray &body)
@@ -234,7 +170,7 @@ private slots:
         AwsCredentialProvider p(c);
         QDateTime clock = QDateTime::currentDateTimeUtc();
         p.setClockForTesting([&clock] { return clock; });
-        const Got g = getAndWait(p);
+        const AwsGot g = getAndWait(p);
         QVERIFY2(g.error.isEmpty(), qPrintable(g.error));
         QCOMPARE(sts.requests().size(), 1);
         const Received r = split(sts.requests().at(0));
@@ -243,7 +179,8 @@ private slots:
         QCOMPARE(r.body, "Action=AssumeRole&Version=2011-06-15&RoleArn=" + kEncodedArn +
                              "&RoleSessionName=qlaude-test&DurationSeconds=3600");
         QVERIFY(r.header("content-type").startsWith("application/x-www-form-urlencoded"));
-        const QString signatureError = verifySignature(r, sourceCredentials(), "eu-west-1");
+        const QString signatureError = qlaude::fakes::checkSigV4(
+            r.method, r.target, r.headers, r.body, sourceCredentials(), "eu-west-1", "sts");
         QVERIFY2(signatureError.isEmpty(), qPrintable(signatureError));
         QVERIFY(r.header("x-amz-security-token").isEmpty());
 
@@ -255,7 +192,7 @@ private slots:
                  QStringLiteral("role_arn arn:aws:iam::123456789012:role/Bedrock (profile role)"));
 
         // Cached: a second get() sends nothing.
-        const Got again = getAndWait(p);
+        const AwsGot again = getAndWait(p);
         QVERIFY2(again.error.isEmpty(), qPrintable(again.error));
         QVERIFY(again.credentials.secretAccessKey == secret);
         QTest::qWait(100);
@@ -264,7 +201,7 @@ private slots:
 
         // 4 minutes before expiry: asked again.
         clock = expiration.addSecs(-240);
-        const Got renewed = getAndWait(p);
+        const AwsGot renewed = getAndWait(p);
         QVERIFY2(renewed.error.isEmpty(), qPrintable(renewed.error));
         QCOMPARE(sts.requests().size(), 2);
         QCOMPARE(renewed.credentials.expiration, expiration.addSecs(3600));
@@ -284,7 +221,7 @@ private slots:
                  "arn:aws:iam::123456789012:user/dev is not authorized to perform: "
                  "sts:AssumeRole</Message></Error><RequestId>r-2</RequestId></ErrorResponse>"));
         AwsCredentialProvider p(config(h, sts, "plain"));
-        const Got g = getAndWait(p);
+        const AwsGot g = getAndWait(p);
         QVERIFY(g.done);
         QVERIFY(!g.credentials.isValid());
         QVERIFY2(g.error.contains("AccessDenied") &&
@@ -312,7 +249,7 @@ private slots:
         QCOMPARE(AwsCredentialProvider::staticSource(c, &why), QString());
         QVERIFY2(why.contains("MFA-protected roles are not supported yet"), qPrintable(why));
         AwsCredentialProvider p(c);
-        const Got g = getAndWait(p);
+        const AwsGot g = getAndWait(p);
         QVERIFY(g.done);
         QVERIFY(!g.credentials.isValid());
         QVERIFY2(g.error.contains("MFA-protected roles are not supported yet") &&
@@ -330,7 +267,7 @@ private slots:
         RawRecordingServer sts;
         QVERIFY(sts.listen());
         AwsCredentialProvider p(config(h, sts, "loop-a"));
-        const Got g = getAndWait(p);
+        const AwsGot g = getAndWait(p);
         QVERIFY(g.done);
         QVERIFY(!g.credentials.isValid());
         QVERIFY2(g.error.contains("makes a loop") && g.error.contains("loop-a -> loop-b -> loop-a"),
@@ -359,7 +296,7 @@ private slots:
         QCOMPARE(AwsCredentialProvider::staticSource(c, nullptr),
                  QStringLiteral("web identity (arn:aws:iam::123456789012:role/Bedrock)"));
         AwsCredentialProvider p(c);
-        const Got g = getAndWait(p);
+        const AwsGot g = getAndWait(p);
         QVERIFY2(g.error.isEmpty(), qPrintable(g.error));
         QCOMPARE(sts.requests().size(), 1);
         const Received r = split(sts.requests().at(0));
@@ -390,7 +327,7 @@ private slots:
         QCOMPARE(AwsCredentialProvider::staticSource(c, nullptr),
                  QStringLiteral("web identity (arn:aws:iam::123456789012:role/Bedrock)"));
         AwsCredentialProvider p(c);
-        const Got g = getAndWait(p);
+        const AwsGot g = getAndWait(p);
         QVERIFY(!g.credentials.isValid());
         QVERIFY2(g.error.contains("/nonexistent/token") && g.error.contains("does not exist"),
                  qPrintable(g.error));
