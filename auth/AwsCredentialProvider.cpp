@@ -24,6 +24,21 @@
 namespace qlaude {
 
 namespace {
+// A profile's static keys (aws_access_key_id, aws_secret_access_key, aws_session_token);
+// invalid when it has none.
+AwsCredentials profileKeys(const AwsProfile &p)
+{
+    AwsCredentials c;
+    if (!p.found || p.value("aws_access_key_id").isEmpty() ||
+        p.value("aws_secret_access_key").isEmpty())
+        return c;
+    c.accessKeyId = p.value("aws_access_key_id");
+    c.secretAccessKey = p.value("aws_secret_access_key");
+    c.sessionToken = p.value("aws_session_token");
+    c.source = QStringLiteral("profile %1").arg(p.name);
+    return c;
+}
+
 constexpr qint64 kRefreshBeforeMs = 5 * 60 * 1000;
 constexpr qint64 kNoExpiryTtlMs = 60 * 60 * 1000;
 
@@ -541,8 +556,7 @@ QString AwsCredentialProvider::staticSource(const Config &config, QString *why)
             *why = mfaUnsupported(p);
         return QString();
     }
-    if (p.found && !p.value("aws_access_key_id").isEmpty() &&
-        !p.value("aws_secret_access_key").isEmpty())
+    if (profileKeys(p).isValid())
         return QStringLiteral("profile %1").arg(p.name);
     if (isWebIdentityProfile(p))
         return webIdentityLabel(p.value("role_arn"));
@@ -642,14 +656,8 @@ void AwsCredentialProvider::resolve()
         assumeRole(p.name, 0, QStringList(), finisher());
         return;
     }
-    if (p.found && !p.value("aws_access_key_id").isEmpty() &&
-        !p.value("aws_secret_access_key").isEmpty()) {
-        AwsCredentials c;
-        c.accessKeyId = p.value("aws_access_key_id");
-        c.secretAccessKey = p.value("aws_secret_access_key");
-        c.sessionToken = p.value("aws_session_token");
-        c.source = QStringLiteral("profile %1").arg(p.name);
-        finish(c, QString());
+    if (const AwsCredentials keys = profileKeys(p); keys.isValid()) {
+        finish(keys, QString());
         return;
     }
     if (isWebIdentityProfile(p)) {
@@ -1238,13 +1246,8 @@ void AwsCredentialProvider::assumeRole(const QString &profileName, int depth, QS
     const QString sourceProfile = p.value("source_profile");
     if (!sourceProfile.isEmpty()) {
         // A profile naming itself means its own static keys (as the AWS SDKs read it).
-        if (sourceProfile == p.name && !p.value("aws_access_key_id").isEmpty() &&
-            !p.value("aws_secret_access_key").isEmpty()) {
-            AwsCredentials c;
-            c.accessKeyId = p.value("aws_access_key_id");
-            c.secretAccessKey = p.value("aws_secret_access_key");
-            c.sessionToken = p.value("aws_session_token");
-            withSource(c, QString());
+        if (const AwsCredentials own = profileKeys(p); sourceProfile == p.name && own.isValid()) {
+            withSource(own, QString());
             return;
         }
         if (chain.contains(sourceProfile)) {
@@ -1312,13 +1315,8 @@ void AwsCredentialProvider::resolveSourceProfile(const QString &profileName, int
         assumeRole(p.name, depth, chain, done);
         return;
     }
-    if (!p.value("aws_access_key_id").isEmpty() && !p.value("aws_secret_access_key").isEmpty()) {
-        AwsCredentials c;
-        c.accessKeyId = p.value("aws_access_key_id");
-        c.secretAccessKey = p.value("aws_secret_access_key");
-        c.sessionToken = p.value("aws_session_token");
-        c.source = QStringLiteral("profile %1").arg(p.name);
-        done(c, QString());
+    if (const AwsCredentials keys = profileKeys(p); keys.isValid()) {
+        done(keys, QString());
         return;
     }
     if (isWebIdentityProfile(p)) {
