@@ -1,5 +1,7 @@
 #include "KeychainStore.h"
 
+#include <QTimer>
+
 #include <QDBusConnection>
 #include <QDBusConnectionInterface>
 #include <QDBusMessage>
@@ -140,9 +142,9 @@ void KeychainStore::startNext()
             return;
         if (state != KeychainState::Available) {
             KeychainResult r = resultFor(state);
+            self->startNextLater();
             if (next.callback)
                 next.callback(r);
-            self->startNext();
             return;
         }
         self->runJob(std::move(next), state);
@@ -214,10 +216,22 @@ void KeychainStore::finishJob(QKeychain::Job *job)
         r.message = QStringLiteral("Nothing was stored under \"%1\".").arg(m_current.key);
     ResultCallback cb = std::move(m_current.callback);
     m_current = Pending();
-    if (cb)
-        cb(r);
-    r.data.fill(QLatin1Char('\0'));
-    startNext();
+    // Answered from the event loop, once QtKeychain has finished with this job: its own queue
+    // waits until the finished signal returns, so a callback that opens a modal dialog (a
+    // nested event loop, like the start-up login) would otherwise hold every later job.
+    QTimer::singleShot(0, this, [this, cb = std::move(cb), r]() mutable {
+        startNextLater();
+        if (cb)
+            cb(r);
+        r.data.fill(QLatin1Char('\0'));
+    });
+}
+
+void KeychainStore::startNextLater()
+{
+    // The next job starts from the event loop, after this job's callback has begun: jobs keep
+    // their order, and a callback waiting in a nested event loop cannot hold the queue.
+    QTimer::singleShot(0, this, &KeychainStore::startNext);
 }
 
 KeychainState KeychainStore::probeSync(QString *message)

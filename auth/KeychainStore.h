@@ -88,6 +88,7 @@ private:
     };
     void enqueue(Pending pending);
     void startNext();
+    void startNextLater();
     void runJob(Pending pending, KeychainState state);
     void finishJob(QKeychain::Job *job);
 

@@ -97,6 +97,34 @@ private slots:
         }
     }
 
+    // The app opens its login dialog (a nested event loop) inside the start-up read's callback;
+    // a job queued from there must still run, or "Test and save" never finishes saving.
+    void aCallbackWaitingInANestedLoopDoesNotHoldTheQueue()
+    {
+        if (!scenario().isEmpty())
+            QSKIP("needs the unlocked keyring of the main run");
+        KeychainStore store(testService());
+        const QString secret = testSecret(QStringLiteral("nested"));
+        bool saved = false;
+        bool outerDone = false;
+        store.read(QStringLiteral("cloud:nested-read"), [&](const KeychainResult &) {
+            QEventLoop dialog;
+            store.write(QStringLiteral("cloud:nested-write"), secret, [&](const KeychainResult &r) {
+                saved = r.ok();
+                dialog.quit();
+            });
+            QTimer::singleShot(5000, &dialog, &QEventLoop::quit);
+            dialog.exec();
+            outerDone = true;
+        });
+        QTRY_VERIFY_WITH_TIMEOUT(outerDone, 10000);
+        QVERIFY(saved);
+        bool removed = false;
+        store.remove(QStringLiteral("cloud:nested-write"),
+                     [&](const KeychainResult &r) { removed = r.ok(); });
+        QTRY_VERIFY_WITH_TIMEOUT(removed, 10000);
+    }
+
     void reportsMissingBackendWithoutBus()
     {
         if (scenario() != QLatin1String("nobus"))
