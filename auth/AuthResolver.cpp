@@ -48,6 +48,8 @@ void readEntries(KeychainStore *store, std::shared_ptr<KeychainSnapshot> snap, Q
                 snap->apiKey = r.data;
             else if (key == QLatin1String(KeychainStore::kOAuth))
                 snap->oauthJson = r.data;
+            else if (key == QLatin1String(KeychainStore::kBearerToken))
+                snap->bearerToken = r.data;
             else
                 snap->cloud.insert(key, r.data);
         }
@@ -65,6 +67,8 @@ QString humanSource(const QString &source)
         return QStringLiteral("your stored Claude.ai login");
     if (source == QLatin1String("keychain:api-key"))
         return QStringLiteral("the API key stored in the keychain");
+    if (source == QLatin1String("keychain:bearer-token"))
+        return QStringLiteral("the bearer token stored in the keychain");
     if (source.startsWith(QLatin1String("keychain:cloud:")))
         return QStringLiteral("the key stored in the keychain (%1)").arg(source.mid(9));
     return source;
@@ -85,7 +89,8 @@ void KeychainSnapshot::load(KeychainStore *store,
         }
         // One entry after another (QtKeychain runs one job at a time).
         QStringList keys{QLatin1String(KeychainStore::kApiKey),
-                         QLatin1String(KeychainStore::kOAuth)};
+                         QLatin1String(KeychainStore::kOAuth),
+                         QLatin1String(KeychainStore::kBearerToken)};
         for (const auto &entry : cloudEntries())
             keys << entry.first;
         readEntries(store, snap, keys, done);
@@ -377,6 +382,21 @@ Resolution AuthResolver::resolve(const AuthContext &ctx, const KeychainSnapshot 
         cands.append(c);
     }
 
+    {
+        Candidate c{QStringLiteral("keychain:bearer-token"), !kc.bearerToken.isEmpty(),
+                    make(CredentialKind::Bearer, QStringLiteral("keychain:bearer-token"), QString(),
+                         kc.bearerToken),
+                    keychainAbsent.isEmpty()
+                        ? QStringLiteral("No bearer token is stored in the keychain.")
+                        : keychainAbsent,
+                    QString()};
+        if (bare)
+            c.skipReason = QStringLiteral("--bare never reads the keychain.");
+        else if (managed)
+            c.skipReason = QStringLiteral("A managed session forces OAuth; stored tokens are "
+                                          "ignored.");
+        cands.append(c);
+    }
     const Candidate *winner = pickWinner(cands, r);
 
     if (!winner) {

@@ -19,8 +19,9 @@ struct KeychainSnapshot
 {
     KeychainState state = KeychainState::Unavailable;
     QString stateMessage;
-    QString apiKey;    // "api-key" entry, empty when none
-    QString oauthJson; // "oauth" entry, empty when none
+    QString apiKey;      // "api-key" entry, empty when none
+    QString oauthJson;   // "oauth" entry, empty when none
+    QString bearerToken; // "bearer-token" entry (a gateway token), empty when none
     // The cloud secrets the settings dialog saves, by entry ("cloud:aws-bearer-token",
     // "cloud:foundry-api-key"); absent entries are not in the map.
     QHash<QString, QString> cloud;

@@ -150,6 +150,7 @@ QJsonObject DoctorReport::build(const AuthContext &ctx, const KeychainSnapshot &
                                kc.read ? kc.stateMessage
                                        : QStringLiteral("--bare does not read the keychain.")},
                               {QStringLiteral("has_api_key"), !kc.apiKey.isEmpty()},
+                              {QStringLiteral("has_bearer_token"), !kc.bearerToken.isEmpty()},
                               {QStringLiteral("has_oauth"), !kc.oauthJson.isEmpty()}});
 
     const QJsonObject oauth = oauthSection(ctx, kc);

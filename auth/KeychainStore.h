@@ -48,6 +48,7 @@ class KeychainStore : public QObject
 public:
     static constexpr const char *kApiKey = "api-key";
     static constexpr const char *kOAuth = "oauth";
+    static constexpr const char *kBearerToken = "bearer-token"; // a gateway token (login dialog)
     // Cloud secrets use "cloud:<name>", e.g. "cloud:aws-secret-access-key".
 
     explicit KeychainStore(QObject *parent = nullptr);

@@ -2,6 +2,7 @@
 
 #include "AppServices.h"
 #include "Credential.h"
+#include "KeychainStore.h"
 
 #include <QDialog>
 #include <QPointer>
@@ -31,7 +32,7 @@ class LoginDialog : public QDialog
     Q_DISABLE_COPY(LoginDialog)
 public:
     // The keychain entry for a gateway's bearer token (sent as Authorization: Bearer).
-    static constexpr const char *kBearerTokenKey = "bearer-token";
+    static constexpr const char *kBearerTokenKey = KeychainStore::kBearerToken;
 
     explicit LoginDialog(AppServices &services, QWidget *parent = nullptr);
     ~LoginDialog() override;

@@ -105,6 +105,8 @@ QString StatusLine::describeCredential(const AppServices &s)
         return tr("Key from apiKeyHelper");
     if (source == QLatin1String("keychain:api-key"))
         return tr("API key from keychain");
+    if (source == QLatin1String("keychain:bearer-token"))
+        return tr("Bearer token from keychain");
     if (source == QLatin1String("keychain:oauth"))
         return c.kind == CredentialKind::Bearer ? tr("SSO token from keychain")
                                                 : tr("Claude.ai login from keychain");

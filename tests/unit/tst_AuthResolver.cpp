@@ -64,6 +64,8 @@ class tst_AuthResolver : public QObject
                     .toJson());
         if (s.sources.contains("keychain:api-key"))
             kc.apiKey = "stored-api-key-value-0005";
+        if (s.sources.contains("keychain:bearer-token"))
+            kc.bearerToken = "stored-bearer-token-0016";
         return AuthResolver::resolve(AuthContext::load(o), kc);
     }
 
@@ -181,7 +183,7 @@ private slots:
         QFETCH(QString, value);
         TestHome h(QStringLiteral("managed"));
         Setup s = only({"env:ANTHROPIC_AUTH_TOKEN", "env:ANTHROPIC_API_KEY", "apiKeyHelper",
-                        "keychain:api-key", "keychain:oauth"});
+                        "keychain:api-key", "keychain:bearer-token", "keychain:oauth"});
         s.extraEnv.insert(var, value);
         Resolution r = resolveWith(s, h);
         QCOMPARE(r.credential.source, QStringLiteral("keychain:oauth"));
@@ -334,6 +336,33 @@ private slots:
         QVERIFY(!r.usable());
         QCOMPARE(r.considered.last().source, QStringLiteral("vertex:credential-chain"));
         QVERIFY(r.considered.last().reason.contains("Application Default Credentials"));
+    }
+
+    // The login dialog's "Bearer token" route stores the token under "bearer-token": it must
+    // be found, after a stored API key, and never in --bare.
+    void aStoredBearerTokenIsUsed()
+    {
+        TestHome h(QStringLiteral("stored-bearer"));
+        AuthContext::Options o;
+        o.workspace = h.workspace();
+        o.processEnvironment = h.environment();
+        o.managedDir = h.managedDir();
+        o.trustStorePath = h.trustStore();
+        KeychainSnapshot kc;
+        kc.read = true;
+        kc.state = KeychainState::Available;
+        kc.bearerToken = "stored-gateway-token-0014";
+        Resolution r = AuthResolver::resolve(AuthContext::load(o), kc);
+        QCOMPARE(r.credential.source, QStringLiteral("keychain:bearer-token"));
+        QCOMPARE(r.credential.kind, CredentialKind::Bearer);
+        QVERIFY(r.credential.bearerToken == kc.bearerToken);
+        QVERIFY(r.credential.apiKey.isEmpty());
+        kc.apiKey = "stored-api-key-value-0015";
+        r = AuthResolver::resolve(AuthContext::load(o), kc);
+        QCOMPARE(r.credential.source, QStringLiteral("keychain:api-key"));
+        o.bare = true;
+        kc.apiKey.clear();
+        QVERIFY(!AuthResolver::resolve(AuthContext::load(o), kc).usable());
     }
 };
 
