@@ -11,7 +11,9 @@
 #include "SigV4Signer.h"
 
 #include <QCryptographicHash>
+
 #include <QElapsedTimer>
+#include <openssl/evp.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -102,8 +104,13 @@ int main()
         wall.push_back(double(timer.nsecsElapsed()) / 1e3 / SignaturesPerRun);
 
         const double hashStart = threadCpuSeconds();
-        for (int i = 0; i < SignaturesPerRun; ++i)
-            QCryptographicHash::hash(original.body, QCryptographicHash::Sha256);
+        for (int i = 0; i < SignaturesPerRun; ++i) {
+            // The signer's own digest: OpenSSL's SHA-256 (the CPU's SHA extensions).
+            unsigned char digest[EVP_MAX_MD_SIZE];
+            unsigned int length = 0;
+            EVP_Digest(original.body.constData(), size_t(original.body.size()), digest, &length,
+                       EVP_sha256(), nullptr);
+        }
         hashOnly.push_back((threadCpuSeconds() - hashStart) * 1e6 / SignaturesPerRun);
         std::printf("run %d: %.2f µs CPU, %.2f µs wall per signature (body SHA-256 alone %.2f "
                     "µs)\n",
