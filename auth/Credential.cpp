@@ -15,6 +15,10 @@ QString credentialKindName(CredentialKind kind)
         return QStringLiteral("skipped");
     case CredentialKind::AwsSigV4:
         return QStringLiteral("aws-sigv4");
+    case CredentialKind::GoogleAdc:
+        return QStringLiteral("google-adc");
+    case CredentialKind::EntraId:
+        return QStringLiteral("entra-id");
     case CredentialKind::None:
         break;
     }

@@ -306,6 +306,23 @@ QString DoctorReport::toText(const QJsonObject &r)
     for (const QJsonValue &v : o.value(QStringLiteral("ignored_settings")).toArray())
         s << "  ignored: " << displaySafeLines(v.toString()) << "\n";
 
+    const QJsonObject check = r.value(QStringLiteral("credential_check")).toObject();
+    if (!check.isEmpty()) {
+        s << "\nCredential check: ";
+        if (check.value(QStringLiteral("ok")).toBool()) {
+            s << "fetched " << shown(check, "source") << " in "
+              << check.value(QStringLiteral("elapsed_ms")).toInt() << " ms";
+            if (check.contains(QStringLiteral("expires_at")))
+                s << ", expires " << shown(check, "expires_at") << " (in "
+                  << check.value(QStringLiteral("expires_in_s")).toInt() / 60 << " min)";
+            else
+                s << ", no expiry";
+        } else {
+            s << "failed: " << displaySafeLines(shown(check, "error"));
+        }
+        s << "\n";
+    }
+
     const QJsonObject providers = r.value(QStringLiteral("providers")).toObject();
     if (!providers.isEmpty())
         s << "\nProviders:\n";
@@ -323,6 +340,10 @@ QString DoctorReport::toText(const QJsonObject &r)
         if (!from.isEmpty())
             s << "; " << displaySafe(from.join(QStringLiteral(", ")));
         s << "\n";
+        // The facts of the selected provider (region, project, endpoint, authentication).
+        if (p.value(QStringLiteral("selected")).toBool())
+            for (const QJsonValue &f : p.value(QStringLiteral("facts")).toArray())
+                s << "      " << displaySafe(f.toString()) << "\n";
         for (const QJsonValue &m : missing)
             s << "      missing: " << displaySafe(m.toString()) << "\n";
     }

@@ -51,10 +51,16 @@ QString networkReason(const QString &errorString, const QUrl &url)
 {
     QString reason = errorString;
     const QString origin = TokenHttp::origin(url);
-    for (const QString &form : {url.toString(QUrl::FullyEncoded), url.toString(),
-                                url.toDisplayString(), url.toString(QUrl::FullyDecoded)}) {
+    for (const QString &form :
+         {url.toString(QUrl::FullyEncoded), url.toString(), url.toDisplayString()}) {
         if (!form.isEmpty())
             reason.replace(form, origin);
+    }
+    // A decoded path or query on its own (QUrl::FullyDecoded cannot rebuild a whole URL) is
+    // removed; "/" alone is left, since it is in every other text too.
+    for (const QString &part : {url.path(QUrl::FullyDecoded), url.query(QUrl::FullyDecoded)}) {
+        if (part.size() > 1)
+            reason.remove(part);
     }
     return reason;
 }

@@ -70,9 +70,19 @@ QList<ProviderPageSpec> buildSpecs()
                       "to your user settings (~/.claude/settings.json), which the Claude Code CLI "
                       "reads too.")},
              {"ANTHROPIC_VERTEX_PROJECT_ID", T::Text, PAGE_TR("Project ID"),
-              PAGE_TR("The Google Cloud project that has Claude enabled. Required.")},
+              PAGE_TR("The Google Cloud project that has Claude enabled. When empty, "
+                      "GOOGLE_CLOUD_PROJECT, the credentials file or gcloud's configuration "
+                      "names it."),
+              "my-project-123456"},
              {"CLOUD_ML_REGION", T::Text, PAGE_TR("Region"),
-              PAGE_TR("The Vertex AI region, or \"global\"."), "us-east5"},
+              PAGE_TR("The Vertex AI region, or \"global\". VERTEX_REGION_CLAUDE_* variables "
+                      "override it per model family."),
+              "us-east5"},
+             {"GOOGLE_APPLICATION_CREDENTIALS", T::Text, PAGE_TR("Credentials file"),
+              PAGE_TR("A service-account key or other credentials JSON file. When empty, the "
+                      "file `gcloud auth application-default login` writes is used, then the "
+                      "metadata server."),
+              "~/.config/gcloud/application_default_credentials.json"},
              {"ANTHROPIC_VERTEX_BASE_URL", T::Url, PAGE_TR("Endpoint URL"),
               PAGE_TR("Only for a proxy or a private endpoint."),
               PAGE_TR("the region's Vertex AI endpoint")},
@@ -80,22 +90,36 @@ QList<ProviderPageSpec> buildSpecs()
               PAGE_TR("Send requests without a Google token, for a proxy that adds it.")},
          }},
         {Provider::Foundry,
-         PAGE_TR("Azure Foundry"),
-         PAGE_TR("Claude through Microsoft Foundry on Azure."),
+         PAGE_TR("Microsoft Foundry"),
+         PAGE_TR("Claude through Microsoft Foundry, with an API key or Microsoft Entra ID."),
          {
-             {"CLAUDE_CODE_USE_FOUNDRY", T::Flag, PAGE_TR("Use Azure Foundry"),
-              PAGE_TR("Send requests to Azure Foundry instead of the Anthropic API. Saving writes "
-                      "it to your user settings (~/.claude/settings.json), which the Claude Code "
-                      "CLI reads too.")},
+             {"CLAUDE_CODE_USE_FOUNDRY", T::Flag, PAGE_TR("Use Microsoft Foundry"),
+              PAGE_TR("Send requests to Microsoft Foundry instead of the Anthropic API. Saving "
+                      "writes it to your user settings (~/.claude/settings.json), which the Claude "
+                      "Code CLI reads too.")},
              {"ANTHROPIC_FOUNDRY_RESOURCE", T::Text, PAGE_TR("Resource name"),
-              PAGE_TR("Requests go to https://<resource>.services.ai.azure.com/anthropic.")},
+              PAGE_TR("Requests go to https://<resource>.services.ai.azure.com/anthropic."),
+              "my-resource"},
              {"ANTHROPIC_FOUNDRY_BASE_URL", T::Url, PAGE_TR("Endpoint URL"),
-              PAGE_TR("Use it instead of the resource name for another endpoint.")},
+              PAGE_TR("Use it instead of the resource name for another endpoint; when both are "
+                      "set, this one wins."),
+              "https://my-resource.services.ai.azure.com/anthropic"},
+             {"ANTHROPIC_FOUNDRY_API_KEY", T::Secret, PAGE_TR("API key"),
+              PAGE_TR("The resource's key, sent as x-api-key instead of Microsoft Entra ID "
+                      "sign-in. Kept in the keychain."),
+              nullptr, "cloud:foundry-api-key"},
+             {"AZURE_TENANT_ID", T::Text, PAGE_TR("Tenant ID"),
+              PAGE_TR("For Entra ID sign-in with an app registration (a service principal)."),
+              "00000000-0000-0000-0000-000000000000"},
+             {"AZURE_CLIENT_ID", T::Text, PAGE_TR("Client ID"),
+              PAGE_TR("The app registration's application (client) ID."),
+              "00000000-0000-0000-0000-000000000000"},
+             {"AZURE_CLIENT_SECRET", T::Secret, PAGE_TR("Client secret"),
+              PAGE_TR("The app registration's secret. Kept in the keychain. Without one, Qlaude "
+                      "uses workload or managed identity, then `az login`."),
+              nullptr, "cloud:azure-client-secret"},
              {"CLAUDE_CODE_SKIP_FOUNDRY_AUTH", T::Flag, PAGE_TR("Skip Azure authentication"),
               PAGE_TR("Send requests without Azure credentials, for a proxy that adds them.")},
-             {"ANTHROPIC_FOUNDRY_API_KEY", T::Secret, PAGE_TR("API key"),
-              PAGE_TR("Used instead of Microsoft Entra ID sign-in. Kept in the keychain."), nullptr,
-              "cloud:foundry-api-key"},
          }},
     };
 }

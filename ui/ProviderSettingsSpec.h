@@ -40,7 +40,7 @@ struct ProviderPageSpec
 };
 
 // The four pages, in the order the dialog lists them: Anthropic, AWS Bedrock, Google Vertex AI,
-// Azure Foundry.
+// Microsoft Foundry.
 const QList<ProviderPageSpec> &providerPageSpecs();
 
 // A spec text, translated ("" for null).

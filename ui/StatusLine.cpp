@@ -59,7 +59,7 @@ QString StatusLine::describeProvider(const AppServices &s)
         name = tr("Google Vertex AI");
         break;
     case Provider::Foundry:
-        name = tr("Azure Foundry");
+        name = tr("Microsoft Foundry");
         break;
     }
     if (s.client && s.resolution.provider == Provider::Anthropic) {

@@ -158,7 +158,11 @@ FakeResponse FakeAnthropicServer::answer(const ReceivedRequest &request)
     Route route;
     QString modelId;
     QByteArray method;
-    const QString &path = request.path;
+    // Behind a prefix (Foundry's /anthropic), only paths under it exist.
+    if (!m_pathPrefix.isEmpty() && !request.path.startsWith(m_pathPrefix + QLatin1Char('/')))
+        return FakeResponse::error(404, QStringLiteral("not_found_error"),
+                                   QStringLiteral("Not found: ") + request.path);
+    const QString path = request.path.mid(m_pathPrefix.size());
     if (path == QLatin1String("/v1/messages")) {
         route = Route::Messages;
         method = "POST";

@@ -37,6 +37,9 @@ public:
     // as x-api-key or as Authorization: Bearer (SDK 1.x); a token only as a bearer.
     void setExpectedApiKey(const QByteArray &apiKey);
     void setExpectedBearerToken(const QByteArray &token);
+    // A path every route sits under, e.g. "/anthropic" for Microsoft Foundry's
+    // https://<resource>.services.ai.azure.com/anthropic/v1/messages. Default: none.
+    void setPathPrefix(const QString &prefix) { m_pathPrefix = prefix; }
     // Values every request's anthropic-beta list must contain.
     void setRequiredBetas(const QStringList &betas);
     // A header every request must carry; with a value, exactly that value.
@@ -76,6 +79,7 @@ private:
     FakeResponse listModels(const ReceivedRequest &request) const;
     FakeResponse getModel(const QString &id) const;
 
+    QString m_pathPrefix;
     QByteArray m_apiKey;
     QByteArray m_bearerToken;
     QStringList m_requiredBetas;

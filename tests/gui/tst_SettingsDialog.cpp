@@ -177,7 +177,7 @@ private slots:
         QCOMPARE(list->item(0)->text(), QStringLiteral("Anthropic"));
         QCOMPARE(list->item(1)->text(), QStringLiteral("AWS Bedrock"));
         QCOMPARE(list->item(2)->text(), QStringLiteral("Google Vertex AI"));
-        QCOMPARE(list->item(3)->text(), QStringLiteral("Azure Foundry"));
+        QCOMPARE(list->item(3)->text(), QStringLiteral("Microsoft Foundry"));
         const QStringList lines = {"ANTHROPIC_BASE_URL",
                                    "ANTHROPIC_MODEL",
                                    "API_TIMEOUT_MS",
