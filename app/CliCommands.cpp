@@ -1,6 +1,7 @@
 #include "CliCommands.h"
 
 #include "AuthResolver.h"
+#include "CloudCredentialCheck.h"
 #include "DisplayText.h"
 #include "DoctorReport.h"
 #include "KeychainStore.h"
@@ -74,7 +75,25 @@ int CliCommands::doctor(const AuthContext &ctx, bool json)
         kc = KeychainSnapshot::loadSync(&store);
     }
     const Resolution res = AuthResolver::resolve(ctx, kc);
-    const QJsonObject report = DoctorReport::build(ctx, kc, res);
+    QJsonObject report = DoctorReport::build(ctx, kc, res);
+    // A cloud credential is fetched once, as a request would (no awsAuthRefresh or
+    // gcpAuthRefresh: doctor never starts a login), to show where it came from and when it
+    // expires.
+    CloudCredentialCheck check;
+    {
+        QEventLoop loop;
+        QObject receiver;
+        bool finished = false;
+        checkCloudCredential(ctx, res, &receiver, 20000, [&](const CloudCredentialCheck &c) {
+            check = c;
+            finished = true;
+            loop.quit();
+        });
+        if (!finished)
+            loop.exec();
+        if (check.ran)
+            report.insert(QStringLiteral("credential_check"), check.toJson());
+    }
     // Both forms are safe on a terminal: the text escapes control and bidi characters, the JSON
     // writes them as \u escapes (the parsed values are unchanged).
     if (json)
@@ -83,7 +102,7 @@ int CliCommands::doctor(const AuthContext &ctx, bool json)
     else
         out() << DoctorReport::toText(report);
     out() << Qt::flush;
-    return res.usable() ? 0 : 1;
+    return res.usable() && (!check.ran || check.ok) ? 0 : 1;
 }
 
 int CliCommands::loginApiKey(const AuthContext &)

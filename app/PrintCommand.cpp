@@ -88,12 +88,6 @@ bool checkConfig(const AuthContext &ctx)
     const RequestOptions ro = ctx.requestOptions();
     for (const QString &e : ro.errors)
         writeErr(QStringLiteral("qlaude: note: %1\n").arg(e));
-    if (ctx.provider() != Provider::Anthropic && ctx.provider() != Provider::Bedrock) {
-        writeErr(QStringLiteral("qlaude: the %1 provider is selected, but this version of Qlaude "
-                                "cannot send requests to it yet. Unset CLAUDE_CODE_USE_%2.\n")
-                     .arg(providerName(ctx.provider()), providerName(ctx.provider()).toUpper()));
-        return false;
-    }
     if (ctx.provider() != Provider::Anthropic)
         return true;
     const QString base = ctx.env(QStringLiteral("ANTHROPIC_BASE_URL")).trimmed();

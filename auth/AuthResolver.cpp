@@ -1,6 +1,8 @@
 #include "AuthResolver.h"
 
 #include "AwsCredentialProvider.h"
+#include "AzureCredentialProvider.h"
+#include "GoogleCredentialProvider.h"
 
 #include <QEventLoop>
 #include <QJsonDocument>
@@ -100,7 +102,8 @@ void KeychainSnapshot::load(KeychainStore *store,
 QList<QPair<QString, QString>> KeychainSnapshot::cloudEntries()
 {
     return {{QStringLiteral("cloud:aws-bearer-token"), QStringLiteral("AWS_BEARER_TOKEN_BEDROCK")},
-            {QStringLiteral("cloud:foundry-api-key"), QStringLiteral("ANTHROPIC_FOUNDRY_API_KEY")}};
+            {QStringLiteral("cloud:foundry-api-key"), QStringLiteral("ANTHROPIC_FOUNDRY_API_KEY")},
+            {QStringLiteral("cloud:azure-client-secret"), QStringLiteral("AZURE_CLIENT_SECRET")}};
 }
 
 KeychainSnapshot KeychainSnapshot::loadSync(KeychainStore *store)
@@ -183,18 +186,13 @@ Resolution resolveCloud(const AuthContext &ctx, const KeychainSnapshot &kc, Reso
     QString variable;
     QString entry;
     CredentialKind kind = CredentialKind::ApiKey;
-    QString rest; // the part of the chain that is not built yet
     if (r.provider == Provider::Bedrock) {
         variable = QStringLiteral("AWS_BEARER_TOKEN_BEDROCK");
         entry = QStringLiteral("cloud:aws-bearer-token");
         kind = CredentialKind::Bearer;
-        rest = QStringLiteral("AWS access keys, profiles, awsCredentialExport and awsAuthRefresh");
     } else if (r.provider == Provider::Foundry) {
         variable = QStringLiteral("ANTHROPIC_FOUNDRY_API_KEY");
         entry = QStringLiteral("cloud:foundry-api-key");
-        rest = QStringLiteral("Microsoft Entra ID sign-in");
-    } else {
-        rest = QStringLiteral("Google Application Default Credentials");
     }
     const auto cloudCredential = [kind](const QString &source, const QString &secret) {
         return make(kind, source, kind == CredentialKind::ApiKey ? secret : QString(),
@@ -238,27 +236,37 @@ Resolution resolveCloud(const AuthContext &ctx, const KeychainSnapshot &kc, Reso
                                "workspace is not trusted. %2")
                     .arg(ctx.settings().sourceOf(QStringLiteral("awsCredentialExport"))->path, why);
         cands.append(c);
+    } else if (r.provider == Provider::Vertex) {
+        // Application Default Credentials: the file, gcloud's file, or the metadata server.
+        const GoogleCredentialProvider::Config google = GoogleCredentialProvider::configFrom(ctx);
+        QString why;
+        const QString source = GoogleCredentialProvider::staticSource(google, &why);
+        Credential adc;
+        adc.kind = CredentialKind::GoogleAdc;
+        adc.source = QStringLiteral("google:") + source;
+        cands.append({QStringLiteral("google:application-default-credentials"), !source.isEmpty(),
+                      adc, why, QString()});
     } else {
-        cands.append(
-            {QStringLiteral("%1:credential-chain").arg(name), false, Credential(),
-             QStringLiteral("%1 is not supported by this version of Qlaude yet.").arg(rest),
-             QString()});
+        // Microsoft Entra ID, through the Azure chain; a client secret saved in the settings
+        // dialog stands in for AZURE_CLIENT_SECRET.
+        AzureCredentialProvider::Config azure;
+        azure.environment = ctx.environment();
+        if (!bare)
+            azure.keychainClientSecret =
+                kc.cloud.value(QStringLiteral("cloud:azure-client-secret"));
+        QString why;
+        const QString source = AzureCredentialProvider::staticSource(azure, &why);
+        Credential entra;
+        entra.kind = CredentialKind::EntraId;
+        entra.source = QStringLiteral("azure:") + source;
+        entra.clientSecret = azure.keychainClientSecret;
+        cands.append({QStringLiteral("azure:entra-id"), !source.isEmpty(), entra, why, QString()});
     }
 
     const Candidate *winner = pickWinner(cands, r);
-    const QString selectedBy =
-        QStringLiteral("CLAUDE_CODE_USE_%1 from %2")
-            .arg(name.toUpper(),
-                 ctx.envSource(QStringLiteral("CLAUDE_CODE_USE_") + name.toUpper()));
-    if (r.provider != Provider::Bedrock)
-        r.problems.append(QStringLiteral("%1 is selected (%2), but this version of Qlaude cannot "
-                                         "send requests to it yet. Unset CLAUDE_CODE_USE_%3 to "
-                                         "use the Anthropic API.")
-                              .arg(title, selectedBy, name.toUpper()));
     if (!winner) {
         r.summary = QStringLiteral("No %1 credential is available.").arg(title);
-        if (r.provider == Provider::Bedrock)
-            r.problems.append(r.considered.last().reason);
+        r.problems.append(r.considered.last().reason);
         if (kc.read && kc.state == KeychainState::Locked && !variable.isEmpty())
             r.problems.append(QStringLiteral("The keychain is locked, so a stored %1 cannot be "
                                              "read. Unlock it and try again.")
@@ -269,6 +277,12 @@ Resolution resolveCloud(const AuthContext &ctx, const KeychainSnapshot &kc, Reso
     if (winner->credential.kind == CredentialKind::AwsSigV4)
         r.summary = QStringLiteral("Signing with AWS credentials from %1 (SigV4).")
                         .arg(winner->credential.source.mid(4));
+    else if (winner->credential.kind == CredentialKind::GoogleAdc)
+        r.summary = QStringLiteral("Using a Google access token from %1.")
+                        .arg(winner->credential.source.mid(7));
+    else if (winner->credential.kind == CredentialKind::EntraId)
+        r.summary = QStringLiteral("Using a Microsoft Entra ID token from %1.")
+                        .arg(winner->credential.source.mid(6));
     else if (winner->credential.kind == CredentialKind::Skipped)
         r.summary = QStringLiteral("No %1 authentication is sent: %2 is set (%3), for a proxy or "
                                    "gateway that adds it.")

@@ -2,10 +2,12 @@
 
 #include "AwsConfig.h"
 #include "DisplayText.h"
+#include "FoundryConfig.h"
 #include "OAuthProfile.h"
 #include "OAuthTokens.h"
 #include "ProviderStatus.h"
 #include "ProxySettings.h"
+#include "VertexConfig.h"
 
 #include "ProxySettings.h"
 
@@ -160,39 +162,56 @@ QJsonObject DoctorReport::build(const AuthContext &ctx, const KeychainSnapshot &
     QJsonArray headerNames;
     for (const auto &h : ro.customHeaders)
         headerNames.append(QString::fromLatin1(h.first));
-    QString baseUrl = ctx.env(QStringLiteral("ANTHROPIC_BASE_URL"));
-    const bool bedrock = res.provider == Provider::Bedrock;
-    const bool anthropic = res.provider == Provider::Anthropic || bedrock;
-    const QString target =
-        bedrock ? AwsConfig::bedrockBaseUrl(ctx.environment(),
-                                            AwsConfig::region(ctx.environment()).region)
-                      .toString()
-        : baseUrl.isEmpty() ? QStringLiteral("https://api.anthropic.com")
-                            : baseUrl;
+    // Where requests go, and which setting decided it.
+    QString target;
+    QString targetSource;
+    switch (res.provider) {
+    case Provider::Anthropic: {
+        const QString baseUrl = ctx.env(QStringLiteral("ANTHROPIC_BASE_URL"));
+        target = baseUrl.isEmpty() ? QStringLiteral("https://api.anthropic.com") : baseUrl;
+        targetSource = baseUrl.isEmpty() ? QStringLiteral("default")
+                                         : ctx.envSource(QStringLiteral("ANTHROPIC_BASE_URL"));
+        break;
+    }
+    case Provider::Bedrock:
+        target = AwsConfig::bedrockBaseUrl(ctx.environment(),
+                                           AwsConfig::region(ctx.environment()).region)
+                     .toString();
+        targetSource = ctx.env(QStringLiteral("ANTHROPIC_BEDROCK_BASE_URL")).isEmpty()
+                           ? QStringLiteral("the region's Bedrock endpoint")
+                           : ctx.envSource(QStringLiteral("ANTHROPIC_BEDROCK_BASE_URL"));
+        break;
+    case Provider::Vertex: {
+        const VertexConfig vertex = VertexConfig::fromContext(ctx);
+        const QString region = vertex.defaultRegion.value;
+        target = vertex.baseUrlOverride.isEmpty() ? VertexConfig::baseFor(region)
+                                                  : vertex.baseUrlOverride;
+        targetSource = vertex.baseUrlOverride.isEmpty()
+                           ? QStringLiteral("the region's Vertex AI endpoint")
+                           : ctx.envSource(QStringLiteral("ANTHROPIC_VERTEX_BASE_URL"));
+        break;
+    }
+    case Provider::Foundry: {
+        const FoundryConfig foundry = FoundryConfig::fromContext(ctx);
+        target = foundry.baseUrl.isValid() ? foundry.baseUrl.toString() : QStringLiteral("not set");
+        targetSource = foundry.baseUrl.isValid() ? foundry.baseUrlSource : foundry.error;
+        break;
+    }
+    }
     // The proxy that applies to where requests go, or "none".
     const ProxySettings proxy(ctx.environment());
     QString proxyText = proxy.describe();
     if (!proxy.proxyUrl().isEmpty() && proxy.bypasses(QUrl(target)))
         proxyText = QStringLiteral("none (NO_PROXY matches %1; otherwise %2)")
                         .arg(QUrl(target).host(), proxy.describe());
-    report.insert(
-        QStringLiteral("request"),
-        QJsonObject{{QStringLiteral("provider"), providerName(res.provider)},
-                    {QStringLiteral("base_url"),
-                     anthropic ? redactUrlPassword(target) : QStringLiteral("not available")},
-                    {QStringLiteral("base_url_source"),
-                     !anthropic ? QStringLiteral("%1 requests are not supported by this version "
-                                                 "yet")
-                                      .arg(ProviderStatus::title(res.provider))
-                     : bedrock ? (ctx.env(QStringLiteral("ANTHROPIC_BEDROCK_BASE_URL")).isEmpty()
-                                      ? QStringLiteral("the region's Bedrock endpoint")
-                                      : ctx.envSource(QStringLiteral("ANTHROPIC_BEDROCK_BASE_URL")))
-                     : baseUrl.isEmpty() ? QStringLiteral("default")
-                                         : ctx.envSource(QStringLiteral("ANTHROPIC_BASE_URL"))},
-                    {QStringLiteral("timeout_ms"), ro.timeoutMs},
-                    {QStringLiteral("custom_headers"), headerNames},
-                    {QStringLiteral("additional_protection"), ro.additionalProtection},
-                    {QStringLiteral("proxy"), redactUrlPassword(proxyText)}});
+    report.insert(QStringLiteral("request"),
+                  QJsonObject{{QStringLiteral("provider"), providerName(res.provider)},
+                              {QStringLiteral("base_url"), redactUrlPassword(target)},
+                              {QStringLiteral("base_url_source"), targetSource},
+                              {QStringLiteral("timeout_ms"), ro.timeoutMs},
+                              {QStringLiteral("custom_headers"), headerNames},
+                              {QStringLiteral("additional_protection"), ro.additionalProtection},
+                              {QStringLiteral("proxy"), redactUrlPassword(proxyText)}});
 
     QJsonObject providers;
     for (const ProviderStatus &p : ProviderStatus::all(ctx, kc))
@@ -210,7 +229,8 @@ QJsonObject DoctorReport::build(const AuthContext &ctx, const KeychainSnapshot &
                              res.credential.source);
     if (!t.pending.isEmpty() && !t.trusted)
         problems.append(t.explanation);
-    if (!baseUrl.isEmpty()) {
+    const QString baseUrl = ctx.env(QStringLiteral("ANTHROPIC_BASE_URL"));
+    if (res.provider == Provider::Anthropic && !baseUrl.isEmpty()) {
         const QUrl u(baseUrl);
         if (!u.isValid() ||
             (u.scheme() != QLatin1String("https") && u.scheme() != QLatin1String("http")))

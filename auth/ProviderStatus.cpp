@@ -2,7 +2,11 @@
 
 #include "AwsConfig.h"
 #include "AwsCredentialProvider.h"
+#include "AzureCredentialProvider.h"
+#include "FoundryConfig.h"
+#include "GoogleCredentialProvider.h"
 #include "RequestOptions.h"
+#include "VertexConfig.h"
 
 #include <QJsonArray>
 
@@ -122,32 +126,109 @@ ProviderStatus ProviderStatus::of(Provider p, const AuthContext &ctx, const Keyc
     }
     case Provider::Vertex: {
         b.flag("CLAUDE_CODE_USE_VERTEX");
-        const QString region = b.var("CLOUD_ML_REGION", QStringLiteral("us-east5"));
-        st.facts << QStringLiteral("Region: %1%2")
-                        .arg(region, ctx.env(QStringLiteral("CLOUD_ML_REGION")).isEmpty()
-                                         ? QStringLiteral(" (default)")
-                                         : QString());
-        if (b.var("ANTHROPIC_VERTEX_PROJECT_ID").isEmpty())
-            st.missing << QStringLiteral("ANTHROPIC_VERTEX_PROJECT_ID is not set. Vertex AI needs "
-                                         "the ID of your Google Cloud project.");
+        VertexConfig vertex = VertexConfig::fromContext(ctx);
+        // Without authentication there is no metadata server to ask for the project.
+        if (isTruthy(ctx.env(QStringLiteral("CLAUDE_CODE_SKIP_VERTEX_AUTH"))))
+            vertex.projectFromMetadata = false;
+        b.var("CLOUD_ML_REGION");
+        st.sources.insert(QStringLiteral("region"), vertex.defaultRegion.source);
+        st.facts << QStringLiteral("Region: %1 (%2)")
+                        .arg(vertex.defaultRegion.value, vertex.defaultRegion.source);
+        for (auto it = vertex.modelRegions.begin(); it != vertex.modelRegions.end(); ++it) {
+            st.sources.insert(it.key(), it.value().source);
+            st.facts << QStringLiteral("Region for %1: %2").arg(it.key(), it.value().value);
+        }
+        if (!vertex.project.value.isEmpty()) {
+            st.sources.insert(QStringLiteral("project"), vertex.project.source);
+            st.facts << QStringLiteral("Project: %1 (%2)")
+                            .arg(vertex.project.value, vertex.project.source);
+        } else {
+            st.missing << (vertex.projectFromMetadata
+                               ? QStringLiteral("No Google Cloud project is set: set "
+                                                "ANTHROPIC_VERTEX_PROJECT_ID (or "
+                                                "GOOGLE_CLOUD_PROJECT) to your project id. Only "
+                                                "the metadata server (on Google Cloud) could "
+                                                "name one.")
+                               : QStringLiteral("No Google Cloud project is set: set "
+                                                "ANTHROPIC_VERTEX_PROJECT_ID (or "
+                                                "GOOGLE_CLOUD_PROJECT) to your project id."));
+        }
         b.var("ANTHROPIC_VERTEX_BASE_URL");
+        QString urlError;
+        // The URL of the chat model: ANTHROPIC_MODEL when it is an id, else the Vertex default.
+        QString model = ctx.env(QStringLiteral("ANTHROPIC_MODEL")).trimmed();
+        if (!model.contains(QLatin1Char('-')))
+            model = QStringLiteral("claude-sonnet-4-5@20250929");
+        const QUrl url = vertex.urlFor(model, QStringLiteral("streamRawPredict"), &urlError);
+        if (url.isValid() && !vertex.project.value.isEmpty())
+            st.facts << QStringLiteral("URL: %1").arg(url.toDisplayString());
+        else if (!url.isValid() && !vertex.project.value.isEmpty())
+            st.missing << urlError + QLatin1Char('.'); // a region that is not a region name
+        const bool skip = b.flag("CLAUDE_CODE_SKIP_VERTEX_AUTH");
         b.var("GOOGLE_APPLICATION_CREDENTIALS");
-        if (b.flag("CLAUDE_CODE_SKIP_VERTEX_AUTH"))
+        b.var("GOOGLE_CLOUD_QUOTA_PROJECT");
+        QString why;
+        const QString source =
+            GoogleCredentialProvider::staticSource(GoogleCredentialProvider::configFrom(ctx), &why);
+        if (!source.isEmpty())
+            st.sources.insert(QStringLiteral("google-credentials"), source);
+        if (skip)
             st.facts << QStringLiteral("Authentication: skipped (CLAUDE_CODE_SKIP_VERTEX_AUTH)");
+        else if (source.isEmpty())
+            st.missing << why;
+        else
+            st.facts << QStringLiteral("Authentication: Google access token from %1").arg(source);
+        if (!skip && source == QLatin1String("metadata server"))
+            st.missing << QStringLiteral("No Google credentials were found in "
+                                         "GOOGLE_APPLICATION_CREDENTIALS or gcloud's files; only "
+                                         "the metadata server (on Google Cloud) is left to try. "
+                                         "Run `gcloud auth application-default login`, or set "
+                                         "GOOGLE_APPLICATION_CREDENTIALS.");
         break;
     }
     case Provider::Foundry: {
         b.flag("CLAUDE_CODE_USE_FOUNDRY");
-        const QString resource = b.var("ANTHROPIC_FOUNDRY_RESOURCE");
-        const QString base = b.var("ANTHROPIC_FOUNDRY_BASE_URL");
-        if (resource.isEmpty() && base.isEmpty())
-            st.missing << QStringLiteral("Neither ANTHROPIC_FOUNDRY_RESOURCE nor "
-                                         "ANTHROPIC_FOUNDRY_BASE_URL is set. Set one of them.");
-        b.secret("ANTHROPIC_FOUNDRY_API_KEY", "cloud:foundry-api-key");
+        b.var("ANTHROPIC_FOUNDRY_RESOURCE");
+        b.var("ANTHROPIC_FOUNDRY_BASE_URL");
+        const FoundryConfig foundry = FoundryConfig::fromContext(ctx);
+        if (!foundry.error.isEmpty())
+            st.missing << foundry.error + QLatin1Char('.');
+        else
+            st.facts << QStringLiteral("Endpoint: %1 (from %2)")
+                            .arg(foundry.baseUrl.toDisplayString(), foundry.baseUrlSource);
+        if (foundry.resourceIgnored)
+            st.facts << QStringLiteral("Warning: ANTHROPIC_FOUNDRY_RESOURCE is ignored because "
+                                       "ANTHROPIC_FOUNDRY_BASE_URL is set.");
+        const bool skip = b.flag("CLAUDE_CODE_SKIP_FOUNDRY_AUTH");
+        const bool key = b.secret("ANTHROPIC_FOUNDRY_API_KEY", "cloud:foundry-api-key");
         b.var("AZURE_TENANT_ID");
         b.var("AZURE_CLIENT_ID");
-        if (b.flag("CLAUDE_CODE_SKIP_FOUNDRY_AUTH"))
+        b.secret("AZURE_CLIENT_SECRET", "cloud:azure-client-secret");
+        b.var("AZURE_TOKEN_CREDENTIALS");
+        AzureCredentialProvider::Config azure;
+        azure.environment = ctx.environment();
+        azure.scope = foundry.scope;
+        if (kc.read)
+            azure.keychainClientSecret =
+                kc.cloud.value(QStringLiteral("cloud:azure-client-secret"));
+        QString why;
+        const QString source = AzureCredentialProvider::staticSource(azure, &why);
+        if (skip) {
             st.facts << QStringLiteral("Authentication: skipped (CLAUDE_CODE_SKIP_FOUNDRY_AUTH)");
+        } else if (key) {
+            st.facts << QStringLiteral("Authentication: Foundry API key (x-api-key)");
+        } else {
+            if (source.isEmpty())
+                st.missing << why;
+            else
+                st.facts << QStringLiteral("Authentication: Microsoft Entra ID token from %1, "
+                                           "scope %2")
+                                .arg(source, foundry.scope);
+            st.missing << AzureCredentialProvider::configurationProblems(azure);
+        }
+        if (!ctx.env(QStringLiteral("QLAUDE_FOUNDRY_SCOPE")).isEmpty())
+            st.sources.insert(QStringLiteral("QLAUDE_FOUNDRY_SCOPE"),
+                              ctx.envSource(QStringLiteral("QLAUDE_FOUNDRY_SCOPE")));
         break;
     }
     }

@@ -127,7 +127,13 @@ void finish(const std::shared_ptr<Pending> &p, QNetworkReply *reply)
             r.failure = TokenHttpResult::Failure::None;
         } else {
             r.failure = TokenHttpResult::Failure::Http;
-            TokenHttp::describeError(r.body, &r.errorCode, &r.errorDetail);
+            // Secrets go before the detail is cut short: a cut secret would no longer match.
+            QByteArray safeBody = r.body;
+            for (const QString &secret : req.redact) {
+                if (!secret.isEmpty())
+                    safeBody.replace(secret.toUtf8(), QByteArrayLiteral("[redacted]"));
+            }
+            TokenHttp::describeError(safeBody, &r.errorCode, &r.errorDetail);
             r.errorCode = redactAll(r.errorCode, req.redact);
             r.errorDetail = redactAll(r.errorDetail, req.redact);
             QString what = r.errorCode;

@@ -63,7 +63,10 @@ void FoundryEntraSigner::sign(std::shared_ptr<PreparedRequest> request, Done don
 
 bool FoundryEntraSigner::invalidate()
 {
-    return m_provider->invalidate();
+    // A 401 asks once more with a fresh fetch, whatever the source: the Azure CLI or a managed
+    // identity may hand back a newer token too (the call loop retries at most once).
+    m_provider->invalidate();
+    return true;
 }
 
 ApiError FoundryErrorMapper::fromHttp(int status, const QByteArray &body,

@@ -4,25 +4,10 @@
 #include "AuthContext.h"
 #include "AuthResolver.h"
 #include "BedrockClient.h"
+#include "FoundryClient.h"
+#include "VertexClient.h"
 
 namespace qlaude {
-
-namespace {
-// A provider this build cannot reach: every call fails with the sentence that says so.
-class UnavailableBuilder : public RequestBuilder
-{
-public:
-    explicit UnavailableBuilder(QString error) : m_error(std::move(error)) {}
-    bool build(const CallSpec &, PreparedRequest *, QString *error) const override
-    {
-        *error = m_error;
-        return false;
-    }
-
-private:
-    QString m_error;
-};
-} // namespace
 
 ProviderSetup makeProviderSetup(const AuthContext &context, Authorizer *authorizer)
 {
@@ -40,17 +25,12 @@ ProviderSetup makeProviderSetup(const AuthContext &context, const Resolution &re
         s.parts = makeAnthropicParts(s.config, authorizer);
         return s;
     }
-    if (p == Provider::Bedrock) {
+    if (p == Provider::Bedrock)
         s.parts = makeBedrockParts(context, resolution, s.config, authorizer);
-        return s;
-    }
-    s.error = QStringLiteral("%1 is selected, but this version of Qlaude cannot send requests "
-                             "to it yet. Unset CLAUDE_CODE_USE_%2 to use the Anthropic API.")
-                  .arg(providerTitle(p), providerName(p).toUpper());
-    s.parts = makeAnthropicParts(s.config, authorizer);
-    s.parts->name = providerName(p);
-    s.parts->builder = std::make_unique<UnavailableBuilder>(s.error);
-    s.parts->capabilities = ProviderCapabilities();
+    else if (p == Provider::Vertex)
+        s.parts = makeVertexParts(context, resolution, s.config, authorizer);
+    else
+        s.parts = makeFoundryParts(context, resolution, s.config, authorizer);
     return s;
 }
 

@@ -35,11 +35,9 @@ QStringList ProviderCheck::selectionLines(Provider page, Provider selected,
         return {tr("%1 is selected, so requests do not go to the Anthropic API. Turn it off on "
                    "its page to use the Anthropic API.")
                     .arg(selectedTitle)};
-    return {tr("%1 is not selected; %2 is. Turn on \"Use %1\" and save to select it.")
-                .arg(pageTitle, selectedTitle),
-            tr("Requests through %1 are not available in this version of Qlaude yet; these "
-               "settings are saved for when they are.")
-                .arg(pageTitle)};
+    return {tr("%1 is not selected; %2 is. Turn on \"Use %1\" and save to select it, then test "
+               "again.")
+                .arg(pageTitle, selectedTitle)};
 }
 
 QStringList ProviderCheck::doctorLines(const QJsonObject &report, Provider selected)

@@ -1,6 +1,8 @@
 #include "SettingsDialog.h"
 
 #include "AwsConfig.h"
+#include "FoundryConfig.h"
+#include "VertexConfig.h"
 
 #include "ModelSelection.h"
 
@@ -369,13 +371,23 @@ void SettingsDialog::reportTest(ProviderSettingsPage *page)
     // What --doctor says about the selected provider.
     lines << ProviderCheck::doctorLines(report, selected);
 
-    const bool sendable = selected == Provider::Anthropic || selected == Provider::Bedrock;
-    if (!sendable || !m_services.resolution.usable()) {
-        if (sendable)
-            lines << tr("No request was sent: there is no usable credential. %1")
-                         .arg(selected == Provider::Anthropic
-                                  ? tr("Log in first.")
-                                  : tr("Set up AWS credentials (see the lines above)."));
+    if (!m_services.resolution.usable()) {
+        QString what;
+        switch (selected) {
+        case Provider::Anthropic:
+            what = tr("Log in first.");
+            break;
+        case Provider::Bedrock:
+            what = tr("Set up AWS credentials (see the lines above).");
+            break;
+        case Provider::Vertex:
+            what = tr("Set up Google credentials (see the lines above).");
+            break;
+        case Provider::Foundry:
+            what = tr("Add an API key or set up Microsoft Entra ID (see the lines above).");
+            break;
+        }
+        lines << tr("No request was sent: there is no usable credential. %1").arg(what);
         done(lines.join(QLatin1Char('\n')));
         return;
     }
@@ -387,10 +399,18 @@ void SettingsDialog::reportTest(ProviderSettingsPage *page)
         lines << QStringLiteral("  ! ") + warning;
     ProviderSetup setup = makeProviderSetup(ctx, m_services.resolution, authorizer.get());
     const QString model = ModelSelection::choose(QString(), ctx).model;
-    const QUrl target = selected == Provider::Bedrock
-                            ? AwsConfig::bedrockBaseUrl(ctx.environment(),
-                                                        AwsConfig::region(ctx.environment()).region)
-                            : setup.config.baseUrl;
+    QUrl target = setup.config.baseUrl;
+    if (selected == Provider::Bedrock) {
+        target = AwsConfig::bedrockBaseUrl(ctx.environment(),
+                                           AwsConfig::region(ctx.environment()).region);
+    } else if (selected == Provider::Vertex) {
+        QString ignored;
+        target =
+            VertexConfig::fromContext(ctx).urlFor(model, QStringLiteral("rawPredict"), &ignored);
+        target = target.adjusted(QUrl::RemovePath);
+    } else if (selected == Provider::Foundry) {
+        target = FoundryConfig::fromContext(ctx).baseUrl;
+    }
     m_test = new ConnectionTest(setup.config, std::move(setup.parts), std::move(authorizer), model,
                                 m_services.network, this);
     page->setTestResult(lines.join(QLatin1Char('\n')) + QLatin1Char('\n') +

@@ -88,6 +88,10 @@ QString StatusLine::describeCredential(const AppServices &s)
         return from == QLatin1String("env") ? tr("AWS keys from the environment")
                                             : tr("AWS credentials from %1").arg(from);
     }
+    if (c.kind == CredentialKind::GoogleAdc)
+        return tr("Google credentials from %1").arg(source.mid(7)); // "google:<source>"
+    if (c.kind == CredentialKind::EntraId)
+        return tr("Entra ID from %1").arg(source.mid(6)); // "azure:<source>"
     if (c.kind == CredentialKind::Skipped)
         return tr("No authentication sent (%1)").arg(source.mid(4));
     if (source == QLatin1String("keychain:cloud:aws-bearer-token"))

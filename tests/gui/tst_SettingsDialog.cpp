@@ -619,9 +619,7 @@ private slots:
         text = dialog.findChild<QPlainTextEdit *>(QStringLiteral("vertexTestResultPlainTextEdit"))
                    ->toPlainText();
         QVERIFY2(text.contains(QStringLiteral("not selected; AWS Bedrock is")), qPrintable(text));
-        QVERIFY2(text.contains(QStringLiteral("ANTHROPIC_VERTEX_PROJECT_ID is not set")),
-                 qPrintable(text));
-        QVERIFY2(text.contains(QStringLiteral("not available in this version")), qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("Region: us-east5 (default")), qPrintable(text));
 
         openPage(dialog, SettingsDialog::Page::Anthropic);
         QTest::mouseClick(

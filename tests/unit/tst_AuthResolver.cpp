@@ -300,9 +300,8 @@ private slots:
         QCOMPARE(r.credential.source, "keychain:" + entry);
         QCOMPARE(int(r.credential.kind), kind);
         QVERIFY((r.credential.apiKey + r.credential.bearerToken) == "stored-cloud-key-0007");
-        // Bedrock sends requests; Foundry says it cannot yet.
-        QCOMPARE(r.problems.join(' ').contains("cannot send requests to it yet"),
-                 useVar.contains("FOUNDRY"));
+        // Both providers send requests now: nothing says otherwise.
+        QVERIFY(!r.problems.join(' ').contains("cannot send requests"));
 
         o.processEnvironment.insert(keyVar, "env-cloud-key-0008");
         r = AuthResolver::resolve(AuthContext::load(o), kc);
@@ -322,20 +321,35 @@ private slots:
         QVERIFY(r.summary.contains("No ") && r.summary.contains("authentication is sent"));
     }
 
-    void vertexWithoutSkipHasNoCredentialYet()
+    void vertexUsesApplicationDefaultCredentials()
     {
         TestHome h(QStringLiteral("cloud-vertex"));
         AuthContext::Options o;
         o.workspace = h.workspace();
         o.processEnvironment = h.environment();
         o.processEnvironment.insert("CLAUDE_CODE_USE_VERTEX", "1");
+        o.processEnvironment.insert("HOME", h.root());
         o.managedDir = h.managedDir();
         o.trustStorePath = h.trustStore();
-        KeychainSnapshot kc;
-        const Resolution r = AuthResolver::resolve(AuthContext::load(o), kc);
+        // A key file: the credential names it (the token is fetched when a request is signed).
+        h.writeJson(h.path("sa.json"), QJsonObject{{"type", "service_account"},
+                                                   {"client_email", "sa@p.iam.gserviceaccount.com"},
+                                                   {"private_key", "unused"},
+                                                   {"project_id", "p"}});
+        o.processEnvironment.insert("GOOGLE_APPLICATION_CREDENTIALS", h.path("sa.json"));
+        Resolution r = AuthResolver::resolve(AuthContext::load(o), KeychainSnapshot());
+        QVERIFY(r.usable());
+        QCOMPARE(r.credential.kind, CredentialKind::GoogleAdc);
+        QVERIFY2(r.credential.source.contains("service_account"), qPrintable(r.credential.source));
+        QVERIFY(!r.credential.hasSecret() || r.credential.apiKey.isEmpty());
+        // A broken file is not usable, and says why.
+        h.writeFile(h.path("sa.json"), "{not json");
+        r = AuthResolver::resolve(AuthContext::load(o), KeychainSnapshot());
         QVERIFY(!r.usable());
-        QCOMPARE(r.considered.last().source, QStringLiteral("vertex:credential-chain"));
-        QVERIFY(r.considered.last().reason.contains("Application Default Credentials"));
+        QCOMPARE(r.considered.last().source,
+                 QStringLiteral("google:application-default-credentials"));
+        QVERIFY2(r.considered.last().reason.contains("GOOGLE_APPLICATION_CREDENTIALS"),
+                 qPrintable(r.considered.last().reason));
     }
 
     // The login dialog's "Bearer token" route stores the token under "bearer-token": it must

@@ -384,6 +384,31 @@ private slots:
         QVERIFY(r.error.contains(QStringLiteral("[redacted]")));
     }
 
+    void aSecretThatCrossesTheCutIsStillRemoved()
+    {
+        RawRecordingServer server;
+        QVERIFY(server.listen());
+        // A long assertion echoed back, starting before the 300-character cut and ending after
+        // it: cut first, its start would no longer match the secret and would leak.
+        const QString secret = testSecret("tokhttp-long") + QString(400, QLatin1Char('x'));
+        const QByteArray description = QByteArray(250, 'a') + " " + secret.toUtf8();
+        server.enqueue(rawAnswer(
+            400, "application/json",
+            QJsonDocument(
+                QJsonObject{{QStringLiteral("error"), QStringLiteral("invalid_grant")},
+                            {QStringLiteral("error_description"), QString::fromUtf8(description)}})
+                .toJson(QJsonDocument::Compact)));
+        TokenHttpRequest req;
+        req.url = QUrl(server.baseUrl().toString() + QStringLiteral("/token"));
+        req.body = TokenHttpRequest::Body::Form;
+        req.form = {{QStringLiteral("assertion"), secret}};
+        req.redact = {secret};
+        TokenHttpResult r;
+        QVERIFY(run(req, &r));
+        QVERIFY(!r.errorDetail.contains(QStringLiteral("qltSECRET")));
+        QVERIFY(!r.error.contains(QStringLiteral("qltSECRET")));
+    }
+
     void anUnreachableHostIsNamed()
     {
         QTcpServer closed;
