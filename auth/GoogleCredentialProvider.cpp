@@ -747,6 +747,18 @@ void GoogleCredentialProvider::fetch(OutcomeCallback done)
             return;
         }
         self->m_refreshMemoUntil = QDateTime();
+        // A run that failed is not repeated within 30 s: every message would start it again.
+        if (self->m_lastFailedRefresh.isValid() &&
+            self->now() < self->m_lastFailedRefresh.addSecs(kFailedRefreshPauseS)) {
+            Outcome held = o;
+            held.error = QStringLiteral("%1 (gcpAuthRefresh failed %2 s ago and is not run again "
+                                        "for %3 s.)")
+                             .arg(o.error)
+                             .arg(self->m_lastFailedRefresh.secsTo(self->now()))
+                             .arg(kFailedRefreshPauseS);
+            done(held);
+            return;
+        }
         self->runRefresh(o.error, done);
     });
 }
@@ -1233,6 +1245,7 @@ void GoogleCredentialProvider::runRefresh(const QString &adcError, OutcomeCallba
         if (!self)
             return;
         const QList<OutcomeCallback> waiting = std::exchange(m_afterRefresh, {});
+        m_lastFailedRefresh = error.isEmpty() ? QDateTime() : now();
         if (!error.isEmpty()) {
             Outcome o;
             o.error = error + QStringLiteral(" Before it ran: ") + adcError;

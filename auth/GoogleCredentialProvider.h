@@ -61,7 +61,8 @@ struct GoogleToken
 // ADC once more. After a successful run it is not run again for an hour, unless invalidate()
 // (a Vertex 401) cleared that memo, or ADC failed with credentials missing or rejected ("Could
 // not load the default credentials", "Could not refresh access token", "invalid_grant", or this
-// class's own "No Google credentials found" / "rejected by"). Nothing blocks: every step is
+// class's own "No Google credentials found" / "rejected by"); a failed run is not repeated
+// within 30 s. Nothing blocks: every step is
 // asynchronous and has its own deadline. No error text holds a token, a private key, a refresh
 // token, a client secret, a subject token or the body of a 2xx answer.
 class GoogleCredentialProvider : public QObject
@@ -181,6 +182,8 @@ private:
     QPointer<HelperProcess> m_refresh;
     QList<OutcomeCallback> m_afterRefresh; // waiting for the running gcpAuthRefresh
     QDateTime m_refreshMemoUntil;          // a successful run holds for an hour
+    QDateTime m_lastFailedRefresh;         // a failed run is not repeated for 30 s
+    static constexpr int kFailedRefreshPauseS = 30;
     QString m_metadataProject;
     int m_fetchCount = 0;
     int m_refreshRuns = 0;

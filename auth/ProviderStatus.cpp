@@ -9,6 +9,7 @@
 #include "VertexConfig.h"
 
 #include <QJsonArray>
+#include <QStandardPaths>
 
 namespace qlaude {
 
@@ -218,12 +219,31 @@ ProviderStatus ProviderStatus::of(Provider p, const AuthContext &ctx, const Keyc
         } else if (key) {
             st.facts << QStringLiteral("Authentication: Foundry API key (x-api-key)");
         } else {
+            // Off Azure, IMDS is only what is left to try: then the Azure CLI (if installed)
+            // is what will answer.
+            const bool imdsOnly = source.startsWith(QLatin1String("managed identity (IMDS)"));
+            const bool haveAz =
+                !QStandardPaths::findExecutable(
+                     QStringLiteral("az"),
+                     ctx.env(QStringLiteral("PATH")).split(QLatin1Char(':'), Qt::SkipEmptyParts))
+                     .isEmpty();
             if (source.isEmpty())
                 st.missing << why;
+            else if (imdsOnly && haveAz)
+                st.facts << QStringLiteral("Authentication: Microsoft Entra ID token from "
+                                           "managed identity (IMDS, on Azure only), else the "
+                                           "Azure CLI (az login); scope %1")
+                                .arg(foundry.scope);
             else
                 st.facts << QStringLiteral("Authentication: Microsoft Entra ID token from %1, "
                                            "scope %2")
                                 .arg(source, foundry.scope);
+            if (imdsOnly && !haveAz)
+                st.missing << QStringLiteral("No Azure credentials were found; only managed "
+                                             "identity (on an Azure machine) is left to try. Set "
+                                             "ANTHROPIC_FOUNDRY_API_KEY, or AZURE_TENANT_ID, "
+                                             "AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, or install "
+                                             "the Azure CLI and run `az login`.");
             st.missing << AzureCredentialProvider::configurationProblems(azure);
         }
         if (!ctx.env(QStringLiteral("QLAUDE_FOUNDRY_SCOPE")).isEmpty())

@@ -1103,6 +1103,17 @@ private slots:
             QCOMPARE(finished.size(), 1);
             QVERIFY(!finished.at(0).at(0).toString().isEmpty());
             QCOMPARE(p.refreshRuns(), 1);
+            // A failed run is not repeated within 30 s (each message would start it again);
+            // after that it is.
+            QDateTime clock = QDateTime::currentDateTimeUtc();
+            p.setClockForTesting([&clock] { return clock; });
+            const Got again = getAndWait(p);
+            QVERIFY(again.done && !again.token.isValid());
+            QCOMPARE(p.refreshRuns(), 1);
+            QVERIFY2(again.error.contains(QLatin1String("not run again")), qPrintable(again.error));
+            clock = clock.addSecs(31);
+            (void)getAndWait(p);
+            QCOMPARE(p.refreshRuns(), 2);
         }
         // A command that never ends: stopped after refreshTimeoutMs.
         c.refreshCommand = QStringLiteral("echo waiting; sleep 30");
