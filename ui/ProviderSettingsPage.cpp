@@ -296,7 +296,9 @@ void ProviderSettingsPage::loadRow(Row &row)
         }
         row.line->setText(shown);
         row.line->setReadOnly(row.locked);
-        row.line->setPlaceholderText(defaultText);
+        row.line->setPlaceholderText(defaultText.isEmpty() && row.field.example
+                                         ? QString::fromLatin1(row.field.example)
+                                         : defaultText);
     }
     if (row.field.type != Type::Secret) {
         if (reason.isEmpty())

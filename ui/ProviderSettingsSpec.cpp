@@ -73,7 +73,7 @@ QList<ProviderPageSpec> buildSpecs()
               PAGE_TR("The Google Cloud project that has Claude enabled. When empty, "
                       "GOOGLE_CLOUD_PROJECT, the credentials file or gcloud's configuration "
                       "names it."),
-              "my-project-123456"},
+              nullptr, nullptr, "my-project-123456"},
              {"CLOUD_ML_REGION", T::Text, PAGE_TR("Region"),
               PAGE_TR("The Vertex AI region, or \"global\". VERTEX_REGION_CLAUDE_* variables "
                       "override it per model family."),
@@ -99,20 +99,20 @@ QList<ProviderPageSpec> buildSpecs()
                       "Code CLI reads too.")},
              {"ANTHROPIC_FOUNDRY_RESOURCE", T::Text, PAGE_TR("Resource name"),
               PAGE_TR("Requests go to https://<resource>.services.ai.azure.com/anthropic."),
-              "my-resource"},
+              nullptr, nullptr, "my-resource"},
              {"ANTHROPIC_FOUNDRY_BASE_URL", T::Url, PAGE_TR("Endpoint URL"),
               PAGE_TR("Use it instead of the resource name for another endpoint; when both are "
                       "set, this one wins."),
-              "https://my-resource.services.ai.azure.com/anthropic"},
+              nullptr, nullptr, "https://my-resource.services.ai.azure.com/anthropic"},
              {"ANTHROPIC_FOUNDRY_API_KEY", T::Secret, PAGE_TR("API key"),
               PAGE_TR("The resource's key, sent as x-api-key instead of Microsoft Entra ID "
                       "sign-in. Kept in the keychain."),
               nullptr, "cloud:foundry-api-key"},
              {"AZURE_TENANT_ID", T::Text, PAGE_TR("Tenant ID"),
               PAGE_TR("For Entra ID sign-in with an app registration (a service principal)."),
-              "00000000-0000-0000-0000-000000000000"},
+              nullptr, nullptr, "00000000-0000-0000-0000-000000000000"},
              {"AZURE_CLIENT_ID", T::Text, PAGE_TR("Client ID"),
-              PAGE_TR("The app registration's application (client) ID."),
+              PAGE_TR("The app registration's application (client) ID."), nullptr, nullptr,
               "00000000-0000-0000-0000-000000000000"},
              {"AZURE_CLIENT_SECRET", T::Secret, PAGE_TR("Client secret"),
               PAGE_TR("The app registration's secret. Kept in the keychain. Without one, Qlaude "

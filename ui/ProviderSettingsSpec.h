@@ -27,8 +27,9 @@ struct SettingsField
     Type type;
     const char *label;
     const char *help;
-    const char *defaultText = nullptr; // shown when unset
+    const char *defaultText = nullptr; // shown when unset: what applies then
     const char *keychainKey = nullptr; // Secret only
+    const char *example = nullptr;     // placeholder showing the expected form (not a default)
 };
 
 struct ProviderPageSpec

@@ -103,7 +103,8 @@ void SettingsDialog::buildUi()
     }
     m_list->setFixedWidth(listWidth + 48);
     connect(m_list, &QListWidget::currentRowChanged, m_stack, &QStackedWidget::setCurrentIndex);
-    m_list->setCurrentRow(0);
+    // The page of the provider in use comes first: that is the one people come to change.
+    m_list->setCurrentRow(m_services.context ? int(m_services.context->provider()) : 0);
     body->addWidget(m_list);
     body->addWidget(m_stack, 1);
     layout->addLayout(body, 1);

@@ -3,6 +3,7 @@
 #include "AppServices.h"
 #include "ProviderClient.h"
 
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLocale>
@@ -88,8 +89,22 @@ QString StatusLine::describeCredential(const AppServices &s)
         return from == QLatin1String("env") ? tr("AWS keys from the environment")
                                             : tr("AWS credentials from %1").arg(from);
     }
-    if (c.kind == CredentialKind::GoogleAdc)
-        return tr("Google credentials from %1").arg(source.mid(7)); // "google:<source>"
+    if (c.kind == CredentialKind::GoogleAdc) {
+        // "google:GOOGLE_APPLICATION_CREDENTIALS (service_account, /path/key.json)", "google:
+        // gcloud application default credentials (/path)", "google:metadata server": short.
+        const QString from = source.mid(7);
+        if (from.startsWith(QLatin1String("GOOGLE_APPLICATION_CREDENTIALS (")) ||
+            from.startsWith(QLatin1String("google_application_credentials ("))) {
+            const QString inner = from.section(QLatin1Char('('), 1).chopped(1);
+            const QString type = inner.section(QStringLiteral(", "), 0, 0);
+            const QString file = QFileInfo(inner.section(QStringLiteral(", "), 1)).fileName();
+            return tr("Google %1 key %2")
+                .arg(QString(type).replace(QLatin1Char('_'), QLatin1Char(' ')), file);
+        }
+        if (from.startsWith(QLatin1String("gcloud")))
+            return tr("Google credentials from gcloud");
+        return tr("Google credentials from the %1").arg(from);
+    }
     if (c.kind == CredentialKind::EntraId)
         return tr("Entra ID from %1").arg(source.mid(6)); // "azure:<source>"
     if (c.kind == CredentialKind::Skipped)

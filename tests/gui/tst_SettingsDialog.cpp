@@ -725,6 +725,37 @@ private slots:
         QVERIFY(bedrock.lastRequest().target.endsWith("/invoke"));
         QVERIFY(!result->toPlainText().contains(secret));
     }
+
+    void foundryTestConnectionSendsOneRequestWithTheKey()
+    {
+        qlaude::fakes::FakeAnthropicServer foundry;
+        QVERIFY(foundry.listen());
+        foundry.setPathPrefix(QStringLiteral("/anthropic"));
+        const QString key = testSecret(QStringLiteral("foundry-test-connection"));
+        foundry.setExpectedApiKey(key.toUtf8());
+        Services s(QStringLiteral("settings-foundry-test"),
+                   {{"CLAUDE_CODE_USE_FOUNDRY", "1"},
+                    {"ANTHROPIC_FOUNDRY_BASE_URL", foundry.baseUrl().toString() + "/anthropic"},
+                    {"ANTHROPIC_FOUNDRY_API_KEY", key}});
+        SettingsDialog dialog(s.services);
+        dialog.show();
+        // The page of the provider in use opens first.
+        auto *list = dialog.findChild<QListWidget *>();
+        QVERIFY(list);
+        QCOMPARE(list->currentRow(), int(SettingsDialog::Page::Foundry));
+        QTest::mouseClick(
+            dialog.findChild<QPushButton *>(QStringLiteral("foundryTestConnectionPushButton")),
+            Qt::LeftButton);
+        auto *result =
+            dialog.findChild<QPlainTextEdit *>(QStringLiteral("foundryTestResultPlainTextEdit"));
+        QTRY_VERIFY_WITH_TIMEOUT(result->toPlainText().contains(QStringLiteral("Connected:")),
+                                 10000);
+        QCOMPARE(foundry.requests().size(), 1);
+        QCOMPARE(foundry.lastRequest().path, QStringLiteral("/anthropic/v1/messages"));
+        QCOMPARE(foundry.lastRequest().json.value("max_tokens").toInt(), 1);
+        QVERIFY(result->toPlainText().contains("Endpoint: " + foundry.baseUrl().toString()));
+        QVERIFY(!result->toPlainText().contains(key));
+    }
 };
 
 QTEST_MAIN(tst_SettingsDialog)
