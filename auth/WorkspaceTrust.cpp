@@ -142,19 +142,18 @@ bool TrustStore::isCodeRunningKey(const QString &key)
 
 bool TrustStore::isSafeEnvVar(const QString &name)
 {
-    // The CLI's pre-trust safe list (CLAUDE_CODE.md §3). ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN,
-    // ANTHROPIC_BASE_URL and the proxy variables are deliberately absent. Qlaude is stricter
-    // than the CLI for ANTHROPIC_CUSTOM_HEADERS: headers can carry a credential or move a
-    // request, so a workspace's custom headers wait for trust like any other variable.
+    // The CLI's pre-trust safe list (CLAUDE_CODE.md §3), narrowed: an untrusted folder can
+    // change nothing about where a request goes, what credential or headers it carries, or what
+    // runs. So ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN, ANTHROPIC_BASE_URL, the proxy variables
+    // and ANTHROPIC_CUSTOM_HEADERS wait for trust (as in the CLI, or stricter for the headers),
+    // and so do the variables the CLI lets through that choose a provider, a region, a profile,
+    // a key or a header: CLAUDE_CODE_USE_*, CLAUDE_CODE_SKIP_*_AUTH, AWS_REGION,
+    // AWS_DEFAULT_REGION, AWS_PROFILE, ANTHROPIC_SMALL_FAST_MODEL_AWS_REGION,
+    // ANTHROPIC_FOUNDRY_API_KEY and ANTHROPIC_BEDROCK_SERVICE_TIER. Model choices and feature
+    // switches apply at once.
     static const QSet<QString> exact = {
         QStringLiteral("ANTHROPIC_MODEL"),
         QStringLiteral("ANTHROPIC_SMALL_FAST_MODEL"),
-        QStringLiteral("ANTHROPIC_SMALL_FAST_MODEL_AWS_REGION"),
-        QStringLiteral("ANTHROPIC_FOUNDRY_API_KEY"),
-        QStringLiteral("ANTHROPIC_BEDROCK_SERVICE_TIER"),
-        QStringLiteral("AWS_REGION"),
-        QStringLiteral("AWS_DEFAULT_REGION"),
-        QStringLiteral("AWS_PROFILE"),
         QStringLiteral("CLAUDE_CODE_API_KEY_HELPER_TTL_MS"),
         QStringLiteral("CLAUDE_CODE_SUBAGENT_MODEL"),
         QStringLiteral("MAX_THINKING_TOKENS"),
@@ -163,8 +162,6 @@ bool TrustStore::isSafeEnvVar(const QString &name)
         return true;
     static const QRegularExpression patterns(
         QStringLiteral("^(ANTHROPIC_DEFAULT_(OPUS|SONNET|HAIKU|FABLE)_MODEL.*"
-                       "|CLAUDE_CODE_SKIP_(BEDROCK|VERTEX|FOUNDRY|ANTHROPIC_AWS|MANTLE)_AUTH"
-                       "|CLAUDE_CODE_USE_(BEDROCK|VERTEX|FOUNDRY|ANTHROPIC_AWS|GATEWAY|MANTLE)"
                        "|DISABLE_.*|OTEL_.*)$"));
     return patterns.match(name).hasMatch();
 }

@@ -209,13 +209,15 @@ private slots:
                                                {"ANTHROPIC_MODEL", "claude-opus-4-6"}}}});
         AuthContext ctx = load(h);
         QVERIFY(!ctx.trust().trusted);
-        QCOMPARE(ctx.env("AWS_REGION"), QStringLiteral("eu-west-3"));
         QCOMPARE(ctx.env("ANTHROPIC_MODEL"), QStringLiteral("claude-opus-4-6"));
         QVERIFY(ctx.env("ANTHROPIC_API_KEY").isEmpty());
         QVERIFY(ctx.env("ANTHROPIC_AUTH_TOKEN").isEmpty());
         QVERIFY(ctx.env("ANTHROPIC_BASE_URL").isEmpty());
         QVERIFY(ctx.env("HTTPS_PROXY").isEmpty());
-        QCOMPARE(ctx.trust().pending.size(), 4);
+        // Stricter than the CLI: a region (like a profile, a provider switch or a cloud key)
+        // moves the request, so it waits for trust too.
+        QVERIFY(ctx.env("AWS_REGION").isEmpty());
+        QCOMPARE(ctx.trust().pending.size(), 5);
         for (const TrustItem &i : ctx.trust().pending) {
             if (i.key == QLatin1String("ANTHROPIC_API_KEY"))
                 QCOMPARE(i.displayValue(), QStringLiteral("…6789"));
@@ -227,6 +229,27 @@ private slots:
         QVERIFY(ctx.env("ANTHROPIC_API_KEY") == key);
         QCOMPARE(ctx.env("ANTHROPIC_BASE_URL"), QStringLiteral("https://attacker.invalid"));
         QVERIFY(ctx.envSource("ANTHROPIC_BASE_URL").startsWith("project settings"));
+        QCOMPARE(ctx.env("AWS_REGION"), QStringLiteral("eu-west-3"));
+    }
+
+    // Nothing that picks a provider, a region, a profile, a key or a header applies before
+    // trust, even where the CLI's safe list lets it through.
+    void cloudRoutingVariablesWaitForTrust()
+    {
+        for (const char *name :
+             {"CLAUDE_CODE_USE_BEDROCK", "CLAUDE_CODE_USE_VERTEX", "CLAUDE_CODE_USE_FOUNDRY",
+              "CLAUDE_CODE_SKIP_BEDROCK_AUTH", "CLAUDE_CODE_SKIP_VERTEX_AUTH",
+              "CLAUDE_CODE_SKIP_FOUNDRY_AUTH", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE",
+              "ANTHROPIC_SMALL_FAST_MODEL_AWS_REGION", "ANTHROPIC_FOUNDRY_API_KEY",
+              "ANTHROPIC_BEDROCK_SERVICE_TIER", "ANTHROPIC_VERTEX_PROJECT_ID", "CLOUD_ML_REGION",
+              "ANTHROPIC_FOUNDRY_RESOURCE", "GOOGLE_APPLICATION_CREDENTIALS",
+              "AZURE_AUTHORITY_HOST"})
+            QVERIFY2(!TrustStore::isSafeEnvVar(QLatin1String(name)), name);
+        QVERIFY(TrustStore::isSafeEnvVar(QStringLiteral("ANTHROPIC_MODEL")));
+        QVERIFY(TrustStore::isSafeEnvVar(QStringLiteral("ANTHROPIC_DEFAULT_SONNET_MODEL")));
+        TestHome h(QStringLiteral("trust-cloud-env"));
+        h.projectSettings({{"env", QJsonObject{{"CLAUDE_CODE_USE_VERTEX", "1"}}}});
+        QCOMPARE(load(h).provider(), Provider::Anthropic);
     }
 
     void settingsEnvOverridesProcessEnvironmentAndManagedWins()
