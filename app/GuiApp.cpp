@@ -4,6 +4,7 @@
 #include "AppServices.h"
 #include "AuthorizerFactory.h"
 #include "ChatWindow.h"
+#include "CloudCredentialCheck.h"
 #include "ConversationStore.h"
 #include "DoctorDialog.h"
 #include "DoctorReport.h"
@@ -150,6 +151,16 @@ private:
         const QJsonObject report =
             DoctorReport::build(*m_context, m_services.keychainSnapshot, m_services.resolution);
         DoctorDialog dialog(report, parent);
+        // A cloud credential is fetched once, without blocking the dialog (no awsAuthRefresh or
+        // gcpAuthRefresh), and its source and expiry are added when it answers.
+        checkCloudCredential(*m_context, m_services.resolution, &dialog, 20000,
+                             [&dialog](const CloudCredentialCheck &check) {
+                                 if (!check.ran)
+                                     return;
+                                 QJsonObject r = dialog.report();
+                                 r.insert(QStringLiteral("credential_check"), check.toJson());
+                                 dialog.setReport(r);
+                             });
         dialog.exec();
     }
 

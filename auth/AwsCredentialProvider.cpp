@@ -385,6 +385,8 @@ QString noLocalCredentials(const QProcessEnvironment &env, const AwsProfile &p)
 
 // PROTOCOLS.md §2.3, STS.
 constexpr int kStsTimeoutMs = 5000;
+// GetCallerIdentity before awsAuthRefresh: short, since a failure only means "use them as is".
+constexpr int kCallerCheckTimeoutMs = 3000;
 constexpr qint64 kStsMaxBytes = 64 * 1024;
 constexpr int kMaxRoleDepth = 5;
 
@@ -466,6 +468,63 @@ StsAnswer parseStsXml(const QByteArray &body)
         path.append(name);
     }
     return a;
+}
+
+// One STS Query API request: a form POST to https://sts.<region>.amazonaws.com/ (or
+// AWS_ENDPOINT_URL_STS), SigV4-signed (service sts) when `signWith` is valid. Its url is
+// invalid when the endpoint cannot be used.
+TokenHttpRequest stsRequest(const QProcessEnvironment &env,
+                            const QList<QPair<QString, QString>> &form,
+                            const AwsCredentials &signWith, const QStringList &redact)
+{
+    TokenHttpRequest request;
+    const QString region = AwsConfig::region(env).region;
+    const QUrl url(ssoEndpoint(env, "AWS_ENDPOINT_URL_STS",
+                               QStringLiteral("https://sts.%1.amazonaws.com").arg(region)) +
+                       QLatin1Char('/'),
+                   QUrl::StrictMode);
+    if (!url.isValid() || url.host().isEmpty() ||
+        (url.scheme() != QLatin1String("https") && url.scheme() != QLatin1String("http")))
+        return request;
+    request.url = url;
+    request.method = QByteArrayLiteral("POST");
+    request.body = TokenHttpRequest::Body::Form;
+    request.form = form;
+    request.timeoutMs = kStsTimeoutMs;
+    request.maxBytes = kStsMaxBytes;
+    request.redact = redact;
+    request.redact.removeAll(QString());
+    request.headers.append({QByteArrayLiteral("accept"), QByteArrayLiteral("text/xml")});
+    if (signWith.isValid()) {
+        SigV4Request signing;
+        signing.method = request.method;
+        signing.url = url;
+        signing.body = TokenHttp::formEncode(form);
+        SigV4Options options;
+        options.region = region;
+        options.service = QStringLiteral("sts");
+        SigV4Signer::sign(signing, signWith, options);
+        signing.body.fill('\0');
+        for (const auto &h : std::as_const(signing.headers)) {
+            if (h.first.toLower() != "host") // QNetworkAccessManager sends the same Host
+                request.headers.append(h);
+        }
+    }
+    return request;
+}
+
+// STS says the credentials that signed the request are expired or unknown: what awsAuthRefresh
+// can fix. Anything else (throttling, a 5xx, no answer, a proxy's page) says nothing about them.
+bool stsRejectsCredentials(const TokenHttpResult &r)
+{
+    if (r.failure != TokenHttpResult::Failure::Http || (r.status != 400 && r.status != 403))
+        return false;
+    QString code = parseStsXml(r.body).code;
+    if (code.endsWith(QLatin1String("Exception"))) // the JSON protocols' spelling
+        code.chop(9);
+    return code == QLatin1String("ExpiredToken") || code == QLatin1String("InvalidClientTokenId") ||
+           code == QLatin1String("SignatureDoesNotMatch") ||
+           code == QLatin1String("UnrecognizedClient");
 }
 } // namespace
 
@@ -630,6 +689,7 @@ void AwsCredentialProvider::resolve()
 {
     ++m_runs;
     m_lastSource.clear();
+    m_callerChecked = false;
     const QProcessEnvironment &env = m_config.environment;
     if (!m_config.exportCommand.trimmed().isEmpty()) {
         runCommand(QStringLiteral("awsCredentialExport"), m_config.exportCommand,
@@ -1162,6 +1222,51 @@ void AwsCredentialProvider::finish(const AwsCredentials &credentials, const QStr
         runRefresh(); // the chain found nothing: awsAuthRefresh, then the chain once more
         return;
     }
+    if (credentials.isValid() && needsCallerCheck(credentials)) {
+        checkCallerIdentity(credentials, error);
+        return;
+    }
+    deliver(credentials, error);
+}
+
+// CLAUDE_CODE.md §2: the CLI runs awsAuthRefresh when STS GetCallerIdentity fails. Only
+// credentials a refresh can replace are asked about, and not those STS has just issued.
+bool AwsCredentialProvider::needsCallerCheck(const AwsCredentials &credentials) const
+{
+    if (m_callerChecked || m_config.refreshCommand.trimmed().isEmpty() || !lastSourceCanChange())
+        return false;
+    return !credentials.expiration.isValid() ||
+           now().msecsTo(credentials.expiration) <= kRefreshBeforeMs;
+}
+
+void AwsCredentialProvider::checkCallerIdentity(const AwsCredentials &credentials,
+                                                const QString &error)
+{
+    m_callerChecked = true;
+    TokenHttpRequest request =
+        stsRequest(m_config.environment,
+                   {{QStringLiteral("Action"), QStringLiteral("GetCallerIdentity")},
+                    {QStringLiteral("Version"), QStringLiteral("2011-06-15")}},
+                   credentials, {credentials.secretAccessKey, credentials.sessionToken});
+    if (!request.url.isValid()) { // a broken AWS_ENDPOINT_URL_STS: the request will tell
+        deliver(credentials, error);
+        return;
+    }
+    request.timeoutMs = kCallerCheckTimeoutMs;
+    TokenHttp::send(stsNetwork(), request, this,
+                    [this, credentials, error](const TokenHttpResult &r) {
+                        if (!m_refreshTried && stsRejectsCredentials(r)) {
+                            // Stale keys in a file or from a command: awsAuthRefresh, then
+                            // the chain once more (and this check with what it finds).
+                            runRefresh();
+                            return;
+                        }
+                        deliver(credentials, error);
+                    });
+}
+
+void AwsCredentialProvider::deliver(const AwsCredentials &credentials, const QString &error)
+{
     if (credentials.isValid()) {
         m_cached = credentials;
         const QDateTime t = now();
@@ -1365,48 +1470,16 @@ void AwsCredentialProvider::assumeRoleWithWebIdentity(const QString &roleArn,
     token.fill(QLatin1Char('\0'));
 }
 
-// One STS Query API call: a form POST to the STS endpoint, SigV4-signed (service sts) when
-// `signWith` is valid, answered in XML.
+// One STS Query API call (stsRequest), answered in XML with Credentials.
 void AwsCredentialProvider::sendSts(const QList<QPair<QString, QString>> &form,
                                     const AwsCredentials &signWith, const QString &what,
                                     const QString &label, const QStringList &redact, Callback done)
 {
-    const QProcessEnvironment &env = m_config.environment;
-    const QString region = AwsConfig::region(env).region;
-    const QUrl url(ssoEndpoint(env, "AWS_ENDPOINT_URL_STS",
-                               QStringLiteral("https://sts.%1.amazonaws.com").arg(region)) +
-                       QLatin1Char('/'),
-                   QUrl::StrictMode);
-    if (!url.isValid() || url.host().isEmpty() ||
-        (url.scheme() != QLatin1String("https") && url.scheme() != QLatin1String("http"))) {
+    const TokenHttpRequest request = stsRequest(m_config.environment, form, signWith, redact);
+    if (!request.url.isValid()) {
         done(AwsCredentials(),
              QStringLiteral("AWS_ENDPOINT_URL_STS is not a valid URL (%1).").arg(label));
         return;
-    }
-    TokenHttpRequest request;
-    request.url = url;
-    request.method = QByteArrayLiteral("POST");
-    request.body = TokenHttpRequest::Body::Form;
-    request.form = form;
-    request.timeoutMs = kStsTimeoutMs;
-    request.maxBytes = kStsMaxBytes;
-    request.redact = redact;
-    request.redact.removeAll(QString());
-    request.headers.append({QByteArrayLiteral("accept"), QByteArrayLiteral("text/xml")});
-    if (signWith.isValid()) {
-        SigV4Request signing;
-        signing.method = request.method;
-        signing.url = url;
-        signing.body = TokenHttp::formEncode(form);
-        SigV4Options options;
-        options.region = region;
-        options.service = QStringLiteral("sts");
-        SigV4Signer::sign(signing, signWith, options);
-        signing.body.fill('\0');
-        for (const auto &h : std::as_const(signing.headers)) {
-            if (h.first.toLower() != "host") // QNetworkAccessManager sends the same Host
-                request.headers.append(h);
-        }
     }
     TokenHttp::send(
         stsNetwork(), request, this, [what, label, redact, done](const TokenHttpResult &r) {

@@ -47,9 +47,16 @@ class HelperProcess;
 // tried in its place. Results are cached until
 // 5 minutes before they expire (1 h without an expiry); concurrent requests share one run;
 // invalidate() after a 403. awsAuthRefresh (e.g. `aws sso login`) runs when the chain finds no
-// credentials, or after the server said they expired, at most once per 30 s, with a 3-minute
-// timeout; its output is streamed live (refreshOutput), since it may show a device code. Qlaude
-// does not call STS GetCallerIdentity first: "no credentials" or "expired" is what decides.
+// credentials, when STS rejects the ones it found, or after the server said they expired, at
+// most once per 30 s, with a 3-minute timeout; the chain is then asked once more. Its output is
+// streamed live (refreshOutput), since it may show a device code.
+// STS GetCallerIdentity (signed with the credentials found; same endpoint and proxy as above,
+// 3 s) is asked only when awsAuthRefresh is set, once per run of the chain, and its answer is
+// cached with the credentials. It is skipped for environment keys (a refresh cannot change
+// them) and for credentials that expire more than 5 minutes from now (just issued). A 400/403
+// with ExpiredToken, InvalidClientTokenId, SignatureDoesNotMatch or UnrecognizedClient runs
+// awsAuthRefresh; any other answer or failure hands the credentials out as they are, so an
+// unreachable STS never holds up Bedrock (the request itself will tell).
 class AwsCredentialProvider : public QObject
 {
     Q_OBJECT
@@ -104,7 +111,12 @@ private:
     void resolve();
     void runRefresh();
     void invalidateCacheOnly();
+    // The end of a run of the chain: awsAuthRefresh, the GetCallerIdentity check, or deliver().
     void finish(const AwsCredentials &credentials, const QString &error);
+    bool needsCallerCheck(const AwsCredentials &credentials) const;
+    void checkCallerIdentity(const AwsCredentials &credentials, const QString &error);
+    // Caches valid credentials and answers everyone waiting.
+    void deliver(const AwsCredentials &credentials, const QString &error);
     // Each source reports to `done`; finish() when it is empty.
     void runCommand(const QString &name, const QString &command, const QString &workDir,
                     const QProcessEnvironment &env, const QString &source, Callback done = {});
@@ -133,8 +145,9 @@ private:
     AwsCredentials m_cached;
     QDateTime m_refreshAt;
     QString m_lastSource;
-    bool m_refreshDue = false;   // the server said the credentials expired
-    bool m_refreshTried = false; // this resolution already ran awsAuthRefresh
+    bool m_refreshDue = false;    // the server said the credentials expired
+    bool m_refreshTried = false;  // this resolution already ran awsAuthRefresh
+    bool m_callerChecked = false; // this run of the chain already asked GetCallerIdentity
     QDateTime m_lastRefresh;
     QDateTime m_lastSsoRefresh; // SSO-OIDC CreateToken: at most once per 30 s
     int m_refreshRuns = 0;

@@ -202,8 +202,12 @@ ProviderStatus ProviderStatus::of(Provider p, const AuthContext &ctx, const Keyc
                                        "ANTHROPIC_FOUNDRY_BASE_URL is set.");
         const bool skip = b.flag("CLAUDE_CODE_SKIP_FOUNDRY_AUTH");
         const bool key = b.secret("ANTHROPIC_FOUNDRY_API_KEY", "cloud:foundry-api-key");
-        b.var("AZURE_TENANT_ID");
-        b.var("AZURE_CLIENT_ID");
+        const QString tenant = b.var("AZURE_TENANT_ID");
+        const QString client = b.var("AZURE_CLIENT_ID");
+        if (!key && !skip && (!tenant.isEmpty() || !client.isEmpty()))
+            st.facts << QStringLiteral("Tenant: %1; client id: %2")
+                            .arg(tenant.isEmpty() ? QStringLiteral("not set") : tenant,
+                                 client.isEmpty() ? QStringLiteral("not set") : client);
         b.secret("AZURE_CLIENT_SECRET", "cloud:azure-client-secret");
         b.var("AZURE_TOKEN_CREDENTIALS");
         AzureCredentialProvider::Config azure;

@@ -144,6 +144,9 @@ void ProviderSettingsPage::addRow(QGridLayout *form, const SettingsField &field)
         if (field.type == Type::Secret)
             addRevealAction(row.line);
         connect(row.line, &QLineEdit::textChanged, this, &ProviderSettingsPage::edited);
+        if (field.type == Type::Text)
+            connect(row.line, &QLineEdit::textEdited, this,
+                    [this, variable](const QString &text) { emit textEdited(variable, text); });
         break;
     }
     row.editor->setToolTip(variable);
@@ -412,6 +415,15 @@ QWidget *ProviderSettingsPage::validate()
 bool ProviderSettingsPage::hasUnsavedChanges() const
 {
     return !envChanges().isEmpty() || !secretChanges().isEmpty();
+}
+
+void ProviderSettingsPage::mirrorText(const QString &variable, const QString &text)
+{
+    for (Row &row : m_rows) {
+        if (row.line && row.field.type == Type::Text && !row.locked &&
+            QLatin1String(row.field.variable) == variable && row.line->text() != text)
+            row.line->setText(text);
+    }
 }
 
 QMap<QString, QString> ProviderSettingsPage::envChanges() const

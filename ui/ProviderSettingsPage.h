@@ -53,6 +53,10 @@ public:
     // The variable a keychain key belongs to.
     QString variableForKeychainKey(const QString &key) const;
 
+    // Puts text a person typed on another page into this page's field for the same variable
+    // (ANTHROPIC_MODEL is on several pages), so the pages never disagree.
+    void mirrorText(const QString &variable, const QString &text);
+
     void setTesting(bool testing);
     void setTestResult(const QString &text);
     QString testResult() const;
@@ -60,6 +64,8 @@ public:
 signals:
     void testRequested();
     void edited();
+    // A person typed into a one-line text field.
+    void textEdited(const QString &variable, const QString &text);
 
 private:
     struct Row

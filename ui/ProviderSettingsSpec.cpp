@@ -54,6 +54,10 @@ QList<ProviderPageSpec> buildSpecs()
              {"ANTHROPIC_BEDROCK_BASE_URL", T::Url, PAGE_TR("Endpoint URL"),
               PAGE_TR("Only for a proxy or a private endpoint."),
               PAGE_TR("the region's Bedrock endpoint")},
+             {"ANTHROPIC_MODEL", T::Text, PAGE_TR("Model"),
+              PAGE_TR("The model for new chats: a Bedrock model or inference profile id. Shared "
+                      "with the other pages' Model field."),
+              "us.anthropic.claude-sonnet-4-5-20250929-v1:0"},
              {"CLAUDE_CODE_SKIP_BEDROCK_AUTH", T::Flag, PAGE_TR("Skip AWS authentication"),
               PAGE_TR("Send requests unsigned, for a proxy that signs them itself.")},
              {"AWS_BEARER_TOKEN_BEDROCK", T::Secret, PAGE_TR("Bedrock API key"),
@@ -86,6 +90,10 @@ QList<ProviderPageSpec> buildSpecs()
              {"ANTHROPIC_VERTEX_BASE_URL", T::Url, PAGE_TR("Endpoint URL"),
               PAGE_TR("Only for a proxy or a private endpoint."),
               PAGE_TR("the region's Vertex AI endpoint")},
+             {"ANTHROPIC_MODEL", T::Text, PAGE_TR("Model"),
+              PAGE_TR("The model for new chats, as Vertex AI names it. Shared with the other "
+                      "pages' Model field."),
+              "claude-sonnet-4-5@20250929"},
              {"CLAUDE_CODE_SKIP_VERTEX_AUTH", T::Flag, PAGE_TR("Skip Google authentication"),
               PAGE_TR("Send requests without a Google token, for a proxy that adds it.")},
          }},
@@ -104,6 +112,10 @@ QList<ProviderPageSpec> buildSpecs()
               PAGE_TR("Use it instead of the resource name for another endpoint; when both are "
                       "set, this one wins."),
               nullptr, nullptr, "https://my-resource.services.ai.azure.com/anthropic"},
+             {"ANTHROPIC_MODEL", T::Text, PAGE_TR("Model"),
+              PAGE_TR("The model for new chats: your deployment's name. Shared with the other "
+                      "pages' Model field."),
+              "claude-sonnet-4-5"},
              {"ANTHROPIC_FOUNDRY_API_KEY", T::Secret, PAGE_TR("API key"),
               PAGE_TR("The resource's key, sent as x-api-key instead of Microsoft Entra ID "
                       "sign-in. Kept in the keychain."),

@@ -96,6 +96,12 @@ void SettingsDialog::buildUi()
         m_list->addItem(page->title());
         listWidth = qMax(listWidth, m_list->fontMetrics().horizontalAdvance(page->title()));
         connect(page, &ProviderSettingsPage::testRequested, this, [this, page] { runTest(page); });
+        connect(page, &ProviderSettingsPage::textEdited, this,
+                [this, page](const QString &variable, const QString &text) {
+                    for (ProviderSettingsPage *other : qAsConst(m_pages))
+                        if (other != page)
+                            other->mirrorText(variable, text);
+                });
         connect(page, &ProviderSettingsPage::edited, this, [this] {
             if (!m_busy)
                 showStatus(QString());

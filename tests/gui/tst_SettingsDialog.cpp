@@ -346,6 +346,34 @@ private slots:
         QVERIFY(!dialog.page(SettingsDialog::Page::Anthropic)->hasUnsavedChanges());
     }
 
+    // ANTHROPIC_MODEL is on every page: typing it on one shows it on the others, and it is
+    // saved once.
+    void theModelFieldIsSharedByThePages()
+    {
+        Services s(QStringLiteral("settings-model-shared"));
+        SettingsDialog dialog(s.services);
+        dialog.show();
+        openPage(dialog, SettingsDialog::Page::Vertex);
+        QLineEdit *vertexModel = dialog.page(SettingsDialog::Page::Vertex)
+                                     ->findChild<QLineEdit *>(objectNameFor(
+                                         QStringLiteral("ANTHROPIC_MODEL"), "LineEdit"));
+        QVERIFY(vertexModel);
+        QCOMPARE(vertexModel->placeholderText(), QStringLiteral("claude-sonnet-4-5@20250929"));
+        typeInto(vertexModel, QStringLiteral("claude-opus-4-6"));
+        for (SettingsDialog::Page p :
+             {SettingsDialog::Page::Anthropic, SettingsDialog::Page::Bedrock,
+              SettingsDialog::Page::Foundry}) {
+            QLineEdit *other = dialog.page(p)->findChild<QLineEdit *>(
+                objectNameFor(QStringLiteral("ANTHROPIC_MODEL"), "LineEdit"));
+            QVERIFY(other);
+            QCOMPARE(other->text(), QStringLiteral("claude-opus-4-6"));
+        }
+        clickSave(dialog);
+        QTRY_COMPARE(s.reloads, 1);
+        QCOMPARE(s.context.env(QStringLiteral("ANTHROPIC_MODEL")),
+                 QStringLiteral("claude-opus-4-6"));
+    }
+
     void unchangedDialogSavesNothing()
     {
         Services s(QStringLiteral("settings-nochange"));

@@ -326,6 +326,7 @@ private slots:
                  qPrintable(facts));
         QVERIFY2(facts.contains("ANTHROPIC_FOUNDRY_RESOURCE is ignored"), qPrintable(facts));
         QVERIFY2(facts.contains("Microsoft Entra ID token from client secret"), qPrintable(facts));
+        QVERIFY2(facts.contains("Tenant: tenant-1; client id: client-1"), qPrintable(facts));
         QVERIFY(!facts.contains("qltSECRET"));
         QVERIFY2(st.configured(), qPrintable(st.missing.join('\n')));
 
