@@ -36,7 +36,7 @@ QProcessEnvironment TestHome::environment() const
                              "ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS",
                              // run_isolated.sh: cloud metadata endpoints on a closed port
                              "AWS_EC2_METADATA_DISABLED", "GCE_METADATA_HOST", "GCE_METADATA_IP",
-                             "IDENTITY_ENDPOINT", "IMDS_ENDPOINT"}) {
+                             "IDENTITY_ENDPOINT", "IMDS_ENDPOINT", "AWS_ENDPOINT_URL_STS"}) {
         const QString n = QLatin1String(name);
         if (sys.contains(n))
             env.insert(n, sys.value(n));

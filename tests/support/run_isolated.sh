@@ -10,8 +10,9 @@ if [ -n "${QLAUDE_TEST_HOME:-}" ]; then
            XDG_CACHE_HOME="$HOME/.cache"
     mkdir -p "$XDG_CONFIG_HOME" "$XDG_DATA_HOME" "$XDG_CACHE_HOME"
 fi
-# AWS: no instance metadata; no container credentials.
-export AWS_EC2_METADATA_DISABLED=true
+# AWS: no instance metadata; no container credentials; STS (GetCallerIdentity before
+# awsAuthRefresh) on a closed port unless a test points it at its fake.
+export AWS_EC2_METADATA_DISABLED=true AWS_ENDPOINT_URL_STS=http://127.0.0.1:9
 unset AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_CREDENTIALS_RELATIVE_URI \
       AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_PROFILE AWS_REGION \
       AWS_DEFAULT_REGION AWS_BEARER_TOKEN_BEDROCK

@@ -226,6 +226,8 @@ private slots:
         AuthContext::Options o;
         o.workspace = h.workspace();
         o.processEnvironment = awsEnv(h);
+        // The folder's own CLAUDE_CODE_USE_BEDROCK waits for trust too; the user picked Bedrock.
+        o.processEnvironment.insert("CLAUDE_CODE_USE_BEDROCK", "1");
         o.managedDir = h.managedDir();
         o.trustStorePath = h.trustStore();
         AuthContext ctx = AuthContext::load(o);

@@ -4,6 +4,9 @@
 // and a raw fake STS on 127.0.0.1 (AWS_ENDPOINT_URL_STS) that records every byte it receives.
 // The source keys live in plaintext files under HOME, so they are not marked secrets (the leak
 // check scans HOME); the role keys STS returns are.
+// Also the STS GetCallerIdentity check before awsAuthRefresh (CLAUDE_CODE.md §2), against a
+// fake STS that verifies each signature with the key's secret. Those keys are marked secrets:
+// their credentials files live in a temporary folder outside HOME.
 #include "AwsCredentialProvider.h"
 #include "AwsTestSupport.h"
 #include "RawRecordingServer.h"
@@ -11,7 +14,14 @@
 #include "SigV4Signer.h"
 #include "TestSupport.h"
 
+#include <QElapsedTimer>
+#include <QFile>
+#include <QHash>
+#include <QHostAddress>
 #include <QRegularExpression>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTemporaryDir>
 #include <QtTest>
 
 using namespace qlaude;
@@ -120,8 +130,7 @@ const QByteArray kConfig = "[profile base]\n"
                            "role_arn = arn:aws:iam::123456789012:role/Bedrock\n"
                            "web_identity_token_file = /nonexistent/token\n";
 
-AwsCredentialProvider::Config config(const TestHome &h, const RawRecordingServer &sts,
-                                     const QString &profile)
+AwsCredentialProvider::Config config(const TestHome &h, const QUrl &sts, const QString &profile)
 {
     AwsCredentialProvider::Config c;
     c.environment = h.environment();
@@ -130,7 +139,7 @@ AwsCredentialProvider::Config config(const TestHome &h, const RawRecordingServer
         c.environment.insert("AWS_PROFILE", profile);
     c.environment.insert("AWS_REGION", "eu-west-1");
     c.environment.insert("AWS_EC2_METADATA_DISABLED", "true");
-    c.environment.insert("AWS_ENDPOINT_URL_STS", sts.baseUrl().toString());
+    c.environment.insert("AWS_ENDPOINT_URL_STS", sts.toString());
     return c;
 }
 
@@ -140,6 +149,153 @@ AwsCredentials sourceCredentials()
     c.accessKeyId = QStringLiteral("AKIASOURCE");
     c.secretAccessKey = kSourceSecret;
     return c;
+}
+
+const QByteArray kGetCallerIdentity = "Action=GetCallerIdentity&Version=2011-06-15";
+
+// A fake STS for GetCallerIdentity that checks what STS checks: the SigV4 signature (eu-west-1,
+// service sts) with the secret of the key id that signed. Then 200 with the caller's identity,
+// or 403 ExpiredToken for a key it was told is expired; an unknown key id is
+// InvalidClientTokenId, a wrong signature SignatureDoesNotMatch, any other action 400.
+class FakeSts
+{
+public:
+    FakeSts()
+    {
+        QObject::connect(&m_server, &QTcpServer::newConnection, &m_server, [this] {
+            while (QTcpSocket *s = m_server.nextPendingConnection()) {
+                s->setParent(&m_server);
+                QObject::connect(s, &QTcpSocket::readyRead, &m_server, [this, s] { read(s); });
+                QObject::connect(s, &QTcpSocket::disconnected, s, &QObject::deleteLater);
+            }
+        });
+    }
+    bool listen() { return m_server.listen(QHostAddress::LocalHost, 0); }
+    QUrl baseUrl() const
+    {
+        return QUrl(QStringLiteral("http://127.0.0.1:%1").arg(m_server.serverPort()));
+    }
+    void addKey(const AwsCredentials &c, bool expired) { m_keys.append({c, expired}); }
+
+    const QList<Received> &requests() const { return m_requests; }
+    int callerIdentityCalls() const
+    {
+        int n = 0;
+        for (const Received &r : m_requests)
+            n += r.body == kGetCallerIdentity ? 1 : 0;
+        return n;
+    }
+    // What each request was answered, in order ("200" or the error code).
+    const QStringList &answers() const { return m_answers; }
+
+private:
+    struct Key
+    {
+        AwsCredentials credentials;
+        bool expired = false;
+    };
+
+    void read(QTcpSocket *socket)
+    {
+        QByteArray &buffer = m_buffers[socket];
+        buffer += socket->readAll();
+        const int headEnd = buffer.indexOf("\r\n\r\n");
+        if (headEnd < 0)
+            return;
+        const Received head = split(buffer);
+        const qint64 length = head.header("content-length").toLongLong();
+        if (buffer.size() < headEnd + 4 + length)
+            return;
+        const Received r = split(buffer.left(int(headEnd + 4 + length)));
+        m_buffers.remove(socket);
+        m_requests.append(r);
+        const QByteArray response = answer(r);
+        socket->write(response);
+        socket->disconnectFromHost();
+    }
+
+    QByteArray answer(const Received &r)
+    {
+        const auto error = [this](const QByteArray &code, const QByteArray &message) {
+            m_answers << QString::fromLatin1(code);
+            return xmlAnswer(code == "InvalidAction" ? 400 : 403,
+                             "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"
+                             "<Error><Type>Sender</Type><Code>" +
+                                 code + "</Code><Message>" + message +
+                                 "</Message></Error><RequestId>r-9</RequestId></ErrorResponse>");
+        };
+        if (r.method != "POST" || r.target != "/" || r.body != kGetCallerIdentity)
+            return error("InvalidAction", "Could not find operation");
+        const QByteArray authorization = r.header("authorization");
+        const int at = authorization.indexOf("Credential=");
+        const QByteArray scope = at < 0 ? QByteArray() : authorization.mid(at + 11);
+        const QByteArray keyId = scope.left(scope.indexOf('/'));
+        for (const Key &k : std::as_const(m_keys)) {
+            if (k.credentials.accessKeyId.toUtf8() != keyId)
+                continue;
+            if (!qlaude::fakes::checkSigV4(r.method, r.target, r.headers, r.body, k.credentials,
+                                           "eu-west-1", "sts")
+                     .isEmpty())
+                return error("SignatureDoesNotMatch", "The request signature we calculated does "
+                                                      "not match the signature you provided.");
+            if (k.expired)
+                return error("ExpiredToken",
+                             "The security token included in the request is expired");
+            m_answers << QStringLiteral("200");
+            return xmlAnswer(
+                200, "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/"
+                     "2011-06-15/\"><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:"
+                     "user/dev</Arn><UserId>AIDAEXAMPLE</UserId><Account>123456789012</Account>"
+                     "</GetCallerIdentityResult><ResponseMetadata><RequestId>r-8</RequestId>"
+                     "</ResponseMetadata></GetCallerIdentityResponse>");
+        }
+        return error("InvalidClientTokenId",
+                     "The security token included in the request is invalid.");
+    }
+
+    QTcpServer m_server;
+    QList<Key> m_keys;
+    QHash<QTcpSocket *, QByteArray> m_buffers;
+    QList<Received> m_requests;
+    QStringList m_answers;
+};
+
+AwsCredentials staticKeys(const QString &id, const QString &secret)
+{
+    AwsCredentials c;
+    c.accessKeyId = id;
+    c.secretAccessKey = secret;
+    return c;
+}
+
+QByteArray credentialsFile(const AwsCredentials &c)
+{
+    return "[default]\naws_access_key_id = " + c.accessKeyId.toUtf8() +
+           "\naws_secret_access_key = " + c.secretAccessKey.toUtf8() + "\n";
+}
+
+// The default profile's static keys in a credentials file outside HOME (they are marked
+// secrets), with awsAuthRefresh set to the fixture that rewrites that file with `fresh`.
+struct StaleProfile
+{
+    QTemporaryDir dir; // outside HOME: the leak check does not scan it
+    AwsCredentialProvider::Config config;
+    QString file() const { return dir.path() + QStringLiteral("/credentials"); }
+};
+
+void writeProfile(StaleProfile &s, const TestHome &h, const QUrl &sts, const AwsCredentials &in,
+                  const QString &freshSecret)
+{
+    QFile f(s.file());
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(credentialsFile(in));
+    f.close();
+    s.config = config(h, sts, QString());
+    s.config.environment.insert("AWS_SHARED_CREDENTIALS_FILE", s.file());
+    s.config.environment.insert("AWS_CONFIG_FILE", s.dir.path() + QStringLiteral("/config"));
+    s.config.refreshCommand = helperCommand("aws_refresh.sh", freshSecret, {s.file()});
+    s.config.refreshWorkingDirectory = s.dir.path();
+    s.config.refreshEnvironment = s.config.environment;
 }
 } // namespace
 
@@ -164,7 +320,7 @@ private slots:
         sts.enqueue(credentialsAnswer("AssumeRole", secret, expiration));
         sts.enqueue(credentialsAnswer("AssumeRole", secret, expiration.addSecs(3600)));
 
-        const AwsCredentialProvider::Config c = config(h, sts, "role");
+        const AwsCredentialProvider::Config c = config(h, sts.baseUrl(), "role");
         QCOMPARE(AwsCredentialProvider::staticSource(c, nullptr),
                  QStringLiteral("role_arn arn:aws:iam::123456789012:role/Bedrock (profile role)"));
         AwsCredentialProvider p(c);
@@ -220,7 +376,7 @@ private slots:
                  "<Type>Sender</Type><Code>AccessDenied</Code><Message>User: "
                  "arn:aws:iam::123456789012:user/dev is not authorized to perform: "
                  "sts:AssumeRole</Message></Error><RequestId>r-2</RequestId></ErrorResponse>"));
-        AwsCredentialProvider p(config(h, sts, "plain"));
+        AwsCredentialProvider p(config(h, sts.baseUrl(), "plain"));
         const AwsGot g = getAndWait(p);
         QVERIFY(g.done);
         QVERIFY(!g.credentials.isValid());
@@ -244,7 +400,7 @@ private slots:
         h.writeFile(h.root() + "/.aws/config", kConfig);
         RawRecordingServer sts;
         QVERIFY(sts.listen());
-        const AwsCredentialProvider::Config c = config(h, sts, "mfa");
+        const AwsCredentialProvider::Config c = config(h, sts.baseUrl(), "mfa");
         QString why;
         QCOMPARE(AwsCredentialProvider::staticSource(c, &why), QString());
         QVERIFY2(why.contains("MFA-protected roles are not supported yet"), qPrintable(why));
@@ -266,7 +422,7 @@ private slots:
         h.writeFile(h.root() + "/.aws/config", kConfig);
         RawRecordingServer sts;
         QVERIFY(sts.listen());
-        AwsCredentialProvider p(config(h, sts, "loop-a"));
+        AwsCredentialProvider p(config(h, sts.baseUrl(), "loop-a"));
         const AwsGot g = getAndWait(p);
         QVERIFY(g.done);
         QVERIFY(!g.credentials.isValid());
@@ -289,7 +445,7 @@ private slots:
         const QDateTime expiration =
             QDateTime::fromSecsSinceEpoch(QDateTime::currentSecsSinceEpoch() + 3600, Qt::UTC);
         sts.enqueue(credentialsAnswer("AssumeRoleWithWebIdentity", secret, expiration));
-        AwsCredentialProvider::Config c = config(h, sts, QString());
+        AwsCredentialProvider::Config c = config(h, sts.baseUrl(), QString());
         c.environment.insert("AWS_WEB_IDENTITY_TOKEN_FILE", tokenFile);
         c.environment.insert("AWS_ROLE_ARN", kRoleArn);
         c.environment.insert("AWS_ROLE_SESSION_NAME", "wi-session");
@@ -323,7 +479,7 @@ private slots:
         h.writeFile(h.root() + "/.aws/config", kConfig);
         RawRecordingServer sts;
         QVERIFY(sts.listen());
-        const AwsCredentialProvider::Config c = config(h, sts, "web");
+        const AwsCredentialProvider::Config c = config(h, sts.baseUrl(), "web");
         QCOMPARE(AwsCredentialProvider::staticSource(c, nullptr),
                  QStringLiteral("web identity (arn:aws:iam::123456789012:role/Bedrock)"));
         AwsCredentialProvider p(c);
@@ -333,6 +489,231 @@ private slots:
                  qPrintable(g.error));
         QTest::qWait(100);
         QCOMPARE(sts.requests().size(), 0);
+    }
+
+    // Static keys STS no longer accepts, with awsAuthRefresh set: GetCallerIdentity says
+    // ExpiredToken, awsAuthRefresh runs once (its output live) and rewrites the file, and the
+    // new keys, which STS accepts, are handed out and cached.
+    void staleProfileKeysRunAwsAuthRefresh()
+    {
+        TestHome h(QStringLiteral("aws-caller-stale"));
+        FakeSts sts;
+        QVERIFY(sts.listen());
+        const AwsCredentials stale = staticKeys("AKIASTALEKEY", testSecret("stale-profile"));
+        const AwsCredentials fresh = staticKeys("AKIATESTKEY", testSecret("fresh-profile"));
+        sts.addKey(stale, true);
+        sts.addKey(fresh, false);
+        StaleProfile s;
+        QVERIFY(s.dir.isValid());
+        writeProfile(s, h, sts.baseUrl(), stale, fresh.secretAccessKey);
+        AwsCredentialProvider p(s.config);
+        QStringList output;
+        connect(&p, &AwsCredentialProvider::refreshOutput, this,
+                [&output](const QString &line) { output << line; });
+        int started = 0;
+        QStringList finished;
+        connect(&p, &AwsCredentialProvider::refreshStarted, this, [&started] { ++started; });
+        connect(&p, &AwsCredentialProvider::refreshFinished, this,
+                [&finished](const QString &error) { finished << error; });
+
+        const AwsGot g = getAndWait(p);
+        QVERIFY2(g.error.isEmpty(), qPrintable(g.error));
+        QCOMPARE(g.credentials.accessKeyId, fresh.accessKeyId);
+        QVERIFY(g.credentials.secretAccessKey == fresh.secretAccessKey);
+        QCOMPARE(p.refreshRuns(), 1);
+        QCOMPARE(started, 1);
+        QCOMPARE(finished, QStringList{QString()});
+        QVERIFY2(output.join('\n').contains("Then enter the code: WDDD-HRQV"),
+                 qPrintable(output.join('\n')));
+        QCOMPARE(sts.callerIdentityCalls(), 2);
+        QCOMPARE(sts.answers(), (QStringList{"ExpiredToken", "200"}));
+        QVERIFY(sts.requests().at(0).header("authorization").contains("Credential=AKIASTALEKEY/"));
+        QVERIFY(sts.requests().at(1).header("authorization").contains("Credential=AKIATESTKEY/"));
+        QCOMPARE(p.runs(), 2);
+
+        // Cached with its check: no GetCallerIdentity on a warm cache.
+        const AwsGot again = getAndWait(p);
+        QVERIFY(again.credentials.secretAccessKey == fresh.secretAccessKey);
+        QTest::qWait(100);
+        QCOMPARE(sts.callerIdentityCalls(), 2);
+        QCOMPARE(p.refreshRuns(), 1);
+    }
+
+    // Keys STS accepts: one GetCallerIdentity, signed with them, and no awsAuthRefresh; callers
+    // asking while it runs share it.
+    void validKeysAreCheckedOnce()
+    {
+        TestHome h(QStringLiteral("aws-caller-valid"));
+        FakeSts sts;
+        QVERIFY(sts.listen());
+        const AwsCredentials valid = staticKeys("AKIAVALIDKEY", testSecret("valid-profile"));
+        sts.addKey(valid, false);
+        StaleProfile s;
+        QVERIFY(s.dir.isValid());
+        writeProfile(s, h, sts.baseUrl(), valid, testSecret("unused-profile"));
+        AwsCredentialProvider p(s.config);
+        int answered = 0;
+        p.get([&answered](const AwsCredentials &c, const QString &) {
+            if (c.isValid())
+                ++answered;
+        });
+        const AwsGot g = getAndWait(p);
+        QVERIFY2(g.error.isEmpty(), qPrintable(g.error));
+        QCOMPARE(answered, 1);
+        QCOMPARE(g.credentials.accessKeyId, valid.accessKeyId);
+        QVERIFY(g.credentials.secretAccessKey == valid.secretAccessKey);
+        QCOMPARE(g.credentials.source, QStringLiteral("profile default"));
+        QCOMPARE(sts.callerIdentityCalls(), 1);
+        QCOMPARE(sts.answers(), QStringList{"200"});
+        QCOMPARE(p.refreshRuns(), 0);
+        QCOMPARE(p.runs(), 1);
+        const Received r = sts.requests().at(0);
+        QVERIFY(r.header("content-type").startsWith("application/x-www-form-urlencoded"));
+        QVERIFY(r.header("x-amz-security-token").isEmpty());
+    }
+
+    // STS that cannot say anything about the keys (closed port, no answer within a few seconds,
+    // a server error, throttling): the keys are handed out as they are, without awsAuthRefresh.
+    void unreachableStsHandsTheKeysOut_data()
+    {
+        QTest::addColumn<QByteArray>("answer");
+        QTest::addColumn<bool>("closed");
+        QTest::newRow("closed port") << QByteArray() << true;
+        QTest::newRow("no answer") << QByteArray() << false;
+        QTest::newRow("server error")
+            << xmlAnswer(500, "<ErrorResponse><Error><Code>InternalFailure</Code></Error>"
+                              "</ErrorResponse>")
+            << false;
+        QTest::newRow("throttled")
+            << xmlAnswer(400, "<ErrorResponse><Error><Code>Throttling</Code><Message>Rate "
+                              "exceeded</Message></Error></ErrorResponse>")
+            << false;
+    }
+    void unreachableStsHandsTheKeysOut()
+    {
+        QFETCH(QByteArray, answer);
+        QFETCH(bool, closed);
+        TestHome h(QStringLiteral("aws-caller-offline"));
+        RawRecordingServer sts;
+        QVERIFY(sts.listen());
+        sts.enqueue(answer); // empty: it never answers
+        const QUrl url = closed ? QUrl("http://127.0.0.1:9") : sts.baseUrl();
+        const AwsCredentials stale = staticKeys("AKIAOFFLINEKEY", testSecret("offline-profile"));
+        StaleProfile s;
+        QVERIFY(s.dir.isValid());
+        writeProfile(s, h, url, stale, testSecret("unused-profile"));
+        AwsCredentialProvider p(s.config);
+        QElapsedTimer timer;
+        timer.start();
+        const AwsGot g = getAndWait(p);
+        QVERIFY(timer.elapsed() < 6000);
+        QVERIFY2(g.error.isEmpty(), qPrintable(g.error));
+        QCOMPARE(g.credentials.accessKeyId, stale.accessKeyId);
+        QVERIFY(g.credentials.secretAccessKey == stale.secretAccessKey);
+        QCOMPARE(p.refreshRuns(), 0);
+        QCOMPARE(p.runs(), 1);
+        QCOMPARE(sts.requests().size(), closed ? 0 : 1);
+        if (!closed)
+            QCOMPARE(split(sts.requests().at(0)).body, kGetCallerIdentity);
+    }
+
+    // Keys from the environment cannot be changed by awsAuthRefresh: never checked.
+    void environmentKeysAreNotChecked()
+    {
+        TestHome h(QStringLiteral("aws-caller-env"));
+        FakeSts sts;
+        QVERIFY(sts.listen());
+        const AwsCredentials env = staticKeys("AKIAENVKEY", testSecret("env-keys"));
+        sts.addKey(env, true);
+        StaleProfile s;
+        QVERIFY(s.dir.isValid());
+        writeProfile(s, h, sts.baseUrl(), staticKeys("AKIAFILEKEY", testSecret("file-keys")),
+                     testSecret("unused-profile"));
+        s.config.environment.insert("AWS_ACCESS_KEY_ID", env.accessKeyId);
+        s.config.environment.insert("AWS_SECRET_ACCESS_KEY", env.secretAccessKey);
+        AwsCredentialProvider p(s.config);
+        const AwsGot g = getAndWait(p);
+        QVERIFY2(g.error.isEmpty(), qPrintable(g.error));
+        QCOMPARE(g.credentials.accessKeyId, env.accessKeyId);
+        QTest::qWait(100);
+        QCOMPARE(sts.requests().size(), 0);
+        QCOMPARE(p.refreshRuns(), 0);
+    }
+
+    // Without awsAuthRefresh there is nothing the check could start: never checked.
+    void noCheckWithoutAwsAuthRefresh()
+    {
+        TestHome h(QStringLiteral("aws-caller-norefresh"));
+        FakeSts sts;
+        QVERIFY(sts.listen());
+        const AwsCredentials stale = staticKeys("AKIASTALEKEY", testSecret("stale-profile"));
+        sts.addKey(stale, true);
+        StaleProfile s;
+        QVERIFY(s.dir.isValid());
+        writeProfile(s, h, sts.baseUrl(), stale, testSecret("unused-profile"));
+        s.config.refreshCommand.clear();
+        AwsCredentialProvider p(s.config);
+        const AwsGot g = getAndWait(p);
+        QVERIFY2(g.error.isEmpty(), qPrintable(g.error));
+        QCOMPARE(g.credentials.accessKeyId, stale.accessKeyId);
+        QTest::qWait(100);
+        QCOMPARE(sts.requests().size(), 0);
+        QCOMPARE(p.refreshRuns(), 0);
+    }
+
+    // credential_process keys (with a session token) and an Expiration: more than 5 minutes
+    // away, STS has just issued them and they are not checked; closer, or past, they are.
+    void expiringCredentialsAreChecked_data()
+    {
+        QTest::addColumn<int>("expiresInSecs");
+        QTest::addColumn<int>("calls");
+        QTest::newRow("in an hour") << 3600 << 0;
+        QTest::newRow("in 6 minutes") << 360 << 0;
+        QTest::newRow("in 4 minutes") << 240 << 1;
+        QTest::newRow("an hour ago") << -3600 << 1;
+    }
+    void expiringCredentialsAreChecked()
+    {
+        QFETCH(int, expiresInSecs);
+        QFETCH(int, calls);
+        TestHome h(QStringLiteral("aws-caller-expiry"));
+        FakeSts sts;
+        QVERIFY(sts.listen());
+        const QString secret = testSecret("process-keys");
+        const AwsCredentials process = [&secret] {
+            AwsCredentials c = staticKeys("AKIAEXPORT", secret);
+            c.sessionToken = QStringLiteral("tok-export");
+            return c;
+        }();
+        sts.addKey(process, false);
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString expiration =
+            QDateTime::currentDateTimeUtc().addSecs(expiresInSecs).toString(Qt::ISODate);
+        const int cut = secret.indexOf("SECRET");
+        QFile f(dir.path() + "/config");
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("[default]\ncredential_process = " +
+                helperCommand("aws_export.sh", QString(),
+                              {"sts", secret.left(cut), secret.mid(cut), expiration})
+                    .toUtf8() +
+                "\n");
+        f.close();
+        AwsCredentialProvider::Config c = config(h, sts.baseUrl(), QString());
+        c.environment.insert("AWS_CONFIG_FILE", dir.path() + "/config");
+        c.environment.insert("AWS_SHARED_CREDENTIALS_FILE", dir.path() + "/credentials");
+        c.refreshCommand = QStringLiteral("true");
+        c.refreshEnvironment = c.environment;
+        AwsCredentialProvider p(c);
+        const AwsGot g = getAndWait(p);
+        QVERIFY2(g.error.isEmpty(), qPrintable(g.error));
+        QCOMPARE(g.credentials.accessKeyId, process.accessKeyId);
+        QCOMPARE(g.credentials.source, QStringLiteral("credential_process (profile default)"));
+        QTest::qWait(100);
+        QCOMPARE(sts.callerIdentityCalls(), calls);
+        if (calls)
+            QCOMPARE(sts.requests().at(0).header("x-amz-security-token"), QByteArray("tok-export"));
+        QCOMPARE(p.refreshRuns(), 0);
     }
 };
 
