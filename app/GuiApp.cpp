@@ -58,23 +58,53 @@ public:
     }
 
 private:
+    TrustStore trustStore() const
+    {
+        return TrustStore(m_options.trustStorePath.isEmpty() ? TrustStore::defaultPath()
+                                                             : m_options.trustStorePath);
+    }
+
+    // Asks about the folder's settings; true when it is trusted now. "Don't trust" is
+    // remembered for these settings (the prompt does not come back until they change), and the
+    // app goes on without them either way.
+    bool askTrust(QWidget *parent)
+    {
+        const TrustState t = m_context->trust();
+        TrustDialog dialog(t, parent);
+        QString error;
+        TrustStore store = trustStore();
+        if (dialog.exec() == QDialog::Accepted) {
+            if (!store.trust(t, &error))
+                QMessageBox::warning(
+                    parent, QObject::tr("Trust not saved"),
+                    QObject::tr("%1\nThe folder is trusted for this run only.").arg(error));
+            m_context->reloadTrust();
+            return true;
+        }
+        if (!store.decline(t, &error))
+            QMessageBox::warning(parent, QObject::tr("Decision not saved"),
+                                 QObject::tr("%1\nQlaude will ask about this folder again next "
+                                             "time.")
+                                     .arg(error));
+        m_context->reloadTrust();
+        return false;
+    }
+
     void askTrustIfNeeded()
     {
         const TrustState &t = m_context->trust();
-        if (!t.needsApproval() || m_gui.exitAfterFirstPaint)
+        if (!t.needsApproval() || t.declined || m_gui.exitAfterFirstPaint)
             return;
-        TrustDialog dialog(t);
-        if (dialog.exec() == QDialog::Accepted) {
-            TrustStore store(m_options.trustStorePath.isEmpty() ? TrustStore::defaultPath()
-                                                                : m_options.trustStorePath);
-            QString error;
-            if (!store.trust(t, &error))
-                QMessageBox::warning(
-                    nullptr, QObject::tr("Trust not saved"),
-                    QObject::tr("%1\nThe folder is trusted for this run only.").arg(error));
-            m_context->reloadTrust();
-        }
-        // "Don't trust" goes on without the workspace's commands; doctor says so.
+        askTrust(nullptr);
+    }
+
+    // File > Trust This Folder: the same prompt; trusting reloads everything the settings feed.
+    void trustFromMenu(QWidget *parent)
+    {
+        if (!m_context->trust().needsApproval())
+            return;
+        if (askTrust(parent))
+            reload({});
     }
 
     bool openHistory()
@@ -175,6 +205,8 @@ private:
                          [this] { showSettings(m_window); });
         QObject::connect(m_window, &ChatWindow::doctorRequested, m_window,
                          [this] { showDoctor(m_window); });
+        QObject::connect(m_window, &ChatWindow::trustRequested, m_window,
+                         [this] { trustFromMenu(m_window); });
         m_window->show();
         // From now on, closing the chat window quits. Before it exists, a closed trust or
         // login dialog is the last window while the keychain is still being read, and must not

@@ -154,9 +154,15 @@ SsoSettings ssoSettings(const QProcessEnvironment &env, const AwsProfile &p)
     return s;
 }
 
-// What `aws sso login` fixes, so awsAuthRefresh set to it fixes it too.
-QString ssoExpired(const SsoSettings &s)
+// What `aws sso login` fixes, so awsAuthRefresh set to it fixes it too. `asSource`: the profile
+// is a role's source_profile, named with the command that logs it in.
+QString ssoExpired(const SsoSettings &s, bool asSource)
 {
+    if (asSource)
+        return QStringLiteral("The AWS SSO session %1 of source_profile \"%2\" has expired or has "
+                              "no cached token. Run `aws sso login --profile %2` (or set "
+                              "awsAuthRefresh to it).")
+            .arg(TokenHttp::cleanText(s.cacheKey(), 200), s.profile);
     const QString login = s.session.isEmpty()
                               ? QStringLiteral("aws sso login --profile %1").arg(s.profile)
                               : QStringLiteral("aws sso login --sso-session %1").arg(s.session);
@@ -397,10 +403,33 @@ bool hasEnvWebIdentity(const QProcessEnvironment &env)
            !env.value(QStringLiteral("AWS_ROLE_ARN")).isEmpty();
 }
 
-QString roleLabel(const AwsProfile &p)
+// The profile a role profile's source_profile names when resolveSourceProfile will use it as an
+// SSO profile (nothing it checks first applies); not found otherwise.
+AwsProfile ssoSourceProfile(const QProcessEnvironment &env, const AwsProfile &role)
 {
-    return QStringLiteral("role_arn %1 (profile %2)")
-        .arg(TokenHttp::cleanText(p.value("role_arn"), 200), p.name);
+    const QString name = role.value("source_profile");
+    if (name.isEmpty() || name == role.name) // itself: its own keys, or a loop
+        return AwsProfile();
+    const AwsProfile s = AwsConfig::profile(env, name);
+    if (!s.found || isRoleProfile(s) || profileKeys(s).isValid() || isWebIdentityProfile(s) ||
+        !s.value("credential_process").isEmpty() ||
+        (s.value("sso_session").isEmpty() && s.value("sso_start_url").isEmpty()))
+        return AwsProfile();
+    return s;
+}
+
+QString roleLabel(const QProcessEnvironment &env, const AwsProfile &p)
+{
+    const QString arn = TokenHttp::cleanText(p.value("role_arn"), 200);
+    if (const AwsProfile sso = ssoSourceProfile(env, p); sso.found)
+        return QStringLiteral("role_arn %1 (profile %2, source sso profile %3)")
+            .arg(arn, p.name, sso.name);
+    return QStringLiteral("role_arn %1 (profile %2)").arg(arn, p.name);
+}
+
+QString noSourceCredentials(const QString &roleLabel, const QString &error)
+{
+    return QStringLiteral("No source credentials for %1: %2").arg(roleLabel, error);
 }
 
 QString webIdentityLabel(const QString &roleArn)
@@ -609,11 +638,22 @@ QString AwsCredentialProvider::staticSource(const Config &config, QString *why)
         return QStringLiteral("env");
     const AwsProfile p = AwsConfig::profile(env, AwsConfig::profileName(env));
     if (isRoleProfile(p)) {
-        if (p.value("mfa_serial").isEmpty())
-            return roleLabel(p);
-        if (why)
-            *why = mfaUnsupported(p);
-        return QString();
+        if (!p.value("mfa_serial").isEmpty()) {
+            if (why)
+                *why = mfaUnsupported(p);
+            return QString();
+        }
+        // An SSO source profile without a key it needs is named now, as an SSO profile is.
+        const QString label = roleLabel(env, p);
+        if (const AwsProfile source = ssoSourceProfile(env, p); source.found) {
+            const SsoSettings sso = ssoSettings(env, source);
+            if (!sso.error.isEmpty()) {
+                if (why)
+                    *why = noSourceCredentials(label, sso.error);
+                return QString();
+            }
+        }
+        return label;
     }
     if (profileKeys(p).isValid())
         return QStringLiteral("profile %1").arg(p.name);
@@ -741,7 +781,7 @@ void AwsCredentialProvider::resolve()
             return;
         }
         m_lastSource = QStringLiteral("sso");
-        fetchSso(p.name);
+        fetchSso(p.name, false, finisher());
         return;
     }
     const QString feature = p.found ? unsupportedFeature(p) : QString();
@@ -833,20 +873,20 @@ void AwsCredentialProvider::fetchContainer(const QUrl &url, const QByteArray &au
         });
 }
 
-void AwsCredentialProvider::fetchSso(const QString &profileName)
+void AwsCredentialProvider::fetchSso(const QString &profileName, bool asSource, Callback done)
 {
     const QProcessEnvironment &env = m_config.environment;
     const SsoSettings sso = ssoSettings(env, AwsConfig::profile(env, profileName));
     const QString cacheFile = ssoCacheFile(env, sso);
     if (!QFileInfo::exists(cacheFile) && !QFileInfo(cacheFile).isSymLink()) {
-        finish(AwsCredentials(), ssoExpired(sso));
+        done(AwsCredentials(), ssoExpired(sso, asSource));
         return;
     }
     QByteArray text;
     const QString readError = SettingsLayers::readFile(cacheFile, &text);
     if (!readError.isEmpty()) {
-        finish(AwsCredentials(),
-               QStringLiteral("The AWS SSO token cache cannot be used: %1").arg(readError));
+        done(AwsCredentials(),
+             QStringLiteral("The AWS SSO token cache cannot be used: %1").arg(readError));
         return;
     }
     const QJsonDocument doc = QJsonDocument::fromJson(text);
@@ -875,18 +915,19 @@ void AwsCredentialProvider::fetchSso(const QString &profileName)
         (!m_lastSsoRefresh.isValid() || m_lastSsoRefresh.msecsTo(t) >= kSsoRefreshIntervalMs);
     if (canRefresh && (!expiresAt.isValid() || t.msecsTo(expiresAt) < kRefreshBeforeMs)) {
         m_lastSsoRefresh = t;
-        refreshSsoToken(profileName, cacheFile, cache, accessToken);
+        refreshSsoToken(profileName, asSource, cacheFile, cache, accessToken, done);
         return;
     }
     if (!usable) {
-        finish(AwsCredentials(), ssoExpired(sso));
+        done(AwsCredentials(), ssoExpired(sso, asSource));
         return;
     }
-    fetchSsoRole(profileName, accessToken);
+    fetchSsoRole(profileName, asSource, accessToken, done);
 }
 
-void AwsCredentialProvider::refreshSsoToken(const QString &profileName, const QString &cacheFile,
-                                            QJsonObject cache, const QString &fallbackToken)
+void AwsCredentialProvider::refreshSsoToken(const QString &profileName, bool asSource,
+                                            const QString &cacheFile, QJsonObject cache,
+                                            const QString &fallbackToken, Callback done)
 {
     const QProcessEnvironment &env = m_config.environment;
     const SsoSettings sso = ssoSettings(env, AwsConfig::profile(env, profileName));
@@ -911,24 +952,24 @@ void AwsCredentialProvider::refreshSsoToken(const QString &profileName, const QS
     if (!fallbackToken.isEmpty())
         request.redact.append(fallbackToken);
     if (!request.url.isValid() || request.url.host().isEmpty()) {
-        finish(AwsCredentials(),
-               QStringLiteral("AWS_ENDPOINT_URL_SSO_OIDC is not a valid URL (profile \"%1\").")
-                   .arg(sso.profile));
+        done(AwsCredentials(),
+             QStringLiteral("AWS_ENDPOINT_URL_SSO_OIDC is not a valid URL (profile \"%1\").")
+                 .arg(sso.profile));
         return;
     }
     TokenHttp::send(
         network(), request, this,
-        [this, profileName, cacheFile, cache, fallbackToken,
-         sso](const TokenHttpResult &r) mutable {
+        [this, profileName, asSource, cacheFile, cache, fallbackToken, sso,
+         done](const TokenHttpResult &r) mutable {
             const QString accessToken = r.json.value(QLatin1String("accessToken")).toString();
             const double expiresIn = r.json.value(QLatin1String("expiresIn")).toDouble();
             if (!r.ok() || accessToken.isEmpty() || hasControlCharacter(accessToken) ||
                 expiresIn <= 0) {
                 // The refresh failed: the old token still serves while it is valid.
                 if (fallbackToken.isEmpty())
-                    finish(AwsCredentials(), ssoExpired(sso));
+                    done(AwsCredentials(), ssoExpired(sso, asSource));
                 else
-                    fetchSsoRole(profileName, fallbackToken);
+                    fetchSsoRole(profileName, asSource, fallbackToken, done);
                 return;
             }
             cache.insert(QStringLiteral("accessToken"), accessToken);
@@ -950,11 +991,12 @@ void AwsCredentialProvider::refreshSsoToken(const QString &profileName, const QS
                     QFile::setPermissions(cacheFile,
                                           QFileDevice::ReadOwner | QFileDevice::WriteOwner);
             }
-            fetchSsoRole(profileName, accessToken);
+            fetchSsoRole(profileName, asSource, accessToken, done);
         });
 }
 
-void AwsCredentialProvider::fetchSsoRole(const QString &profileName, QString accessToken)
+void AwsCredentialProvider::fetchSsoRole(const QString &profileName, bool asSource,
+                                         QString accessToken, Callback done)
 {
     const QProcessEnvironment &env = m_config.environment;
     const SsoSettings sso = ssoSettings(env, AwsConfig::profile(env, profileName));
@@ -969,9 +1011,9 @@ void AwsCredentialProvider::fetchSsoRole(const QString &profileName, QString acc
                        QUrl::StrictMode);
     if (!request.url.isValid() || request.url.host().isEmpty()) {
         accessToken.fill(QLatin1Char('\0'));
-        finish(AwsCredentials(),
-               QStringLiteral("AWS_ENDPOINT_URL_SSO is not a valid URL (profile \"%1\").")
-                   .arg(sso.profile));
+        done(AwsCredentials(),
+             QStringLiteral("AWS_ENDPOINT_URL_SSO is not a valid URL (profile \"%1\").")
+                 .arg(sso.profile));
         return;
     }
     request.method = QByteArrayLiteral("GET");
@@ -980,15 +1022,15 @@ void AwsCredentialProvider::fetchSsoRole(const QString &profileName, QString acc
     request.headers.append({QByteArrayLiteral("x-amz-sso_bearer_token"), accessToken.toUtf8()});
     request.redact.append(accessToken);
     accessToken.fill(QLatin1Char('\0'));
-    TokenHttp::send(network(), request, this, [this, sso](const TokenHttpResult &r) {
+    TokenHttp::send(network(), request, this, [sso, asSource, done](const TokenHttpResult &r) {
         if (r.failure == TokenHttpResult::Failure::Http && (r.status == 401 || r.status == 403)) {
-            finish(AwsCredentials(), ssoExpired(sso));
+            done(AwsCredentials(), ssoExpired(sso, asSource));
             return;
         }
         const QString where =
             QStringLiteral("Error getting AWS SSO credentials for profile %1").arg(sso.profile);
         if (!r.ok()) {
-            finish(AwsCredentials(), QStringLiteral("%1: %2.").arg(where, r.error));
+            done(AwsCredentials(), QStringLiteral("%1: %2.").arg(where, r.error));
             return;
         }
         const QJsonObject role = r.json.value(QLatin1String("roleCredentials")).toObject();
@@ -1001,14 +1043,14 @@ void AwsCredentialProvider::fetchSsoRole(const QString &profileName, QString acc
             c.expiration =
                 QDateTime::fromMSecsSinceEpoch(static_cast<qint64>(expiration.toDouble()), Qt::UTC);
         if (!c.isValid()) {
-            finish(AwsCredentials(),
-                   QStringLiteral("%1: the answer has no roleCredentials with accessKeyId and "
-                                  "secretAccessKey.")
-                       .arg(where));
+            done(AwsCredentials(),
+                 QStringLiteral("%1: the answer has no roleCredentials with accessKeyId and "
+                                "secretAccessKey.")
+                     .arg(where));
             return;
         }
         c.source = QStringLiteral("AWS SSO (profile %1)").arg(sso.profile);
-        finish(c, QString());
+        done(c, QString());
     });
 }
 
@@ -1318,12 +1360,11 @@ void AwsCredentialProvider::assumeRole(const QString &profileName, int depth, QS
         return;
     }
     chain.append(p.name);
-    const QString label = roleLabel(p);
+    const QString label = roleLabel(env, p);
     const auto withSource = [this, p, label, done](const AwsCredentials &source,
                                                    const QString &error) {
         if (!source.isValid()) {
-            done(AwsCredentials(),
-                 QStringLiteral("No source credentials for %1: %2").arg(label, error));
+            done(AwsCredentials(), noSourceCredentials(label, error));
             return;
         }
         bool durationOk = true;
@@ -1437,10 +1478,14 @@ void AwsCredentialProvider::resolveSourceProfile(const QString &profileName, int
         return;
     }
     if (!p.value("sso_session").isEmpty() || !p.value("sso_start_url").isEmpty()) {
-        done(AwsCredentials(),
-             QStringLiteral("source_profile \"%1\" uses AWS SSO, which is not supported as a "
-                            "role source yet.")
-                 .arg(p.name));
+        // The SSO profile's role credentials, as for an SSO profile of its own (ssoSourceProfile
+        // names this case).
+        const SsoSettings sso = ssoSettings(env, p);
+        if (!sso.error.isEmpty()) {
+            done(AwsCredentials(), sso.error);
+            return;
+        }
+        fetchSso(p.name, true, done);
         return;
     }
     done(AwsCredentials(), noLocalCredentials(env, p));

@@ -37,19 +37,21 @@ class HelperProcess;
 // token with a refresh token is renewed by SSO-OIDC CreateToken (AWS_ENDPOINT_URL_SSO_OIDC), at
 // most once per 30 s, and written back (0600). An expired or missing token is "no credentials",
 // which awsAuthRefresh may fix.
-// A profile with role_arn and source_profile (resolved recursively, at most 5 deep, no loops) or
-// credential_source (Environment, EcsContainer, Ec2InstanceMetadata) buys role credentials from
-// STS AssumeRole, signed with the source's keys; one with role_arn and web_identity_token_file,
-// and the AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN pair after the profile, from STS
-// AssumeRoleWithWebIdentity. STS is https://sts.<region>.amazonaws.com (AWS_ENDPOINT_URL_STS),
-// through the environment's proxy. MFA-protected roles (mfa_serial) and login_session are not
-// supported yet: a profile that needs one says so by name, and the remote sources are then not
-// tried in its place. Results are cached until
-// 5 minutes before they expire (1 h without an expiry); concurrent requests share one run;
-// invalidate() after a 403. awsAuthRefresh (e.g. `aws sso login`) runs when the chain finds no
-// credentials, when STS rejects the ones it found, or after the server said they expired, at
-// most once per 30 s, with a 3-minute timeout; the chain is then asked once more. Its output is
-// streamed live (refreshOutput), since it may show a device code.
+// A profile with role_arn and source_profile (resolved recursively, at most 5 deep, no loops)
+// or credential_source (Environment, EcsContainer, Ec2InstanceMetadata) buys role credentials
+// from STS AssumeRole, signed with the source's keys. A source profile is read like the
+// profile: another role profile, static keys, web identity, credential_process or SSO (whose
+// expired or missing token is "no credentials" here too, naming `aws sso login --profile`).
+// A profile with role_arn and web_identity_token_file, and the AWS_WEB_IDENTITY_TOKEN_FILE +
+// AWS_ROLE_ARN pair after the profile, buy them from STS AssumeRoleWithWebIdentity. STS is
+// https://sts.<region>.amazonaws.com (AWS_ENDPOINT_URL_STS), through the environment's proxy.
+// MFA-protected roles (mfa_serial) and login_session are not supported yet: a profile that
+// needs one says so by name, and the remote sources are then not tried in its place. Results
+// are cached until 5 minutes before they expire (1 h without an expiry); concurrent requests
+// share one run; invalidate() after a 403. awsAuthRefresh (e.g. `aws sso login`) runs when the
+// chain finds no credentials, when STS rejects the ones it found, or after the server said they
+// expired, at most once per 30 s, with a 3-minute timeout; the chain is then asked once more.
+// Its output is streamed live (refreshOutput), since it may show a device code.
 // STS GetCallerIdentity (signed with the credentials found; same endpoint and proxy as above,
 // 3 s) is asked only when awsAuthRefresh is set, once per run of the chain, and its answer is
 // cached with the credentials. It is skipped for environment keys (a refresh cannot change
@@ -93,7 +95,8 @@ public:
 
     // Which source the chain would use, without running anything (for the resolver and doctor):
     // "awsCredentialExport", "env", "profile <name>", "credential_process (profile <name>)",
-    // "sso (profile <name>)", "role_arn <arn> (profile <name>)", "web identity (<arn>)",
+    // "sso (profile <name>)", "role_arn <arn> (profile <name>)" (or "(profile <name>, source sso
+    // profile <source>)" when its source_profile is an SSO profile), "web identity (<arn>)",
     // "container credentials", "awsAuthRefresh", "instance metadata" (IMDS is not disabled: it
     // may answer), or "" when none applies, with *why.
     static QString staticSource(const Config &config, QString *why);
@@ -134,10 +137,14 @@ private:
                  const QString &what, const QString &label, const QStringList &redact,
                  Callback done);
     QNetworkAccessManager *stsNetwork();
-    void fetchSso(const QString &profileName);
-    void refreshSsoToken(const QString &profileName, const QString &cacheFile, QJsonObject cache,
-                         const QString &fallbackToken);
-    void fetchSsoRole(const QString &profileName, QString accessToken);
+    // An SSO profile's role credentials: the cached token (renewed by SSO-OIDC near expiry), then
+    // the portal. `asSource`: the profile is a role's source_profile, which an expired token's
+    // error names with `aws sso login --profile`.
+    void fetchSso(const QString &profileName, bool asSource, Callback done);
+    void refreshSsoToken(const QString &profileName, bool asSource, const QString &cacheFile,
+                         QJsonObject cache, const QString &fallbackToken, Callback done);
+    void fetchSsoRole(const QString &profileName, bool asSource, QString accessToken,
+                      Callback done);
     QNetworkAccessManager *network();
     QDateTime now() const;
 

@@ -13,6 +13,8 @@
 #include <QSaveFile>
 #include <QSet>
 
+#include <algorithm>
+
 namespace qlaude {
 
 namespace {
@@ -289,8 +291,15 @@ TrustState TrustStore::evaluate(const QString &workspace, const SettingsLayers &
     st.items = itemsFor(settings);
 
     QSet<QString> approved;
+    QSet<QString> declined;                                // digests the user chose not to trust
     QHash<QString, QString> approvedCommands;              // key -> command text approved before
     QHash<QString, QHash<QString, QString>> approvedFiles; // key -> path -> sha256
+    if (st.homeDirectory) {
+        const QString prefix = st.workspace + QStringLiteral("\ndeclined\n");
+        for (const QString &entry : qAsConst(sessionTrust()))
+            if (entry.startsWith(prefix))
+                declined.insert(entry.mid(prefix.size()));
+    }
     if (st.homeDirectory && sessionTrust().contains(st.workspace)) {
         st.folderTrusted = true;
         st.decisionPath = st.workspace;
@@ -299,6 +308,12 @@ TrustState TrustStore::evaluate(const QString &workspace, const SettingsLayers &
             readStore(m_path).value(QStringLiteral("workspaces")).toObject();
         for (QString dir = st.workspace; !dir.isEmpty(); dir = parentOf(dir)) {
             const QJsonObject d = decisions.value(dir).toObject();
+            if (dir == st.workspace && d.contains(QStringLiteral("declined"))) {
+                // "Don't trust" for this very folder: no parent's trust applies to it.
+                for (const QJsonValue &v : d.value(QStringLiteral("declined")).toArray())
+                    declined.insert(v.toString());
+                break;
+            }
             if (!d.value(QStringLiteral("trusted")).toBool())
                 continue;
             st.folderTrusted = true;
@@ -348,6 +363,10 @@ TrustState TrustStore::evaluate(const QString &workspace, const SettingsLayers &
         st.pending.append(item);
     }
     st.trusted = st.folderTrusted && st.pending.isEmpty();
+    st.declined =
+        !st.trusted && !st.pending.isEmpty() &&
+        std::all_of(st.pending.begin(), st.pending.end(),
+                    [&declined](const TrustItem &i) { return declined.contains(i.digest()); });
 
     if (st.items.isEmpty()) {
         st.explanation =
@@ -355,6 +374,10 @@ TrustState TrustStore::evaluate(const QString &workspace, const SettingsLayers &
                 ? QStringLiteral("This folder is trusted; its settings run no commands.")
                 : QStringLiteral("This folder's settings run no commands, so no "
                                  "trust is needed.");
+    } else if (st.declined) {
+        st.explanation = QStringLiteral("You chose not to trust this folder: its settings' "
+                                        "commands and variables are ignored. To change that, use "
+                                        "File > Trust This Folder, or qlaude --trust.");
     } else if (st.trusted) {
         st.explanation = QStringLiteral("This folder is trusted (decision for %1); its commands "
                                         "were approved exactly as they are now.")
@@ -436,6 +459,28 @@ bool TrustStore::untrust(const QString &workspace, QString *error)
     if (!decisions.contains(ws))
         return true;
     decisions.remove(ws);
+    root.insert(QStringLiteral("workspaces"), decisions);
+    return writeStore(m_path, root, error);
+}
+
+bool TrustStore::decline(const TrustState &state, QString *error)
+{
+    if (state.homeDirectory) {
+        for (const TrustItem &i : state.pending)
+            sessionTrust().insert(state.workspace + QStringLiteral("\ndeclined\n") + i.digest());
+        return true;
+    }
+    QJsonObject root = readStore(m_path);
+    QJsonObject decisions = root.value(QStringLiteral("workspaces")).toObject();
+    QJsonArray digests;
+    for (const TrustItem &i : state.pending)
+        digests.append(i.digest());
+    decisions.insert(state.workspace,
+                     QJsonObject{{QStringLiteral("trusted"), false},
+                                 {QStringLiteral("declinedAt"),
+                                  QDateTime::currentDateTimeUtc().toString(Qt::ISODate)},
+                                 {QStringLiteral("declined"), digests}});
+    root.insert(QStringLiteral("version"), 1);
     root.insert(QStringLiteral("workspaces"), decisions);
     return writeStore(m_path, root, error);
 }

@@ -48,6 +48,9 @@ struct TrustState
     QList<TrustItem> items;     // everything the workspace would run or set
     QList<TrustItem> pending;   // items not covered by an approval
     QString explanation;        // one or two sentences for doctor and the dialog
+    // "Don't trust" was chosen for this folder with exactly these pending items: the app does
+    // not ask again until they change (or qlaude --trust / --untrust).
+    bool declined = false;
 
     bool needsApproval() const { return !pending.isEmpty(); }
     bool commandChanged() const; // a command's text or one of its files changed
@@ -68,6 +71,9 @@ public:
     bool trust(const TrustState &state, QString *error);
     // Withdraws the stored decision for this exact folder (and this run's home trust).
     bool untrust(const QString &workspace, QString *error);
+    // Remembers "Don't trust" for this exact folder and its pending items, in the same store
+    // (for this run only in the home directory). Trusting or --untrust replaces it.
+    bool decline(const TrustState &state, QString *error);
 
     static QList<TrustItem> itemsFor(const SettingsLayers &settings);
     // The regular files inside `workspace` that a command line names, hashed. Reads at most

@@ -180,6 +180,10 @@ void ChatWindow::buildMenus()
     file->addSeparator();
     QAction *login = file->addAction(tr("&Log In…"), this, &ChatWindow::loginRequested);
     login->setObjectName(QStringLiteral("loginAction"));
+    // Enabled while the folder's settings wait for trust (including after "Don't trust").
+    m_trustAction = file->addAction(tr("&Trust This Folder…"), this, &ChatWindow::trustRequested);
+    m_trustAction->setObjectName(QStringLiteral("trustAction"));
+    updateTrustAction();
     file->addSeparator();
     QAction *close = file->addAction(tr("&Close Window"), this, &QWidget::close);
     close->setShortcut(QKeySequence::Close);
@@ -320,8 +324,16 @@ void ChatWindow::connectSession()
     connect(s, &ChatSession::turnFinished, this, &ChatWindow::onTurnFinished);
 }
 
+void ChatWindow::updateTrustAction()
+{
+    const bool pending = m_services.context && m_services.context->trust().needsApproval();
+    m_trustAction->setEnabled(pending);
+    m_trustAction->setStatusTip(pending ? m_services.context->trust().explanation : QString());
+}
+
 void ChatWindow::servicesChanged()
 {
+    updateTrustAction();
     rebuildSession();
     m_sidebar->setStore(m_services.store);
     m_status->setServices(m_services);

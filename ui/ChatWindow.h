@@ -65,6 +65,8 @@ signals:
     void loginRequested();
     void settingsRequested();
     void doctorRequested();
+    // File > Trust This Folder: the folder's settings wait for trust.
+    void trustRequested();
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -73,6 +75,7 @@ protected:
 
 private:
     void buildMenus();
+    void updateTrustAction();
     void rebuildSession();
     void connectSession();
     ChatSession::Settings defaultSettings() const;
@@ -110,6 +113,7 @@ private:
     bool m_modelsRequested = false;
     bool m_exitAfterFirstPaint = false;
     bool m_firstPainted = false;
+    QAction *m_trustAction = nullptr;
 };
 
 } // namespace qlaude

@@ -4,9 +4,10 @@
 // and a raw fake STS on 127.0.0.1 (AWS_ENDPOINT_URL_STS) that records every byte it receives.
 // The source keys live in plaintext files under HOME, so they are not marked secrets (the leak
 // check scans HOME); the role keys STS returns are.
-// Also the STS GetCallerIdentity check before awsAuthRefresh (CLAUDE_CODE.md §2), against a
-// fake STS that verifies each signature with the key's secret. Those keys are marked secrets:
-// their credentials files live in a temporary folder outside HOME.
+// Also the STS GetCallerIdentity check before awsAuthRefresh (CLAUDE_CODE.md §2), nested role
+// profiles and credential_source, against a fake STS that verifies each signature with the
+// key's secret. Those keys are marked secrets: their credentials files live in a temporary
+// folder outside HOME.
 #include "AwsCredentialProvider.h"
 #include "AwsTestSupport.h"
 #include "RawRecordingServer.h"
@@ -22,6 +23,7 @@
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTemporaryDir>
+#include <QUrlQuery>
 #include <QtTest>
 
 using namespace qlaude;
@@ -95,6 +97,19 @@ QByteArray credentialsAnswer(const QByteArray &action, const QString &secret,
                          action + "Response>");
 }
 
+// An AssumeRole answer handing out `c`.
+QByteArray credentialsAnswer(const AwsCredentials &c, const QDateTime &expiration)
+{
+    return xmlAnswer(200, "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"
+                          "<AssumeRoleResult><Credentials><AccessKeyId>" +
+                              c.accessKeyId.toUtf8() + "</AccessKeyId><SecretAccessKey>" +
+                              c.secretAccessKey.toUtf8() + "</SecretAccessKey><SessionToken>" +
+                              c.sessionToken.toUtf8() + "</SessionToken><Expiration>" +
+                              expiration.toString(Qt::ISODate).toUtf8() +
+                              "</Expiration></Credentials></AssumeRoleResult>"
+                              "</AssumeRoleResponse>");
+}
+
 const QString kRoleArn = QStringLiteral("arn:aws:iam::123456789012:role/Bedrock");
 const QByteArray kEncodedArn = "arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2FBedrock";
 // Plaintext in a file under HOME: deliberately not a marked test secret.
@@ -153,10 +168,12 @@ AwsCredentials sourceCredentials()
 
 const QByteArray kGetCallerIdentity = "Action=GetCallerIdentity&Version=2011-06-15";
 
-// A fake STS for GetCallerIdentity that checks what STS checks: the SigV4 signature (eu-west-1,
-// service sts) with the secret of the key id that signed. Then 200 with the caller's identity,
-// or 403 ExpiredToken for a key it was told is expired; an unknown key id is
-// InvalidClientTokenId, a wrong signature SignatureDoesNotMatch, any other action 400.
+// A fake STS for GetCallerIdentity and AssumeRole that checks what STS checks: the SigV4
+// signature (eu-west-1, service sts) with the secret (and session token) of the key id that
+// signed. Then 200 with the caller's identity, or 403 ExpiredToken for a key it was told is
+// expired; an unknown key id is InvalidClientTokenId, a wrong signature SignatureDoesNotMatch.
+// AssumeRole of a role it was given answers that role's credentials, which it then accepts as
+// a key; of any other role, 403 AccessDenied. Any other action is 400.
 class FakeSts
 {
 public:
@@ -176,6 +193,11 @@ public:
         return QUrl(QStringLiteral("http://127.0.0.1:%1").arg(m_server.serverPort()));
     }
     void addKey(const AwsCredentials &c, bool expired) { m_keys.append({c, expired}); }
+    // AssumeRole of `roleArn` hands out `issued` (with a session token).
+    void addRole(const QString &roleArn, const AwsCredentials &issued)
+    {
+        m_roles.insert(roleArn, issued);
+    }
 
     const QList<Received> &requests() const { return m_requests; }
     int callerIdentityCalls() const
@@ -224,7 +246,10 @@ private:
                                  code + "</Code><Message>" + message +
                                  "</Message></Error><RequestId>r-9</RequestId></ErrorResponse>");
         };
-        if (r.method != "POST" || r.target != "/" || r.body != kGetCallerIdentity)
+        const QUrlQuery form(QString::fromLatin1(r.body));
+        const QString action = form.queryItemValue("Action", QUrl::FullyDecoded);
+        if (r.method != "POST" || r.target != "/" ||
+            (r.body != kGetCallerIdentity && action != QLatin1String("AssumeRole")))
             return error("InvalidAction", "Could not find operation");
         const QByteArray authorization = r.header("authorization");
         const int at = authorization.indexOf("Credential=");
@@ -241,6 +266,15 @@ private:
             if (k.expired)
                 return error("ExpiredToken",
                              "The security token included in the request is expired");
+            if (action == QLatin1String("AssumeRole")) {
+                const QString arn = form.queryItemValue("RoleArn", QUrl::FullyDecoded);
+                if (!m_roles.contains(arn))
+                    return error("AccessDenied", "Not authorized to perform sts:AssumeRole");
+                const AwsCredentials issued = m_roles.value(arn);
+                m_keys.append({issued, false});
+                m_answers << QStringLiteral("200");
+                return credentialsAnswer(issued, QDateTime::currentDateTimeUtc().addSecs(3600));
+            }
             m_answers << QStringLiteral("200");
             return xmlAnswer(
                 200, "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/"
@@ -255,6 +289,7 @@ private:
 
     QTcpServer m_server;
     QList<Key> m_keys;
+    QHash<QString, AwsCredentials> m_roles;
     QHash<QTcpSocket *, QByteArray> m_buffers;
     QList<Received> m_requests;
     QStringList m_answers;
@@ -266,6 +301,42 @@ AwsCredentials staticKeys(const QString &id, const QString &secret)
     c.accessKeyId = id;
     c.secretAccessKey = secret;
     return c;
+}
+
+AwsCredentials sessionKeys(const QString &id, const QString &secret, const QString &token)
+{
+    AwsCredentials c = staticKeys(id, secret);
+    c.sessionToken = token;
+    return c;
+}
+
+// The shared files in a temporary folder outside HOME (the leak check does not scan it), so
+// they may hold marked secrets; `point` sends a config there.
+struct OutsideFiles
+{
+    QTemporaryDir dir;
+    bool write(const QString &name, const QByteArray &text)
+    {
+        QFile f(dir.path() + QLatin1Char('/') + name);
+        return f.open(QIODevice::WriteOnly) && f.write(text) == text.size();
+    }
+    void point(AwsCredentialProvider::Config &c) const
+    {
+        c.environment.insert("AWS_CONFIG_FILE", dir.path() + QStringLiteral("/config"));
+        c.environment.insert("AWS_SHARED_CREDENTIALS_FILE",
+                             dir.path() + QStringLiteral("/credentials"));
+    }
+};
+
+// The key id that signed a request to the fake STS.
+QByteArray signedBy(const Received &r)
+{
+    const QByteArray authorization = r.header("authorization");
+    const int at = authorization.indexOf("Credential=");
+    if (at < 0)
+        return QByteArray();
+    const QByteArray scope = authorization.mid(at + 11);
+    return scope.left(scope.indexOf('/'));
 }
 
 QByteArray credentialsFile(const AwsCredentials &c)
@@ -714,6 +785,211 @@ private slots:
         if (calls)
             QCOMPARE(sts.requests().at(0).header("x-amz-security-token"), QByteArray("tok-export"));
         QCOMPARE(p.refreshRuns(), 0);
+    }
+
+    // A nested chain a -> b -> c, c with static keys: two AssumeRole calls, b's signed with c's
+    // keys and a's with the role credentials b's returned (and their session token). The fake
+    // STS verifies each signature with the right secret, so a wrong signer fails the chain.
+    void nestedSourceProfilesSignWithThePreviousKeys()
+    {
+        TestHome h(QStringLiteral("aws-sts-nested"));
+        FakeSts sts;
+        QVERIFY(sts.listen());
+        const AwsCredentials c = staticKeys("AKIANESTEDC", testSecret("nested-c"));
+        const AwsCredentials b =
+            sessionKeys("ASIANESTEDB", testSecret("nested-b"), "nested-b-session-token");
+        const AwsCredentials a =
+            sessionKeys("ASIANESTEDA", testSecret("nested-a"), "nested-a-session-token");
+        sts.addKey(c, false);
+        sts.addRole("arn:aws:iam::123456789012:role/B", b);
+        sts.addRole("arn:aws:iam::123456789012:role/A", a);
+        OutsideFiles files;
+        QVERIFY(files.dir.isValid());
+        QVERIFY(files.write("config", "[profile a]\n"
+                                      "role_arn = arn:aws:iam::123456789012:role/A\n"
+                                      "source_profile = b\n"
+                                      "role_session_name = session-a\n"
+                                      "[profile b]\n"
+                                      "role_arn = arn:aws:iam::123456789012:role/B\n"
+                                      "source_profile = c\n"
+                                      "role_session_name = session-b\n"));
+        QVERIFY(files.write("credentials",
+                            "[c]\naws_access_key_id = " + c.accessKeyId.toUtf8() +
+                                "\naws_secret_access_key = " + c.secretAccessKey.toUtf8() + "\n"));
+        AwsCredentialProvider::Config settings = config(h, sts.baseUrl(), "a");
+        files.point(settings);
+        const QString label =
+            QStringLiteral("role_arn arn:aws:iam::123456789012:role/A (profile a)");
+        QCOMPARE(AwsCredentialProvider::staticSource(settings, nullptr), label);
+        AwsCredentialProvider p(settings);
+        const AwsGot g = getAndWait(p);
+        QVERIFY2(g.error.isEmpty(), qPrintable(g.error));
+        QCOMPARE(sts.answers(), (QStringList{"200", "200"}));
+        QCOMPARE(sts.requests().size(), 2);
+        const Received first = sts.requests().at(0);
+        QCOMPARE(first.body, QByteArray("Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3A"
+                                        "iam%3A%3A123456789012%3Arole%2FB&RoleSessionName="
+                                        "session-b&DurationSeconds=3600"));
+        QCOMPARE(signedBy(first), QByteArray("AKIANESTEDC"));
+        QVERIFY(first.header("x-amz-security-token").isEmpty());
+        const Received second = sts.requests().at(1);
+        QCOMPARE(second.body, QByteArray("Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3A"
+                                         "iam%3A%3A123456789012%3Arole%2FA&RoleSessionName="
+                                         "session-a&DurationSeconds=3600"));
+        QCOMPARE(signedBy(second), QByteArray("ASIANESTEDB"));
+        QCOMPARE(second.header("x-amz-security-token"), QByteArray("nested-b-session-token"));
+        QCOMPARE(g.credentials.accessKeyId, a.accessKeyId);
+        QVERIFY(g.credentials.secretAccessKey == a.secretAccessKey);
+        QCOMPARE(g.credentials.sessionToken, a.sessionToken);
+        QCOMPARE(g.credentials.source, label);
+    }
+
+    // A loop deeper in the chain (x -> y -> z -> y), and a chain of six role profiles: errors
+    // naming the chain, and nothing is sent.
+    void deepLoopsAndLongChainsAreRefused()
+    {
+        TestHome h(QStringLiteral("aws-sts-deep"));
+        h.writeFile(h.root() + "/.aws/config",
+                    kConfig + "\n[profile x]\nrole_arn = arn:aws:iam::123456789012:role/X\n"
+                              "source_profile = y\n"
+                              "[profile y]\nrole_arn = arn:aws:iam::123456789012:role/Y\n"
+                              "source_profile = z\n"
+                              "[profile z]\nrole_arn = arn:aws:iam::123456789012:role/Z\n"
+                              "source_profile = y\n"
+                              "[profile r0]\nrole_arn = arn:aws:iam::123456789012:role/R\n"
+                              "source_profile = r1\n"
+                              "[profile r1]\nrole_arn = arn:aws:iam::123456789012:role/R\n"
+                              "source_profile = r2\n"
+                              "[profile r2]\nrole_arn = arn:aws:iam::123456789012:role/R\n"
+                              "source_profile = r3\n"
+                              "[profile r3]\nrole_arn = arn:aws:iam::123456789012:role/R\n"
+                              "source_profile = r4\n"
+                              "[profile r4]\nrole_arn = arn:aws:iam::123456789012:role/R\n"
+                              "source_profile = r5\n"
+                              "[profile r5]\nrole_arn = arn:aws:iam::123456789012:role/R\n"
+                              "source_profile = base\n");
+        RawRecordingServer sts;
+        QVERIFY(sts.listen());
+        {
+            AwsCredentialProvider p(config(h, sts.baseUrl(), "x"));
+            const AwsGot g = getAndWait(p);
+            QVERIFY(g.done);
+            QVERIFY(!g.credentials.isValid());
+            QVERIFY2(g.error.contains("Profile \"z\": source_profile makes a loop (x -> y -> z -> "
+                                      "y)"),
+                     qPrintable(g.error));
+        }
+        {
+            AwsCredentialProvider p(config(h, sts.baseUrl(), "r0"));
+            const AwsGot g = getAndWait(p);
+            QVERIFY(!g.credentials.isValid());
+            QVERIFY2(g.error.contains("(r0 -> r1 -> r2 -> r3 -> r4) is longer than 5"),
+                     qPrintable(g.error));
+        }
+        QTest::qWait(100);
+        QCOMPARE(sts.requests().size(), 0);
+    }
+
+    // credential_source = EcsContainer: the container credentials (fake endpoint on loopback,
+    // with its Authorization token) sign AssumeRole, with their session token.
+    void credentialSourceEcsContainer()
+    {
+        TestHome h(QStringLiteral("aws-sts-ecs"));
+        FakeSts sts;
+        QVERIFY(sts.listen());
+        RawRecordingServer container;
+        QVERIFY(container.listen());
+        const AwsCredentials task =
+            sessionKeys("ASIACONTAINER", testSecret("ecs-task"), "container-session-token");
+        const QString authorization = testSecret("ecs-authorization");
+        container.enqueue(RawRecordingServer::ok(
+            "application/json", "{\"AccessKeyId\":\"ASIACONTAINER\",\"SecretAccessKey\":\"" +
+                                    task.secretAccessKey.toUtf8() +
+                                    "\",\"Token\":\"container-session-token\",\"Expiration\":"
+                                    "\"2099-01-01T00:00:00Z\"}"));
+        const AwsCredentials role =
+            sessionKeys("ASIAECSROLE", testSecret("ecs-role"), "ecs-role-session-token");
+        sts.addKey(task, false);
+        sts.addRole(kRoleArn, role);
+        OutsideFiles files;
+        QVERIFY(files.dir.isValid());
+        QVERIFY(files.write("config", "[profile ecs]\n"
+                                      "role_arn = arn:aws:iam::123456789012:role/Bedrock\n"
+                                      "credential_source = EcsContainer\n"
+                                      "role_session_name = ecs-session\n"));
+        AwsCredentialProvider::Config c = config(h, sts.baseUrl(), "ecs");
+        files.point(c);
+        c.environment.insert("AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                             container.baseUrl().toString() + "/v2/credentials/task");
+        c.environment.insert("AWS_CONTAINER_AUTHORIZATION_TOKEN", authorization);
+        const QString label =
+            QStringLiteral("role_arn arn:aws:iam::123456789012:role/Bedrock (profile ecs)");
+        QCOMPARE(AwsCredentialProvider::staticSource(c, nullptr), label);
+        AwsCredentialProvider p(c);
+        const AwsGot g = getAndWait(p);
+        QVERIFY2(g.error.isEmpty(), qPrintable(g.error));
+        QCOMPARE(container.requests().size(), 1);
+        QVERIFY(container.requests().at(0).startsWith("GET /v2/credentials/task HTTP/1.1\r\n"));
+        QVERIFY(container.headerValues(0, "authorization") ==
+                QList<QByteArray>{authorization.toUtf8()});
+        QCOMPARE(sts.answers(), QStringList{"200"});
+        const Received r = sts.requests().at(0);
+        QCOMPARE(r.body, "Action=AssumeRole&Version=2011-06-15&RoleArn=" + kEncodedArn +
+                             "&RoleSessionName=ecs-session&DurationSeconds=3600");
+        QCOMPARE(signedBy(r), QByteArray("ASIACONTAINER"));
+        QCOMPARE(r.header("x-amz-security-token"), QByteArray("container-session-token"));
+        QCOMPARE(g.credentials.accessKeyId, role.accessKeyId);
+        QVERIFY(g.credentials.secretAccessKey == role.secretAccessKey);
+        QCOMPARE(g.credentials.source, label);
+    }
+
+    // credential_source = Environment. Keys in the environment are the chain's second step, so
+    // with both set they are handed out as they are and the role is never assumed (PROTOCOLS.md
+    // §2.3: the Bedrock SDK's own fromEnv wins even with AWS_PROFILE). Without both, the role
+    // says what it needs, and nothing is sent.
+    void credentialSourceEnvironment()
+    {
+        TestHome h(QStringLiteral("aws-sts-env-source"));
+        FakeSts sts;
+        QVERIFY(sts.listen());
+        const AwsCredentials env = staticKeys("AKIAENVSOURCE", testSecret("env-source"));
+        sts.addKey(env, false);
+        sts.addRole(kRoleArn, sessionKeys("ASIAENVROLE", testSecret("env-role"), "env-role-token"));
+        OutsideFiles files;
+        QVERIFY(files.dir.isValid());
+        QVERIFY(files.write("config", "[profile envrole]\n"
+                                      "role_arn = arn:aws:iam::123456789012:role/Bedrock\n"
+                                      "credential_source = Environment\n"));
+        AwsCredentialProvider::Config c = config(h, sts.baseUrl(), "envrole");
+        files.point(c);
+        {
+            AwsCredentialProvider::Config withKeys = c;
+            withKeys.environment.insert("AWS_ACCESS_KEY_ID", env.accessKeyId);
+            withKeys.environment.insert("AWS_SECRET_ACCESS_KEY", env.secretAccessKey);
+            QCOMPARE(AwsCredentialProvider::staticSource(withKeys, nullptr), QStringLiteral("env"));
+            AwsCredentialProvider p(withKeys);
+            const AwsGot g = getAndWait(p);
+            QVERIFY2(g.error.isEmpty(), qPrintable(g.error));
+            QCOMPARE(g.credentials.accessKeyId, env.accessKeyId);
+            QCOMPARE(g.credentials.source, QStringLiteral("AWS_ACCESS_KEY_ID (environment)"));
+        }
+        {
+            AwsCredentialProvider::Config idOnly = c;
+            idOnly.environment.insert("AWS_ACCESS_KEY_ID", env.accessKeyId);
+            QCOMPARE(AwsCredentialProvider::staticSource(idOnly, nullptr),
+                     QStringLiteral("role_arn arn:aws:iam::123456789012:role/Bedrock (profile "
+                                    "envrole)"));
+            AwsCredentialProvider p(idOnly);
+            const AwsGot g = getAndWait(p);
+            QVERIFY(!g.credentials.isValid());
+            QCOMPARE(g.error,
+                     QStringLiteral("No source credentials for role_arn arn:aws:iam::123456789012:"
+                                    "role/Bedrock (profile envrole): credential_source "
+                                    "Environment needs AWS_ACCESS_KEY_ID and "
+                                    "AWS_SECRET_ACCESS_KEY."));
+        }
+        QTest::qWait(100);
+        QCOMPARE(sts.requests().size(), 0);
     }
 };
 

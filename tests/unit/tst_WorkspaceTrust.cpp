@@ -232,6 +232,42 @@ private slots:
         QCOMPARE(ctx.env("AWS_REGION"), QStringLiteral("eu-west-3"));
     }
 
+    // "Don't trust" is remembered for the folder and exactly its pending settings: the prompt
+    // stays away until they change, and trusting or --untrust replaces it.
+    void declineIsRememberedUntilTheSettingsChange()
+    {
+        TestHome h(QStringLiteral("trust-decline"));
+        h.projectSettings({{"apiKeyHelper", "echo key"}});
+        AuthContext ctx = load(h);
+        QVERIFY(ctx.trust().needsApproval());
+        QVERIFY(!ctx.trust().declined);
+        TrustStore store(h.trustStore());
+        QString error;
+        QVERIFY2(store.decline(ctx.trust(), &error), qPrintable(error));
+        ctx = load(h);
+        QVERIFY(ctx.trust().declined);
+        QVERIFY(!ctx.trust().trusted);
+        QVERIFY(ctx.apiKeyHelper().isEmpty());
+        QVERIFY2(ctx.trust().explanation.contains("chose not to trust"),
+                 qPrintable(ctx.trust().explanation));
+        // A new command is a new question.
+        h.projectSettings({{"apiKeyHelper", "echo key"}, {"awsAuthRefresh", "aws sso login"}});
+        QVERIFY(!load(h).trust().declined);
+        h.projectSettings({{"apiKeyHelper", "echo key"}});
+        QVERIFY(load(h).trust().declined);
+        // Trusting replaces the refusal.
+        QVERIFY(store.trust(load(h).trust(), &error));
+        ctx = load(h);
+        QVERIFY(ctx.trust().trusted);
+        QVERIFY(!ctx.trust().declined);
+        // --untrust forgets every decision: the question comes back.
+        QVERIFY(store.decline(ctx.trust(), &error) || true);
+        QVERIFY(store.untrust(h.workspace(), &error));
+        ctx = load(h);
+        QVERIFY(!ctx.trust().declined);
+        QVERIFY(ctx.trust().needsApproval());
+    }
+
     // Nothing that picks a provider, a region, a profile, a key or a header applies before
     // trust, even where the CLI's safe list lets it through.
     void cloudRoutingVariablesWaitForTrust()
