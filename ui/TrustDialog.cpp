@@ -114,8 +114,8 @@ TrustDialog::TrustDialog(const TrustState &state, QWidget *parent) : QDialog(par
     setNames(warning, QStringLiteral("warningLabel"), tr("Warning"));
     layout->addWidget(warning);
     QLabel *consequence = makeHintLabel(
-        tr("If you choose Don't trust, Qlaude goes on without these settings, and the doctor "
-           "report says so."),
+        tr("If you choose Don't trust, Qlaude goes on without these settings and does not ask "
+           "again until they change. File > Trust This Folder asks again."),
         this);
     setNames(consequence, QStringLiteral("consequenceLabel"), tr("What Don't trust does"));
     layout->addWidget(consequence);

@@ -20,6 +20,7 @@
 #include "ProviderFactory.h"
 #include "StatusLine.h"
 #include "TestSupport.h"
+#include "WorkspaceTrust.h"
 
 #include <QAction>
 #include <QApplication>
@@ -252,6 +253,37 @@ private slots:
         delete m_server;
         m_server = nullptr;
         m_onReload = nullptr;
+    }
+
+    // File > Trust This Folder is there while the folder's settings wait for trust (also
+    // after "Don't trust"), asks the app to prompt, and goes grey once the folder is trusted.
+    void trustThisFolderIsOfferedWhileSettingsWaitForTrust()
+    {
+        setUp();
+        m_home->projectSettings({{"apiKeyHelper", "echo key"}});
+        AuthContext::Options options;
+        options.workspace = m_home->workspace();
+        options.processEnvironment = m_context->environment();
+        options.managedDir = m_home->managedDir();
+        options.trustStorePath = m_home->trustStore();
+        *m_context = AuthContext::load(options);
+        QVERIFY(m_context->trust().needsApproval());
+        TrustStore store(m_home->trustStore());
+        QString error;
+        QVERIFY(store.decline(m_context->trust(), &error));
+        m_context->reloadTrust();
+        QVERIFY(m_context->trust().declined);
+        showWindow();
+        auto *trust = m_window->findChild<QAction *>(QStringLiteral("trustAction"));
+        QVERIFY(trust);
+        QVERIFY(trust->isEnabled());
+        QSignalSpy asked(m_window.get(), &ChatWindow::trustRequested);
+        trust->trigger();
+        QCOMPARE(asked.size(), 1);
+        QVERIFY(store.trust(m_context->trust(), &error));
+        m_context->reloadTrust();
+        m_window->servicesChanged();
+        QVERIFY(!trust->isEnabled());
     }
 
     void opensWithTheComposerFocusedAndDesignedEmptyStates()
