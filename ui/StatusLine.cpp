@@ -7,6 +7,8 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLocale>
+#include <QPainter>
+#include <QStyle>
 #include <QTimer>
 
 namespace qlaude {
@@ -16,10 +18,40 @@ QString number(qint64 n)
 {
     return QLocale().toString(n);
 }
+
+// A label that ends its text with "…" when the line is too narrow, instead of clipping it (a
+// long credential source on a narrow window); the whole text is its tooltip and text().
+class ElidingLabel : public QLabel
+{
+public:
+    explicit ElidingLabel(QWidget *parent) : QLabel(parent)
+    {
+        setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    }
+    QSize minimumSizeHint() const override
+    {
+        return QSize(fontMetrics().horizontalAdvance(QStringLiteral("Anthropic API…")),
+                     QLabel::minimumSizeHint().height());
+    }
+    QSize sizeHint() const override
+    {
+        return QSize(fontMetrics().horizontalAdvance(text()) + 2, QLabel::sizeHint().height());
+    }
+
+protected:
+    void paintEvent(QPaintEvent *) override
+    {
+        QPainter painter(this);
+        const QRect r = contentsRect();
+        const QString shown = fontMetrics().elidedText(text(), Qt::ElideRight, r.width());
+        style()->drawItemText(&painter, r, int(alignment()) | Qt::AlignVCenter, palette(),
+                              isEnabled(), shown, foregroundRole());
+    }
+};
 } // namespace
 
 StatusLine::StatusLine(QWidget *parent)
-    : QWidget(parent), m_credential(new QLabel(this)), m_shadow(new QLabel(this)),
+    : QWidget(parent), m_credential(new ElidingLabel(this)), m_shadow(new QLabel(this)),
       m_note(new QLabel(this)), m_usage(new QLabel(this))
 {
     setObjectName(QStringLiteral("statusLineWidget"));
@@ -33,13 +65,13 @@ StatusLine::StatusLine(QWidget *parent)
     m_note->setForegroundRole(QPalette::PlaceholderText);
     m_usage->setObjectName(QStringLiteral("tokenUsageLabel"));
     m_usage->setAccessibleName(tr("Token usage"));
-    for (QLabel *l : {m_credential, m_shadow, m_note, m_usage})
+    for (QLabel *l : {m_shadow, m_note, m_usage})
         l->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_shadow->hide();
     auto *layout = new QHBoxLayout(this);
     layout->setContentsMargins(8, 0, 8, 0);
     layout->setSpacing(12);
-    layout->addWidget(m_credential);
+    layout->addWidget(m_credential, 1);
     layout->addWidget(m_shadow, 1);
     layout->addWidget(m_note);
     layout->addWidget(m_usage);
@@ -135,6 +167,7 @@ QString StatusLine::describeCredential(const AppServices &s)
 void StatusLine::setServices(const AppServices &s)
 {
     m_credential->setText(tr("%1 · %2").arg(describeProvider(s), describeCredential(s)));
+    m_credential->setToolTip(m_credential->text());
     m_credential->setToolTip(s.resolution.summary);
     // A stored login that is not used, because something earlier in the order wins.
     QString shadowed;

@@ -286,6 +286,40 @@ private slots:
         QVERIFY(!trust->isEnabled());
     }
 
+    // A long credential source is cut with "…" (whole in its tooltip); the token counts beside
+    // it stay whole, at 800 pixels wide.
+    void theStatusLineElidesALongCredentialInsteadOfClippingTheCounts()
+    {
+        setUp();
+        showWindow();
+        m_window->resize(800, 600);
+        auto *credential = m_window->findChild<QLabel *>(QStringLiteral("credentialSourceLabel"));
+        auto *usage = m_window->findChild<QLabel *>(QStringLiteral("tokenUsageLabel"));
+        QVERIFY(credential && usage);
+        credential->setText(QStringLiteral("Google Vertex AI · Google credentials from "
+                                           "GOOGLE_APPLICATION_CREDENTIALS (service_account, "
+                                           "/home/someone/keys/a-very-long-key-file-name.json)"));
+        QApplication::processEvents();
+        QTRY_VERIFY(usage->width() >= usage->sizeHint().width());
+        // ... without the text pushing the window wider than it was made.
+        m_window->resize(800, 600);
+        QApplication::processEvents();
+        QCOMPARE(m_window->width(), 800);
+        QVERIFY(usage->geometry().right() <= usage->parentWidget()->width());
+        QVERIFY(credential->width() < credential->sizeHint().width());
+        // What is painted is the text cut with "…", not the text clipped at the edge.
+        QLabel expected;
+        expected.setFont(credential->font());
+        expected.setPalette(credential->palette());
+        expected.setAlignment(credential->alignment() | Qt::AlignVCenter);
+        expected.resize(credential->size());
+        expected.setText(credential->fontMetrics().elidedText(credential->text(), Qt::ElideRight,
+                                                              credential->contentsRect().width()));
+        QVERIFY(expected.text().endsWith(QChar(0x2026)));
+        QCOMPARE(credential->grab().toImage().convertToFormat(QImage::Format_ARGB32),
+                 expected.grab().toImage().convertToFormat(QImage::Format_ARGB32));
+    }
+
     void opensWithTheComposerFocusedAndDesignedEmptyStates()
     {
         setUp();
