@@ -15,6 +15,7 @@
 #include <QMenu>
 #include <QPushButton>
 #include <QStackedWidget>
+#include <QTimer>
 #include <QVBoxLayout>
 
 namespace qlaude {
@@ -297,6 +298,21 @@ bool ConversationSidebar::eventFilter(QObject *watched, QEvent *event)
                                    .toLongLong());
             return true;
         }
+        // Arrow keys (and Page Up/Down, Home, End) open the conversation they land on, once
+        // the list has moved.
+        if (watched == m_list && !isEditing(m_list) &&
+            (key->key() == Qt::Key_Up || key->key() == Qt::Key_Down ||
+             key->key() == Qt::Key_PageUp || key->key() == Qt::Key_PageDown ||
+             key->key() == Qt::Key_Home || key->key() == Qt::Key_End) &&
+            key->modifiers() == Qt::NoModifier) {
+            const QPersistentModelIndex before(m_list->currentIndex());
+            QTimer::singleShot(0, this, [this, before] {
+                const QModelIndex now = m_list->currentIndex();
+                if (now.isValid() && now != before)
+                    activateRow(now);
+            });
+            return false;
+        }
         if (watched == m_search && key->key() == Qt::Key_Escape && !m_search->text().isEmpty()) {
             m_search->clear();
             return true;
@@ -304,6 +320,7 @@ bool ConversationSidebar::eventFilter(QObject *watched, QEvent *event)
         if (watched == m_search && key->key() == Qt::Key_Down && m_model->rowCount() > 0) {
             m_list->setFocus();
             m_list->setCurrentIndex(m_model->index(0));
+            activateRow(m_model->index(0));
             return true;
         }
     }

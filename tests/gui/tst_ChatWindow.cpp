@@ -255,6 +255,27 @@ private slots:
         m_onReload = nullptr;
     }
 
+    // Moving through the sidebar with the arrow keys opens each conversation it lands on.
+    void arrowKeysInTheSidebarOpenTheConversation()
+    {
+        setUp();
+        const StoredMessage m = message(MessageRole::User, QStringLiteral("hello"));
+        const qint64 first = seedConversation(QStringLiteral("First"), {m});
+        const qint64 second = seedConversation(QStringLiteral("Second"), {m});
+        showWindow();
+        QListView *list = m_window->sidebar()->listView();
+        QTRY_COMPARE(list->model()->rowCount(), 2);
+        list->setFocus();
+        list->setCurrentIndex(list->model()->index(0, 0));
+        const qint64 top =
+            list->currentIndex().data(ConversationListModel::ConversationIdRole).toLongLong();
+        QTest::keyClick(list, Qt::Key_Down);
+        const qint64 below = top == second ? first : second;
+        QTRY_COMPARE(m_window->currentConversation(), below);
+        QTest::keyClick(list, Qt::Key_Up);
+        QTRY_COMPARE(m_window->currentConversation(), top);
+    }
+
     // File > Trust This Folder is there while the folder's settings wait for trust (also
     // after "Don't trust"), asks the app to prompt, and goes grey once the folder is trusted.
     void trustThisFolderIsOfferedWhileSettingsWaitForTrust()
