@@ -334,6 +334,7 @@ void ChatWindow::updateTrustAction()
 void ChatWindow::servicesChanged()
 {
     updateTrustAction();
+    m_banners->clearCredentialError();
     rebuildSession();
     m_sidebar->setStore(m_services.store);
     m_status->setServices(m_services);

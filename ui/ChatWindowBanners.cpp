@@ -179,6 +179,12 @@ void ChatWindowBanners::hideRetrying()
     hideError();
 }
 
+void ChatWindowBanners::clearCredentialError()
+{
+    if (m_errorAction == Action::LogIn || m_errorAction == Action::Settings)
+        hideError();
+}
+
 void ChatWindowBanners::hideError()
 {
     m_countdown.stop();

@@ -43,6 +43,8 @@ public:
     void showProblem(const QString &text);
     void showRetrying(int retry, qint64 delayMs, const ApiError &reason);
     void hideRetrying();
+    // After a login or saved settings: an error that asked for one of them is stale.
+    void clearCredentialError();
     void hideError();
 
 signals:
