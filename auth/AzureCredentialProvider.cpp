@@ -268,6 +268,22 @@ bool parseTokenAnswer(const QJsonObject &o, const QDateTime &now, ExpiringCreden
     return true;
 }
 
+// A 2xx answer of a token endpoint or identity endpoint as a credential; *error is the end of a
+// sentence.
+bool tokenFromAnswer(const TokenHttpResult &r, const QDateTime &now, ExpiringCredential *c,
+                     QString *error)
+{
+    if (!r.jsonOk) {
+        *error = QStringLiteral("the answer is not JSON.");
+        return false;
+    }
+    if (!parseTokenAnswer(r.json, now, c, error)) {
+        *error += QLatin1Char('.');
+        return false;
+    }
+    return true;
+}
+
 // az's expiresOn: "2025-01-31 12:34:56.123456", local time.
 QDateTime parseAzLocalTime(const QString &text)
 {
@@ -618,9 +634,8 @@ void AzureCredentialProvider::requestEntra(const std::shared_ptr<Run> &run, int 
                         }
                         ExpiringCredential c;
                         QString error;
-                        if (!r.jsonOk || !parseTokenAnswer(r.json, now(), &c, &error)) {
-                            fail(r.jsonOk ? error + QLatin1Char('.')
-                                          : QStringLiteral("the answer is not JSON."));
+                        if (!tokenFromAnswer(r, now(), &c, &error)) {
+                            fail(error);
                             return;
                         }
                         run->done(tokenCredential(c, Kind(kind), source, tenant, clientId),
@@ -671,9 +686,8 @@ void AzureCredentialProvider::requestAppService(const std::shared_ptr<Run> &run)
             }
             ExpiringCredential c;
             QString error;
-            if (!r.jsonOk || !parseTokenAnswer(r.json, now(), &c, &error)) {
-                fail(r.jsonOk ? error + QLatin1Char('.')
-                              : QStringLiteral("the answer is not JSON."));
+            if (!tokenFromAnswer(r, now(), &c, &error)) {
+                fail(error);
                 return;
             }
             const QString answeredClient = r.json.value(QLatin1String("client_id")).toString();
@@ -736,9 +750,8 @@ void AzureCredentialProvider::requestImds(const std::shared_ptr<Run> &run)
             }
             ExpiringCredential c;
             QString error;
-            if (!r.jsonOk || !parseTokenAnswer(r.json, now(), &c, &error)) {
-                fail(r.jsonOk ? error + QLatin1Char('.')
-                              : QStringLiteral("the answer is not JSON."));
+            if (!tokenFromAnswer(r, now(), &c, &error)) {
+                fail(error);
                 return;
             }
             m_imdsAnswered = true;

@@ -217,13 +217,9 @@ void BedrockSigV4Signer::sign(std::shared_ptr<PreparedRequest> request, Done don
             done(e, Signature());
             return;
         }
-        SigV4Request r{request->method, request->url, request->headers, request->body};
         // Qlaude's signature is the credential: no custom Authorization stays beside it.
-        r.headers.erase(std::remove_if(r.headers.begin(), r.headers.end(),
-                                       [](const auto &h) {
-                                           return RequestOptions::isCredentialHeader(h.first);
-                                       }),
-                        r.headers.end());
+        request->removeCredentialHeaders();
+        SigV4Request r{request->method, request->url, request->headers, request->body};
         SigV4Options o;
         o.region = region;
         o.service = QStringLiteral("bedrock");

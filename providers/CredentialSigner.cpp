@@ -17,8 +17,7 @@ bool CredentialSigner::apply(const Credential &cred, PreparedRequest &request, A
         return false;
     }
     // Qlaude's own credential: a custom x-api-key or Authorization never stays beside it.
-    request.removeHeader("x-api-key");
-    request.removeHeader("authorization");
+    request.removeCredentialHeaders();
     if (!cred.apiKey.isEmpty())
         request.setHeader("x-api-key", cred.apiKey.toUtf8());
     if (!cred.bearerToken.isEmpty())

@@ -51,12 +51,10 @@ void FoundryEntraSigner::sign(std::shared_ptr<PreparedRequest> request, Done don
             done(e, Signature());
             return;
         }
-        request->headers.erase(
-            std::remove_if(
-                request->headers.begin(), request->headers.end(),
-                [](const auto &h) { return RequestOptions::isCredentialHeader(h.first); }),
-            request->headers.end());
-        request->setHeader("authorization", "Bearer " + token.accessToken.toUtf8());
+        if (!request->setBearerCredential(token.accessToken)) {
+            done(unusableTokenError(token.source), Signature());
+            return;
+        }
         done(ApiError(), Signature{token.source, {token.accessToken}});
     });
 }

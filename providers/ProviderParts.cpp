@@ -42,6 +42,35 @@ void PreparedRequest::removeHeader(const QByteArray &name)
                   headers.end());
 }
 
+void PreparedRequest::removeCredentialHeaders()
+{
+    headers.erase(
+        std::remove_if(headers.begin(), headers.end(),
+                       [](const auto &h) { return RequestOptions::isCredentialHeader(h.first); }),
+        headers.end());
+}
+
+bool PreparedRequest::setBearerCredential(const QString &token)
+{
+    removeCredentialHeaders();
+    const QByteArray value = token.toUtf8();
+    if (value.isEmpty() || !RequestOptions::isValidHeaderValue(value))
+        return false;
+    setHeader("authorization", "Bearer " + value);
+    return true;
+}
+
+ApiError unusableTokenError(const QString &source)
+{
+    ApiError e;
+    e.kind = ApiError::Kind::Auth;
+    e.message = QStringLiteral("The access token from %1 is empty or contains a control character")
+                    .arg(source);
+    e.hint = QStringLiteral("The token endpoint answered something that is not a token; check "
+                            "the credential shown by qlaude --doctor.");
+    return e;
+}
+
 qint64 RequestBuilder::parseTokenCount(const QByteArray &body) const
 {
     return QJsonDocument::fromJson(body).object().value(QStringLiteral("input_tokens")).toInteger();

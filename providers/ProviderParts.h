@@ -28,6 +28,13 @@ struct PreparedRequest
     // Replaces every header of that name (or appends it).
     void setHeader(const QByteArray &name, const QByteArray &value);
     void removeHeader(const QByteArray &name);
+    // Drops every x-api-key and Authorization (a custom header's): the signer's credential is
+    // the only one a request carries.
+    void removeCredentialHeaders();
+    // removeCredentialHeaders(), then "Authorization: Bearer <token>". False (and no
+    // Authorization) when the token is empty or has a control character: a token endpoint is
+    // hostile input and must not add header lines.
+    bool setBearerCredential(const QString &token);
 };
 
 struct ModelInfo
@@ -159,6 +166,9 @@ public:
         return 0;
     }
 };
+
+// The error for a token setBearerCredential() refused (empty, or a control character).
+ApiError unusableTokenError(const QString &source);
 
 // The four parts that make a provider. Shared by the calls in flight, so replacing them
 // (after a login) never pulls them from under a running attempt.

@@ -77,16 +77,18 @@ ApiError noGoogleToken(const QString &error)
     return e;
 }
 
-void putToken(PreparedRequest *request, const GoogleToken &token)
+// The token (and its quota project) on the request, then the answer to the call.
+void finishSigning(PreparedRequest *request, const GoogleToken &token,
+                   const RequestSigner::Done &done)
 {
-    request->headers.erase(
-        std::remove_if(request->headers.begin(), request->headers.end(),
-                       [](const auto &h) { return RequestOptions::isCredentialHeader(h.first); }),
-        request->headers.end());
-    request->setHeader("authorization", "Bearer " + token.accessToken.toUtf8());
+    if (!request->setBearerCredential(token.accessToken)) {
+        done(unusableTokenError(token.source), Signature());
+        return;
+    }
     if (!token.quotaProject.isEmpty() &&
         RequestOptions::isValidHeaderValue(token.quotaProject.toUtf8()))
         request->setHeader("x-goog-user-project", token.quotaProject.toUtf8());
+    done(ApiError(), Signature{token.source, {token.accessToken}});
 }
 } // namespace
 
@@ -98,16 +100,14 @@ void VertexTokenSigner::sign(std::shared_ptr<PreparedRequest> request, Done done
             done(noGoogleToken(error), Signature());
             return;
         }
-        const Signature signature{token.source, {token.accessToken}};
         const QByteArray placeholder = QByteArray("/projects/") + kVertexProjectPlaceholder + '/';
         QByteArray url = request->url.toEncoded();
         if (!url.contains(placeholder)) {
-            putToken(request.get(), token);
-            done(ApiError(), signature);
+            finishSigning(request.get(), token, done);
             return;
         }
         // No project was configured: the metadata server's (or the credential's) is used.
-        provider->resolveProject([request, done, token, signature, placeholder,
+        provider->resolveProject([request, done, token, placeholder,
                                   url](const QString &project, const QString &,
                                        const QString &projectError) mutable {
             QString p = project.isEmpty() ? token.projectId : project;
@@ -126,8 +126,7 @@ void VertexTokenSigner::sign(std::shared_ptr<PreparedRequest> request, Done done
             url.replace(placeholder,
                         QByteArray("/projects/" + VertexConfig::encodeSegment(p) + '/'));
             request->url = QUrl::fromEncoded(url, QUrl::StrictMode);
-            putToken(request.get(), token);
-            done(ApiError(), signature);
+            finishSigning(request.get(), token, done);
         });
     });
 }

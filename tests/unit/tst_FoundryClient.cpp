@@ -213,6 +213,23 @@ private slots:
         QVERIFY(args.readAll().contains("--resource https://ai.azure.com"));
     }
 
+    // A token source is hostile input: a token with a line break cannot add a header line.
+    void aTokenWithALineBreakIsRefusedAndNothingIsSent()
+    {
+        writeAz(QStringLiteral("#!/bin/sh\nexp=$(($(date +%s) + 3600))\n"
+                               "printf '{\"accessToken\": \"tok\\\\r\\\\nx-injected: 1\", "
+                               "\"expires_on\": %s}\\n' \"$exp\"\n"));
+        QProcessEnvironment env = baseEnv();
+        env.insert("AZURE_TOKEN_CREDENTIALS", "dev");
+        makeClient(env);
+        ApiCall *call = m_client->stream(request());
+        streamText(call);
+        QCOMPARE(call->error().kind, ApiError::Kind::Auth);
+        QVERIFY2(call->error().message.contains("control character"),
+                 qPrintable(call->error().userMessage()));
+        QCOMPARE(m_server->requests().size(), 0);
+    }
+
     void azLoginNeededIsQuotedAndNothingIsSent()
     {
         writeAz(QStringLiteral("#!/bin/sh\necho \"ERROR: Please run 'az login' to setup "
