@@ -1,9 +1,5 @@
 #include "SettingsDialog.h"
 
-#include "AwsConfig.h"
-#include "FoundryConfig.h"
-#include "VertexConfig.h"
-
 #include "ModelSelection.h"
 
 #include "ProviderFactory.h"
@@ -406,18 +402,11 @@ void SettingsDialog::reportTest(ProviderSettingsPage *page)
         lines << QStringLiteral("  ! ") + warning;
     ProviderSetup setup = makeProviderSetup(ctx, m_services.resolution, authorizer.get());
     const QString model = ModelSelection::choose(QString(), ctx).model;
-    QUrl target = setup.config.baseUrl;
-    if (selected == Provider::Bedrock) {
-        target = AwsConfig::bedrockBaseUrl(ctx.environment(),
-                                           AwsConfig::region(ctx.environment()).region);
-    } else if (selected == Provider::Vertex) {
-        QString ignored;
-        target =
-            VertexConfig::fromContext(ctx).urlFor(model, QStringLiteral("rawPredict"), &ignored);
-        target = target.adjusted(QUrl::RemovePath);
-    } else if (selected == Provider::Foundry) {
-        target = FoundryConfig::fromContext(ctx).baseUrl;
-    }
+    // Where requests go, as doctor decided it.
+    const QUrl target(report.value(QStringLiteral("request"))
+                          .toObject()
+                          .value(QStringLiteral("base_url"))
+                          .toString());
     m_test = new ConnectionTest(setup.config, std::move(setup.parts), std::move(authorizer), model,
                                 m_services.network, this);
     page->setTestResult(lines.join(QLatin1Char('\n')) + QLatin1Char('\n') +
