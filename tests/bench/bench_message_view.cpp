@@ -4,12 +4,15 @@
 //    frame folds 100 deltas in and lays the streaming message out (what the 16 ms frame timer
 //    does); the repaint that follows is timed apart. Times are thread CPU time, so other
 //    processes on the machine do not blur them. The layout work must not grow with the history
-//    or with the message: the ratios are printed, and the benchmark exits 1 when one is over 2.
+//    or with the message: the ratios are printed against their target (under 2).
 // 2. Opening a 10,000-message conversation from SQLite in the chat window, until it has
 //    painted (target: under 150 ms).
 // 3. Event-loop latency, probed by a 1 ms timer, while 200 deltas/s stream: into the view with
 //    10,000 messages of history, and through the whole app path (fake-anthropic in another
 //    process, client, ChatSession, SQLite, view). Target: p99 under 16 ms.
+// A missed target is printed ("MISSED"), never an exit failure. The exit code is 1 only when
+// something could not be measured: the store or the fake API did not start, a window was not
+// shown, or nothing streamed through the app path.
 #include "AnthropicClient.h"
 #include "AppServices.h"
 #include "AuthContext.h"
@@ -227,16 +230,22 @@ std::vector<double> probeLatency(int durationMs, const std::function<void()> &ti
     return lateness;
 }
 
+QString verdict(bool met)
+{
+    return met ? QStringLiteral("met") : QStringLiteral("MISSED");
+}
+
 void printLatency(const char *label, const std::vector<double> &lateness)
 {
     out << QStringLiteral("%1: event-loop latency p50 %2 ms, p99 %3 ms, max %4 ms over %5 "
-                          "probes (target: p99 < 16 ms)\n")
+                          "probes (target: p99 < 16 ms, %6)\n")
                .arg(QLatin1String(label))
                .arg(percentile(lateness, 0.5), 0, 'f', 2)
                .arg(percentile(lateness, 0.99), 0, 'f', 2)
                .arg(lateness.empty() ? 0.0 : *std::max_element(lateness.begin(), lateness.end()), 0,
                     'f', 2)
-               .arg(lateness.size());
+               .arg(lateness.size())
+               .arg(verdict(percentile(lateness, 0.99) < 16));
     out.flush();
 }
 
@@ -245,7 +254,6 @@ void printLatency(const char *label, const std::vector<double> &lateness)
 int main(int argc, char *argv[])
 {
     QApplication app(argc, argv);
-    bool ok = true;
 
     // 1. Layout work per delta.
     const StreamResult small = streamFrames(100);
@@ -269,11 +277,13 @@ int main(int argc, char *argv[])
     const double lengthRatio = large.endMedianUs / large.startMedianUs;
     const double historyRatio = large.endMedianUs / small.endMedianUs;
     out << QStringLiteral("ratios: end/start of a 20,000-delta answer %1x; 10,000/100 history "
-                          "rows %2x (must stay under 2x)\n")
+                          "rows %2x; other rows laid out %3 (target: both under 2x, no other "
+                          "row, %4)\n")
                .arg(lengthRatio, 0, 'f', 2)
-               .arg(historyRatio, 0, 'f', 2);
+               .arg(historyRatio, 0, 'f', 2)
+               .arg(large.otherRowsLaidOut)
+               .arg(verdict(lengthRatio < 2 && historyRatio < 2 && large.otherRowsLaidOut == 0));
     out.flush();
-    ok = ok && lengthRatio < 2 && historyRatio < 2 && large.otherRowsLaidOut == 0;
 
     // 2. Opening a 10,000-message conversation.
     test::TestHome home(QStringLiteral("bench-message-view"));
@@ -320,13 +330,13 @@ int main(int argc, char *argv[])
         std::sort(opens.begin(), opens.end());
         const double m = median(opens);
         out << QStringLiteral("open a 10,000-message conversation: median %1 ms (min %2, max "
-                              "%3) over %4 opens (target: 150 ms)\n")
+                              "%3) over %4 opens (target: 150 ms, %5)\n")
                    .arg(m, 0, 'f', 1)
                    .arg(opens.front(), 0, 'f', 1)
                    .arg(opens.back(), 0, 'f', 1)
-                   .arg(opens.size());
+                   .arg(opens.size())
+                   .arg(verdict(m < 150));
         out.flush();
-        ok = ok && m < 150;
 
         // 3a. Latency while 200 deltas/s stream into the view, 10,000 messages above.
         MessageModel *model = window.messageModel();
@@ -338,7 +348,6 @@ int main(int argc, char *argv[])
             5000, [&] { model->appendText(id, 0, delta(n++)); }, 5);
         model->finish(id, MessageStatus::Complete, QString());
         printLatency("200 deltas/s into the view (10,000 history rows)", lateness);
-        ok = ok && percentile(lateness, 0.99) < 16;
     }
 
     // 3b. The whole app path: a separate fake-anthropic process writes one word every 5 ms.
@@ -382,17 +391,34 @@ int main(int argc, char *argv[])
         window.show();
         if (!QTest::qWaitForWindowExposed(&window))
             return 1;
+        QSignalSpy flushed(window.messageModel(), &MessageModel::streamFlushed);
         QTest::keyClicks(window.composer(), QStringLiteral("Stream please"));
         QTest::keyClick(window.composer(), Qt::Key_Return);
-        QSignalSpy started(window.messageModel(), &MessageModel::streamFlushed);
-        started.wait(5000);
+        // Without a stream the probe would measure an idle event loop: that is no result.
+        if (flushed.isEmpty() && !flushed.wait(5000)) {
+            out << "bench_message_view: nothing streamed through the app within 5 s\n";
+            fake.kill();
+            fake.waitForFinished(2000);
+            return 1;
+        }
+        const qsizetype flushesBefore = flushed.size();
         // About 6 s of words at 200/s: probe for 5 s of it.
         const std::vector<double> lateness = probeLatency(5000, {}, 0);
+        const qsizetype flushesDuring = flushed.size() - flushesBefore;
+        // At 200 words/s and a frame every 16 ms, 5 s of streaming flushes about 300 times.
+        if (flushesDuring < 100) {
+            out << QStringLiteral("bench_message_view: the stream through the app stopped: %1 "
+                                  "flushes while probing for 5 s\n")
+                       .arg(flushesDuring);
+            fake.kill();
+            fake.waitForFinished(2000);
+            return 1;
+        }
         printLatency("200 deltas/s through the app (fake API in another process)", lateness);
-        ok = ok && percentile(lateness, 0.99) < 16;
+        out << QStringLiteral("(%1 stream flushes while probing)\n").arg(flushesDuring);
         window.stop();
     }
     fake.kill();
     fake.waitForFinished(2000);
-    return ok ? 0 : 1;
+    return 0;
 }

@@ -32,6 +32,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
+#include <QMenu>
 #include <QNetworkAccessManager>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -49,6 +50,42 @@ using qlaude::fakes::FakeAnthropicServer;
 using qlaude::fakes::FakeResponse;
 
 namespace {
+
+// How many colours an area of a picture holds, sampled every other pixel: a blank area has one
+// or two, drawn text dozens (antialiasing).
+int distinctColours(const QImage &image, const QRect &area)
+{
+    QSet<QRgb> colours;
+    const QRect r = area.intersected(image.rect());
+    for (int y = r.top(); y <= r.bottom(); y += 2) {
+        for (int x = r.left(); x <= r.right(); x += 2)
+            colours.insert(image.pixel(x, y));
+    }
+    return int(colours.size());
+}
+
+// The mean lightness (0 to 1) of an area of a picture.
+double meanLightness(const QImage &image, const QRect &area)
+{
+    const QRect r = area.intersected(image.rect());
+    double sum = 0;
+    qint64 n = 0;
+    for (int y = r.top(); y <= r.bottom(); y += 2) {
+        for (int x = r.left(); x <= r.right(); x += 2) {
+            sum += QColor(image.pixel(x, y)).lightnessF();
+            ++n;
+        }
+    }
+    return n ? sum / double(n) : 0;
+}
+
+// Where `widget` lies in a picture of `window`.
+QRect areaIn(const QImage &image, const QWidget *window, const QWidget *widget)
+{
+    const qreal scale = image.width() / qreal(window->width());
+    const QRect r(widget->mapTo(window, QPoint(0, 0)), widget->size());
+    return QRect((QPointF(r.topLeft()) * scale).toPoint(), (QSizeF(r.size()) * scale).toSize());
+}
 
 StoredMessage message(MessageRole role, const QString &text,
                       MessageStatus status = MessageStatus::Complete)
@@ -862,9 +899,18 @@ private slots:
         QSignalSpy settings(m_window.get(), &ChatWindow::settingsRequested);
         QTest::keyClick(m_window.get(), Qt::Key_Comma, Qt::ControlModifier);
         QCOMPARE(settings.size(), 1);
+        // Help > Doctor has no shortcut: Alt+H opens the menu, D picks the item, as a keyboard
+        // user reaches it.
         QSignalSpy doctor(m_window.get(), &ChatWindow::doctorRequested);
-        m_window->findChild<QAction *>(QStringLiteral("doctorAction"))->trigger();
-        QCOMPARE(doctor.size(), 1);
+        QTest::keyClick(m_window.get(), Qt::Key_H, Qt::AltModifier);
+        QTRY_VERIFY(QApplication::activePopupWidget());
+        auto *help = qobject_cast<QMenu *>(QApplication::activePopupWidget());
+        QVERIFY(help);
+        QVERIFY(help->actions().contains(
+            m_window->findChild<QAction *>(QStringLiteral("doctorAction"))));
+        QTest::keyClick(help, Qt::Key_D);
+        QTRY_COMPARE(doctor.size(), 1);
+        QTRY_VERIFY(!QApplication::activePopupWidget());
     }
 
     void geometryIsRemembered()
@@ -953,24 +999,62 @@ private slots:
 
         const QString dir = QCoreApplication::applicationDirPath() + QStringLiteral("/screenshots");
         QDir().mkpath(dir);
-        auto save = [&](const QString &name) {
+        // Each picture must show the window at its size, drawn: not blank, the sidebar (with its
+        // conversations) and the composer painted, and, with a conversation open, its messages.
+        QImage shot;
+        auto save = [&](const QString &name, bool withMessages = true) {
             QCoreApplication::processEvents();
             m_window->messageView()->settle();
             QCoreApplication::processEvents();
-            const QImage image = m_window->grab().toImage();
-            QVERIFY(!image.isNull());
-            QVERIFY(image.save(dir + QLatin1Char('/') + name));
-            qInfo("saved %s", qPrintable(dir + QLatin1Char('/') + name));
+            shot = m_window->grab().toImage();
+            QVERIFY(!shot.isNull());
+            QCOMPARE(shot.size(), m_window->size() * m_window->devicePixelRatio());
+            const int all = distinctColours(shot, shot.rect());
+            QVERIFY2(all > 16,
+                     qPrintable(QStringLiteral("%1 is blank: %2 colours").arg(name).arg(all)));
+            // A part and the colours it must at least show (drawn text has dozens to hundreds;
+            // an empty or unpainted area one or two).
+            struct Part
+            {
+                QString name;
+                QWidget *widget;
+                int minColours;
+            };
+            QList<Part> parts = {{QStringLiteral("conversation list"), m_window->sidebar(), 40},
+                                 {QStringLiteral("composer"), m_window->composer(), 12}};
+            if (withMessages)
+                parts.append({QStringLiteral("messages"), m_window->messageView()->viewport(), 80});
+            QStringList counts;
+            for (const Part &p : parts) {
+                const QString &part = p.name;
+                QWidget *widget = p.widget;
+                QVERIFY2(widget->isVisible(), qPrintable(name + QStringLiteral(": no ") + part));
+                const int colours = distinctColours(shot, areaIn(shot, m_window.get(), widget));
+                QVERIFY2(colours >= p.minColours,
+                         qPrintable(QStringLiteral("%1: the %2 shows %3 colours")
+                                        .arg(name, part)
+                                        .arg(colours)));
+                counts << QStringLiteral("%1 %2").arg(part).arg(colours);
+            }
+            QVERIFY(shot.save(dir + QLatin1Char('/') + name));
+            qInfo("saved %s (colours: all %d, %s)", qPrintable(dir + QLatin1Char('/') + name), all,
+                  qPrintable(counts.join(QStringLiteral(", "))));
         };
 
         m_server->setModels({});
         showWindow();
         m_window->resize(1200, 820);
-        save(QStringLiteral("chat-empty.png"));
+        save(QStringLiteral("chat-empty.png"), false);
+        if (QTest::currentTestFailed())
+            return;
         m_window->openConversation(id);
         m_window->messageModel()->setThinkingExpanded(1, 0, true);
         m_window->messageView()->scrollToTop();
         save(QStringLiteral("chat-light.png"));
+        if (QTest::currentTestFailed())
+            return;
+        const double lightMessages =
+            meanLightness(shot, areaIn(shot, m_window.get(), m_window->messageView()->viewport()));
         m_window->messageView()->scrollToEnd();
         // Hovering the last answer shows its actions.
         MessageView *view = m_window->messageView();
@@ -996,6 +1080,16 @@ private slots:
         m_window->messageView()->scrollToTop();
         save(QStringLiteral("chat-dark.png"));
         QApplication::setPalette(light);
+        if (QTest::currentTestFailed())
+            return;
+        // The dark palette reached the messages.
+        const double darkMessages =
+            meanLightness(shot, areaIn(shot, m_window.get(), m_window->messageView()->viewport()));
+        QVERIFY2(darkMessages + 0.3 < lightMessages,
+                 qPrintable(QStringLiteral("messages: lightness %1 in the dark picture, %2 in the "
+                                           "light one")
+                                .arg(darkMessages)
+                                .arg(lightMessages)));
 
         // An answer streaming in: thinking (collapsed, with its first words), then text.
         MessageModel *model = m_window->messageModel();
@@ -1021,7 +1115,7 @@ private slots:
         setUp(s);
         showWindow();
         m_window->resize(1200, 820);
-        save(QStringLiteral("chat-logged-out.png"));
+        save(QStringLiteral("chat-logged-out.png"), false);
     }
 
     // A cloud provider's rejected credential has no Claude login to renew: the banner says what

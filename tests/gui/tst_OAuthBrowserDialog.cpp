@@ -165,6 +165,9 @@ private slots:
         QVERIFY(d->property("errorText").toString().isEmpty());
     }
 
+    // Escape, pressed once the page has loaded (through the window system, so it goes to the
+    // focused widget), ends the login at once: long before the dialog's own timeout, and
+    // without an error.
     void escapeCancels()
     {
         QTcpServer tcp;
@@ -174,12 +177,54 @@ private slots:
         std::unique_ptr<QDialog> d(OAuthBrowser::factory(nullptr)->createDialog(
             QUrl(QStringLiteral("http://127.0.0.1:%1/authorize").arg(tcp.serverPort())),
             callbackUrl(), 30000, nullptr));
-        QTimer::singleShot(300, d.get(), [&d] {
+        QElapsedTimer t;
+        bool pressed = false;
+        QTimer::singleShot(0, d.get(), [&] {
+            // Once the page has loaded, as when a person looks at it.
+            if (!QTest::qWaitForWindowActive(d.get()) ||
+                !QTest::qWaitFor([&] { return pages.requests >= 2; }, 10000))
+                return;
+            QTest::qWait(300);
+            t.start();
+            pressed = true;
+            QTest::keyClick(d->windowHandle(), Qt::Key_Escape);
+        });
+        const int result = d->exec();
+        QVERIFY2(pressed, "the login page did not load");
+        const qint64 ms = t.elapsed();
+        QCOMPARE(result, int(QDialog::Rejected));
+        QVERIFY2(ms < 3000, qPrintable(QStringLiteral("Escape took %1 ms to cancel").arg(ms)));
+        QVERIFY2(d->property("errorText").toString().isEmpty(),
+                 qPrintable(d->property("errorText").toString()));
+        QVERIFY(d->property("redirectUrl").toUrl().isEmpty());
+    }
+
+    void theCancelButtonCancels()
+    {
+        QTcpServer tcp;
+        QVERIFY(tcp.listen(QHostAddress::LocalHost));
+        LoginPageServer pages(&tcp);
+        pages.neverRedirect = true;
+        std::unique_ptr<QDialog> d(OAuthBrowser::factory(nullptr)->createDialog(
+            QUrl(QStringLiteral("http://127.0.0.1:%1/authorize").arg(tcp.serverPort())),
+            callbackUrl(), 30000, nullptr));
+        QElapsedTimer t;
+        bool clicked = false;
+        QTimer::singleShot(300, d.get(), [&] {
             auto *cancel = d->findChild<QPushButton *>(QStringLiteral("cancelPushButton"));
-            QVERIFY(cancel);
+            if (!cancel || !cancel->isVisible())
+                return;
+            t.start();
+            clicked = true;
             QTest::mouseClick(cancel, Qt::LeftButton);
         });
-        QCOMPARE(d->exec(), int(QDialog::Rejected));
+        const int result = d->exec();
+        QVERIFY2(clicked, "no visible Cancel button");
+        const qint64 ms = t.elapsed();
+        QCOMPARE(result, int(QDialog::Rejected));
+        QVERIFY2(ms < 3000, qPrintable(QStringLiteral("Cancel took %1 ms").arg(ms)));
+        QVERIFY2(d->property("errorText").toString().isEmpty(),
+                 qPrintable(d->property("errorText").toString()));
     }
 
     void timesOut()

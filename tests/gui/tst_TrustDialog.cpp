@@ -276,8 +276,24 @@ private slots:
         QVERIFY(warning);
         QCOMPARE(warning->text(), kWarning);
         auto *consequence = dialog.findChild<QLabel *>(QStringLiteral("consequenceLabel"));
+        QVERIFY(consequence);
         QVERIFY(consequence->text().contains(QStringLiteral("without these settings")));
         QVERIFY(!dialog.findChild<QLabel *>(QStringLiteral("homeDirectoryLabel")));
+
+        // Shown, and where a person reads it: on screen, inside the dialog, in full.
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        for (QLabel *label : {warning, consequence}) {
+            const QString name = label->objectName();
+            QVERIFY2(label->isVisible(), qPrintable(name + QStringLiteral(" is hidden")));
+            QVERIFY2(!label->visibleRegion().isEmpty(),
+                     qPrintable(name + QStringLiteral(" is not on screen")));
+            const QRect inDialog(label->mapTo(&dialog, QPoint(0, 0)), label->size());
+            QVERIFY2(dialog.rect().contains(inDialog),
+                     qPrintable(name + QStringLiteral(" lies outside the dialog")));
+            QVERIFY2(label->height() >= label->heightForWidth(label->width()),
+                     qPrintable(name + QStringLiteral(" is cut off")));
+        }
     }
 
     void changedCommandShowsOldAndNew()
@@ -391,10 +407,10 @@ private slots:
                                QStringLiteral("/trust-dialog.png"));
     }
 
-    void changedDialogScreenshot()
+    // A changed command, long enough to wrap: every text is shown in full at the default size,
+    // the previous and the new command both visible. QLAUDE_SCREENSHOT_DIR also saves a picture.
+    void changedDialogShowsEveryTextInFull()
     {
-        if (qEnvironmentVariableIsEmpty("QLAUDE_SCREENSHOT_DIR"))
-            QSKIP("set QLAUDE_SCREENSHOT_DIR to save a picture of the changed-command dialog");
         TrustState state;
         state.workspace = QStringLiteral("/home/ada/src/quantum-notes");
         TrustItem item;
@@ -407,8 +423,24 @@ private slots:
         state.pending = {item};
         TrustDialog dialog(state);
         verifyNoTruncatedText(dialog);
-        dialog.grab().save(qEnvironmentVariable("QLAUDE_SCREENSHOT_DIR") +
-                           QStringLiteral("/trust-dialog-changed.png"));
+        auto *before = dialog.findChild<QPlainTextEdit *>(
+            QStringLiteral("apiKeyHelperPreviousCommandPlainTextEdit"));
+        auto *now =
+            dialog.findChild<QPlainTextEdit *>(QStringLiteral("apiKeyHelperCommandPlainTextEdit"));
+        QVERIFY(before && now);
+        QVERIFY(before->isVisible() && now->isVisible());
+        QCOMPARE(before->toPlainText(), kHelper);
+        QCOMPARE(now->toPlainText(), item.value);
+        // Both commands whole, without scrolling.
+        QCOMPARE(before->verticalScrollBar()->maximum(), 0);
+        QCOMPARE(now->verticalScrollBar()->maximum(), 0);
+        for (const char *name : {"introLabel", "apiKeyHelperTitleLabel", "warningLabel"}) {
+            auto *label = dialog.findChild<QLabel *>(QLatin1String(name));
+            QVERIFY2(label && label->isVisible(), name);
+        }
+        if (!qEnvironmentVariableIsEmpty("QLAUDE_SCREENSHOT_DIR"))
+            dialog.grab().save(qEnvironmentVariable("QLAUDE_SCREENSHOT_DIR") +
+                               QStringLiteral("/trust-dialog-changed.png"));
     }
     // A trusted command whose script changed names the file; the command text is the same.
     void aChangedScriptIsNamed()

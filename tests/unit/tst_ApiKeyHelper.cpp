@@ -4,9 +4,13 @@
 #include "AuthorizerFactory.h"
 #include "TestSupport.h"
 
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QtTest>
+
+#include <signal.h>
+#include <unistd.h>
 
 using namespace qlaude;
 using namespace qlaude::test;
@@ -32,6 +36,59 @@ Outcome authorizeAndWait(ApiKeyHelper &helper, int timeoutMs = 10000)
         o.error = QStringLiteral("the test timed out waiting for the helper");
     return o;
 }
+
+// The processes of a process group still alive (a zombie, already dead and waiting for its
+// parent, does not count).
+QList<int> liveProcessesInGroup(int group)
+{
+    QList<int> live;
+    const QStringList entries =
+        QDir(QStringLiteral("/proc")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+    for (const QString &entry : entries) {
+        bool isPid = false;
+        const int pid = entry.toInt(&isPid);
+        QFile f(QStringLiteral("/proc/%1/stat").arg(entry));
+        if (!isPid || !f.open(QIODevice::ReadOnly))
+            continue;
+        const QByteArray stat = f.readAll();
+        const qsizetype name = stat.lastIndexOf(')');
+        if (name < 0)
+            continue;
+        // After the command name: state, parent, process group.
+        const QList<QByteArray> fields = stat.mid(name + 2).split(' ');
+        if (fields.size() > 2 && fields.at(2).toInt() == group && fields.at(0) != "Z" &&
+            fields.at(0) != "X")
+            live.append(pid);
+    }
+    return live;
+}
+
+// The process group sleep_in_group.sh wrote to `file`, once it has.
+int groupFromFile(const QString &file)
+{
+    int group = 0;
+    (void)QTest::qWaitFor(
+        [&] {
+            QFile f(file);
+            if (f.open(QIODevice::ReadOnly))
+                group = f.readAll().trimmed().toInt();
+            return group > 0;
+        },
+        5000);
+    return group;
+}
+
+// Kills whatever is left of a helper's process group when the test ends, so a failing run does
+// not leave `sleep 600` behind.
+struct GroupReaper
+{
+    int group = 0;
+    ~GroupReaper()
+    {
+        if (group > 1 && group != int(::getpgrp()))
+            ::kill(-pid_t(group), SIGKILL);
+    }
+};
 
 int countRuns(const QString &counter)
 {
@@ -125,7 +182,9 @@ private slots:
     void hangingHelperTimesOutWithStderrLine()
     {
         TestHome h(QStringLiteral("helper-hang"));
-        ApiKeyHelper::Config c = config(h, helperCommand("sleep_forever.sh", QString()));
+        const QString groupFile = h.root() + "/group";
+        ApiKeyHelper::Config c =
+            config(h, helperCommand("sleep_in_group.sh", QString(), {groupFile}));
         c.timeoutMs = 500;
         ApiKeyHelper helper(c);
         QElapsedTimer t;
@@ -136,6 +195,11 @@ private slots:
         QVERIFY2(o.error.contains("timed out after 0.5 s"), qPrintable(o.error));
         QVERIFY2(o.error.contains("waiting for a password prompt that never comes"),
                  qPrintable(o.error));
+        // The helper and the two processes it started are gone, not only the shell.
+        const GroupReaper reaper{groupFromFile(groupFile)};
+        QVERIFY2(reaper.group > 1, "the helper did not report its process group");
+        QVERIFY(reaper.group != int(::getpgrp())); // a group of its own
+        QTRY_COMPARE_WITH_TIMEOUT(liveProcessesInGroup(reaper.group), QList<int>(), 3000);
     }
 
     void failingHelperQuotesExitCodeAndStderrNeverStdout()
@@ -253,20 +317,28 @@ private slots:
     void cancelStopsARunningHelper()
     {
         TestHome h(QStringLiteral("helper-cancel"));
-        ApiKeyHelper helper(config(h, helperCommand("sleep_forever.sh", QString())));
+        const QString groupFile = h.root() + "/group";
+        ApiKeyHelper helper(config(h, helperCommand("sleep_in_group.sh", QString(), {groupFile})));
         Outcome o;
         helper.authorize([&o](const Credential &c, const QString &e) {
             o.done = true;
             o.credential = c;
             o.error = e;
         });
-        QTest::qWait(200);
+        const GroupReaper reaper{groupFromFile(groupFile)};
+        QVERIFY2(reaper.group > 1, "the helper did not report its process group");
+        QVERIFY(reaper.group != int(::getpgrp())); // a group of its own
+        // The script and its two sleeps (and the shell, when it did not exec the script).
+        QVERIFY(liveProcessesInGroup(reaper.group).size() >= 3);
+        QVERIFY(!o.done);
         QElapsedTimer t;
         t.start();
         helper.cancel();
         QTRY_VERIFY_WITH_TIMEOUT(o.done, 5000);
         QVERIFY(t.elapsed() < 3000);
         QVERIFY(o.error.contains("cancelled"));
+        // Nothing of the helper's process group is left running.
+        QTRY_COMPARE_WITH_TIMEOUT(liveProcessesInGroup(reaper.group), QList<int>(), 3000);
     }
 
     void ttlFromEnvironmentAndBadValues()

@@ -32,6 +32,16 @@ class tst_AuthResolver : public QObject
 {
     Q_OBJECT
 
+    // The verdict on `source`, or nullptr when the resolver did not consider it.
+    static const SourceVerdict *verdictFor(const Resolution &r, const QString &source)
+    {
+        for (const SourceVerdict &v : r.considered) {
+            if (v.source == source)
+                return &v;
+        }
+        return nullptr;
+    }
+
     Resolution resolveWith(const Setup &s, TestHome &h)
     {
         AuthContext::Options o;
@@ -85,17 +95,13 @@ private slots:
         TestHome h(QStringLiteral("pair"));
         const Resolution r = resolveWith(only({higher, lower}), h);
         QCOMPARE(r.credential.source, higher);
-        bool sawLower = false;
-        for (const SourceVerdict &v : r.considered) {
-            if (v.source == lower) {
-                sawLower = true;
-                QCOMPARE(v.status, SourceVerdict::Status::Shadowed);
-                QVERIFY(v.reason.startsWith("Not used:"));
-            }
-            if (v.source == higher)
-                QCOMPARE(v.status, SourceVerdict::Status::Used);
-        }
-        QVERIFY(sawLower);
+        const SourceVerdict *lowerVerdict = verdictFor(r, lower);
+        const SourceVerdict *higherVerdict = verdictFor(r, higher);
+        QVERIFY2(lowerVerdict, qPrintable(lower + QStringLiteral(" was not considered")));
+        QVERIFY2(higherVerdict, qPrintable(higher + QStringLiteral(" was not considered")));
+        QCOMPARE(lowerVerdict->status, SourceVerdict::Status::Shadowed);
+        QVERIFY(lowerVerdict->reason.startsWith("Not used:"));
+        QCOMPARE(higherVerdict->status, SourceVerdict::Status::Used);
         // A stored login that loses is called out, so nobody is billed by surprise.
         if (lower.startsWith("keychain:"))
             QVERIFY2(!r.warnings.isEmpty() && r.warnings.first().contains("is ignored"),
@@ -145,9 +151,10 @@ private slots:
         s.sources.insert("env:ANTHROPIC_API_KEY");
         r = resolveWith(s, h);
         QCOMPARE(r.credential.source, QStringLiteral("env:ANTHROPIC_API_KEY"));
-        for (const SourceVerdict &v : r.considered) {
-            if (v.source == "env:ANTHROPIC_AUTH_TOKEN" || v.source == "env:CLAUDE_CODE_OAUTH_TOKEN")
-                QCOMPARE(v.status, SourceVerdict::Status::Skipped);
+        for (const char *source : {"env:ANTHROPIC_AUTH_TOKEN", "env:CLAUDE_CODE_OAUTH_TOKEN"}) {
+            const SourceVerdict *v = verdictFor(r, QLatin1String(source));
+            QVERIFY2(v, source);
+            QCOMPARE(v->status, SourceVerdict::Status::Skipped);
         }
         // The user settings' helper is ignored; one from --settings is honoured.
         s.sources.remove("env:ANTHROPIC_API_KEY");
@@ -187,6 +194,12 @@ private slots:
         s.extraEnv.insert(var, value);
         Resolution r = resolveWith(s, h);
         QCOMPARE(r.credential.source, QStringLiteral("keychain:oauth"));
+        for (const char *source : {"env:ANTHROPIC_AUTH_TOKEN", "env:ANTHROPIC_API_KEY",
+                                   "apiKeyHelper", "keychain:api-key", "keychain:bearer-token"}) {
+            const SourceVerdict *v = verdictFor(r, QLatin1String(source));
+            QVERIFY2(v, source);
+            QCOMPARE(v->status, SourceVerdict::Status::Skipped);
+        }
         for (const SourceVerdict &v : r.considered) {
             if (v.source != "keychain:oauth" && v.source != "env:CLAUDE_CODE_OAUTH_TOKEN")
                 QCOMPARE(v.status, SourceVerdict::Status::Skipped);

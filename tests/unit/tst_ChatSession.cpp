@@ -241,13 +241,60 @@ private slots:
 
     void withoutAStoreNothingIsWritten()
     {
-        ChatSession s(m_client.get(), nullptr);
-        s.setSettings(settings());
-        m_server->enqueue(FakeResponse::text(QStringLiteral("memory only")));
-        QVERIFY(s.send(QStringLiteral("Q")));
-        QVERIFY(waitTurn(s));
-        QCOMPARE(s.history().size(), 2);
-        QCOMPARE(s.history().at(1).plainText(), QStringLiteral("memory only"));
+        // Every place a history could go (HOME, the XDG folders, the working folder) points into
+        // one empty folder while the session lives; afterwards it must still hold no file.
+        const test::TestHome empty(QStringLiteral("chatsession-nostore"));
+        const QString root = empty.path(QStringLiteral("home"));
+        QVERIFY(QDir().mkpath(root));
+        struct Redirect
+        {
+            QHash<QByteArray, QByteArray> saved;
+            QString cwd = QDir::currentPath();
+            explicit Redirect(const QString &home)
+            {
+                const QList<std::pair<const char *, QString>> vars = {
+                    {"HOME", home},
+                    {"XDG_DATA_HOME", home + QStringLiteral("/.local/share")},
+                    {"XDG_CONFIG_HOME", home + QStringLiteral("/.config")},
+                    {"XDG_CACHE_HOME", home + QStringLiteral("/.cache")},
+                    {"XDG_STATE_HOME", home + QStringLiteral("/.local/state")}};
+                for (const auto &[name, value] : vars) {
+                    saved.insert(name, qgetenv(name));
+                    qputenv(name, value.toLocal8Bit());
+                }
+                QDir::setCurrent(home);
+            }
+            ~Redirect()
+            {
+                for (auto it = saved.cbegin(); it != saved.cend(); ++it) {
+                    if (it.value().isNull())
+                        qunsetenv(it.key().constData());
+                    else
+                        qputenv(it.key().constData(), it.value());
+                }
+                QDir::setCurrent(cwd);
+            }
+        };
+        {
+            const Redirect redirect(root);
+            QCOMPARE(QDir::homePath(), root);
+            ChatSession s(m_client.get(), nullptr);
+            s.setSettings(settings());
+            m_server->enqueue(FakeResponse::text(QStringLiteral("memory only")));
+            QVERIFY(s.send(QStringLiteral("Q")));
+            QVERIFY(waitTurn(s));
+            QCOMPARE(s.history().size(), 2);
+            QCOMPARE(s.history().at(1).plainText(), QStringLiteral("memory only"));
+            QTest::qWait(100); // anything deferred (a flush timer, a deleteLater) runs here
+        }
+        QTest::qWait(100);
+        QStringList files;
+        QDirIterator it(root, QDir::Files | QDir::Hidden | QDir::System,
+                        QDirIterator::Subdirectories);
+        while (it.hasNext())
+            files << it.next();
+        QVERIFY2(files.isEmpty(), qPrintable(QStringLiteral("written without a store: ") +
+                                             files.join(QLatin1Char(' '))));
         QVERIFY(m_store->conversations().isEmpty());
     }
 

@@ -1,12 +1,77 @@
 #include "HelperProcess.h"
 #include "TestSupport.h"
 
+#include <QDir>
 #include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QtTest>
 
+#include <signal.h>
+#include <unistd.h>
+
 using namespace qlaude;
 using namespace qlaude::test;
+
+namespace {
+// The processes of a process group still alive (a zombie, already dead and waiting for its
+// parent, does not count).
+QList<int> liveProcessesInGroup(int group)
+{
+    QList<int> live;
+    const QStringList entries =
+        QDir(QStringLiteral("/proc")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+    for (const QString &entry : entries) {
+        bool isPid = false;
+        const int pid = entry.toInt(&isPid);
+        QFile f(QStringLiteral("/proc/%1/stat").arg(entry));
+        if (!isPid || !f.open(QIODevice::ReadOnly))
+            continue;
+        const QByteArray stat = f.readAll();
+        const qsizetype name = stat.lastIndexOf(')');
+        if (name < 0)
+            continue;
+        // After the command name: state, parent, process group.
+        const QList<QByteArray> fields = stat.mid(name + 2).split(' ');
+        if (fields.size() > 2 && fields.at(2).toInt() == group && fields.at(0) != "Z" &&
+            fields.at(0) != "X")
+            live.append(pid);
+    }
+    return live;
+}
+
+// The process group a command wrote to `file`, once it has.
+int groupFromFile(const QString &file)
+{
+    int group = 0;
+    (void)QTest::qWaitFor(
+        [&] {
+            QFile f(file);
+            if (f.open(QIODevice::ReadOnly))
+                group = f.readAll().trimmed().toInt();
+            return group > 0;
+        },
+        5000);
+    return group;
+}
+
+// Kills whatever is left of a command's process group when the test ends, so a failing run does
+// not leave `sleep 600` behind.
+struct GroupReaper
+{
+    int group = 0;
+    ~GroupReaper()
+    {
+        if (group > 1 && group != int(::getpgrp()))
+            ::kill(-pid_t(group), SIGKILL);
+    }
+};
+
+QString shellQuoted(const QString &s)
+{
+    return QLatin1Char('\'') + QString(s).replace(QLatin1Char('\''), QStringLiteral("'\\''")) +
+           QLatin1Char('\'');
+}
+} // namespace
 
 // HelperProcess running real /bin/sh commands: live line streaming for commands that talk to the
 // user (awsAuthRefresh's device code), and the capture rules streaming must not change.
@@ -153,6 +218,54 @@ private slots:
         QVERIFY(r.lines.size() <= 41);
         for (const Line &l : r.lines)
             QVERIFY(!l.isStderr);
+    }
+
+    // Stopped at the cap, the command's whole process group goes, not only the shell.
+    void theStdoutCapEndsTheWholeProcessGroup()
+    {
+        TestHome h(QStringLiteral("helper-cap-group"));
+        const QString groupFile = h.root() + QStringLiteral("/group");
+        HelperProcess p(QStringLiteral("apiKeyHelper"),
+                        QStringLiteral("sleep 600 & sleep 600 & "
+                                       "set -- $(cut -d')' -f2 /proc/$$/stat); "
+                                       "echo $3 > %1; head -c 100000 /dev/zero; wait")
+                            .arg(shellQuoted(groupFile)));
+        p.setMaxOutputBytes(4096);
+        bool finished = false;
+        HelperProcess::Result result;
+        connect(&p, &HelperProcess::finished, this, [&](const HelperProcess::Result &r) {
+            result = r;
+            finished = true;
+        });
+        p.start();
+        QTRY_VERIFY_WITH_TIMEOUT(finished, 10000);
+        QVERIFY2(result.error.contains(QStringLiteral("more than 4 KiB")),
+                 qPrintable(result.error));
+        const GroupReaper reaper{groupFromFile(groupFile)};
+        QVERIFY2(reaper.group > 1, "the command did not report its process group");
+        QVERIFY(reaper.group != int(::getpgrp()));
+        QTRY_COMPARE_WITH_TIMEOUT(liveProcessesInGroup(reaper.group), QList<int>(), 3000);
+    }
+
+    // A helper still running when its owner goes (a window closed, the app quitting) does not
+    // outlive it, nor do the processes it started.
+    void destroyingARunningHelperEndsItsWholeProcessGroup()
+    {
+        TestHome h(QStringLiteral("helper-destroy-group"));
+        const QString groupFile = h.root() + QStringLiteral("/group");
+        GroupReaper reaper;
+        {
+            HelperProcess p(
+                QStringLiteral("apiKeyHelper"),
+                helperCommand(QStringLiteral("sleep_in_group.sh"), QString(), {groupFile}));
+            p.start();
+            reaper.group = groupFromFile(groupFile);
+            QVERIFY2(reaper.group > 1, "the helper did not report its process group");
+            QVERIFY(reaper.group != int(::getpgrp()));
+            QVERIFY(liveProcessesInGroup(reaper.group).size() >= 3);
+            QVERIFY(p.isRunning());
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(liveProcessesInGroup(reaper.group), QList<int>(), 3000);
     }
 };
 

@@ -13,9 +13,12 @@
 #include <QDir>
 #include <QFile>
 #include <QLockFile>
+#include <QProcess>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <cstdio>
 
 using namespace qlaude;
 using namespace qlaude::test;
@@ -126,8 +129,13 @@ private slots:
     {
         m_service = QStringLiteral("qlaude-test-authz-%1").arg(QCoreApplication::applicationPid());
         KeychainStore probe(m_service);
-        if (probe.probeSync() != KeychainState::Available)
+        if (probe.probeSync() != KeychainState::Available) {
+            // scripts/test (which sets QLAUDE_TEST_HOME) always starts an unlocked keyring:
+            // there a missing one is a failure, not a reason to skip.
+            if (!qEnvironmentVariableIsEmpty("QLAUDE_TEST_HOME"))
+                QFAIL("no unlocked keyring, although the suite (scripts/test) starts one");
             QSKIP("needs the suite's unlocked keyring (scripts/test)");
+        }
     }
     void init()
     {
@@ -280,24 +288,47 @@ private slots:
         QCOMPARE(m_server->refreshRequests(), 1);
     }
 
+    // A second Qlaude (this binary, started again as refreshAsAnotherProcess()) refreshes first
+    // and holds the lock meanwhile: this one waits for the lock, reads the keychain again and
+    // uses the other's token, with no refresh of its own.
     void anotherProcessThatRefreshedFirstIsTrusted()
     {
-        storeLogin(now() - 1000);
-        // "Another process" holds the lock while it refreshes.
-        QDir().mkpath(m_dir->path());
-        QLockFile other(lockPath());
-        QVERIFY(other.tryLock(0));
+        const OAuthTokens expired = storeLogin(now() - 1000);
+        // Slow token answers keep the other process inside its refresh, holding the lock.
+        m_server->setTokenDelay(1500);
+        QProcess other;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("QLAUDE_TEST_REFRESH_SERVICE"), m_service);
+        env.insert(QStringLiteral("QLAUDE_TEST_REFRESH_LOCK"), lockPath());
+        other.setProcessEnvironment(env);
+        other.start(QCoreApplication::applicationFilePath(), QStringList());
+        QVERIFY(other.waitForStarted(10000));
+        // Its refresh has reached the server, so it holds the lock: a lock of that process.
+        QTRY_COMPARE_WITH_TIMEOUT(m_server->refreshRequests(), 1, 15000);
+        {
+            QLockFile probe(lockPath());
+            QVERIFY(!probe.tryLock(0));
+            qint64 holder = 0;
+            QString hostname, appname;
+            QVERIFY(probe.getLockInfo(&holder, &hostname, &appname));
+            QCOMPARE(holder, other.processId());
+            QVERIFY(holder != QCoreApplication::applicationPid());
+        }
         auto a = makeAuthorizer();
         Pending p;
         authorizeLater(*a, &p);
         pause(300); // it has read the expired token and waits for the lock
         QVERIFY(!p.answered);
-        const OAuthTokens fresh = storeLogin(now() + 3600 * 1000);
-        other.unlock();
-        QVERIFY(p.wait(10000));
+        QVERIFY(p.wait(20000));
+        QTRY_COMPARE_WITH_TIMEOUT(other.state(), QProcess::NotRunning, 10000);
+        QVERIFY2(other.exitStatus() == QProcess::NormalExit && other.exitCode() == 0,
+                 other.readAllStandardError().constData());
         QVERIFY2(p.answer.error.isEmpty(), qPrintable(p.answer.error));
-        QVERIFY(p.answer.credential.bearerToken == fresh.accessToken);
-        QCOMPARE(m_server->refreshRequests(), 0);
+        QVERIFY(p.answer.credential.bearerToken != expired.accessToken);
+        QVERIFY(p.answer.credential.bearerToken == m_server->lastAccessToken());
+        QVERIFY(m_store->readSync().tokens.accessToken == m_server->lastAccessToken());
+        QCOMPARE(m_server->refreshRequests(), 1); // the other process's, and no second one
+        QCOMPARE(a->refreshesStarted(), 0);
     }
 
     void aStaleLockIsTakenOver()
@@ -415,5 +446,39 @@ private slots:
     }
 };
 
-QTEST_GUILESS_MAIN(tst_OAuthAuthorizer)
+// The other process of anotherProcessThatRefreshedFirstIsTrusted(): the stored, expired login
+// authorized as a second Qlaude would (the refresh lock, the refresh, the new tokens stored, the
+// lock released). Exit code 0 once the new token is in the keychain; no token is printed.
+static int refreshAsAnotherProcess(const QString &service, const QString &lockPath)
+{
+    OAuthAuthorizer authorizer(service, lockPath);
+    QEventLoop loop;
+    QString error = QStringLiteral("no answer within 30 s");
+    authorizer.authorize([&](const Credential &c, const QString &e) {
+        error = c.isValid() ? e : QStringLiteral("no credential: ") + e;
+        loop.quit();
+    });
+    QTimer::singleShot(30000, &loop, &QEventLoop::quit);
+    loop.exec();
+    if (!error.isEmpty()) {
+        fprintf(stderr, "the other process could not refresh: %s\n", qPrintable(error));
+        return 1;
+    }
+    if (authorizer.refreshesStarted() != 1) {
+        fprintf(stderr, "the other process did not refresh\n");
+        return 1;
+    }
+    return 0;
+}
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    const QString service = qEnvironmentVariable("QLAUDE_TEST_REFRESH_SERVICE");
+    if (!service.isEmpty())
+        return refreshAsAnotherProcess(service, qEnvironmentVariable("QLAUDE_TEST_REFRESH_LOCK"));
+    tst_OAuthAuthorizer test;
+    QTEST_SET_MAIN_SOURCE_PATH
+    return QTest::qExec(&test, argc, argv);
+}
 #include "tst_OAuthAuthorizer.moc"

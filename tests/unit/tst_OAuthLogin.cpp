@@ -329,11 +329,12 @@ private slots:
 
     void withoutAClientIdTheLoginExplainsThePermittedRoutes()
     {
+#if QLAUDE_BUILD_HAS_OAUTH_CLIENT_ID
+        QSKIP("this build has a QLAUDE_OAUTH_CLIENT_ID (build option)");
+#endif
         QProcessEnvironment e = env();
         e.remove("CLAUDE_CODE_OAUTH_CLIENT_ID");
         const ProcessResult r = runQlaudeAsync({"--login=oauth", "--profile=claudeai"}, e);
-        if (r.exitCode == 0)
-            QSKIP("this build has a QLAUDE_OAUTH_CLIENT_ID");
         QCOMPARE(r.exitCode, 2);
         QVERIFY2(r.err.startsWith("This build of Qlaude is not authorized by Anthropic for "
                                   "Claude.ai or Console subscription login."),

@@ -98,9 +98,14 @@ private slots:
         TestHome h(QStringLiteral("profile-noclient"));
         const AuthContext ctx = context(h);
         const OAuthProfile p = OAuthProfile::load(ctx, OAuthProfile::Kind::ClaudeAi);
-        if (p.clientIdSource.startsWith(QLatin1String("build option")))
-            QSKIP("this build has a QLAUDE_OAUTH_CLIENT_ID");
-        QVERIFY(!p.isValid());
+#if QLAUDE_BUILD_HAS_OAUTH_CLIENT_ID
+        // Decided by the build option, not by the outcome: the build's client id is used.
+        QVERIFY2(p.isValid(), qPrintable(p.error));
+        QVERIFY2(p.clientIdSource.startsWith(QLatin1String("build option")),
+                 qPrintable(p.clientIdSource));
+        QSKIP("this build has a QLAUDE_OAUTH_CLIENT_ID (build option)");
+#endif
+        QVERIFY2(!p.isValid(), qPrintable(p.clientIdSource));
         // One sentence on why, then the permitted routes.
         QVERIFY2(p.error.startsWith("This build of Qlaude is not authorized by Anthropic for "
                                     "Claude.ai or Console subscription login."),

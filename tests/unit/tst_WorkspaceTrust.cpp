@@ -9,6 +9,8 @@
 #include <QFileInfo>
 #include <QtTest>
 
+#include <algorithm>
+
 using namespace qlaude;
 using namespace qlaude::test;
 
@@ -218,10 +220,11 @@ private slots:
         // moves the request, so it waits for trust too.
         QVERIFY(ctx.env("AWS_REGION").isEmpty());
         QCOMPARE(ctx.trust().pending.size(), 5);
-        for (const TrustItem &i : ctx.trust().pending) {
-            if (i.key == QLatin1String("ANTHROPIC_API_KEY"))
-                QCOMPARE(i.displayValue(), QStringLiteral("…6789"));
-        }
+        const auto apiKeyItem = std::find_if(
+            ctx.trust().pending.cbegin(), ctx.trust().pending.cend(),
+            [](const TrustItem &i) { return i.key == QLatin1String("ANTHROPIC_API_KEY"); });
+        QVERIFY2(apiKeyItem != ctx.trust().pending.cend(), "ANTHROPIC_API_KEY is not pending");
+        QCOMPARE(apiKeyItem->displayValue(), QStringLiteral("…6789"));
         TrustStore store(h.trustStore());
         QString error;
         QVERIFY(store.trust(ctx.trust(), &error));
