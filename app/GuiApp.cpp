@@ -8,12 +8,14 @@
 #include "ConversationStore.h"
 #include "DoctorDialog.h"
 #include "DoctorReport.h"
+#include "HelperProcess.h"
 #include "KeychainStore.h"
 #include "LoginDialog.h"
 #include "NoCredentialAuthorizer.h"
 #include "ProviderFactory.h"
 #include "ProxySettings.h"
 #include "SettingsDialog.h"
+#include "SignalWatcher.h"
 #include "SubscriptionLogin.h"
 #include "TrustDialog.h"
 
@@ -21,6 +23,7 @@
 #include <QMessageBox>
 #include <QNetworkAccessManager>
 #include <QPointer>
+#include <QTimer>
 
 #include <memory>
 #include <vector>
@@ -214,6 +217,14 @@ private:
         QApplication::setQuitOnLastWindowClosed(true);
     }
 
+public:
+    void stopStreaming()
+    {
+        if (m_window && m_window->session())
+            m_window->session()->stop();
+    }
+
+private:
     AuthContext::Options m_options;
     GuiOptions m_gui;
     std::unique_ptr<AuthContext> m_context;
@@ -233,6 +244,21 @@ int runGui(const AuthContext::Options &contextOptions, const GuiOptions &options
     // The window state's QSettings file goes here: private from its first write on.
     AppPaths::ensurePrivateDir(AppPaths::configDir());
     GuiController controller(contextOptions, options);
+    // SIGINT, SIGTERM, SIGHUP (a logout, `kill`, Ctrl-C in the terminal that started it): stop
+    // a streaming answer as the Stop button does, end helper commands, and quit normally so the
+    // history is closed cleanly.
+    SignalWatcher signalWatcher;
+    int signalExit = 0;
+    QObject::connect(&signalWatcher, &SignalWatcher::received, &controller,
+                     [&controller, &signalExit](int signalNumber) {
+                         if (signalExit)
+                             return;
+                         signalExit = SignalWatcher::exitCodeFor(signalNumber);
+                         HelperProcess::cancelAll();
+                         controller.stopStreaming();
+                         const int code = signalExit;
+                         QTimer::singleShot(0, qApp, [code] { QCoreApplication::exit(code); });
+                     });
     QApplication::setQuitOnLastWindowClosed(false); // until the chat window is shown
     QMetaObject::invokeMethod(
         &controller, [&controller] { controller.start(); }, Qt::QueuedConnection);

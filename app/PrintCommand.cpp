@@ -5,9 +5,11 @@
 #include "ChatSession.h"
 #include "CliCommands.h"
 #include "ConversationStore.h"
+#include "HelperProcess.h"
 #include "ModelSelection.h"
 #include "ProviderFactory.h"
 #include "ProxySettings.h"
+#include "SignalWatcher.h"
 
 #include <QCoreApplication>
 #include <QFile>
@@ -15,6 +17,7 @@
 #include <QJsonDocument>
 #include <QNetworkAccessManager>
 #include <QTextStream>
+#include <QTimer>
 
 #include <cstdio>
 #include <memory>
@@ -24,19 +27,136 @@ namespace qlaude {
 namespace {
 constexpr int kDefaultMaxTokens = 8192;
 
-void writeOut(const QByteArray &bytes)
+// Standard output, coalesced: what the deltas of one event-loop pass (one network read) add is
+// written with one system call when control returns to the event loop, so a terminal still
+// sees the answer as it streams, without a write per delta.
+class Output
 {
-    std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stdout);
-    std::fflush(stdout);
+public:
+    static Output &instance()
+    {
+        static Output output;
+        return output;
+    }
+    void append(QByteArrayView bytes)
+    {
+        m_buffer.append(bytes);
+        if (m_buffer.size() >= kFlushAt)
+            flush();
+        else if (!m_scheduled)
+            schedule();
+    }
+    QByteArray &buffer() { return m_buffer; }
+    void appended()
+    {
+        if (m_buffer.size() >= kFlushAt)
+            flush();
+        else if (!m_scheduled)
+            schedule();
+    }
+    void flush()
+    {
+        if (!m_buffer.isEmpty()) {
+            std::fwrite(m_buffer.constData(), 1, size_t(m_buffer.size()), stdout);
+            m_buffer.clear();
+        }
+        std::fflush(stdout);
+    }
+
+private:
+    static constexpr qsizetype kFlushAt = 256 * 1024;
+    void schedule()
+    {
+        m_scheduled = true;
+        QTimer::singleShot(0, QCoreApplication::instance(), [this] {
+            m_scheduled = false;
+            flush();
+        });
+    }
+    QByteArray m_buffer;
+    bool m_scheduled = false;
+};
+
+void writeOut(QByteArrayView bytes)
+{
+    Output::instance().append(bytes);
 }
 
 void writeLine(const QJsonObject &o)
 {
-    writeOut(QJsonDocument(o).toJson(QJsonDocument::Compact) + '\n');
+    const QByteArray line = QJsonDocument(o).toJson(QJsonDocument::Compact) + '\n';
+    writeOut(line);
+}
+
+// A JSON string literal, escaped as QJsonDocument writes it, appended to `out`.
+void appendJsonString(QByteArray &out, QStringView text)
+{
+    static const char hex[] = "0123456789abcdef";
+    const QByteArray utf8 = text.toUtf8();
+    out.append('"');
+    const char *p = utf8.constData();
+    const char *end = p + utf8.size();
+    const char *run = p; // start of the bytes copied as they are
+    for (; p < end; ++p) {
+        const uchar c = uchar(*p);
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        out.append(run, p - run);
+        run = p + 1;
+        out.append('\\');
+        switch (c) {
+        case '"':
+            out.append('"');
+            break;
+        case '\\':
+            out.append('\\');
+            break;
+        case '\b':
+            out.append('b');
+            break;
+        case '\f':
+            out.append('f');
+            break;
+        case '\n':
+            out.append('n');
+            break;
+        case '\r':
+            out.append('r');
+            break;
+        case '\t':
+            out.append('t');
+            break;
+        default:
+            out.append("u00", 3);
+            out.append(hex[c >> 4]);
+            out.append(hex[c & 0xf]);
+        }
+    }
+    out.append(run, end - run);
+    out.append('"');
+}
+
+// {"index":N,"<field>":"...","type":"<type>"}: a delta line of stream-json, written directly
+// (keys in QJsonDocument's order) instead of through a QJsonObject per delta.
+void writeDeltaLine(const char *type, const char *field, int index, const QString &text)
+{
+    Output &output = Output::instance();
+    QByteArray &out = output.buffer();
+    out.append("{\"index\":");
+    out.append(QByteArray::number(index));
+    out.append(",\"");
+    out.append(field);
+    out.append("\":");
+    appendJsonString(out, text);
+    out.append(",\"type\":\"");
+    out.append(type);
+    out.append("\"}\n");
+    output.appended();
 }
 
 void writeErr(const QString &text)
 {
+    Output::instance().flush(); // what came before goes first
     const QByteArray b = text.toUtf8();
     std::fwrite(b.constData(), 1, size_t(b.size()), stderr);
     std::fflush(stderr);
@@ -85,6 +205,16 @@ std::unique_ptr<ProviderClient> clientFor(const AuthContext &ctx, const Resoluti
 
 bool checkConfig(const AuthContext &ctx)
 {
+    // A file named with --settings must work; a broken file in another layer is skipped, with
+    // one line each, so the answer does not silently come from other settings.
+    if (const SettingsFile *flag = ctx.settings().brokenFlagFile()) {
+        writeErr(QStringLiteral("qlaude: %1\n  Fix the file given with --settings, or leave the "
+                                "option out.\n")
+                     .arg(flag->error));
+        return false;
+    }
+    for (const QString &problem : ctx.settings().problems())
+        writeErr(QStringLiteral("qlaude: warning: %1\n").arg(problem));
     const RequestOptions ro = ctx.requestOptions();
     for (const QString &e : ro.errors)
         writeErr(QStringLiteral("qlaude: note: %1\n").arg(e));
@@ -169,19 +299,25 @@ int runPrint(const AuthContext &ctx, PrintOptions opts)
     const bool text = format == QLatin1String("text");
     const bool streamJson = format == QLatin1String("stream-json");
     int exitCode = 1;
+    int signalExit = 0;
     QCoreApplication *app = QCoreApplication::instance();
-    QObject::connect(&session, &ChatSession::textDelta, app,
-                     [text, streamJson](qint64, int index, const QString &t) {
-                         if (text)
-                             writeOut(t.toUtf8());
-                         else if (streamJson)
-                             writeLine({{"type", "text_delta"}, {"index", index}, {"text", t}});
-                     });
+    if (text) {
+        QObject::connect(&session, &ChatSession::textDelta, app, [](qint64, int, const QString &t) {
+            QByteArray &out = Output::instance().buffer();
+            out.append(t.toUtf8());
+            Output::instance().appended();
+        });
+    } else if (streamJson) {
+        QObject::connect(&session, &ChatSession::textDelta, app,
+                         [](qint64, int index, const QString &t) {
+                             writeDeltaLine("text_delta", "text", index, t);
+                         });
+    }
     if (streamJson) {
-        QObject::connect(
-            &session, &ChatSession::thinkingDelta, app, [](qint64, int index, const QString &t) {
-                writeLine({{"type", "thinking_delta"}, {"index", index}, {"thinking", t}});
-            });
+        QObject::connect(&session, &ChatSession::thinkingDelta, app,
+                         [](qint64, int index, const QString &t) {
+                             writeDeltaLine("thinking_delta", "thinking", index, t);
+                         });
         QObject::connect(&session, &ChatSession::blockStarted, app,
                          [](qint64, int index, const ContentBlock &b) {
                              writeLine({{"type", "content_block_start"},
@@ -256,13 +392,35 @@ int runPrint(const AuthContext &ctx, PrintOptions opts)
                 else
                     writeOut(QJsonDocument(result).toJson(QJsonDocument::Indented));
             }
+            if (signalExit) {
+                exitCode = signalExit;
+                writeErr(QStringLiteral("qlaude: stopped by a signal%1.\n")
+                             .arg(store ? QStringLiteral("; the partial answer is saved as stopped")
+                                        : QString()));
+            }
             QCoreApplication::exit(exitCode);
         });
+    // Ctrl-C, SIGTERM and SIGHUP stop the answer as the Stop button does: the partial text is
+    // kept (and saved as stopped), any helper command is ended, and the exit code is 128 + the
+    // signal. A second Ctrl-C exits at once.
+    SignalWatcher signalWatcher;
+    QObject::connect(&signalWatcher, &SignalWatcher::received, app, [&](int signalNumber) {
+        if (signalExit)
+            return;
+        signalExit = SignalWatcher::exitCodeFor(signalNumber);
+        HelperProcess::cancelAll();
+        if (session.isBusy())
+            session.stop(); // turnFinished follows and exits
+        else
+            QCoreApplication::exit(signalExit);
+    });
     if (!session.send(opts.prompt)) {
         writeErr(QStringLiteral("qlaude: %1\n").arg(session.errorString()));
         return 2;
     }
-    return QCoreApplication::exec();
+    const int result = QCoreApplication::exec();
+    Output::instance().flush();
+    return result;
 }
 
 int runListModels(const AuthContext &ctx)
@@ -297,6 +455,7 @@ int runListModels(const AuthContext &ctx)
         QCoreApplication::exit(code);
     });
     QCoreApplication::exec();
+    Output::instance().flush();
     return code;
 }
 

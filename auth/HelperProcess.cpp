@@ -2,6 +2,7 @@
 
 #include <QDir>
 #include <QPointer>
+#include <QSet>
 
 #include <signal.h>
 #include <unistd.h>
@@ -53,15 +54,33 @@ QString streamLine(const QByteArray &bytes, bool cut)
 
 } // namespace
 
+namespace {
+// Every HelperProcess alive, for cancelAll(). Helpers live on the GUI (main) thread.
+QSet<HelperProcess *> &liveHelpers()
+{
+    static QSet<HelperProcess *> helpers;
+    return helpers;
+}
+} // namespace
+
 HelperProcess::HelperProcess(const QString &name, const QString &command, QObject *parent)
     : QObject(parent), m_name(name), m_command(command)
 {
     m_timer.setSingleShot(true);
     connect(&m_timer, &QTimer::timeout, this, [this] { stop(true, false); });
+    liveHelpers().insert(this);
+}
+
+void HelperProcess::cancelAll()
+{
+    const QSet<HelperProcess *> helpers = liveHelpers();
+    for (HelperProcess *helper : helpers)
+        helper->cancel();
 }
 
 HelperProcess::~HelperProcess()
 {
+    liveHelpers().remove(this);
     if (m_process) {
         m_process->disconnect(this);
         ::kill(-pid_t(m_process->processId()), SIGKILL);

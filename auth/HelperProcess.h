@@ -49,6 +49,9 @@ public:
     void start();
     void cancel();
     bool isRunning() const { return m_process != nullptr; }
+    // Cancels every command still running in this process, with whatever it started (its
+    // process group): for an app that is about to exit on SIGINT or SIGTERM.
+    static void cancelAll();
 
 signals:
     void finished(const qlaude::HelperProcess::Result &result);

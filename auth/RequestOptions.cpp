@@ -201,17 +201,23 @@ RequestOptions RequestOptions::fromEnvironment(const QProcessEnvironment &env,
                                 .arg(fromWhere(where("QLAUDE_ANTHROPIC_VERSION")),
                                      QString::fromLatin1(o.anthropicVersion)));
     }
-    const QString timeout = env.value(QStringLiteral("API_TIMEOUT_MS")).trimmed();
-    if (!timeout.isEmpty()) {
+    const auto milliseconds = [&](const char *name, int fallback) {
+        const QString text = env.value(QString::fromLatin1(name)).trimmed();
+        if (text.isEmpty())
+            return fallback;
         bool ok = false;
-        const qlonglong ms = timeout.toLongLong(&ok);
+        const qlonglong ms = text.toLongLong(&ok);
         if (ok && ms > 0 && ms <= std::numeric_limits<int>::max())
-            o.timeoutMs = int(ms);
-        else
-            o.errors.append(QStringLiteral("API_TIMEOUT_MS must be a positive number of "
-                                           "milliseconds; using the default of %1.")
-                                .arg(kDefaultTimeoutMs));
-    }
+            return int(ms);
+        o.errors.append(QStringLiteral("%1 must be a positive number of milliseconds; using the "
+                                       "default of %2.")
+                            .arg(QLatin1String(name))
+                            .arg(fallback));
+        return fallback;
+    };
+    o.timeoutMs = milliseconds("API_TIMEOUT_MS", kDefaultTimeoutMs);
+    o.streamIdleTimeoutMs =
+        milliseconds("CLAUDE_STREAM_IDLE_TIMEOUT_MS", kDefaultStreamIdleTimeoutMs);
     o.additionalProtection =
         isTruthy(env.value(QStringLiteral("CLAUDE_CODE_ADDITIONAL_PROTECTION")));
     return o;

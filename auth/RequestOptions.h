@@ -18,11 +18,17 @@ using HeaderList = QList<QPair<QByteArray, QByteArray>>;
 struct RequestOptions
 {
     static constexpr int kDefaultTimeoutMs = 600000;
+    static constexpr int kDefaultStreamIdleTimeoutMs = 300000;
 
     HeaderList customHeaders;                   // ANTHROPIC_CUSTOM_HEADERS, minus refused names
     QByteArray anthropicVersion = "2023-06-01"; // QLAUDE_ANTHROPIC_VERSION
-    int timeoutMs = kDefaultTimeoutMs;          // API_TIMEOUT_MS, per attempt
-    bool additionalProtection = false;          // CLAUDE_CODE_ADDITIONAL_PROTECTION
+    // API_TIMEOUT_MS: per attempt, the longest wait for the response headers and, in a stream,
+    // between two complete events (a server sending a byte at a time does not reset it).
+    int timeoutMs = kDefaultTimeoutMs;
+    // CLAUDE_STREAM_IDLE_TIMEOUT_MS: the longest a stream may go without a content event
+    // (keep-alive pings do not count).
+    int streamIdleTimeoutMs = kDefaultStreamIdleTimeoutMs;
+    bool additionalProtection = false; // CLAUDE_CODE_ADDITIONAL_PROTECTION
     QStringList extraBetas; // ANTHROPIC_BETAS and custom anthropic-beta values, comma-separated
     QStringList errors;     // one sentence per rejected value; never holds a value
 

@@ -307,6 +307,31 @@ SettingsLayers SettingsLayers::load(const Options &options)
     return layers;
 }
 
+QStringList SettingsLayers::problems() const
+{
+    QStringList out;
+    for (const SettingsFile &f : m_files) {
+        if (f.error.isEmpty())
+            continue;
+        // A managed folder reports each broken drop-in on a line of its own.
+        for (const QString &line : f.error.split(QLatin1Char('\n'), Qt::SkipEmptyParts))
+            out << QStringLiteral("Ignored the %1 settings: %2")
+                       .arg(f.scope == SettingsScope::Flag ? QStringLiteral("--settings")
+                                                           : settingsScopeName(f.scope),
+                            line);
+    }
+    return out;
+}
+
+const SettingsFile *SettingsLayers::brokenFlagFile() const
+{
+    for (const SettingsFile &f : m_files) {
+        if (f.scope == SettingsScope::Flag && f.status == SettingsFile::Status::Error)
+            return &f;
+    }
+    return nullptr;
+}
+
 QJsonObject SettingsLayers::mergedWhere(bool (*admit)(SettingsScope)) const
 {
     QJsonObject out;

@@ -75,6 +75,11 @@ public:
     static void setManagedDirForTesting(const QString &dir);
 
     const QList<SettingsFile> &files() const { return m_files; }
+    // One sentence per settings file that could not be used (each names the file, line and
+    // column), for a warning: "Ignored the project settings: <path>: line 3, column 5: ...".
+    QStringList problems() const;
+    // The file given with --settings could not be used: an error, not a warning.
+    const SettingsFile *brokenFlagFile() const;
 
     // Merged view of all layers, or of only the layers the predicate admits.
     QJsonObject merged() const { return m_merged; }

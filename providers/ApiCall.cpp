@@ -4,10 +4,74 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 
+#include <cstring>
+
 namespace qlaude {
 
 namespace {
 constexpr qsizetype kMaxErrorBody = 4 * 1024 * 1024;
+// What QNetworkAccessManager may hold of a stream before we read it: with the whole socket
+// drained into its buffer, memory would grow with the answer instead of staying flat.
+constexpr qint64 kStreamReadBuffer = 256 * 1024;
+// The start of a body kept to quote when it turns out not to be an event stream.
+constexpr qsizetype kQuotedBytes = 64;
+
+// A request body that can be read once. Qt's HTTP/1 layer silently sends a request again when
+// the connection closes before the response starts, if it can rewind the body; this one cannot
+// be rewound, so the only retries are the retry policy's, counted and shown.
+class OneShotBody : public QIODevice
+{
+public:
+    OneShotBody(QByteArray data, QObject *parent) : QIODevice(parent), m_data(std::move(data))
+    {
+        open(QIODevice::ReadOnly);
+    }
+    bool isSequential() const override { return true; }
+    bool reset() override { return false; }
+    qint64 bytesAvailable() const override
+    {
+        return m_data.size() - m_read + QIODevice::bytesAvailable();
+    }
+
+protected:
+    qint64 readData(char *data, qint64 maxSize) override
+    {
+        const qint64 n = qMin(maxSize, qint64(m_data.size()) - m_read);
+        if (n <= 0)
+            return m_read >= m_data.size() ? -1 : 0;
+        memcpy(data, m_data.constData() + m_read, size_t(n));
+        m_read += n;
+        return n;
+    }
+    qint64 writeData(const char *, qint64) override { return -1; }
+
+private:
+    QByteArray m_data;
+    qint64 m_read = 0;
+};
+
+// Printable ASCII as is, anything else as \xNN, at most kQuotedBytes bytes.
+QString quoteBytes(const QByteArray &bytes)
+{
+    QString out;
+    for (const char c : bytes.left(kQuotedBytes)) {
+        const uchar u = uchar(c);
+        if (u >= 0x20 && u < 0x7f && u != '\\')
+            out.append(QLatin1Char(c));
+        else
+            out.append(QStringLiteral("\\x%1").arg(u, 2, 16, QLatin1Char('0')));
+    }
+    if (bytes.size() > kQuotedBytes)
+        out.append(QStringLiteral("..."));
+    return out;
+}
+
+bool isMessagesEvent(const QByteArray &name)
+{
+    return name == "message_start" || name == "content_block_start" ||
+           name == "content_block_delta" || name == "content_block_stop" ||
+           name == "message_delta" || name == "message_stop" || name == "ping" || name == "error";
+}
 
 QString networkErrorText(QNetworkReply *reply)
 {
@@ -77,6 +141,19 @@ ApiCall::ApiCall(ProviderClient *client, CallSpec spec)
       m_forwarder(std::make_unique<Forwarder>(this))
 {
     m_assembler.setListener(m_forwarder.get());
+    for (QTimer *timer : {&m_waitTimer, &m_idleTimer})
+        timer->setSingleShot(true);
+    connect(&m_waitTimer, &QTimer::timeout, this,
+            [this] { timeOut(m_gotHeaders ? Timeout::EventGap : Timeout::Headers); });
+    connect(&m_idleTimer, &QTimer::timeout, this, [this] { timeOut(Timeout::Idle); });
+}
+
+void ApiCall::timeOut(Timeout reason)
+{
+    if (!m_reply || m_finished)
+        return;
+    m_timeout = reason;
+    m_reply->abort(); // onReplyFinished reports the timeout
 }
 
 void ApiCall::cancel()
@@ -150,6 +227,10 @@ void ApiCall::send(const PreparedRequest &prepared)
     m_status = 0;
     m_statusChecked = false;
     m_gotBody = false;
+    m_gotHeaders = false;
+    m_sawMessagesEvent = false;
+    m_timeout = Timeout::None;
+    m_firstBytes.clear();
     m_body.clear();
     m_assembler.reset();
     m_decoder = streaming() && m_parts->makeDecoder ? m_parts->makeDecoder() : nullptr;
@@ -161,20 +242,40 @@ void ApiCall::send(const PreparedRequest &prepared)
         req.setRawHeader(h.first, h.second);
     if (!prepared.hasHeader("user-agent"))
         req.setHeader(QNetworkRequest::UserAgentHeader, m_client->m_config.userAgent);
-    req.setTransferTimeout(m_client->m_config.options.timeoutMs);
     // Redirects are handled here: only one to the same origin is followed.
     req.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
                      QNetworkRequest::ManualRedirectPolicy);
     QNetworkReply *reply;
-    if (prepared.method == "GET")
+    if (prepared.method == "GET") {
         reply = m_client->m_nam->get(req);
-    else if (prepared.method == "POST")
-        reply = m_client->m_nam->post(req, prepared.body);
-    else
-        reply = m_client->m_nam->sendCustomRequest(req, prepared.method, prepared.body);
+    } else {
+        req.setHeader(QNetworkRequest::ContentLengthHeader, prepared.body.size());
+        req.setAttribute(QNetworkRequest::DoNotBufferUploadDataAttribute, true);
+        auto *body = new OneShotBody(prepared.body, nullptr);
+        reply = m_client->m_nam->sendCustomRequest(req, prepared.method, body);
+        body->setParent(reply);
+    }
+    if (streaming())
+        reply->setReadBufferSize(kStreamReadBuffer);
     m_reply = reply;
+    connect(reply, &QNetworkReply::metaDataChanged, this, &ApiCall::onHeaders);
     connect(reply, &QNetworkReply::readyRead, this, &ApiCall::onReadyRead);
     connect(reply, &QNetworkReply::finished, this, &ApiCall::onReplyFinished);
+    // API_TIMEOUT_MS first bounds the wait for the headers (and, for a plain JSON call, the
+    // whole answer).
+    m_idleTimer.stop();
+    m_waitTimer.start(m_client->m_config.options.timeoutMs);
+}
+
+void ApiCall::onHeaders()
+{
+    if (!m_reply || m_finished || !streaming() || !checkStatus(m_reply))
+        return;
+    // A stream: from here API_TIMEOUT_MS bounds the gap until the next complete event, and the
+    // idle limit the time without a content event.
+    m_gotHeaders = true;
+    m_waitTimer.start(m_client->m_config.options.timeoutMs);
+    m_idleTimer.start(m_client->m_config.options.streamIdleTimeoutMs);
 }
 
 bool ApiCall::checkStatus(QNetworkReply *reply)
@@ -202,14 +303,32 @@ void ApiCall::onReadyRead()
         return;
     }
     m_gotBody = true;
+    if (m_firstBytes.size() < kQuotedBytes + 1)
+        m_firstBytes.append(chunk.left(kQuotedBytes + 1 - m_firstBytes.size()));
     m_events.clear();
     const bool ok = m_decoder->feed(chunk, m_events);
+    feedEvents();
+    if (!ok || m_assembler.hasError())
+        m_reply->abort(); // onReplyFinished reports what went wrong
+}
+
+void ApiCall::feedEvents()
+{
+    if (m_events.isEmpty())
+        return;
+    bool content = false;
     for (const SseEvent &e : qAsConst(m_events)) {
+        if (isMessagesEvent(e.event))
+            m_sawMessagesEvent = true;
+        content = content || e.event != "ping";
         if (!m_assembler.feed(e))
             break;
     }
-    if (!ok || m_assembler.hasError())
-        m_reply->abort(); // onReplyFinished reports what went wrong
+    if (m_finished || !m_reply)
+        return;
+    m_waitTimer.start(m_client->m_config.options.timeoutMs);
+    if (content)
+        m_idleTimer.start(m_client->m_config.options.streamIdleTimeoutMs);
 }
 
 void ApiCall::onReplyFinished()
@@ -219,16 +338,24 @@ void ApiCall::onReplyFinished()
         return;
     m_reply = nullptr;
     reply->deleteLater();
+    m_waitTimer.stop();
+    m_idleTimer.stop();
     if (m_finished)
         return;
     if (streaming() && checkStatus(reply) && !m_decoder->hasError() && !m_assembler.hasError()) {
         const QByteArray rest = reply->isOpen() ? reply->readAll() : QByteArray();
         m_events.clear();
-        if (!rest.isEmpty())
+        if (!rest.isEmpty()) {
+            m_gotBody = true;
+            if (m_firstBytes.size() < kQuotedBytes + 1)
+                m_firstBytes.append(rest.left(kQuotedBytes + 1 - m_firstBytes.size()));
             m_decoder->feed(rest, m_events);
+        }
         if (reply->error() == QNetworkReply::NoError)
             m_decoder->finish(m_events);
         for (const SseEvent &e : qAsConst(m_events)) {
+            if (isMessagesEvent(e.event))
+                m_sawMessagesEvent = true;
             if (!m_assembler.feed(e))
                 break;
         }
@@ -246,6 +373,21 @@ void ApiCall::onReplyFinished()
     }
     if (m_status >= 300 && m_status < 400 && m_status != 304) {
         followRedirect(reply, requestId);
+        return;
+    }
+    // A 200 whose body is not an event stream at all (a proxy's page, garbage): say so and
+    // quote its start, rather than "the answer ended early".
+    if (streaming() && m_status >= 200 && m_status < 300 && m_gotBody && !m_sawMessagesEvent &&
+        !m_assembler.isStarted() && !m_decoder->hasError() && m_timeout == Timeout::None) {
+        ApiError e;
+        e.kind = ApiError::Kind::Protocol;
+        e.message = QStringLiteral("The server's answer was not a valid event stream (SSE); it "
+                                   "began with \"%1\"")
+                        .arg(quoteBytes(m_firstBytes));
+        e.hint = QStringLiteral("Check that the base URL points at the API and not at a proxy "
+                                "or web page, and any gateway between you and the API.");
+        e.requestId = requestId;
+        finish(e);
         return;
     }
     // Errors inside a 200 stream: the server's error event, or a stream we could not decode.
@@ -289,9 +431,9 @@ void ApiCall::onReplyFinished()
     AttemptFailure f;
     f.credentialRefreshable = false;
     if (reply->error() != QNetworkReply::NoError && m_status == 0) {
-        f.timedOut = reply->error() == QNetworkReply::OperationCanceledError;
+        f.timedOut = m_timeout != Timeout::None;
         f.connectionError = !f.timedOut;
-        ApiError e = f.timedOut ? ApiError::timeout(m_client->m_config.options.timeoutMs, partial)
+        ApiError e = f.timedOut ? timeoutError(partial)
                                 : ApiError::connection(networkErrorText(reply), partial);
         failAttempt(f, e);
         return;
@@ -302,11 +444,11 @@ void ApiCall::onReplyFinished()
             return;
         }
         // The body ended (or the connection dropped) before message_stop.
-        const bool timedOut = reply->error() == QNetworkReply::OperationCanceledError;
+        const bool timedOut = m_timeout != Timeout::None;
         f.timedOut = timedOut;
         f.connectionError = !timedOut;
         f.afterFirstByte = m_gotBody;
-        ApiError e = timedOut ? ApiError::timeout(m_client->m_config.options.timeoutMs, partial)
+        ApiError e = timedOut ? timeoutError(partial)
                               : ApiError::connection(reply->error() == QNetworkReply::NoError
                                                          ? QStringLiteral("the answer ended early")
                                                          : networkErrorText(reply),
@@ -323,6 +465,36 @@ void ApiCall::onReplyFinished()
     if (e.requestId.isEmpty())
         e.requestId = requestId;
     failAttempt(f, e);
+}
+
+ApiError ApiCall::timeoutError(bool partial) const
+{
+    const RequestOptions &o = m_client->m_config.options;
+    ApiError e = ApiError::timeout(o.timeoutMs, partial);
+    const auto seconds = [](int ms) { return QString::number(ms / 1000.0, 'g', 4); };
+    switch (m_timeout) {
+    case Timeout::EventGap:
+        e.message = QStringLiteral("The answer stalled: no complete event arrived for %1 s "
+                                   "(API_TIMEOUT_MS=%2)")
+                        .arg(seconds(o.timeoutMs))
+                        .arg(o.timeoutMs);
+        break;
+    case Timeout::Idle:
+        e.message = QStringLiteral("The answer stalled: nothing but keep-alive pings for %1 s "
+                                   "(CLAUDE_STREAM_IDLE_TIMEOUT_MS=%2)")
+                        .arg(seconds(o.streamIdleTimeoutMs))
+                        .arg(o.streamIdleTimeoutMs);
+        e.hint = QStringLiteral("Try again, or raise CLAUDE_STREAM_IDLE_TIMEOUT_MS if long "
+                                "pauses are expected.");
+        break;
+    case Timeout::Headers:
+    case Timeout::None:
+        e.message = QStringLiteral("The API did not answer within %1 s (API_TIMEOUT_MS=%2)")
+                        .arg(seconds(o.timeoutMs))
+                        .arg(o.timeoutMs);
+        break;
+    }
+    return e;
 }
 
 void ApiCall::followRedirect(QNetworkReply *reply, const QString &requestId)
@@ -418,6 +590,8 @@ void ApiCall::finish(ApiError error)
     if (m_finished)
         return;
     m_finished = true;
+    m_waitTimer.stop();
+    m_idleTimer.stop();
     error.scrub(m_signature.secrets);
     m_error = error;
     for (QString &s : m_signature.secrets)

@@ -2,6 +2,7 @@
 
 #include "AuthContext.h"
 
+#include <QDeadlineTimer>
 #include <QJsonDocument>
 #include <QRandomGenerator>
 #include <QTimer>
@@ -22,12 +23,33 @@ ClientConfig ClientConfig::fromContext(const AuthContext &ctx)
     return c;
 }
 
+namespace {
+
+// A retry never starts before the server's retry-after: QTimer::singleShot picks a coarse timer
+// (5 % early or late) for waits over 2 s, and even a precise one may wake a little early, so the
+// deadline is checked and the rest waited out.
+void firePrecisely(QObject *context, QDeadlineTimer deadline, std::function<void()> fire)
+{
+    const qint64 remainingNs = deadline.remainingTimeNSecs();
+    const int waitMs =
+        int(qMin<qint64>((qMax<qint64>(remainingNs, 0) + 999999) / 1000000, 1 << 30));
+    QTimer::singleShot(waitMs, Qt::PreciseTimer, context,
+                       [context, deadline, fire = std::move(fire)]() mutable {
+                           if (deadline.hasExpired())
+                               fire();
+                           else
+                               firePrecisely(context, deadline, std::move(fire));
+                       });
+}
+
+} // namespace
+
 ProviderClient::ProviderClient(ClientConfig config, std::shared_ptr<ProviderParts> parts,
                                QNetworkAccessManager *nam, QObject *parent)
     : QObject(parent), m_config(std::move(config)), m_parts(std::move(parts)), m_nam(nam)
 {
     m_scheduler = [this](qint64 ms, std::function<void()> fire) {
-        QTimer::singleShot(int(ms), this, std::move(fire));
+        firePrecisely(this, QDeadlineTimer(ms, Qt::PreciseTimer), std::move(fire));
     };
     m_jitter = [] { return QRandomGenerator::global()->generateDouble(); };
     m_now = [] { return QDateTime::currentDateTimeUtc(); };

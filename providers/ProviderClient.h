@@ -11,6 +11,7 @@
 #include <QJsonObject>
 #include <QObject>
 #include <QPointer>
+#include <QTimer>
 #include <QUrl>
 
 #include <functional>
@@ -80,11 +81,24 @@ private:
     ApiCall(ProviderClient *client, CallSpec spec);
     ~ApiCall() override;
 
+    // Why an attempt was aborted for taking too long.
+    enum class Timeout
+    {
+        None,
+        Headers,  // API_TIMEOUT_MS before the response headers
+        EventGap, // API_TIMEOUT_MS between two complete events
+        Idle,     // CLAUDE_STREAM_IDLE_TIMEOUT_MS without a content event
+    };
+
     bool streaming() const { return m_spec.kind == CallSpec::Kind::Stream; }
     void startAttempt();
     void signAndSend();
     void send(const PreparedRequest &request);
+    void onHeaders();
     void onReadyRead();
+    void feedEvents(); // m_events into the assembler; restarts the timers
+    void timeOut(Timeout reason);
+    ApiError timeoutError(bool partial) const;
     void onReplyFinished();
     bool checkStatus(QNetworkReply *reply);
     void followRedirect(QNetworkReply *reply, const QString &requestId);
@@ -111,6 +125,12 @@ private:
     int m_status = 0;
     bool m_statusChecked = false;
     bool m_gotBody = false;
+    bool m_gotHeaders = false;       // this attempt's 2xx stream headers arrived
+    bool m_sawMessagesEvent = false; // ... and it was one of the Messages API's
+    QByteArray m_firstBytes;         // the start of a 2xx stream body, to quote
+    QTimer m_waitTimer;              // API_TIMEOUT_MS: headers, then the gap between events
+    QTimer m_idleTimer;              // CLAUDE_STREAM_IDLE_TIMEOUT_MS since the last content
+    Timeout m_timeout = Timeout::None;
     int m_attempts = 0;
     int m_retries = 0;
     int m_consecutive529 = 0;

@@ -144,6 +144,8 @@ ChatWindow::ChatWindow(AppServices &services, QWidget *parent)
     m_sidebar->setStore(m_services.store);
     m_status->setServices(m_services);
     m_banners->showAccountState(m_services, canChat());
+    if (m_services.context)
+        m_banners->showSettingsProblems(m_services.context->settings().problems());
     applySessionSettings();
     updateBusyState();
     updateUsage();
@@ -339,6 +341,8 @@ void ChatWindow::servicesChanged()
     m_sidebar->setStore(m_services.store);
     m_status->setServices(m_services);
     m_banners->showAccountState(m_services, canChat());
+    if (m_services.context)
+        m_banners->showSettingsProblems(m_services.context->settings().problems());
     updateBusyState();
     updateEmptyState();
     m_modelsRequested = false;
@@ -580,6 +584,9 @@ void ChatWindow::runBannerAction(ChatWindowBanners::Action action)
     case Action::TryAgain:
         m_banners->hideError();
         regenerate();
+        return;
+    case Action::Doctor:
+        emit doctorRequested();
         return;
     }
 }

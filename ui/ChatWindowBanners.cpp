@@ -84,6 +84,24 @@ void ChatWindowBanners::showProblem(const QString &text)
     m_error->showMessage(ErrorBanner::Severity::Warning, text);
 }
 
+void ChatWindowBanners::showSettingsProblems(const QStringList &problems)
+{
+    if (problems.isEmpty()) {
+        if (m_errorAction == Action::Doctor)
+            hideError(); // the files were fixed
+        return;
+    }
+    m_countdown.stop();
+    m_errorAction = Action::Doctor;
+    QString text = problems.constFirst() + QLatin1Char('.');
+    if (problems.size() > 1)
+        text += QLatin1Char(' ') + tr("%n more settings file(s) could not be read either.", "",
+                                      int(problems.size() - 1));
+    text += QLatin1Char(' ') + tr("Fix the file and restart Qlaude; until then its settings do "
+                                  "not apply.");
+    m_error->showMessage(ErrorBanner::Severity::Warning, text, tr("Open Doctor"));
+}
+
 void ChatWindowBanners::showTurnError(const ApiError &e)
 {
     m_countdown.stop();

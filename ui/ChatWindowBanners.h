@@ -28,6 +28,7 @@ public:
         Reload,   // AppServices::reload, then servicesChanged
         Stop,     // stop the turn waiting for its retry
         TryAgain, // regenerate
+        Doctor,   // doctorRequested
     };
     Q_ENUM(Action)
 
@@ -41,6 +42,9 @@ public:
     // settings with what to check for a cloud provider (the last showAccountState's provider).
     void showTurnError(const ApiError &error);
     void showProblem(const QString &text);
+    // Settings files that were skipped (SettingsLayers::problems()): the first one, with the
+    // doctor to see them all. Nothing when the list is empty.
+    void showSettingsProblems(const QStringList &problems);
     void showRetrying(int retry, qint64 delayMs, const ApiError &reason);
     void hideRetrying();
     // After a login or saved settings: an error that asked for one of them is stale.

@@ -18,6 +18,7 @@ bool ChatSession::openConversation(qint64 conversationId)
         return false;
     }
     m_conversationId = conversationId;
+    m_ownIds.clear();
     if (conversationId == 0 || !m_store)
         return true;
     const auto c = m_store->conversation(conversationId);
@@ -161,9 +162,18 @@ MessagesRequest ChatSession::buildRequest() const
     if (m_settings.thinkingBudget > 0)
         r.thinking = QJsonObject{{QStringLiteral("type"), QStringLiteral("enabled")},
                                  {QStringLiteral("budget_tokens"), m_settings.thinkingBudget}};
-    for (const StoredMessage &m : history()) {
+    const QList<StoredMessage> messages = history();
+    for (qsizetype i = 0; i < messages.size(); ++i) {
+        const StoredMessage &m = messages.at(i);
         if (m.status == MessageStatus::Streaming)
             continue;
+        // Another process's turn still in progress (its question, then its answer streaming:
+        // beginTurn stores the two side by side) is not part of this conversation yet.
+        if (m_store && m.role == MessageRole::User && !m_ownIds.contains(m.id) &&
+            i + 1 < messages.size() && messages.at(i + 1).status == MessageStatus::Streaming &&
+            !m_ownIds.contains(messages.at(i + 1).id))
+            continue;
+
         const QList<ContentBlock> blocks = toApiBlocks(m);
         if (blocks.isEmpty())
             continue; // an answer that failed before its first word
@@ -208,32 +218,42 @@ bool ChatSession::send(const QString &userText)
                 return false;
             }
         }
-        user.id = m_store->addMessage(m_conversationId, user);
-        if (!user.id) {
+        // The question and its answer's row in one transaction, side by side.
+        const qint64 answer =
+            m_store->beginTurn(m_conversationId, user, m_settings.model, &user.id);
+        if (!answer) {
             m_errorString = m_store->errorString();
             return false;
         }
-    } else {
-        user.id = addMemoryMessage(user);
+        m_ownIds.insert(user.id);
+        m_ownIds.insert(answer);
+        emit userMessageAdded(user);
+        return startTurn(answer);
     }
+    user.id = addMemoryMessage(user);
     emit userMessageAdded(user);
     return startTurn();
 }
 
-bool ChatSession::startTurn()
+bool ChatSession::startTurn(qint64 begunAnswer)
 {
     const MessagesRequest request = buildRequest();
     if (request.messages.isEmpty()) {
         m_errorString = QStringLiteral("There is no message to answer.");
+        if (begunAnswer)
+            m_store->finishMessage(begunAnswer, MessageStatus::Error, QString(), m_errorString);
         return false;
     }
     m_stopRequested = false;
-    if (m_store) {
+    if (begunAnswer) {
+        m_streamingId = begunAnswer;
+    } else if (m_store) {
         m_streamingId = m_store->beginAssistantMessage(m_conversationId, m_settings.model);
         if (!m_streamingId) {
             m_errorString = m_store->errorString();
             return false;
         }
+        m_ownIds.insert(m_streamingId);
     } else {
         StoredMessage a;
         a.role = MessageRole::Assistant;

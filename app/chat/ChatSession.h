@@ -5,6 +5,7 @@
 
 #include <QObject>
 #include <QPointer>
+#include <QSet>
 
 namespace qlaude {
 
@@ -62,7 +63,9 @@ signals:
                       const qlaude::ApiError &error);
 
 private:
-    bool startTurn();
+    // Builds the request and streams the answer into begunAnswer (a row beginTurn made), or
+    // into a new answer row when it is 0.
+    bool startTurn(qint64 begunAnswer = 0);
     void onFinished();
     qint64 addMemoryMessage(StoredMessage message);
     StoredMessage *memoryMessage(qint64 id);
@@ -77,6 +80,9 @@ private:
     qint64 m_streamingId = 0;
     bool m_stopRequested = false;
     QString m_errorString;
+    // The messages this session added. Another process's turn still streaming (a second
+    // `--print --continue` on the same history) is left out of the requests made here.
+    QSet<qint64> m_ownIds;
     QList<StoredMessage> m_memory; // without a store
     qint64 m_nextMemoryId = 1;
 };

@@ -3,6 +3,7 @@
 #include "HistoryFile.h"
 #include "HistoryRows.h"
 #include "HistorySql.h"
+#include "ProcessIdentity.h"
 
 #include <QAtomicInteger>
 #include <QSet>
@@ -322,26 +323,22 @@ std::optional<StoredMessage> ConversationStore::message(qint64 messageId)
     return result.constFirst();
 }
 
-qint64 ConversationStore::addMessage(qint64 conversationId, const StoredMessage &message)
+qint64 ConversationStore::insertMessage(qint64 conversationId, const StoredMessage &message,
+                                        QString *error)
 {
-    if (!requireOpen())
-        return 0;
-    if (message.status == MessageStatus::Streaming)
-        return fail(QStringLiteral("A streaming message is added with beginAssistantMessage()."));
-    QString error;
-    HistorySql::WriteTransaction transaction(m_db);
     QSqlQuery insert(m_db);
-    if (!transaction.begin(&error) ||
-        !prepare(insert,
+    if (!prepare(insert,
                  QStringLiteral("INSERT INTO messages (conversation_id, position, role, status, "
                                 "error_text, model, stop_reason, input_tokens, output_tokens, "
-                                "cache_read_tokens, cache_creation_tokens, created_at) VALUES (?, "
-                                "(SELECT coalesce(max(position), -1) + 1 FROM messages WHERE "
-                                "conversation_id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-                 &error))
-        return fail(error);
+                                "cache_read_tokens, cache_creation_tokens, created_at, writer) "
+                                "VALUES (?, (SELECT coalesce(max(position), -1) + 1 FROM "
+                                "messages WHERE conversation_id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                                "?, ?)"),
+                 error))
+        return 0;
     const QDateTime created =
         message.createdAt.isValid() ? message.createdAt : QDateTime::currentDateTimeUtc();
+    const bool streaming = message.status == MessageStatus::Streaming;
     insert.addBindValue(conversationId);
     insert.addBindValue(conversationId);
     insert.addBindValue(messageRoleName(message.role));
@@ -354,10 +351,26 @@ qint64 ConversationStore::addMessage(qint64 conversationId, const StoredMessage 
     insert.addBindValue(message.usage.cacheReadInputTokens);
     insert.addBindValue(message.usage.cacheCreationInputTokens);
     insert.addBindValue(toStoredTime(created));
-    if (!exec(insert, &error))
-        return fail(error);
+    // The process streaming it, so another Qlaude opening the history leaves it alone.
+    insert.addBindValue(streaming ? ProcessIdentity::current() : QStringLiteral(""));
+    if (!exec(insert, error))
+        return 0;
     const qint64 id = insert.lastInsertId().toLongLong();
-    if (!HistoryRows::insertBlocks(m_db, id, message.blocks, &error))
+    if (!HistoryRows::insertBlocks(m_db, id, message.blocks, error))
+        return 0;
+    return id;
+}
+
+qint64 ConversationStore::addMessage(qint64 conversationId, const StoredMessage &message)
+{
+    if (!requireOpen())
+        return 0;
+    if (message.status == MessageStatus::Streaming)
+        return fail(QStringLiteral("A streaming message is added with beginAssistantMessage()."));
+    QString error;
+    HistorySql::WriteTransaction transaction(m_db);
+    qint64 id = 0;
+    if (!transaction.begin(&error) || !(id = insertMessage(conversationId, message, &error)))
         return fail(error);
     if (!touchConversation(conversationId))
         return 0;
@@ -513,32 +526,43 @@ QList<SearchHit> ConversationStore::search(const QString &userText, int maxConve
 
 qint64 ConversationStore::beginAssistantMessage(qint64 conversationId, const QString &model)
 {
+    return beginTurn(conversationId, nullptr, model, nullptr);
+}
+
+qint64 ConversationStore::beginTurn(qint64 conversationId, const StoredMessage &question,
+                                    const QString &model, qint64 *questionId)
+{
+    if (question.role != MessageRole::User || question.status == MessageStatus::Streaming)
+        return fail(QStringLiteral("A turn begins with a finished user message."));
+    return beginTurn(conversationId, &question, model, questionId);
+}
+
+qint64 ConversationStore::beginTurn(qint64 conversationId, const StoredMessage *question,
+                                    const QString &model, qint64 *questionId)
+{
     if (!requireOpen())
         return 0;
     QString error;
     HistorySql::WriteTransaction transaction(m_db);
-    QSqlQuery insert(m_db);
-    if (!transaction.begin(&error) ||
-        !prepare(insert,
-                 QStringLiteral("INSERT INTO messages (conversation_id, position, role, status, "
-                                "model, created_at) VALUES (?, (SELECT coalesce(max(position), "
-                                "-1) + 1 FROM messages WHERE conversation_id = ?), ?, ?, ?, ?)"),
-                 &error))
+    if (!transaction.begin(&error))
         return fail(error);
-    insert.addBindValue(conversationId);
-    insert.addBindValue(conversationId);
-    insert.addBindValue(messageRoleName(MessageRole::Assistant));
-    insert.addBindValue(messageStatusName(MessageStatus::Streaming));
-    insert.addBindValue(HistorySql::text(model));
-    insert.addBindValue(HistorySql::nowStoredTime());
-    if (!exec(insert, &error))
+    qint64 asked = 0;
+    if (question && !(asked = insertMessage(conversationId, *question, &error)))
         return fail(error);
-    const qint64 id = insert.lastInsertId().toLongLong();
+    StoredMessage answer;
+    answer.role = MessageRole::Assistant;
+    answer.status = MessageStatus::Streaming;
+    answer.model = model;
+    const qint64 id = insertMessage(conversationId, answer, &error);
+    if (!id)
+        return fail(error);
     if (!touchConversation(conversationId))
         return 0;
     if (!transaction.commit(&error))
         return fail(error);
     m_streams.addStream(id, conversationId);
+    if (questionId)
+        *questionId = asked;
     emit conversationsChanged();
     return id;
 }

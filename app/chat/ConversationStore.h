@@ -75,6 +75,11 @@ public:
 
     // Streaming.
     qint64 beginAssistantMessage(qint64 conversationId, const QString &model);
+    // The question and the answer that will stream, appended together in one transaction: in
+    // a history several processes write, a turn's two messages are always next to each other
+    // (positions p and p + 1). Returns the answer's id and sets *questionId.
+    qint64 beginTurn(qint64 conversationId, const StoredMessage &question, const QString &model,
+                     qint64 *questionId);
     // start.type and its fixed fields (tool id and name, redacted data, initial text).
     bool appendBlockStart(qint64 messageId, int blockIndex, const StoredBlock &start);
     // A text or thinking delta.
@@ -107,6 +112,10 @@ private:
     bool requireOpen() const;
     void close();
     bool touchConversation(qint64 conversationId);
+    // Inside a write transaction: appends after the last message, with its blocks.
+    qint64 insertMessage(qint64 conversationId, const StoredMessage &message, QString *error);
+    qint64 beginTurn(qint64 conversationId, const StoredMessage *question, const QString &model,
+                     qint64 *questionId);
     bool deleteMessagesWherePosition(qint64 messageId, bool includingItself);
     void forgetStreamsOf(qint64 conversationId);
     void scheduleFlush();

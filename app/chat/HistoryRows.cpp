@@ -42,8 +42,13 @@ StoredConversation readConversation(const QSqlQuery &query)
     return conversation;
 }
 
-bool loadMessages(const QSqlDatabase &db, const QString &where, qint64 key,
-                  QList<StoredMessage> *out, QString *error)
+namespace {
+
+// The three SELECTs of loadMessages, run inside its read transaction. A row that points at a
+// message or block the earlier SELECTs did not return is skipped: in one snapshot that cannot
+// happen, and text must never land on another message.
+bool loadMessagesInSnapshot(const QSqlDatabase &db, const QString &where, qint64 key,
+                            QList<StoredMessage> *out, QString *error)
 {
     QSqlQuery query(db);
     query.setForwardOnly(true);
@@ -94,7 +99,10 @@ bool loadMessages(const QSqlDatabase &db, const QString &where, qint64 key,
     // block_index -> position in the message's block list, for the chunk pass below.
     QHash<QPair<qint64, int>, qsizetype> blockPositions;
     while (blocks.next()) {
-        StoredMessage &message = (*out)[indexById.value(blocks.value(0).toLongLong())];
+        const auto owner = indexById.constFind(blocks.value(0).toLongLong());
+        if (owner == indexById.constEnd())
+            continue;
+        StoredMessage &message = (*out)[*owner];
         StoredBlock block;
         block.type = blockTypeFromName(blocks.value(2).toString()).value_or(BlockType::Other);
         block.text = blocks.value(3).toString();
@@ -122,11 +130,28 @@ bool loadMessages(const QSqlDatabase &db, const QString &where, qint64 key,
         return false;
     while (chunks.next()) {
         const qint64 messageId = chunks.value(0).toLongLong();
-        StoredMessage &message = (*out)[indexById.value(messageId)];
-        const qsizetype block = blockPositions.value({messageId, chunks.value(1).toInt()});
-        message.blocks[block].text.append(chunks.value(2).toString());
+        const auto owner = indexById.constFind(messageId);
+        const auto block = blockPositions.constFind({messageId, chunks.value(1).toInt()});
+        if (owner == indexById.constEnd() || block == blockPositions.constEnd())
+            continue;
+        (*out)[*owner].blocks[*block].text.append(chunks.value(2).toString());
     }
     return true;
+}
+
+} // namespace
+
+bool loadMessages(const QSqlDatabase &db, const QString &where, qint64 key,
+                  QList<StoredMessage> *out, QString *error)
+{
+    HistorySql::ReadTransaction snapshot(db);
+    if (!snapshot.begin(error))
+        return false;
+    if (!loadMessagesInSnapshot(db, where, key, out, error)) {
+        out->clear();
+        return false;
+    }
+    return snapshot.commit(error);
 }
 
 bool insertBlocks(const QSqlDatabase &db, qint64 messageId, const QList<StoredBlock> &blocks,

@@ -1,6 +1,7 @@
 #include "HistorySchema.h"
 
 #include "HistorySql.h"
+#include "ProcessIdentity.h"
 #include "StoredTypes.h"
 
 #include <QList>
@@ -79,6 +80,12 @@ const char *const kVersion2[] = {
     END)",
 };
 
+// The process streaming a message, so opening the history recovers only answers whose writer
+// is gone (ProcessIdentity). Empty for every message written before.
+const char *const kVersion3[] = {
+    "ALTER TABLE messages ADD COLUMN writer TEXT NOT NULL DEFAULT ''",
+};
+
 bool backfillSearchIndex(const QSqlDatabase &db, QString *error)
 {
     QSqlQuery ids(db);
@@ -111,6 +118,7 @@ struct Migration
 const Migration kMigrations[] = {
     {1, kVersion1, std::size(kVersion1), nullptr},
     {2, kVersion2, std::size(kVersion2), backfillSearchIndex},
+    {3, kVersion3, std::size(kVersion3), nullptr},
 };
 
 static_assert(std::size(kMigrations) == CurrentVersion, "one migration per schema version");
@@ -176,15 +184,18 @@ int recoverInterruptedStreams(const QSqlDatabase &db, QString *error)
         return -1;
     QSqlQuery streaming(db);
     streaming.setForwardOnly(true);
-    if (!HistorySql::prepare(streaming, QStringLiteral("SELECT id FROM messages WHERE status = ?"),
-                             error))
+    if (!HistorySql::prepare(
+            streaming, QStringLiteral("SELECT id, writer FROM messages WHERE status = ?"), error))
         return -1;
     streaming.addBindValue(messageStatusName(MessageStatus::Streaming));
     if (!HistorySql::exec(streaming, error))
         return -1;
     QList<qint64> ids;
-    while (streaming.next())
-        ids.append(streaming.value(0).toLongLong());
+    while (streaming.next()) {
+        // Another Qlaude still writing this answer: its chunks keep arriving; leave it alone.
+        if (!ProcessIdentity::isAlive(streaming.value(1).toString()))
+            ids.append(streaming.value(0).toLongLong());
+    }
     streaming.finish();
     if (ids.isEmpty())
         return 0;

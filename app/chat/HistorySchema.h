@@ -11,11 +11,12 @@
 //            streaming writes into.
 // Version 2: cache token columns, the thinking budget, a recency index, and the FTS5 table
 //            message_search (back-filled from version 1 messages).
+// Version 3: messages.writer, the process streaming a message (ProcessIdentity).
 
 namespace qlaude {
 namespace HistorySchema {
 
-constexpr int CurrentVersion = 2;
+constexpr int CurrentVersion = 3;
 
 // PRAGMA user_version, or -1 with *error set (for example when the file is not a database).
 int version(const QSqlDatabase &db, QString *error);
@@ -27,7 +28,7 @@ bool hasUnversionedTables(const QSqlDatabase &db, bool *ok, QString *error);
 // newer than CurrentVersion before.
 bool migrate(const QSqlDatabase &db, QString *error);
 
-// Messages still marked streaming when the history is opened were cut off by a crash or a
+// Messages still marked streaming whose writer process is gone were cut off by a crash or a
 // kill: marks them interrupted, folds their committed chunks into their blocks and indexes
 // their text. Returns how many it recovered, or -1 with *error set.
 int recoverInterruptedStreams(const QSqlDatabase &db, QString *error);

@@ -150,21 +150,23 @@ bool reindexMessage(const QSqlDatabase &db, qint64 messageId, QString *error)
     return exec(insert, error);
 }
 
-WriteTransaction::WriteTransaction(const QSqlDatabase &db) : m_db(db) {}
+Transaction::Transaction(const QSqlDatabase &db, Kind kind) : m_db(db), m_kind(kind) {}
 
-WriteTransaction::~WriteTransaction()
+Transaction::~Transaction()
 {
     if (m_active)
         exec(m_db, QStringLiteral("ROLLBACK"), nullptr);
 }
 
-bool WriteTransaction::begin(QString *error)
+bool Transaction::begin(QString *error)
 {
-    m_active = exec(m_db, QStringLiteral("BEGIN IMMEDIATE"), error);
+    m_active = exec(
+        m_db, m_kind == Kind::Write ? QStringLiteral("BEGIN IMMEDIATE") : QStringLiteral("BEGIN"),
+        error);
     return m_active;
 }
 
-bool WriteTransaction::commit(QString *error)
+bool Transaction::commit(QString *error)
 {
     if (!exec(m_db, QStringLiteral("COMMIT"), error))
         return false; // still active: the destructor rolls back

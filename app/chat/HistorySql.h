@@ -35,22 +35,41 @@ bool compactMessageText(const QSqlDatabase &db, qint64 messageId, QString *error
 // Replaces the message's full-text search row with the text of its text blocks.
 bool reindexMessage(const QSqlDatabase &db, qint64 messageId, QString *error);
 
-// A write transaction taken with BEGIN IMMEDIATE, so it waits (busy_timeout) for another
-// writer up front instead of failing when a read would have to be upgraded. Rolls back on
-// destruction unless committed.
-class WriteTransaction
+// A transaction. A write transaction is taken with BEGIN IMMEDIATE, so it waits (busy_timeout)
+// for another writer up front instead of failing when a read would have to be upgraded. A read
+// transaction (BEGIN) makes several SELECTs one snapshot: in WAL mode another process's commit
+// in between is not seen. Rolls back on destruction unless committed.
+class Transaction
 {
 public:
-    explicit WriteTransaction(const QSqlDatabase &db);
-    ~WriteTransaction();
-    Q_DISABLE_COPY(WriteTransaction)
+    enum class Kind
+    {
+        Read,
+        Write
+    };
+    Transaction(const QSqlDatabase &db, Kind kind);
+    ~Transaction();
+    Q_DISABLE_COPY(Transaction)
 
     bool begin(QString *error);
     bool commit(QString *error);
 
 private:
     QSqlDatabase m_db;
+    Kind m_kind;
     bool m_active = false;
+};
+
+class WriteTransaction : public Transaction
+{
+public:
+    explicit WriteTransaction(const QSqlDatabase &db) : Transaction(db, Kind::Write) {}
+};
+
+class ReadTransaction : public Transaction
+{
+public:
+    explicit ReadTransaction(const QSqlDatabase &db) : Transaction(db, Kind::Read) {}
 };
 
 } // namespace HistorySql

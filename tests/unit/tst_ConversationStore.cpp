@@ -1,9 +1,12 @@
 #include "ConversationStore.h"
+#include "HistorySchema.h"
 
 #include <QtTest>
 
+#include <QDeadlineTimer>
 #include <QElapsedTimer>
 #include <QProcess>
+#include <QRandomGenerator>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -309,6 +312,8 @@ private slots:
     void closingMidStreamKeepsPartialAnswerAsInterrupted();
     void openingRecoversMessagesLeftStreaming();
     void crashDuringStreamingKeepsEveryCommittedDelta();
+    void openingLeavesALiveWritersAnswerAlone();
+    void hundredKillsAtRandomPointsLoseNothing();
 
 private:
     QString path(const QString &name = QStringLiteral("history.sqlite")) const
@@ -366,7 +371,8 @@ void TestConversationStore::createsNewDatabaseAtCurrentVersion()
     QVERIFY(openOrWarn(store));
     QVERIFY(store.isOpen());
     RawDatabase raw(path());
-    QCOMPARE(raw.scalar(QStringLiteral("PRAGMA user_version")).toInt(), 2);
+    QCOMPARE(raw.scalar(QStringLiteral("PRAGMA user_version")).toInt(),
+             HistorySchema::CurrentVersion);
     QCOMPARE(raw.scalar(QStringLiteral("SELECT count(*) FROM sqlite_master WHERE name IN "
                                        "('conversations', 'messages', 'content_blocks', "
                                        "'block_chunks', 'message_search')"))
@@ -545,7 +551,8 @@ void TestConversationStore::migratesVersion1DatabaseKeepingData()
     QVERIFY(openOrWarn(store));
     {
         RawDatabase raw(path());
-        QCOMPARE(raw.scalar(QStringLiteral("PRAGMA user_version")).toInt(), 2);
+        QCOMPARE(raw.scalar(QStringLiteral("PRAGMA user_version")).toInt(),
+                 HistorySchema::CurrentVersion);
     }
 
     QCOMPARE(conversationTitles(store),
@@ -1248,6 +1255,110 @@ void TestConversationStore::openingRecoversMessagesLeftStreaming()
     RawDatabase raw(path());
     QCOMPARE(raw.scalar(QStringLiteral("SELECT count(*) FROM block_chunks")).toInt(), 0);
     QVERIFY(!store.isStreaming(50));
+}
+
+namespace {
+
+// Starts the crash writer on `path` and waits until it streams; returns the message id or 0.
+qint64 startCrashWriter(QProcess &child, const QString &path, int commitsToWaitFor)
+{
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QString::fromLatin1(kCrashWriterVariable), path);
+    child.setProcessEnvironment(environment);
+    child.setProgram(QCoreApplication::applicationFilePath());
+    child.start();
+    if (!child.waitForStarted(10000))
+        return 0;
+    qint64 messageId = 0;
+    int commits = 0;
+    QDeadlineTimer deadline(20000);
+    while ((messageId == 0 || commits < commitsToWaitFor) && !deadline.hasExpired() &&
+           child.state() == QProcess::Running) {
+        if (!child.canReadLine() && !child.waitForReadyRead(100))
+            continue;
+        while (child.canReadLine()) {
+            const QByteArray line = child.readLine().trimmed();
+            if (line.startsWith("streaming "))
+                messageId = line.mid(10).toLongLong();
+            else if (line.startsWith("flushed "))
+                ++commits;
+        }
+    }
+    return commits >= commitsToWaitFor ? messageId : 0;
+}
+
+} // namespace
+
+void TestConversationStore::openingLeavesALiveWritersAnswerAlone()
+{
+    QProcess child;
+    const qint64 messageId = startCrashWriter(child, path(), 3);
+    QVERIFY2(messageId > 0, child.readAllStandardError().constData());
+
+    // Another Qlaude opens the history while the writer still streams into it.
+    {
+        ConversationStore reader(path());
+        QVERIFY(openOrWarn(reader));
+        const std::optional<StoredMessage> live = reader.message(messageId);
+        QVERIFY(live.has_value());
+        QCOMPARE(messageStatusName(live->status), QStringLiteral("streaming"));
+    }
+    RawDatabase raw(path());
+    QVERIFY(raw.scalar(QStringLiteral("SELECT count(*) FROM block_chunks WHERE message_id = ?"),
+                       {messageId})
+                .toInt() > 0); // not compacted under the writer's feet
+    // The writer goes on committing after the other open.
+    QTest::qWait(300);
+    QCOMPARE(child.state(), QProcess::Running);
+
+    child.kill();
+    QVERIFY(child.waitForFinished(10000));
+    // Its writer gone, the next open recovers the answer.
+    ConversationStore store(path());
+    QVERIFY(openOrWarn(store));
+    const StoredMessage recovered = *store.message(messageId);
+    QCOMPARE(messageStatusName(recovered.status), QStringLiteral("interrupted"));
+    QCOMPARE(recovered.blocks[1].text, crashStreamPrefix(recovered.blocks[1].text.size()));
+    QVERIFY(recovered.blocks[1].text.size() > 0);
+}
+
+void TestConversationStore::hundredKillsAtRandomPointsLoseNothing()
+{
+    constexpr int kKills = 100;
+    QList<qint64> killedMessages;
+    for (int kill = 0; kill < kKills; ++kill) {
+        QProcess child;
+        const int commits = 1 + QRandomGenerator::global()->bounded(3);
+        const qint64 messageId = startCrashWriter(child, path(), commits);
+        QVERIFY2(messageId > 0, child.readAllStandardError().constData());
+        QTest::qWait(QRandomGenerator::global()->bounded(60)); // anywhere between two commits
+        child.kill();
+        QVERIFY(child.waitForFinished(10000));
+        killedMessages.append(messageId);
+
+        ConversationStore store(path());
+        QVERIFY(openOrWarn(store));
+        RawDatabase raw(path());
+        QCOMPARE(raw.scalar(QStringLiteral("PRAGMA integrity_check")).toString(),
+                 QStringLiteral("ok"));
+        const QList<StoredConversation> conversations = store.conversations();
+        QCOMPARE(conversations.size(), kill + 1);
+        // Every kill so far: its earlier turns intact, its answer interrupted with a prefix of
+        // what was streamed, nothing left streaming.
+        for (const StoredConversation &conversation : conversations) {
+            const QList<StoredMessage> messages = store.messages(conversation.id);
+            const QList<StoredMessage> earlier = crashEarlierMessages();
+            QCOMPARE(messages.size(), earlier.size() + 1);
+            for (qsizetype i = 0; i < earlier.size(); ++i)
+                QCOMPARE(messages[i].blocks, earlier[i].blocks);
+            const StoredMessage &cut = messages.constLast();
+            QVERIFY(killedMessages.contains(cut.id));
+            QCOMPARE(messageStatusName(cut.status), QStringLiteral("interrupted"));
+            QCOMPARE(cut.blocks[0].text, kThinkingBeforeCrash);
+            QCOMPARE(cut.blocks[1].text, crashStreamPrefix(cut.blocks[1].text.size()));
+        }
+        QCOMPARE(raw.scalar(QStringLiteral("SELECT count(*) FROM block_chunks")).toInt(), 0);
+    }
 }
 
 void TestConversationStore::crashDuringStreamingKeepsEveryCommittedDelta()
