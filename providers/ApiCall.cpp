@@ -101,34 +101,72 @@ int defaultPort(const QUrl &url)
 }
 } // namespace
 
+// Turns assembler callbacks into this call's signals. Consecutive text (or thinking) deltas
+// of one block that arrive in the same network read go out as one signal: a fast stream of
+// small deltas then costs one signal per read instead of one per delta, with the same text in
+// the same order. Any other event flushes the pending text first.
 class ApiCall::Forwarder : public MessageStreamListener
 {
 public:
     explicit Forwarder(ApiCall *call) : m_call(call) {}
-    void messageStarted(const Message &message) override { emit m_call->messageStarted(message); }
+    void messageStarted(const Message &message) override
+    {
+        flush();
+        emit m_call->messageStarted(message);
+    }
     void blockStarted(int index, const ContentBlock &block) override
     {
+        flush();
         emit m_call->blockStarted(index, block);
     }
-    void textDelta(int index, QStringView text) override
-    {
-        emit m_call->textDelta(index, text.toString());
-    }
+    void textDelta(int index, QStringView text) override { add(Pending::Text, index, text); }
     void thinkingDelta(int index, QStringView thinking) override
     {
-        emit m_call->thinkingDelta(index, thinking.toString());
+        add(Pending::Thinking, index, thinking);
     }
     void blockStopped(int index, const ContentBlock &block) override
     {
+        flush();
         emit m_call->blockStopped(index, block);
     }
     void messageDelta(const QString &stopReason, const Usage &usage) override
     {
+        flush();
         emit m_call->usageUpdated(usage, stopReason);
+    }
+    void flush()
+    {
+        if (m_kind == Pending::None)
+            return;
+        const Pending kind = m_kind;
+        m_kind = Pending::None;
+        if (kind == Pending::Text)
+            emit m_call->textDelta(m_index, m_text);
+        else
+            emit m_call->thinkingDelta(m_index, m_text);
+        m_text.clear();
     }
 
 private:
+    enum class Pending
+    {
+        None,
+        Text,
+        Thinking
+    };
+    void add(Pending kind, int index, QStringView text)
+    {
+        if (m_kind != kind || m_index != index)
+            flush();
+        m_kind = kind;
+        m_index = index;
+        m_text.append(text);
+    }
+
     ApiCall *m_call;
+    Pending m_kind = Pending::None;
+    int m_index = 0;
+    QString m_text;
 };
 
 ApiCall::~ApiCall()
@@ -255,8 +293,6 @@ void ApiCall::send(const PreparedRequest &prepared)
         reply = m_client->m_nam->sendCustomRequest(req, prepared.method, body);
         body->setParent(reply);
     }
-    if (streaming())
-        reply->setReadBufferSize(kStreamReadBuffer);
     m_reply = reply;
     connect(reply, &QNetworkReply::metaDataChanged, this, &ApiCall::onHeaders);
     connect(reply, &QNetworkReply::readyRead, this, &ApiCall::onReadyRead);
@@ -271,6 +307,10 @@ void ApiCall::onHeaders()
 {
     if (!m_reply || m_finished || !streaming() || !checkStatus(m_reply))
         return;
+    // Flow control: Qt's HTTP thread reads ahead only this much. (Set once the headers are in:
+    // before that the request may not have reached Qt's HTTP thread, which then never hears
+    // of the limit.)
+    m_reply->setReadBufferSize(kStreamReadBuffer);
     // A stream: from here API_TIMEOUT_MS bounds the gap until the next complete event, and the
     // idle limit the time without a content event.
     m_gotHeaders = true;
@@ -324,6 +364,7 @@ void ApiCall::feedEvents()
         if (!m_assembler.feed(e))
             break;
     }
+    m_forwarder->flush();
     if (m_finished || !m_reply)
         return;
     m_waitTimer.start(m_client->m_config.options.timeoutMs);
@@ -359,6 +400,7 @@ void ApiCall::onReplyFinished()
             if (!m_assembler.feed(e))
                 break;
         }
+        m_forwarder->flush();
     } else if (m_body.size() < kMaxErrorBody && reply->isOpen()) {
         m_body.append(reply->readAll());
     }

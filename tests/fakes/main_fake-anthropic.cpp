@@ -6,6 +6,7 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QFile>
 
 #include <cstdio>
 
@@ -108,6 +109,10 @@ int main(int argc, char *argv[])
          QStringLiteral("MS")},
         {QStringLiteral("should-retry"),
          QStringLiteral("Add x-should-retry: true|false to faults."), QStringLiteral("BOOL")},
+        {QStringLiteral("sse-file"),
+         QStringLiteral("Answer /v1/messages with this file, verbatim, as the text/event-stream "
+                        "body (a recorded stream; for benchmarks)."),
+         QStringLiteral("FILE")},
         {QStringLiteral("verbose"),
          QStringLiteral("Log request headers (secrets redacted) and bodies to stderr.")},
     });
@@ -148,6 +153,16 @@ int main(int argc, char *argv[])
     server.setChunkDelay(delayMs);
     if (parser.isSet(QStringLiteral("crlf")))
         server.setLineEnding(qlaude::fakes::SseLineEnding::CrLf);
+
+    if (parser.isSet(QStringLiteral("sse-file"))) {
+        QFile file(parser.value(QStringLiteral("sse-file")));
+        if (!file.open(QIODevice::ReadOnly)) {
+            std::fprintf(stderr, "fake-anthropic: cannot read %s: %s\n",
+                         qPrintable(file.fileName()), qPrintable(file.errorString()));
+            return 2;
+        }
+        server.setDefaultResponse(FakeResponse::rawSse(file.readAll()));
+    }
 
     if (parser.isSet(QStringLiteral("fault"))) {
         std::optional<FakeResponse> fault =

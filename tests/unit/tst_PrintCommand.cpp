@@ -115,7 +115,9 @@ private slots:
             runQlaudeAsync({"--print", "x", "--output-format", "stream-json"}, env());
         QVERIFY2(r.exitCode == 0, r.err.constData());
         const QList<QByteArray> lines = r.out.trimmed().split('\n');
-        QVERIFY(lines.size() >= 5);
+        // content_block_start, the text (deltas of one network read come as one line), usage,
+        // result.
+        QVERIFY(lines.size() >= 4);
         QString text;
         for (const QByteArray &line : lines) {
             QJsonParseError pe;
@@ -127,6 +129,52 @@ private slots:
         QCOMPARE(text, QStringLiteral("a b c"));
         QCOMPARE(QJsonDocument::fromJson(lines.last()).object().value("type").toString(),
                  QStringLiteral("result"));
+    }
+
+    // stream-json writes its delta lines without QJsonDocument: every character JSON must escape
+    // is escaped, and the line parses back to the exact text.
+    void streamJsonDeltaLinesEscapeEveryCharacter()
+    {
+        const QString tricky = QStringLiteral("quote\" backslash\\ tab\t newline\n cr\r bell\a "
+                                              "nul-free \x01\x1f del\x7f slash/ ünïcödé 日本 😀");
+        m_server->enqueue(FakeResponse::sse(
+            {qlaude::fakes::SseEvent::json(
+                 "message_start",
+                 {{"type", "message_start"},
+                  {"message", QJsonObject{{"id", "msg_1"},
+                                          {"type", "message"},
+                                          {"role", "assistant"},
+                                          {"model", "claude-sonnet-4-5"},
+                                          {"content", QJsonArray()},
+                                          {"usage", QJsonObject{{"input_tokens", 1},
+                                                                {"output_tokens", 1}}}}}}),
+             qlaude::fakes::SseEvent::json(
+                 "content_block_start",
+                 {{"type", "content_block_start"},
+                  {"index", 0},
+                  {"content_block", QJsonObject{{"type", "text"}, {"text", ""}}}}),
+             qlaude::fakes::SseEvent::json(
+                 "content_block_delta",
+                 {{"type", "content_block_delta"},
+                  {"index", 0},
+                  {"delta", QJsonObject{{"type", "text_delta"}, {"text", tricky}}}}),
+             qlaude::fakes::SseEvent::json("content_block_stop",
+                                           {{"type", "content_block_stop"}, {"index", 0}}),
+             qlaude::fakes::SseEvent::json("message_stop", {{"type", "message_stop"}})}));
+        const ProcessResult r =
+            runQlaudeAsync({"--print", "x", "--output-format", "stream-json"}, env());
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QString text;
+        for (const QByteArray &line : r.out.trimmed().split('\n')) {
+            QJsonParseError pe;
+            const QJsonObject o = QJsonDocument::fromJson(line, &pe).object();
+            QVERIFY2(pe.error == QJsonParseError::NoError, line.constData());
+            if (o.value("type").toString() == "text_delta") {
+                QCOMPARE(o.value("index").toInt(), 0);
+                text += o.value("text").toString();
+            }
+        }
+        QCOMPARE(text, tricky);
     }
 
     void apiErrorsExit1WithAnActionableMessage()
