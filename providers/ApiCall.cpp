@@ -294,6 +294,12 @@ void ApiCall::send(const PreparedRequest &prepared)
         body->setParent(reply);
     }
     m_reply = reply;
+    if (streaming()) {
+        // Before the answer can arrive: as the socket connects, or (on a kept-alive
+        // connection) once the request is out.
+        connect(reply, &QNetworkReply::socketStartedConnecting, this, &ApiCall::limitReadAhead);
+        connect(reply, &QNetworkReply::requestSent, this, &ApiCall::limitReadAhead);
+    }
     connect(reply, &QNetworkReply::metaDataChanged, this, &ApiCall::onHeaders);
     connect(reply, &QNetworkReply::readyRead, this, &ApiCall::onReadyRead);
     connect(reply, &QNetworkReply::finished, this, &ApiCall::onReplyFinished);
@@ -303,14 +309,21 @@ void ApiCall::send(const PreparedRequest &prepared)
     m_waitTimer.start(m_client->m_config.options.timeoutMs);
 }
 
+void ApiCall::limitReadAhead()
+{
+    // Flow control: Qt's HTTP thread then reads ahead of us only this much, so memory stays
+    // flat however long the answer. Qt hands the limit to its HTTP thread only once that thread
+    // has the request, so it is set from these signals, not when the reply is created (where it
+    // would be lost and the whole answer buffered as fast as the server sends it).
+    if (m_reply && !m_finished)
+        m_reply->setReadBufferSize(kStreamReadBuffer);
+}
+
 void ApiCall::onHeaders()
 {
     if (!m_reply || m_finished || !streaming() || !checkStatus(m_reply))
         return;
-    // Flow control: Qt's HTTP thread reads ahead only this much. (Set once the headers are in:
-    // before that the request may not have reached Qt's HTTP thread, which then never hears
-    // of the limit.)
-    m_reply->setReadBufferSize(kStreamReadBuffer);
+    limitReadAhead();
     // A stream: from here API_TIMEOUT_MS bounds the gap until the next complete event, and the
     // idle limit the time without a content event.
     m_gotHeaders = true;

@@ -94,6 +94,7 @@ private:
     void startAttempt();
     void signAndSend();
     void send(const PreparedRequest &request);
+    void limitReadAhead();
     void onHeaders();
     void onReadyRead();
     void feedEvents(); // m_events into the assembler; restarts the timers
