@@ -2,6 +2,7 @@
 
 #include "Authorizer.h"
 #include "HelperProcess.h"
+#include "RequestOptions.h"
 
 #include <QElapsedTimer>
 #include <QList>
@@ -21,7 +22,6 @@ class ApiKeyHelper : public QObject, public Authorizer
     Q_DISABLE_COPY(ApiKeyHelper)
 public:
     static constexpr qint64 kDefaultTtlMs = 300000;
-    static constexpr int kDefaultTimeoutMs = 600000; // the CLI's 10 minutes
 
     struct Config
     {
@@ -29,7 +29,7 @@ public:
         QString workingDirectory;
         QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
         qint64 ttlMs = kDefaultTtlMs;
-        int timeoutMs = kDefaultTimeoutMs;
+        int timeoutMs = RequestOptions::kDefaultTimeoutMs; // the CLI's 10 minutes
         QString bearerOverride; // ANTHROPIC_AUTH_TOKEN: the CLI sends it as Bearer instead
     };
     // Reads the TTL and timeout from the effective environment; *warning explains a bad value.

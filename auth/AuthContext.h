@@ -2,7 +2,7 @@
 
 #include "RequestOptions.h"
 #include "SettingsLayers.h"
-#include "WorkspaceTrust.h"
+#include "TrustStore.h"
 
 #include <QHash>
 #include <QJsonObject>

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "RequestOptions.h"
+
 #include <QObject>
 #include <QProcess>
 #include <QProcessEnvironment>
@@ -71,7 +73,7 @@ private:
     QString m_command;
     QProcessEnvironment m_env = QProcessEnvironment::systemEnvironment();
     QString m_workDir;
-    int m_timeoutMs = 600000;
+    int m_timeoutMs = RequestOptions::kDefaultTimeoutMs; // the CLI's 10 minutes
     QProcess *m_process = nullptr;
     QTimer m_timer;
     qint64 m_maxOutput = kDefaultMaxOutputBytes;

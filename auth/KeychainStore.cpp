@@ -1,5 +1,7 @@
 #include "KeychainStore.h"
 
+#include "KeychainJobStatus.h"
+
 #include <QTimer>
 
 #include <QDBusConnection>
@@ -178,34 +180,48 @@ void KeychainStore::runJob(Pending pending, KeychainState)
     job->start();
 }
 
+KeychainResult::Status keychainStatusFor(QKeychain::Error error)
+{
+    switch (error) {
+    case QKeychain::NoError:
+        return KeychainResult::Status::Ok;
+    case QKeychain::EntryNotFound:
+        return KeychainResult::Status::NotFound;
+    case QKeychain::NoBackendAvailable:
+    case QKeychain::NotImplemented:
+        return KeychainResult::Status::Unavailable;
+    case QKeychain::AccessDenied:
+    case QKeychain::AccessDeniedByUser:
+        return KeychainResult::Status::Locked;
+    case QKeychain::CouldNotDeleteEntry:
+    case QKeychain::OtherError:
+        break;
+    }
+    return KeychainResult::Status::Failed;
+}
+
 void KeychainStore::finishJob(QKeychain::Job *job)
 {
     KeychainResult r;
-    switch (job->error()) {
-    case QKeychain::NoError:
-        r.status = KeychainResult::Status::Ok;
+    r.status = keychainStatusFor(job->error());
+    switch (r.status) {
+    case KeychainResult::Status::Ok:
         if (auto *read = qobject_cast<QKeychain::ReadPasswordJob *>(job))
             r.data = read->textData();
         break;
-    case QKeychain::EntryNotFound:
-        r.status = KeychainResult::Status::NotFound;
+    case KeychainResult::Status::NotFound:
         r.message =
             QStringLiteral("Nothing is stored in the keychain under \"%1\".").arg(m_current.key);
         break;
-    case QKeychain::NoBackendAvailable:
-    case QKeychain::NotImplemented:
-        r.status = KeychainResult::Status::Unavailable;
+    case KeychainResult::Status::Unavailable:
         r.message = messageFor(KeychainState::Unavailable, job->errorString());
         break;
-    case QKeychain::AccessDenied:
-    case QKeychain::AccessDeniedByUser:
-        r.status = KeychainResult::Status::Locked;
+    case KeychainResult::Status::Locked:
         r.message = QStringLiteral("The keychain refused access (%1). Unlock it or allow Qlaude "
                                    "and try again.")
                         .arg(job->errorString());
         break;
-    default:
-        r.status = KeychainResult::Status::Failed;
+    case KeychainResult::Status::Failed:
         r.message = QStringLiteral("The keychain reported an error: %1. Try again; if it "
                                    "persists, check your Secret Service.")
                         .arg(job->errorString());

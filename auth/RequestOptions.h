@@ -17,6 +17,7 @@ using HeaderList = QList<QPair<QByteArray, QByteArray>>;
 // environment plus the settings `env` blocks).
 struct RequestOptions
 {
+    // API_TIMEOUT_MS's default, the CLI's 10 minutes; also how long a helper command may run.
     static constexpr int kDefaultTimeoutMs = 600000;
     static constexpr int kDefaultStreamIdleTimeoutMs = 300000;
 

@@ -42,10 +42,10 @@ qint64 ChatWindow::millisecondsSinceProcessStart()
         const QByteArray line = stat.readAll();
         const qsizetype close = line.lastIndexOf(')');
         const QList<QByteArray> fields = line.mid(close + 2).split(' ');
-        constexpr int StartTimeField = 22 - 3; // fields[0] is field 3 (state)
+        constexpr int kStartTimeField = 22 - 3; // fields[0] is field 3 (state)
         bool ok = false;
         const qulonglong ticks =
-            fields.size() > StartTimeField ? fields.at(StartTimeField).toULongLong(&ok) : 0;
+            fields.size() > kStartTimeField ? fields.at(kStartTimeField).toULongLong(&ok) : 0;
         const long hz = sysconf(_SC_CLK_TCK);
         timespec now{};
         if (ok && hz > 0 && clock_gettime(CLOCK_BOOTTIME, &now) == 0) {

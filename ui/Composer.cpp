@@ -35,10 +35,10 @@ QSize Composer::sizeHint() const
 {
     // QPlainTextEdit's document size counts wrapped lines of the visible width.
     int lines = 0;
-    for (QTextBlock b = document()->firstBlock(); b.isValid() && lines <= MaxVisibleLines;
+    for (QTextBlock b = document()->firstBlock(); b.isValid() && lines <= kMaxVisibleLines;
          b = b.next())
         lines += qMax(1, b.lineCount());
-    const int clamped = qBound(1, lines, MaxVisibleLines);
+    const int clamped = qBound(1, lines, kMaxVisibleLines);
     return QSize(QPlainTextEdit::sizeHint().width(), heightForLines(qMax(2, clamped)));
 }
 

@@ -12,7 +12,7 @@ class Composer : public QPlainTextEdit
     Q_OBJECT
     Q_DISABLE_COPY(Composer)
 public:
-    static constexpr int MaxVisibleLines = 8;
+    static constexpr int kMaxVisibleLines = 8;
 
     explicit Composer(QWidget *parent = nullptr);
 

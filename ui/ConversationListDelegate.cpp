@@ -11,9 +11,9 @@
 namespace qlaude {
 
 namespace {
-constexpr int HPad = 10;
-constexpr int VPad = 7;
-constexpr int LineGap = 2;
+constexpr int kHPad = 10;
+constexpr int kVPad = 7;
+constexpr int kLineGap = 2;
 
 QFont smallFont(const QFont &base)
 {
@@ -48,7 +48,7 @@ QSize ConversationListDelegate::sizeHint(const QStyleOptionViewItem &option,
 {
     const QFontMetrics title(option.font);
     const QFontMetrics small(smallFont(option.font));
-    return QSize(120, VPad + title.height() + LineGap + small.height() + VPad);
+    return QSize(120, kVPad + title.height() + kLineGap + small.height() + kVPad);
 }
 
 void ConversationListDelegate::updateEditorGeometry(QWidget *editor,
@@ -56,8 +56,8 @@ void ConversationListDelegate::updateEditorGeometry(QWidget *editor,
                                                     const QModelIndex &) const
 {
     const QFontMetrics title(option.font);
-    editor->setGeometry(option.rect.x() + HPad - 4, option.rect.y() + VPad - 4,
-                        option.rect.width() - 2 * HPad + 8, title.height() + 8);
+    editor->setGeometry(option.rect.x() + kHPad - 4, option.rect.y() + kVPad - 4,
+                        option.rect.width() - 2 * kHPad + 8, title.height() + 8);
 }
 
 void ConversationListDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option,
@@ -77,7 +77,7 @@ void ConversationListDelegate::paint(QPainter *painter, const QStyleOptionViewIt
     const QColor secondary = selected ? chatstyle::mix(pal.color(QPalette::HighlightedText),
                                                        pal.color(QPalette::Highlight), 0.3)
                                       : chatstyle::secondaryText(pal);
-    const QRect r = opt.rect.adjusted(HPad, VPad, -HPad, -VPad);
+    const QRect r = opt.rect.adjusted(kHPad, kVPad, -kHPad, -kVPad);
     QFont titleFont = opt.font;
     titleFont.setWeight(QFont::Medium);
     const QFontMetrics tm(titleFont);
@@ -92,7 +92,7 @@ void ConversationListDelegate::paint(QPainter *painter, const QStyleOptionViewIt
                       Qt::AlignLeft | Qt::AlignVCenter,
                       tm.elidedText(title, Qt::ElideRight, r.width()));
 
-    const QRect second(r.left(), r.top() + tm.height() + LineGap, r.width(), sm.height());
+    const QRect second(r.left(), r.top() + tm.height() + kLineGap, r.width(), sm.height());
     const auto *model = qobject_cast<const ConversationListModel *>(index.model());
     if (model && model->isSearching()) {
         Snippet s = parseSnippet(index.data(ConversationListModel::SnippetRole).toString());

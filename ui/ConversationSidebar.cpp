@@ -115,9 +115,9 @@ ConversationSidebar::ConversationSidebar(QWidget *parent)
     layout->addWidget(m_undoBar);
 
     m_undoTimer.setSingleShot(true);
-    m_undoTimer.setInterval(DefaultUndoMs);
+    m_undoTimer.setInterval(kDefaultUndoMs);
     m_searchTimer.setSingleShot(true);
-    m_searchTimer.setInterval(SearchDelayMs);
+    m_searchTimer.setInterval(kSearchDelayMs);
     m_reloadTimer.setSingleShot(true);
     m_reloadTimer.setInterval(0);
 

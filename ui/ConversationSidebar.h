@@ -25,8 +25,8 @@ class ConversationSidebar : public QWidget
     Q_OBJECT
     Q_DISABLE_COPY(ConversationSidebar)
 public:
-    static constexpr int DefaultUndoMs = 8000;
-    static constexpr int SearchDelayMs = 120;
+    static constexpr int kDefaultUndoMs = 8000;
+    static constexpr int kSearchDelayMs = 120;
 
     explicit ConversationSidebar(QWidget *parent = nullptr);
     ~ConversationSidebar() override;

@@ -158,7 +158,7 @@ void MarkdownSplitter::processLine(QStringView line, QList<MarkdownSegment> *out
         if (m_pieceLines > 0)
             m_current += QLatin1Char('\n');
         m_current += line;
-        if (++m_pieceLines >= MaxCodeLines)
+        if (++m_pieceLines >= kMaxCodeLines)
             closeCodePiece(false, out);
         return;
     }
@@ -189,7 +189,7 @@ void MarkdownSplitter::processLine(QStringView line, QList<MarkdownSegment> *out
             closeProse(out);
         else
             m_current += QLatin1Char('\n');
-    } else if (m_current.size() > MaxProseChars && flush && !isListItem && !m_segmentHasList &&
+    } else if (m_current.size() > kMaxProseChars && flush && !isListItem && !m_segmentHasList &&
                !line.startsWith(QLatin1Char('|'))) {
         closeProse(out); // a very long paragraph: cut at a line end
     }

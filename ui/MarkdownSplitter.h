@@ -33,15 +33,15 @@ struct MarkdownSegment
 // Cuts Markdown into segments as it streams in, so a growing answer never has to be parsed and
 // laid out again from its start: only the open tail changes. Segments end at a blank line
 // followed by a new top-level paragraph (lists stay whole), at code fences, after
-// MaxCodeLines lines of code, and at a line boundary past MaxProseChars.
+// kMaxCodeLines lines of code, and at a line boundary past kMaxProseChars.
 //
 // Feed it the whole text each time (each text extends the previous one); it reads only what
 // it has not seen. A segment, once returned by feed() or finish(), never changes.
 class MarkdownSplitter
 {
 public:
-    static constexpr int MaxCodeLines = 40;
-    static constexpr int MaxProseChars = 3000;
+    static constexpr int kMaxCodeLines = 40;
+    static constexpr int kMaxProseChars = 3000;
 
     // Consumes the complete lines past consumed() and returns the segments they closed.
     QList<MarkdownSegment> feed(QStringView text);

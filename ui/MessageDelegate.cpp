@@ -100,7 +100,7 @@ const MessageLayout &MessageDelegate::layoutFor(const MessageItem &item) const
     const qint64 id = item.message.id;
     auto it = m_layouts.find(id);
     if (it == m_layouts.end()) {
-        if (m_layouts.size() >= MaxCachedLayouts)
+        if (m_layouts.size() >= kMaxCachedLayouts)
             evict();
         it = m_layouts.insert(id, MessageLayout());
     }
@@ -127,7 +127,7 @@ void MessageDelegate::evict() const
         ages.append({it->lastUsed, it.key()});
     }
     std::sort(ages.begin(), ages.end());
-    const int drop = qMin(int(ages.size()), MaxCachedLayouts / 4);
+    const int drop = qMin(int(ages.size()), kMaxCachedLayouts / 4);
     for (int i = 0; i < drop; ++i)
         m_layouts.remove(ages.at(i).second);
 }
@@ -213,10 +213,10 @@ QList<MessageDelegate::HeaderButton> MessageDelegate::headerButtons(const QModel
         buttons.append({Hit::Kind::Regenerate, tr("Regenerate"), QRect()});
     const QFontMetrics fm(m_style.smallFont);
     const int height = m_style.smallLineHeight + 6;
-    const int top = row.y() + MessageStyle::RowGap + MessageStyle::Padding +
+    const int top = row.y() + MessageStyle::kRowGap + MessageStyle::kPadding +
                     (m_style.boldLineHeight - height) / 2;
     int right = row.x() + m_style.contentLeft(m_viewportWidth) +
-                m_style.contentWidth(m_viewportWidth) - MessageStyle::Padding;
+                m_style.contentWidth(m_viewportWidth) - MessageStyle::kPadding;
     for (int i = int(buttons.size()) - 1; i >= 0; --i) {
         const int width = fm.horizontalAdvance(buttons.at(i).text) + 16;
         buttons[i].rect = QRect(right - width, top, width, height);
@@ -275,7 +275,7 @@ MessageDelegate::Hit MessageDelegate::hitTest(const QModelIndex &index, const QR
         }
     }
     const MessageLayout &layout = layoutFor(*item);
-    const int textLeft = row.x() + m_style.contentLeft(m_viewportWidth) + MessageStyle::Padding;
+    const int textLeft = row.x() + m_style.contentLeft(m_viewportWidth) + MessageStyle::kPadding;
     const int bodyTop = row.y() + m_style.bodyTop();
     for (int i = 0; i < layout.blocks.size(); ++i) {
         const BlockLayout &block = layout.blocks.at(i);
@@ -340,8 +340,8 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
     painter->setRenderHint(QPainter::Antialiasing);
     const int left = row.x() + m_style.contentLeft(m_viewportWidth);
     const int width = m_style.contentWidth(m_viewportWidth);
-    const QRect bubble(left, row.y() + MessageStyle::RowGap, width,
-                       layout.height - 2 * MessageStyle::RowGap);
+    const QRect bubble(left, row.y() + MessageStyle::kRowGap, width,
+                       layout.height - 2 * MessageStyle::kRowGap);
     const bool selected = option.state & QStyle::State_Selected;
     const bool user = m.role == MessageRole::User;
     if (user || selected) {
@@ -354,8 +354,8 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
     }
 
     // The author line: name, model and status, and the actions while hovered.
-    const int textLeft = left + MessageStyle::Padding;
-    const int headerTop = row.y() + MessageStyle::RowGap + MessageStyle::Padding;
+    const int textLeft = left + MessageStyle::kPadding;
+    const int headerTop = row.y() + MessageStyle::kRowGap + MessageStyle::kPadding;
     const QFontMetrics bm(m_style.boldFont);
     const int baseline = headerTop + bm.ascent();
     painter->setFont(m_style.boldFont);
@@ -380,7 +380,7 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
     const bool hovered = option.state & QStyle::State_MouseOver;
     const QList<HeaderButton> buttons = hovered ? headerButtons(index, row) : QList<HeaderButton>();
     const int modelRight =
-        buttons.isEmpty() ? left + width - MessageStyle::Padding : buttons.first().rect.left() - 8;
+        buttons.isEmpty() ? left + width - MessageStyle::kPadding : buttons.first().rect.left() - 8;
     if (!user && !m.model.isEmpty() && modelRight > x) {
         painter->setPen(secondary);
         painter->drawText(QPoint(x, baseline),
@@ -436,7 +436,7 @@ void MessageDelegate::paintBlock(QPainter *painter, const BlockLayout &block, in
         painter->drawPath(chevron);
         painter->setFont(m_style.boldFont);
         const QFontMetrics bm(m_style.boldFont);
-        const int x = r.left() + MessageStyle::ThinkingIndent;
+        const int x = r.left() + MessageStyle::kThinkingIndent;
         painter->drawText(QRect(x, r.top(), r.right() - x, r.height()),
                           Qt::AlignLeft | Qt::AlignVCenter, block.header.label);
         if (!block.header.detail.isEmpty()) {
@@ -517,7 +517,7 @@ void MessageDelegate::paintBox(QPainter *painter, const LayoutPart &part, const 
         painter->setFont(m_style.smallFont);
         const QFontMetrics sm(m_style.smallFont);
         const QRect button = boxButtonRect(r);
-        int x = r.left() + MessageStyle::CodePadding;
+        int x = r.left() + MessageStyle::kCodePadding;
         const QString label = part.label.isEmpty() ? tr("Code") : part.label;
         painter->setPen(part.detail.isEmpty() ? secondary : pal.color(QPalette::Text));
         painter->drawText(QRect(x, header.top(), button.left() - x, header.height()),

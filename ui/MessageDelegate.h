@@ -21,7 +21,7 @@ class MessageDelegate : public QStyledItemDelegate
     Q_OBJECT
     Q_DISABLE_COPY(MessageDelegate)
 public:
-    static constexpr int MaxCachedLayouts = 400;
+    static constexpr int kMaxCachedLayouts = 400;
 
     // Work counters, for tests and benchmarks.
     struct Stats

@@ -129,7 +129,7 @@ MessageStyle MessageStyle::fromFont(const QFont &base)
 
 int MessageStyle::contentWidth(int viewportWidth) const
 {
-    return qMax(200, qMin(MaxContentWidth, viewportWidth - 2 * SideMargin));
+    return qMax(200, qMin(kMaxContentWidth, viewportWidth - 2 * kSideMargin));
 }
 
 int MessageStyle::contentLeft(int viewportWidth) const
@@ -172,7 +172,7 @@ void MessageLayoutBuilder::update(MessageLayout &layout, const MessageItem &item
             continue;
         }
         if (any)
-            y += MessageStyle::BlockGap;
+            y += MessageStyle::kBlockGap;
         layout.blockTops[i] = y;
         y += b.height;
         any = true;
@@ -198,13 +198,13 @@ void MessageLayoutBuilder::update(MessageLayout &layout, const MessageItem &item
     }
     if (layout.footerDoc) {
         if (any)
-            y += MessageStyle::BlockGap;
+            y += MessageStyle::kBlockGap;
         layout.footerTop = y;
         y += qMax(m_style.lineHeight, ceilHeight(*layout.footerDoc));
         any = true;
     }
-    const int body = any ? y : -MessageStyle::HeaderGap;
-    layout.height = m_style.bodyTop() + body + MessageStyle::Padding + MessageStyle::RowGap;
+    const int body = any ? y : -MessageStyle::kHeaderGap;
+    layout.height = m_style.bodyTop() + body + MessageStyle::kPadding + MessageStyle::kRowGap;
     layout.revision = item.revision;
 }
 
@@ -261,7 +261,7 @@ void MessageLayoutBuilder::updateBlock(BlockLayout &block, const StoredBlock &b,
             return;
         }
         block.ruleTop = block.headerHeight - 4;
-        updateText(block, b.text, final, TextStyle{MessageStyle::ThinkingIndent, true, true},
+        updateText(block, b.text, final, TextStyle{MessageStyle::kThinkingIndent, true, true},
                    textWidth, segments);
         return;
     }
@@ -360,7 +360,7 @@ void MessageLayoutBuilder::appendSegment(QList<LayoutPart> &parts, int *y,
     LayoutPart p;
     p.secondary = ts.secondary;
     if (seg.kind == MarkdownSegment::Kind::Prose) {
-        const int gap = previous ? MessageStyle::BlockGap : 0;
+        const int gap = previous ? MessageStyle::kBlockGap : 0;
         p.kind = LayoutPart::Kind::Prose;
         p.doc = ts.markdown ? makeMarkdownDocument(seg.text, m_style.font, width)
                             : makePlainDocument(seg.text, m_style.font, width);
@@ -372,10 +372,10 @@ void MessageLayoutBuilder::appendSegment(QList<LayoutPart> &parts, int *y,
     const bool continues = !seg.firstPiece && previous &&
                            previous->kind == LayoutPart::Kind::BoxPiece &&
                            previous->box == seg.codeBlock && !previous->last;
-    const int gap = continues || !previous ? 0 : MessageStyle::BlockGap;
-    const int top = seg.firstPiece ? m_style.boxHeaderHeight + MessageStyle::CodePadding / 2 : 0;
-    const int bottom = seg.lastPiece ? MessageStyle::CodePadding : 0;
-    const int inner = qMax(20, width - 2 * MessageStyle::CodePadding);
+    const int gap = continues || !previous ? 0 : MessageStyle::kBlockGap;
+    const int top = seg.firstPiece ? m_style.boxHeaderHeight + MessageStyle::kCodePadding / 2 : 0;
+    const int bottom = seg.lastPiece ? MessageStyle::kCodePadding : 0;
+    const int inner = qMax(20, width - 2 * MessageStyle::kCodePadding);
     int docHeight = 0;
     if (!seg.text.isEmpty()) {
         p.doc = makePlainDocument(seg.text, m_style.monoFont, inner, 4 * m_style.monoCharWidth);
@@ -383,7 +383,7 @@ void MessageLayoutBuilder::appendSegment(QList<LayoutPart> &parts, int *y,
     }
     p.kind = LayoutPart::Kind::BoxPiece;
     p.rect = QRect(ts.indent, *y + gap, width, top + docHeight + bottom);
-    p.docOffset = QPoint(MessageStyle::CodePadding, top);
+    p.docOffset = QPoint(MessageStyle::kCodePadding, top);
     p.label = seg.language;
     p.text = seg.text;
     p.box = seg.codeBlock;
@@ -398,13 +398,13 @@ void MessageLayoutBuilder::appendBox(QList<LayoutPart> &parts, int *y, const QSt
                                      const QString &detail, const QString &body, int boxId,
                                      int textWidth) const
 {
-    const int inner = qMax(20, textWidth - 2 * MessageStyle::CodePadding);
+    const int inner = qMax(20, textWidth - 2 * MessageStyle::kCodePadding);
     LayoutPart p;
     p.kind = LayoutPart::Kind::BoxPiece;
     p.doc = makePlainDocument(body, m_style.monoFont, inner, 4 * m_style.monoCharWidth);
-    const int top = m_style.boxHeaderHeight + MessageStyle::CodePadding / 2;
-    p.rect = QRect(0, *y, textWidth, top + ceilHeight(*p.doc) + MessageStyle::CodePadding);
-    p.docOffset = QPoint(MessageStyle::CodePadding, top);
+    const int top = m_style.boxHeaderHeight + MessageStyle::kCodePadding / 2;
+    p.rect = QRect(0, *y, textWidth, top + ceilHeight(*p.doc) + MessageStyle::kCodePadding);
+    p.docOffset = QPoint(MessageStyle::kCodePadding, top);
     p.label = label;
     p.detail = detail;
     p.text = body;
@@ -440,7 +440,7 @@ int MessageLayoutBuilder::estimateText(const QString &text, int textWidth) const
         }
         start = end + 1;
     }
-    return lines * m_style.lineHeight + gaps * MessageStyle::BlockGap;
+    return lines * m_style.lineHeight + gaps * MessageStyle::kBlockGap;
 }
 
 int MessageLayoutBuilder::estimateHeight(const MessageItem &item, int textWidth) const
@@ -458,12 +458,12 @@ int MessageLayoutBuilder::estimateHeight(const MessageItem &item, int textWidth)
         case BlockType::Thinking:
             h = m_style.lineHeight + 6;
             if (item.expandedThinking.contains(i))
-                h += 4 + estimateText(b.text, textWidth - MessageStyle::ThinkingIndent);
+                h += 4 + estimateText(b.text, textWidth - MessageStyle::kThinkingIndent);
             break;
         case BlockType::ToolUse:
         case BlockType::ToolResult: {
             const int lines = int(b.json.count(',') + b.json.count('{') + b.text.count('\n')) + 2;
-            h = m_style.boxHeaderHeight + 3 * MessageStyle::CodePadding / 2 +
+            h = m_style.boxHeaderHeight + 3 * MessageStyle::kCodePadding / 2 +
                 lines * m_style.monoLineHeight;
             break;
         }
@@ -473,18 +473,18 @@ int MessageLayoutBuilder::estimateHeight(const MessageItem &item, int textWidth)
             break;
         }
         if (h > 0) {
-            body += (blocks > 0 ? MessageStyle::BlockGap : 0) + h;
+            body += (blocks > 0 ? MessageStyle::kBlockGap : 0) + h;
             ++blocks;
         }
     }
     if (m.status != MessageStatus::Complete) {
-        body += (blocks > 0 ? MessageStyle::BlockGap : 0) +
+        body += (blocks > 0 ? MessageStyle::kBlockGap : 0) +
                 (m.status == MessageStatus::Error ? 2 : 1) * m_style.lineHeight;
         ++blocks;
     }
     if (blocks == 0)
-        body = -MessageStyle::HeaderGap;
-    return m_style.bodyTop() + body + MessageStyle::Padding + MessageStyle::RowGap;
+        body = -MessageStyle::kHeaderGap;
+    return m_style.bodyTop() + body + MessageStyle::kPadding + MessageStyle::kRowGap;
 }
 
 } // namespace qlaude

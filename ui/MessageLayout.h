@@ -20,14 +20,14 @@ struct MessageItem;
 // Fonts and spacing of the message view, derived from the widget's font.
 struct MessageStyle
 {
-    static constexpr int MaxContentWidth = 820; // a readable measure, centered in wide windows
-    static constexpr int SideMargin = 16;
-    static constexpr int RowGap = 6;       // above and below each message
-    static constexpr int Padding = 14;     // inside a message
-    static constexpr int HeaderGap = 6;    // between the author line and the body
-    static constexpr int BlockGap = 10;    // between content blocks and prose segments
-    static constexpr int CodePadding = 10; // inside code and tool boxes
-    static constexpr int ThinkingIndent = 16;
+    static constexpr int kMaxContentWidth = 820; // a readable measure, centered in wide windows
+    static constexpr int kSideMargin = 16;
+    static constexpr int kRowGap = 6;       // above and below each message
+    static constexpr int kPadding = 14;     // inside a message
+    static constexpr int kHeaderGap = 6;    // between the author line and the body
+    static constexpr int kBlockGap = 10;    // between content blocks and prose segments
+    static constexpr int kCodePadding = 10; // inside code and tool boxes
+    static constexpr int kThinkingIndent = 16;
 
     QFont font;
     QFont boldFont;
@@ -45,9 +45,9 @@ struct MessageStyle
     // The column messages are laid out in, for a viewport of the given width.
     int contentWidth(int viewportWidth) const;
     int contentLeft(int viewportWidth) const;
-    int textWidth(int viewportWidth) const { return contentWidth(viewportWidth) - 2 * Padding; }
+    int textWidth(int viewportWidth) const { return contentWidth(viewportWidth) - 2 * kPadding; }
     // Where the body starts inside a row (below the author line).
-    int bodyTop() const { return RowGap + Padding + boldLineHeight + HeaderGap; }
+    int bodyTop() const { return kRowGap + kPadding + boldLineHeight + kHeaderGap; }
 };
 
 // One drawn piece of a content block, positioned relative to the block's top-left corner in

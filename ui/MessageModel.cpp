@@ -7,7 +7,7 @@ namespace qlaude {
 MessageModel::MessageModel(QObject *parent) : QAbstractListModel(parent)
 {
     m_frameTimer.setSingleShot(true);
-    m_frameTimer.setInterval(FrameIntervalMs);
+    m_frameTimer.setInterval(kFrameIntervalMs);
     m_frameTimer.setTimerType(Qt::PreciseTimer);
     connect(&m_frameTimer, &QTimer::timeout, this, &MessageModel::flushPending);
 }

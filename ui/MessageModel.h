@@ -20,14 +20,14 @@ struct MessageItem
 };
 
 // The messages of the open conversation, one row each. Streamed deltas are buffered and
-// folded in at most once per frame (FrameIntervalMs), with one dataChanged() for the streaming
+// folded in at most once per frame (kFrameIntervalMs), with one dataChanged() for the streaming
 // row only, so the view re-lays out one message per frame whatever the history length.
 class MessageModel : public QAbstractListModel
 {
     Q_OBJECT
     Q_DISABLE_COPY(MessageModel)
 public:
-    static constexpr int FrameIntervalMs = 16;
+    static constexpr int kFrameIntervalMs = 16;
 
     enum Roles
     {

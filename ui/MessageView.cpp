@@ -16,8 +16,8 @@
 namespace qlaude {
 
 namespace {
-constexpr int FollowTolerance = 8; // pixels from the end that still count as "at the end"
-constexpr int CopiedFeedbackMs = 1500;
+constexpr int kFollowTolerance = 8; // pixels from the end that still count as "at the end"
+constexpr int kCopiedFeedbackMs = 1500;
 } // namespace
 
 MessageView::MessageView(QWidget *parent)
@@ -213,7 +213,7 @@ void MessageView::revealMessage(qint64 messageId)
     setScrollValue(rectForIndex(index).top() - 24);
     settle();
     setScrollValue(rectForIndex(index).top() - 24); // rows above may have changed height
-    m_following = verticalScrollBar()->value() >= followTarget() - FollowTolerance;
+    m_following = verticalScrollBar()->value() >= followTarget() - kFollowTolerance;
     selectionModel()->setCurrentIndex(index, QItemSelectionModel::ClearAndSelect);
 }
 
@@ -304,7 +304,7 @@ void MessageView::verticalScrollbarValueChanged(int value)
     if (m_settingScroll || m_settling)
         return;
     // The user scrolled: follow again only at the end.
-    m_following = value >= followTarget() - FollowTolerance;
+    m_following = value >= followTarget() - kFollowTolerance;
     settle();
 }
 
@@ -363,7 +363,7 @@ void MessageView::activate(const QModelIndex &index, const QPoint &pos)
         copyText(hit.text, tr("Code copied"));
         m_delegate->setCopied(id, hit.block, hit.box);
         viewport()->update();
-        QTimer::singleShot(CopiedFeedbackMs, this, [this] {
+        QTimer::singleShot(kCopiedFeedbackMs, this, [this] {
             m_delegate->setCopied(0, -1, -1);
             viewport()->update();
         });

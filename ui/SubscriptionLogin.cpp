@@ -18,7 +18,8 @@
 namespace qlaude {
 
 SubscriptionLogin::SubscriptionLogin(AppServices &services, QWidget *parent)
-    : QWidget(parent), m_services(services)
+    : QWidget(parent), m_services(services),
+      m_tokenStore(std::make_unique<OAuthTokenStore>(services.keychain))
 {
     setObjectName(QStringLiteral("subscriptionLoginWidget"));
     auto *layout = new QVBoxLayout(this);
@@ -62,9 +63,7 @@ void SubscriptionLogin::start(Route route)
     const OAuthProfile profile =
         OAuthProfile::load(*m_services.context, OAuthProfile::defaultKind(*m_services.context));
     m_flow = new OAuthLoginFlow(profile, m_services.network, this);
-    auto *tokens = new OAuthTokenStore(m_services.keychain);
-    m_flow->setTokenStore(tokens);
-    connect(m_flow, &QObject::destroyed, this, [tokens] { delete tokens; });
+    m_flow->setTokenStore(m_tokenStore.get());
     m_statusLabel->setText(tr("Preparing the sign-in…"));
     OAuthLoginFlow *flow = m_flow;
     connect(flow, &OAuthLoginFlow::finished, this,

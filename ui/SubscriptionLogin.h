@@ -4,12 +4,15 @@
 
 #include <QWidget>
 
+#include <memory>
+
 class QLabel;
 class QPushButton;
 
 namespace qlaude {
 
 class OAuthLoginFlow;
+class OAuthTokenStore;
 
 // The LoginDialog's subscription choice: "Sign in" opens the embedded browser (a plugin, so
 // QtWebEngine loads only now); links offer the system browser and pasting a code. Without a
@@ -39,6 +42,9 @@ private:
     QLabel *m_statusLabel = nullptr;
     QPushButton *m_signInButton = nullptr;
     OAuthLoginFlow *m_flow = nullptr;
+    // Where a login flow stores the tokens: lent to each flow (a child of this widget), which
+    // never touches it from its destructor.
+    std::unique_ptr<OAuthTokenStore> m_tokenStore;
 };
 
 } // namespace qlaude

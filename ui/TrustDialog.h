@@ -1,6 +1,6 @@
 #pragma once
 
-#include "WorkspaceTrust.h"
+#include "TrustStore.h"
 
 #include <QDialog>
 

@@ -65,11 +65,11 @@ using qlaude::fakes::TestRsaKey;
 
 namespace {
 
-constexpr int WarmRuns = 9;
-constexpr int RequestsPerRun = 2000;
-constexpr int ColdRuns = 15;
-constexpr qsizetype BodyBytes = 10 * 1024;
-constexpr int AnswerTimeoutMs = 15000;
+constexpr int kWarmRuns = 9;
+constexpr int kRequestsPerRun = 2000;
+constexpr int kColdRuns = 15;
+constexpr qsizetype kBodyBytes = 10 * 1024;
+constexpr int kAnswerTimeoutMs = 15000;
 
 const QString kEmail = QStringLiteral("qlaude-bench@sa-project.iam.gserviceaccount.com");
 const QString kGoogleClientId = QStringLiteral("764086051850-bench.apps.googleusercontent.com");
@@ -130,9 +130,9 @@ QByteArray benchBody()
 {
     QByteArray body = R"({"anthropic_version":"bedrock-2023-05-31","max_tokens":4096,)"
                       R"("messages":[{"role":"user","content":")";
-    while (body.size() < BodyBytes - 4)
+    while (body.size() < kBodyBytes - 4)
         body += "The quick brown fox jumps over the lazy dog. ";
-    body.truncate(BodyBytes - 4);
+    body.truncate(kBodyBytes - 4);
     body += "\"}]}";
     return body;
 }
@@ -163,7 +163,7 @@ template<class Provider> ColdSample timedGet(Provider &provider)
     ColdSample s;
     bool done = false;
     QEventLoop loop;
-    QTimer::singleShot(AnswerTimeoutMs, &loop, &QEventLoop::quit);
+    QTimer::singleShot(kAnswerTimeoutMs, &loop, &QEventLoop::quit);
     QElapsedTimer timer;
     timer.start();
     const double cpuStart = threadCpuSeconds();
@@ -178,18 +178,18 @@ template<class Provider> ColdSample timedGet(Provider &provider)
     s.wallMs = double(timer.nsecsElapsed()) / 1e6;
     s.cpuMs = (threadCpuSeconds() - cpuStart) * 1e3;
     if (!done)
-        s.error = QStringLiteral("no answer within %1 ms").arg(AnswerTimeoutMs);
+        s.error = QStringLiteral("no answer within %1 ms").arg(kAnswerTimeoutMs);
     else if (!s.ok && s.error.isEmpty())
         s.error = QStringLiteral("an empty credential without an error");
     return s;
 }
 
-// ColdRuns fresh providers made by `once`; prints the two lines. False on the first failure.
+// kColdRuns fresh providers made by `once`; prints the two lines. False on the first failure.
 bool cold(const char *name, const std::function<ColdSample()> &once)
 {
     std::vector<double> wall;
     std::vector<double> cpu;
-    for (int run = 0; run < ColdRuns; ++run) {
+    for (int run = 0; run < kColdRuns; ++run) {
         const ColdSample s = once();
         if (!s.ok) {
             std::fprintf(stderr, "cloud-auth cold %s: run %d failed: %s\n", name, run + 1,
@@ -205,12 +205,12 @@ bool cold(const char *name, const std::function<ColdSample()> &once)
                 duration(*fastest).constData(), duration(*slowest).constData(),
                 duration(first).constData(), duration(median(cpu)).constData());
     std::printf("cloud-auth cold %s: median %s over %d runs\n", name,
-                duration(median(wall)).constData(), ColdRuns);
+                duration(median(wall)).constData(), kColdRuns);
     std::fflush(stdout);
     return true;
 }
 
-// WarmRuns runs of RequestsPerRun sign() calls on copies of `original`; every signed request
+// kWarmRuns runs of kRequestsPerRun sign() calls on copies of `original`; every signed request
 // must carry an Authorization header that starts with `expectedPrefix`.
 bool warm(const char *name, RequestSigner &signer, const PreparedRequest &original,
           const QByteArray &expectedPrefix)
@@ -218,10 +218,10 @@ bool warm(const char *name, RequestSigner &signer, const PreparedRequest &origin
     std::vector<double> wall;
     std::vector<double> cpu;
     int late = 0;
-    for (int run = 0; run < WarmRuns; ++run) {
+    for (int run = 0; run < kWarmRuns; ++run) {
         std::vector<std::shared_ptr<PreparedRequest>> requests;
-        requests.reserve(RequestsPerRun);
-        for (int i = 0; i < RequestsPerRun; ++i)
+        requests.reserve(kRequestsPerRun);
+        for (int i = 0; i < kRequestsPerRun; ++i)
             requests.push_back(std::make_shared<PreparedRequest>(original));
 
         int answered = 0;
@@ -239,28 +239,28 @@ bool warm(const char *name, RequestSigner &signer, const PreparedRequest &origin
         QElapsedTimer timer;
         timer.start();
         const double cpuStart = threadCpuSeconds();
-        for (int i = 0; i < RequestsPerRun; ++i) {
+        for (int i = 0; i < kRequestsPerRun; ++i) {
             signer.sign(requests[size_t(i)], done);
             if (answered <= i) { // not answered inside sign(): wait for it, and count it all
                 ++late;
                 QEventLoop loop;
                 waiting = &loop;
-                QTimer::singleShot(AnswerTimeoutMs, &loop, &QEventLoop::quit);
+                QTimer::singleShot(kAnswerTimeoutMs, &loop, &QEventLoop::quit);
                 loop.exec();
                 waiting = nullptr;
                 if (answered <= i) {
                     std::fprintf(stderr, "cloud-auth warm %s: sign() did not answer within %d ms\n",
-                                 name, AnswerTimeoutMs);
+                                 name, kAnswerTimeoutMs);
                     return false;
                 }
             }
         }
-        wall.push_back(double(timer.nsecsElapsed()) / 1e3 / RequestsPerRun);
-        cpu.push_back((threadCpuSeconds() - cpuStart) * 1e6 / RequestsPerRun);
+        wall.push_back(double(timer.nsecsElapsed()) / 1e3 / kRequestsPerRun);
+        cpu.push_back((threadCpuSeconds() - cpuStart) * 1e6 / kRequestsPerRun);
 
         if (failed > 0) {
             std::fprintf(stderr, "cloud-auth warm %s: %d of %d signatures failed: %s\n", name,
-                         failed, RequestsPerRun, qPrintable(firstError));
+                         failed, kRequestsPerRun, qPrintable(firstError));
             return false;
         }
         for (const auto &r : requests) {
@@ -276,9 +276,9 @@ bool warm(const char *name, RequestSigner &signer, const PreparedRequest &origin
     std::printf("  %s: CPU median %.2f µs per request; wall runs %.2f to %.2f µs; %d of %d "
                 "answers came from the event loop\n",
                 name, median(cpu), *std::min_element(wall.begin(), wall.end()),
-                *std::max_element(wall.begin(), wall.end()), late, WarmRuns * RequestsPerRun);
+                *std::max_element(wall.begin(), wall.end()), late, kWarmRuns * kRequestsPerRun);
     std::printf("cloud-auth warm %s: median %.2f µs per request over %d runs\n", name, median(wall),
-                WarmRuns);
+                kWarmRuns);
     std::fflush(stdout);
     return true;
 }
@@ -291,7 +291,7 @@ bool getOnce(const char *name, Provider &provider, Credential *out)
     bool ok = false;
     bool done = false;
     QEventLoop loop;
-    QTimer::singleShot(AnswerTimeoutMs, &loop, &QEventLoop::quit);
+    QTimer::singleShot(kAnswerTimeoutMs, &loop, &QEventLoop::quit);
     QElapsedTimer timer;
     timer.start();
     provider.get([&](const Credential &credential, const QString &error) {

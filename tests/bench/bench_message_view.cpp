@@ -149,9 +149,9 @@ struct StreamResult
 // 200 frames of 100 deltas: the first and last 20 frames are compared.
 StreamResult streamFrames(int historyRows)
 {
-    constexpr int Frames = 200;
-    constexpr int PerFrame = 100;
-    constexpr int Window = 20;
+    constexpr int kFrames = 200;
+    constexpr int kPerFrame = 100;
+    constexpr int kWindow = 20;
     MessageModel model;
     MessageView view;
     view.setMessageModel(&model);
@@ -171,10 +171,10 @@ StreamResult streamFrames(int historyRows)
 
     std::vector<double> frameUs;
     std::vector<double> paintUs;
-    for (int f = 0; f < Frames; ++f) {
+    for (int f = 0; f < kFrames; ++f) {
         const double t0 = cpuMicroseconds();
-        for (int d = 0; d < PerFrame; ++d)
-            model.appendText(id, 0, delta(f * PerFrame + d));
+        for (int d = 0; d < kPerFrame; ++d)
+            model.appendText(id, 0, delta(f * kPerFrame + d));
         model.flushPending(); // what the 16 ms frame timer does
         const double t1 = cpuMicroseconds();
         view.viewport()->repaint(); // and the paint that follows
@@ -184,16 +184,16 @@ StreamResult streamFrames(int historyRows)
         QCoreApplication::processEvents();
     }
     StreamResult r;
-    const std::vector<double> first(frameUs.begin(), frameUs.begin() + Window);
-    const std::vector<double> last(frameUs.end() - Window, frameUs.end());
-    r.paintStartMs = median(std::vector<double>(paintUs.begin(), paintUs.begin() + Window)) / 1000;
-    r.paintEndMs = median(std::vector<double>(paintUs.end() - Window, paintUs.end())) / 1000;
-    r.startMedianUs = median(first) / PerFrame;
-    r.endMedianUs = median(last) / PerFrame;
-    r.startMeanUs = mean(first) / PerFrame;
-    r.endMeanUs = mean(last) / PerFrame;
+    const std::vector<double> first(frameUs.begin(), frameUs.begin() + kWindow);
+    const std::vector<double> last(frameUs.end() - kWindow, frameUs.end());
+    r.paintStartMs = median(std::vector<double>(paintUs.begin(), paintUs.begin() + kWindow)) / 1000;
+    r.paintEndMs = median(std::vector<double>(paintUs.end() - kWindow, paintUs.end())) / 1000;
+    r.startMedianUs = median(first) / kPerFrame;
+    r.endMedianUs = median(last) / kPerFrame;
+    r.startMeanUs = mean(first) / kPerFrame;
+    r.endMeanUs = mean(last) / kPerFrame;
     const MessageDelegate::Stats &s = view.messageDelegate()->stats();
-    r.documentsPerFrame = double(s.segments) / Frames;
+    r.documentsPerFrame = double(s.segments) / kFrames;
     r.listLayouts = view.listLayouts() - layoutsBefore;
     r.otherRowsLaidOut = int(s.laidOut.size()) - (s.laidOut.contains(id) ? 1 : 0);
     return r;

@@ -24,9 +24,9 @@ using namespace qlaude;
 
 namespace {
 
-constexpr int Runs = 9;
-constexpr int SignaturesPerRun = 2000;
-constexpr qsizetype BodyBytes = 10 * 1024;
+constexpr int kRuns = 9;
+constexpr int kSignaturesPerRun = 2000;
+constexpr qsizetype kBodyBytes = 10 * 1024;
 
 double threadCpuSeconds()
 {
@@ -50,9 +50,9 @@ SigV4Request benchRequest()
                  {"x-stainless-retry-count", "0"}};
     QByteArray body = R"({"anthropic_version":"bedrock-2023-05-31","max_tokens":4096,)"
                       R"("messages":[{"role":"user","content":")";
-    while (body.size() < BodyBytes - 4)
+    while (body.size() < kBodyBytes - 4)
         body += "The quick brown fox jumps over the lazy dog. ";
-    body.truncate(BodyBytes - 4);
+    body.truncate(kBodyBytes - 4);
     body += "\"}]}";
     r.body = body;
     return r;
@@ -88,30 +88,30 @@ int main()
     std::vector<double> cpu;
     std::vector<double> wall;
     std::vector<double> hashOnly;
-    for (int run = 1; run <= Runs; ++run) {
+    for (int run = 1; run <= kRuns; ++run) {
         QElapsedTimer timer;
         timer.start();
         const double cpuStart = threadCpuSeconds();
-        for (int i = 0; i < SignaturesPerRun; ++i) {
+        for (int i = 0; i < kSignaturesPerRun; ++i) {
             SigV4Request r = original;
             SigV4Signer::sign(r, credentials, options);
-            if (i == SignaturesPerRun - 1 && authorizationOf(r) != expected) {
+            if (i == kSignaturesPerRun - 1 && authorizationOf(r) != expected) {
                 std::fprintf(stderr, "signature differs between runs\n");
                 return 1;
             }
         }
-        cpu.push_back((threadCpuSeconds() - cpuStart) * 1e6 / SignaturesPerRun);
-        wall.push_back(double(timer.nsecsElapsed()) / 1e3 / SignaturesPerRun);
+        cpu.push_back((threadCpuSeconds() - cpuStart) * 1e6 / kSignaturesPerRun);
+        wall.push_back(double(timer.nsecsElapsed()) / 1e3 / kSignaturesPerRun);
 
         const double hashStart = threadCpuSeconds();
-        for (int i = 0; i < SignaturesPerRun; ++i) {
+        for (int i = 0; i < kSignaturesPerRun; ++i) {
             // The signer's own digest: OpenSSL's SHA-256 (the CPU's SHA extensions).
             unsigned char digest[EVP_MAX_MD_SIZE];
             unsigned int length = 0;
             EVP_Digest(original.body.constData(), size_t(original.body.size()), digest, &length,
                        EVP_sha256(), nullptr);
         }
-        hashOnly.push_back((threadCpuSeconds() - hashStart) * 1e6 / SignaturesPerRun);
+        hashOnly.push_back((threadCpuSeconds() - hashStart) * 1e6 / kSignaturesPerRun);
         std::printf("run %d: %.2f µs CPU, %.2f µs wall per signature (body SHA-256 alone %.2f "
                     "µs)\n",
                     run, cpu.back(), wall.back(), hashOnly.back());
@@ -120,8 +120,8 @@ int main()
     std::sort(wall.begin(), wall.end());
     std::sort(hashOnly.begin(), hashOnly.end());
     std::printf("wall clock: median %.2f µs per signature; body SHA-256 alone: median %.2f µs\n",
-                wall[Runs / 2], hashOnly[Runs / 2]);
+                wall[kRuns / 2], hashOnly[kRuns / 2]);
     std::printf("sigv4: median %.2f µs per signature over %d runs (%lld-byte body)\n",
-                cpu[Runs / 2], Runs, qlonglong(BodyBytes));
+                cpu[kRuns / 2], kRuns, qlonglong(kBodyBytes));
     return 0;
 }

@@ -6,7 +6,7 @@ namespace qlaude::fakes {
 
 namespace {
 
-constexpr qsizetype MaxChunkLineBytes = 4096;
+constexpr qsizetype kMaxChunkLineBytes = 4096;
 
 bool isToken(const QByteArray &s)
 {
@@ -77,12 +77,12 @@ HttpRequestParser::Result HttpRequestParser::parse()
         case State::Head: {
             const qsizetype before = m_pos;
             if (!readLine(&line)) {
-                if (m_headBytes + (m_buffer.size() - m_pos) > MaxHeadBytes)
+                if (m_headBytes + (m_buffer.size() - m_pos) > kMaxHeadBytes)
                     return fail(431, QStringLiteral("request head exceeds 64 KiB"));
                 return Result::NeedMore;
             }
             m_headBytes += m_pos - before;
-            if (m_headBytes > MaxHeadBytes)
+            if (m_headBytes > kMaxHeadBytes)
                 return fail(431, QStringLiteral("request head exceeds 64 KiB"));
             if (!m_sawRequestLine) {
                 if (line.isEmpty())
@@ -113,7 +113,7 @@ HttpRequestParser::Result HttpRequestParser::parse()
         }
         case State::ChunkSize: {
             if (!readLine(&line)) {
-                if (m_buffer.size() - m_pos > MaxChunkLineBytes)
+                if (m_buffer.size() - m_pos > kMaxChunkLineBytes)
                     return fail(400, QStringLiteral("chunk size line too long"));
                 return Result::NeedMore;
             }
@@ -123,7 +123,7 @@ HttpRequestParser::Result HttpRequestParser::parse()
             const qint64 size = hex.toLongLong(&ok, 16);
             if (!ok || hex.isEmpty() || size < 0)
                 return fail(400, QStringLiteral("invalid chunk size"));
-            if (m_request.body.size() + size > MaxBodyBytes)
+            if (m_request.body.size() + size > kMaxBodyBytes)
                 return fail(413, QStringLiteral("request body exceeds 32 MiB"));
             m_remaining = size;
             m_state = size == 0 ? State::Trailers : State::ChunkData;
@@ -148,7 +148,7 @@ HttpRequestParser::Result HttpRequestParser::parse()
             break;
         case State::Trailers:
             if (!readLine(&line)) {
-                if (m_buffer.size() - m_pos > MaxChunkLineBytes)
+                if (m_buffer.size() - m_pos > kMaxChunkLineBytes)
                     return fail(400, QStringLiteral("trailer line too long"));
                 return Result::NeedMore;
             }
@@ -227,7 +227,7 @@ bool HttpRequestParser::finishHead()
         }
         bool ok = false;
         m_remaining = lengths.constFirst().toLongLong(&ok);
-        if (!ok || m_remaining > MaxBodyBytes)
+        if (!ok || m_remaining > kMaxBodyBytes)
             return failed(413, QStringLiteral("request body exceeds 32 MiB"));
         m_state = m_remaining > 0 ? State::Body : State::Done;
     } else {

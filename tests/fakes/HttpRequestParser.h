@@ -20,8 +20,8 @@ public:
         Error,        // malformed: answer errorStatus() and close the connection
     };
 
-    static constexpr qsizetype MaxHeadBytes = 64 * 1024;
-    static constexpr qint64 MaxBodyBytes = 32 * 1024 * 1024; // the API's own request limit
+    static constexpr qsizetype kMaxHeadBytes = 64 * 1024;
+    static constexpr qint64 kMaxBodyBytes = 32 * 1024 * 1024; // the API's own request limit
 
     void append(const QByteArray &data);
     Result parse();

@@ -20,7 +20,7 @@
 #include "ProviderFactory.h"
 #include "StatusLine.h"
 #include "TestSupport.h"
-#include "WorkspaceTrust.h"
+#include "TrustStore.h"
 
 #include <QAction>
 #include <QApplication>

@@ -174,7 +174,7 @@ private slots:
         QVERIFY(s.at(0).firstPiece && !s.at(0).lastPiece);
         QVERIFY(!s.at(1).firstPiece && !s.at(1).lastPiece);
         QVERIFY(!s.at(2).firstPiece && s.at(2).lastPiece);
-        QCOMPARE(s.at(0).text.count(QLatin1Char('\n')), MarkdownSplitter::MaxCodeLines - 1);
+        QCOMPARE(s.at(0).text.count(QLatin1Char('\n')), MarkdownSplitter::kMaxCodeLines - 1);
         for (const MarkdownSegment &seg : s)
             QCOMPARE(seg.codeBlock, 0);
     }
@@ -321,7 +321,7 @@ private slots:
         const QRect row = m_view->visualRect(index);
         const MessageStyle &st = m_view->messageDelegate()->style();
         const QPoint title(row.x() + st.contentLeft(m_view->viewport()->width()) +
-                               MessageStyle::Padding + 30,
+                               MessageStyle::kPadding + 30,
                            row.y() + st.bodyTop() + st.lineHeight / 2);
         QCOMPARE(m_view->messageDelegate()->hitTest(index, row, title).kind,
                  MessageDelegate::Hit::Kind::ToggleThinking);

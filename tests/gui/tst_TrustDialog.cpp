@@ -1,7 +1,7 @@
 #include "AuthContext.h"
 #include "TestSupport.h"
 #include "TrustDialog.h"
-#include "WorkspaceTrust.h"
+#include "TrustStore.h"
 
 #include <QApplication>
 #include <QDir>

@@ -408,11 +408,15 @@ private slots:
         const QString report = h.root() + "/site.txt";
         h.userSettings(
             QJsonObject{{"apiKeyHelper", helperCommand("report_site.sh", secret, {report})}});
-        h.projectSettings(QJsonObject{{"env", QJsonObject{{"AWS_PROFILE", "from-project"}}}});
+        // AWS_PROFILE waits for trust anyway; ANTHROPIC_MODEL is on the pre-trust safe list, so
+        // it applies to the folder's requests, but the user's helper must not see it either.
+        h.projectSettings(QJsonObject{{"env", QJsonObject{{"AWS_PROFILE", "from-project"},
+                                                          {"ANTHROPIC_MODEL", "from-project"}}}});
         const QStringList lines = runHelperThroughContext(h, false);
-        QCOMPARE(lines.size(), 2);
+        QCOMPARE(lines.size(), 3);
         QCOMPARE(lines.at(0), QDir(QDir::homePath()).canonicalPath());
         QCOMPARE(lines.at(1), QStringLiteral("unset"));
+        QCOMPARE(lines.at(2), QStringLiteral("unset"));
     }
 
     void projectHelperRunsInTheTrustedWorkspace()
@@ -422,11 +426,13 @@ private slots:
         const QString report = h.root() + "/site.txt";
         h.projectSettings(
             QJsonObject{{"apiKeyHelper", helperCommand("report_site.sh", secret, {report})},
-                        {"env", QJsonObject{{"AWS_PROFILE", "from-project"}}}});
+                        {"env", QJsonObject{{"AWS_PROFILE", "from-project"},
+                                            {"ANTHROPIC_MODEL", "model-from-project"}}}});
         const QStringList lines = runHelperThroughContext(h, true);
-        QCOMPARE(lines.size(), 2);
+        QCOMPARE(lines.size(), 3);
         QCOMPARE(lines.at(0), QDir(h.workspace()).canonicalPath());
         QCOMPARE(lines.at(1), QStringLiteral("from-project"));
+        QCOMPARE(lines.at(2), QStringLiteral("model-from-project"));
     }
 };
 

@@ -164,6 +164,24 @@ private slots:
         QCOMPARE(r.helperCommand, QStringLiteral("echo flag-helper"));
     }
 
+    // Managed settings still load under --bare, but their apiKeyHelper does not run: only one
+    // passed with --settings does.
+    void bareIgnoresAManagedHelper()
+    {
+        TestHome h(QStringLiteral("bare-managed"));
+        h.writeJson(h.managedDir() + "/managed-settings.json",
+                    QJsonObject{{"apiKeyHelper", "echo managed-helper"}});
+        Setup s = only({});
+        s.bare = true;
+        Resolution r = resolveWith(s, h);
+        QVERIFY2(!r.usable(), qPrintable(r.helperCommand));
+        QVERIFY(r.helperCommand.isEmpty());
+        s.flagSettings = QStringLiteral(R"({"apiKeyHelper":"echo flag-helper"})");
+        r = resolveWith(s, h);
+        QCOMPARE(r.credential.source, QStringLiteral("apiKeyHelper"));
+        QCOMPARE(r.helperCommand, QStringLiteral("echo flag-helper"));
+    }
+
     void simpleEnvironmentMeansBare()
     {
         TestHome h(QStringLiteral("simple"));

@@ -6,7 +6,7 @@
 #include "AwsCredentialProvider.h"
 #include "AwsTestSupport.h"
 #include "TestSupport.h"
-#include "WorkspaceTrust.h"
+#include "TrustStore.h"
 
 #include <QtTest>
 
@@ -222,6 +222,7 @@ private slots:
             QJsonObject{{"awsCredentialExport",
                          QString(QStringLiteral("touch '%1'; ").arg(marker) +
                                  helperCommand("aws_export.sh", QString(), {"sts", "a", "b"}))},
+                        {"awsAuthRefresh", "echo refresh-from-project"},
                         {"env", QJsonObject{{"CLAUDE_CODE_USE_BEDROCK", "1"}}}});
         AuthContext::Options o;
         o.workspace = h.workspace();
@@ -232,6 +233,9 @@ private slots:
         o.trustStorePath = h.trustStore();
         AuthContext ctx = AuthContext::load(o);
         QVERIFY(!ctx.trust().trusted);
+        // Neither command of the untrusted folder is handed to the provider.
+        QVERIFY(AwsCredentialProvider::configFrom(ctx).exportCommand.isEmpty());
+        QVERIFY(AwsCredentialProvider::configFrom(ctx).refreshCommand.isEmpty());
         AwsCredentialProvider untrusted(AwsCredentialProvider::configFrom(ctx));
         QVERIFY(!getAndWait(untrusted).credentials.isValid());
         QVERIFY(!QFile::exists(marker));
@@ -248,6 +252,9 @@ private slots:
         ctx.reloadTrust();
         QCOMPARE(AuthResolver::resolve(ctx, KeychainSnapshot()).credential.source,
                  QStringLiteral("aws:awsCredentialExport"));
+        QCOMPARE(AwsCredentialProvider::configFrom(ctx).refreshCommand,
+                 QStringLiteral("echo refresh-from-project"));
+        QCOMPARE(AwsCredentialProvider::configFrom(ctx).refreshWorkingDirectory, h.workspace());
         AwsCredentialProvider trusted(AwsCredentialProvider::configFrom(ctx));
         QVERIFY(getAndWait(trusted).credentials.isValid());
         QVERIFY(QFile::exists(marker));

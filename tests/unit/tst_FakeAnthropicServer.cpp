@@ -16,15 +16,15 @@ using namespace qlaude::fakes;
 namespace {
 
 // Secrets carry the marker the suite's leak check looks for; never QCOMPARE them.
-const QByteArray TestKey = "sk-ant-qltSECRET-fake-api-key";
-const QByteArray TestToken = "sk-ant-oat-qltSECRET-fake-token";
+const QByteArray kTestKey = "sk-ant-qltSECRET-fake-api-key";
+const QByteArray kTestToken = "sk-ant-oat-qltSECRET-fake-token";
 // Spelled in two pieces so no log line quoting an assertion carries the marker itself.
-const QByteArray SecretMarker = QByteArray("qlt") + "SECRET";
-constexpr int WaitMs = 5000;
+const QByteArray kSecretMarker = QByteArray("qlt") + "SECRET";
+constexpr int kWaitMs = 5000;
 
 // Runs the event loop until done() holds. Unlike QTest::qWaitFor, which sleeps 10 ms between
 // polls, it wakes on every event, so a server writing one byte per event-loop turn stays fast.
-template<typename Predicate> bool waitUntil(Predicate done, int timeoutMs = WaitMs)
+template<typename Predicate> bool waitUntil(Predicate done, int timeoutMs = kWaitMs)
 {
     QDeadlineTimer deadline(timeoutMs);
     QTimer wakeUp; // guarantees an event at the deadline
@@ -192,7 +192,7 @@ QByteArray rawRequest(const QByteArray &target, const QByteArray &body,
                       const QByteArray &extraHeaders = QByteArray(),
                       const QByteArray &version = "HTTP/1.1")
 {
-    return "POST " + target + ' ' + version + "\r\nHost: 127.0.0.1\r\nx-api-key: " + TestKey +
+    return "POST " + target + ' ' + version + "\r\nHost: 127.0.0.1\r\nx-api-key: " + kTestKey +
            "\r\nanthropic-version: 2023-06-01\r\ncontent-type: application/json\r\n"
            "content-length: " +
            QByteArray::number(body.size()) + "\r\n" + extraHeaders + "\r\n" + body;
@@ -227,7 +227,7 @@ struct Result
     }
 };
 
-Result waitFor(QNetworkReply *reply, int timeoutMs = WaitMs)
+Result waitFor(QNetworkReply *reply, int timeoutMs = kWaitMs)
 {
     Result r;
     QObject::connect(reply, &QNetworkReply::readyRead, reply, [reply, &r] {
@@ -267,6 +267,7 @@ private slots:
     void acceptsSamplingParamsOnOldVersion();
     void answersUnknownRoutes();
     void recordsEveryRequest();
+    void summaryRedactsEveryCredentialHeader();
     void servesScriptedResponsesInOrder();
     void streamsScriptedBytesOneByteAtATime_data();
     void streamsScriptedBytesOneByteAtATime();
@@ -304,7 +305,7 @@ private:
     Result get(const QString &pathAndQuery);
     bool connectRaw(QTcpSocket *socket) const;
     // Reads until one response is complete or the server closes.
-    RawResponse readRaw(QTcpSocket *socket, QByteArray *buffer = nullptr, int timeoutMs = WaitMs);
+    RawResponse readRaw(QTcpSocket *socket, QByteArray *buffer = nullptr, int timeoutMs = kWaitMs);
 
     FakeAnthropicServer *m_server = nullptr;
     QNetworkAccessManager *m_nam = nullptr;
@@ -334,7 +335,7 @@ QNetworkRequest tst_FakeAnthropicServer::apiRequest(const QString &path) const
     if (q >= 0)
         url.setQuery(path.mid(q + 1));
     QNetworkRequest request(url);
-    request.setRawHeader("x-api-key", TestKey);
+    request.setRawHeader("x-api-key", kTestKey);
     request.setRawHeader("anthropic-version", "2023-06-01");
     request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));
     return request;
@@ -355,7 +356,7 @@ bool tst_FakeAnthropicServer::connectRaw(QTcpSocket *socket) const
 {
     socket->connectToHost(QHostAddress::LocalHost, m_server->port());
     return waitUntil([socket] { return socket->state() == QAbstractSocket::ConnectedState; },
-                     WaitMs);
+                     kWaitMs);
 }
 
 RawResponse tst_FakeAnthropicServer::readRaw(QTcpSocket *socket, QByteArray *buffer, int timeoutMs)
@@ -497,8 +498,8 @@ void tst_FakeAnthropicServer::rejectsBadHeaders()
     QFETCH(QString, errorType);
     QFETCH(QString, message);
 
-    m_server->setExpectedApiKey(TestKey);
-    m_server->setExpectedBearerToken(TestToken);
+    m_server->setExpectedApiKey(kTestKey);
+    m_server->setExpectedBearerToken(kTestToken);
     m_server->setRequiredBetas({QStringLiteral("oauth-2025-04-20")});
     m_server->setRequiredHeader("x-anthropic-additional-protection", "true");
     m_server->enqueue(FakeResponse::text(QStringLiteral("kept for a valid request")));
@@ -521,7 +522,7 @@ void tst_FakeAnthropicServer::rejectsBadHeaders()
     QCOMPARE(r.errorMessage(), message);
     QCOMPARE(r.json().value(QLatin1String("request_id")).toString().toLatin1(),
              r.headers.value("request-id"));
-    QVERIFY2(!r.body.contains(SecretMarker), "an error body must never echo a credential");
+    QVERIFY2(!r.body.contains(kSecretMarker), "an error body must never echo a credential");
     QCOMPARE(m_server->queuedResponses(), 1); // a rejected request consumes no script
     QCOMPARE(m_server->lastRequest().responseStatus, status);
 }
@@ -533,13 +534,13 @@ void tst_FakeAnthropicServer::acceptsValidCredentials_data()
     QTest::addColumn<QByteArray>("header");
     QTest::addColumn<QByteArray>("value");
 
-    QTest::newRow("x-api-key") << true << false << QByteArray("x-api-key") << TestKey;
+    QTest::newRow("x-api-key") << true << false << QByteArray("x-api-key") << kTestKey;
     QTest::newRow("api key as bearer (SDK 1.x)")
-        << true << false << QByteArray("Authorization") << QByteArray("Bearer " + TestKey);
+        << true << false << QByteArray("Authorization") << QByteArray("Bearer " + kTestKey);
     QTest::newRow("oauth bearer") << false << true << QByteArray("authorization")
-                                  << QByteArray("bearer " + TestToken);
+                                  << QByteArray("bearer " + kTestToken);
     QTest::newRow("key or token, token sent")
-        << true << true << QByteArray("Authorization") << QByteArray("Bearer " + TestToken);
+        << true << true << QByteArray("Authorization") << QByteArray("Bearer " + kTestToken);
     QTest::newRow("no expectation, any key")
         << false << false << QByteArray("x-api-key") << QByteArray("anything");
 }
@@ -551,9 +552,9 @@ void tst_FakeAnthropicServer::acceptsValidCredentials()
     QFETCH(QByteArray, header);
     QFETCH(QByteArray, value);
     if (expectKey)
-        m_server->setExpectedApiKey(TestKey);
+        m_server->setExpectedApiKey(kTestKey);
     if (expectToken)
-        m_server->setExpectedBearerToken(TestToken);
+        m_server->setExpectedBearerToken(kTestToken);
     QNetworkRequest request = apiRequest(QStringLiteral("/v1/messages"));
     request.setRawHeader("x-api-key", QByteArray());
     request.setRawHeader(header, value);
@@ -684,7 +685,7 @@ void tst_FakeAnthropicServer::recordsEveryRequest()
     QCOMPARE(first.target, QByteArray("/v1/messages?beta=true"));
     QCOMPARE(first.query.queryItemValue(QStringLiteral("beta")), QStringLiteral("true"));
     QCOMPARE(first.header("x-APP"), QByteArray("cli"));
-    QVERIFY(first.header("X-API-KEY") == TestKey);
+    QVERIFY(first.header("X-API-KEY") == kTestKey);
     QCOMPARE(first.betas(), QStringList({QStringLiteral("claude-code-20250219"),
                                          QStringLiteral("interleaved-thinking-2025-05-14")}));
     QCOMPARE(first.body, body);
@@ -704,10 +705,38 @@ void tst_FakeAnthropicServer::recordsEveryRequest()
     QVERIFY(summary.startsWith(QStringLiteral("#1 POST /v1/messages?beta=true -> 200")));
     QVERIFY(summary.contains(QStringLiteral("X-App: cli")));
     QVERIFY(summary.contains(QStringLiteral("x-api-key: <redacted,")));
-    QVERIFY(!summary.contains(QString::fromLatin1(SecretMarker)));
+    QVERIFY(!summary.contains(QString::fromLatin1(kSecretMarker)));
 
     m_server->clearRequests();
     QVERIFY(m_server->requests().isEmpty());
+}
+
+// Every header that can carry a credential is shown by its size only; others in full.
+void tst_FakeAnthropicServer::summaryRedactsEveryCredentialHeader()
+{
+    const QByteArray secret = kSecretMarker + "-header-value";
+    ReceivedRequest r;
+    r.number = 1;
+    r.method = "POST";
+    r.target = "/v1/messages";
+    r.responseStatus = 200;
+    const QList<QByteArray> secretNames = {
+        "Authorization", "Proxy-Authorization",    "Cookie",
+        "x-api-key",     "X-Goog-Api-Key",         "X-Amz-Security-Token",
+        "X-Auth-Token",  "X-Client-Secret",        "X-Amz-Signature",
+        "X-Credential",  "x-ms-token-aad-id-token"};
+    for (const QByteArray &name : secretNames)
+        r.headers.append(qMakePair(name, secret));
+    r.headers.append(qMakePair(QByteArray("X-App"), QByteArray("cli")));
+    const QString summary = r.summary(true);
+    QVERIFY2(!summary.contains(QString::fromLatin1(kSecretMarker)), qPrintable(summary));
+    for (const QByteArray &name : secretNames) {
+        QVERIFY2(ReceivedRequest::isSecretHeader(name), name.constData());
+        QVERIFY2(summary.contains(QString::fromLatin1(name) + QStringLiteral(": <redacted, ")),
+                 name.constData());
+    }
+    QVERIFY(summary.contains(QStringLiteral("X-App: cli")));
+    QVERIFY(!ReceivedRequest::isSecretHeader("Content-Type"));
 }
 
 void tst_FakeAnthropicServer::servesScriptedResponsesInOrder()
@@ -1032,7 +1061,8 @@ void tst_FakeAnthropicServer::hangsUpWithoutAnswer()
     QTcpSocket socket;
     QVERIFY(connectRaw(&socket));
     socket.write(rawRequest("/v1/messages", compactJson(validBody())));
-    QVERIFY(waitUntil([&] { return socket.state() == QAbstractSocket::UnconnectedState; }, WaitMs));
+    QVERIFY(
+        waitUntil([&] { return socket.state() == QAbstractSocket::UnconnectedState; }, kWaitMs));
     QVERIFY(socket.readAll().isEmpty());
     QCOMPARE(m_server->requests().size(), 1);
     QCOMPARE(m_server->lastRequest().responseStatus, 0);
@@ -1264,7 +1294,8 @@ void tst_FakeAnthropicServer::closesWhenClientAsksToClose()
     const RawResponse r = readRaw(&socket);
     QVERIFY(r.complete);
     QCOMPARE(r.header("connection"), QByteArray("close"));
-    QVERIFY(waitUntil([&] { return socket.state() == QAbstractSocket::UnconnectedState; }, WaitMs));
+    QVERIFY(
+        waitUntil([&] { return socket.state() == QAbstractSocket::UnconnectedState; }, kWaitMs));
 }
 
 void tst_FakeAnthropicServer::parsesChunkedRequestBodyFedPiecemeal()
@@ -1274,7 +1305,7 @@ void tst_FakeAnthropicServer::parsesChunkedRequestBodyFedPiecemeal()
                             QByteArray::number(json.size() - 10, 16) + "\r\n" + json.mid(10) +
                             "\r\n0\r\nX-Trailer: yes\r\n\r\n";
     const QByteArray request =
-        "POST /v1/messages HTTP/1.1\r\nHost: x\r\nX-Api-Key: " + TestKey +
+        "POST /v1/messages HTTP/1.1\r\nHost: x\r\nX-Api-Key: " + kTestKey +
         "\r\nAnthropic-Version: 2023-06-01\r\nTransfer-Encoding: chunked\r\n\r\n" + body;
     QTcpSocket socket;
     QVERIFY(connectRaw(&socket));
@@ -1305,7 +1336,7 @@ void tst_FakeAnthropicServer::answersExpectContinue()
             interim += socket.readAll();
             return interim.contains("\r\n\r\n");
         },
-        WaitMs));
+        kWaitMs));
     QCOMPARE(interim, QByteArray("HTTP/1.1 100 Continue\r\n\r\n"));
     socket.write(json);
     const RawResponse r = readRaw(&socket);
@@ -1341,7 +1372,8 @@ void tst_FakeAnthropicServer::rejectsMalformedHttp()
              QStringLiteral("invalid_request_error"));
     QCOMPARE(error.value(QLatin1String("message")).toString(),
              QStringLiteral("malformed HTTP request: malformed header line"));
-    QVERIFY(waitUntil([&] { return socket.state() == QAbstractSocket::UnconnectedState; }, WaitMs));
+    QVERIFY(
+        waitUntil([&] { return socket.state() == QAbstractSocket::UnconnectedState; }, kWaitMs));
     QVERIFY(m_server->requests().isEmpty());
 }
 

@@ -9,7 +9,7 @@
 #include "RawRecordingServer.h"
 #include "TestKeys.h"
 #include "TestSupport.h"
-#include "WorkspaceTrust.h"
+#include "TrustStore.h"
 
 #include <QElapsedTimer>
 #include <QEventLoop>

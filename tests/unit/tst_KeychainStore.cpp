@@ -1,3 +1,4 @@
+#include "KeychainJobStatus.h"
 #include "KeychainStore.h"
 #include "TestSupport.h"
 
@@ -24,6 +25,22 @@ class tst_KeychainStore : public QObject
     }
 
 private slots:
+    // What each QtKeychain outcome means. A refusal cannot be provoked from gnome-keyring
+    // without a person at a prompt, so the mapping is checked on its own: a denied read reads as
+    // locked, never as "nothing stored" (which would look logged out).
+    void jobOutcomesMapToStates()
+    {
+        using S = KeychainResult::Status;
+        QCOMPARE(keychainStatusFor(QKeychain::NoError), S::Ok);
+        QCOMPARE(keychainStatusFor(QKeychain::EntryNotFound), S::NotFound);
+        QCOMPARE(keychainStatusFor(QKeychain::AccessDenied), S::Locked);
+        QCOMPARE(keychainStatusFor(QKeychain::AccessDeniedByUser), S::Locked);
+        QCOMPARE(keychainStatusFor(QKeychain::NoBackendAvailable), S::Unavailable);
+        QCOMPARE(keychainStatusFor(QKeychain::NotImplemented), S::Unavailable);
+        QCOMPARE(keychainStatusFor(QKeychain::CouldNotDeleteEntry), S::Failed);
+        QCOMPARE(keychainStatusFor(QKeychain::OtherError), S::Failed);
+    }
+
     void roundTripInTheRealSecretService()
     {
         if (!scenario().isEmpty())

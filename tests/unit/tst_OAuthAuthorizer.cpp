@@ -11,6 +11,7 @@
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QLockFile>
 #include <QProcess>
@@ -205,6 +206,9 @@ private slots:
         r = authorizeOnce(*a);
         QVERIFY(r.credential.bearerToken == m_server->lastAccessToken());
         QCOMPARE(m_server->refreshRequests(), 1);
+        // The refresh lock is given back as soon as the new login is stored, so another
+        // process never waits on an authorizer that is done.
+        QVERIFY2(!QFile::exists(lockPath()), "the refresh lock is still held after the refresh");
     }
 
     void twentyRequestsWithAnExpiredTokenMakeOneRefresh()
@@ -350,6 +354,62 @@ private slots:
         QVERIFY2(r.error.isEmpty(), qPrintable(r.error));
         QCOMPARE(m_server->refreshRequests(), 1);
         QVERIFY(t.elapsed() < RefreshLock::kStaleMs);
+    }
+
+    // A lock of a live process (this one, under its own name) that has not moved for 20 s is a
+    // hung holder: taken over after 10 s (RefreshLock::kStaleMs), not QLockFile's default 30 s.
+    void aHungHoldersLockIsTakenOverAfterTenSeconds()
+    {
+        storeLogin(now() - 1000);
+        QByteArray lockContent;
+        {
+            QLockFile real(lockPath());
+            QVERIFY(real.tryLock(0));
+            QFile f(lockPath());
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            lockContent = f.readAll();
+        } // unlocked: the file is gone, written again below as a live process's lock
+        QVERIFY(lockContent.startsWith(QByteArray::number(QCoreApplication::applicationPid())));
+        QFile f(lockPath());
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(lockContent);
+        f.close();
+        QVERIFY(f.open(QIODevice::ReadWrite));
+        QVERIFY(f.setFileTime(QDateTime::currentDateTimeUtc().addSecs(-20),
+                              QFileDevice::FileModificationTime));
+        f.close();
+        auto a = makeAuthorizer();
+        QElapsedTimer t;
+        t.start();
+        const Answer r = authorizeOnce(*a);
+        QVERIFY2(r.error.isEmpty(), qPrintable(r.error));
+        QCOMPARE(m_server->refreshRequests(), 1);
+        QVERIFY2(t.elapsed() < RefreshLock::kStaleMs, qPrintable(QString::number(t.elapsed())));
+    }
+
+    // A lock held (and kept fresh) by a live holder is waited on for at most the maximum wait;
+    // then the waiter is told so and may go on without it.
+    void aHeldLockIsWaitedOnForTheMaximumWaitOnly()
+    {
+        QLockFile holder(lockPath());
+        QVERIFY(holder.tryLock(0));
+        RefreshLock lock(lockPath());
+        lock.setMaxWait(300);
+        bool answered = false;
+        bool locked = true;
+        QString why;
+        QElapsedTimer t;
+        t.start();
+        lock.acquire([&](bool l, const QString &e) {
+            answered = true;
+            locked = l;
+            why = e;
+        });
+        QTRY_VERIFY_WITH_TIMEOUT(answered, 5000);
+        QVERIFY(!locked);
+        QVERIFY2(why.contains(QLatin1String("too long")), qPrintable(why));
+        QVERIFY2(t.elapsed() < 3000, qPrintable(QString::number(t.elapsed())));
+        QVERIFY(!lock.isLocked());
     }
 
     void invalidGrantSignsOut()

@@ -177,6 +177,25 @@ private slots:
         QVERIFY(!RequestOptions::isValidHeaderValue(QByteArray("a\0b", 3)));
         QVERIFY(!RequestOptions::isValidHeaderValue("a\x7f"));
     }
+
+    // RFC 9110 §5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
+    // "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA. Every byte is checked, so a range that is off
+    // by one at either end ('/', ':', '@', '[', '{', DEL) is caught.
+    void headerNameIsExactlyAnRfcToken()
+    {
+        const QByteArray tchars = "!#$%&'*+-.^_`|~0123456789"
+                                  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+        for (int c = 0; c < 256; ++c) {
+            const QByteArray name = "X" + QByteArray(1, char(c)) + "Y";
+            QVERIFY2(RequestOptions::isHeaderToken(name) == tchars.contains(char(c)),
+                     qPrintable(QStringLiteral("byte 0x%1").arg(c, 2, 16, QLatin1Char('0'))));
+        }
+        QVERIFY(!RequestOptions::isHeaderToken(QByteArray()));
+        QStringList errors;
+        QVERIFY(
+            RequestOptions::parseCustomHeaders(QStringLiteral("X{Team}: a"), &errors).isEmpty());
+        QCOMPARE(errors.size(), 1);
+    }
 };
 
 QTEST_GUILESS_MAIN(tst_RequestOptions)

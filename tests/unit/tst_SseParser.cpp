@@ -34,30 +34,30 @@ Events parseInChunks(const QByteArray &stream, qsizetype chunkSize, bool *ok = n
 }
 
 // A stream that exercises every rule at once, with all three line ends.
-const QByteArray SampleStream = QByteArray("\xEF\xBB\xBF"
-                                           ": a comment right after the BOM\n"
-                                           "event: message_start\n"
-                                           "data: {\"type\":\"message_start\"}\n"
-                                           "\n"
-                                           "event: content_block_delta\r\n"
-                                           "data:{\"text\":\"no space\"}\r\n"
-                                           "\r\n"
-                                           "event: multi\r"
-                                           "data: line one\r"
-                                           ": comment inside an event\r"
-                                           "data:  two spaces keep one\r"
-                                           "id: 7\r"
-                                           "retry: 1000\r"
-                                           "\r"
-                                           "event: ping\n"
-                                           "\n"
-                                           "data: unnamed\r\n"
-                                           "\n"
-                                           "event: last\n"
-                                           "data: end\n"
-                                           "\n");
+const QByteArray kSampleStream = QByteArray("\xEF\xBB\xBF"
+                                            ": a comment right after the BOM\n"
+                                            "event: message_start\n"
+                                            "data: {\"type\":\"message_start\"}\n"
+                                            "\n"
+                                            "event: content_block_delta\r\n"
+                                            "data:{\"text\":\"no space\"}\r\n"
+                                            "\r\n"
+                                            "event: multi\r"
+                                            "data: line one\r"
+                                            ": comment inside an event\r"
+                                            "data:  two spaces keep one\r"
+                                            "id: 7\r"
+                                            "retry: 1000\r"
+                                            "\r"
+                                            "event: ping\n"
+                                            "\n"
+                                            "data: unnamed\r\n"
+                                            "\n"
+                                            "event: last\n"
+                                            "data: end\n"
+                                            "\n");
 
-const Events SampleEvents = {
+const Events kSampleEvents = {
     {"message_start", "{\"type\":\"message_start\"}"},
     {"content_block_delta", "{\"text\":\"no space\"}"},
     {"multi", "line one\n two spaces keep one"},
@@ -75,17 +75,17 @@ private slots:
     void parsesSampleStreamWhole()
     {
         bool ok = false;
-        QCOMPARE(parseInChunks(SampleStream, SampleStream.size(), &ok), SampleEvents);
+        QCOMPARE(parseInChunks(kSampleStream, kSampleStream.size(), &ok), kSampleEvents);
         QVERIFY(ok);
     }
 
     void parsesSampleStreamInEveryChunkSize()
     {
-        for (qsizetype chunkSize = 1; chunkSize <= SampleStream.size(); ++chunkSize) {
+        for (qsizetype chunkSize = 1; chunkSize <= kSampleStream.size(); ++chunkSize) {
             bool ok = false;
-            const Events events = parseInChunks(SampleStream, chunkSize, &ok);
+            const Events events = parseInChunks(kSampleStream, chunkSize, &ok);
             QVERIFY2(ok, qPrintable(QStringLiteral("chunk size %1").arg(chunkSize)));
-            QVERIFY2(events == SampleEvents,
+            QVERIFY2(events == kSampleEvents,
                      qPrintable(QStringLiteral("chunk size %1 gave %2 events")
                                     .arg(chunkSize)
                                     .arg(events.size())));
@@ -94,13 +94,13 @@ private slots:
 
     void parsesSampleStreamSplitAtEveryPoint()
     {
-        for (qsizetype split = 0; split <= SampleStream.size(); ++split) {
+        for (qsizetype split = 0; split <= kSampleStream.size(); ++split) {
             SseParser parser;
             QList<SseEvent> out;
-            QVERIFY(parser.feed(QByteArrayView(SampleStream).first(split), out));
-            QVERIFY(parser.feed(QByteArrayView(SampleStream).sliced(split), out));
+            QVERIFY(parser.feed(QByteArrayView(kSampleStream).first(split), out));
+            QVERIFY(parser.feed(QByteArrayView(kSampleStream).sliced(split), out));
             QVERIFY(parser.finish(out));
-            QVERIFY2(toPairs(out) == SampleEvents,
+            QVERIFY2(toPairs(out) == kSampleEvents,
                      qPrintable(QStringLiteral("split at %1").arg(split)));
         }
     }

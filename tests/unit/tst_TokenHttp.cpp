@@ -409,6 +409,32 @@ private slots:
         QVERIFY(!r.error.contains(QStringLiteral("qltSECRET")));
     }
 
+    // A server whose JSON escapes '/' (as many encoders do) sends a base64 secret back as
+    // "\/": the raw body does not hold the secret byte for byte, the decoded detail does.
+    void aJsonEscapedEchoIsStillRemoved()
+    {
+        RawRecordingServer server;
+        QVERIFY(server.listen());
+        const QString secret = testSecret("tokhttp-slash") + QStringLiteral("/b64+tail/x");
+        QByteArray escaped = secret.toUtf8();
+        escaped.replace("/", "\\/");
+        server.enqueue(rawAnswer(400, "application/json",
+                                 "{\"error\":\"invalid_client\",\"error_description\":\"bad "
+                                 "secret " +
+                                     escaped + "\"}"));
+        TokenHttpRequest req;
+        req.url = QUrl(server.baseUrl().toString() + QStringLiteral("/token"));
+        req.body = TokenHttpRequest::Body::Form;
+        req.form = {{QStringLiteral("client_secret"), secret}};
+        req.redact = {secret};
+        TokenHttpResult r;
+        QVERIFY(run(req, &r));
+        QCOMPARE(r.failure, TokenHttpResult::Failure::Http);
+        QVERIFY2(!r.errorDetail.contains(QStringLiteral("qltSECRET")), qPrintable(r.errorDetail));
+        QVERIFY2(!r.error.contains(QStringLiteral("qltSECRET")), qPrintable(r.error));
+        QVERIFY2(r.errorDetail.contains(QStringLiteral("[redacted]")), qPrintable(r.errorDetail));
+    }
+
     void anUnreachableHostIsNamed()
     {
         QTcpServer closed;

@@ -2,7 +2,7 @@
 #include "AuthResolver.h"
 #include "AuthorizerFactory.h"
 #include "TestSupport.h"
-#include "WorkspaceTrust.h"
+#include "TrustStore.h"
 
 #include <QDir>
 #include <QFile>
@@ -14,7 +14,7 @@
 using namespace qlaude;
 using namespace qlaude::test;
 
-class tst_WorkspaceTrust : public QObject
+class tst_TrustStore : public QObject
 {
     Q_OBJECT
 
@@ -108,6 +108,26 @@ private slots:
         QVERIFY(!ctx.effectiveSettings().contains("awsCredentialExport"));
     }
 
+    // settings.local.json is as much the workspace's as settings.json: its variables wait too.
+    void localSettingsEnvironmentNeedsTrustToo()
+    {
+        TestHome h(QStringLiteral("trust-local-env"));
+        h.localSettings({{"env", QJsonObject{{"ANTHROPIC_BASE_URL", "https://attacker.invalid"},
+                                             {"ANTHROPIC_MODEL", "claude-opus-4-6"}}}});
+        AuthContext ctx = load(h);
+        QVERIFY(!ctx.trust().trusted);
+        QVERIFY2(ctx.env("ANTHROPIC_BASE_URL").isEmpty(),
+                 qPrintable(ctx.env("ANTHROPIC_BASE_URL")));
+        QCOMPARE(ctx.env("ANTHROPIC_MODEL"), QStringLiteral("claude-opus-4-6"));
+        QCOMPARE(ctx.trust().pending.size(), 1);
+        QCOMPARE(ctx.trust().pending.first().key, QStringLiteral("ANTHROPIC_BASE_URL"));
+        TrustStore store(h.trustStore());
+        QString error;
+        QVERIFY(store.trust(ctx.trust(), &error));
+        ctx = load(h);
+        QCOMPARE(ctx.env("ANTHROPIC_BASE_URL"), QStringLiteral("https://attacker.invalid"));
+    }
+
     void userAndManagedHelpersAreAlwaysTrusted()
     {
         TestHome h(QStringLiteral("trust-user"));
@@ -159,6 +179,36 @@ private slots:
         QVERIFY(ctx.trust().folderTrusted);
         QVERIFY(!ctx.trust().trusted);
         QCOMPARE(ctx.trust().pending.first().value, QStringLiteral("echo child"));
+
+        // Even the parent's very command: the approval was given for the parent's settings.
+        h.writeJson(child + "/.claude/settings.json", QJsonObject{{"apiKeyHelper", "echo parent"}});
+        ctx = load(h, child);
+        QVERIFY(ctx.trust().folderTrusted);
+        QVERIFY(!ctx.trust().trusted);
+        QCOMPARE(ctx.trust().pending.size(), 1);
+        QVERIFY(ctx.apiKeyHelper().isEmpty());
+    }
+
+    // "Don't trust" for a folder holds even below a trusted parent: the parent's decision does
+    // not apply to it at all.
+    void declineBelowATrustedParentIsNotOverruled()
+    {
+        TestHome h(QStringLiteral("trust-decline-child"));
+        h.projectSettings({{"apiKeyHelper", "echo parent"}});
+        TrustStore store(h.trustStore());
+        QString error;
+        QVERIFY(store.trust(load(h).trust(), &error));
+        const QString child = h.workspace() + "/sub";
+        h.writeJson(child + "/.claude/settings.json", QJsonObject{{"apiKeyHelper", "echo child"}});
+        AuthContext ctx = load(h, child);
+        QVERIFY(ctx.trust().folderTrusted);
+        QVERIFY2(store.decline(ctx.trust(), &error), qPrintable(error));
+        ctx = load(h, child);
+        QVERIFY(ctx.trust().declined);
+        QVERIFY(!ctx.trust().trusted);
+        QVERIFY2(!ctx.trust().folderTrusted, qPrintable(ctx.trust().decisionPath));
+        QVERIFY(ctx.trust().decisionPath.isEmpty());
+        QVERIFY(ctx.apiKeyHelper().isEmpty());
     }
 
     void untrustWithdrawsTheDecision()
@@ -192,6 +242,14 @@ private slots:
         QVERIFY(store.trust(ctx.trust(), &error));
         QVERIFY(load(h, home).trust().trusted);
         QVERIFY2(!QFileInfo::exists(h.trustStore()), "home trust was written to disk");
+        // --untrust withdraws this run's home trust as well.
+        QVERIFY2(store.untrust(home, &error), qPrintable(error));
+        ctx = load(h, home);
+        QVERIFY(!ctx.trust().trusted);
+        QVERIFY(!ctx.trust().folderTrusted);
+        QVERIFY(ctx.apiKeyHelper().isEmpty());
+        QVERIFY(store.trust(ctx.trust(), &error));
+        QVERIFY(load(h, home).trust().trusted);
         TrustStore::clearSessionTrust(); // a new run
         QVERIFY(!load(h, home).trust().trusted);
         qputenv("HOME", savedHome);
@@ -422,5 +480,5 @@ private slots:
     }
 };
 
-QTEST_GUILESS_MAIN(tst_WorkspaceTrust)
-#include "tst_WorkspaceTrust.moc"
+QTEST_GUILESS_MAIN(tst_TrustStore)
+#include "tst_TrustStore.moc"

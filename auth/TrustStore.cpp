@@ -1,4 +1,4 @@
-#include "WorkspaceTrust.h"
+#include "TrustStore.h"
 
 #include "AppPaths.h"
 #include "Credential.h"
