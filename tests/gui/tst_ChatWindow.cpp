@@ -344,6 +344,37 @@ private slots:
         QVERIFY(!trust->isEnabled());
     }
 
+    // Issue 13 item 5: a settings file that cannot be read is named in a banner (file, line,
+    // column) whose button opens the doctor; once fixed and reloaded, the banner goes.
+    void aBrokenSettingsFileIsNamedWithTheDoctorOneClickAway()
+    {
+        setUp(Setup{});
+        const QString file = m_home->configDir() + QStringLiteral("/settings.json");
+        m_home->writeFile(file, "{\n  \"model\": \"opus\",\n  oops\n}\n");
+        AuthContext::Options options;
+        options.workspace = m_home->workspace();
+        options.processEnvironment = m_context->environment();
+        options.managedDir = m_home->managedDir();
+        options.trustStorePath = m_home->trustStore();
+        *m_context = AuthContext::load(options);
+        showWindow();
+        auto *banner = m_window->findChild<ErrorBanner *>(QStringLiteral("errorBannerFrame"));
+        QVERIFY(banner);
+        QVERIFY(banner->isVisible());
+        QVERIFY2(banner->text().contains(file + QStringLiteral(": line 3, column")),
+                 qPrintable(banner->text()));
+        QVERIFY(banner->text().contains(QStringLiteral("Ignored the user settings")));
+        QCOMPARE(banner->actionText(), QStringLiteral("Open Doctor"));
+        QSignalSpy doctor(m_window.get(), &ChatWindow::doctorRequested);
+        QTest::mouseClick(banner->actionButton(), Qt::LeftButton);
+        QCOMPARE(doctor.size(), 1);
+
+        m_home->writeFile(file, "{\"model\": \"opus\"}\n");
+        *m_context = AuthContext::load(options);
+        m_window->servicesChanged();
+        QVERIFY(!banner->isVisible());
+    }
+
     // A long credential source is cut with "…" (whole in its tooltip); the token counts beside
     // it stay whole, at 800 pixels wide.
     void theStatusLineElidesALongCredentialInsteadOfClippingTheCounts()
