@@ -64,8 +64,14 @@ void SubscriptionLogin::start(Route route)
         OAuthProfile::load(*m_services.context, OAuthProfile::defaultKind(*m_services.context));
     m_flow = new OAuthLoginFlow(profile, m_services.network, this);
     m_flow->setTokenStore(m_tokenStore.get());
-    m_statusLabel->setText(tr("Preparing the sign-in…"));
+    setStatus(tr("Preparing the sign-in…"));
     OAuthLoginFlow *flow = m_flow;
+    // Past the browser: the code is being exchanged and the login stored.
+    connect(flow, &OAuthLoginFlow::codeReceived, this,
+            [this] { setStatus(tr("Finishing the sign-in…")); });
+    // A redirect or pasted code that was not accepted: say why; the attempt goes on.
+    connect(flow, &OAuthLoginFlow::inputRejected, this,
+            [this](const QString &why) { setStatus(why); });
     connect(flow, &OAuthLoginFlow::finished, this,
             [this, flow](OAuthLoginFlow::Outcome outcome, const QString &message) {
                 flow->deleteLater();
@@ -76,8 +82,8 @@ void SubscriptionLogin::start(Route route)
     connect(flow, &OAuthLoginFlow::ready, this, [this, flow, route] {
         if (route == Route::System) {
             QDesktopServices::openUrl(flow->authorizeUrl());
-            m_statusLabel->setText(tr("Finish signing in in your web browser; this window "
-                                      "continues by itself."));
+            setStatus(tr("Finish signing in in your web browser; this window "
+                         "continues by itself."));
             return;
         }
         if (route == Route::Manual) {
@@ -93,26 +99,29 @@ void SubscriptionLogin::start(Route route)
             if (!ok || code.trimmed().isEmpty())
                 flow->cancel();
             else if (!flow->submitPastedCode(code.trimmed()))
-                m_statusLabel->setText(tr("That code was not accepted. Copy the whole code, "
-                                          "including the part after #, and try again."));
+                setStatus(tr("That code was not accepted. Copy the whole code, "
+                             "including the part after #, and try again."));
             return;
         }
+        setStatus(tr("Waiting for you to finish signing in…"));
         QString error;
         OAuthBrowserFactory *factory = OAuthBrowser::factory(&error);
         if (!factory) {
             flow->cancel();
-            m_statusLabel->setText(error);
+            setStatus(error);
             return;
         }
         std::unique_ptr<QDialog> browser(factory->createDialog(
             flow->authorizeUrl(), QUrl(flow->loopbackRedirectUri()), 10 * 60 * 1000, this));
         if (browser->exec() == QDialog::Accepted) {
+            // A refused redirect leaves its reason on the status line (inputRejected); the
+            // button starts a new attempt.
             flow->handleRedirect(browser->property("redirectUrl").toUrl());
         } else {
             const QString why = browser->property("errorText").toString();
             flow->cancel();
             if (!why.isEmpty())
-                m_statusLabel->setText(why);
+                setStatus(why);
         }
     });
     flow->start();
@@ -122,14 +131,20 @@ void SubscriptionLogin::finish(bool ok, const QString &message)
 {
     if (!ok) {
         if (!message.isEmpty())
-            m_statusLabel->setText(message);
+            setStatus(message);
         return;
     }
-    m_statusLabel->setText(tr("Signed in."));
+    setStatus(tr("Signed in."));
     if (m_services.reload)
         m_services.reload([this] { emit signedIn(); });
     else
         emit signedIn();
+}
+
+void SubscriptionLogin::setStatus(const QString &text)
+{
+    m_statusLabel->setText(text);
+    emit statusChanged(text);
 }
 
 } // namespace qlaude

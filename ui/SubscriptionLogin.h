@@ -27,6 +27,8 @@ public:
 
 signals:
     void signedIn(); // tokens stored and services reloaded
+    // The status line changed: each step of the sign-in, or why it stopped.
+    void statusChanged(const QString &text);
 
 private:
     enum class Route
@@ -37,6 +39,7 @@ private:
     };
     void start(Route route);
     void finish(bool ok, const QString &message);
+    void setStatus(const QString &text);
 
     AppServices &m_services;
     QLabel *m_statusLabel = nullptr;
