@@ -22,6 +22,7 @@
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QTimer>
 #include <QVBoxLayout>
 
 namespace qlaude {
@@ -139,6 +140,9 @@ ChatWindow::ChatWindow(AppServices &services, QWidget *parent)
             newChat();
     });
     connect(m_banners, &ChatWindowBanners::actionRequested, this, &ChatWindow::runBannerAction);
+    m_stallTimer = new QTimer(this);
+    m_stallTimer->setInterval(1000);
+    connect(m_stallTimer, &QTimer::timeout, this, &ChatWindow::checkStall);
 
     rebuildSession();
     m_sidebar->setStore(m_services.store);
@@ -303,26 +307,36 @@ void ChatWindow::connectSession()
         updateTitle();
     });
     connect(s, &ChatSession::assistantStarted, this, [this](qint64 id) {
+        noteStreamData();
+        m_stallTimer->start();
         m_model->beginAssistant(id, m_session->settings().model);
         m_view->scrollToEnd();
         updateBusyState();
     });
     connect(s, &ChatSession::blockStarted, this,
             [this](qint64 id, int index, const ContentBlock &b) {
+                noteStreamData();
                 m_banners->hideRetrying();
                 m_model->startBlock(id, index, storedStart(b));
             });
     connect(s, &ChatSession::textDelta, this, [this](qint64 id, int index, const QString &t) {
+        noteStreamData();
         m_banners->hideRetrying();
         m_model->appendText(id, index, t);
     });
-    connect(s, &ChatSession::thinkingDelta, this,
-            [this](qint64 id, int index, const QString &t) { m_model->appendText(id, index, t); });
+    connect(s, &ChatSession::thinkingDelta, this, [this](qint64 id, int index, const QString &t) {
+        noteStreamData();
+        m_model->appendText(id, index, t);
+    });
     connect(s, &ChatSession::usageUpdated, this, [this](qint64 id, const Usage &u) {
         m_model->setUsage(id, storedUsage(u));
         updateUsage();
     });
-    connect(s, &ChatSession::retrying, m_banners, &ChatWindowBanners::showRetrying);
+    connect(s, &ChatSession::retrying, this,
+            [this](int retry, qint64 delayMs, const ApiError &reason) {
+                noteStreamData(); // a retry wait is not a stall; its countdown shows instead
+                m_banners->showRetrying(retry, delayMs, reason);
+            });
     connect(s, &ChatSession::turnFinished, this, &ChatWindow::onTurnFinished);
 }
 
@@ -536,18 +550,44 @@ void ChatWindow::updateEmptyState()
     }
 }
 
+void ChatWindow::noteStreamData()
+{
+    m_lastStreamData.start();
+    m_banners->hideStalled();
+}
+
+void ChatWindow::checkStall()
+{
+    if (!m_session || !m_session->isBusy()) {
+        m_stallTimer->stop();
+        return;
+    }
+    const qint64 quiet = m_lastStreamData.isValid() ? m_lastStreamData.elapsed() : 0;
+    if (quiet >= m_stallNoticeMs)
+        m_banners->showStalled(int(quiet / 1000));
+}
+
 void ChatWindow::onTurnFinished(qint64 messageId, MessageStatus status, const ApiError &error)
 {
+    m_stallTimer->stop();
+    m_banners->hideStalled();
     m_banners->hideRetrying();
     std::optional<StoredMessage> final;
-    if (m_services.store && m_session->conversationId())
+    if (m_services.store && m_session->conversationId()) {
+        m_services.store->flushPendingWrites(); // what finishMessage() could not commit
         final = m_services.store->message(messageId);
+    }
     if (final)
         m_model->replaceMessage(*final);
     else
         m_model->finish(messageId, status, error.isError() ? error.userMessage() : QString());
     updateBusyState();
     updateUsage();
+    if (m_retryAfterStop) {
+        m_retryAfterStop = false;
+        regenerate();
+        return;
+    }
     if (error.isError())
         m_banners->showTurnError(error);
     else if (status == MessageStatus::Stopped)
@@ -587,6 +627,15 @@ void ChatWindow::runBannerAction(ChatWindowBanners::Action action)
         return;
     case Action::Doctor:
         emit doctorRequested();
+        return;
+    case Action::Retry:
+        m_banners->hideError();
+        if (m_session && m_session->isBusy()) {
+            m_retryAfterStop = true;
+            m_session->stop();
+        } else {
+            regenerate();
+        }
         return;
     }
 }

@@ -3,11 +3,13 @@
 #include "ChatSession.h"
 #include "ChatWindowBanners.h"
 
+#include <QElapsedTimer>
 #include <QMainWindow>
 #include <QPointer>
 
 class QAction;
 class QSplitter;
+class QTimer;
 
 namespace qlaude {
 
@@ -38,6 +40,11 @@ public:
     void setExitAfterFirstPaint(bool exit);
     // Milliseconds since this process started, from /proc/self/stat.
     static qint64 millisecondsSinceProcessStart();
+
+    // After this long with no data for the answer being streamed, the window says so and offers
+    // Stop and Retry (default 15 s).
+    static constexpr int kStallNoticeMs = 15000;
+    void setStallNoticeAfter(int milliseconds) { m_stallNoticeMs = milliseconds; }
 
     qint64 currentConversation() const;
     ChatSession *session() const { return m_session; }
@@ -110,6 +117,12 @@ private:
     QAction *m_stopAction = nullptr;
     QAction *m_regenerateAction = nullptr;
     quint64 m_modelsGeneration = 0;
+    int m_stallNoticeMs = kStallNoticeMs;
+    QTimer *m_stallTimer = nullptr; // ticks while an answer streams
+    QElapsedTimer m_lastStreamData; // since the last data of that answer
+    bool m_retryAfterStop = false;  // the stall notice's Retry: ask again once stopped
+    void noteStreamData();
+    void checkStall();
     bool m_modelsRequested = false;
     bool m_exitAfterFirstPaint = false;
     bool m_firstPainted = false;

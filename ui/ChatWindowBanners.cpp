@@ -17,6 +17,8 @@ ChatWindowBanners::ChatWindowBanners(ErrorBanner *account, ErrorBanner *error, Q
             [this] { emit actionRequested(m_accountAction); });
     connect(m_error, &ErrorBanner::actionTriggered, this,
             [this] { emit actionRequested(m_errorAction); });
+    connect(m_error, &ErrorBanner::secondActionTriggered, this,
+            [this] { emit actionRequested(m_errorSecondAction); });
     connect(m_error, &ErrorBanner::dismissed, &m_countdown, &QTimer::stop);
 }
 
@@ -79,6 +81,8 @@ void ChatWindowBanners::setAccountBusy(bool busy)
 
 void ChatWindowBanners::showProblem(const QString &text)
 {
+    m_stalledShown = false;
+    m_errorSecondAction = Action::None;
     m_countdown.stop();
     m_errorAction = Action::None;
     m_error->showMessage(ErrorBanner::Severity::Warning, text);
@@ -92,6 +96,8 @@ void ChatWindowBanners::showSettingsProblems(const QStringList &problems)
         return;
     }
     m_countdown.stop();
+    m_stalledShown = false;
+    m_errorSecondAction = Action::None;
     m_errorAction = Action::Doctor;
     QString text = problems.constFirst() + QLatin1Char('.');
     if (problems.size() > 1)
@@ -104,6 +110,8 @@ void ChatWindowBanners::showSettingsProblems(const QStringList &problems)
 
 void ChatWindowBanners::showTurnError(const ApiError &e)
 {
+    m_stalledShown = false;
+    m_errorSecondAction = Action::None;
     m_countdown.stop();
     const QString text = e.userMessage();
     switch (e.kind) {
@@ -160,6 +168,8 @@ void ChatWindowBanners::showTurnError(const ApiError &e)
 
 void ChatWindowBanners::showRetrying(int retry, qint64 delayMs, const ApiError &reason)
 {
+    m_stalledShown = false;
+    m_errorSecondAction = Action::None;
     m_retryAttempt = retry;
     m_retryDeadline.setRemainingTime(delayMs, Qt::PreciseTimer);
     if (reason.httpStatus == 429)
@@ -172,6 +182,32 @@ void ChatWindowBanners::showRetrying(int retry, qint64 delayMs, const ApiError &
     m_error->showMessage(ErrorBanner::Severity::Warning, QString(), tr("Stop"));
     updateCountdown();
     m_countdown.start();
+}
+
+void ChatWindowBanners::showStalled(int seconds)
+{
+    const QString text = tr("No data from the API for %1 s. The answer may have stalled: Stop "
+                            "keeps what arrived, Retry asks again.")
+                             .arg(seconds);
+    if (m_stalledShown && m_error->isVisible()) {
+        m_error->setText(text);
+        return;
+    }
+    m_countdown.stop();
+    m_stalledShown = true;
+    m_errorAction = Action::Stop;
+    m_errorSecondAction = Action::Retry;
+    m_error->showMessage(ErrorBanner::Severity::Warning, text, tr("Stop"), tr("Retry"));
+}
+
+void ChatWindowBanners::hideStalled()
+{
+    if (!m_stalledShown)
+        return;
+    m_stalledShown = false;
+    m_errorSecondAction = Action::None;
+    if (m_errorAction == Action::Stop)
+        hideError();
 }
 
 void ChatWindowBanners::updateCountdown()
@@ -206,7 +242,9 @@ void ChatWindowBanners::clearCredentialError()
 void ChatWindowBanners::hideError()
 {
     m_countdown.stop();
+    m_stalledShown = false;
     m_errorAction = Action::None;
+    m_errorSecondAction = Action::None;
     m_error->hide();
 }
 

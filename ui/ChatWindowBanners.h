@@ -29,6 +29,7 @@ public:
         Stop,     // stop the turn waiting for its retry
         TryAgain, // regenerate
         Doctor,   // doctorRequested
+        Retry,    // stop the turn, then ask again
     };
     Q_ENUM(Action)
 
@@ -47,6 +48,10 @@ public:
     void showSettingsProblems(const QStringList &problems);
     void showRetrying(int retry, qint64 delayMs, const ApiError &reason);
     void hideRetrying();
+    // An answer that has received nothing for `seconds`: Stop keeps what arrived, Retry asks
+    // again. Hidden again by hideStalled() once data comes.
+    void showStalled(int seconds);
+    void hideStalled();
     // After a login or saved settings: an error that asked for one of them is stale.
     void clearCredentialError();
     void hideError();
@@ -64,6 +69,8 @@ private:
     ErrorBanner *m_error;
     Action m_accountAction = Action::None;
     Action m_errorAction = Action::None;
+    Action m_errorSecondAction = Action::None;
+    bool m_stalledShown = false;
     QTimer m_countdown;
     QDeadlineTimer m_retryDeadline;
     QString m_retryReason;

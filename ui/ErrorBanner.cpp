@@ -14,7 +14,8 @@ namespace qlaude {
 
 ErrorBanner::ErrorBanner(QWidget *parent)
     : QFrame(parent), m_icon(new QLabel(this)), m_text(new QLabel(this)),
-      m_action(new QPushButton(this)), m_close(new QToolButton(this))
+      m_action(new QPushButton(this)), m_secondAction(new QPushButton(this)),
+      m_close(new QToolButton(this))
 {
     setObjectName(QStringLiteral("errorBannerFrame"));
     setAccessibleName(tr("Notice"));
@@ -23,6 +24,8 @@ ErrorBanner::ErrorBanner(QWidget *parent)
     m_text->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_text->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
     m_action->setObjectName(QStringLiteral("errorBannerActionPushButton"));
+    m_secondAction->setObjectName(QStringLiteral("errorBannerSecondActionPushButton"));
+    m_secondAction->hide();
     m_close->setObjectName(QStringLiteral("errorBannerCloseToolButton"));
     m_close->setAccessibleName(tr("Dismiss"));
     m_close->setToolTip(tr("Dismiss"));
@@ -34,8 +37,10 @@ ErrorBanner::ErrorBanner(QWidget *parent)
     layout->addWidget(m_icon, 0, Qt::AlignVCenter);
     layout->addWidget(m_text, 1);
     layout->addWidget(m_action, 0, Qt::AlignVCenter);
+    layout->addWidget(m_secondAction, 0, Qt::AlignVCenter);
     layout->addWidget(m_close, 0, Qt::AlignVCenter);
     connect(m_action, &QPushButton::clicked, this, &ErrorBanner::actionTriggered);
+    connect(m_secondAction, &QPushButton::clicked, this, &ErrorBanner::secondActionTriggered);
     connect(m_close, &QToolButton::clicked, this, [this] {
         hide();
         emit dismissed();
@@ -43,13 +48,17 @@ ErrorBanner::ErrorBanner(QWidget *parent)
     hide();
 }
 
-void ErrorBanner::showMessage(Severity severity, const QString &text, const QString &actionText)
+void ErrorBanner::showMessage(Severity severity, const QString &text, const QString &actionText,
+                              const QString &secondActionText)
 {
     m_severity = severity;
     m_text->setText(text);
     m_action->setText(actionText);
     m_action->setAccessibleName(actionText);
     m_action->setVisible(!actionText.isEmpty());
+    m_secondAction->setText(secondActionText);
+    m_secondAction->setAccessibleName(secondActionText);
+    m_secondAction->setVisible(!secondActionText.isEmpty());
     setAccessibleDescription(text);
     updateIcon();
     show();

@@ -24,18 +24,22 @@ public:
 
     explicit ErrorBanner(QWidget *parent = nullptr);
 
-    // Shows the banner. An empty actionText shows no button.
-    void showMessage(Severity severity, const QString &text, const QString &actionText = QString());
+    // Shows the banner. An empty actionText shows no button; a second action shows a second
+    // button after the first.
+    void showMessage(Severity severity, const QString &text, const QString &actionText = QString(),
+                     const QString &secondActionText = QString());
     // Changes the sentence only (a countdown).
     void setText(const QString &text);
     QString text() const;
     QString actionText() const;
     Severity severity() const { return m_severity; }
     QPushButton *actionButton() const { return m_action; }
+    QPushButton *secondActionButton() const { return m_secondAction; }
     QToolButton *closeButton() const { return m_close; }
 
 signals:
     void actionTriggered();
+    void secondActionTriggered();
     void dismissed();
 
 protected:
@@ -49,6 +53,7 @@ private:
     QLabel *m_icon;
     QLabel *m_text;
     QPushButton *m_action;
+    QPushButton *m_secondAction;
     QToolButton *m_close;
 };
 

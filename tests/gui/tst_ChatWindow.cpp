@@ -344,6 +344,40 @@ private slots:
         QVERIFY(!trust->isEnabled());
     }
 
+    // Issue 14: an answer that stops arriving says so after a while, with Stop and Retry;
+    // Retry stops it and asks again, and the new answer arrives.
+    void aStalledAnswerOffersStopAndRetry()
+    {
+        setUp(Setup{});
+        m_server->enqueue(
+            FakeResponse::text(
+                QStringLiteral("The first words and then").append(QStringLiteral(" silence")))
+                .stallAfterEvents(4));
+        m_server->enqueue(FakeResponse::text(QStringLiteral("A whole answer this time.")));
+        showWindow();
+        m_window->setStallNoticeAfter(400);
+        auto *banner = m_window->findChild<ErrorBanner *>(QStringLiteral("errorBannerFrame"));
+        QVERIFY(banner);
+        send(QStringLiteral("Tell me something"));
+        QTRY_VERIFY_WITH_TIMEOUT(banner->isVisible() && banner->text().startsWith("No data"),
+                                 10000);
+        QVERIFY2(banner->text().contains(QStringLiteral("Stop keeps what arrived")),
+                 qPrintable(banner->text()));
+        QCOMPARE(banner->actionText(), QStringLiteral("Stop"));
+        QVERIFY(banner->secondActionButton()->isVisible());
+        QCOMPARE(banner->secondActionButton()->text(), QStringLiteral("Retry"));
+        QVERIFY(m_window->session()->isBusy());
+
+        QTest::mouseClick(banner->secondActionButton(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(m_server->requests().size(), 2, 10000);
+        QVERIFY(waitTurn());
+        MessageModel *model = m_window->messageModel();
+        const int last = model->rowCount() - 1;
+        QCOMPARE(model->item(last).message.plainText(),
+                 QStringLiteral("A whole answer this time."));
+        QVERIFY(!banner->isVisible());
+    }
+
     // Issue 13 item 5: a settings file that cannot be read is named in a banner (file, line,
     // column) whose button opens the doctor; once fixed and reloaded, the banner goes.
     void aBrokenSettingsFileIsNamedWithTheDoctorOneClickAway()
@@ -673,7 +707,7 @@ private slots:
         const QModelIndex hit = list->index(0, 0);
         QCOMPARE(hit.data().toString(), QStringLiteral("Zoo trip"));
         const QString snippet = hit.data(ConversationListModel::SnippetRole).toString();
-        QVERIFY2(snippet.contains(SearchHit::SnippetMatchBegin), qPrintable(snippet));
+        QVERIFY2(snippet.contains(SearchHit::kSnippetMatchBegin), qPrintable(snippet));
         QVERIFY(snippet.contains(QStringLiteral("giraffes")));
 
         // Opening the hit shows the conversation with the message selected.
