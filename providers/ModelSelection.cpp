@@ -1,5 +1,7 @@
 #include "ModelSelection.h"
 
+#include <QRegularExpression>
+
 namespace qlaude {
 
 QList<KnownModel> ModelSelection::catalogue(Provider provider)
@@ -25,6 +27,51 @@ QList<KnownModel> ModelSelection::catalogue(Provider provider)
     return {{QStringLiteral("sonnet"), QLatin1String(kDefaultModel)},
             {QStringLiteral("opus"), QStringLiteral("claude-opus-4-6")},
             {QStringLiteral("haiku"), QStringLiteral("claude-haiku-4-5-20251001")}};
+}
+
+QString ModelSelection::displayName(const QString &id)
+{
+    QString s = id.trimmed();
+    // Bedrock's inference-profile region and vendor prefix, Vertex's @version, Bedrock's
+    // -vN:M version, and a trailing release date.
+    static const QRegularExpression prefix(
+        QStringLiteral("^(?:(?:global|us|eu|apac|jp|au)\\.)?anthropic\\."));
+    static const QRegularExpression suffixes(
+        QStringLiteral("(?:@[^@]*|-v\\d+(?::\\d+)?|-\\d{8})+$"));
+    s.remove(prefix);
+    s.remove(suffixes);
+    static const QRegularExpression current(
+        QStringLiteral("^claude-(opus|sonnet|haiku|fable)-(\\d+)(?:-(\\d{1,2}))?$"));
+    static const QRegularExpression older(
+        QStringLiteral("^claude-(\\d+)(?:-(\\d{1,2}))?-(opus|sonnet|haiku)$"));
+    QString family;
+    QString version;
+    if (const QRegularExpressionMatch m = current.match(s); m.hasMatch()) {
+        family = m.captured(1);
+        version = m.captured(3).isEmpty() ? m.captured(2) : m.captured(2) + u'.' + m.captured(3);
+    } else if (const QRegularExpressionMatch o = older.match(s); o.hasMatch()) {
+        family = o.captured(3);
+        version = o.captured(2).isEmpty() ? o.captured(1) : o.captured(1) + u'.' + o.captured(2);
+    } else {
+        return id;
+    }
+    family[0] = family.at(0).toUpper();
+    return QStringLiteral("Claude %1 %2").arg(family, version);
+}
+
+QList<ModelInfo> ModelSelection::fallbackList(Provider provider, const QString &current)
+{
+    QStringList ids;
+    if (!current.isEmpty())
+        ids << current;
+    for (const KnownModel &k : catalogue(provider)) {
+        if (!ids.contains(k.id))
+            ids << k.id;
+    }
+    QList<ModelInfo> models;
+    for (const QString &id : qAsConst(ids))
+        models.append({id, displayName(id), QString(), QJsonObject()});
+    return models;
 }
 
 QString ModelSelection::defaultModel(Provider provider)

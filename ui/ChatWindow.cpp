@@ -651,29 +651,32 @@ void ChatWindow::loadModels()
     const quint64 generation = ++m_modelsGeneration;
     if (!m_services.client->capabilities().listModels) {
         // A provider without a model list: the configured model and the provider's catalogue.
-        const Provider provider = m_services.resolution.provider;
-        QList<ModelInfo> models;
-        QStringList ids;
-        if (!current.isEmpty())
-            ids << current;
-        for (const KnownModel &k : ModelSelection::catalogue(provider)) {
-            if (!ids.contains(k.id))
-                ids << k.id;
-        }
-        for (const QString &id : qAsConst(ids))
-            models.append({id, id, QString(), QJsonObject()});
-        m_composerPanel->setModels(models, current, QString());
+        m_composerPanel->setModels(
+            ModelSelection::fallbackList(m_services.resolution.provider, current), current,
+            QString());
         return;
     }
     m_composerPanel->setModelsLoading(current);
     QPointer<ChatWindow> self(this);
-    m_services.client->listModels([self, generation](const QList<ModelInfo> &models,
-                                                     const ApiError &error) {
-        if (!self || generation != self->m_modelsGeneration)
-            return;
-        self->m_composerPanel->setModels(models, self->m_session->settings().model,
-                                         error.isError() ? error.shortDescription() : QString());
-    });
+    m_services.client->listModels(
+        [self, generation](const QList<ModelInfo> &models, const ApiError &error) {
+            if (!self || generation != self->m_modelsGeneration)
+                return;
+            const QString current = self->m_session->settings().model;
+            if (models.isEmpty()) {
+                // No list (or it failed): the models the app knows, by name, and why.
+                self->m_composerPanel->setModels(
+                    ModelSelection::fallbackList(self->m_services.resolution.provider, current),
+                    current,
+                    error.isError() ? tr("The model list could not be loaded (%1); these are the "
+                                         "models Qlaude knows")
+                                          .arg(error.shortDescription())
+                                    : tr("The provider returned no models; these are the models "
+                                         "Qlaude knows"));
+                return;
+            }
+            self->m_composerPanel->setModels(models, current, QString());
+        });
 }
 
 void ChatWindow::focusComposer()

@@ -2,6 +2,7 @@
 
 #include "ChatWindowStyle.h"
 #include "Composer.h"
+#include "ModelSelection.h"
 
 #include <QComboBox>
 #include <QDialog>
@@ -179,8 +180,8 @@ void ComposerPanel::setModels(const QList<ModelInfo> &models, const QString &cur
         found = found || m.id == current;
     }
     if (!found && !current.isEmpty())
-        m_models->insertItem(0, current, current);
-    if (models.isEmpty()) {
+        m_models->insertItem(0, ModelSelection::displayName(current), current);
+    if (models.isEmpty() || !emptyNote.isEmpty()) {
         // Designed empty state: the current model still works; say why there is no list.
         m_models->insertSeparator(m_models->count());
         const QString note =

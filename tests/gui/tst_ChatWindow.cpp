@@ -892,18 +892,23 @@ private slots:
                  QStringLiteral("claude-opus-4-1"));
     }
 
+    // No list from the provider: the models the app knows, by name (never raw ids only), with
+    // a disabled note saying why; the current model stays selected.
     void modelPickerSaysWhenNoModelsCameBack()
     {
         setUp();
         m_server->setModels({});
         showWindow();
         QComboBox *models = m_window->composerPanel()->modelComboBox();
-        QTRY_VERIFY(models->findText(QStringLiteral("No models returned by the provider")) >= 0);
-        const int note = models->findText(QStringLiteral("No models returned by the provider"));
+        const QString why =
+            QStringLiteral("The provider returned no models; these are the models Qlaude knows");
+        QTRY_VERIFY(models->findText(why) >= 0);
         auto *items = qobject_cast<QStandardItemModel *>(models->model());
-        QVERIFY(!items->item(note)->isEnabled());
-        // The current model is still there and selected.
+        QVERIFY(!items->item(models->findText(why))->isEnabled());
         QCOMPARE(models->currentData().toString(), QStringLiteral("claude-sonnet-4-5"));
+        QCOMPARE(models->currentText(), QStringLiteral("Claude Sonnet 4.5"));
+        QVERIFY(models->findText(QStringLiteral("Claude Opus 4.6")) >= 0);
+        QVERIFY(models->findText(QStringLiteral("Claude Haiku 4.5")) >= 0);
     }
 
     void systemPromptIsKeptPerConversation()

@@ -49,6 +49,46 @@ private slots:
         QCOMPARE(c.source, QStringLiteral("default"));
     }
 
+    void displayNamesForEveryProvidersIds_data()
+    {
+        QTest::addColumn<QString>("id");
+        QTest::addColumn<QString>("name");
+        QTest::newRow("anthropic") << "claude-sonnet-4-5"
+                                   << "Claude Sonnet 4.5";
+        QTest::newRow("dated") << "claude-haiku-4-5-20251001"
+                               << "Claude Haiku 4.5";
+        QTest::newRow("major only") << "claude-opus-4"
+                                    << "Claude Opus 4";
+        QTest::newRow("older scheme") << "claude-3-5-haiku-20241022"
+                                      << "Claude Haiku 3.5";
+        QTest::newRow("bedrock profile") << "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+                                         << "Claude Sonnet 4.5";
+        QTest::newRow("bedrock global") << "global.anthropic.claude-opus-4-6-v1"
+                                        << "Claude Opus 4.6";
+        QTest::newRow("vertex") << "claude-sonnet-4-5@20250929"
+                                << "Claude Sonnet 4.5";
+        QTest::newRow("unknown") << "my-gateway-model"
+                                 << "my-gateway-model";
+        QTest::newRow("arn kept") << "arn:aws:bedrock:us-east-1:1:inference-profile/x"
+                                  << "arn:aws:bedrock:us-east-1:1:inference-profile/x";
+    }
+    void displayNamesForEveryProvidersIds()
+    {
+        QFETCH(QString, id);
+        QFETCH(QString, name);
+        QCOMPARE(ModelSelection::displayName(id), name);
+    }
+
+    void fallbackListPutsTheCurrentModelFirstWithNames()
+    {
+        const QList<ModelInfo> list =
+            ModelSelection::fallbackList(Provider::Bedrock, QStringLiteral("my-gateway-model"));
+        QCOMPARE(list.size(), 4);
+        QCOMPARE(list.first().id, QStringLiteral("my-gateway-model"));
+        QCOMPARE(list.at(1).id, QStringLiteral("us.anthropic.claude-sonnet-4-5-20250929-v1:0"));
+        QCOMPARE(list.at(1).displayName, QStringLiteral("Claude Sonnet 4.5"));
+    }
+
     void aliasesUseTheProvidersIds()
     {
         TestHome h(QStringLiteral("models-alias"));
