@@ -9,6 +9,7 @@
 #include <QDesktopServices>
 #include <QLabel>
 #include <QMenu>
+#include <QPushButton>
 #include <QScrollBar>
 #include <QTimer>
 #include <QUrl>
@@ -21,7 +22,8 @@ constexpr int kCopiedFeedbackMs = 1500;
 } // namespace
 
 MessageView::MessageView(QWidget *parent)
-    : QListView(parent), m_delegate(new MessageDelegate(this)), m_empty(new QLabel(viewport()))
+    : QListView(parent), m_delegate(new MessageDelegate(this)), m_empty(new QLabel(viewport())),
+      m_jump(new QPushButton(tr("Jump to latest ↓"), this))
 {
     setObjectName(QStringLiteral("messageListView"));
     setAccessibleName(tr("Messages"));
@@ -48,6 +50,26 @@ MessageView::MessageView(QWidget *parent)
     m_empty->setTextFormat(Qt::RichText);
     m_empty->setAttribute(Qt::WA_TransparentForMouseEvents);
     m_empty->setForegroundRole(QPalette::PlaceholderText);
+
+    m_jump->setObjectName(QStringLiteral("jumpToLatestPushButton"));
+    m_jump->setAccessibleName(tr("Jump to the latest message"));
+    m_jump->setToolTip(tr("Scroll to the answer arriving now and follow it (End)"));
+    m_jump->setCursor(Qt::PointingHandCursor);
+    m_jump->setFocusPolicy(Qt::NoFocus); // End does the same from the keyboard
+    m_jump->hide();
+    connect(m_jump, &QPushButton::clicked, this, &MessageView::scrollToEnd);
+}
+
+void MessageView::updateJumpButton()
+{
+    const bool show = m_model && m_model->streamingId() != 0 && !m_following;
+    if (show) {
+        m_jump->adjustSize();
+        const QRect area = viewport()->geometry();
+        m_jump->move(area.right() - m_jump->width() - 16, area.bottom() - m_jump->height() - 12);
+        m_jump->raise();
+    }
+    m_jump->setVisible(show);
 }
 
 void MessageView::setMessageModel(MessageModel *model)
@@ -198,6 +220,7 @@ void MessageView::scrollToEnd()
 {
     m_following = true;
     settle();
+    updateJumpButton();
 }
 
 void MessageView::revealMessage(qint64 messageId)
@@ -246,6 +269,7 @@ void MessageView::rowsInserted(const QModelIndex &parent, int start, int end)
 {
     QListView::rowsInserted(parent, start, end);
     updateEmptyState();
+    updateJumpButton();
     if (!m_settleQueued) {
         m_settleQueued = true;
         QTimer::singleShot(0, this, &MessageView::settle);
@@ -267,6 +291,7 @@ void MessageView::resizeEvent(QResizeEvent *event)
         m_settingScroll = was;
     }
     settle();
+    updateJumpButton();
 }
 
 void MessageView::paintEvent(QPaintEvent *event)
@@ -296,6 +321,7 @@ void MessageView::updateGeometries()
     QListView::updateGeometries();
     verticalScrollBar()->setSingleStep(m_delegate->style().lineHeight * 3);
     verticalScrollBar()->setPageStep(qMax(1, viewport()->height() - 40));
+    updateJumpButton();
 }
 
 void MessageView::verticalScrollbarValueChanged(int value)
@@ -306,6 +332,7 @@ void MessageView::verticalScrollbarValueChanged(int value)
     // The user scrolled: follow again only at the end.
     m_following = value >= followTarget() - kFollowTolerance;
     settle();
+    updateJumpButton();
 }
 
 void MessageView::mouseMoveEvent(QMouseEvent *event)
@@ -451,6 +478,13 @@ void MessageView::keyPressEvent(QKeyEvent *event)
 {
     if (event->matches(QKeySequence::Copy)) {
         copyMessage(currentIndex());
+        return;
+    }
+    if (event->key() == Qt::Key_End && event->modifiers() == Qt::NoModifier && m_model &&
+        m_model->rowCount() > 0) {
+        // To the very end of the last message (QListView would stop at its top), following.
+        setCurrentIndex(m_model->index(m_model->rowCount() - 1));
+        scrollToEnd();
         return;
     }
     if ((event->key() == Qt::Key_Space || event->key() == Qt::Key_Return) && m_model &&

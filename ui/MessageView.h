@@ -3,6 +3,7 @@
 #include <QListView>
 
 class QLabel;
+class QPushButton;
 
 namespace qlaude {
 
@@ -30,6 +31,8 @@ public:
     QLabel *emptyStateLabel() const { return m_empty; }
 
     bool isFollowing() const { return m_following; }
+    // "Jump to latest": shown while an answer streams below the part of the list on screen.
+    QPushButton *jumpToLatestButton() const { return m_jump; }
     // Jumps to the end and follows the stream again.
     void scrollToEnd();
     // Scrolls to a message and selects it (a search hit).
@@ -82,12 +85,14 @@ private:
     int followTarget() const;
     void followIfNeeded();
     void updateEmptyState();
+    void updateJumpButton();
     void activate(const QModelIndex &index, const QPoint &pos);
     void copyText(const QString &text, const QString &what);
 
     MessageModel *m_model = nullptr;
     MessageDelegate *m_delegate;
     QLabel *m_empty;
+    QPushButton *m_jump;
     bool m_following = true;
     bool m_settingScroll = false;
     bool m_settling = false;

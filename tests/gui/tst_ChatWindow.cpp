@@ -36,6 +36,7 @@
 #include <QNetworkAccessManager>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QStandardItemModel>
 #include <QStandardPaths>
@@ -541,6 +542,54 @@ private slots:
                     .contains(QStringLiteral("stopped")));
         QVERIFY(!m_window->errorBanner()->isVisible());
         QVERIFY(m_window->composerPanel()->regenerateButton()->isEnabled());
+    }
+
+    // Scrolled away from a streaming answer, "Jump to latest" appears; it (or End) brings the
+    // view back to the end, following again, and it goes once the answer is complete.
+    static void scrollUp(MessageView *view)
+    {
+        view->verticalScrollBar()->triggerAction(QAbstractSlider::SliderPageStepSub);
+        QCoreApplication::processEvents();
+    }
+
+    void jumpToLatestAppearsWhileScrolledAwayFromAStream()
+    {
+        setUp();
+        m_server->enqueue(FakeResponse::text(words(800)));
+        m_server->setChunkDelay(15);
+        showWindow();
+        MessageView *view = m_window->messageView();
+        QPushButton *jump =
+            view->findChild<QPushButton *>(QStringLiteral("jumpToLatestPushButton"));
+        QVERIFY(jump);
+        QVERIFY(!jump->isVisible());
+        send(QStringLiteral("Tell me a very long story"));
+        QVERIFY(waitForStreamedText(1));
+        // Enough text to fill more than the window.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            m_window->messageModel()->item(1).message.plainText().size() > 4000, 20000);
+        QVERIFY(!jump->isVisible()); // following: nothing to jump to
+        scrollUp(view);
+        QVERIFY2(!view->isFollowing(),
+                 qPrintable(QStringLiteral("value %1 of %2, streaming %3")
+                                .arg(view->verticalScrollBar()->value())
+                                .arg(view->verticalScrollBar()->maximum())
+                                .arg(m_window->messageModel()->streamingId())));
+        QTRY_VERIFY(jump->isVisible());
+        QVERIFY(view->viewport()->geometry().contains(jump->geometry()));
+        QTest::mouseClick(jump, Qt::LeftButton);
+        QVERIFY(view->isFollowing());
+        QVERIFY(!jump->isVisible());
+        scrollUp(view);
+        QTRY_VERIFY(jump->isVisible());
+        view->setFocus();
+        QTest::keyClick(view, Qt::Key_End);
+        QVERIFY(view->isFollowing());
+        QVERIFY(!jump->isVisible());
+        scrollUp(view);
+        QTRY_VERIFY(jump->isVisible());
+        QVERIFY(waitTurn(30000));
+        QTRY_VERIFY(!jump->isVisible());
     }
 
     void regenerateAsksAgainAndReplacesTheAnswer()
