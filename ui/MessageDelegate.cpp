@@ -331,7 +331,9 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
     const MessageLayout &layout = layoutFor(*item);
     const StoredMessage &m = item->message;
     const QPalette &pal = option.palette;
-    const QRect row = option.rect;
+    // QListView keeps an item's height in a short: option.rect stops at 32,767 pixels, so a very
+    // long message's true extent comes from its layout (its top is right).
+    const QRect row(option.rect.topLeft(), QSize(option.rect.width(), layout.height));
     QRect visible = row;
     if (const auto *view = qobject_cast<const QAbstractItemView *>(option.widget))
         visible &= view->viewport()->rect();

@@ -129,6 +129,14 @@ int MessageView::followTarget() const
     return qBound(0, bottom - viewport()->height(), verticalScrollBar()->maximum());
 }
 
+QRect MessageView::rowRect(const QModelIndex &index) const
+{
+    // visualRect() stops at 32,767 pixels (QListView keeps heights in a short); the list's
+    // own positions are exact.
+    const QRect r = visualRect(index);
+    return QRect(r.topLeft(), QSize(r.width(), laidOutHeight(index.row())));
+}
+
 int MessageView::laidOutHeight(int row) const
 {
     // The height the list's last layout gave the row. (QListView's visualRect() asks the
@@ -255,7 +263,7 @@ void MessageView::dataChanged(const QModelIndex &topLeft, const QModelIndex &bot
         const bool streaming =
             i.data(MessageModel::MessageIdRole).toLongLong() == m_model->streamingId();
         // Only a row on screen (or the streaming one) is laid out; others get a new estimate.
-        const bool exact = streaming || visualRect(i).intersects(area);
+        const bool exact = streaming || rowRect(i).intersects(area);
         if (m_delegate->rowHeight(i, exact) != laidOutHeight(r))
             changed = true;
     }
@@ -340,15 +348,14 @@ void MessageView::mouseMoveEvent(QMouseEvent *event)
     QListView::mouseMoveEvent(event);
     const QPoint pos = event->position().toPoint();
     const QModelIndex index = indexAt(pos);
-    const MessageDelegate::Hit hit = index.isValid()
-                                         ? m_delegate->hitTest(index, visualRect(index), pos)
-                                         : MessageDelegate::Hit();
+    const MessageDelegate::Hit hit =
+        index.isValid() ? m_delegate->hitTest(index, rowRect(index), pos) : MessageDelegate::Hit();
     const bool actionable = hit.kind != MessageDelegate::Hit::Kind::None &&
                             hit.kind != MessageDelegate::Hit::Kind::InBox;
     viewport()->setCursor(actionable ? Qt::PointingHandCursor : Qt::ArrowCursor);
     m_delegate->setHover(index, hit);
     if (index.isValid())
-        viewport()->update(visualRect(index) & viewport()->rect());
+        viewport()->update(rowRect(index) & viewport()->rect());
 }
 
 void MessageView::leaveEvent(QEvent *event)
@@ -372,7 +379,7 @@ void MessageView::mouseReleaseEvent(QMouseEvent *event)
     const QModelIndex index = indexAt(pos);
     if (event->button() != Qt::LeftButton || !index.isValid() || index != m_pressIndex)
         return;
-    const QRect row = visualRect(index);
+    const QRect row = rowRect(index);
     const auto pressed = m_delegate->hitTest(index, row, m_pressPos);
     const auto released = m_delegate->hitTest(index, row, pos);
     if (pressed.kind == released.kind && pressed.block == released.block &&
@@ -383,7 +390,7 @@ void MessageView::mouseReleaseEvent(QMouseEvent *event)
 void MessageView::activate(const QModelIndex &index, const QPoint &pos)
 {
     using Kind = MessageDelegate::Hit::Kind;
-    const MessageDelegate::Hit hit = m_delegate->hitTest(index, visualRect(index), pos);
+    const MessageDelegate::Hit hit = m_delegate->hitTest(index, rowRect(index), pos);
     const qint64 id = index.data(MessageModel::MessageIdRole).toLongLong();
     switch (hit.kind) {
     case Kind::CopyBox: {
@@ -441,8 +448,7 @@ void MessageView::contextMenuEvent(QContextMenuEvent *event)
         return;
     const MessageItem &item = m_model->item(index.row());
     const MessageDelegate::Hit hit =
-        mouse ? m_delegate->hitTest(index, visualRect(index), event->pos())
-              : MessageDelegate::Hit();
+        mouse ? m_delegate->hitTest(index, rowRect(index), event->pos()) : MessageDelegate::Hit();
     const bool busy = m_model->streamingId() != 0;
     QMenu menu(this);
     menu.setObjectName(QStringLiteral("messageContextMenu"));

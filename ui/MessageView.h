@@ -41,6 +41,8 @@ public:
     void settle();
     // The height the list's last layout gave a row.
     int laidOutHeight(int row) const;
+    // A row's rectangle in the viewport, whatever its height.
+    QRect rowRect(const QModelIndex &index) const;
     // Full re-layouts of the list so far (for tests and benchmarks).
     int listLayouts() const { return m_listLayouts; }
 

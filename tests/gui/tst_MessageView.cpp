@@ -6,6 +6,7 @@
 #include "MessageView.h"
 
 #include <QClipboard>
+#include <QImage>
 #include <QLabel>
 #include <QScrollBar>
 #include <QSignalSpy>
@@ -177,6 +178,63 @@ private slots:
         QCOMPARE(s.at(0).text.count(QLatin1Char('\n')), MarkdownSplitter::kMaxCodeLines - 1);
         for (const MarkdownSegment &seg : s)
             QCOMPARE(seg.codeBlock, 0);
+    }
+
+    // Issue 14: a 200,000-word answer (1.4 MB of text) paints at its top, its middle and its
+    // end: every part of a message of any length shows its text.
+    void aVeryLongAnswerPaintsEverywhere()
+    {
+        m_model = std::make_unique<MessageModel>();
+        m_view = std::make_unique<MessageView>();
+        m_view->setMessageModel(m_model.get());
+        m_view->resize(900, 700);
+        QString text;
+        text.reserve(1500000);
+        for (int i = 0; i < 200000; ++i) {
+            text += QStringLiteral("w%1 ").arg(i % 100000, 5, 10, QLatin1Char('0'));
+            if (i % 40 == 39)
+                text += QLatin1Char('\n'); // 20-word lines in paragraphs of two
+            if (i % 80 == 79)
+                text += QLatin1Char('\n');
+        }
+        StoredMessage question;
+        question.id = 1;
+        question.role = MessageRole::User;
+        question.blocks = {textBlock(QStringLiteral("Write a lot."))};
+        StoredMessage answer;
+        answer.id = 2;
+        answer.role = MessageRole::Assistant;
+        answer.blocks = {textBlock(text)};
+        m_model->setMessages({question, answer});
+        m_view->show();
+        QVERIFY(QTest::qWaitForWindowExposed(m_view.get()));
+        m_view->settle();
+        QScrollBar *bar = m_view->verticalScrollBar();
+        QVERIFY(bar->maximum() > 100000);
+        const auto inkedRows = [this] {
+            const QImage image = m_view->viewport()->grab().toImage();
+            const QRgb background = image.pixel(2, image.height() / 2);
+            int rows = 0;
+            for (int y = 0; y < image.height(); y += 4) {
+                for (int x = image.width() / 4; x < image.width() * 3 / 4; ++x) {
+                    if (image.pixel(x, y) != background) {
+                        ++rows;
+                        break;
+                    }
+                }
+            }
+            return rows;
+        };
+        for (const double at : {0.0, 0.5, 1.0}) {
+            bar->setValue(int(bar->maximum() * at));
+            QCoreApplication::processEvents();
+            m_view->settle();
+            const int rows = inkedRows();
+            QVERIFY2(rows > 40, qPrintable(QStringLiteral("at %1 of the answer only %2 pixel rows "
+                                                          "carry text")
+                                               .arg(at)
+                                               .arg(rows)));
+        }
     }
 
     void opensTenThousandMessagesLayingOutOnlyTheScreen()
