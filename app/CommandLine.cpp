@@ -1,5 +1,6 @@
 #include "CommandLine.h"
 
+#include "AppIcon.h"
 #include "CliCommands.h"
 #include "GuiApp.h"
 #include "OAuthLoginCommand.h"
@@ -67,6 +68,7 @@ int runQlaude(int argc, char *argv[])
         // QtWebEngine, loaded later only for the OAuth view, needs shared GL contexts.
         QCoreApplication::setAttribute(Qt::AA_ShareOpenGLContexts);
         appHolder = std::make_unique<QApplication>(argc, argv);
+        QApplication::setWindowIcon(AppIcon::icon()); // every window and dialog
     } else {
         appHolder = std::make_unique<QCoreApplication>(argc, argv);
     }
