@@ -1,3 +1,5 @@
+#include "ApiCall.h"
+
 #include "ProviderClient.h"
 
 #include <QJsonDocument>

@@ -6,7 +6,7 @@ namespace qlaude {
 
 namespace {
 
-constexpr char Bom[] = "\xEF\xBB\xBF"; // NUL-terminated, so GCC sees no over-read
+constexpr char kBom[] = "\xEF\xBB\xBF"; // NUL-terminated, so GCC sees no over-read
 
 bool fieldIs(const char *name, qsizetype length, const char (&expected)[5])
 {
@@ -20,12 +20,12 @@ bool fieldIs(const char *name, qsizetype length, const char (&expected)[6])
 
 QString sizeText(qsizetype bytes)
 {
-    constexpr qsizetype KiB = 1024;
-    constexpr qsizetype MiB = 1024 * KiB;
-    if (bytes >= MiB && bytes % MiB == 0)
-        return QStringLiteral("%1 MiB").arg(bytes / MiB);
-    if (bytes >= KiB && bytes % KiB == 0)
-        return QStringLiteral("%1 KiB").arg(bytes / KiB);
+    constexpr qsizetype kKiB = 1024;
+    constexpr qsizetype kMiB = 1024 * kKiB;
+    if (bytes >= kMiB && bytes % kMiB == 0)
+        return QStringLiteral("%1 MiB").arg(bytes / kMiB);
+    if (bytes >= kKiB && bytes % kKiB == 0)
+        return QStringLiteral("%1 KiB").arg(bytes / kKiB);
     return QStringLiteral("%1-byte").arg(bytes);
 }
 
@@ -101,7 +101,7 @@ bool SseParser::feedChunk(QByteArrayView chunk, QList<SseEvent> &out)
     }
 
     if (m_atStreamStart) {
-        while (pos < size && m_bomBytesMatched < 3 && begin[pos] == Bom[m_bomBytesMatched]) {
+        while (pos < size && m_bomBytesMatched < 3 && begin[pos] == kBom[m_bomBytesMatched]) {
             ++m_bomBytesMatched;
             ++pos;
         }
@@ -109,7 +109,7 @@ bool SseParser::feedChunk(QByteArrayView chunk, QList<SseEvent> &out)
             return true; // every byte so far may still be the start of a BOM
         m_atStreamStart = false;
         if (m_bomBytesMatched < 3) // not a BOM after all: those bytes are text
-            m_lineBuffer.append(Bom, m_bomBytesMatched);
+            m_lineBuffer.append(kBom, m_bomBytesMatched);
     }
 
     // Next \n and \r at or after pos; -1 = not searched yet, size = none left in this chunk.
@@ -163,7 +163,7 @@ bool SseParser::finish(QList<SseEvent> &out)
     if (m_error)
         return false;
     if (m_atStreamStart && m_bomBytesMatched > 0 && m_bomBytesMatched < 3)
-        m_lineBuffer.append(Bom, m_bomBytesMatched);
+        m_lineBuffer.append(kBom, m_bomBytesMatched);
     if (!m_lineBuffer.isEmpty()) {
         processLine(m_lineBuffer.constData(), m_lineBuffer.size(), false, out);
         if (m_error)

@@ -29,9 +29,9 @@ struct SseEvent
 class SseParser
 {
 public:
-    static constexpr qsizetype DefaultMaxEventBytes = 16 * 1024 * 1024;
+    static constexpr qsizetype kDefaultMaxEventBytes = 16 * 1024 * 1024;
 
-    explicit SseParser(qsizetype maxEventBytes = DefaultMaxEventBytes);
+    explicit SseParser(qsizetype maxEventBytes = kDefaultMaxEventBytes);
 
     // Appends the events completed by `chunk` to `out`. Returns false once the parser is in
     // error (events completed before the error are still appended).

@@ -30,9 +30,9 @@ ConversationListDelegate::Snippet ConversationListDelegate::parseSnippet(const Q
     s.text.reserve(marked.size());
     int start = -1;
     for (const QChar c : marked) {
-        if (c == SearchHit::SnippetMatchBegin) {
+        if (c == SearchHit::kSnippetMatchBegin) {
             start = int(s.text.size());
-        } else if (c == SearchHit::SnippetMatchEnd) {
+        } else if (c == SearchHit::kSnippetMatchEnd) {
             if (start >= 0)
                 s.matches.append({start, int(s.text.size()) - start});
             start = -1;

@@ -119,7 +119,7 @@ QVariant ConversationListModel::data(const QModelIndex &index, int role) const
         return r.title;
     case Qt::AccessibleTextRole: {
         QString plain = r.snippet;
-        plain.remove(SearchHit::SnippetMatchBegin).remove(SearchHit::SnippetMatchEnd);
+        plain.remove(SearchHit::kSnippetMatchBegin).remove(SearchHit::kSnippetMatchEnd);
         return plain.isEmpty()
                    ? tr("%1, %2").arg(r.title,
                                       relativeTime(r.updated, QDateTime::currentDateTimeUtc()))

@@ -54,7 +54,12 @@ QList<StoredMessage> ChatSession::history() const
 {
     if (!m_store)
         return m_memory;
-    return m_conversationId ? m_store->messages(m_conversationId) : QList<StoredMessage>();
+    if (!m_conversationId)
+        return {};
+    // Everything appended so far, a streaming answer's pending deltas included. On failure the
+    // deltas stay pending; what is on disk is shown.
+    m_store->flushPendingWrites();
+    return m_store->messages(m_conversationId);
 }
 
 qint64 ChatSession::addMemoryMessage(StoredMessage message)

@@ -36,6 +36,8 @@ public:
     Settings settings() const { return m_settings; }
     void setSettings(const Settings &settings);
 
+    // Every message so far; with a store, a streaming answer's pending deltas are committed
+    // first, so it holds everything appended.
     QList<StoredMessage> history() const;
     bool isBusy() const { return m_call != nullptr; }
     QString errorString() const { return m_errorString; }

@@ -59,7 +59,7 @@ ConversationStore::ConversationStore(const QString &databasePath, QObject *paren
     : QObject(parent), m_path(databasePath), m_connectionName(nextConnectionName())
 {
     m_flushTimer.setSingleShot(true);
-    m_flushTimer.setInterval(DefaultFlushIntervalMs);
+    m_flushTimer.setInterval(kDefaultFlushIntervalMs);
     connect(&m_flushTimer, &QTimer::timeout, this, &ConversationStore::onFlushTimer);
 }
 
@@ -252,7 +252,7 @@ QList<StoredConversation> ConversationStore::conversations() const
     query.setForwardOnly(true);
     QString error;
     if (!prepare(query,
-                 QString::fromLatin1(HistoryRows::ConversationColumns) +
+                 QString::fromLatin1(HistoryRows::kConversationColumns) +
                      QLatin1String("ORDER BY updated_at DESC, id DESC"),
                  &error) ||
         !exec(query, &error)) {
@@ -271,7 +271,7 @@ std::optional<StoredConversation> ConversationStore::conversation(qint64 convers
     QSqlQuery query(m_db);
     QString error;
     if (!prepare(query,
-                 QString::fromLatin1(HistoryRows::ConversationColumns) +
+                 QString::fromLatin1(HistoryRows::kConversationColumns) +
                      QLatin1String("WHERE id = ?"),
                  &error)) {
         fail(error);
@@ -289,12 +289,11 @@ std::optional<StoredConversation> ConversationStore::conversation(qint64 convers
     return HistoryRows::readConversation(query);
 }
 
-QList<StoredMessage> ConversationStore::messages(qint64 conversationId)
+QList<StoredMessage> ConversationStore::messages(qint64 conversationId) const
 {
     QList<StoredMessage> result;
     if (!requireOpen())
         return result;
-    flushPendingWrites(); // on failure the deltas stay pending; show what is on disk
     QString error;
     if (!HistoryRows::loadMessages(m_db, QStringLiteral("WHERE m.conversation_id = ?"),
                                    conversationId, &result, &error)) {
@@ -304,12 +303,11 @@ QList<StoredMessage> ConversationStore::messages(qint64 conversationId)
     return result;
 }
 
-std::optional<StoredMessage> ConversationStore::message(qint64 messageId)
+std::optional<StoredMessage> ConversationStore::message(qint64 messageId) const
 {
     QList<StoredMessage> result;
     if (!requireOpen())
         return std::nullopt;
-    flushPendingWrites(); // on failure the deltas stay pending; show what is on disk
     QString error;
     if (!HistoryRows::loadMessages(m_db, QStringLiteral("WHERE m.id = ?"), messageId, &result,
                                    &error)) {
@@ -499,8 +497,8 @@ QList<SearchHit> ConversationStore::search(const QString &userText, int maxConve
         fail(error);
         return hits;
     }
-    query.addBindValue(QString(SearchHit::SnippetMatchBegin));
-    query.addBindValue(QString(SearchHit::SnippetMatchEnd));
+    query.addBindValue(QString(SearchHit::kSnippetMatchBegin));
+    query.addBindValue(QString(SearchHit::kSnippetMatchEnd));
     query.addBindValue(QStringLiteral("…"));
     query.addBindValue(match);
     if (!exec(query, &error)) {

@@ -27,7 +27,7 @@ class ConversationStore : public QObject
     Q_OBJECT
 
 public:
-    static constexpr int DefaultFlushIntervalMs = 100;
+    static constexpr int kDefaultFlushIntervalMs = 100;
 
     // <AppDataLocation>/history.sqlite
     static QString defaultPath();
@@ -55,10 +55,11 @@ public:
     QList<StoredConversation> conversations() const; // most recently updated first
     std::optional<StoredConversation> conversation(qint64 conversationId) const;
 
-    // Messages, in conversation order. Commits pending deltas first, so a reload mid-stream
-    // shows everything received so far.
-    QList<StoredMessage> messages(qint64 conversationId);
-    std::optional<StoredMessage> message(qint64 messageId);
+    // Messages, in conversation order, as committed: deltas still pending (see
+    // flushPendingWrites()) are not included. A reader that must show everything received so
+    // far mid-stream calls flushPendingWrites() first.
+    QList<StoredMessage> messages(qint64 conversationId) const;
+    std::optional<StoredMessage> message(qint64 messageId) const;
     // Appends a finished message (any status but Streaming) after the last one.
     qint64 addMessage(qint64 conversationId, const StoredMessage &message);
     // Edit: replaces the message's blocks (and its search text).

@@ -88,13 +88,13 @@ bool checkVersion(const QSqlDatabase &db, const QString &path, QString *error)
                      .arg(path);
         return false;
     }
-    if (version > HistorySchema::CurrentVersion) {
+    if (version > HistorySchema::kCurrentVersion) {
         *error = QStringLiteral("The chat history \"%1\" was written by a newer version of "
                                 "Qlaude (format %2; this version knows up to %3). Update Qlaude "
                                 "to open it; the file has not been changed.")
                      .arg(path)
                      .arg(version)
-                     .arg(HistorySchema::CurrentVersion);
+                     .arg(HistorySchema::kCurrentVersion);
         return false;
     }
     return true;

@@ -23,7 +23,7 @@ const char kMessageColumns[] =
 
 } // namespace
 
-const char ConversationColumns[] =
+const char kConversationColumns[] =
     "SELECT id, title, created_at, updated_at, model, system_prompt, max_tokens, "
     "thinking_budget, settings_json FROM conversations ";
 

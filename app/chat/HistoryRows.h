@@ -12,7 +12,7 @@ namespace qlaude {
 namespace HistoryRows {
 
 // "SELECT <every conversations column> FROM conversations ", for readConversation().
-extern const char ConversationColumns[];
+extern const char kConversationColumns[];
 StoredConversation readConversation(const QSqlQuery &query);
 
 // Loads the messages matching `where` (on alias m for messages, one `?` bound to key), in

@@ -121,7 +121,7 @@ const Migration kMigrations[] = {
     {3, kVersion3, std::size(kVersion3), nullptr},
 };
 
-static_assert(std::size(kMigrations) == CurrentVersion, "one migration per schema version");
+static_assert(std::size(kMigrations) == kCurrentVersion, "one migration per schema version");
 
 } // namespace
 

@@ -16,7 +16,7 @@
 namespace qlaude {
 namespace HistorySchema {
 
-constexpr int CurrentVersion = 3;
+constexpr int kCurrentVersion = 3;
 
 // PRAGMA user_version, or -1 with *error set (for example when the file is not a database).
 int version(const QSqlDatabase &db, QString *error);
@@ -25,7 +25,7 @@ int version(const QSqlDatabase &db, QString *error);
 bool hasUnversionedTables(const QSqlDatabase &db, bool *ok, QString *error);
 
 // Applies every migration after the stored version, in order. The caller has refused versions
-// newer than CurrentVersion before.
+// newer than kCurrentVersion before.
 bool migrate(const QSqlDatabase &db, QString *error);
 
 // Messages still marked streaming whose writer process is gone were cut off by a crash or a

@@ -126,13 +126,13 @@ struct SearchHit
     qint64 conversationId = 0;
     qint64 messageId = 0;
     QString conversationTitle;
-    // A short excerpt of the message; each match sits between SnippetMatchBegin and
-    // SnippetMatchEnd, so a view can escape the text first and then highlight.
+    // A short excerpt of the message; each match sits between kSnippetMatchBegin and
+    // kSnippetMatchEnd, so a view can escape the text first and then highlight.
     QString snippet;
     double score = 0; // higher is better
 
-    static constexpr QChar SnippetMatchBegin = QChar(0x2);
-    static constexpr QChar SnippetMatchEnd = QChar(0x3);
+    static constexpr QChar kSnippetMatchBegin = QChar(0x2);
+    static constexpr QChar kSnippetMatchEnd = QChar(0x3);
 };
 
 } // namespace qlaude

@@ -33,9 +33,9 @@ using qlaude::fakes::EventStreamEncoder;
 
 namespace {
 
-constexpr qsizetype TargetBytes = 100'000'000;
-constexpr qsizetype ChunkBytes = 64 * 1024;
-constexpr int Runs = 5;
+constexpr qsizetype kTargetBytes = 100'000'000;
+constexpr qsizetype kChunkBytes = 64 * 1024;
+constexpr int kRuns = 5;
 
 struct Recording
 {
@@ -71,18 +71,18 @@ Recording record()
 
     Recording r;
     QByteArray &s = r.stream;
-    s.reserve(TargetBytes + 1024 * 1024);
+    s.reserve(kTargetBytes + 1024 * 1024);
     const auto add = [&](const QByteArray &eventJson) {
         s += EventStreamEncoder::chunkEvent(eventJson);
         ++r.frames;
     };
     add(R"({"type":"message_start","message":{"id":"msg_bdrk_bench","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":2100,"output_tokens":1}}})");
     qsizetype index = 0;
-    while (s.size() < TargetBytes) {
+    while (s.size() < kTargetBytes) {
         const QByteArray i = QByteArray::number(index);
         add(R"({"type":"content_block_start","index":)" + i +
             R"(,"content_block":{"type":"text","text":""}})");
-        for (int n = 0; n < 5000 && s.size() < TargetBytes; ++n) {
+        for (int n = 0; n < 5000 && s.size() < kTargetBytes; ++n) {
             QByteArray body;
             for (int k = piecesPerDelta(random); k > 0; --k) {
                 const auto &piece = pieces[pick(random)];
@@ -138,9 +138,9 @@ Timing run(const Recording &recording, bool assemble)
     QList<EventStreamMessage> messages;
     qsizetype frames = 0;
     const QByteArrayView stream(recording.stream);
-    for (qsizetype pos = 0; pos < stream.size(); pos += ChunkBytes) {
+    for (qsizetype pos = 0; pos < stream.size(); pos += kChunkBytes) {
         messages.clear();
-        if (!decoder.feed(stream.sliced(pos, qMin(ChunkBytes, stream.size() - pos)), messages)) {
+        if (!decoder.feed(stream.sliced(pos, qMin(kChunkBytes, stream.size() - pos)), messages)) {
             std::fprintf(stderr, "event-stream error: %s\n", qPrintable(decoder.errorString()));
             return failed;
         }
@@ -200,7 +200,7 @@ int main()
         const char *name = assemble ? "eventstream-assemble" : "eventstream-decode";
         std::vector<double> rates;
         std::vector<double> wallRates;
-        for (int i = 1; i <= Runs; ++i) {
+        for (int i = 1; i <= kRuns; ++i) {
             const Timing timing = run(recording, assemble);
             if (timing.cpuSeconds < 0)
                 return 1;
@@ -211,8 +211,8 @@ int main()
         }
         std::sort(rates.begin(), rates.end());
         std::sort(wallRates.begin(), wallRates.end());
-        std::printf("wall clock: median %.1f MB/s\n", wallRates[Runs / 2]);
-        std::printf("%s: median %.1f MB/s over %d runs (%.1f MB)\n", name, rates[Runs / 2], Runs,
+        std::printf("wall clock: median %.1f MB/s\n", wallRates[kRuns / 2]);
+        std::printf("%s: median %.1f MB/s over %d runs (%.1f MB)\n", name, rates[kRuns / 2], kRuns,
                     megabytes);
     }
     return 0;

@@ -200,7 +200,7 @@ int main(int argc, char *argv[])
     const Regime regimes[] = {
         {"store-stream", 0, 10},
         {"store-stream (1 delta per flush)", 0, 1},
-        {"store-stream (100 ms timer, burst)", ConversationStore::DefaultFlushIntervalMs, 1},
+        {"store-stream (100 ms timer, burst)", ConversationStore::kDefaultFlushIntervalMs, 1},
     };
     bool flat = true;
     for (const Regime &regime : regimes)

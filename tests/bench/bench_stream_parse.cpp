@@ -28,9 +28,9 @@ using namespace qlaude;
 
 namespace {
 
-constexpr qsizetype TargetBytes = 100'000'000;
-constexpr qsizetype ChunkBytes = 16 * 1024;
-constexpr int Runs = 5;
+constexpr qsizetype kTargetBytes = 100'000'000;
+constexpr qsizetype kChunkBytes = 16 * 1024;
+constexpr int kRuns = 5;
 
 struct Piece
 {
@@ -102,7 +102,7 @@ Recording record()
 
     Recording recording;
     QByteArray &s = recording.stream;
-    s.reserve(TargetBytes + 1024 * 1024);
+    s.reserve(kTargetBytes + 1024 * 1024);
     s += event(
         "message_start",
         R"({"type":"message_start","message":{"id":"msg_bench","type":"message","role":"assistant","model":"claude-opus-4-8","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":2100,"cache_creation_input_tokens":0,"cache_read_input_tokens":1800,"output_tokens":1}}})");
@@ -120,7 +120,7 @@ Recording record()
         ++index;
     };
 
-    while (s.size() < TargetBytes) {
+    while (s.size() < kTargetBytes) {
         // Thinking, with a signature at the end.
         startBlock(R"({"type":"thinking","thinking":"","signature":""})");
         for (int i = 0; i < 150; ++i) {
@@ -199,9 +199,9 @@ Timing decode(const Recording &recording, qint64 *fastPathEvents)
     MessageStreamAssembler assembler;
     QList<SseEvent> events;
     const QByteArrayView stream(recording.stream);
-    for (qsizetype pos = 0; pos < stream.size(); pos += ChunkBytes) {
+    for (qsizetype pos = 0; pos < stream.size(); pos += kChunkBytes) {
         events.clear();
-        if (!parser.feed(stream.sliced(pos, qMin(ChunkBytes, stream.size() - pos)), events)) {
+        if (!parser.feed(stream.sliced(pos, qMin(kChunkBytes, stream.size() - pos)), events)) {
             std::fprintf(stderr, "SSE error: %s\n", qPrintable(parser.errorString()));
             return failed;
         }
@@ -268,7 +268,7 @@ int main()
 
     std::vector<double> rates;
     std::vector<double> wallRates;
-    for (int run = 1; run <= Runs; ++run) {
+    for (int run = 1; run <= kRuns; ++run) {
         qint64 fastPathEvents = 0;
         const Timing timing = decode(recording, &fastPathEvents);
         if (timing.cpuSeconds < 0)
@@ -282,8 +282,8 @@ int main()
     }
     std::sort(rates.begin(), rates.end());
     std::sort(wallRates.begin(), wallRates.end());
-    std::printf("wall clock: median %.1f MB/s\n", wallRates[Runs / 2]);
-    std::printf("stream-parse: median %.1f MB/s over %d runs (%.1f MB)\n", rates[Runs / 2], Runs,
+    std::printf("wall clock: median %.1f MB/s\n", wallRates[kRuns / 2]);
+    std::printf("stream-parse: median %.1f MB/s over %d runs (%.1f MB)\n", rates[kRuns / 2], kRuns,
                 megabytes);
     return 0;
 }

@@ -1,6 +1,7 @@
 // The chat window driven like a person would: typing, Enter, Esc, clicks, shortcuts, against
 // the fake Messages API, with a real SQLite history.
 #include "AnthropicClient.h"
+#include "AppIcon.h"
 #include "AppServices.h"
 #include "AuthContext.h"
 #include "AuthResolver.h"
@@ -377,6 +378,21 @@ private slots:
         QCOMPARE(model->item(last).message.plainText(),
                  QStringLiteral("A whole answer this time."));
         QVERIFY(!banner->isVisible());
+    }
+
+    // Issue 14: the app's icon is drawn at every size a desktop asks for, not blank.
+    void theAppIconIsDrawnAtEverySize()
+    {
+        const QIcon icon = AppIcon::icon();
+        const QList<QSize> sizes = icon.availableSizes();
+        for (int size : {16, 24, 32, 48, 64, 128, 256, 512}) {
+            QVERIFY(sizes.contains(QSize(size, size)));
+            const QImage image = AppIcon::pixmap(size).toImage();
+            QCOMPARE(image.size(), QSize(size, size));
+            QCOMPARE(qAlpha(image.pixel(0, 0)), 0); // the rounded corner is transparent
+            const QColor middle = image.pixelColor(size / 2, size / 2);
+            QVERIFY2(middle.alpha() == 255, qPrintable(QString::number(size)));
+        }
     }
 
     // Issue 13 item 5: a settings file that cannot be read is named in a banner (file, line,

@@ -372,7 +372,7 @@ void TestConversationStore::createsNewDatabaseAtCurrentVersion()
     QVERIFY(store.isOpen());
     RawDatabase raw(path());
     QCOMPARE(raw.scalar(QStringLiteral("PRAGMA user_version")).toInt(),
-             HistorySchema::CurrentVersion);
+             HistorySchema::kCurrentVersion);
     QCOMPARE(raw.scalar(QStringLiteral("SELECT count(*) FROM sqlite_master WHERE name IN "
                                        "('conversations', 'messages', 'content_blocks', "
                                        "'block_chunks', 'message_search')"))
@@ -552,7 +552,7 @@ void TestConversationStore::migratesVersion1DatabaseKeepingData()
     {
         RawDatabase raw(path());
         QCOMPARE(raw.scalar(QStringLiteral("PRAGMA user_version")).toInt(),
-                 HistorySchema::CurrentVersion);
+                 HistorySchema::kCurrentVersion);
     }
 
     QCOMPARE(conversationTitles(store),
@@ -914,8 +914,8 @@ void TestConversationStore::searchRanksConversationsAndMarksMatches()
     QCOMPARE(hitConversations(hits), (QList<qint64>{dense, sparse})); // one hit each, best first
     QCOMPARE(hits[0].conversationTitle, QStringLiteral("Dense"));
     QVERIFY(hits[0].score > hits[1].score);
-    const QString marked = QString(SearchHit::SnippetMatchBegin) + QStringLiteral("kangaroo") +
-                           QString(SearchHit::SnippetMatchEnd);
+    const QString marked = QString(SearchHit::kSnippetMatchBegin) + QStringLiteral("kangaroo") +
+                           QString(SearchHit::kSnippetMatchEnd);
     QVERIFY2(hits[0].snippet.contains(marked), qPrintable(hits[0].snippet));
     QVERIFY2(hits[1].snippet.contains(marked), qPrintable(hits[1].snippet));
     QCOMPARE(store.message(hits[0].messageId)->conversationId, dense);
@@ -1167,9 +1167,14 @@ void TestConversationStore::readingMidStreamShowsEverythingAppended()
     QVERIFY(store.appendText(id, 0, u"one "));
     QVERIFY(store.flushPendingWrites());
     QVERIFY(store.appendText(id, 0, u"two"));
+    // A read shows what is committed; the reader flushes to see everything appended.
+    QCOMPARE(store.messages(c).value(0).plainText(), QStringLiteral("one "));
+    QCOMPARE(store.message(id)->plainText(), QStringLiteral("one "));
+    QVERIFY(store.flushPendingWrites());
     const StoredMessage live = store.messages(c).value(0);
     QCOMPARE(messageStatusName(live.status), QStringLiteral("streaming"));
     QCOMPARE(live.plainText(), QStringLiteral("one two"));
+    QCOMPARE(store.message(id)->plainText(), QStringLiteral("one two"));
     QVERIFY(store.isStreaming(id));
 }
 

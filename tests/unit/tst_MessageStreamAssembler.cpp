@@ -122,26 +122,26 @@ QByteArray messageDelta(const QByteArray &stopReason, const QByteArray &usage)
                                     "}");
 }
 
-const QByteArray Ping = sse("ping", R"({"type": "ping"})");
-const QByteArray MessageStop = sse("message_stop", R"({"type":"message_stop"})");
+const QByteArray kPing = sse("ping", R"({"type": "ping"})");
+const QByteArray kMessageStop = sse("message_stop", R"({"type":"message_stop"})");
 
 // A text answer, shaped like the SDK's basic_response fixture.
 QByteArray textStream()
 {
-    return messageStart() + blockStart(0, R"({"type":"text","text":""})") + Ping +
+    return messageStart() + blockStart(0, R"({"type":"text","text":""})") + kPing +
            textDelta(0, "Hello") + textDelta(0, " there!") + blockStop(0) +
-           messageDelta("end_turn", R"({"output_tokens":6})") + MessageStop;
+           messageDelta("end_turn", R"({"output_tokens":6})") + kMessageStop;
 }
 
 // Text, then a tool call whose input arrives in the SDK fixture's pieces.
 QByteArray toolUseStream()
 {
-    return messageStart("msg_tool") + blockStart(0, R"({"type":"text","text":""})") + Ping +
+    return messageStart("msg_tool") + blockStart(0, R"({"type":"text","text":""})") + kPing +
            textDelta(0, "I'll check.") + blockStop(0) +
            blockStart(1, R"({"type":"tool_use","id":"toolu_01","name":"get_weather","input":{}})") +
            inputDelta(1, "") + inputDelta(1, R"({\"locati)") + inputDelta(1, R"(on\": \"P)") +
            inputDelta(1, "ar") + inputDelta(1, R"(is\"})") + blockStop(1) +
-           messageDelta("tool_use", R"({"output_tokens":65})") + MessageStop;
+           messageDelta("tool_use", R"({"output_tokens":65})") + kMessageStop;
 }
 
 QList<SseEvent> parseAll(const QByteArray &stream, qsizetype chunkSize)
@@ -326,7 +326,7 @@ private slots:
         QVERIFY(run(assembler,
                     messageStart() +
                         blockStart(0, R"({"type":"tool_use","id":"t","name":"n","input":{}})") +
-                        inputDelta(0, "") + blockStop(0) + MessageStop));
+                        inputDelta(0, "") + blockStop(0) + kMessageStop));
         QVERIFY(assembler.isComplete());
         QVERIFY(assembler.message().content.at(0).input.isObject());
         QCOMPARE(assembler.message().content.at(0).input.toObject(), QJsonObject());
@@ -340,7 +340,7 @@ private slots:
             assembler,
             messageStart() +
                 blockStart(0, R"({"type":"tool_use","id":"t","name":"get_weather","input":{}})") +
-                inputDelta(0, R"({\"location\": )") + blockStop(0) + MessageStop));
+                inputDelta(0, R"({\"location\": )") + blockStop(0) + kMessageStop));
         QVERIFY(assembler.hasError());
         QVERIFY(!assembler.isComplete());
         QVERIFY(!assembler.errorCameFromServer());
@@ -366,7 +366,7 @@ private slots:
             delta(0, R"({"type":"signature_delta","signature":"c2lnLWZpbmFs"})") + blockStop(0) +
             sse("message_delta",
                 R"({"type":"message_delta","delta":{"stop_reason":"refusal","stop_sequence":null,"stop_details":{"type":"refusal","category":"cyber"}},"usage":{"output_tokens":20,"iterations":[{"type":"message","output_tokens":20}]}})") +
-            MessageStop;
+            kMessageStop;
         QVERIFY(run(assembler, stream));
         QVERIFY(assembler.isComplete());
         const Message &message = assembler.message();
@@ -394,7 +394,7 @@ private slots:
         QVERIFY(
             run(assembler, messageStart() +
                                blockStart(0, R"({"type":"redacted_thinking","data":"EmwKAhgB"})") +
-                               blockStop(0) + MessageStop));
+                               blockStop(0) + kMessageStop));
         QVERIFY(assembler.isComplete());
         QCOMPARE(assembler.message().content.at(0).type, ContentBlockType::RedactedThinking);
         QCOMPARE(assembler.message().content.at(0).data, QStringLiteral("EmwKAhgB"));
@@ -414,7 +414,7 @@ private slots:
                 delta(
                     0,
                     R"({"type":"citations_delta","citation":{"type":"char_location","cited_text":"grass","start_char_index":9}})") +
-                blockStop(0) + MessageStop));
+                blockStop(0) + kMessageStop));
         const ContentBlock &block = assembler.message().content.at(0);
         QCOMPARE(block.citations.size(), 2);
         QCOMPARE(block.citations.at(1).toObject().value(QLatin1String("cited_text")).toString(),
@@ -434,7 +434,7 @@ private slots:
                     0,
                     R"({"type":"server_tool_use","id":"srvtoolu_1","name":"web_search","input":{}})") +
                 inputDelta(0, R"({\"query\": )") + inputDelta(0, R"(\"weather\"})") + blockStop(0) +
-                MessageStop));
+                kMessageStop));
         const ContentBlock &block = assembler.message().content.at(0);
         QCOMPARE(block.type, ContentBlockType::Other);
         QCOMPARE(block.toJson().value(QLatin1String("input")).toObject(),
@@ -446,10 +446,10 @@ private slots:
         RecordingListener listener;
         MessageStreamAssembler assembler(&listener);
         const QByteArray unnamedPing = "data: {\"type\":\"ping\"}\n\n";
-        QVERIFY(run(assembler, Ping + unnamedPing + messageStart() + Ping +
-                                   blockStart(0, R"({"type":"text","text":""})") + Ping +
-                                   textDelta(0, "a") + unnamedPing + textDelta(0, "b") + Ping +
-                                   blockStop(0) + Ping + MessageStop + Ping + unnamedPing));
+        QVERIFY(run(assembler, kPing + unnamedPing + messageStart() + kPing +
+                                   blockStart(0, R"({"type":"text","text":""})") + kPing +
+                                   textDelta(0, "a") + unnamedPing + textDelta(0, "b") + kPing +
+                                   blockStop(0) + kPing + kMessageStop + kPing + unnamedPing));
         QVERIFY(assembler.isComplete());
         QCOMPARE(assembler.message().content.at(0).text, QStringLiteral("ab"));
         QCOMPARE(listener.log.size(), 6);
@@ -464,7 +464,7 @@ private slots:
             R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"},"request_id":"req_011"})");
         QVERIFY(!run(assembler, messageStart() + blockStart(0, R"({"type":"text","text":""})") +
                                     textDelta(0, "Hel") + error + textDelta(0, "lo") +
-                                    blockStop(0) + MessageStop));
+                                    blockStop(0) + kMessageStop));
         QVERIFY(assembler.hasError());
         QVERIFY(assembler.errorCameFromServer());
         QVERIFY(!assembler.isComplete());
@@ -511,7 +511,7 @@ private slots:
                         sse("not_json_either", "<html>") + "data: {\"type\":\"future\"}\n\n" +
                         blockStart(0, R"({"type":"text","text":""})") + textDelta(0, "ok") +
                         delta(0, R"({"type":"future_delta","stuff":[1,2]})") + blockStop(0) +
-                        MessageStop));
+                        kMessageStop));
         QVERIFY(assembler.isComplete());
         QCOMPARE(assembler.message().content.at(0).text, QStringLiteral("ok"));
         QCOMPARE(listener.log.size(), 5);
@@ -529,7 +529,7 @@ private slots:
                 messageDelta(
                     "end_turn",
                     R"({"input_tokens":30,"output_tokens":15,"cache_read_input_tokens":null})") +
-                MessageStop));
+                kMessageStop));
         const Usage &usage = assembler.message().usage;
         QCOMPARE(usage.inputTokens, 30);
         QCOMPARE(usage.outputTokens, 15); // neither 1 + 6 + 15 nor 6 + 15
@@ -802,18 +802,18 @@ private slots:
                           R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"ab"}})")
                     : QByteArray(
                           R"({"type":"content_block_delta","index":0,"x":0,"delta":{"type":"text_delta","text":"ab"}})");
-            constexpr int Deltas = 20000;
+            constexpr int kDeltas = 20000;
             int capacityChanges = 0;
             qsizetype lastCapacity = -1;
-            for (int i = 0; i < Deltas; ++i) {
+            for (int i = 0; i < kDeltas; ++i) {
                 QVERIFY(assembler.feed("content_block_delta", event));
                 const qsizetype capacity = assembler.message().content.at(0).text.capacity();
                 if (capacity != lastCapacity)
                     ++capacityChanges;
                 lastCapacity = capacity;
             }
-            QCOMPARE(assembler.message().content.at(0).text.size(), 2 * Deltas);
-            QCOMPARE(assembler.fastPathEventCount(), fast ? Deltas : 0);
+            QCOMPARE(assembler.message().content.at(0).text.size(), 2 * kDeltas);
+            QCOMPARE(assembler.fastPathEventCount(), fast ? kDeltas : 0);
             // Geometric growth reallocates about log2(40000) times; growth by the delta
             // size would reallocate on every event.
             QVERIFY2(capacityChanges < 64, qPrintable(QString::number(capacityChanges)));

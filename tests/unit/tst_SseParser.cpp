@@ -245,7 +245,7 @@ private slots:
         SseParser parser;
         QList<SseEvent> out;
         QVERIFY(parser.feed("data: small\n\n", out));
-        const QByteArray line = "data: " + QByteArray(SseParser::DefaultMaxEventBytes, 'x');
+        const QByteArray line = "data: " + QByteArray(SseParser::kDefaultMaxEventBytes, 'x');
         // The line has not ended yet; the cap still applies to what has arrived.
         QVERIFY(!parser.feed(line, out));
         QVERIFY(parser.hasError());
