@@ -8,6 +8,7 @@
 #include "ConversationStore.h"
 #include "DoctorDialog.h"
 #include "DoctorReport.h"
+#include "FirstPaint.h"
 #include "HelperProcess.h"
 #include "KeychainStore.h"
 #include "LoginDialog.h"
@@ -201,7 +202,8 @@ private:
     {
         m_window = new ChatWindow(m_services);
         m_window->setAttribute(Qt::WA_DeleteOnClose);
-        m_window->setExitAfterFirstPaint(m_gui.exitAfterFirstPaint);
+        if (m_gui.exitAfterFirstPaint)
+            exitAfterFirstPaint(m_window);
         QObject::connect(m_window, &ChatWindow::loginRequested, m_window,
                          [this] { showLogin(m_window); });
         QObject::connect(m_window, &ChatWindow::settingsRequested, m_window,

@@ -679,6 +679,24 @@ void ChatWindow::loadModels()
         });
 }
 
+bool ChatWindow::eventFilter(QObject *watched, QEvent *event)
+{
+    if (!m_firstPainted && watched == m_view->viewport() && event->type() == QEvent::Paint) {
+        m_firstPainted = true;
+        // Runs once this paint (and the frame it belongs to) is done.
+        QMetaObject::invokeMethod(this, &ChatWindow::afterFirstPaint, Qt::QueuedConnection);
+    }
+    return QMainWindow::eventFilter(watched, event);
+}
+
+void ChatWindow::afterFirstPaint()
+{
+    m_view->viewport()->removeEventFilter(this);
+    emit firstPainted();
+    if (m_loadModelsAfterFirstPaint && !m_modelsRequested)
+        loadModels();
+}
+
 void ChatWindow::focusComposer()
 {
     composer()->setFocus(Qt::ShortcutFocusReason);

@@ -35,11 +35,10 @@ public:
     explicit ChatWindow(AppServices &services, QWidget *parent = nullptr);
     ~ChatWindow() override;
 
-    // --exit-after-first-paint: once the message view has painted for the first time, print
-    // "first-paint-ms: N" (N counted from the start of the process) and exit the app with 0.
-    void setExitAfterFirstPaint(bool exit);
-    // Milliseconds since this process started, from /proc/self/stat.
-    static qint64 millisecondsSinceProcessStart();
+    // The model list (which may start TLS) is asked for once the message view has painted for
+    // the first time (see firstPainted()). Off, it waits until servicesChanged(): for an app that
+    // ends at the first paint (--exit-after-first-paint).
+    void setLoadModelsAfterFirstPaint(bool load) { m_loadModelsAfterFirstPaint = load; }
 
     // After this long with no data for the answer being streamed, the window says so and offers
     // Stop and Retry (default 15 s).
@@ -48,14 +47,6 @@ public:
 
     qint64 currentConversation() const;
     ChatSession *session() const { return m_session; }
-    MessageModel *messageModel() const { return m_model; }
-    MessageView *messageView() const { return m_view; }
-    ComposerPanel *composerPanel() const { return m_composerPanel; }
-    Composer *composer() const;
-    ConversationSidebar *sidebar() const { return m_sidebar; }
-    ErrorBanner *accountBanner() const { return m_accountBanner; }
-    ErrorBanner *errorBanner() const { return m_errorBanner; }
-    StatusLine *statusLine() const { return m_status; }
 
 public slots:
     // The app calls this after AppServices changed (a reload: new credential, settings, client).
@@ -74,6 +65,8 @@ signals:
     void doctorRequested();
     // File > Trust This Folder: the folder's settings wait for trust.
     void trustRequested();
+    // Once, when the message view's first paint (and the frame it belongs to) is done.
+    void firstPainted();
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -98,8 +91,8 @@ private:
     void onTurnFinished(qint64 messageId, MessageStatus status, const ApiError &error);
     void runBannerAction(ChatWindowBanners::Action action);
     void editSystemPrompt();
+    Composer *composer() const;
     void afterFirstPaint();
-    void reportFirstPaint();
 
     AppServices &m_services;
     ChatSession *m_session = nullptr;
@@ -124,7 +117,7 @@ private:
     void noteStreamData();
     void checkStall();
     bool m_modelsRequested = false;
-    bool m_exitAfterFirstPaint = false;
+    bool m_loadModelsAfterFirstPaint = true;
     bool m_firstPainted = false;
     QAction *m_trustAction = nullptr;
 };

@@ -12,7 +12,7 @@
 //    process, client, ChatSession, SQLite, view). Target: p99 under 16 ms.
 // A missed target is printed ("MISSED"), never an exit failure. The exit code is 1 only when
 // something could not be measured: the store or the fake API did not start, a window was not
-// shown, or nothing streamed through the app path.
+// shown (or lacked its message view or composer), or nothing streamed through the app path.
 #include "AnthropicClient.h"
 #include "AppServices.h"
 #include "AuthContext.h"
@@ -249,6 +249,18 @@ void printLatency(const char *label, const std::vector<double> &lateness)
     out.flush();
 }
 
+// The chat window's parts, found by object name as the GUI tests find them.
+MessageModel *messageModelOf(const ChatWindow &window)
+{
+    const auto *view = window.findChild<MessageView *>(QStringLiteral("messageListView"));
+    return view ? view->messageModel() : nullptr;
+}
+
+Composer *composerOf(const ChatWindow &window)
+{
+    return window.findChild<Composer *>(QStringLiteral("composerPlainTextEdit"));
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -339,7 +351,11 @@ int main(int argc, char *argv[])
         out.flush();
 
         // 3a. Latency while 200 deltas/s stream into the view, 10,000 messages above.
-        MessageModel *model = window.messageModel();
+        MessageModel *model = messageModelOf(window);
+        if (!model) {
+            out << "bench_message_view: the chat window has no message view\n";
+            return 1;
+        }
         const qint64 id = 1000000;
         model->beginAssistant(id, QStringLiteral("claude-sonnet-4-5"));
         model->startBlock(id, 0, textBlock(QString()));
@@ -391,9 +407,17 @@ int main(int argc, char *argv[])
         window.show();
         if (!QTest::qWaitForWindowExposed(&window))
             return 1;
-        QSignalSpy flushed(window.messageModel(), &MessageModel::streamFlushed);
-        QTest::keyClicks(window.composer(), QStringLiteral("Stream please"));
-        QTest::keyClick(window.composer(), Qt::Key_Return);
+        MessageModel *model = messageModelOf(window);
+        Composer *composer = composerOf(window);
+        if (!model || !composer) {
+            out << "bench_message_view: the chat window has no message view or composer\n";
+            fake.kill();
+            fake.waitForFinished(2000);
+            return 1;
+        }
+        QSignalSpy flushed(model, &MessageModel::streamFlushed);
+        QTest::keyClicks(composer, QStringLiteral("Stream please"));
+        QTest::keyClick(composer, Qt::Key_Return);
         // Without a stream the probe would measure an idle event loop: that is no result.
         if (flushed.isEmpty() && !flushed.wait(5000)) {
             out << "bench_message_view: nothing streamed through the app within 5 s\n";

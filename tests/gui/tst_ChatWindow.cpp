@@ -216,6 +216,26 @@ class tst_ChatWindow : public QObject
         QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
     }
 
+    // The window's parts, found by object name as the dialog tests find theirs.
+    template<typename T> T *child(const char *name) const
+    {
+        T *w = m_window->findChild<T *>(QLatin1String(name));
+        if (!w)
+            qFatal("no %s in the chat window", name);
+        return w;
+    }
+    MessageView *messageView() const { return child<MessageView>("messageListView"); }
+    MessageModel *messageModel() const { return messageView()->messageModel(); }
+    ComposerPanel *composerPanel() const { return child<ComposerPanel>("composerPanelFrame"); }
+    Composer *composer() const { return child<Composer>("composerPlainTextEdit"); }
+    ConversationSidebar *sidebar() const
+    {
+        return child<ConversationSidebar>("conversationSidebarWidget");
+    }
+    ErrorBanner *accountBanner() const { return child<ErrorBanner>("accountBannerFrame"); }
+    ErrorBanner *errorBanner() const { return child<ErrorBanner>("errorBannerFrame"); }
+    StatusLine *statusLine() const { return child<StatusLine>("statusLineWidget"); }
+
     bool waitTurn(int timeoutMs = 15000)
     {
         ChatSession *s = m_window->session();
@@ -228,7 +248,7 @@ class tst_ChatWindow : public QObject
     // Waits until the answer being streamed shows some text in the model.
     bool waitForStreamedText(int row)
     {
-        MessageModel *model = m_window->messageModel();
+        MessageModel *model = messageModel();
         QSignalSpy flushed(model, &MessageModel::streamFlushed);
         for (int i = 0; i < 50; ++i) {
             if (row < model->rowCount() && !model->item(row).message.plainText().isEmpty())
@@ -241,7 +261,7 @@ class tst_ChatWindow : public QObject
 
     void send(const QString &text)
     {
-        Composer *composer = m_window->composer();
+        Composer *composer = this->composer();
         composer->setFocus();
         QTest::keyClicks(composer, text);
         QTest::keyClick(composer, Qt::Key_Return);
@@ -267,10 +287,16 @@ class tst_ChatWindow : public QObject
         return n;
     }
 
-    QString rowText(int row) const
+    // Requests for the model list (GET /v1/models).
+    int modelRequests() const
     {
-        return m_window->messageModel()->item(row).message.plainText();
+        int n = 0;
+        for (const auto &r : m_server->requests())
+            n += r.method == "GET" && r.path.startsWith(QLatin1String("/v1/models")) ? 1 : 0;
+        return n;
     }
+
+    QString rowText(int row) const { return messageModel()->item(row).message.plainText(); }
 
 private slots:
     void initTestCase()
@@ -302,7 +328,7 @@ private slots:
         const qint64 first = seedConversation(QStringLiteral("First"), {m});
         const qint64 second = seedConversation(QStringLiteral("Second"), {m});
         showWindow();
-        QListView *list = m_window->sidebar()->listView();
+        QListView *list = sidebar()->listView();
         QTRY_COMPARE(list->model()->rowCount(), 2);
         list->setFocus();
         list->setCurrentIndex(list->model()->index(0, 0));
@@ -373,7 +399,7 @@ private slots:
         QTest::mouseClick(banner->secondActionButton(), Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(m_server->requests().size(), 2, 10000);
         QVERIFY(waitTurn());
-        MessageModel *model = m_window->messageModel();
+        MessageModel *model = messageModel();
         const int last = model->rowCount() - 1;
         QCOMPARE(model->item(last).message.plainText(),
                  QStringLiteral("A whole answer this time."));
@@ -464,21 +490,21 @@ private slots:
     {
         setUp();
         showWindow();
-        QTRY_COMPARE(QApplication::focusWidget(), static_cast<QWidget *>(m_window->composer()));
-        QLabel *sidebarEmpty = m_window->sidebar()->emptyStateLabel();
+        QTRY_COMPARE(QApplication::focusWidget(), static_cast<QWidget *>(composer()));
+        QLabel *sidebarEmpty = sidebar()->emptyStateLabel();
         QVERIFY(sidebarEmpty->isVisible());
         QVERIFY2(sidebarEmpty->text().contains(QStringLiteral("No conversations yet")),
                  qPrintable(sidebarEmpty->text()));
-        QLabel *viewEmpty = m_window->messageView()->emptyStateLabel();
+        QLabel *viewEmpty = messageView()->emptyStateLabel();
         QVERIFY(viewEmpty->isVisible());
         QVERIFY(viewEmpty->text().contains(QStringLiteral("Start a conversation")));
-        QVERIFY(!m_window->accountBanner()->isVisible());
-        const QString credential = m_window->statusLine()->credentialText();
+        QVERIFY(!accountBanner()->isVisible());
+        const QString credential = statusLine()->credentialText();
         QVERIFY2(credential.contains(QStringLiteral("ANTHROPIC_API_KEY from the environment")),
                  qPrintable(credential));
         QVERIFY2(credential.contains(QStringLiteral("Anthropic API at 127.0.0.1")),
                  qPrintable(credential));
-        QVERIFY(m_window->statusLine()->shadowText().isEmpty());
+        QVERIFY(statusLine()->shadowText().isEmpty());
         QVERIFY(!m_window->windowTitle().isEmpty());
     }
 
@@ -490,12 +516,12 @@ private slots:
         m_server->setChunkDelay(15); // one word every 15 ms: several frames of streaming
         showWindow();
         send(QStringLiteral("Hello there"));
-        MessageModel *model = m_window->messageModel();
-        QCOMPARE(m_window->composer()->text(), QString());
+        MessageModel *model = messageModel();
+        QCOMPARE(composer()->text(), QString());
         QCOMPARE(model->rowCount(), 2);
         QCOMPARE(rowText(0), QStringLiteral("Hello there"));
-        QVERIFY(m_window->composerPanel()->isBusy());
-        QCOMPARE(m_window->composerPanel()->sendButton()->text(), QStringLiteral("Stop"));
+        QVERIFY(composerPanel()->isBusy());
+        QCOMPARE(composerPanel()->sendButton()->text(), QStringLiteral("Stop"));
 
         // Text shows up while it streams: a prefix first, the whole answer at the end.
         QVERIFY(waitForStreamedText(1));
@@ -505,8 +531,8 @@ private slots:
         QVERIFY(waitTurn());
         QCOMPARE(rowText(1), answer);
         QCOMPARE(model->item(1).message.status, MessageStatus::Complete);
-        QVERIFY(m_window->messageView()->messageDelegate()->stats().laidOut.contains(answerId));
-        QVERIFY(!m_window->composerPanel()->isBusy());
+        QVERIFY(messageView()->messageDelegate()->stats().laidOut.contains(answerId));
+        QVERIFY(!composerPanel()->isBusy());
 
         // What went over the wire and into the history.
         const QJsonArray sent =
@@ -518,16 +544,16 @@ private slots:
         QCOMPARE(m_store->messages(m_window->currentConversation()).size(), 2);
 
         // The sidebar lists and selects the new conversation; the title follows.
-        QListView *list = m_window->sidebar()->listView();
+        QListView *list = sidebar()->listView();
         QTRY_COMPARE(list->model()->rowCount(), 1);
         QCOMPARE(list->currentIndex().data(ConversationListModel::ConversationIdRole).toLongLong(),
                  m_window->currentConversation());
         QVERIFY(m_window->windowTitle().contains(QStringLiteral("Hello there")));
-        const QString usage = m_window->statusLine()->usageText();
+        const QString usage = statusLine()->usageText();
         QVERIFY2(usage.contains(QStringLiteral("11 in")) &&
                      usage.contains(QStringLiteral("40 out")),
                  qPrintable(usage));
-        QCOMPARE(QApplication::focusWidget(), static_cast<QWidget *>(m_window->composer()));
+        QCOMPARE(QApplication::focusWidget(), static_cast<QWidget *>(composer()));
     }
 
     void stopKeepsThePartialAnswerMarkedStopped()
@@ -539,9 +565,9 @@ private slots:
         showWindow();
         send(QStringLiteral("Tell me a long story"));
         QVERIFY(waitForStreamedText(1));
-        QTest::keyClick(m_window->composer(), Qt::Key_Escape);
+        QTest::keyClick(composer(), Qt::Key_Escape);
         QVERIFY(waitTurn());
-        MessageModel *model = m_window->messageModel();
+        MessageModel *model = messageModel();
         const StoredMessage cut = model->item(1).message;
         QCOMPARE(cut.status, MessageStatus::Stopped);
         QVERIFY(!cut.plainText().isEmpty());
@@ -556,8 +582,8 @@ private slots:
                     .data(Qt::AccessibleTextRole)
                     .toString()
                     .contains(QStringLiteral("stopped")));
-        QVERIFY(!m_window->errorBanner()->isVisible());
-        QVERIFY(m_window->composerPanel()->regenerateButton()->isEnabled());
+        QVERIFY(!errorBanner()->isVisible());
+        QVERIFY(composerPanel()->regenerateButton()->isEnabled());
     }
 
     // Scrolled away from a streaming answer, "Jump to latest" appears; it (or End) brings the
@@ -574,7 +600,7 @@ private slots:
         m_server->enqueue(FakeResponse::text(words(800)));
         m_server->setChunkDelay(15);
         showWindow();
-        MessageView *view = m_window->messageView();
+        MessageView *view = messageView();
         QPushButton *jump =
             view->findChild<QPushButton *>(QStringLiteral("jumpToLatestPushButton"));
         QVERIFY(jump);
@@ -582,15 +608,13 @@ private slots:
         send(QStringLiteral("Tell me a very long story"));
         QVERIFY(waitForStreamedText(1));
         // Enough text to fill more than the window.
-        QTRY_VERIFY_WITH_TIMEOUT(
-            m_window->messageModel()->item(1).message.plainText().size() > 4000, 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(messageModel()->item(1).message.plainText().size() > 4000, 20000);
         QVERIFY(!jump->isVisible()); // following: nothing to jump to
         scrollUp(view);
-        QVERIFY2(!view->isFollowing(),
-                 qPrintable(QStringLiteral("value %1 of %2, streaming %3")
-                                .arg(view->verticalScrollBar()->value())
-                                .arg(view->verticalScrollBar()->maximum())
-                                .arg(m_window->messageModel()->streamingId())));
+        QVERIFY2(!view->isFollowing(), qPrintable(QStringLiteral("value %1 of %2, streaming %3")
+                                                      .arg(view->verticalScrollBar()->value())
+                                                      .arg(view->verticalScrollBar()->maximum())
+                                                      .arg(messageModel()->streamingId())));
         QTRY_VERIFY(jump->isVisible());
         QVERIFY(view->viewport()->geometry().contains(jump->geometry()));
         QTest::mouseClick(jump, Qt::LeftButton);
@@ -617,12 +641,12 @@ private slots:
         send(QStringLiteral("Pick a number"));
         QVERIFY(waitTurn());
         QCOMPARE(rowText(1), QStringLiteral("First answer."));
-        QPushButton *regenerate = m_window->composerPanel()->regenerateButton();
+        QPushButton *regenerate = composerPanel()->regenerateButton();
         QVERIFY(regenerate->isEnabled());
         QTest::mouseClick(regenerate, Qt::LeftButton);
         QVERIFY(m_window->session()->isBusy());
         QVERIFY(waitTurn());
-        QCOMPARE(m_window->messageModel()->rowCount(), 2);
+        QCOMPARE(messageModel()->rowCount(), 2);
         QCOMPARE(rowText(1), QStringLiteral("Second answer."));
         QCOMPARE(messageRequests(), 2);
         QCOMPARE(m_server->lastRequest().json.value(QStringLiteral("messages")).toArray().size(),
@@ -643,19 +667,19 @@ private slots:
         QCOMPARE(rowText(1), QStringLiteral("You said: Question one"));
         send(QStringLiteral("Question two"));
         QVERIFY(waitTurn());
-        QCOMPARE(m_window->messageModel()->rowCount(), 4);
+        QCOMPARE(messageModel()->rowCount(), 4);
 
         // Up in the empty composer edits the last question.
-        Composer *composer = m_window->composer();
+        Composer *composer = this->composer();
         QTest::keyClick(composer, Qt::Key_Up);
         QCOMPARE(composer->text(), QStringLiteral("Question two"));
         QVERIFY(m_window->findChild<QWidget *>(QStringLiteral("editBarWidget"))->isVisible());
-        QCOMPARE(m_window->composerPanel()->sendButton()->text(), QStringLiteral("Resend"));
+        QCOMPARE(composerPanel()->sendButton()->text(), QStringLiteral("Resend"));
         composer->selectAll();
         QTest::keyClicks(composer, QStringLiteral("Question three"));
         QTest::keyClick(composer, Qt::Key_Return);
         QVERIFY(waitTurn());
-        MessageModel *model = m_window->messageModel();
+        MessageModel *model = messageModel();
         QCOMPARE(model->rowCount(), 4);
         QCOMPARE(rowText(2), QStringLiteral("Question three"));
         QCOMPARE(rowText(3), QStringLiteral("You said: Question three"));
@@ -690,11 +714,11 @@ private slots:
         QSignalSpy settings(m_window.get(), &ChatWindow::settingsRequested);
         send(QStringLiteral("Hi"));
         QVERIFY(waitTurn());
-        ErrorBanner *banner = m_window->errorBanner();
+        ErrorBanner *banner = errorBanner();
         QVERIFY(banner->isVisible());
         QVERIFY2(banner->text().contains(QString::number(status)), qPrintable(banner->text()));
         QCOMPARE(banner->actionButton()->text(), action);
-        QCOMPARE(m_window->messageModel()->item(1).message.status, MessageStatus::Error);
+        QCOMPARE(messageModel()->item(1).message.status, MessageStatus::Error);
         QTest::mouseClick(banner->actionButton(), Qt::LeftButton);
         QCOMPARE(login.size(), signal == QLatin1String("login") ? 1 : 0);
         QCOMPARE(settings.size(), signal == QLatin1String("settings") ? 1 : 0);
@@ -717,7 +741,7 @@ private slots:
         m_server->enqueue(FakeResponse::text(QStringLiteral("Recovered.")));
         showWindow();
         send(QStringLiteral("Are you there?"));
-        ErrorBanner *banner = m_window->errorBanner();
+        ErrorBanner *banner = errorBanner();
         QTRY_VERIFY_WITH_TIMEOUT(banner->isVisible(), 5000);
         QVERIFY2(banner->text().contains(QStringLiteral("overloaded")), qPrintable(banner->text()));
         QVERIFY2(banner->text().contains(QStringLiteral("Retrying in 2 s")),
@@ -737,14 +761,14 @@ private slots:
         m_server->enqueue(FakeResponse::error(429).withRetryAfterSeconds(30));
         showWindow();
         send(QStringLiteral("Hello?"));
-        ErrorBanner *banner = m_window->errorBanner();
+        ErrorBanner *banner = errorBanner();
         QTRY_VERIFY_WITH_TIMEOUT(banner->isVisible(), 5000);
         QVERIFY2(banner->text().contains(QStringLiteral("Retrying in 30 s")),
                  qPrintable(banner->text()));
         QTest::mouseClick(banner->actionButton(), Qt::LeftButton);
         QVERIFY(waitTurn());
         QVERIFY(!banner->isVisible());
-        QCOMPARE(m_window->messageModel()->item(1).message.status, MessageStatus::Stopped);
+        QCOMPARE(messageModel()->item(1).message.status, MessageStatus::Stopped);
         QCOMPARE(messageRequests(), 1);
     }
 
@@ -758,7 +782,7 @@ private slots:
         seedConversation(QStringLiteral("Groceries"),
                          {message(MessageRole::User, QStringLiteral("Buy apples and pears"))});
         showWindow();
-        ConversationSidebar *sidebar = m_window->sidebar();
+        ConversationSidebar *sidebar = this->sidebar();
         QCOMPARE(sidebar->listView()->model()->rowCount(), 2);
         // Newest first.
         QCOMPARE(sidebar->listView()->model()->index(0, 0).data().toString(),
@@ -779,8 +803,8 @@ private slots:
         QTest::mouseClick(sidebar->listView()->viewport(), Qt::LeftButton, {},
                           sidebar->listView()->visualRect(hit).center());
         QCOMPARE(m_window->currentConversation(), zoo);
-        QCOMPARE(m_window->messageModel()->rowCount(), 2);
-        QCOMPARE(m_window->messageView()->currentIndex().row(), 0);
+        QCOMPARE(messageModel()->rowCount(), 2);
+        QCOMPARE(messageView()->currentIndex().row(), 0);
 
         // No hits: a designed state that says so.
         sidebar->searchEdit()->setFocus();
@@ -804,7 +828,7 @@ private slots:
         const qint64 b = seedConversation(QStringLiteral("Beta"),
                                           {message(MessageRole::User, QStringLiteral("b"))});
         showWindow();
-        ConversationSidebar *sidebar = m_window->sidebar();
+        ConversationSidebar *sidebar = this->sidebar();
         QListView *list = sidebar->listView();
         QTest::mouseClick(list->viewport(), Qt::LeftButton, {},
                           list->visualRect(list->model()->index(0, 0)).center());
@@ -828,7 +852,7 @@ private slots:
         QCOMPARE(list->model()->rowCount(), 1);
         QVERIFY(sidebar->undoBar()->isVisible());
         QCOMPARE(m_window->currentConversation(), 0);
-        QCOMPARE(m_window->messageModel()->rowCount(), 0);
+        QCOMPARE(messageModel()->rowCount(), 0);
         QVERIFY(m_store->conversation(b)); // not gone yet
         QTest::mouseClick(sidebar->findChild<QPushButton *>(QStringLiteral("undoDeletePushButton")),
                           Qt::LeftButton);
@@ -864,20 +888,19 @@ private slots:
         s.nullClient = nullClient;
         setUp(s);
         showWindow();
-        ErrorBanner *banner = m_window->accountBanner();
+        ErrorBanner *banner = accountBanner();
         QVERIFY(banner->isVisible());
         QVERIFY2(banner->text().contains(QStringLiteral("not logged in")),
                  qPrintable(banner->text()));
         QCOMPARE(banner->actionButton()->text(), QStringLiteral("Log In"));
-        QVERIFY(m_window->messageView()->emptyStateLabel()->text().contains(
+        QVERIFY(messageView()->emptyStateLabel()->text().contains(
             QStringLiteral("Log in to start chatting")));
-        QCOMPARE(m_window->statusLine()->credentialText().contains(QStringLiteral("Not logged in")),
-                 true);
+        QCOMPARE(statusLine()->credentialText().contains(QStringLiteral("Not logged in")), true);
         // Typing works, but nothing is sent without a credential.
         send(QStringLiteral("Hello"));
-        QCOMPARE(m_window->messageModel()->rowCount(), 0);
-        QCOMPARE(m_window->composer()->text(), QStringLiteral("Hello"));
-        QVERIFY(!m_window->composerPanel()->sendButton()->isEnabled());
+        QCOMPARE(messageModel()->rowCount(), 0);
+        QCOMPARE(composer()->text(), QStringLiteral("Hello"));
+        QVERIFY(!composerPanel()->sendButton()->isEnabled());
         QSignalSpy login(m_window.get(), &ChatWindow::loginRequested);
         QTest::mouseClick(banner->actionButton(), Qt::LeftButton);
         QCOMPARE(login.size(), 1);
@@ -898,19 +921,17 @@ private slots:
             m_services.client = makeClient();
         };
         showWindow();
-        ErrorBanner *banner = m_window->accountBanner();
+        ErrorBanner *banner = accountBanner();
         QVERIFY(banner->isVisible());
         QVERIFY2(banner->text().contains(QStringLiteral("keychain is locked")),
                  qPrintable(banner->text()));
         QVERIFY(banner->text().contains(QStringLiteral("not logged out")));
         QCOMPARE(banner->actionButton()->text(), QStringLiteral("Retry"));
-        QVERIFY(
-            m_window->messageView()->emptyStateLabel()->text().contains(QStringLiteral("locked")));
+        QVERIFY(messageView()->emptyStateLabel()->text().contains(QStringLiteral("locked")));
         QTest::mouseClick(banner->actionButton(), Qt::LeftButton);
         QCOMPARE(m_reloads, 1);
         QVERIFY(!banner->isVisible());
-        QVERIFY(m_window->statusLine()->credentialText().contains(
-            QStringLiteral("API key from keychain")));
+        QVERIFY(statusLine()->credentialText().contains(QStringLiteral("API key from keychain")));
         // The new client is used.
         m_server->enqueue(FakeResponse::text(QStringLiteral("Unlocked.")));
         send(QStringLiteral("Hi again"));
@@ -924,11 +945,10 @@ private slots:
         s.storedKey = test::testSecret(QStringLiteral("stored"));
         setUp(s);
         showWindow();
-        const QString shadow = m_window->statusLine()->shadowText();
+        const QString shadow = statusLine()->shadowText();
         QVERIFY2(shadow.contains(QStringLiteral("overrides the API key stored in your keychain")),
                  qPrintable(shadow));
-        QVERIFY(
-            m_window->statusLine()->credentialText().contains(QStringLiteral("ANTHROPIC_API_KEY")));
+        QVERIFY(statusLine()->credentialText().contains(QStringLiteral("ANTHROPIC_API_KEY")));
     }
 
     void modelPickerListsModels()
@@ -943,7 +963,7 @@ private slots:
                                          {"display_name", "Claude Sonnet 4.5"},
                                          {"created_at", "2025-09-29T00:00:00Z"}}});
         showWindow();
-        QComboBox *models = m_window->composerPanel()->modelComboBox();
+        QComboBox *models = composerPanel()->modelComboBox();
         QTRY_COMPARE(models->count(), 2);
         QCOMPARE(models->currentData().toString(), QStringLiteral("claude-sonnet-4-5"));
         QCOMPARE(models->itemText(0), QStringLiteral("Claude Opus 4.1"));
@@ -957,6 +977,39 @@ private slots:
                  QStringLiteral("claude-opus-4-1"));
     }
 
+    // The window says once that its message view has painted (--exit-after-first-paint waits
+    // for that), and asks for the model list after it; told not to, it waits for a reload.
+    void reportsTheFirstPaintOnceAndThenLoadsModels()
+    {
+        setUp();
+        m_window = std::make_unique<ChatWindow>(m_services);
+        QSignalSpy painted(m_window.get(), &ChatWindow::firstPainted);
+        m_window->resize(1100, 760);
+        m_window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+        QTRY_COMPARE(painted.count(), 1);
+        QTRY_VERIFY(modelRequests() > 0);
+        messageView()->viewport()->repaint();
+        QTest::qWait(50);
+        QCOMPARE(painted.count(), 1);
+    }
+
+    void leavesTheModelListUntilAReloadWhenAsked()
+    {
+        setUp();
+        m_window = std::make_unique<ChatWindow>(m_services);
+        m_window->setLoadModelsAfterFirstPaint(false);
+        QSignalSpy painted(m_window.get(), &ChatWindow::firstPainted);
+        m_window->resize(1100, 760);
+        m_window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+        QTRY_COMPARE(painted.count(), 1);
+        QTest::qWait(200);
+        QCOMPARE(modelRequests(), 0);
+        m_window->servicesChanged();
+        QTRY_VERIFY(modelRequests() > 0);
+    }
+
     // No list from the provider: the models the app knows, by name (never raw ids only), with
     // a disabled note saying why; the current model stays selected.
     void modelPickerSaysWhenNoModelsCameBack()
@@ -964,7 +1017,7 @@ private slots:
         setUp();
         m_server->setModels({});
         showWindow();
-        QComboBox *models = m_window->composerPanel()->modelComboBox();
+        QComboBox *models = composerPanel()->modelComboBox();
         const QString why =
             QStringLiteral("The provider returned no models; these are the models Qlaude knows");
         QTRY_VERIFY(models->findText(why) >= 0);
@@ -990,10 +1043,9 @@ private slots:
             auto *buttons = dialog->findChild<QDialogButtonBox *>();
             QTest::mouseClick(buttons->button(QDialogButtonBox::Save), Qt::LeftButton);
         });
-        QTest::mouseClick(m_window->composerPanel()->systemPromptButton(), Qt::LeftButton);
+        QTest::mouseClick(composerPanel()->systemPromptButton(), Qt::LeftButton);
         QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
-        QVERIFY(
-            m_window->composerPanel()->systemPromptButton()->text().contains(QStringLiteral("on")));
+        QVERIFY(composerPanel()->systemPromptButton()->text().contains(QStringLiteral("on")));
         m_server->enqueue(FakeResponse::text(QStringLiteral("Arr.")));
         send(QStringLiteral("Hello"));
         QVERIFY(waitTurn());
@@ -1003,11 +1055,9 @@ private slots:
         // A new chat starts without it; going back brings it back.
         QTest::keyClick(m_window.get(), Qt::Key_N, Qt::ControlModifier);
         QCOMPARE(m_window->currentConversation(), 0);
-        QVERIFY(!m_window->composerPanel()->systemPromptButton()->text().contains(
-            QStringLiteral("on")));
+        QVERIFY(!composerPanel()->systemPromptButton()->text().contains(QStringLiteral("on")));
         m_window->openConversation(id);
-        QVERIFY(
-            m_window->composerPanel()->systemPromptButton()->text().contains(QStringLiteral("on")));
+        QVERIFY(composerPanel()->systemPromptButton()->text().contains(QStringLiteral("on")));
     }
 
     void keyboardShortcutsReachTheirTargets()
@@ -1017,20 +1067,18 @@ private slots:
                                            {message(MessageRole::User, QStringLiteral("x"))});
         showWindow();
         m_window->openConversation(id);
-        QCOMPARE(m_window->messageModel()->rowCount(), 1);
+        QCOMPARE(messageModel()->rowCount(), 1);
         QTest::keyClick(m_window.get(), Qt::Key_N, Qt::ControlModifier);
         QCOMPARE(m_window->currentConversation(), 0);
-        QCOMPARE(m_window->messageModel()->rowCount(), 0);
-        QCOMPARE(QApplication::focusWidget(), static_cast<QWidget *>(m_window->composer()));
+        QCOMPARE(messageModel()->rowCount(), 0);
+        QCOMPARE(QApplication::focusWidget(), static_cast<QWidget *>(composer()));
         QTest::keyClick(m_window.get(), Qt::Key_F, Qt::ControlModifier);
-        QCOMPARE(QApplication::focusWidget(),
-                 static_cast<QWidget *>(m_window->sidebar()->searchEdit()));
+        QCOMPARE(QApplication::focusWidget(), static_cast<QWidget *>(sidebar()->searchEdit()));
         QTest::keyClick(QApplication::focusWidget(), Qt::Key_L, Qt::ControlModifier);
-        QCOMPARE(QApplication::focusWidget(), static_cast<QWidget *>(m_window->composer()));
+        QCOMPARE(QApplication::focusWidget(), static_cast<QWidget *>(composer()));
         // Ctrl+K from inside the composer (where it could mean "delete to end of line").
-        QTest::keyClick(m_window->composer(), Qt::Key_K, Qt::ControlModifier);
-        QCOMPARE(QApplication::focusWidget(),
-                 static_cast<QWidget *>(m_window->sidebar()->searchEdit()));
+        QTest::keyClick(composer(), Qt::Key_K, Qt::ControlModifier);
+        QCOMPARE(QApplication::focusWidget(), static_cast<QWidget *>(sidebar()->searchEdit()));
         QSignalSpy settings(m_window.get(), &ChatWindow::settingsRequested);
         QTest::keyClick(m_window.get(), Qt::Key_Comma, Qt::ControlModifier);
         QCOMPARE(settings.size(), 1);
@@ -1064,14 +1112,14 @@ private slots:
         setUp();
         showWindow();
         const QList<QWidget *> named = {
-            m_window->composer(),
-            m_window->composerPanel()->sendButton(),
-            m_window->composerPanel()->regenerateButton(),
-            m_window->composerPanel()->modelComboBox(),
-            m_window->composerPanel()->systemPromptButton(),
-            m_window->messageView(),
-            m_window->sidebar()->searchEdit(),
-            m_window->sidebar()->listView(),
+            composer(),
+            composerPanel()->sendButton(),
+            composerPanel()->regenerateButton(),
+            composerPanel()->modelComboBox(),
+            composerPanel()->systemPromptButton(),
+            messageView(),
+            sidebar()->searchEdit(),
+            sidebar()->listView(),
         };
         // "sendPushButton" is a QPushButton, "composerPlainTextEdit" a QPlainTextEdit subclass.
         auto typeName = [](const QMetaObject *mo) {
@@ -1139,7 +1187,7 @@ private slots:
         QImage shot;
         auto save = [&](const QString &name, bool withMessages = true) {
             QCoreApplication::processEvents();
-            m_window->messageView()->settle();
+            messageView()->settle();
             QCoreApplication::processEvents();
             shot = m_window->grab().toImage();
             QVERIFY(!shot.isNull());
@@ -1155,10 +1203,10 @@ private slots:
                 QWidget *widget;
                 int minColours;
             };
-            QList<Part> parts = {{QStringLiteral("conversation list"), m_window->sidebar(), 40},
-                                 {QStringLiteral("composer"), m_window->composer(), 12}};
+            QList<Part> parts = {{QStringLiteral("conversation list"), sidebar(), 40},
+                                 {QStringLiteral("composer"), composer(), 12}};
             if (withMessages)
-                parts.append({QStringLiteral("messages"), m_window->messageView()->viewport(), 80});
+                parts.append({QStringLiteral("messages"), messageView()->viewport(), 80});
             QStringList counts;
             for (const Part &p : parts) {
                 const QString &part = p.name;
@@ -1183,20 +1231,20 @@ private slots:
         if (QTest::currentTestFailed())
             return;
         m_window->openConversation(id);
-        m_window->messageModel()->setThinkingExpanded(1, 0, true);
-        m_window->messageView()->scrollToTop();
+        messageModel()->setThinkingExpanded(1, 0, true);
+        messageView()->scrollToTop();
         save(QStringLiteral("chat-light.png"));
         if (QTest::currentTestFailed())
             return;
         const double lightMessages =
-            meanLightness(shot, areaIn(shot, m_window.get(), m_window->messageView()->viewport()));
-        m_window->messageView()->scrollToEnd();
+            meanLightness(shot, areaIn(shot, m_window.get(), messageView()->viewport()));
+        messageView()->scrollToEnd();
         // Hovering the last answer shows its actions.
-        MessageView *view = m_window->messageView();
+        MessageView *view = messageView();
         const QModelIndex last = view->model()->index(view->model()->rowCount() - 1, 0);
         QTest::mouseMove(view->viewport(), view->visualRect(last).center());
         save(QStringLiteral("chat-light-end.png"));
-        m_window->messageModel()->setThinkingExpanded(1, 0, false);
+        messageModel()->setThinkingExpanded(1, 0, false);
 
         QPalette dark;
         dark.setColor(QPalette::Window, QColor(0x2b, 0x2b, 0x2e));
@@ -1212,14 +1260,14 @@ private slots:
         dark.setColor(QPalette::Link, QColor(0x7a, 0xa8, 0xf0));
         const QPalette light = QApplication::palette();
         QApplication::setPalette(dark);
-        m_window->messageView()->scrollToTop();
+        messageView()->scrollToTop();
         save(QStringLiteral("chat-dark.png"));
         QApplication::setPalette(light);
         if (QTest::currentTestFailed())
             return;
         // The dark palette reached the messages.
         const double darkMessages =
-            meanLightness(shot, areaIn(shot, m_window.get(), m_window->messageView()->viewport()));
+            meanLightness(shot, areaIn(shot, m_window.get(), messageView()->viewport()));
         QVERIFY2(darkMessages + 0.3 < lightMessages,
                  qPrintable(QStringLiteral("messages: lightness %1 in the dark picture, %2 in the "
                                            "light one")
@@ -1227,7 +1275,7 @@ private slots:
                                 .arg(lightMessages)));
 
         // An answer streaming in: thinking (collapsed, with its first words), then text.
-        MessageModel *model = m_window->messageModel();
+        MessageModel *model = messageModel();
         model->beginAssistant(999999, QStringLiteral("claude-sonnet-4-5"));
         StoredBlock streamingThought;
         streamingThought.type = BlockType::Thinking;
@@ -1240,7 +1288,7 @@ private slots:
                                          "10^6 | 0.4 ms | 0.4 ms |\n\nBoth are memory-bound; "
                                          "the loop"));
         model->flushPending();
-        m_window->messageView()->scrollToEnd();
+        messageView()->scrollToEnd();
         save(QStringLiteral("chat-streaming.png"));
 
         // Not logged in.
@@ -1267,7 +1315,7 @@ private slots:
         QSignalSpy settings(m_window.get(), &ChatWindow::settingsRequested);
         send(QStringLiteral("Hi"));
         QVERIFY(waitTurn());
-        ErrorBanner *banner = m_window->errorBanner();
+        ErrorBanner *banner = errorBanner();
         QVERIFY(banner->isVisible());
         QVERIFY2(banner->text().contains(QStringLiteral("Check your Azure credentials")),
                  qPrintable(banner->text()));
@@ -1287,7 +1335,7 @@ private slots:
         setUp(setup);
         QVERIFY(!m_services.client->capabilities().listModels);
         showWindow();
-        QComboBox *models = m_window->composerPanel()->modelComboBox();
+        QComboBox *models = composerPanel()->modelComboBox();
         QTRY_COMPARE(models->count(), 3);
         QCOMPARE(models->currentData().toString(), QStringLiteral("claude-sonnet-4-5@20250929"));
         QVERIFY(models->findData(QStringLiteral("claude-opus-4-6")) >= 0);
@@ -1302,7 +1350,7 @@ private slots:
         showWindow();
         emit m_services.client->credentialProgress(
             QStringLiteral("Then enter the code: WDDD-HRQV"));
-        ErrorBanner *banner = m_window->errorBanner();
+        ErrorBanner *banner = errorBanner();
         QVERIFY(banner->isVisible());
         QVERIFY2(banner->text().contains(QStringLiteral("WDDD-HRQV")), qPrintable(banner->text()));
     }

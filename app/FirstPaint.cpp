@@ -1,11 +1,10 @@
-// ChatWindow's start-up measurement (--exit-after-first-paint).
-#include "ChatWindow.h"
+// The app's start-up measurement (--exit-after-first-paint).
+#include "FirstPaint.h"
 
-#include "MessageView.h"
+#include "ChatWindow.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
-#include <QEvent>
 #include <QFile>
 
 #include <cstdio>
@@ -31,7 +30,7 @@ const QElapsedTimer &processClock()
 const bool processClockStarted = processClock().isValid();
 } // namespace
 
-qint64 ChatWindow::millisecondsSinceProcessStart()
+qint64 millisecondsSinceProcessStart()
 {
 #ifdef Q_OS_LINUX
     // Field 22 of /proc/self/stat is the start time in clock ticks since boot; the kernel counts
@@ -59,37 +58,15 @@ qint64 ChatWindow::millisecondsSinceProcessStart()
     return processClock().elapsed();
 }
 
-void ChatWindow::setExitAfterFirstPaint(bool exit)
+void exitAfterFirstPaint(ChatWindow *window)
 {
-    m_exitAfterFirstPaint = exit;
-}
-
-bool ChatWindow::eventFilter(QObject *watched, QEvent *event)
-{
-    if (!m_firstPainted && watched == m_view->viewport() && event->type() == QEvent::Paint) {
-        m_firstPainted = true;
-        // Runs once this paint (and the frame it belongs to) is done.
-        QMetaObject::invokeMethod(this, &ChatWindow::afterFirstPaint, Qt::QueuedConnection);
-    }
-    return QMainWindow::eventFilter(watched, event);
-}
-
-void ChatWindow::afterFirstPaint()
-{
-    m_view->viewport()->removeEventFilter(this);
-    if (m_exitAfterFirstPaint) {
-        reportFirstPaint();
-        return;
-    }
-    if (!m_modelsRequested)
-        loadModels();
-}
-
-void ChatWindow::reportFirstPaint()
-{
-    std::printf("first-paint-ms: %lld\n", static_cast<long long>(millisecondsSinceProcessStart()));
-    std::fflush(stdout);
-    QCoreApplication::exit(0);
+    window->setLoadModelsAfterFirstPaint(false);
+    QObject::connect(window, &ChatWindow::firstPainted, window, [] {
+        std::printf("first-paint-ms: %lld\n",
+                    static_cast<long long>(millisecondsSinceProcessStart()));
+        std::fflush(stdout);
+        QCoreApplication::exit(0);
+    });
 }
 
 } // namespace qlaude
