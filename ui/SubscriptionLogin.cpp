@@ -31,8 +31,30 @@ SubscriptionLogin::SubscriptionLogin(AppServices &services, QWidget *parent)
     m_statusLabel->setWordWrap(true);
     m_statusLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
     if (!unavailable.isEmpty()) {
-        m_statusLabel->setText(unavailable);
+        // One quiet sentence for a person at the window; the command-line details (flags,
+        // variables) only on request.
+        m_statusLabel->setText(
+            tr("Signing in with a Claude account is not available in this build; use an API "
+               "key, a gateway token or a cloud provider. <a href=\"more\">More…</a>"));
+        m_statusLabel->setTextFormat(Qt::RichText);
+        m_statusLabel->setTextInteractionFlags(Qt::LinksAccessibleByMouse |
+                                               Qt::LinksAccessibleByKeyboard);
+        m_statusLabel->setForegroundRole(QPalette::PlaceholderText);
+        auto *details = new QLabel(unavailable, this);
+        details->setObjectName(QStringLiteral("subscriptionDetailsLabel"));
+        details->setWordWrap(true);
+        details->setTextFormat(Qt::PlainText);
+        details->setTextInteractionFlags(Qt::TextSelectableByMouse);
+        details->setForegroundRole(QPalette::PlaceholderText);
+        details->hide();
+        connect(m_statusLabel, &QLabel::linkActivated, details, [this, details] {
+            details->show();
+            m_statusLabel->setText(tr("Signing in with a Claude account is not available in "
+                                      "this build; use an API key, a gateway token or a cloud "
+                                      "provider."));
+        });
         layout->addWidget(m_statusLabel);
+        layout->addWidget(details);
         return;
     }
     m_signInButton =

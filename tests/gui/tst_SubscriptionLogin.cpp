@@ -5,6 +5,7 @@
 #include "AuthContext.h"
 #include "FakeOAuthServer.h"
 #include "KeychainStore.h"
+#include "OAuthProfile.h"
 #include "OAuthTokenStore.h"
 #include "SubscriptionLogin.h"
 #include "TestSupport.h"
@@ -31,6 +32,46 @@ private slots:
             QFAIL(qPrintable(QStringLiteral("These tests need the unlocked test keyring "
                                             "(scripts/test starts one): ") +
                              message));
+    }
+
+    // A build that cannot sign in with a Claude account says so in one quiet sentence; the
+    // command-line details wait behind "More…".
+    void anUnavailableSignInIsOneSentenceWithDetailsOnRequest()
+    {
+        test::TestHome home(QStringLiteral("subscription-unavailable"));
+        AuthContext::Options options;
+        options.workspace = home.workspace();
+        options.processEnvironment = home.environment();
+        options.managedDir = home.managedDir();
+        options.trustStorePath = home.trustStore();
+        AuthContext context = AuthContext::load(options);
+        const QString reason =
+            OAuthProfile::unavailableReason(context, OAuthProfile::defaultKind(context));
+        KeychainStore keychain;
+        QNetworkAccessManager nam;
+        AppServices services;
+        services.context = &context;
+        services.keychain = &keychain;
+        services.network = &nam;
+        SubscriptionLogin login(services);
+        login.resize(480, 200);
+        login.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&login));
+        if (reason.isEmpty()) { // a build with a subscription client id: the button is there
+            QVERIFY(login.findChild<QPushButton *>(QStringLiteral("signInPushButton")));
+            return;
+        }
+        auto *status = login.findChild<QLabel *>(QStringLiteral("subscriptionStatusLabel"));
+        auto *details = login.findChild<QLabel *>(QStringLiteral("subscriptionDetailsLabel"));
+        QVERIFY(status && details);
+        QVERIFY(status->isVisible());
+        QVERIFY(!status->text().contains(QStringLiteral("--")));
+        QVERIFY(status->text().contains(QStringLiteral("not available in this build")));
+        QVERIFY(!details->isVisible());
+        emit status->linkActivated(QStringLiteral("more"));
+        QVERIFY(details->isVisible());
+        QCOMPARE(details->text(), reason);
+        QVERIFY(!status->text().contains(QStringLiteral("More")));
     }
 
     // Organization SSO (OIDC discovery) in the embedded browser: the provider's page is
