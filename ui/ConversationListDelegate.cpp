@@ -60,6 +60,37 @@ void ConversationListDelegate::updateEditorGeometry(QWidget *editor,
                         option.rect.width() - 2 * kHPad + 8, title.height() + 8);
 }
 
+QColor ConversationListDelegate::focusRingColor(const QPalette &palette, bool selected)
+{
+    // On the selection's fill, a lighter ring; elsewhere the selection colour.
+    return selected ? chatstyle::mix(palette.color(QPalette::HighlightedText),
+                                     palette.color(QPalette::Highlight), 0.35)
+                    : palette.color(QPalette::Highlight);
+}
+
+ConversationListDelegate::Snippet
+ConversationListDelegate::fitToLine(Snippet s, const QFontMetrics &metrics, int width)
+{
+    const QString ellipsis = QStringLiteral("…");
+    if (!s.matches.isEmpty()) {
+        const int start = s.matches.first().first;
+        const int end = start + s.matches.first().second;
+        if (metrics.horizontalAdvance(s.text.left(end) + ellipsis) > width) {
+            // Cut the start until the middle of the match is at the middle of the line.
+            const int middle = (start + end) / 2;
+            int cut = 0;
+            while (cut < start &&
+                   metrics.horizontalAdvance(ellipsis + s.text.mid(cut, middle - cut)) > width / 2)
+                ++cut;
+            s.text = ellipsis + s.text.mid(cut);
+            for (auto &m : s.matches)
+                m.first = m.first - cut + int(ellipsis.size());
+        }
+    }
+    s.text = metrics.elidedText(s.text, Qt::ElideRight, width);
+    return s;
+}
+
 void ConversationListDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option,
                                      const QModelIndex &index) const
 {
@@ -70,6 +101,16 @@ void ConversationListDelegate::paint(QPainter *painter, const QStyleOptionViewIt
     opt.text.clear();
     opt.icon = QIcon();
     style->drawPrimitive(QStyle::PE_PanelItemViewItem, &opt, painter, widget);
+    if (opt.state & QStyle::State_HasFocus) {
+        // Where the keyboard is: the current row of a focused list, outlined (the selection
+        // alone does not say whether the list has the focus).
+        painter->save();
+        painter->setRenderHint(QPainter::Antialiasing);
+        painter->setPen(QPen(focusRingColor(opt.palette, opt.state & QStyle::State_Selected), 2));
+        painter->setBrush(Qt::NoBrush);
+        painter->drawRoundedRect(QRectF(opt.rect).adjusted(1.5, 1.5, -1.5, -1.5), 5, 5);
+        painter->restore();
+    }
 
     const bool selected = opt.state & QStyle::State_Selected;
     const QPalette &pal = opt.palette;
@@ -95,17 +136,10 @@ void ConversationListDelegate::paint(QPainter *painter, const QStyleOptionViewIt
     const QRect second(r.left(), r.top() + tm.height() + kLineGap, r.width(), sm.height());
     const auto *model = qobject_cast<const ConversationListModel *>(index.model());
     if (model && model->isSearching()) {
-        Snippet s = parseSnippet(index.data(ConversationListModel::SnippetRole).toString());
-        // Keep the first match in view: start a few characters before it when it is far in.
-        if (!s.matches.isEmpty() &&
-            sm.horizontalAdvance(s.text.left(s.matches.first().first + s.matches.first().second)) >
-                second.width()) {
-            const int cut = qMax(0, s.matches.first().first - 12);
-            s.text = QStringLiteral("…") + s.text.mid(cut);
-            for (auto &m : s.matches)
-                m.first = m.first - cut + 1;
-        }
-        const QString elided = sm.elidedText(s.text, Qt::ElideRight, second.width());
+        const Snippet s =
+            fitToLine(parseSnippet(index.data(ConversationListModel::SnippetRole).toString()), sm,
+                      second.width());
+        const QString &elided = s.text;
         QTextLayout layout(elided, small);
         QList<QTextLayout::FormatRange> formats;
         for (const auto &m : qAsConst(s.matches)) {

@@ -308,8 +308,12 @@ bool ConversationSidebar::eventFilter(QObject *watched, QEvent *event)
             const QPersistentModelIndex before(m_list->currentIndex());
             QTimer::singleShot(0, this, [this, before] {
                 const QModelIndex now = m_list->currentIndex();
-                if (now.isValid() && now != before)
+                if (now.isValid() && now != before) {
                     activateRow(now);
+                    // Browsing with the arrows: the keyboard stays in the list (opening a
+                    // conversation otherwise moves it to the composer).
+                    m_list->setFocus(Qt::OtherFocusReason);
+                }
             });
             return false;
         }
@@ -318,9 +322,9 @@ bool ConversationSidebar::eventFilter(QObject *watched, QEvent *event)
             return true;
         }
         if (watched == m_search && key->key() == Qt::Key_Down && m_model->rowCount() > 0) {
-            m_list->setFocus();
             m_list->setCurrentIndex(m_model->index(0));
             activateRow(m_model->index(0));
+            m_list->setFocus(Qt::OtherFocusReason);
             return true;
         }
     }

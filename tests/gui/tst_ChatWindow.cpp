@@ -9,6 +9,7 @@
 #include "ChatWindow.h"
 #include "Composer.h"
 #include "ComposerPanel.h"
+#include "ConversationListDelegate.h"
 #include "ConversationListModel.h"
 #include "ConversationSidebar.h"
 #include "ConversationStore.h"
@@ -337,8 +338,32 @@ private slots:
         QTest::keyClick(list, Qt::Key_Down);
         const qint64 below = top == second ? first : second;
         QTRY_COMPARE(m_window->currentConversation(), below);
-        QTest::keyClick(list, Qt::Key_Up);
+        // The keyboard stays in the list, so the next arrow moves on from there.
+        QTRY_VERIFY(list->hasFocus());
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_Up);
         QTRY_COMPARE(m_window->currentConversation(), top);
+
+        // The list shows where the keyboard is: the current row is outlined while the list has
+        // the focus, and not once the focus moved on.
+        const QRect row = list->visualRect(list->currentIndex());
+        const QColor ring = ConversationListDelegate::focusRingColor(
+            list->palette(), list->selectionModel()->isSelected(list->currentIndex()));
+        const auto outlined = [&] {
+            const QImage image = list->viewport()->grab(row).toImage();
+            int hits = 0;
+            for (int y = 0; y < image.height(); ++y) {
+                const QColor c = image.pixelColor(1, y); // the ring's middle
+                if (qAbs(c.red() - ring.red()) < 24 && qAbs(c.green() - ring.green()) < 24 &&
+                    qAbs(c.blue() - ring.blue()) < 24)
+                    ++hits;
+            }
+            return hits > image.height() / 2;
+        };
+        QTRY_VERIFY(list->hasFocus());
+        QVERIFY(outlined());
+        composer()->setFocus();
+        QTRY_VERIFY(!list->hasFocus());
+        QVERIFY(!outlined());
     }
 
     // File > Trust This Folder is there while the folder's settings wait for trust (also
@@ -404,6 +429,36 @@ private slots:
         QCOMPARE(model->item(last).message.plainText(),
                  QStringLiteral("A whole answer this time."));
         QVERIFY(!banner->isVisible());
+    }
+
+    // Issue 14: a search hit far into its excerpt is shown whole, near the middle of the line,
+    // never cut by the ellipsis.
+    void searchSnippetsShowTheMatchWholeAndCentred()
+    {
+        const QFontMetrics metrics(QApplication::font());
+        const QString before = QStringLiteral("lorem ipsum dolor sit amet consectetur adipiscing "
+                                              "elit sed do eiusmod tempor incididunt ut labore");
+        const QString marked = before + QLatin1Char(' ') + SearchHit::kSnippetMatchBegin +
+                               QStringLiteral("quixotically") + SearchHit::kSnippetMatchEnd +
+                               QStringLiteral(" and then some more words after it");
+        const int width = metrics.horizontalAdvance(QStringLiteral("x")) * 40;
+        const ConversationListDelegate::Snippet shown = ConversationListDelegate::fitToLine(
+            ConversationListDelegate::parseSnippet(marked), metrics, width);
+        QVERIFY(metrics.horizontalAdvance(shown.text) <= width);
+        QCOMPARE(shown.matches.size(), 1);
+        const auto match = shown.matches.first();
+        QCOMPARE(shown.text.mid(match.first, match.second), QStringLiteral("quixotically"));
+        QVERIFY(shown.text.startsWith(QStringLiteral("…")));
+        const int centre =
+            metrics.horizontalAdvance(shown.text.left(match.first + match.second / 2));
+        QVERIFY2(qAbs(centre - width / 2) < width / 5, qPrintable(QString::number(centre)));
+        // A match that fits is left where it is.
+        const ConversationListDelegate::Snippet early = ConversationListDelegate::fitToLine(
+            ConversationListDelegate::parseSnippet(SearchHit::kSnippetMatchBegin +
+                                                   QStringLiteral("lorem") +
+                                                   SearchHit::kSnippetMatchEnd + before),
+            metrics, width);
+        QCOMPARE(early.matches.first().first, 0);
     }
 
     // Issue 14: the app's icon is drawn at every size a desktop asks for, not blank.
