@@ -2,11 +2,13 @@
 
 #include "DialogSupport.h"
 #include "DoctorReport.h"
+#include "ErrorBanner.h"
 
 #include <QClipboard>
 #include <QDialogButtonBox>
 #include <QGuiApplication>
 #include <QHBoxLayout>
+#include <QJsonArray>
 #include <QLabel>
 #include <QMimeData>
 #include <QPlainTextEdit>
@@ -15,6 +17,7 @@
 #include <QRegularExpression>
 #include <QTextDocumentFragment>
 #include <QTextOption>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 namespace qlaude {
@@ -115,6 +118,12 @@ void DoctorDialog::buildUi()
                                      "secret, so you can paste it into a bug report."),
                                   this);
     intro->setObjectName(QStringLiteral("introLabel"));
+    // The verdict before the details: ready, or what is wrong and the one step to fix it.
+    m_verdict = new ErrorBanner(this);
+    m_verdict->setObjectName(QStringLiteral("verdictBanner"));
+    m_verdict->setAccessibleName(tr("Verdict"));
+    m_verdict->closeButton()->hide();
+    layout->addWidget(m_verdict);
     layout->addWidget(intro);
 
     m_view = new RedactingTextView(this);
@@ -161,8 +170,26 @@ void DoctorDialog::setReport(const QJsonObject &report)
 {
     m_report = report;
     if (report.isEmpty()) {
+        m_verdict->hide();
         m_view->setPlainText(tr("There is no report yet: Qlaude has not loaded its settings."));
         return;
+    }
+    const QJsonObject credential = report.value(QStringLiteral("credential")).toObject();
+    const QJsonArray problems = report.value(QStringLiteral("problems")).toArray();
+    if (report.value(QStringLiteral("ok")).toBool()) {
+        QString text = tr("Ready: %1").arg(credential.value(QStringLiteral("summary")).toString());
+        if (!problems.isEmpty())
+            text +=
+                QLatin1Char(' ') + tr("Still worth fixing: %1").arg(problems.first().toString());
+        m_verdict->showMessage(problems.isEmpty() ? ErrorBanner::Severity::Info
+                                                  : ErrorBanner::Severity::Warning,
+                               text);
+    } else {
+        QString text =
+            tr("Not ready: %1").arg(credential.value(QStringLiteral("summary")).toString());
+        if (!problems.isEmpty())
+            text += QLatin1Char(' ') + problems.first().toString();
+        m_verdict->showMessage(ErrorBanner::Severity::Error, text);
     }
     m_view->setPlainText(DoctorReport::toText(report));
 }

@@ -11,6 +11,8 @@ class QPushButton;
 
 namespace qlaude {
 
+class ErrorBanner;
+
 // The `qlaude --doctor` report in a window: the text of DoctorReport::toText, monospace and
 // read-only, with "Copy" (a redacted copy for a bug report) and "Close". Built from services,
 // it also offers "Refresh", which reloads them and builds the report again.
@@ -45,6 +47,7 @@ private:
     AppServices *m_services = nullptr;
     QJsonObject m_report;
     QPlainTextEdit *m_view = nullptr;
+    ErrorBanner *m_verdict = nullptr; // first: ready, or what is wrong and the step to fix it
     QLabel *m_statusLabel = nullptr;
     QPushButton *m_copyButton = nullptr;
     QPushButton *m_refreshButton = nullptr;

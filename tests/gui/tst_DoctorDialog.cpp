@@ -3,6 +3,7 @@
 #include "AuthResolver.h"
 #include "DoctorDialog.h"
 #include "DoctorReport.h"
+#include "ErrorBanner.h"
 #include "TestSupport.h"
 
 #include <QApplication>
@@ -105,6 +106,35 @@ private slots:
         QVERIFY(!view->accessibleName().isEmpty());
         // Without services there is nothing to refresh, so no such button.
         QVERIFY(!dialog.findChild<QPushButton *>(QStringLiteral("refreshPushButton")));
+    }
+
+    // The verdict comes first: ready with the credential in use, or not ready with what to do.
+    void theVerdictComesFirst()
+    {
+        Context ready(
+            QStringLiteral("doctor-verdict-ready"),
+            {{QStringLiteral("ANTHROPIC_API_KEY"), testSecret(QStringLiteral("verdict"))}});
+        DoctorDialog good(ready.report());
+        good.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&good));
+        auto *verdict = good.findChild<ErrorBanner *>(QStringLiteral("verdictBanner"));
+        QVERIFY(verdict);
+        QVERIFY(verdict->isVisible());
+        QVERIFY2(verdict->text().startsWith(QStringLiteral("Ready: ")),
+                 qPrintable(verdict->text()));
+        QVERIFY(verdict->text().contains(QStringLiteral("ANTHROPIC_API_KEY")));
+        QCOMPARE(verdict->severity(), ErrorBanner::Severity::Info);
+        QVERIFY(!verdict->text().contains(QStringLiteral("qltSECRET")));
+        auto *view = good.findChild<QPlainTextEdit *>(QStringLiteral("reportPlainTextEdit"));
+        QVERIFY(verdict->geometry().bottom() < view->geometry().top()); // above the details
+
+        Context none(QStringLiteral("doctor-verdict-none"), {});
+        DoctorDialog bad(none.report());
+        bad.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&bad));
+        verdict = bad.findChild<ErrorBanner *>(QStringLiteral("verdictBanner"));
+        QVERIFY(verdict->text().startsWith(QStringLiteral("Not ready: ")));
+        QCOMPARE(verdict->severity(), ErrorBanner::Severity::Error);
     }
 
     void copyPutsARedactedReportOnTheClipboard()
