@@ -287,10 +287,13 @@ Resolution resolveCloud(const AuthContext &ctx, const KeychainSnapshot &kc, Reso
         r.summary = QStringLiteral("No %1 authentication is sent: %2 is set (%3), for a proxy or "
                                    "gateway that adds it.")
                         .arg(title, skipVar, ctx.envSource(skipVar));
-    else if (winner->source.startsWith(QLatin1String("env:")))
-        r.summary = QStringLiteral("Using %1 (%2).")
-                        .arg(humanSource(winner->source), ctx.envSource(variable));
-    else
+    else if (winner->source.startsWith(QLatin1String("env:"))) {
+        // "from the environment" already says where, unless a settings file set it.
+        const QString where = ctx.envSource(variable);
+        r.summary = where == QLatin1String("environment")
+                        ? QStringLiteral("Using %1.").arg(humanSource(winner->source))
+                        : QStringLiteral("Using %1 (%2).").arg(humanSource(winner->source), where);
+    } else
         r.summary = QStringLiteral("Using the %1 stored in the keychain.").arg(variable);
     return r;
 }
