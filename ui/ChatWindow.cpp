@@ -5,6 +5,7 @@
 #include "ComposerPanel.h"
 #include "ConversationSidebar.h"
 #include "ConversationStore.h"
+#include "DialogSupport.h"
 #include "ErrorBanner.h"
 #include "MessageModel.h"
 #include "MessageView.h"
@@ -159,6 +160,7 @@ ChatWindow::ChatWindow(AppServices &services, QWidget *parent)
     const QSettings settings(kSettingsOrg, kSettingsApp);
     if (!restoreGeometry(settings.value(QStringLiteral("chatWindow/geometry")).toByteArray()))
         resize(1100, 720);
+    fitToAvailableScreen(this);
     if (!m_splitter->restoreState(
             settings.value(QStringLiteral("chatWindow/splitter")).toByteArray()))
         m_splitter->setSizes({260, 840});

@@ -1,5 +1,8 @@
 #include "DialogSupport.h"
 
+#include <QGuiApplication>
+#include <QScreen>
+
 #include <QAction>
 #include <QCoreApplication>
 #include <QEvent>
@@ -48,6 +51,21 @@ QFont monospaceFont()
     QFont f = QFontDatabase::systemFont(QFontDatabase::FixedFont);
     f.setStyleHint(QFont::Monospace);
     return f;
+}
+
+void fitToAvailableScreen(QWidget *window)
+{
+    QScreen *screen = window->screen() ? window->screen() : QGuiApplication::primaryScreen();
+    if (!screen)
+        return;
+    constexpr int kMargin = 24; // beside the window
+    constexpr int kFrame = 40;  // the window manager's title bar and borders
+    const QRect area = screen->availableGeometry();
+    const QSize most(qMax(320, area.width() - 2 * kMargin),
+                     qMax(240, area.height() - 2 * kMargin - kFrame));
+    window->setMinimumSize(window->minimumSize().boundedTo(most));
+    if (window->width() > most.width() || window->height() > most.height())
+        window->resize(window->size().boundedTo(most));
 }
 
 void setNames(QWidget *widget, const QString &objectName, const QString &accessibleName)

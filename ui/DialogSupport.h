@@ -18,6 +18,11 @@ namespace qlaude {
 QFont monospaceFont();
 
 // Sets the object name (ending in the widget's type) and the accessible name together.
+// Shrinks a window that would not fit the available area of its screen (the task bar and
+// panels left out), with a small margin, so every dialog works down to 800 x 600. Content that
+// needs more room scrolls.
+void fitToAvailableScreen(QWidget *window);
+
 void setNames(QWidget *widget, const QString &objectName, const QString &accessibleName);
 
 // "ANTHROPIC_BASE_URL" + "LineEdit" -> "anthropicBaseUrlLineEdit".

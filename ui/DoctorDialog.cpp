@@ -163,6 +163,7 @@ void DoctorDialog::buildUi()
 
     const QFontMetrics fm(m_view->font());
     resize(fm.horizontalAdvance(QLatin1Char('M')) * 112 + 40, fm.lineSpacing() * 30 + 120);
+    fitToAvailableScreen(this);
     close->setFocus(Qt::OtherFocusReason);
 }
 

@@ -32,6 +32,7 @@ LoginDialog::LoginDialog(AppServices &services, QWidget *parent)
     m_apiKeyEdit->setFocus(Qt::OtherFocusReason);
     setMinimumWidth(520);
     resize(580, layout()->minimumSize().height());
+    fitToAvailableScreen(this);
     fitHeight();
     fitHeight();
 }

@@ -21,6 +21,7 @@
 #include <QLabel>
 #include <QListWidget>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QStackedWidget>
 #include <QVBoxLayout>
 
@@ -55,6 +56,7 @@ SettingsDialog::SettingsDialog(AppServices &services, QWidget *parent)
     buildUi();
     reloadPages();
     resize(880, 700);
+    fitToAvailableScreen(this);
 }
 
 SettingsDialog::~SettingsDialog()
@@ -86,9 +88,16 @@ void SettingsDialog::buildUi()
     m_stack->setObjectName(QStringLiteral("pagesStackedWidget"));
     int listWidth = 0;
     for (const ProviderPageSpec &spec : providerPageSpecs()) {
-        auto *page = new ProviderSettingsPage(spec, m_services, m_stack);
+        // Each page scrolls, so the dialog fits a small screen (800 x 600) whole.
+        auto *scroll = new QScrollArea(m_stack);
+        scroll->setObjectName(QStringLiteral("pageScrollArea"));
+        scroll->setWidgetResizable(true);
+        scroll->setFrameShape(QFrame::NoFrame);
+        scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+        auto *page = new ProviderSettingsPage(spec, m_services, scroll);
+        scroll->setWidget(page);
         m_pages.append(page);
-        m_stack->addWidget(page);
+        m_stack->addWidget(scroll);
         m_list->addItem(page->title());
         listWidth = qMax(listWidth, m_list->fontMetrics().horizontalAdvance(page->title()));
         connect(page, &ProviderSettingsPage::testRequested, this, [this, page] { runTest(page); });

@@ -141,6 +141,7 @@ TrustDialog::TrustDialog(const TrustState &state, QWidget *parent) : QDialog(par
     setMinimumWidth(560);
     constexpr int kWidth = 680;
     resize(kWidth, qMax(layout->minimumSize().height(), layout->totalHeightForWidth(kWidth)));
+    fitToAvailableScreen(this);
 }
 
 QString TrustDialog::introText() const

@@ -13,6 +13,7 @@
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScreen>
 #include <QScrollBar>
 #include <QSignalSpy>
 #include <QTimer>
@@ -291,9 +292,17 @@ private slots:
         QCOMPARE(view->horizontalScrollBar()->maximum(), 0);
         const int columns100 =
             view->fontMetrics().horizontalAdvance(QString(100, QLatin1Char('M')));
-        QVERIFY2(
-            columns100 + 2 * view->document()->documentMargin() <= view->viewport()->width(),
-            qPrintable(QStringLiteral("%1 > %2").arg(columns100).arg(view->viewport()->width())));
+        const QRect screen = dialog.screen()->availableGeometry();
+        if (dialog.width() < screen.width() - 48) {
+            QVERIFY2(columns100 + 2 * view->document()->documentMargin() <=
+                         view->viewport()->width(),
+                     qPrintable(
+                         QStringLiteral("%1 > %2").arg(columns100).arg(view->viewport()->width())));
+        } else {
+            // A screen narrower than the report's tables: the dialog fits the screen and the
+            // lines wrap (no sideways scrolling, checked above).
+            QVERIFY(dialog.width() <= screen.width());
+        }
         if (!qEnvironmentVariableIsEmpty("QLAUDE_SCREENSHOT_DIR"))
             dialog.grab().save(qEnvironmentVariable("QLAUDE_SCREENSHOT_DIR") +
                                QStringLiteral("/doctor-dialog.png"));

@@ -11,6 +11,7 @@
 
 #include <QApplication>
 #include <QCheckBox>
+#include <QDialogButtonBox>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -20,6 +21,8 @@
 #include <QNetworkAccessManager>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScreen>
+#include <QScrollArea>
 #include <QSignalSpy>
 #include <QStackedWidget>
 #include <QtTest>
@@ -122,8 +125,10 @@ void openPage(SettingsDialog &dialog, SettingsDialog::Page page)
     auto *list = dialog.findChild<QListWidget *>(QStringLiteral("pagesListWidget"));
     QListWidgetItem *item = list->item(int(page));
     QTest::mouseClick(list->viewport(), Qt::LeftButton, {}, list->visualItemRect(item).center());
-    QCOMPARE(dialog.findChild<QStackedWidget *>()->currentWidget(),
-             static_cast<QWidget *>(dialog.page(page)));
+    auto *scroll = qobject_cast<QScrollArea *>(
+        dialog.findChild<QStackedWidget *>(QStringLiteral("pagesStackedWidget"))->currentWidget());
+    QVERIFY(scroll);
+    QCOMPARE(scroll->widget(), static_cast<QWidget *>(dialog.page(page)));
 }
 
 void typeInto(QLineEdit *edit, const QString &text)
@@ -166,6 +171,38 @@ private slots:
             QFAIL(qPrintable(QStringLiteral("These tests need the unlocked test keyring "
                                             "(scripts/test starts one): ") +
                              message));
+    }
+
+    // Issue 14: on an 800 x 600 screen the dialog fits whole, and each page scrolls instead of
+    // pushing the buttons off the screen.
+    void fitsAnEightHundredBySixHundredScreen()
+    {
+        Services s(QStringLiteral("settings-small-screen"));
+        SettingsDialog dialog(s.services);
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        // What is left of an 800 x 600 screen after a panel and the title bar.
+        const QSize small(760, 520);
+        QVERIFY2(dialog.minimumSizeHint().width() <= small.width() &&
+                     dialog.minimumSizeHint().height() <= small.height(),
+                 qPrintable(QStringLiteral("%1 x %2")
+                                .arg(dialog.minimumSizeHint().width())
+                                .arg(dialog.minimumSizeHint().height())));
+        dialog.resize(small);
+        QTRY_COMPARE(dialog.size(), small);
+        const QRect area = dialog.rect();
+        const QList<QScrollArea *> scrolls =
+            dialog.findChildren<QScrollArea *>(QStringLiteral("pageScrollArea"));
+        QCOMPARE(scrolls.size(), 4);
+        for (QScrollArea *scroll : scrolls)
+            QVERIFY(qobject_cast<ProviderSettingsPage *>(scroll->widget()));
+        // The dialog's own buttons stay inside it; the page scrolls instead.
+        for (QPushButton *button : dialog.findChildren<QPushButton *>()) {
+            if (!button->isVisible() || !qobject_cast<QDialogButtonBox *>(button->parentWidget()))
+                continue;
+            const QRect inDialog(button->mapTo(&dialog, QPoint(0, 0)), button->size());
+            QVERIFY2(area.contains(inDialog), qPrintable(button->text()));
+        }
     }
 
     void hasAPageAndAFieldForEveryProviderVariable()
