@@ -310,6 +310,13 @@ void ProviderSettingsPage::loadRow(Row &row)
         row.source->setText(reason);
     }
     row.editor->setToolTip(row.locked ? variable + QLatin1Char('\n') + reason : variable);
+    // A locked field looks it: the window's colour instead of an input's white, so nobody
+    // types into it expecting a change (its source line says where to change it).
+    QPalette look =
+        row.editor->parentWidget() ? row.editor->parentWidget()->palette() : row.editor->palette();
+    if (row.locked)
+        look.setColor(QPalette::Base, look.color(QPalette::Window));
+    row.editor->setPalette(look);
     row.editor->setAccessibleDescription(reason);
     row.original = currentValue(row);
 }

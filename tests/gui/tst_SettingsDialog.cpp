@@ -287,6 +287,11 @@ private slots:
         QVERIFY2(regionSource.startsWith(QStringLiteral("Locked")), qPrintable(regionSource));
         QVERIFY2(regionSource.contains(QStringLiteral("environment")), qPrintable(regionSource));
         QVERIFY(region->toolTip().contains(QStringLiteral("environment")));
+        // It looks locked: no input-white field, unlike an editable one.
+        QCOMPARE(region->palette().color(QPalette::Base),
+                 region->palette().color(QPalette::Window));
+        QVERIFY(lineEdit(dialog, "ANTHROPIC_BASE_URL")->palette().color(QPalette::Base) !=
+                lineEdit(dialog, "ANTHROPIC_BASE_URL")->palette().color(QPalette::Window));
 
         // Managed settings: shown, locked.
         QLineEdit *timeout = lineEdit(dialog, "API_TIMEOUT_MS");
