@@ -1,4 +1,5 @@
 #include "HelperProcess.h"
+#include "ProcessGroups.h"
 #include "TestSupport.h"
 
 #include <QDir>
@@ -13,59 +14,6 @@ using namespace qlaude;
 using namespace qlaude::test;
 
 namespace {
-// The processes of a process group still alive (a zombie, already dead and waiting for its
-// parent, does not count).
-QList<int> liveProcessesInGroup(int group)
-{
-    QList<int> live;
-    const QStringList entries =
-        QDir(QStringLiteral("/proc")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
-    for (const QString &entry : entries) {
-        bool isPid = false;
-        const int pid = entry.toInt(&isPid);
-        QFile f(QStringLiteral("/proc/%1/stat").arg(entry));
-        if (!isPid || !f.open(QIODevice::ReadOnly))
-            continue;
-        const QByteArray stat = f.readAll();
-        const qsizetype name = stat.lastIndexOf(')');
-        if (name < 0)
-            continue;
-        // After the command name: state, parent, process group.
-        const QList<QByteArray> fields = stat.mid(name + 2).split(' ');
-        if (fields.size() > 2 && fields.at(2).toInt() == group && fields.at(0) != "Z" &&
-            fields.at(0) != "X")
-            live.append(pid);
-    }
-    return live;
-}
-
-// The process group a command wrote to `file`, once it has.
-int groupFromFile(const QString &file)
-{
-    int group = 0;
-    (void)QTest::qWaitFor(
-        [&] {
-            QFile f(file);
-            if (f.open(QIODevice::ReadOnly))
-                group = f.readAll().trimmed().toInt();
-            return group > 0;
-        },
-        5000);
-    return group;
-}
-
-// Kills whatever is left of a command's process group when the test ends, so a failing run does
-// not leave `sleep 600` behind.
-struct GroupReaper
-{
-    int group = 0;
-    ~GroupReaper()
-    {
-        if (group > 1 && group != int(::getpgrp()))
-            ::kill(-pid_t(group), SIGKILL);
-    }
-};
-
 QString shellQuoted(const QString &s)
 {
     return QLatin1Char('\'') + QString(s).replace(QLatin1Char('\''), QStringLiteral("'\\''")) +

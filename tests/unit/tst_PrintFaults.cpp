@@ -5,6 +5,7 @@
 #include "ConversationStore.h"
 #include "FakeAnthropicServer.h"
 #include "FakeResponse.h"
+#include "ProcessGroups.h"
 #include "TestSupport.h"
 
 #include <QElapsedTimer>
@@ -251,25 +252,21 @@ private slots:
     // Issue 17 item 1: SIGTERM while an apiKeyHelper runs ends the helper and what it started.
     void sigtermEndsARunningHelperAndItsChildren()
     {
-        const QString pgidFile = m_home->path("helper.pgid");
+        const QString groupFile = m_home->path("helper.group");
         m_home->userSettings(
-            {{"apiKeyHelper", QStringLiteral("sh '%1' '%2'")
-                                  .arg(helperScript("record_group_and_sleep.sh"), pgidFile)}});
+            {{"apiKeyHelper", helperCommand("sleep_in_group.sh", QString(), {groupFile})}});
         QProcessEnvironment e = env();
         e.remove("ANTHROPIC_API_KEY");
         QProcess *p = startQlaude({"--print", "hi", "--workspace", m_home->workspace()}, e);
-        QTRY_VERIFY_WITH_TIMEOUT(QFile(pgidFile).size() > 0, 20000);
-        QFile file(pgidFile);
-        QVERIFY(file.open(QIODevice::ReadOnly));
-        const pid_t group = pid_t(file.readAll().trimmed().toLongLong());
-        QVERIFY(group > 1);
-        QCOMPARE(::kill(-group, 0), 0); // the helper's three processes run
+        const GroupReaper reaper{groupFromFile(groupFile)};
+        QVERIFY2(reaper.group > 1, "the helper did not report its process group");
+        QVERIFY(liveProcessesInGroup(reaper.group).size() >= 3); // the helper's three processes
         ::kill(pid_t(p->processId()), SIGTERM);
         QTRY_VERIFY_WITH_TIMEOUT(p->state() == QProcess::NotRunning, 10000);
         QCOMPARE(p->exitStatus(), QProcess::NormalExit);
         QCOMPARE(p->exitCode(), 143);
         delete p;
-        QTRY_VERIFY_WITH_TIMEOUT(::kill(-group, 0) != 0 && errno == ESRCH, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(liveProcessesInGroup(reaper.group), QList<int>(), 5000);
     }
 
     // Item 5: a broken settings file is named on stderr; a broken --settings file is an error.
