@@ -41,11 +41,9 @@ public:
     void append(QByteArrayView bytes)
     {
         m_buffer.append(bytes);
-        if (m_buffer.size() >= kFlushAt)
-            flush();
-        else if (!m_scheduled)
-            schedule();
+        appended();
     }
+    // For writers that fill buffer() themselves: flushes a full buffer, or schedules the flush.
     QByteArray &buffer() { return m_buffer; }
     void appended()
     {
@@ -58,7 +56,7 @@ public:
     {
         if (!m_buffer.isEmpty()) {
             std::fwrite(m_buffer.constData(), 1, size_t(m_buffer.size()), stdout);
-            m_buffer.clear();
+            m_buffer.resize(0); // keeps its capacity for the next pass
         }
         std::fflush(stdout);
     }

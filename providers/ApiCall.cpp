@@ -357,14 +357,19 @@ void ApiCall::onReadyRead()
             m_body.append(chunk);
         return;
     }
-    m_gotBody = true;
-    if (m_firstBytes.size() < kQuotedBytes + 1)
-        m_firstBytes.append(chunk.left(kQuotedBytes + 1 - m_firstBytes.size()));
+    noteBody(chunk);
     m_events.clear();
     const bool ok = m_decoder->feed(chunk, m_events);
     feedEvents();
     if (!ok || m_assembler.hasError())
         m_reply->abort(); // onReplyFinished reports what went wrong
+}
+
+void ApiCall::noteBody(const QByteArray &chunk)
+{
+    m_gotBody = true;
+    if (m_firstBytes.size() <= kQuotedBytes)
+        m_firstBytes.append(chunk.left(kQuotedBytes + 1 - m_firstBytes.size()));
 }
 
 void ApiCall::feedEvents()
@@ -373,7 +378,7 @@ void ApiCall::feedEvents()
         return;
     bool content = false;
     for (const SseEvent &e : qAsConst(m_events)) {
-        if (isMessagesEvent(e.event))
+        if (!m_sawMessagesEvent && isMessagesEvent(e.event))
             m_sawMessagesEvent = true;
         content = content || e.event != "ping";
         if (!m_assembler.feed(e))
@@ -402,20 +407,13 @@ void ApiCall::onReplyFinished()
         const QByteArray rest = reply->isOpen() ? reply->readAll() : QByteArray();
         m_events.clear();
         if (!rest.isEmpty()) {
-            m_gotBody = true;
-            if (m_firstBytes.size() < kQuotedBytes + 1)
-                m_firstBytes.append(rest.left(kQuotedBytes + 1 - m_firstBytes.size()));
+            noteBody(rest);
             m_decoder->feed(rest, m_events);
         }
         if (reply->error() == QNetworkReply::NoError)
             m_decoder->finish(m_events);
-        for (const SseEvent &e : qAsConst(m_events)) {
-            if (isMessagesEvent(e.event))
-                m_sawMessagesEvent = true;
-            if (!m_assembler.feed(e))
-                break;
-        }
-        m_forwarder->flush();
+        feedEvents(); // the reply is gone: no timer restarts
+
     } else if (m_body.size() < kMaxErrorBody && reply->isOpen()) {
         m_body.append(reply->readAll());
     }

@@ -75,7 +75,8 @@ private:
     void limitReadAhead();
     void onHeaders();
     void onReadyRead();
-    void feedEvents(); // m_events into the assembler; restarts the timers
+    void noteBody(const QByteArray &chunk); // a 2xx stream body arrived: keep its start to quote
+    void feedEvents();                      // m_events into the assembler; restarts the timers
     void timeOut(Timeout reason);
     ApiError timeoutError(bool partial) const;
     void onReplyFinished();
