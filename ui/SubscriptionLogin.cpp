@@ -33,9 +33,11 @@ SubscriptionLogin::SubscriptionLogin(AppServices &services, QWidget *parent)
     if (!unavailable.isEmpty()) {
         // One quiet sentence for a person at the window; the command-line details (flags,
         // variables) only on request.
-        m_statusLabel->setText(
+        const QString sentence =
             tr("Signing in with a Claude account is not available in this build; use an API "
-               "key, a gateway token or a cloud provider. <a href=\"more\">More…</a>"));
+               "key, a gateway token or a cloud provider.");
+        m_statusLabel->setText(sentence + QStringLiteral(" <a href=\"more\">") + tr("More…") +
+                               QStringLiteral("</a>"));
         m_statusLabel->setTextFormat(Qt::RichText);
         m_statusLabel->setTextInteractionFlags(Qt::LinksAccessibleByMouse |
                                                Qt::LinksAccessibleByKeyboard);
@@ -47,11 +49,9 @@ SubscriptionLogin::SubscriptionLogin(AppServices &services, QWidget *parent)
         details->setTextInteractionFlags(Qt::TextSelectableByMouse);
         details->setForegroundRole(QPalette::PlaceholderText);
         details->hide();
-        connect(m_statusLabel, &QLabel::linkActivated, details, [this, details] {
+        connect(m_statusLabel, &QLabel::linkActivated, details, [this, details, sentence] {
             details->show();
-            m_statusLabel->setText(tr("Signing in with a Claude account is not available in "
-                                      "this build; use an API key, a gateway token or a cloud "
-                                      "provider."));
+            m_statusLabel->setText(sentence);
         });
         layout->addWidget(m_statusLabel);
         layout->addWidget(details);
