@@ -379,8 +379,9 @@ private slots:
         Qlaude b(env());
         a.start({"--print", "first"});
         b.start({"--print", "second"});
-        QCOMPARE(a.wait(), 0);
-        QCOMPARE(b.wait(), 0);
+        const int codeA = a.wait();
+        const int codeB = b.wait();
+        QVERIFY2(codeA == 0 && codeB == 0, QByteArray(a.err + b.err).constData());
         QVERIFY2(a.err.isEmpty() && b.err.isEmpty(), QByteArray(a.err + b.err).constData());
         QCOMPARE(m_oauth->refreshRequests(), 1);
         QCOMPARE(m_api->requests().size(), 2);
