@@ -10,6 +10,12 @@ target_compile_definitions(qlaude_flags INTERFACE
 if(QLAUDE_WERROR)
     target_compile_options(qlaude_flags INTERFACE -Werror)
 endif()
+if(QLAUDE_PACKAGING)
+    # Packaged files name no folder of the machine that built them (OpenSSL's allocation macros
+    # expand __FILE__; scripts/package checks every installed file).
+    target_compile_options(qlaude_flags INTERFACE -ffile-prefix-map=${CMAKE_SOURCE_DIR}/=
+        -ffile-prefix-map=${CMAKE_BINARY_DIR}/=)
+endif()
 if(QLAUDE_SANITIZE)
     target_compile_options(qlaude_flags INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer)
     target_link_options(qlaude_flags INTERFACE -fsanitize=address,undefined)

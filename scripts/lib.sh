@@ -11,6 +11,10 @@ QLAUDE_PACKAGES=(
     gnome-keyring dbus dbus-x11 libsecret-tools curl
     xvfb xauth xdotool imagemagick
 )
+# What scripts/package adds: icon rendering, the man page, the RPM tools and the validators.
+QLAUDE_PACKAGING_PACKAGES=(
+    librsvg2-bin help2man rpm lintian desktop-file-utils appstream
+)
 
 qlaude_install_packages() {
     local missing=()

@@ -11,18 +11,31 @@ namespace {
 QPluginLoader *g_loader = nullptr;
 OAuthBrowserFactory *g_factory = nullptr;
 
-QStringList candidates()
+// The plugin's place relative to the executable, the same in the build tree (build/app/qlaude,
+// build/lib/qlaude/plugins) and in an installation (bin/qlaude, lib/qlaude/plugins). Never a
+// path compiled in: the package can be installed anywhere.
+QString pluginFile()
 {
-    const QString appDir = QCoreApplication::applicationDirPath();
-    QStringList dirs{appDir, appDir + QStringLiteral("/../lib/qlaude"),
-                     appDir + QStringLiteral("/../lib")};
-#ifdef QLAUDE_PLUGIN_BUILD_DIR
-    dirs << QStringLiteral(QLAUDE_PLUGIN_BUILD_DIR);
+#if defined(Q_OS_WIN)
+    const QString name = QStringLiteral("qlaude_webauth.dll");
+#else
+    const QString name = QStringLiteral("libqlaude_webauth.so");
 #endif
-    QStringList files;
-    for (const QString &d : dirs)
-        files << QDir(d).filePath(QStringLiteral("libqlaude_webauth.so"));
-    return files;
+    return QDir(QCoreApplication::applicationDirPath() + QStringLiteral("/../lib/qlaude/plugins"))
+        .absoluteFilePath(name);
+}
+
+QString notInstalledMessage()
+{
+#if defined(Q_OS_LINUX)
+    return QObject::tr("The embedded browser is not installed with this copy of Qlaude. Install "
+                       "the qlaude-webauth package with your package manager (apt install "
+                       "qlaude-webauth), or use the system browser or paste the code instead.");
+#else
+    return QObject::tr("The embedded browser is not installed with this copy of Qlaude. "
+                       "Reinstall Qlaude with the embedded browser, or use the system browser "
+                       "or paste the code instead.");
+#endif
 }
 } // namespace
 
@@ -30,26 +43,23 @@ OAuthBrowserFactory *factory(QString *error)
 {
     if (g_factory)
         return g_factory;
-    QStringList tried;
-    for (const QString &file : candidates()) {
-        if (!QFile::exists(file))
-            continue;
-        auto *loader = new QPluginLoader(file, qApp);
-        if (auto *f = qobject_cast<OAuthBrowserFactory *>(loader->instance())) {
-            g_loader = loader;
-            g_factory = f;
-            return f;
-        }
-        tried << QStringLiteral("%1 (%2)").arg(file, loader->errorString());
-        delete loader;
+    const QString file = QDir::cleanPath(pluginFile());
+    if (!QFile::exists(file)) {
+        if (error)
+            *error = notInstalledMessage();
+        return nullptr;
+    }
+    auto *loader = new QPluginLoader(file, qApp);
+    if (auto *f = qobject_cast<OAuthBrowserFactory *>(loader->instance())) {
+        g_loader = loader;
+        g_factory = f;
+        return f;
     }
     if (error)
-        *error = tried.isEmpty()
-                     ? QObject::tr("The embedded browser is not installed with this copy of "
-                                   "Qlaude. Use the system browser or paste the code instead.")
-                     : QObject::tr("The embedded browser could not be loaded: %1. Use the "
-                                   "system browser or paste the code instead.")
-                           .arg(tried.join(QStringLiteral("; ")));
+        *error = QObject::tr("The embedded browser could not be loaded: %1 (%2). Use the "
+                             "system browser or paste the code instead.")
+                     .arg(file, loader->errorString());
+    delete loader;
     return nullptr;
 }
 
