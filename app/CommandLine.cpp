@@ -54,7 +54,11 @@ bool hasDisplay()
 
 int runQlaude(int argc, char *argv[])
 {
+    // The app's identity, set here only. None of it decides where the data lives (AppPaths
+    // names its folders itself, pinned by tst_AppPaths): ~/.local/share/qlaude stays put.
     QCoreApplication::setApplicationName(QStringLiteral("qlaude"));
+    QCoreApplication::setOrganizationName(QStringLiteral("Qlaude"));
+    QCoreApplication::setOrganizationDomain(QStringLiteral("qlaude.io"));
     QCoreApplication::setApplicationVersion(QStringLiteral(QLAUDE_VERSION));
     const bool gui = !isCommandLineMode(argc, argv);
     if (gui && !hasDisplay()) {
@@ -68,6 +72,8 @@ int runQlaude(int argc, char *argv[])
         // QtWebEngine, loaded later only for the OAuth view, needs shared GL contexts.
         QCoreApplication::setAttribute(Qt::AA_ShareOpenGLContexts);
         appHolder = std::make_unique<QApplication>(argc, argv);
+        // Matches resources/io.qlaude.Qlaude.desktop (the Wayland app id, the taskbar's icon).
+        QGuiApplication::setDesktopFileName(QStringLiteral("io.qlaude.Qlaude"));
         QApplication::setWindowIcon(AppIcon::icon()); // every window and dialog
     } else {
         appHolder = std::make_unique<QCoreApplication>(argc, argv);

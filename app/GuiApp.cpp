@@ -17,6 +17,7 @@
 #include "ProxySettings.h"
 #include "SettingsDialog.h"
 #include "SignalWatcher.h"
+#include "SingleInstance.h"
 #include "SubscriptionLogin.h"
 #include "TrustDialog.h"
 
@@ -24,6 +25,7 @@
 #include <QMessageBox>
 #include <QNetworkAccessManager>
 #include <QPointer>
+#include <QTextStream>
 #include <QTimer>
 
 #include <memory>
@@ -201,6 +203,7 @@ private:
     void showChatWindow()
     {
         m_window = new ChatWindow(m_services);
+        m_windowShown = true;
         m_window->setAttribute(Qt::WA_DeleteOnClose);
         if (m_gui.exitAfterFirstPaint)
             exitAfterFirstPaint(m_window);
@@ -226,6 +229,26 @@ public:
             m_window->session()->stop();
     }
 
+    // Whether this controller shows (or is about to show: trust prompt, keychain) the workspace
+    // and settings a later launch asked for. A window the user closed no longer counts.
+    bool shows(const SingleInstance::Request &r) const
+    {
+        return (m_window || !m_windowShown) &&
+               AppPaths::canonicalDir(m_options.workspace) == r.workspace &&
+               m_options.flagSettings == r.flagSettings && m_options.bare == r.bare;
+    }
+
+    void raiseWindow()
+    {
+        if (!m_window)
+            return; // still starting: its window comes up in front
+        m_window->show();
+        m_window->setWindowState((m_window->windowState() & ~Qt::WindowMinimized) |
+                                 Qt::WindowActive);
+        m_window->raise();
+        m_window->activateWindow();
+    }
+
 private:
     AuthContext::Options m_options;
     GuiOptions m_gui;
@@ -237,6 +260,7 @@ private:
     std::unique_ptr<ProviderClient> m_client;
     AppServices m_services;
     QPointer<ChatWindow> m_window;
+    bool m_windowShown = false; // once shown, a null m_window means the user closed it
 };
 
 } // namespace
@@ -245,19 +269,65 @@ int runGui(const AuthContext::Options &contextOptions, const GuiOptions &options
 {
     // The window state's QSettings file goes here: private from its first write on.
     AppPaths::ensurePrivateDir(AppPaths::configDir());
-    GuiController controller(contextOptions, options);
+
+    // One window per workspace, all in one process: a later `qlaude` hands its workspace over
+    // and exits; this process raises the window on that workspace, or opens a new window for
+    // it, as an editor opens a second folder.
+    std::vector<std::unique_ptr<GuiController>> controllers;
+    const auto openWorkspace = [&controllers, &contextOptions,
+                                &options](const SingleInstance::Request &r) -> QString {
+        for (const auto &c : controllers) {
+            if (c->shows(r)) {
+                c->raiseWindow();
+                return QObject::tr("Qlaude is already showing %1: its window was raised.")
+                    .arg(r.workspace);
+            }
+        }
+        AuthContext::Options o = contextOptions;
+        o.workspace = r.workspace;
+        o.flagSettings = r.flagSettings;
+        o.bare = r.bare;
+        controllers.push_back(std::make_unique<GuiController>(o, options));
+        GuiController *c = controllers.back().get();
+        QMetaObject::invokeMethod(
+            c, [c] { c->start(); }, Qt::QueuedConnection);
+        return QObject::tr("Qlaude is already running: it opens %1 in a new window.")
+            .arg(r.workspace);
+    };
+    SingleInstance instance(openWorkspace);
+    // --exit-after-first-paint measures one start of its own and never takes part.
+    if (!options.exitAfterFirstPaint) {
+        SingleInstance::Request request;
+        request.workspace = AppPaths::canonicalDir(contextOptions.workspace);
+        request.flagSettings = contextOptions.flagSettings;
+        request.bare = contextOptions.bare;
+        QString message;
+        switch (instance.start(request, &message)) {
+        case SingleInstance::Role::Forwarded:
+            QTextStream(stdout) << message << '\n';
+            return 0;
+        case SingleInstance::Role::Standalone:
+            QTextStream(stderr) << "qlaude: " << message << '\n';
+            break;
+        case SingleInstance::Role::Primary:
+            break;
+        }
+    }
+    controllers.push_back(std::make_unique<GuiController>(contextOptions, options));
+    GuiController &controller = *controllers.front();
     // SIGINT, SIGTERM, SIGHUP (a logout, `kill`, Ctrl-C in the terminal that started it): stop
     // a streaming answer as the Stop button does, end helper commands, and quit normally so the
     // history is closed cleanly.
     SignalWatcher signalWatcher;
     int signalExit = 0;
     QObject::connect(&signalWatcher, &SignalWatcher::received, &controller,
-                     [&controller, &signalExit](int signalNumber) {
+                     [&controllers, &signalExit](int signalNumber) {
                          if (signalExit)
                              return;
                          signalExit = SignalWatcher::exitCodeFor(signalNumber);
                          HelperProcess::cancelAll();
-                         controller.stopStreaming();
+                         for (const auto &c : controllers)
+                             c->stopStreaming();
                          const int code = signalExit;
                          QTimer::singleShot(0, qApp, [code] { QCoreApplication::exit(code); });
                      });

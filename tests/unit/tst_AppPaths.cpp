@@ -202,6 +202,26 @@ private slots:
         QCOMPARE_MODE(data + "/trust.json", 0600);
         QCOMPARE_MODE(data + "/history.sqlite", 0600);
     }
+
+    // The app's name, organization and domain (app/CommandLine.cpp) must never move the data:
+    // the installed app keeps the trust decisions and history of every earlier version in
+    // ~/.local/share/qlaude, and its window state in ~/.config/Qlaude.
+    void theAppKeepsItsDataInTheSameFolders()
+    {
+        TestHome h(QStringLiteral("app-paths-identity"));
+        h.projectSettings({{"apiKeyHelper", helperCommand("print_key.sh", testSecret("paths"))}});
+        QProcessEnvironment env = h.environment();
+        env.insert("XDG_DATA_HOME", m_dataHome);
+        env.insert("XDG_CONFIG_HOME", m_configHome);
+        const ProcessResult r = runQlaude({"--trust", "--yes", "--workspace", h.workspace()}, env);
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(
+            QFile::exists(m_dataHome + "/qlaude/trust.json"),
+            qPrintable(
+                QDir(m_dataHome).entryList(QDir::AllEntries | QDir::NoDotAndDotDot).join(", ")));
+        QCOMPARE(QDir(m_dataHome).entryList(QDir::AllEntries | QDir::NoDotAndDotDot),
+                 QStringList{"qlaude"});
+    }
 };
 
 QTEST_GUILESS_MAIN(tst_AppPaths)
