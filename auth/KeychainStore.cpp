@@ -1,6 +1,7 @@
 #include "KeychainStore.h"
 
 #include "KeychainJobStatus.h"
+#include "SecretChunks.h"
 
 #include <QTimer>
 
@@ -66,6 +67,9 @@ KeychainStore::KeychainStore(QObject *parent) : KeychainStore(QStringLiteral("ql
 KeychainStore::KeychainStore(const QString &service, QObject *parent)
     : QObject(parent), m_service(service)
 {
+#ifdef Q_OS_WIN
+    m_chunkLimit = SecretChunks::kWindowsEntryLimitBytes; // an OAuth token JSON can be larger
+#endif
 }
 
 KeychainStore::~KeychainStore() = default;
@@ -106,19 +110,178 @@ void KeychainStore::probe(StateCallback callback)
             });
 }
 
+namespace {
+void wipe(QStringList *parts)
+{
+    for (QString &p : *parts)
+        p.fill(QLatin1Char('\0'));
+    parts->clear();
+}
+
+// How many chunks the entry read under a key announces (0: a whole secret, or nothing).
+int storedChunkCount(const KeychainResult &r)
+{
+    return r.ok() ? qMax(0, SecretChunks::chunkCount(r.data)) : 0;
+}
+} // namespace
+
 void KeychainStore::read(const QString &key, ResultCallback callback)
 {
-    enqueue({Op::Read, key, QString(), std::move(callback)});
+    if (m_chunkLimit <= 0) {
+        enqueue({Op::Read, key, QString(), std::move(callback)});
+        return;
+    }
+    QPointer<KeychainStore> self(this);
+    enqueue({Op::Read, key, QString(), [self, key, callback](const KeychainResult &r) {
+                 const int count = r.ok() ? SecretChunks::chunkCount(r.data) : 0;
+                 if (!self || count == 0) {
+                     callback(r);
+                     return;
+                 }
+                 if (count < 0) {
+                     KeychainResult bad;
+                     bad.status = KeychainResult::Status::Failed;
+                     bad.message = QStringLiteral("The keychain entry \"%1\" is damaged. Sign in "
+                                                  "or save it again.")
+                                       .arg(key);
+                     callback(bad);
+                     return;
+                 }
+                 self->readParts(key, r.data, std::make_shared<QStringList>(), count, callback);
+             }});
+}
+
+void KeychainStore::readParts(const QString &key, const QString &header,
+                              std::shared_ptr<QStringList> parts, int count,
+                              ResultCallback callback)
+{
+    if (parts->size() == count) {
+        KeychainResult out;
+        QString error;
+        if (SecretChunks::join(header, *parts, &out.data, &error)) {
+            out.status = KeychainResult::Status::Ok;
+        } else {
+            out.status = KeychainResult::Status::Failed;
+            out.message = error;
+        }
+        wipe(parts.get());
+        callback(out);
+        out.data.fill(QLatin1Char('\0'));
+        return;
+    }
+    QPointer<KeychainStore> self(this);
+    enqueue({Op::Read, SecretChunks::chunkKey(key, int(parts->size())), QString(),
+             [self, key, header, parts, count, callback](const KeychainResult &r) {
+                 if (!self || !r.ok()) {
+                     wipe(parts.get());
+                     KeychainResult out = r;
+                     if (r.status == KeychainResult::Status::NotFound) {
+                         out.status = KeychainResult::Status::Failed;
+                         out.message = QStringLiteral("A part of the keychain entry \"%1\" is "
+                                                      "missing. Sign in or save it again.")
+                                           .arg(key);
+                     }
+                     callback(out);
+                     return;
+                 }
+                 parts->append(r.data);
+                 self->readParts(key, header, parts, count, callback);
+             }});
 }
 
 void KeychainStore::write(const QString &key, const QString &secret, ResultCallback callback)
 {
-    enqueue({Op::Write, key, secret, std::move(callback)});
+    if (m_chunkLimit <= 0) {
+        enqueue({Op::Write, key, secret, std::move(callback)});
+        return;
+    }
+    // The chunks first and the header last, so the entry never announces chunks that are not
+    // there yet; then the chunks of an older, longer secret go. The old header is read first to
+    // know how many there were.
+    SecretChunks::Split split = SecretChunks::split(secret, m_chunkLimit);
+    auto parts = std::make_shared<QStringList>(std::move(split.chunks));
+    const QString header = split.header;
+    split.header.fill(QLatin1Char('\0'));
+    QPointer<KeychainStore> self(this);
+    enqueue(
+        {Op::Read, key, QString(), [self, key, parts, header, callback](const KeychainResult &old) {
+             if (!self)
+                 return;
+             if (!old.ok() && old.status != KeychainResult::Status::NotFound) {
+                 wipe(parts.get());
+                 callback(old);
+                 return;
+             }
+             self->writeParts(key, parts, header, 0, storedChunkCount(old), callback);
+         }});
+}
+
+void KeychainStore::writeParts(const QString &key, std::shared_ptr<QStringList> parts,
+                               QString header, int index, int oldCount, ResultCallback callback)
+{
+    QPointer<KeychainStore> self(this);
+    if (index < parts->size()) {
+        enqueue({Op::Write, SecretChunks::chunkKey(key, index), parts->at(index),
+                 [self, key, parts, header, index, oldCount, callback](const KeychainResult &r) {
+                     if (!self || !r.ok()) {
+                         wipe(parts.get());
+                         callback(r);
+                         return;
+                     }
+                     self->writeParts(key, parts, header, index + 1, oldCount, callback);
+                 }});
+        return;
+    }
+    const int count = int(parts->size());
+    wipe(parts.get());
+    enqueue(
+        {Op::Write, key, header, [self, key, count, oldCount, callback](const KeychainResult &r) {
+             if (!self || !r.ok()) {
+                 callback(r);
+                 return;
+             }
+             self->removeParts(key, count, oldCount, r, callback);
+         }});
+    header.fill(QLatin1Char('\0'));
+}
+
+void KeychainStore::removeParts(const QString &key, int from, int to, KeychainResult result,
+                                ResultCallback callback)
+{
+    if (from >= to) {
+        callback(result);
+        return;
+    }
+    QPointer<KeychainStore> self(this);
+    enqueue({Op::Remove, SecretChunks::chunkKey(key, from), QString(),
+             [self, key, from, to, result, callback](const KeychainResult &) {
+                 if (self)
+                     self->removeParts(key, from + 1, to, result, callback);
+                 else
+                     callback(result);
+             }});
 }
 
 void KeychainStore::remove(const QString &key, ResultCallback callback)
 {
-    enqueue({Op::Remove, key, QString(), std::move(callback)});
+    if (m_chunkLimit <= 0) {
+        enqueue({Op::Remove, key, QString(), std::move(callback)});
+        return;
+    }
+    // The header first (what readers see), then its chunks.
+    QPointer<KeychainStore> self(this);
+    enqueue({Op::Read, key, QString(), [self, key, callback](const KeychainResult &r) {
+                 if (!self)
+                     return;
+                 const int count = storedChunkCount(r);
+                 self->enqueue({Op::Remove, key, QString(),
+                                [self, key, count, callback](const KeychainResult &removed) {
+                                    if (self)
+                                        self->removeParts(key, 0, count, removed, callback);
+                                    else
+                                        callback(removed);
+                                }});
+             }});
 }
 
 void KeychainStore::enqueue(Pending pending)

@@ -5,6 +5,7 @@
 #include <QString>
 
 #include <functional>
+#include <memory>
 
 namespace QKeychain {
 class Job;
@@ -57,6 +58,12 @@ public:
 
     QString service() const { return m_service; }
 
+    // A secret whose UTF-8 form is larger than this many bytes is stored as a header entry and
+    // chunk entries (SecretChunks), read back whole and removed whole; 0 stores every secret in
+    // one entry. Windows: 2,560 bytes, the Credential Manager's limit per entry; elsewhere 0.
+    void setChunkLimit(int bytes) { m_chunkLimit = bytes; }
+    int chunkLimit() const { return m_chunkLimit; }
+
     using ResultCallback = std::function<void(const KeychainResult &)>;
     using StateCallback = std::function<void(KeychainState, const QString &message)>;
 
@@ -88,6 +95,13 @@ private:
         ResultCallback callback;
     };
     void enqueue(Pending pending);
+    // The chunked forms of write, read and remove: each step is one queued job.
+    void writeParts(const QString &key, std::shared_ptr<QStringList> parts, QString header,
+                    int index, int oldCount, ResultCallback callback);
+    void readParts(const QString &key, const QString &header, std::shared_ptr<QStringList> parts,
+                   int count, ResultCallback callback);
+    void removeParts(const QString &key, int from, int to, KeychainResult result,
+                     ResultCallback callback);
     void startNext();
     void startNextLater();
     void runJob(Pending pending, KeychainState state);
@@ -97,6 +111,7 @@ private:
     QQueue<Pending> m_queue;
     bool m_busy = false;
     Pending m_current;
+    int m_chunkLimit = 0;
 };
 
 } // namespace qlaude

@@ -1,5 +1,6 @@
 #include "KeychainJobStatus.h"
 #include "KeychainStore.h"
+#include "SecretChunks.h"
 #include "TestSupport.h"
 
 #include <QCoreApplication>
@@ -65,6 +66,58 @@ private slots:
         r = store.readSync("api-key");
         QCOMPARE(r.status, KeychainResult::Status::NotFound);
         QVERIFY(r.message.contains("Nothing is stored"));
+    }
+
+    // Windows' Credential Manager holds 2,560 bytes per entry; with a limit set (as on
+    // Windows), a large token goes through the real Secret Service in chunks and back whole.
+    void aLargeSecretIsChunkedAndReadBackWhole()
+    {
+        if (!scenario().isEmpty())
+            QSKIP("needs the unlocked keyring of the main run");
+        KeychainStore store(testService());
+        store.setChunkLimit(64);
+        QString big = QStringLiteral(R"({"accessToken":")");
+        while (big.size() < 1000)
+            big += testSecret("chunked");
+        big += QStringLiteral(R"("})");
+        QVERIFY2(store.writeSync(KeychainStore::kOAuth, big).ok(), "write");
+        KeychainResult r = store.readSync(KeychainStore::kOAuth);
+        QVERIFY2(r.ok(), qPrintable(r.message));
+        QVERIFY(r.data == big);
+        // What is really stored: a header, and chunks of at most 64 bytes.
+        KeychainStore raw(testService());
+        const QString header = raw.readSync(KeychainStore::kOAuth).data;
+        QVERIFY2(header.startsWith("qlaude-chunks:1:"), qPrintable(header.left(20)));
+        const int count = SecretChunks::chunkCount(header);
+        QCOMPARE(count, int((big.toUtf8().size() + 63) / 64));
+        for (int i = 0; i < count; ++i) {
+            const KeychainResult c = raw.readSync(SecretChunks::chunkKey(KeychainStore::kOAuth, i));
+            QVERIFY(c.ok());
+            QVERIFY(c.data.toUtf8().size() <= 64);
+        }
+        // A small secret replaces it whole, and the old chunks go.
+        const QString small = testSecret("small");
+        QVERIFY(store.writeSync(KeychainStore::kOAuth, small).ok());
+        QVERIFY(store.readSync(KeychainStore::kOAuth).data == small);
+        QVERIFY(raw.readSync(KeychainStore::kOAuth).data == small);
+        for (int i = 0; i < count; ++i)
+            QCOMPARE(raw.readSync(SecretChunks::chunkKey(KeychainStore::kOAuth, i)).status,
+                     KeychainResult::Status::NotFound);
+        // Chunked again, then removed: header and chunks.
+        QVERIFY(store.writeSync(KeychainStore::kOAuth, big).ok());
+        QVERIFY(store.removeSync(KeychainStore::kOAuth).ok());
+        QCOMPARE(raw.readSync(KeychainStore::kOAuth).status, KeychainResult::Status::NotFound);
+        for (int i = 0; i < count; ++i)
+            QCOMPARE(raw.readSync(SecretChunks::chunkKey(KeychainStore::kOAuth, i)).status,
+                     KeychainResult::Status::NotFound);
+        // A missing chunk reads as an error, never as a shorter secret.
+        QVERIFY(store.writeSync(KeychainStore::kOAuth, big).ok());
+        QVERIFY(raw.removeSync(SecretChunks::chunkKey(KeychainStore::kOAuth, 1)).ok());
+        r = store.readSync(KeychainStore::kOAuth);
+        QCOMPARE(r.status, KeychainResult::Status::Failed);
+        QVERIFY2(r.message.contains("missing"), qPrintable(r.message));
+        QVERIFY(r.data.isEmpty());
+        QVERIFY(store.removeSync(KeychainStore::kOAuth).ok());
     }
 
     void oauthEntryHoldsOneJsonDocument()
