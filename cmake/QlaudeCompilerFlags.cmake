@@ -19,6 +19,10 @@ endif()
 if(QLAUDE_SANITIZE)
     target_compile_options(qlaude_flags INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer)
     target_link_options(qlaude_flags INTERFACE -fsanitize=address,undefined)
+    if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+        # Coverage counters for the libFuzzer targets in tests/fuzz (only they link libFuzzer).
+        target_compile_options(qlaude_flags INTERFACE -fsanitize=fuzzer-no-link)
+    endif()
 endif()
 
 # qlaude_add_library(NAME DIR LIBS...): a static library from every .cpp/.h in DIR (not recursive).

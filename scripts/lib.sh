@@ -5,6 +5,7 @@ QLAUDE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Debian 12 packages the build, the app and the tests need.
 QLAUDE_PACKAGES=(
     cmake ninja-build g++ pkg-config
+    clang libclang-rt-14-dev   # the asan preset: clang's AddressSanitizer, UBSan and libFuzzer
     qt6-base-dev qt6-base-dev-tools libqt6sql6-sqlite qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
     qt6-webengine-dev qt6-webengine-dev-tools qt6-websockets-dev qt6-httpserver-dev
     qtkeychain-qt6-dev libssl-dev libgl-dev
