@@ -5,9 +5,9 @@
 #include "DisplayText.h"
 #include "DoctorReport.h"
 #include "KeychainStore.h"
+#include "NetworkAccess.h"
 #include "OAuthClient.h"
 #include "OAuthTokenStore.h"
-#include "ProxySettings.h"
 
 #include <QEventLoop>
 #include <QFile>
@@ -150,15 +150,14 @@ QString oauthLabel(const OAuthTokens &t)
 
 // Revokes the stored refresh token, as the CLI does before a logout: 5 s at most, and a failure
 // only means the server-side session outlives the local logout.
-void revokeBeforeLogout(const OAuthTokens &tokens, const QProcessEnvironment &env)
+void revokeBeforeLogout(const OAuthTokens &tokens, const AuthContext &ctx)
 {
     if (tokens.revokeUrl.isEmpty()) {
         out() << "The sign-in server has no revocation endpoint; removing the local login "
                  "only.\n";
         return;
     }
-    QNetworkAccessManager nam;
-    nam.setProxyFactory(new ProxySettings(env));
+    NetworkAccess nam(NetworkSetup::fromContext(ctx));
     OAuthClient client(&nam);
     QEventLoop loop;
     OAuthError result;
@@ -206,7 +205,7 @@ int CliCommands::logout(const AuthContext &ctx)
             OAuthTokens tokens = OAuthTokenStore::parse(before).tokens;
             if (!tokens.isEmpty()) {
                 label = oauthLabel(tokens);
-                revokeBeforeLogout(tokens, ctx.environment());
+                revokeBeforeLogout(tokens, ctx);
             }
             tokens.wipe();
         }

@@ -12,9 +12,9 @@
 #include "HelperProcess.h"
 #include "KeychainStore.h"
 #include "LoginDialog.h"
+#include "NetworkAccess.h"
 #include "NoCredentialAuthorizer.h"
 #include "ProviderFactory.h"
-#include "ProxySettings.h"
 #include "SettingsDialog.h"
 #include "SignalWatcher.h"
 #include "SingleInstance.h"
@@ -141,7 +141,7 @@ private:
         // Old authorizers stay alive: a call still in flight may ask one once more.
         m_authorizers.push_back(std::move(auth));
         ProviderSetup setup = makeProviderSetup(*m_context, m_services.resolution, current);
-        m_network.setProxyFactory(new ProxySettings(m_context->environment()));
+        m_network.setSetup(NetworkSetup::fromContext(*m_context));
         if (!m_client)
             m_client = std::make_unique<ProviderClient>(std::move(setup.config),
                                                         std::move(setup.parts), &m_network);
@@ -254,7 +254,7 @@ private:
     GuiOptions m_gui;
     std::unique_ptr<AuthContext> m_context;
     KeychainStore m_keychain;
-    QNetworkAccessManager m_network;
+    NetworkAccess m_network;
     std::unique_ptr<ConversationStore> m_store;
     std::vector<std::unique_ptr<Authorizer>> m_authorizers;
     std::unique_ptr<ProviderClient> m_client;

@@ -2,10 +2,10 @@
 
 #include "CliCommands.h"
 #include "KeychainStore.h"
+#include "NetworkAccess.h"
 #include "OAuthLoginFlow.h"
 #include "OAuthProfile.h"
 #include "OAuthTokenStore.h"
-#include "ProxySettings.h"
 #include "SystemBrowser.h"
 
 #include <QCoreApplication>
@@ -158,8 +158,7 @@ int runOAuthLogin(const AuthContext &ctx, const QString &profileName, const QStr
         return 1;
     }
     OAuthTokenStore store(&keychain);
-    QNetworkAccessManager nam;
-    nam.setProxyFactory(new ProxySettings(ctx.environment()));
+    NetworkAccess nam(NetworkSetup::fromContext(ctx));
     OAuthLoginFlow flow(profile, &nam);
     flow.setTokenStore(&store);
 

@@ -7,8 +7,8 @@
 #include "ConversationStore.h"
 #include "HelperProcess.h"
 #include "ModelSelection.h"
+#include "NetworkAccess.h"
 #include "ProviderFactory.h"
-#include "ProxySettings.h"
 #include "SignalWatcher.h"
 
 #include <QCoreApplication>
@@ -190,9 +190,9 @@ std::unique_ptr<Authorizer> authorizerFor(const AuthContext &ctx, Resolution *re
 // The selected provider's client on `nam` (given the environment's proxy), or null after
 // saying why on stderr.
 std::unique_ptr<ProviderClient> clientFor(const AuthContext &ctx, const Resolution &resolution,
-                                          Authorizer *authorizer, QNetworkAccessManager *nam)
+                                          Authorizer *authorizer, NetworkAccess *nam)
 {
-    nam->setProxyFactory(new ProxySettings(ctx.environment()));
+    nam->setSetup(NetworkSetup::fromContext(ctx));
     QString error;
     std::unique_ptr<ProviderClient> client =
         makeProviderClient(ctx, resolution, authorizer, nam, &error);
@@ -265,7 +265,7 @@ int runPrint(const AuthContext &ctx, PrintOptions opts)
             return 2;
         }
     }
-    QNetworkAccessManager nam;
+    NetworkAccess nam;
     std::unique_ptr<ProviderClient> client = clientFor(ctx, resolution, auth.get(), &nam);
     if (!client)
         return 2;
@@ -429,7 +429,7 @@ int runListModels(const AuthContext &ctx)
     std::unique_ptr<Authorizer> auth = authorizerFor(ctx, &resolution);
     if (!auth)
         return 2;
-    QNetworkAccessManager nam;
+    NetworkAccess nam;
     std::unique_ptr<ProviderClient> client = clientFor(ctx, resolution, auth.get(), &nam);
     if (!client)
         return 2;

@@ -1,5 +1,7 @@
 #include "AuthResolver.h"
 
+#include "NetworkSetup.h"
+
 #include "AwsCredentialProvider.h"
 #include "AzureCredentialProvider.h"
 #include "GoogleCredentialProvider.h"
@@ -45,6 +47,9 @@ void readEntries(KeychainStore *store, std::shared_ptr<KeychainSnapshot> snap, Q
     }
     const QString key = keys.takeFirst();
     store->read(key, [store, snap, keys, done, key](const KeychainResult &r) {
+        if ((r.status == KeychainResult::Status::NotFound || (r.ok() && r.data.isEmpty())) &&
+            key == QLatin1String(NetworkSetup::kPassphraseEntry))
+            NetworkSetup::setStoredClientKeyPassphrase(QString()); // removed meanwhile
         if (r.ok() && !r.data.isEmpty()) {
             if (key == QLatin1String(KeychainStore::kApiKey))
                 snap->apiKey = r.data;
@@ -52,6 +57,8 @@ void readEntries(KeychainStore *store, std::shared_ptr<KeychainSnapshot> snap, Q
                 snap->oauthJson = r.data;
             else if (key == QLatin1String(KeychainStore::kBearerToken))
                 snap->bearerToken = r.data;
+            else if (key == QLatin1String(NetworkSetup::kPassphraseEntry))
+                NetworkSetup::setStoredClientKeyPassphrase(r.data);
             else
                 snap->cloud.insert(key, r.data);
         }
@@ -95,6 +102,7 @@ void KeychainSnapshot::load(KeychainStore *store,
                          QLatin1String(KeychainStore::kBearerToken)};
         for (const auto &entry : cloudEntries())
             keys << entry.first;
+        keys << QLatin1String(NetworkSetup::kPassphraseEntry);
         readEntries(store, snap, keys, done);
     });
 }

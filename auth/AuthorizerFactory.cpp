@@ -1,8 +1,8 @@
 #include "AuthorizerFactory.h"
 
 #include "ApiKeyHelper.h"
+#include "NetworkSetup.h"
 #include "OAuthAuthorizer.h"
-#include "ProxySettings.h"
 
 namespace qlaude {
 
@@ -23,7 +23,7 @@ std::unique_ptr<Authorizer> makeAuthorizer(const AuthContext &ctx, const Resolut
     // A stored OAuth login refreshes itself; an OAuth token from the environment never does.
     if (res.credential.source == QLatin1String("keychain:oauth")) {
         auto oauth = std::make_unique<OAuthAuthorizer>();
-        oauth->setProxyFactory(new ProxySettings(ctx.environment()));
+        oauth->setNetworkSetup(NetworkSetup::fromContext(ctx));
         return oauth;
     }
     return std::make_unique<StaticAuthorizer>(res.credential);

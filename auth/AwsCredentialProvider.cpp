@@ -2,7 +2,7 @@
 
 #include "AuthContext.h"
 #include "HelperProcess.h"
-#include "ProxySettings.h"
+#include "NetworkAccess.h"
 #include "SettingsLayers.h"
 #include "TokenHttp.h"
 
@@ -595,6 +595,7 @@ AwsCredentialProvider::Config AwsCredentialProvider::configFrom(const AuthContex
 {
     Config c;
     c.environment = ctx.environment();
+    c.network = NetworkSetup::fromContext(ctx);
     if (!ctx.isBare()) {
         c.exportCommand =
             ctx.effectiveSettings().value(QStringLiteral("awsCredentialExport")).toString();
@@ -1334,8 +1335,10 @@ QNetworkAccessManager *AwsCredentialProvider::stsNetwork()
 {
     if (!m_stsNetwork) {
         // STS is an ordinary internet endpoint: the CLI's proxy rules apply.
-        m_stsNetwork = new QNetworkAccessManager(this);
-        m_stsNetwork->setProxyFactory(new ProxySettings(m_config.environment));
+        m_stsNetwork = new NetworkAccess(m_config.network
+                                             ? m_config.network
+                                             : NetworkSetup::fromEnvironment(m_config.environment),
+                                         this);
     }
     return m_stsNetwork;
 }

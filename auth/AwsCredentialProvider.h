@@ -1,5 +1,7 @@
 #pragma once
 
+#include <memory>
+
 #include "AwsConfig.h"
 #include "SigV4Signer.h"
 
@@ -17,6 +19,8 @@
 class QNetworkAccessManager;
 
 namespace qlaude {
+
+class NetworkSetup;
 
 class AuthContext;
 class HelperProcess;
@@ -67,8 +71,10 @@ public:
     struct Config
     {
         QProcessEnvironment environment; // the effective environment
-        QString exportCommand;           // awsCredentialExport, when it applies
-        QString exportWorkingDirectory;  // where it runs (AuthContext::commandSite)
+        // Proxy, CA certificates and client certificate; null: from `environment`.
+        std::shared_ptr<const NetworkSetup> network;
+        QString exportCommand;          // awsCredentialExport, when it applies
+        QString exportWorkingDirectory; // where it runs (AuthContext::commandSite)
         QProcessEnvironment exportEnvironment;
         int commandTimeoutMs = 300000; // export and credential_process
         QString refreshCommand;        // awsAuthRefresh, when it applies

@@ -3,7 +3,7 @@
 #include "ExpiringCredentialCache.h"
 #include "HelperProcess.h"
 #include "Jwt.h"
-#include "ProxySettings.h"
+#include "NetworkAccess.h"
 #include "TokenHttp.h"
 
 #include <QDir>
@@ -434,8 +434,10 @@ QNetworkAccessManager *AzureCredentialProvider::entraNetwork()
 {
     if (!m_entraNetwork) {
         // Entra is an ordinary internet endpoint: the CLI's proxy rules apply.
-        m_entraNetwork = new QNetworkAccessManager(this);
-        m_entraNetwork->setProxyFactory(new ProxySettings(m_config.environment));
+        m_entraNetwork = new NetworkAccess(
+            m_config.network ? m_config.network
+                             : NetworkSetup::fromEnvironment(m_config.environment),
+            this);
     }
     return m_entraNetwork;
 }

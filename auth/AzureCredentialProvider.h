@@ -13,6 +13,8 @@ class QNetworkAccessManager;
 
 namespace qlaude {
 
+class NetworkSetup;
+
 class ExpiringCredentialCache;
 struct ExpiringCredential;
 
@@ -72,6 +74,8 @@ public:
         int probeTimeoutMs = 1000;    // the first IMDS request, no retries
         int requestTimeoutMs = 30000; // token endpoints
         int azTimeoutMs = 30000;      // the az command
+        // Proxy, CA certificates and client certificate; null: from `environment`.
+        std::shared_ptr<const NetworkSetup> network;
     };
 
     static QString defaultScope(); // https://cognitiveservices.azure.com/.default

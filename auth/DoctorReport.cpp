@@ -3,6 +3,7 @@
 #include "AwsConfig.h"
 #include "DisplayText.h"
 #include "FoundryConfig.h"
+#include "NetworkSetup.h"
 #include "OAuthProfile.h"
 #include "OAuthTokens.h"
 #include "ProviderStatus.h"
@@ -80,6 +81,49 @@ QString shown(const QJsonObject &o, const char *key)
     return displaySafe(o.value(QLatin1String(key)).toString());
 }
 } // namespace
+
+// Where a provider's requests go, and which setting decided it.
+static QString requestTarget(Provider provider, const AuthContext &ctx, QString *source)
+{
+    QString target;
+    QString targetSource;
+    switch (provider) {
+    case Provider::Anthropic: {
+        const QString baseUrl = ctx.env(QStringLiteral("ANTHROPIC_BASE_URL"));
+        target = baseUrl.isEmpty() ? QStringLiteral("https://api.anthropic.com") : baseUrl;
+        targetSource = baseUrl.isEmpty() ? QStringLiteral("default")
+                                         : ctx.envSource(QStringLiteral("ANTHROPIC_BASE_URL"));
+        break;
+    }
+    case Provider::Bedrock:
+        target = AwsConfig::bedrockBaseUrl(ctx.environment(),
+                                           AwsConfig::region(ctx.environment()).region)
+                     .toString();
+        targetSource = ctx.env(QStringLiteral("ANTHROPIC_BEDROCK_BASE_URL")).isEmpty()
+                           ? QStringLiteral("the region's Bedrock endpoint")
+                           : ctx.envSource(QStringLiteral("ANTHROPIC_BEDROCK_BASE_URL"));
+        break;
+    case Provider::Vertex: {
+        const VertexConfig vertex = VertexConfig::fromContext(ctx);
+        const QString region = vertex.defaultRegion.value;
+        target = vertex.baseUrlOverride.isEmpty() ? VertexConfig::baseFor(region)
+                                                  : vertex.baseUrlOverride;
+        targetSource = vertex.baseUrlOverride.isEmpty()
+                           ? QStringLiteral("the region's Vertex AI endpoint")
+                           : ctx.envSource(QStringLiteral("ANTHROPIC_VERTEX_BASE_URL"));
+        break;
+    }
+    case Provider::Foundry: {
+        const FoundryConfig foundry = FoundryConfig::fromContext(ctx);
+        target = foundry.baseUrl.isValid() ? foundry.baseUrl.toString() : QStringLiteral("not set");
+        targetSource = foundry.baseUrl.isValid() ? foundry.baseUrlSource : foundry.error;
+        break;
+    }
+    }
+    if (source)
+        *source = targetSource;
+    return target;
+}
 
 QJsonObject DoctorReport::build(const AuthContext &ctx, const KeychainSnapshot &kc,
                                 const Resolution &res)
@@ -163,41 +207,8 @@ QJsonObject DoctorReport::build(const AuthContext &ctx, const KeychainSnapshot &
     for (const auto &h : ro.customHeaders)
         headerNames.append(QString::fromLatin1(h.first));
     // Where requests go, and which setting decided it.
-    QString target;
     QString targetSource;
-    switch (res.provider) {
-    case Provider::Anthropic: {
-        const QString baseUrl = ctx.env(QStringLiteral("ANTHROPIC_BASE_URL"));
-        target = baseUrl.isEmpty() ? QStringLiteral("https://api.anthropic.com") : baseUrl;
-        targetSource = baseUrl.isEmpty() ? QStringLiteral("default")
-                                         : ctx.envSource(QStringLiteral("ANTHROPIC_BASE_URL"));
-        break;
-    }
-    case Provider::Bedrock:
-        target = AwsConfig::bedrockBaseUrl(ctx.environment(),
-                                           AwsConfig::region(ctx.environment()).region)
-                     .toString();
-        targetSource = ctx.env(QStringLiteral("ANTHROPIC_BEDROCK_BASE_URL")).isEmpty()
-                           ? QStringLiteral("the region's Bedrock endpoint")
-                           : ctx.envSource(QStringLiteral("ANTHROPIC_BEDROCK_BASE_URL"));
-        break;
-    case Provider::Vertex: {
-        const VertexConfig vertex = VertexConfig::fromContext(ctx);
-        const QString region = vertex.defaultRegion.value;
-        target = vertex.baseUrlOverride.isEmpty() ? VertexConfig::baseFor(region)
-                                                  : vertex.baseUrlOverride;
-        targetSource = vertex.baseUrlOverride.isEmpty()
-                           ? QStringLiteral("the region's Vertex AI endpoint")
-                           : ctx.envSource(QStringLiteral("ANTHROPIC_VERTEX_BASE_URL"));
-        break;
-    }
-    case Provider::Foundry: {
-        const FoundryConfig foundry = FoundryConfig::fromContext(ctx);
-        target = foundry.baseUrl.isValid() ? foundry.baseUrl.toString() : QStringLiteral("not set");
-        targetSource = foundry.baseUrl.isValid() ? foundry.baseUrlSource : foundry.error;
-        break;
-    }
-    }
+    const QString target = requestTarget(res.provider, ctx, &targetSource);
     // The proxy that applies to where requests go, or "none".
     const ProxySettings proxy(ctx.environment());
     QString proxyText = proxy.describe();
@@ -219,6 +230,21 @@ QJsonObject DoctorReport::build(const AuthContext &ctx, const KeychainSnapshot &
     report.insert(QStringLiteral("providers"), providers);
     problems.append(ro.errors);
     QStringList warnings = res.warnings;
+
+    // The network set-up: the proxy for each provider's host, CA files, the client certificate.
+    const std::shared_ptr<const NetworkSetup> network = NetworkSetup::fromContext(ctx);
+    QList<NetworkSetup::Target> targets;
+    for (Provider p :
+         {Provider::Anthropic, Provider::Bedrock, Provider::Vertex, Provider::Foundry}) {
+        const QUrl url(requestTarget(p, ctx, nullptr));
+        if (url.isValid() && !url.host().isEmpty())
+            targets.append({providerName(p), url, p == res.provider});
+    }
+    report.insert(QStringLiteral("network"), network->report(targets));
+    problems.append(network->errors());
+    warnings.append(network->warnings());
+    if (!network->certStoreNote().isEmpty())
+        warnings << network->certStoreNote() + QLatin1Char('.');
     const QStringList dropped = ro.droppedCredentialHeaders();
     if (res.credential.hasSecret() && !dropped.isEmpty())
         warnings << QStringLiteral("ANTHROPIC_CUSTOM_HEADERS sets %1 (%2), but Qlaude sends its "
@@ -243,6 +269,84 @@ QJsonObject DoctorReport::build(const AuthContext &ctx, const KeychainSnapshot &
     report.insert(QStringLiteral("problems"), toArray(problems));
     report.insert(QStringLiteral("ok"), res.usable());
     return report;
+}
+
+QString DoctorReport::networkText(const QJsonObject &r)
+{
+    QString out;
+    QTextStream s(&out);
+    const QJsonObject net = r.value(QStringLiteral("network")).toObject();
+    if (!net.isEmpty()) {
+        s << "\nNetwork:\n";
+        const QJsonObject proxy = net.value(QStringLiteral("proxy")).toObject();
+        if (proxy.isEmpty()) {
+            s << "  proxy: none\n";
+        } else {
+            QStringList rules;
+            for (const QJsonValue &v : proxy.value(QStringLiteral("no_proxy")).toArray())
+                rules << displaySafe(v.toString());
+            s << "  proxy: " << redactUrlPassword(shown(proxy, "url")) << " (from "
+              << shown(proxy, "variable") << ")";
+            if (!rules.isEmpty())
+                s << "; NO_PROXY: " << rules.join(QStringLiteral(", "));
+            s << "\n";
+        }
+        for (const QJsonValue &v : net.value(QStringLiteral("hosts")).toArray()) {
+            const QJsonObject h = v.toObject();
+            s << "    " << shown(h, "provider")
+              << (h.value(QStringLiteral("selected")).toBool() ? " (selected)" : "") << ": "
+              << displaySafe(shown(h, "host"));
+            const QString via = h.value(QStringLiteral("via")).toString();
+            if (via == QLatin1String("direct"))
+                s << " direct";
+            else
+                s << " through " << redactUrlPassword(via);
+            if (h.contains(QStringLiteral("bypass")))
+                s << " (" << displaySafe(shown(h, "bypass")) << ")";
+            s << "\n";
+        }
+        s << "  certificates: "
+          << (net.value(QStringLiteral("system_store")).toString() == QLatin1String("used")
+                  ? "the system store"
+                  : "SSL_CERT_FILE instead of the system store");
+        for (const QJsonValue &v : net.value(QStringLiteral("ca_files")).toArray()) {
+            const QJsonObject f = v.toObject();
+            s << "\n    " << shown(f, "variable") << ": " << displaySafe(shown(f, "path"));
+            if (f.contains(QStringLiteral("error")))
+                s << " (unusable)";
+            else
+                s << " (" << f.value(QStringLiteral("certificates")).toInt()
+                  << (f.value(QStringLiteral("certificates")).toInt() == 1 ? " certificate)"
+                                                                           : " certificates)");
+        }
+        s << "\n";
+        const QJsonObject client = net.value(QStringLiteral("client_certificate")).toObject();
+        if (client.isEmpty()) {
+            s << "  client certificate: none\n";
+        } else {
+            s << "  client certificate: " << displaySafe(shown(client, "cert"));
+            if (client.contains(QStringLiteral("subject")))
+                s << "\n    subject " << displaySafe(shown(client, "subject")) << ", issued by "
+                  << displaySafe(shown(client, "issuer")) << "\n    expires "
+                  << shown(client, "expires").left(10) << " (in "
+                  << client.value(QStringLiteral("expires_in_days")).toInt() << " days)";
+            s << "\n    key " << displaySafe(shown(client, "key"));
+            if (client.contains(QStringLiteral("passphrase_from")))
+                s << ", passphrase from " << shown(client, "passphrase_from");
+            s << "\n";
+        }
+        const QJsonObject helper = net.value(QStringLiteral("proxy_auth_helper")).toObject();
+        if (!helper.isEmpty()) {
+            s << "  proxyAuthHelper: from " << displaySafe(shown(helper, "source"));
+            if (helper.value(QStringLiteral("runs")).toBool())
+                s << ", runs on a 407, answer kept "
+                  << helper.value(QStringLiteral("ttl_ms")).toInt() / 1000 << " s\n";
+            else
+                s << ", does not run: " << displaySafe(shown(helper, "note")) << "\n";
+        }
+    }
+
+    return out;
 }
 
 QString DoctorReport::toText(const QJsonObject &r)
@@ -382,6 +486,8 @@ QString DoctorReport::toText(const QJsonObject &r)
     if (q.value(QStringLiteral("additional_protection")).toBool())
         s << ", additional protection on";
     s << "\n          proxy: " << redactUrlPassword(shown(q, "proxy")) << "\n";
+
+    s << networkText(r);
 
     const QJsonArray warnings = r.value(QStringLiteral("warnings")).toArray();
     const QJsonArray problems = r.value(QStringLiteral("problems")).toArray();

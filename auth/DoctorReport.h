@@ -16,6 +16,9 @@ public:
     static QJsonObject build(const AuthContext &context, const KeychainSnapshot &keychain,
                              const Resolution &resolution);
     static QString toText(const QJsonObject &report);
+    // The "Network:" part of toText(): the proxy per provider host, CA files, client
+    // certificate and proxyAuthHelper ("" when the report has no network section).
+    static QString networkText(const QJsonObject &report);
 };
 
 } // namespace qlaude

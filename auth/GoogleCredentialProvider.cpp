@@ -5,7 +5,7 @@
 #include "ExpiringCredentialCache.h"
 #include "HelperProcess.h"
 #include "Jwt.h"
-#include "ProxySettings.h"
+#include "NetworkAccess.h"
 #include "TokenHttp.h"
 
 #include <QFile>
@@ -620,6 +620,7 @@ GoogleCredentialProvider::Config GoogleCredentialProvider::configFrom(const Auth
 }
 
 GoogleCredentialProvider::GoogleCredentialProvider(Config config, QObject *parent)
+    c.network = NetworkSetup::fromContext(ctx);
     : QObject(parent), m_config(std::move(config))
 {
     m_cache = new ExpiringCredentialCache(
@@ -667,8 +668,10 @@ void GoogleCredentialProvider::setClockForTesting(std::function<QDateTime()> now
 QNetworkAccessManager *GoogleCredentialProvider::network()
 {
     if (!m_network) {
-        m_network = new QNetworkAccessManager(this);
-        m_network->setProxyFactory(new ProxySettings(m_config.environment));
+        m_network = new NetworkAccess(m_config.network
+                                          ? m_config.network
+                                          : NetworkSetup::fromEnvironment(m_config.environment),
+                                      this);
     }
     return m_network;
 }

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <memory>
+
 #include <QDateTime>
 #include <QJsonObject>
 #include <QList>
@@ -13,6 +15,8 @@
 class QNetworkAccessManager;
 
 namespace qlaude {
+
+class NetworkSetup;
 
 class AuthContext;
 class ExpiringCredentialCache;
@@ -73,7 +77,9 @@ public:
     struct Config
     {
         QProcessEnvironment environment; // the effective environment
-        QString refreshCommand;          // gcpAuthRefresh, when it applies (empty: none)
+        // Proxy, CA certificates and client certificate; null: from `environment`.
+        std::shared_ptr<const NetworkSetup> network;
+        QString refreshCommand; // gcpAuthRefresh, when it applies (empty: none)
         QString refreshWorkingDirectory;
         QProcessEnvironment refreshEnvironment;
         int refreshTimeoutMs = 180000; // the CLI's 3 minutes

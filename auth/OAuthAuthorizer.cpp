@@ -1,6 +1,7 @@
 #include "OAuthAuthorizer.h"
 
 #include "KeychainStore.h"
+#include "NetworkAccess.h"
 #include "OAuthClient.h"
 #include "RefreshLock.h"
 
@@ -23,7 +24,7 @@ QString OAuthAuthorizer::signedOutMessage()
 OAuthAuthorizer::OAuthAuthorizer(const QString &keychainService, const QString &lockPath,
                                  QObject *parent)
     : QObject(parent), m_now([] { return QDateTime::currentMSecsSinceEpoch(); }),
-      m_nam(std::make_unique<QNetworkAccessManager>()),
+      m_nam(std::make_unique<NetworkAccess>()),
       m_keychain(std::make_unique<KeychainStore>(keychainService)),
       m_store(std::make_unique<OAuthTokenStore>(m_keychain.get())),
       m_client(std::make_unique<OAuthClient>(m_nam.get())),
@@ -42,9 +43,9 @@ void OAuthAuthorizer::setClock(std::function<qint64()> nowMs)
     m_client->setClock(std::move(nowMs));
 }
 
-void OAuthAuthorizer::setProxyFactory(QNetworkProxyFactory *factory)
+void OAuthAuthorizer::setNetworkSetup(std::shared_ptr<const NetworkSetup> setup)
 {
-    m_nam->setProxyFactory(factory);
+    m_nam->setSetup(std::move(setup));
 }
 
 Credential OAuthAuthorizer::credentialFor(const OAuthTokens &t)

@@ -9,12 +9,11 @@
 #include <functional>
 #include <memory>
 
-class QNetworkAccessManager;
-class QNetworkProxyFactory;
-
 namespace qlaude {
 
 class KeychainStore;
+class NetworkAccess;
+class NetworkSetup;
 class OAuthClient;
 class RefreshLock;
 
@@ -43,7 +42,7 @@ public:
 
     void setClock(std::function<qint64()> nowMs);
     // Proxies for the token endpoint (takes ownership), e.g. ProxySettings from the environment.
-    void setProxyFactory(QNetworkProxyFactory *factory);
+    void setNetworkSetup(std::shared_ptr<const NetworkSetup> setup);
     int refreshesStarted() const { return m_refreshes; }
 
     static Credential credentialFor(const OAuthTokens &tokens);
@@ -76,7 +75,7 @@ private:
     int m_refreshes = 0;
     QList<Callback> m_waiters;
     // Declared last, destroyed first: nothing calls back into a half-destroyed authorizer.
-    std::unique_ptr<QNetworkAccessManager> m_nam;
+    std::unique_ptr<NetworkAccess> m_nam;
     std::unique_ptr<KeychainStore> m_keychain;
     std::unique_ptr<OAuthTokenStore> m_store;
     std::unique_ptr<OAuthClient> m_client;

@@ -64,13 +64,26 @@ bool ProxySettings::bypasses(const QUrl &url) const
     return false;
 }
 
+QUrl ProxySettings::proxyFor(const QUrl &url) const
+{
+    if (m_proxy.isEmpty() || bypasses(url))
+        return QUrl();
+    return m_proxy;
+}
+
+QString ProxySettings::redacted(const QUrl &proxy)
+{
+    QUrl shown = proxy;
+    if (!shown.password().isEmpty())
+        shown.setPassword(QStringLiteral("***")); // never show a proxy password
+    return shown.toString();
+}
+
 QString ProxySettings::describe() const
 {
     if (m_proxy.isEmpty())
         return QStringLiteral("none");
-    QUrl shown = m_proxy;
-    shown.setPassword(QString()); // never show a proxy password
-    QString s = QStringLiteral("%1 (%2)").arg(shown.toString(), m_source);
+    QString s = QStringLiteral("%1 (%2)").arg(redacted(m_proxy), m_source);
     if (!m_noProxy.isEmpty())
         s += QStringLiteral(", except %1").arg(m_noProxy.join(QStringLiteral(", ")));
     return s;
@@ -83,9 +96,15 @@ QList<QNetworkProxy> ProxySettings::queryProxy(const QNetworkProxyQuery &query)
     const QNetworkProxy::ProxyType type = m_proxy.scheme().startsWith(QLatin1String("socks"))
                                               ? QNetworkProxy::Socks5Proxy
                                               : QNetworkProxy::HttpProxy;
-    return {QNetworkProxy(
-        type, m_proxy.host(), quint16(m_proxy.port(type == QNetworkProxy::HttpProxy ? 8080 : 1080)),
-        m_proxy.userName(QUrl::FullyDecoded), m_proxy.password(QUrl::FullyDecoded))};
+    QNetworkProxy proxy(type, m_proxy.host(),
+                        quint16(m_proxy.port(type == QNetworkProxy::HttpProxy ? 8080 : 1080)),
+                        m_proxy.userName(QUrl::FullyDecoded), m_proxy.password(QUrl::FullyDecoded));
+    if (type == QNetworkProxy::HttpProxy && m_authorization) {
+        const QByteArray value = m_authorization();
+        if (!value.isEmpty())
+            proxy.setRawHeader("Proxy-Authorization", value);
+    }
+    return {proxy};
 }
 
 } // namespace qlaude

@@ -1,5 +1,7 @@
 #include "TokenHttp.h"
 
+#include "NetworkAccess.h"
+
 #include <QJsonDocument>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
@@ -21,6 +23,7 @@ struct Pending
     bool tooLarge = false;
     bool timedOut = false;
     bool finished = false;
+    bool proxyChallenged = false; // proxyAuthHelper already answered a 407 for this request
 };
 
 // "host" or "host:port", which is what an error names.
@@ -47,9 +50,14 @@ QString sizeText(qint64 bytes)
 }
 
 // Qt's network error texts sometimes quote the URL; an error may name only its origin.
-QString networkReason(const QString &errorString, const QUrl &url)
+QString networkReason(QNetworkReply *reply, const QUrl &url)
 {
-    QString reason = errorString;
+    // The network set-up's own words first (a refused certificate, a proxy, a client
+    // certificate): they name no path or query.
+    const QString detail = NetworkAccess::failureText(reply);
+    if (!detail.isEmpty())
+        return detail;
+    QString reason = reply->errorString();
     const QString origin = TokenHttp::origin(url);
     for (const QString &form :
          {url.toString(QUrl::FullyEncoded), url.toString(), url.toDisplayString()}) {
@@ -101,8 +109,7 @@ void finish(const std::shared_ptr<Pending> &p, QNetworkReply *reply)
                       .arg(host, sizeText(req.maxBytes));
     } else if (r.status == 0) {
         r.failure = TokenHttpResult::Failure::Network;
-        r.error = QStringLiteral("could not reach %1: %2")
-                      .arg(host, networkReason(reply->errorString(), req.url));
+        r.error = QStringLiteral("could not reach %1: %2").arg(host, networkReason(reply, req.url));
     } else if (r.status >= 300 && r.status < 400) {
         r.failure = TokenHttpResult::Failure::Redirect;
         const QUrl location = QUrl::fromEncoded(reply->rawHeader("location"));
@@ -116,7 +123,7 @@ void finish(const std::shared_ptr<Pending> &p, QNetworkReply *reply)
     } else if (r.status >= 200 && r.status < 300 && reply->error() != QNetworkReply::NoError) {
         r.failure = TokenHttpResult::Failure::Network;
         r.error = QStringLiteral("the connection to %1 broke: %2")
-                      .arg(host, networkReason(reply->errorString(), req.url));
+                      .arg(host, networkReason(reply, req.url));
     } else {
         r.body = std::move(p->body);
         QJsonParseError pe;
@@ -259,13 +266,63 @@ void describeError(const QByteArray &body, QString *code, QString *detail)
     *detail = cleanText(d, 300);
 }
 
+namespace {
+
+void sendAttempt(QNetworkAccessManager *nam, const TokenHttpRequest &request, QObject *context,
+                 Callback done, bool proxyChallenged);
+
+// A 407 from the proxy: proxyAuthHelper answers it once, then the request goes again. False
+// when no helper may run (the 407 is then the answer).
+bool answerProxyChallenge(const std::shared_ptr<Pending> &p, QNetworkReply *reply,
+                          QNetworkAccessManager *nam, QObject *context)
+{
+    auto *network = qobject_cast<NetworkAccess *>(nam);
+    if (!network || p->proxyChallenged || p->timedOut || p->finished ||
+        reply->error() != QNetworkReply::ProxyAuthenticationRequiredError)
+        return false;
+    QPointer<QNetworkAccessManager> guardNam(nam);
+    QPointer<QObject> guardContext(context);
+    const TokenHttpRequest request = p->request;
+    const Callback done = p->done;
+    if (!network->answerProxyChallenge(
+            context, [guardNam, guardContext, request, done](const QString &error) {
+                if (!guardNam || !guardContext)
+                    return;
+                if (error.isEmpty()) {
+                    sendAttempt(guardNam, request, guardContext, done, true);
+                    return;
+                }
+                TokenHttpResult r;
+                r.failure = TokenHttpResult::Failure::Network;
+                r.error = TokenHttp::cleanText(
+                    QStringLiteral("the proxy asked for credentials and proxyAuthHelper failed: %1")
+                        .arg(error));
+                done(r);
+            }))
+        return false;
+    p->finished = true;
+    reply->deleteLater();
+    return true;
+}
+
+} // namespace
+
 void send(QNetworkAccessManager *nam, const TokenHttpRequest &request, QObject *context,
           Callback done)
+{
+    sendAttempt(nam, request, context, std::move(done), false);
+}
+
+namespace {
+
+void sendAttempt(QNetworkAccessManager *nam, const TokenHttpRequest &request, QObject *context,
+                 Callback done, bool proxyChallenged)
 {
     Q_ASSERT(nam && context);
     auto p = std::make_shared<Pending>();
     p->request = request;
     p->done = std::move(done);
+    p->proxyChallenged = proxyChallenged;
 
     const QString scheme = request.url.scheme().toLower();
     if (!request.url.isValid() || request.url.host().isEmpty() ||
@@ -346,8 +403,13 @@ void send(QNetworkAccessManager *nam, const TokenHttpRequest &request, QObject *
             reply->abort(); // finished() follows
         }
     });
-    QObject::connect(reply, &QNetworkReply::finished, context, [p, reply] { finish(p, reply); });
+    QObject::connect(reply, &QNetworkReply::finished, context, [p, reply, nam, context] {
+        if (!answerProxyChallenge(p, reply, nam, context))
+            finish(p, reply);
+    });
 }
+
+} // namespace
 
 } // namespace TokenHttp
 

@@ -1,5 +1,6 @@
 #include "ApiCall.h"
 
+#include "NetworkAccess.h"
 #include "ProviderClient.h"
 
 #include <QJsonDocument>
@@ -77,6 +78,9 @@ bool isMessagesEvent(const QByteArray &name)
 
 QString networkErrorText(QNetworkReply *reply)
 {
+    const QString detail = NetworkAccess::failureText(reply);
+    if (!detail.isEmpty())
+        return detail;
     switch (reply->error()) {
     case QNetworkReply::ConnectionRefusedError:
         return QStringLiteral("connection refused");
@@ -485,6 +489,40 @@ void ApiCall::onReplyFinished()
 
     AttemptFailure f;
     f.credentialRefreshable = false;
+    if (reply->error() == QNetworkReply::ProxyAuthenticationRequiredError && !m_proxyChallenged) {
+        // A 407: proxyAuthHelper answers it once per request, then the request goes again.
+        auto *network = qobject_cast<NetworkAccess *>(m_client->m_nam);
+        m_proxyChallenged = true;
+        QPointer<ApiCall> self(this);
+        const int generation = m_generation;
+        if (network && network->answerProxyChallenge(this, [self, generation](const QString &e) {
+                if (!self || generation != self->m_generation || self->m_finished)
+                    return;
+                if (e.isEmpty()) {
+                    self->startAttempt();
+                    return;
+                }
+                ApiError error;
+                error.kind = ApiError::Kind::Connection;
+                error.message =
+                    QStringLiteral("The proxy asked for credentials and proxyAuthHelper failed: %1")
+                        .arg(e);
+                self->finish(error);
+            })) {
+            m_waiting = true;
+            return;
+        }
+    }
+    if (reply->error() != QNetworkReply::NoError && NetworkAccess::isPermanentFailure(reply)) {
+        // Sending it again would fail the same way: say what to change instead.
+        ApiError e;
+        e.kind = ApiError::Kind::Connection;
+        e.message = NetworkAccess::errorText(reply);
+        e.requestId = requestId;
+        e.partial = partial;
+        finish(e);
+        return;
+    }
     if (reply->error() != QNetworkReply::NoError && m_status == 0) {
         f.timedOut = m_timeout != Timeout::None;
         f.connectionError = !f.timedOut;

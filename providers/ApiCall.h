@@ -115,6 +115,7 @@ private:
     int m_retries = 0;
     int m_consecutive529 = 0;
     bool m_refreshed = false;
+    bool m_proxyChallenged = false; // proxyAuthHelper ran for this call's 407
     bool m_cancelled = false;
     bool m_finished = false;
     bool m_waiting = false;

@@ -6,6 +6,7 @@
 #include "AzureCredentialProvider.h"
 #include "FoundryConfig.h"
 #include "GoogleCredentialProvider.h"
+#include "NetworkSetup.h"
 
 #include <QElapsedTimer>
 #include <QPointer>
@@ -123,6 +124,7 @@ void checkCloudCredential(const AuthContext &ctx, const Resolution &res, QObject
     } else {
         AzureCredentialProvider::Config c;
         c.environment = ctx.environment();
+        c.network = NetworkSetup::fromContext(ctx);
         c.scope = FoundryConfig::fromContext(ctx).scope;
         c.keychainClientSecret = res.credential.clientSecret;
         auto *p = new AzureCredentialProvider(c);

@@ -5,6 +5,7 @@
 #include "AuthResolver.h"
 #include "AzureCredentialProvider.h"
 #include "CredentialSigner.h"
+#include "NetworkSetup.h"
 
 #include <QJsonDocument>
 
@@ -144,6 +145,7 @@ std::shared_ptr<ProviderParts> makeFoundryParts(const AuthContext &ctx, const Re
     if (res.credential.kind == CredentialKind::EntraId) {
         AzureCredentialProvider::Config azure;
         azure.environment = ctx.environment();
+        azure.network = NetworkSetup::fromContext(ctx);
         azure.scope = foundry.scope;
         azure.keychainClientSecret = res.credential.clientSecret;
         parts->signer = std::make_unique<FoundryEntraSigner>(

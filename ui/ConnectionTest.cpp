@@ -1,6 +1,7 @@
 #include "ConnectionTest.h"
 
 #include "AnthropicClient.h"
+#include "NetworkAccess.h"
 
 #include <QNetworkAccessManager>
 #include <QPointer>
@@ -28,7 +29,7 @@ void ConnectionTest::setUp(ClientConfig config, std::shared_ptr<ProviderParts> p
                            QNetworkAccessManager *nam)
 {
     if (!nam)
-        nam = new QNetworkAccessManager(this);
+        nam = new NetworkAccess(this);
     // One quick retry covers a dropped keep-alive connection; more would keep a person waiting.
     config.maxRetries = qMin(config.maxRetries, 1);
     config.options.timeoutMs = qMin(config.options.timeoutMs, kMaxTimeoutMs);

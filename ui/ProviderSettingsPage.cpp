@@ -38,7 +38,7 @@ ProviderSettingsPage::ProviderSettingsPage(const ProviderPageSpec &spec, AppServ
                                            QWidget *parent)
     : QWidget(parent), m_spec(spec), m_services(services)
 {
-    setObjectName(providerName(spec.provider) + QStringLiteral("SettingsPage"));
+    setObjectName(namePrefix() + QStringLiteral("SettingsPage"));
     setAccessibleName(title());
     buildUi();
     load();
@@ -57,7 +57,7 @@ void ProviderSettingsPage::buildUi()
     outer->setContentsMargins(0, 0, 0, 0);
     auto *scroll = new QScrollArea(this);
     m_scroll = scroll;
-    scroll->setObjectName(providerName(m_spec.provider) + QStringLiteral("ScrollArea"));
+    scroll->setObjectName(namePrefix() + QStringLiteral("ScrollArea"));
     scroll->setWidgetResizable(false); // ViewportWidthFitter sizes the content
     scroll->setFrameShape(QFrame::NoFrame);
     scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
@@ -85,22 +85,25 @@ void ProviderSettingsPage::buildUi()
 
     layout->addSpacing(6);
     auto *testRow = new QHBoxLayout;
-    m_testButton = new QPushButton(tr("Test &connection"), content);
-    setNames(m_testButton,
-             providerName(m_spec.provider) + QStringLiteral("TestConnectionPushButton"),
-             tr("Test connection to %1").arg(title()));
+    m_testButton =
+        new QPushButton(m_spec.network ? tr("Check &network") : tr("Test &connection"), content);
+    setNames(m_testButton, namePrefix() + QStringLiteral("TestConnectionPushButton"),
+             m_spec.network ? tr("Check the network settings")
+                            : tr("Test connection to %1").arg(title()));
     m_testButton->setAutoDefault(false);
-    m_testButton->setToolTip(tr("Run the checks of qlaude --doctor for %1 with the saved "
-                                "settings")
-                                 .arg(title()));
+    m_testButton->setToolTip(m_spec.network ? tr("Show the proxy for each provider, the CA files "
+                                                 "and the client certificate, as qlaude --doctor "
+                                                 "does, with the saved settings")
+                                            : tr("Run the checks of qlaude --doctor for %1 with "
+                                                 "the saved settings")
+                                                  .arg(title()));
     connect(m_testButton, &QPushButton::clicked, this, &ProviderSettingsPage::testRequested);
     testRow->addWidget(m_testButton);
     testRow->addStretch(1);
     layout->addLayout(testRow);
     m_testResult = new CommandTextView(QString(), content);
     m_testResult->setMaxLines(12);
-    setNames(m_testResult,
-             providerName(m_spec.provider) + QStringLiteral("TestResultPlainTextEdit"),
+    setNames(m_testResult, namePrefix() + QStringLiteral("TestResultPlainTextEdit"),
              tr("Test result"));
     m_testResult->hide();
     layout->addWidget(m_testResult);

@@ -35,6 +35,12 @@ public:
     ~ProviderSettingsPage() override;
 
     Provider provider() const { return m_spec.provider; }
+    bool isNetwork() const { return m_spec.network; }
+    // "anthropic", ..., or "network": the start of the page's object names.
+    QString namePrefix() const
+    {
+        return m_spec.network ? QStringLiteral("network") : providerName(m_spec.provider);
+    }
     QString title() const;
 
     // Shows the effective values of services.context, and asks the keychain which secrets it

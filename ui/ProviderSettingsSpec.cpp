@@ -133,6 +133,37 @@ QList<ProviderPageSpec> buildSpecs()
              {"CLAUDE_CODE_SKIP_FOUNDRY_AUTH", T::Flag, PAGE_TR("Skip Azure authentication"),
               PAGE_TR("Send requests without Azure credentials, for a proxy that adds them.")},
          }},
+        {Provider::Anthropic,
+         PAGE_TR("Network"),
+         PAGE_TR("How every provider, sign-in and token request reaches the network: a proxy, "
+                 "your company's CA certificates and a client certificate. The same variables "
+                 "as the Claude Code CLI."),
+         {
+             {"HTTPS_PROXY", T::Url, PAGE_TR("Proxy"),
+              PAGE_TR("An http:// proxy for every request, with user@ when it asks for a name. "
+                      "Leave the password out: it would be saved in plaintext. Use "
+                      "proxyAuthHelper, or HTTPS_PROXY in the environment, instead."),
+              nullptr, nullptr, "http://proxy.example.com:3128"},
+             {"NO_PROXY", T::List, PAGE_TR("No proxy for"),
+              PAGE_TR("Hosts that go direct: example.com, .example.com (with its subdomains), "
+                      "10.0.0.0/8, or * for all."),
+              nullptr, nullptr, "localhost,.corp.example.com"},
+             {"NODE_EXTRA_CA_CERTS", T::Text, PAGE_TR("Extra CA certificates"),
+              PAGE_TR("A PEM file with your company's CA certificates, trusted in addition to "
+                      "the system's. Needed behind a proxy that inspects TLS."),
+              nullptr, nullptr, "/etc/ssl/corp-ca.pem"},
+             {"CLAUDE_CODE_CLIENT_CERT", T::Text, PAGE_TR("Client certificate"),
+              PAGE_TR("A PEM file, for a gateway that requires mutual TLS. Sent to the API and "
+                      "to token servers."),
+              nullptr, nullptr, "/home/me/.certs/client.pem"},
+             {"CLAUDE_CODE_CLIENT_KEY", T::Text, PAGE_TR("Client key"),
+              PAGE_TR("The certificate's private key, a PEM file."), nullptr, nullptr,
+              "/home/me/.certs/client.key"},
+             {"CLAUDE_CODE_CLIENT_KEY_PASSPHRASE", T::Secret, PAGE_TR("Key passphrase"),
+              PAGE_TR("For an encrypted key. Kept in the keychain."), nullptr,
+              "network:client-key-passphrase"},
+         },
+         true},
     };
 }
 
@@ -168,6 +199,12 @@ QString checkSettingsValue(const SettingsField &field, const QString &v)
         if (!url.isValid() || !web || url.host().isEmpty())
             return tr("Enter a full http:// or https:// address, for example "
                       "https://gateway.example.com.");
+        // "…" stands for a password already in the file, which the page keeps but never shows.
+        if (qstrcmp(field.variable, "HTTPS_PROXY") == 0 && !url.password().isEmpty() &&
+            url.password() != QStringLiteral("…"))
+            return tr("Leave the password out of the proxy address: Save would write it to the "
+                      "settings file in plaintext. Use proxyAuthHelper, or set HTTPS_PROXY in "
+                      "the environment.");
         return QString();
     }
     case T::PositiveInteger: {
@@ -192,6 +229,12 @@ QString checkSettingsValue(const SettingsField &field, const QString &v)
         return QString();
     }
     case T::Secret:
+        // A passphrase may hold spaces; a key or token never does.
+        if (field.keychainKey && QByteArray(field.keychainKey).startsWith("network:")) {
+            if (v.contains(QLatin1Char('\n')) || v.contains(QLatin1Char('\r')))
+                return tr("A passphrase is one line. Type it again.");
+            return QString();
+        }
         if (!isPlainToken(v))
             return tr("This contains spaces, line breaks or other characters a key never has. "
                       "Copy it again and paste it here.");

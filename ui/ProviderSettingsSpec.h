@@ -38,10 +38,13 @@ struct ProviderPageSpec
     const char *title;
     const char *intro;
     QList<SettingsField> fields;
+    // The Network page: the proxy, CA certificates and client certificate every provider
+    // shares (`provider` is then unused).
+    bool network = false;
 };
 
-// The four pages, in the order the dialog lists them: Anthropic, AWS Bedrock, Google Vertex AI,
-// Microsoft Foundry.
+// The pages, in the order the dialog lists them: Anthropic, AWS Bedrock, Google Vertex AI,
+// Microsoft Foundry, then Network.
 const QList<ProviderPageSpec> &providerPageSpecs();
 
 // A spec text, translated ("" for null).

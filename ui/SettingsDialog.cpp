@@ -372,6 +372,21 @@ void SettingsDialog::reportTest(ProviderSettingsPage *page)
     QStringList lines;
     if (page->hasUnsavedChanges())
         lines << tr("This tests the saved settings; your unsaved changes are not included.");
+    if (page->isNetwork()) {
+        // What doctor says of the network, and its network problems and warnings.
+        lines << DoctorReport::networkText(report).trimmed().split(QLatin1Char('\n'));
+        const QJsonObject net = report.value(QStringLiteral("network")).toObject();
+        for (const QJsonValue &e : net.value(QStringLiteral("errors")).toArray())
+            lines << QStringLiteral("  x ") + e.toString();
+        for (const QJsonValue &w : report.value(QStringLiteral("warnings")).toArray()) {
+            const QString text = w.toString();
+            if (text.contains(QLatin1String("client certificate")) ||
+                text.contains(QLatin1String("CLAUDE_CODE_CERT_STORE")))
+                lines << QStringLiteral("  ! ") + text;
+        }
+        done(lines.join(QLatin1Char('\n')));
+        return;
+    }
     const Provider selected = ctx.provider();
     lines << ProviderCheck::configurationLines(ctx, page->provider(), m_services.keychainSnapshot);
     const QStringList selection = ProviderCheck::selectionLines(

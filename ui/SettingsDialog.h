@@ -19,10 +19,11 @@ class ProviderSettingsPage;
 struct KeychainResult;
 
 // Provider settings: a page each for Anthropic, AWS Bedrock, Google Vertex AI and Azure
-// Foundry. Save writes the changed non-secret values into the `env` block of the user
-// settings file (atomically, keeping every other key), and the secrets into the keychain
-// only; then it calls services.reload. "Test connection" reloads and runs the --doctor checks
-// for that page's provider, plus one small real request for Anthropic when a credential
+// Foundry, and a Network page (proxy, CA certificates, client certificate; "Check network"
+// shows what doctor says of them). Save writes the changed non-secret values into the `env` block
+// of the user settings file (atomically, keeping every other key), and the secrets into the
+// keychain only; then it calls services.reload. "Test connection" reloads and runs the --doctor
+// checks for that page's provider, plus one small real request for Anthropic when a credential
 // exists.
 class SettingsDialog : public QDialog
 {
@@ -34,7 +35,8 @@ public:
         Anthropic,
         Bedrock,
         Vertex,
-        Foundry
+        Foundry,
+        Network
     };
 
     explicit SettingsDialog(AppServices &services, QWidget *parent = nullptr);

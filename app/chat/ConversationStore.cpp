@@ -1,5 +1,7 @@
 #include "ConversationStore.h"
 
+#include "AppPaths.h"
+
 #include "HistoryFile.h"
 #include "HistoryRows.h"
 #include "HistorySql.h"
@@ -49,8 +51,9 @@ QString matchExpression(const QString &userText)
 
 QString ConversationStore::defaultPath()
 {
-    return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) +
-           QLatin1String("/history.sqlite");
+    // Qlaude's data folder (~/.local/share/qlaude), which does not depend on the organization
+    // name the way AppDataLocation does.
+    return AppPaths::dataDir() + QLatin1String("/history.sqlite");
 }
 
 ConversationStore::ConversationStore(QObject *parent) : ConversationStore(defaultPath(), parent) {}

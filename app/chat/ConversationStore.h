@@ -29,7 +29,7 @@ class ConversationStore : public QObject
 public:
     static constexpr int kDefaultFlushIntervalMs = 100;
 
-    // <AppDataLocation>/history.sqlite
+    // <AppPaths::dataDir()>/history.sqlite: ~/.local/share/qlaude/history.sqlite
     static QString defaultPath();
 
     explicit ConversationStore(QObject *parent = nullptr); // uses defaultPath()

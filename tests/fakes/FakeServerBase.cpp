@@ -1,6 +1,7 @@
 #include "FakeServerBase.h"
 
 #include <QJsonDocument>
+#include <QSslServer>
 #include <QTcpServer>
 #include <QTcpSocket>
 
@@ -21,6 +22,20 @@ FakeServerBase::~FakeServerBase()
     }
 }
 
+void FakeServerBase::setTlsConfiguration(const QSslConfiguration &tls)
+{
+    delete m_server;
+    auto *server = new QSslServer(this);
+    server->setSslConfiguration(tls);
+    server->setHandshakeTimeout(5000);
+    connect(server, &QSslServer::errorOccurred, this,
+            [this](QSslSocket *, QAbstractSocket::SocketError) { ++m_tlsFailures; });
+    m_server = server;
+    m_tls = true;
+    connect(m_server, &QTcpServer::pendingConnectionAvailable, this,
+            &FakeServerBase::acceptConnections);
+}
+
 bool FakeServerBase::listen(quint16 port)
 {
     return m_server->listen(QHostAddress::LocalHost, port);
@@ -34,7 +49,7 @@ quint16 FakeServerBase::port() const
 QUrl FakeServerBase::baseUrl() const
 {
     QUrl url;
-    url.setScheme(QStringLiteral("http"));
+    url.setScheme(m_tls ? QStringLiteral("https") : QStringLiteral("http"));
     url.setHost(QStringLiteral("127.0.0.1"));
     url.setPort(port());
     return url;

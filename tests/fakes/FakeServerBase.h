@@ -5,6 +5,7 @@
 #include "ReceivedRequest.h"
 
 #include <QObject>
+#include <QSslConfiguration>
 #include <QUrl>
 
 class QTcpServer;
@@ -23,13 +24,18 @@ class FakeServerBase : public QObject
 public:
     ~FakeServerBase() override;
 
+    // Serves https with this certificate and key from now on (call before listen()). With
+    // QSslSocket::VerifyPeer and CA certificates set, a client certificate is required.
+    void setTlsConfiguration(const QSslConfiguration &tls);
     bool listen(quint16 port = 0); // 0: any free port
     quint16 port() const;
-    QUrl baseUrl() const; // http://127.0.0.1:<port>
+    QUrl baseUrl() const; // http://127.0.0.1:<port>, or https:// with TLS
     QString errorString() const;
 
     int connectionsAccepted() const { return m_connectionCount; }
     int openConnections() const { return m_openConnections; }
+    // TLS handshakes that failed (an untrusted certificate, a missing client certificate).
+    int tlsFailures() const { return m_tlsFailures; }
 
 signals:
     // The TCP connection closed, by the client or by the server.
@@ -54,6 +60,8 @@ private:
     void acceptConnections();
 
     QTcpServer *m_server;
+    bool m_tls = false;
+    int m_tlsFailures = 0;
     int m_requestCount = 0;
     int m_connectionCount = 0;
     int m_openConnections = 0;

@@ -3,6 +3,7 @@
 //   ANTHROPIC_BASE_URL=http://127.0.0.1:8765 ANTHROPIC_API_KEY=sk-test qlaude --print hi
 
 #include "FakeAnthropicServer.h"
+#include "FakeTls.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -115,6 +116,14 @@ int main(int argc, char *argv[])
          QStringLiteral("FILE")},
         {QStringLiteral("verbose"),
          QStringLiteral("Log request headers (secrets redacted) and bodies to stderr.")},
+        {QStringLiteral("tls-cert"),
+         QStringLiteral("Serve https with this PEM certificate (with --tls-key)."),
+         QStringLiteral("FILE")},
+        {QStringLiteral("tls-key"), QStringLiteral("The PEM key of --tls-cert."),
+         QStringLiteral("FILE")},
+        {QStringLiteral("tls-client-ca"),
+         QStringLiteral("Require a client certificate signed by this PEM CA (mTLS)."),
+         QStringLiteral("FILE")},
     });
     parser.process(app);
 
@@ -193,6 +202,18 @@ int main(int argc, char *argv[])
                              std::fprintf(stderr, "    body: %s\n",
                                           request.body.left(4000).constData());
                      });
+
+    if (parser.isSet(QStringLiteral("tls-cert")) || parser.isSet(QStringLiteral("tls-key"))) {
+        QSslConfiguration tls;
+        QString error;
+        if (!qlaude::fakes::serverTlsFromFiles(
+                parser.value(QStringLiteral("tls-cert")), parser.value(QStringLiteral("tls-key")),
+                parser.value(QStringLiteral("tls-client-ca")), &tls, &error)) {
+            std::fprintf(stderr, "fake-anthropic: %s\n", qPrintable(error));
+            return 2;
+        }
+        server.setTlsConfiguration(tls);
+    }
 
     if (!server.listen(quint16(port))) {
         std::fprintf(stderr, "fake-anthropic: cannot listen on 127.0.0.1:%d: %s\n", port,
