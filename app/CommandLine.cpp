@@ -5,6 +5,7 @@
 #include "GuiApp.h"
 #include "OAuthLoginCommand.h"
 #include "PrintCommand.h"
+#include "Translations.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -17,12 +18,17 @@
 namespace qlaude {
 
 namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::CommandLine)
+};
+
 // The desktop app starts only when every argument is one it understands; anything else (a
 // command-line mode, a typo) runs on QCoreApplication, where the parser reports it.
 bool isCommandLineMode(int argc, char *argv[])
 {
     static const char *const guiFlags[] = {"--bare", "--exit-after-first-paint"};
-    static const char *const guiOptionsWithValue[] = {"--workspace", "--settings"};
+    static const char *const guiOptionsWithValue[] = {"--workspace", "--settings", "--lang"};
     for (int i = 1; i < argc; ++i) {
         const QByteArray arg(argv[i]);
         bool known = false;
@@ -60,11 +66,22 @@ int runQlaude(int argc, char *argv[])
     QCoreApplication::setOrganizationName(QStringLiteral("Qlaude"));
     QCoreApplication::setOrganizationDomain(QStringLiteral("qlaude.io"));
     QCoreApplication::setApplicationVersion(QStringLiteral(QLAUDE_VERSION));
+    // The language first (--lang, else the system locale), for every mode and every text.
+    Translations translations;
+    QString languageError;
+    if (!translations.load(Translations::languageArgument(argc, argv), &languageError)) {
+        QTextStream(stderr) << "qlaude: " << languageError << "\n";
+        return 2;
+    }
     const bool gui = !isCommandLineMode(argc, argv);
     if (gui && !hasDisplay()) {
-        QTextStream(stderr) << "qlaude: no display to open the window on (DISPLAY and "
-                               "WAYLAND_DISPLAY are unset).\nUse the command line instead: "
-                               "qlaude --print \"question\", qlaude --doctor, or qlaude --help.\n";
+        // No application object yet: the catalogue is asked directly.
+        static const char *const noDisplay = QT_TRANSLATE_NOOP(
+            "qlaude::CommandLine",
+            "qlaude: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset).\n"
+            "Use the command line instead: qlaude --print \"question\", qlaude --doctor, or "
+            "qlaude --help.\n");
+        QTextStream(stderr) << translations.translate("qlaude::CommandLine", noDisplay);
         return 2;
     }
     std::unique_ptr<QCoreApplication> appHolder;
@@ -78,96 +95,99 @@ int runQlaude(int argc, char *argv[])
     } else {
         appHolder = std::make_unique<QCoreApplication>(argc, argv);
     }
+    translations.install();
 
     QCommandLineParser p;
-    p.setApplicationDescription(QStringLiteral(
+    p.setApplicationDescription(Tr::tr(
         "Qlaude: a native desktop client for Claude, with the authentication model of Claude "
         "Code."));
     const QCommandLineOption help({QStringLiteral("h"), QStringLiteral("help")},
-                                  QStringLiteral("Show this help."));
+                                  Tr::tr("Show this help."));
     const QCommandLineOption version({QStringLiteral("v"), QStringLiteral("version")},
-                                     QStringLiteral("Show the version."));
+                                     Tr::tr("Show the version."));
     const QCommandLineOption doctor(QStringLiteral("doctor"),
-                                    QStringLiteral("Report settings, trust, provider, credential "
-                                                   "and keychain state. Exit 0 when a usable "
-                                                   "credential exists."));
+                                    Tr::tr("Report settings, trust, provider, credential "
+                                           "and keychain state. Exit 0 when a usable "
+                                           "credential exists."));
     const QCommandLineOption json(QStringLiteral("json"),
-                                  QStringLiteral("With --doctor: print the report as JSON."));
+                                  Tr::tr("With --doctor: print the report as JSON."));
     const QCommandLineOption login(QStringLiteral("login"),
-                                   QStringLiteral("Log in. api-key: read a key from stdin into the "
-                                                  "keychain; oauth: sign in with a browser."),
+                                   Tr::tr("Log in. api-key: read a key from stdin into the "
+                                          "keychain; oauth: sign in with a browser."),
                                    QStringLiteral("method"));
     const QCommandLineOption profile(QStringLiteral("profile"),
-                                     QStringLiteral("With --login=oauth: claudeai, console or "
-                                                    "oidc."),
+                                     Tr::tr("With --login=oauth: claudeai, console or "
+                                            "oidc."),
                                      QStringLiteral("name"));
     const QCommandLineOption browser(QStringLiteral("browser"),
-                                     QStringLiteral("With --login=oauth: system, manual or "
-                                                    "embedded (default: system with a display, "
-                                                    "else manual)."),
+                                     Tr::tr("With --login=oauth: system, manual or "
+                                            "embedded (default: system with a display, "
+                                            "else manual)."),
                                      QStringLiteral("kind"));
     const QCommandLineOption logout(QStringLiteral("logout"),
-                                    QStringLiteral("Remove what Qlaude stored in the keychain."));
+                                    Tr::tr("Remove what Qlaude stored in the keychain."));
     const QCommandLineOption trust(QStringLiteral("trust"),
-                                   QStringLiteral("Trust the workspace, after showing the exact "
-                                                  "commands that trust allows."));
+                                   Tr::tr("Trust the workspace, after showing the exact "
+                                          "commands that trust allows."));
     const QCommandLineOption untrust(QStringLiteral("untrust"),
-                                     QStringLiteral("Withdraw the trust decision for the "
-                                                    "workspace."));
-    const QCommandLineOption yes(QStringLiteral("yes"),
-                                 QStringLiteral("Confirm --trust without asking."));
+                                     Tr::tr("Withdraw the trust decision for the "
+                                            "workspace."));
+    const QCommandLineOption yes(QStringLiteral("yes"), Tr::tr("Confirm --trust without asking."));
     const QCommandLineOption workspace(QStringLiteral("workspace"),
-                                       QStringLiteral("The project folder (default: the current "
-                                                      "directory)."),
+                                       Tr::tr("The project folder (default: the current "
+                                              "directory)."),
                                        QStringLiteral("dir"));
     const QCommandLineOption bare(QStringLiteral("bare"),
-                                  QStringLiteral("Hermetic mode: only ANTHROPIC_API_KEY and "
-                                                 "--settings; no keychain, no OAuth."));
+                                  Tr::tr("Hermetic mode: only ANTHROPIC_API_KEY and "
+                                         "--settings; no keychain, no OAuth."));
     const QCommandLineOption settings(QStringLiteral("settings"),
-                                      QStringLiteral("Extra settings: a JSON file or inline JSON."),
+                                      Tr::tr("Extra settings: a JSON file or inline JSON."),
                                       QStringLiteral("file-or-json"));
     const QCommandLineOption print({QStringLiteral("p"), QStringLiteral("print")},
-                                   QStringLiteral("Ask one question and print the answer as it "
-                                                  "streams (the prompt from the arguments or "
-                                                  "stdin)."));
+                                   Tr::tr("Ask one question and print the answer as it "
+                                          "streams (the prompt from the arguments or "
+                                          "stdin)."));
     const QCommandLineOption model(QStringLiteral("model"),
-                                   QStringLiteral("The model (default: ANTHROPIC_MODEL, the "
-                                                  "settings' model, then %1).")
+                                   Tr::tr("The model (default: ANTHROPIC_MODEL, the "
+                                          "settings' model, then %1).")
                                        .arg(QLatin1String("claude-sonnet-4-5")),
                                    QStringLiteral("model"));
     const QCommandLineOption system(QStringLiteral("system"),
-                                    QStringLiteral("A system prompt for --print."),
-                                    QStringLiteral("text"));
+                                    Tr::tr("A system prompt for --print."), QStringLiteral("text"));
     const QCommandLineOption maxTokens(QStringLiteral("max-tokens"),
-                                       QStringLiteral("The answer's token limit (default 8192)."),
+                                       Tr::tr("The answer's token limit (default 8192)."),
                                        QStringLiteral("n"));
     const QCommandLineOption outputFormat(QStringLiteral("output-format"),
-                                          QStringLiteral("With --print: text, json or "
-                                                         "stream-json."),
+                                          Tr::tr("With --print: text, json or "
+                                                 "stream-json."),
                                           QStringLiteral("format"), QStringLiteral("text"));
     const QCommandLineOption cont({QStringLiteral("c"), QStringLiteral("continue")},
-                                  QStringLiteral("With --print: add the turn to the most recent "
-                                                 "conversation in the history."));
+                                  Tr::tr("With --print: add the turn to the most recent "
+                                         "conversation in the history."));
     const QCommandLineOption conversation(QStringLiteral("conversation"),
-                                          QStringLiteral("With --print: add the turn to this "
-                                                         "conversation in the history."),
+                                          Tr::tr("With --print: add the turn to this "
+                                                 "conversation in the history."),
                                           QStringLiteral("id"));
     const QCommandLineOption listModels(QStringLiteral("list-models"),
-                                        QStringLiteral("List the models the API offers."));
+                                        Tr::tr("List the models the API offers."));
+    const QCommandLineOption lang(QStringLiteral("lang"),
+                                  Tr::tr("The language of every text: en, de or ja (default: "
+                                         "the system's language)."),
+                                  QStringLiteral("language"));
     const QCommandLineOption firstPaint(QStringLiteral("exit-after-first-paint"),
-                                        QStringLiteral("Start the desktop app, print "
-                                                       "first-paint-ms once the chat window has "
-                                                       "painted, and exit (for benchmarks)."));
+                                        Tr::tr("Start the desktop app, print "
+                                               "first-paint-ms once the chat window has "
+                                               "painted, and exit (for benchmarks)."));
     p.addOptions({help,         version,    doctor,     json,      login,        logout,
                   trust,        untrust,    yes,        workspace, bare,         settings,
                   print,        model,      system,     maxTokens, outputFormat, cont,
-                  conversation, listModels, firstPaint, profile,   browser});
-    p.addPositionalArgument(QStringLiteral("prompt"), QStringLiteral("With --print: the question."),
+                  conversation, listModels, firstPaint, profile,   browser,      lang});
+    p.addPositionalArgument(QStringLiteral("prompt"), Tr::tr("With --print: the question."),
                             QStringLiteral("[prompt]"));
 
     QTextStream err(stderr);
     if (!p.parse(QCoreApplication::arguments())) {
-        err << p.errorText() << "\nRun qlaude --help for the options.\n";
+        err << p.errorText() << "\n" << Tr::tr("Run qlaude --help for the options.") << "\n";
         return 2;
     }
     if (p.isSet(help)) {
@@ -182,15 +202,17 @@ int runQlaude(int argc, char *argv[])
     AuthContext::Options opts;
     opts.workspace = p.isSet(workspace) ? p.value(workspace) : QDir::currentPath();
     if (!QDir(opts.workspace).exists()) {
-        err << "The workspace " << opts.workspace << " does not exist.\n";
+        err << Tr::tr("The workspace %1 does not exist.").arg(opts.workspace) << "\n";
         return 2;
     }
     opts.flagSettings = p.value(settings);
     opts.bare = p.isSet(bare);
     if (gui) {
         if (!p.positionalArguments().isEmpty()) {
-            err << "Unexpected argument \"" << p.positionalArguments().first()
-                << "\". To ask a question, use qlaude --print \"question\".\n";
+            err << Tr::tr("Unexpected argument \"%1\". To ask a question, use qlaude --print "
+                          "\"question\".")
+                       .arg(p.positionalArguments().first())
+                << "\n";
             return 2;
         }
         GuiOptions guiOptions;
@@ -206,8 +228,9 @@ int runQlaude(int argc, char *argv[])
             return CliCommands::loginApiKey(ctx);
         if (p.value(login) == QLatin1String("oauth"))
             return runOAuthLogin(ctx, p.value(profile), p.value(browser));
-        err << "Unknown login method \"" << p.value(login)
-            << "\". Use --login=api-key or --login=oauth.\n";
+        err << Tr::tr("Unknown login method \"%1\". Use --login=api-key or --login=oauth.")
+                   .arg(p.value(login))
+            << "\n";
         return 2;
     }
     if (p.isSet(logout))
@@ -227,7 +250,7 @@ int runQlaude(int argc, char *argv[])
             bool ok = false;
             po.maxTokens = p.value(maxTokens).toInt(&ok);
             if (!ok || po.maxTokens <= 0) {
-                err << "--max-tokens must be a positive whole number.\n";
+                err << Tr::tr("--max-tokens must be a positive whole number.") << "\n";
                 return 2;
             }
         }
@@ -237,7 +260,8 @@ int runQlaude(int argc, char *argv[])
             bool ok = false;
             po.conversationId = p.value(conversation).toLongLong(&ok);
             if (!ok || po.conversationId <= 0) {
-                err << "--conversation needs a conversation id (a positive number).\n";
+                err << Tr::tr("--conversation needs a conversation id (a positive number).")
+                    << "\n";
                 return 2;
             }
         }

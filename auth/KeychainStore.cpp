@@ -3,6 +3,7 @@
 #include "KeychainJobStatus.h"
 #include "SecretChunks.h"
 
+#include <QCoreApplication>
 #include <QTimer>
 
 #include <QDBusConnection>
@@ -19,6 +20,11 @@
 namespace qlaude {
 
 namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::KeychainStore)
+};
+
 const QString kSecretsService = QStringLiteral("org.freedesktop.secrets");
 const QString kDefaultCollection = QStringLiteral("/org/freedesktop/secrets/aliases/default");
 
@@ -49,14 +55,14 @@ QString KeychainStore::messageFor(KeychainState state, const QString &detail)
 {
     switch (state) {
     case KeychainState::Available:
-        return QStringLiteral("The keychain is available.");
+        return Tr::tr("The keychain is available.");
     case KeychainState::Locked:
-        return QStringLiteral("The keychain is locked. Unlock it (for example by logging in to "
-                              "your desktop session or opening Passwords and Keys) and try again.");
+        return Tr::tr("The keychain is locked. Unlock it (for example by logging in to "
+                      "your desktop session or opening Passwords and Keys) and try again.");
     case KeychainState::Unavailable:
-        return QStringLiteral("No keychain is available%1. Start a Secret Service such as "
-                              "gnome-keyring or KWallet in your session; until then Qlaude keeps "
-                              "secrets in memory for this run only and never writes them to disk.")
+        return Tr::tr("No keychain is available%1. Start a Secret Service such as "
+                      "gnome-keyring or KWallet in your session; until then Qlaude keeps "
+                      "secrets in memory for this run only and never writes them to disk.")
             .arg(detail.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(detail));
     }
     return QString();
@@ -78,7 +84,7 @@ void KeychainStore::probe(StateCallback callback)
 {
     QDBusConnection bus = QDBusConnection::sessionBus();
     if (!bus.isConnected()) {
-        const QString detail = QStringLiteral("no D-Bus session bus");
+        const QString detail = Tr::tr("no D-Bus session bus");
         callback(KeychainState::Unavailable, messageFor(KeychainState::Unavailable, detail));
         return;
     }
@@ -97,9 +103,9 @@ void KeychainStore::probe(StateCallback callback)
                     const QString name = reply.error().name();
                     QString detail;
                     if (name == QLatin1String("org.freedesktop.DBus.Error.ServiceUnknown"))
-                        detail = QStringLiteral("no Secret Service on the session bus");
+                        detail = Tr::tr("no Secret Service on the session bus");
                     else
-                        detail = QStringLiteral("the keyring has no default collection");
+                        detail = Tr::tr("the keyring has no default collection");
                     callback(KeychainState::Unavailable,
                              messageFor(KeychainState::Unavailable, detail));
                     return;
@@ -141,8 +147,8 @@ void KeychainStore::read(const QString &key, ResultCallback callback)
                  if (count < 0) {
                      KeychainResult bad;
                      bad.status = KeychainResult::Status::Failed;
-                     bad.message = QStringLiteral("The keychain entry \"%1\" is damaged. Sign in "
-                                                  "or save it again.")
+                     bad.message = Tr::tr("The keychain entry \"%1\" is damaged. Sign in "
+                                          "or save it again.")
                                        .arg(key);
                      callback(bad);
                      return;
@@ -177,8 +183,8 @@ void KeychainStore::readParts(const QString &key, const QString &header,
                      KeychainResult out = r;
                      if (r.status == KeychainResult::Status::NotFound) {
                          out.status = KeychainResult::Status::Failed;
-                         out.message = QStringLiteral("A part of the keychain entry \"%1\" is "
-                                                      "missing. Sign in or save it again.")
+                         out.message = Tr::tr("A part of the keychain entry \"%1\" is "
+                                              "missing. Sign in or save it again.")
                                            .arg(key);
                      }
                      callback(out);
@@ -373,26 +379,25 @@ void KeychainStore::finishJob(QKeychain::Job *job)
             r.data = read->textData();
         break;
     case KeychainResult::Status::NotFound:
-        r.message =
-            QStringLiteral("Nothing is stored in the keychain under \"%1\".").arg(m_current.key);
+        r.message = Tr::tr("Nothing is stored in the keychain under \"%1\".").arg(m_current.key);
         break;
     case KeychainResult::Status::Unavailable:
         r.message = messageFor(KeychainState::Unavailable, job->errorString());
         break;
     case KeychainResult::Status::Locked:
-        r.message = QStringLiteral("The keychain refused access (%1). Unlock it or allow Qlaude "
-                                   "and try again.")
+        r.message = Tr::tr("The keychain refused access (%1). Unlock it or allow Qlaude "
+                           "and try again.")
                         .arg(job->errorString());
         break;
     case KeychainResult::Status::Failed:
-        r.message = QStringLiteral("The keychain reported an error: %1. Try again; if it "
-                                   "persists, check your Secret Service.")
+        r.message = Tr::tr("The keychain reported an error: %1. Try again; if it "
+                           "persists, check your Secret Service.")
                         .arg(job->errorString());
         break;
     }
     // A delete of an entry that does not exist is what the caller wanted.
     if (m_current.op == Op::Remove && r.status == KeychainResult::Status::NotFound)
-        r.message = QStringLiteral("Nothing was stored under \"%1\".").arg(m_current.key);
+        r.message = Tr::tr("Nothing was stored under \"%1\".").arg(m_current.key);
     ResultCallback cb = std::move(m_current.callback);
     m_current = Pending();
     // Answered from the event loop, once QtKeychain has finished with this job: its own queue

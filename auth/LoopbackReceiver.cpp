@@ -2,6 +2,7 @@
 
 #include "PkceSession.h"
 
+#include <QCoreApplication>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTimer>
@@ -10,6 +11,11 @@
 namespace qlaude {
 
 namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::LoopbackReceiver)
+};
+
 quint16 g_firstPortForTesting = 0;
 // Ports tried before giving up when each one is taken on ::1 by someone else.
 constexpr int kListenAttempts = 20;
@@ -47,8 +53,8 @@ bool LoopbackReceiver::listen(QString *error)
             if (wanted != 0)
                 continue; // that port is taken on 127.0.0.1: an ephemeral one then
             if (error)
-                *error = QStringLiteral("Could not listen on 127.0.0.1 for the browser's answer: "
-                                        "%1.")
+                *error = Tr::tr("Could not listen on 127.0.0.1 for the browser's answer: "
+                                "%1.")
                              .arg(m_server->errorString());
             return false;
         }
@@ -65,9 +71,9 @@ bool LoopbackReceiver::listen(QString *error)
         return true;
     }
     if (error)
-        *error = QStringLiteral("Could not find a port that is free on both 127.0.0.1 and ::1 "
-                                "for the browser's answer: another program holds every port "
-                                "tried on ::1.");
+        *error = Tr::tr("Could not find a port that is free on both 127.0.0.1 and ::1 "
+                        "for the browser's answer: another program holds every port "
+                        "tried on ::1.");
     return false;
 }
 
@@ -142,7 +148,7 @@ void LoopbackReceiver::readFrom(QTcpSocket *socket)
     if (end < 0) {
         if (buffer.size() > kMaxHeadBytes)
             reject(socket, 431, "Request Header Fields Too Large",
-                   QStringLiteral("The request is too large."));
+                   Tr::tr("The request is too large."));
         return;
     }
     const QList<QByteArray> lines = buffer.left(end).split('\n');
@@ -155,7 +161,7 @@ void LoopbackReceiver::readFrom(QTcpSocket *socket)
             host = line.mid(colon + 1).trimmed().toLower();
     }
     if (requestLine.size() != 3 || !requestLine.at(2).startsWith("HTTP/1.")) {
-        reject(socket, 400, "Bad Request", QStringLiteral("That is not an HTTP request."));
+        reject(socket, 400, "Bad Request", Tr::tr("That is not an HTTP request."));
         return;
     }
     handle(socket, requestLine.at(0), requestLine.at(1), host);
@@ -168,16 +174,16 @@ void LoopbackReceiver::handle(QTcpSocket *socket, const QByteArray &method,
     if (host != "localhost:" + port && host != "127.0.0.1:" + port && host != "[::1]:" + port) {
         // A request that names another host came through DNS rebinding or a proxy, not from the
         // browser following our redirect.
-        reject(socket, 400, "Bad Request", QStringLiteral("Unexpected Host header."));
+        reject(socket, 400, "Bad Request", Tr::tr("Unexpected Host header."));
         return;
     }
     if (method != "GET") {
-        reject(socket, 405, "Method Not Allowed", QStringLiteral("Only GET is served here."));
+        reject(socket, 405, "Method Not Allowed", Tr::tr("Only GET is served here."));
         return;
     }
     const QUrl url(QString::fromLatin1(target), QUrl::StrictMode);
     if (!target.startsWith('/') || !url.isValid() || url.path() != QLatin1String("/callback")) {
-        reject(socket, 404, "Not Found", QStringLiteral("There is nothing here."));
+        reject(socket, 404, "Not Found", Tr::tr("There is nothing here."));
         return;
     }
     const QUrlQuery query(url);
@@ -191,46 +197,45 @@ void LoopbackReceiver::handle(QTcpSocket *socket, const QByteArray &method,
     const QString state = single(QStringLiteral("state"), &okState);
     const QString error = single(QStringLiteral("error"), &okError);
     if (!okCode || !okState || !okError) {
-        reject(socket, 400, "Bad Request", QStringLiteral("A parameter appears twice."));
+        reject(socket, 400, "Bad Request", Tr::tr("A parameter appears twice."));
         return;
     }
     const bool stateOk =
         PkceSession::constantTimeEquals(m_state.toUtf8(), state.toUtf8()) && !m_state.isEmpty();
     if (m_done) {
         reject(socket, 400, "Bad Request",
-               QStringLiteral("This sign-in has already finished. Return to Qlaude."));
+               Tr::tr("This sign-in has already finished. Return to Qlaude."));
         return;
     }
     if (!error.isEmpty() && stateOk) {
         m_done = true;
         const QString description =
             query.queryItemValue(QStringLiteral("error_description"), QUrl::FullyDecoded).left(200);
-        reply(socket, 200, "OK", QStringLiteral("Sign-in refused"),
-              QStringLiteral("The sign-in was refused (%1). Return to Qlaude to try again.")
+        reply(socket, 200, "OK", Tr::tr("Sign-in refused"),
+              Tr::tr("The sign-in was refused (%1). Return to Qlaude to try again.")
                   .arg(error.left(60)));
         close();
         emit authorizationDenied(error.left(60), description);
         return;
     }
     if (code.isEmpty()) {
-        reject(socket, 400, "Bad Request", QStringLiteral("Authorization code not found."));
+        reject(socket, 400, "Bad Request", Tr::tr("Authorization code not found."));
         return;
     }
     if (!stateOk) {
         reject(socket, 400, "Bad Request",
-               QStringLiteral("Invalid state parameter: this answer belongs to another sign-in "
-                              "attempt."));
+               Tr::tr("Invalid state parameter: this answer belongs to another sign-in "
+                      "attempt."));
         return;
     }
     m_done = true;
     if (m_successUrl.isValid() && !m_successUrl.isEmpty())
-        reply(socket, 302, "Found", QStringLiteral("Signed in"),
-              QStringLiteral("You are signed in. You can close this window."),
-              m_successUrl.toEncoded());
+        reply(socket, 302, "Found", Tr::tr("Signed in"),
+              Tr::tr("You are signed in. You can close this window."), m_successUrl.toEncoded());
     else
-        reply(socket, 200, "OK", QStringLiteral("Signed in"),
-              QStringLiteral("You are signed in to Qlaude. You can close this window and return "
-                             "to the app."));
+        reply(socket, 200, "OK", Tr::tr("Signed in"),
+              Tr::tr("You are signed in to Qlaude. You can close this window and return "
+                     "to the app."));
     close();
     emit codeReceived(code);
 }
@@ -238,7 +243,7 @@ void LoopbackReceiver::handle(QTcpSocket *socket, const QByteArray &method,
 void LoopbackReceiver::reject(QTcpSocket *socket, int status, const QByteArray &reason,
                               const QString &text)
 {
-    reply(socket, status, reason, QStringLiteral("Qlaude sign-in"), text);
+    reply(socket, status, reason, Tr::tr("Qlaude sign-in"), text);
     emit requestRejected(status, text);
 }
 

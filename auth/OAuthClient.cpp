@@ -2,6 +2,7 @@
 
 #include "PkceSession.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QJsonArray>
 #include <QJsonObject>
@@ -9,6 +10,11 @@
 namespace qlaude {
 
 namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::OAuthClient)
+};
+
 // Refresh asks for these, plus any preservable scope already held (CLAUDE_CODE.md §1.2).
 const QStringList kRefreshScopes{QStringLiteral("user:profile"), QStringLiteral("user:inference"),
                                  QStringLiteral("user:sessions:claude_code"),
@@ -75,22 +81,22 @@ OAuthError OAuthClient::errorFrom(const TokenHttpResult &reply, const QString &w
     switch (reply.failure) {
     case Failure::Timeout:
         e.kind = OAuthError::Kind::Timeout;
-        e.message = QStringLiteral("%1 timed out: the sign-in server did not answer.").arg(what);
+        e.message = Tr::tr("%1 timed out: the sign-in server did not answer.").arg(what);
         return e;
     case Failure::Network:
         e.kind = OAuthError::Kind::Network;
-        e.message = QStringLiteral("%1 failed: %2.").arg(what, scrub(reply.error, secrets));
+        e.message = Tr::tr("%1 failed: %2.").arg(what, scrub(reply.error, secrets));
         return e;
     case Failure::Redirect:
         e.kind = OAuthError::Kind::Protocol;
-        e.message = QStringLiteral("%1 failed: the sign-in server answered with a redirect "
-                                   "(HTTP %2), which Qlaude does not follow for token requests.")
+        e.message = Tr::tr("%1 failed: the sign-in server answered with a redirect "
+                           "(HTTP %2), which Qlaude does not follow for token requests.")
                         .arg(what)
                         .arg(reply.status);
         return e;
     case Failure::TooLarge:
         e.kind = OAuthError::Kind::Protocol;
-        e.message = QStringLiteral("%1 failed: %2.").arg(what, scrub(reply.error, secrets));
+        e.message = Tr::tr("%1 failed: %2.").arg(what, scrub(reply.error, secrets));
         return e;
     case Failure::None: // a 2xx is not an error; callers never ask
     case Failure::Http:
@@ -109,7 +115,7 @@ OAuthError OAuthClient::errorFrom(const TokenHttpResult &reply, const QString &w
     } else {
         e.kind = OAuthError::Kind::Rejected;
     }
-    e.message = QStringLiteral("%1 failed (HTTP %2)%3.")
+    e.message = Tr::tr("%1 failed (HTTP %2)%3.")
                     .arg(what)
                     .arg(reply.status)
                     .arg(detail.isEmpty() ? QString() : QStringLiteral(": ") + detail);
@@ -125,14 +131,14 @@ OAuthTokens OAuthClient::parseTokens(const TokenHttpResult &reply, OAuthTokens t
     if (access.isEmpty()) {
         error->kind = OAuthError::Kind::Protocol;
         error->httpStatus = reply.status;
-        error->message = QStringLiteral("The sign-in server's answer has no access token.");
+        error->message = Tr::tr("The sign-in server's answer has no access token.");
         return OAuthTokens();
     }
     if (!type.isEmpty() && type.compare(QLatin1String("bearer"), Qt::CaseInsensitive) != 0) {
         error->kind = OAuthError::Kind::Protocol;
         error->httpStatus = reply.status;
-        error->message = QStringLiteral("The sign-in server issued a \"%1\" token; Qlaude can only "
-                                        "use Bearer tokens.")
+        error->message = Tr::tr("The sign-in server issued a \"%1\" token; Qlaude can only "
+                                "use Bearer tokens.")
                              .arg(scrub(type.left(40), secrets));
         return OAuthTokens();
     }
@@ -196,12 +202,12 @@ void OAuthClient::exchangeCode(const OAuthProfile &profile, const QString &code,
             e = errorFrom(r, QStringLiteral("Authentication"), secrets);
             if (e.kind != OAuthError::Kind::InvalidGrant)
                 e.kind = OAuthError::Kind::Rejected;
-            e.message = QStringLiteral("Authentication failed: Invalid authorization code.");
+            e.message = Tr::tr("Authentication failed: Invalid authorization code.");
             done(OAuthTokens(), e);
             return;
         }
         if (!r.ok()) {
-            done(OAuthTokens(), errorFrom(r, QStringLiteral("Token exchange"), secrets));
+            done(OAuthTokens(), errorFrom(r, Tr::tr("Token exchange"), secrets));
             return;
         }
         const OAuthTokens t = parseTokens(r, base, &e, secrets);
@@ -214,7 +220,7 @@ void OAuthClient::refresh(const OAuthTokens &current, TokenCallback done)
     if (!current.canRefresh()) {
         OAuthError e;
         e.kind = OAuthError::Kind::InvalidGrant;
-        e.message = QStringLiteral("The stored login has no refresh token.");
+        e.message = Tr::tr("The stored login has no refresh token.");
         done(OAuthTokens(), e);
         return;
     }
@@ -238,7 +244,7 @@ void OAuthClient::refresh(const OAuthTokens &current, TokenCallback done)
     req.redact = secrets;
     send(req, [this, current, secrets, done](const TokenHttpResult &r) {
         if (!r.ok()) {
-            done(OAuthTokens(), errorFrom(r, QStringLiteral("Token refresh"), secrets));
+            done(OAuthTokens(), errorFrom(r, Tr::tr("Token refresh"), secrets));
             return;
         }
         OAuthError e;
@@ -254,8 +260,8 @@ void OAuthClient::revoke(const OAuthTokens &tokens, int timeoutMs, DoneCallback 
         OAuthError e;
         e.kind = OAuthError::Kind::Protocol;
         e.message = tokens.revokeUrl.isEmpty()
-                        ? QStringLiteral("The sign-in server has no revocation endpoint.")
-                        : QStringLiteral("There is no token to revoke.");
+                        ? Tr::tr("The sign-in server has no revocation endpoint.")
+                        : Tr::tr("There is no token to revoke.");
         done(e);
         return;
     }
@@ -297,7 +303,7 @@ void OAuthClient::discover(const QUrl &issuer, DiscoveryCallback done)
     req.timeoutMs = kDiscoveryTimeoutMs;
     send(req, [issuer, done](const TokenHttpResult &r) {
         if (!r.ok()) {
-            done(OidcDiscovery(), errorFrom(r, QStringLiteral("OIDC discovery"), {}));
+            done(OidcDiscovery(), errorFrom(r, Tr::tr("OIDC discovery"), {}));
             return;
         }
         OAuthError e;
@@ -318,19 +324,19 @@ void OAuthClient::discover(const QUrl &issuer, DiscoveryCallback done)
         };
         if (norm(d.issuer) != norm(issuer)) {
             e.kind = OAuthError::Kind::Protocol;
-            e.message = QStringLiteral("The OIDC provider at %1 announced a different issuer "
-                                       "(%2); the login was stopped.")
+            e.message = Tr::tr("The OIDC provider at %1 announced a different issuer "
+                               "(%2); the login was stopped.")
                             .arg(issuer.toString(), d.issuer.toString());
         } else if (!d.authorizationEndpoint.isValid() || !d.tokenEndpoint.isValid() ||
                    d.authorizationEndpoint.isEmpty() || d.tokenEndpoint.isEmpty()) {
             e.kind = OAuthError::Kind::Protocol;
-            e.message = QStringLiteral("The OIDC provider at %1 announced no authorization "
-                                       "or token endpoint.")
+            e.message = Tr::tr("The OIDC provider at %1 announced no authorization "
+                               "or token endpoint.")
                             .arg(issuer.toString());
         } else if (!methods.isEmpty() && !methods.contains(QStringLiteral("S256"))) {
             e.kind = OAuthError::Kind::Protocol;
-            e.message = QStringLiteral("The OIDC provider at %1 does not support PKCE with "
-                                       "S256, which Qlaude requires.")
+            e.message = Tr::tr("The OIDC provider at %1 does not support PKCE with "
+                               "S256, which Qlaude requires.")
                             .arg(issuer.toString());
         }
         done(e.isError() ? OidcDiscovery() : d, e);

@@ -4,10 +4,18 @@
 #include "OAuthClient.h"
 #include "OAuthTokenStore.h"
 
+#include <QCoreApplication>
 #include <QPointer>
 #include <QUrlQuery>
 
 namespace qlaude {
+
+namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::OAuthLoginFlow)
+};
+} // namespace
 
 OAuthLoginFlow::OAuthLoginFlow(OAuthProfile profile, QNetworkAccessManager *nam, QObject *parent)
     : QObject(parent), m_profile(std::move(profile)), m_nam(nam)
@@ -15,11 +23,11 @@ OAuthLoginFlow::OAuthLoginFlow(OAuthProfile profile, QNetworkAccessManager *nam,
     m_timer.setSingleShot(true);
     connect(&m_timer, &QTimer::timeout, this, [this] {
         const int seconds = m_timeoutMs / 1000;
-        const QString span = seconds >= 120 ? QStringLiteral("%1 minutes").arg(seconds / 60)
-                                            : QStringLiteral("%1 seconds").arg(qMax(seconds, 1));
+        const QString span = seconds >= 120 ? Tr::tr("%1 minutes").arg(seconds / 60)
+                                            : Tr::tr("%1 seconds").arg(qMax(seconds, 1));
         finish(Outcome::TimedOut,
-               QStringLiteral("The sign-in timed out after %1 without an answer from the browser. "
-                              "Start it again.")
+               Tr::tr("The sign-in timed out after %1 without an answer from the browser. "
+                      "Start it again.")
                    .arg(span));
     });
 }
@@ -98,8 +106,8 @@ void OAuthLoginFlow::listen()
                 if (generation != m_generation || m_state != State::Waiting)
                     return;
                 finish(Outcome::Failed,
-                       QStringLiteral("The sign-in was refused by the server (%1%2). Start it "
-                                      "again.")
+                       Tr::tr("The sign-in was refused by the server (%1%2). Start it "
+                              "again.")
                            .arg(error, description.isEmpty() ? QString()
                                                              : QStringLiteral(": ") + description));
             });
@@ -162,54 +170,54 @@ bool OAuthLoginFlow::refuse(const QString &message)
 bool OAuthLoginFlow::handleRedirect(const QUrl &url)
 {
     if (m_state != State::Waiting)
-        return refuse(QStringLiteral("No sign-in is waiting for an answer."));
+        return refuse(Tr::tr("No sign-in is waiting for an answer."));
     QString redirect;
     if (sameEndpoint(url, QUrl(loopbackRedirectUri())))
         redirect = loopbackRedirectUri();
     else if (hasManualRedirect() && sameEndpoint(url, m_profile.manualRedirectUri))
         redirect = manualRedirectUri();
     else
-        return refuse(QStringLiteral("That address is not this sign-in's redirect."));
+        return refuse(Tr::tr("That address is not this sign-in's redirect."));
     const QUrlQuery q(url);
     if (q.allQueryItemValues(QStringLiteral("code")).size() > 1 ||
         q.allQueryItemValues(QStringLiteral("state")).size() > 1)
-        return refuse(QStringLiteral("A parameter appears twice in the redirect."));
+        return refuse(Tr::tr("A parameter appears twice in the redirect."));
     const QString code = q.queryItemValue(QStringLiteral("code"), QUrl::FullyDecoded);
     const QString state = q.queryItemValue(QStringLiteral("state"), QUrl::FullyDecoded);
     const QString error = q.queryItemValue(QStringLiteral("error"), QUrl::FullyDecoded);
     if (!error.isEmpty() && m_pkce.stateMatches(state)) {
         finish(Outcome::Failed,
-               QStringLiteral("The sign-in was refused by the server (%1). Start it again.")
+               Tr::tr("The sign-in was refused by the server (%1). Start it again.")
                    .arg(error.left(60)));
         return true;
     }
     if (code.isEmpty())
-        return refuse(QStringLiteral("Authorization code not found."));
+        return refuse(Tr::tr("Authorization code not found."));
     return acceptReturned(code, state, redirect, Route::Embedded);
 }
 
 bool OAuthLoginFlow::submitPastedCode(const QString &text)
 {
     if (m_state != State::Waiting)
-        return refuse(QStringLiteral("No sign-in is waiting for a code."));
+        return refuse(Tr::tr("No sign-in is waiting for a code."));
     const QString t = text.trimmed();
     if (t.startsWith(QLatin1String("http://")) || t.startsWith(QLatin1String("https://"))) {
         const QUrl url(t);
         if (!isRedirect(url))
-            return refuse(QStringLiteral("That address is not this sign-in's redirect."));
+            return refuse(Tr::tr("That address is not this sign-in's redirect."));
         const QUrlQuery q(url);
         const QString redirect = sameEndpoint(url, QUrl(loopbackRedirectUri()))
                                      ? loopbackRedirectUri()
                                      : manualRedirectUri();
         const QString code = q.queryItemValue(QStringLiteral("code"), QUrl::FullyDecoded);
         if (code.isEmpty())
-            return refuse(QStringLiteral("Authorization code not found in that address."));
+            return refuse(Tr::tr("Authorization code not found in that address."));
         return acceptReturned(code, q.queryItemValue(QStringLiteral("state"), QUrl::FullyDecoded),
                               redirect, Route::Pasted);
     }
     const qsizetype hash = t.indexOf(QLatin1Char('#'));
     if (hash <= 0 || hash == t.size() - 1)
-        return refuse(QStringLiteral("Invalid code. Please make sure the full code was copied."));
+        return refuse(Tr::tr("Invalid code. Please make sure the full code was copied."));
     return acceptReturned(t.left(hash), t.mid(hash + 1),
                           hasManualRedirect() ? manualRedirectUri() : loopbackRedirectUri(),
                           Route::Pasted);
@@ -219,9 +227,9 @@ bool OAuthLoginFlow::acceptReturned(const QString &code, const QString &state,
                                     const QString &redirectUri, Route route)
 {
     if (!m_pkce.stateMatches(state))
-        return refuse(QStringLiteral("Invalid state: this code belongs to another sign-in "
-                                     "attempt. Use the code shown after this attempt's sign-in, "
-                                     "or start again."));
+        return refuse(Tr::tr("Invalid state: this code belongs to another sign-in "
+                             "attempt. Use the code shown after this attempt's sign-in, "
+                             "or start again."));
     accept(code, redirectUri, route);
     return true;
 }
@@ -242,11 +250,12 @@ void OAuthLoginFlow::accept(const QString &code, const QString &redirectUri, Rou
             if (!self || generation != m_generation)
                 return;
             if (e.isError()) {
-                finish(Outcome::Failed, e.message + QStringLiteral(" Start the sign-in again."));
+                finish(Outcome::Failed,
+                       e.message + QLatin1Char(' ') + Tr::tr("Start the sign-in again."));
                 return;
             }
             m_tokens = tokens;
-            const QString done = QStringLiteral("Signed in with %1.").arg(m_profile.displayName());
+            const QString done = Tr::tr("Signed in with %1.").arg(m_profile.displayName());
             if (!m_store) {
                 finish(Outcome::Succeeded, done);
                 return;
@@ -256,8 +265,8 @@ void OAuthLoginFlow::accept(const QString &code, const QString &redirectUri, Rou
                     return;
                 if (!w.ok())
                     self->finish(Outcome::Failed,
-                                 QStringLiteral("You signed in, but the login could not be "
-                                                "stored: %1")
+                                 Tr::tr("You signed in, but the login could not be "
+                                        "stored: %1")
                                      .arg(w.message));
                 else
                     self->finish(Outcome::Succeeded, done);
@@ -269,7 +278,7 @@ void OAuthLoginFlow::cancel()
 {
     if (m_state == State::Idle || m_state == State::Finished)
         return;
-    finish(Outcome::Cancelled, QStringLiteral("The sign-in was cancelled."));
+    finish(Outcome::Cancelled, Tr::tr("The sign-in was cancelled."));
 }
 
 void OAuthLoginFlow::teardown()

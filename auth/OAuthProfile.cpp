@@ -3,6 +3,7 @@
 #include "AuthContext.h"
 #include "PkceSession.h"
 
+#include <QCoreApplication>
 #include <QJsonArray>
 
 #ifndef QLAUDE_OAUTH_CLIENT_ID
@@ -12,6 +13,11 @@
 namespace qlaude {
 
 namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::OAuthProfile)
+};
+
 const QString kCustomUrl = QStringLiteral("CLAUDE_CODE_CUSTOM_OAUTH_URL");
 const QString kClientIdVar = QStringLiteral("CLAUDE_CODE_OAUTH_CLIENT_ID");
 const QString kOidcIssuer = QStringLiteral("QLAUDE_OIDC_ISSUER");
@@ -105,9 +111,9 @@ OAuthSettings OAuthSettings::load(const AuthContext &ctx)
             if (!env.contains(name))
                 continue;
             if (!allowed) {
-                s.ignored << QStringLiteral("%1 in %2 was ignored: OAuth settings are read only "
-                                            "from the environment and the user and managed "
-                                            "settings.")
+                s.ignored << Tr::tr("%1 in %2 was ignored: OAuth settings are read only "
+                                    "from the environment and the user and managed "
+                                    "settings.")
                                  .arg(name, describe(f));
                 continue;
             }
@@ -177,9 +183,9 @@ QString OAuthProfile::displayName() const
     case Kind::ClaudeAi:
         return QStringLiteral("Claude.ai");
     case Kind::Console:
-        return QStringLiteral("the Anthropic Console");
+        return Tr::tr("the Anthropic Console");
     case Kind::Oidc:
-        return QStringLiteral("organization SSO");
+        return Tr::tr("organization SSO");
     }
     return QString();
 }
@@ -207,11 +213,11 @@ bool OAuthProfile::isAcceptableEndpoint(const QUrl &url)
 
 QString OAuthProfile::permittedRoutes()
 {
-    return QStringLiteral("You can use an Anthropic API key (qlaude --login=api-key or "
-                          "ANTHROPIC_API_KEY), an apiKeyHelper command, a bearer token for a "
-                          "gateway (ANTHROPIC_AUTH_TOKEN, or organization SSO with "
-                          "--profile=oidc), or a cloud provider (Amazon Bedrock, Google Vertex AI "
-                          "or Microsoft Foundry).");
+    return Tr::tr("You can use an Anthropic API key (qlaude --login=api-key or "
+                  "ANTHROPIC_API_KEY), an apiKeyHelper command, a bearer token for a "
+                  "gateway (ANTHROPIC_AUTH_TOKEN, or organization SSO with "
+                  "--profile=oidc), or a cloud provider (Amazon Bedrock, Google Vertex AI "
+                  "or Microsoft Foundry).");
 }
 
 OAuthProfile::Kind OAuthProfile::defaultKind(const AuthContext &ctx)
@@ -275,18 +281,18 @@ OAuthProfile OAuthProfile::fromSettings(const OAuthSettings &s, Kind kind)
         p.issuer = QUrl(issuer);
         p.endpointSource = p.issuerSource;
         if (issuer.isEmpty()) {
-            p.error = QStringLiteral("Organization SSO is not configured: set \"oidc\": "
-                                     "{\"issuer\", \"clientId\"} in your user or managed "
-                                     "settings, or QLAUDE_OIDC_ISSUER and QLAUDE_OIDC_CLIENT_ID.");
+            p.error = Tr::tr("Organization SSO is not configured: set \"oidc\": "
+                             "{\"issuer\", \"clientId\"} in your user or managed "
+                             "settings, or QLAUDE_OIDC_ISSUER and QLAUDE_OIDC_CLIENT_ID.");
         } else if (!isAcceptableEndpoint(p.issuer) || p.issuer.hasQuery() ||
                    p.issuer.hasFragment()) {
-            p.error = QStringLiteral("The OIDC issuer (%1, from %2) must be an https URL without "
-                                     "a query.")
+            p.error = Tr::tr("The OIDC issuer (%1, from %2) must be an https URL without "
+                             "a query.")
                           .arg(issuer, p.issuerSource);
         } else if (p.clientId.isEmpty()) {
-            p.error = QStringLiteral("Organization SSO needs a client id: set \"oidc\": "
-                                     "{\"clientId\"} in your user or managed settings, or "
-                                     "QLAUDE_OIDC_CLIENT_ID.");
+            p.error = Tr::tr("Organization SSO needs a client id: set \"oidc\": "
+                             "{\"clientId\"} in your user or managed settings, or "
+                             "QLAUDE_OIDC_CLIENT_ID.");
         }
         return p;
     }
@@ -301,8 +307,8 @@ OAuthProfile OAuthProfile::fromSettings(const OAuthSettings &s, Kind kind)
     if (!custom.isEmpty()) {
         const QUrl base(custom);
         if (!isAcceptableEndpoint(base) || base.hasQuery() || base.hasFragment()) {
-            p.error = QStringLiteral("CLAUDE_CODE_CUSTOM_OAUTH_URL (%1, from %2) must be an https "
-                                     "URL without a query.")
+            p.error = Tr::tr("CLAUDE_CODE_CUSTOM_OAUTH_URL (%1, from %2) must be an https "
+                             "URL without a query.")
                           .arg(custom, s.sourceOf(kCustomUrl));
             return p;
         }
@@ -336,8 +342,8 @@ OAuthProfile OAuthProfile::fromSettings(const OAuthSettings &s, Kind kind)
         p.clientIdSource = QStringLiteral("build option QLAUDE_OAUTH_CLIENT_ID");
     }
     if (p.clientId.isEmpty()) {
-        p.error = QStringLiteral("This build of Qlaude is not authorized by Anthropic for "
-                                 "Claude.ai or Console subscription login. ") +
+        p.error = Tr::tr("This build of Qlaude is not authorized by Anthropic for "
+                         "Claude.ai or Console subscription login. ") +
                   permittedRoutes();
     }
     return p;
@@ -351,8 +357,8 @@ QUrl OAuthProfile::discoveryUrl() const
 bool OAuthProfile::applyDiscovery(const QUrl &authorize, const QUrl &token, const QUrl &revoke)
 {
     if (!isAcceptableEndpoint(authorize) || !isAcceptableEndpoint(token)) {
-        error = QStringLiteral("The OIDC provider %1 announced an authorization or token "
-                               "endpoint that is not https.")
+        error = Tr::tr("The OIDC provider %1 announced an authorization or token "
+                       "endpoint that is not https.")
                     .arg(issuer.toString());
         return false;
     }

@@ -8,12 +8,18 @@
 #include "RequestOptions.h"
 #include "VertexConfig.h"
 
+#include <QCoreApplication>
 #include <QJsonArray>
 #include <QStandardPaths>
 
 namespace qlaude {
 
 namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::ProviderStatus)
+};
+
 struct Builder
 {
     const AuthContext &ctx;
@@ -80,8 +86,8 @@ ProviderStatus ProviderStatus::of(Provider p, const AuthContext &ctx, const Keyc
         if (!kc.oauthJson.isEmpty())
             st.sources.insert(QStringLiteral("keychain:oauth"), QStringLiteral("keychain"));
         if (!env && helper.isEmpty() && kc.apiKey.isEmpty() && kc.oauthJson.isEmpty())
-            st.missing << QStringLiteral("No credential: log in, set ANTHROPIC_API_KEY, or "
-                                         "configure an apiKeyHelper.");
+            st.missing << Tr::tr("No credential: log in, set ANTHROPIC_API_KEY, or "
+                                 "configure an apiKeyHelper.");
         break;
     }
     case Provider::Bedrock: {
@@ -89,15 +95,15 @@ ProviderStatus ProviderStatus::of(Provider p, const AuthContext &ctx, const Keyc
         const AwsRegion region = AwsConfig::region(
             ctx.environment(), [&ctx](const QString &name) { return ctx.envSource(name); });
         st.sources.insert(QStringLiteral("region"), region.source);
-        st.facts << QStringLiteral("Region: %1%2")
+        st.facts << Tr::tr("Region: %1%2")
                         .arg(region.region, region.source.startsWith(QLatin1String("default"))
-                                                ? QStringLiteral(" (default)")
+                                                ? Tr::tr(" (default)")
                                                 : QStringLiteral(" (%1)").arg(region.source));
         const QString profile = AwsConfig::profileName(ctx.environment());
         if (!ctx.env(QStringLiteral("AWS_PROFILE")).isEmpty())
             st.sources.insert(QStringLiteral("AWS_PROFILE"),
                               ctx.envSource(QStringLiteral("AWS_PROFILE")));
-        st.facts << QStringLiteral("Profile: %1").arg(profile);
+        st.facts << Tr::tr("Profile: %1").arg(profile);
         b.var("ANTHROPIC_BEDROCK_BASE_URL");
         const bool skip = b.flag("CLAUDE_CODE_SKIP_BEDROCK_AUTH");
         const bool bearer = b.secret("AWS_BEARER_TOKEN_BEDROCK", "cloud:aws-bearer-token");
@@ -107,22 +113,21 @@ ProviderStatus ProviderStatus::of(Provider p, const AuthContext &ctx, const Keyc
         if (!chain.isEmpty())
             st.sources.insert(QStringLiteral("aws-credentials"), chain);
         if (skip)
-            st.facts << QStringLiteral("Authentication: skipped (CLAUDE_CODE_SKIP_BEDROCK_AUTH)");
+            st.facts << Tr::tr("Authentication: skipped (CLAUDE_CODE_SKIP_BEDROCK_AUTH)");
         else if (bearer)
-            st.facts << QStringLiteral("Authentication: Bedrock API key (Bearer)");
+            st.facts << Tr::tr("Authentication: Bedrock API key (Bearer)");
         else if (!chain.isEmpty())
-            st.facts
-                << QStringLiteral("Authentication: SigV4 with AWS credentials from %1").arg(chain);
+            st.facts << Tr::tr("Authentication: SigV4 with AWS credentials from %1").arg(chain);
         if (!skip && !bearer && chain.isEmpty())
             st.missing << why;
         // Instance metadata exists only on EC2: when it is all that is left, say so instead of
         // calling a desktop configured.
         if (!skip && !bearer && chain.startsWith(QLatin1String("instance metadata")))
-            st.missing << QStringLiteral("No AWS credentials were found in the environment, the "
-                                         "AWS files or a command; only instance metadata (EC2) "
-                                         "is left to try. Set AWS_PROFILE, access keys or a "
-                                         "Bedrock API key, or AWS_EC2_METADATA_DISABLED=true "
-                                         "off EC2.");
+            st.missing << Tr::tr("No AWS credentials were found in the environment, the "
+                                 "AWS files or a command; only instance metadata (EC2) "
+                                 "is left to try. Set AWS_PROFILE, access keys or a "
+                                 "Bedrock API key, or AWS_EC2_METADATA_DISABLED=true "
+                                 "off EC2.");
         break;
     }
     case Provider::Vertex: {
@@ -133,26 +138,25 @@ ProviderStatus ProviderStatus::of(Provider p, const AuthContext &ctx, const Keyc
             vertex.projectFromMetadata = false;
         b.var("CLOUD_ML_REGION");
         st.sources.insert(QStringLiteral("region"), vertex.defaultRegion.source);
-        st.facts << QStringLiteral("Region: %1 (%2)")
+        st.facts << Tr::tr("Region: %1 (%2)")
                         .arg(vertex.defaultRegion.value, vertex.defaultRegion.source);
         for (auto it = vertex.modelRegions.begin(); it != vertex.modelRegions.end(); ++it) {
             st.sources.insert(it.key(), it.value().source);
-            st.facts << QStringLiteral("Region for %1: %2").arg(it.key(), it.value().value);
+            st.facts << Tr::tr("Region for %1: %2").arg(it.key(), it.value().value);
         }
         if (!vertex.project.value.isEmpty()) {
             st.sources.insert(QStringLiteral("project"), vertex.project.source);
-            st.facts << QStringLiteral("Project: %1 (%2)")
-                            .arg(vertex.project.value, vertex.project.source);
+            st.facts << Tr::tr("Project: %1 (%2)").arg(vertex.project.value, vertex.project.source);
         } else {
             st.missing << (vertex.projectFromMetadata
-                               ? QStringLiteral("No Google Cloud project is set: set "
-                                                "ANTHROPIC_VERTEX_PROJECT_ID (or "
-                                                "GOOGLE_CLOUD_PROJECT) to your project id. Only "
-                                                "the metadata server (on Google Cloud) could "
-                                                "name one.")
-                               : QStringLiteral("No Google Cloud project is set: set "
-                                                "ANTHROPIC_VERTEX_PROJECT_ID (or "
-                                                "GOOGLE_CLOUD_PROJECT) to your project id."));
+                               ? Tr::tr("No Google Cloud project is set: set "
+                                        "ANTHROPIC_VERTEX_PROJECT_ID (or "
+                                        "GOOGLE_CLOUD_PROJECT) to your project id. Only "
+                                        "the metadata server (on Google Cloud) could "
+                                        "name one.")
+                               : Tr::tr("No Google Cloud project is set: set "
+                                        "ANTHROPIC_VERTEX_PROJECT_ID (or "
+                                        "GOOGLE_CLOUD_PROJECT) to your project id."));
         }
         b.var("ANTHROPIC_VERTEX_BASE_URL");
         QString urlError;
@@ -162,7 +166,7 @@ ProviderStatus ProviderStatus::of(Provider p, const AuthContext &ctx, const Keyc
             model = QStringLiteral("claude-sonnet-4-5@20250929");
         const QUrl url = vertex.urlFor(model, QStringLiteral("streamRawPredict"), &urlError);
         if (url.isValid() && !vertex.project.value.isEmpty())
-            st.facts << QStringLiteral("URL: %1").arg(url.toDisplayString());
+            st.facts << Tr::tr("URL: %1").arg(url.toDisplayString());
         else if (!url.isValid() && !vertex.project.value.isEmpty())
             st.missing << urlError + QLatin1Char('.'); // a region that is not a region name
         const bool skip = b.flag("CLAUDE_CODE_SKIP_VERTEX_AUTH");
@@ -174,17 +178,17 @@ ProviderStatus ProviderStatus::of(Provider p, const AuthContext &ctx, const Keyc
         if (!source.isEmpty())
             st.sources.insert(QStringLiteral("google-credentials"), source);
         if (skip)
-            st.facts << QStringLiteral("Authentication: skipped (CLAUDE_CODE_SKIP_VERTEX_AUTH)");
+            st.facts << Tr::tr("Authentication: skipped (CLAUDE_CODE_SKIP_VERTEX_AUTH)");
         else if (source.isEmpty())
             st.missing << why;
         else
-            st.facts << QStringLiteral("Authentication: Google access token from %1").arg(source);
+            st.facts << Tr::tr("Authentication: Google access token from %1").arg(source);
         if (!skip && source == QLatin1String("metadata server"))
-            st.missing << QStringLiteral("No Google credentials were found in "
-                                         "GOOGLE_APPLICATION_CREDENTIALS or gcloud's files; only "
-                                         "the metadata server (on Google Cloud) is left to try. "
-                                         "Run `gcloud auth application-default login`, or set "
-                                         "GOOGLE_APPLICATION_CREDENTIALS.");
+            st.missing << Tr::tr("No Google credentials were found in "
+                                 "GOOGLE_APPLICATION_CREDENTIALS or gcloud's files; only "
+                                 "the metadata server (on Google Cloud) is left to try. "
+                                 "Run `gcloud auth application-default login`, or set "
+                                 "GOOGLE_APPLICATION_CREDENTIALS.");
         break;
     }
     case Provider::Foundry: {
@@ -195,19 +199,19 @@ ProviderStatus ProviderStatus::of(Provider p, const AuthContext &ctx, const Keyc
         if (!foundry.error.isEmpty())
             st.missing << foundry.error + QLatin1Char('.');
         else
-            st.facts << QStringLiteral("Endpoint: %1 (from %2)")
+            st.facts << Tr::tr("Endpoint: %1 (from %2)")
                             .arg(foundry.baseUrl.toDisplayString(), foundry.baseUrlSource);
         if (foundry.resourceIgnored)
-            st.facts << QStringLiteral("Warning: ANTHROPIC_FOUNDRY_RESOURCE is ignored because "
-                                       "ANTHROPIC_FOUNDRY_BASE_URL is set.");
+            st.facts << Tr::tr("Warning: ANTHROPIC_FOUNDRY_RESOURCE is ignored because "
+                               "ANTHROPIC_FOUNDRY_BASE_URL is set.");
         const bool skip = b.flag("CLAUDE_CODE_SKIP_FOUNDRY_AUTH");
         const bool key = b.secret("ANTHROPIC_FOUNDRY_API_KEY", "cloud:foundry-api-key");
         const QString tenant = b.var("AZURE_TENANT_ID");
         const QString client = b.var("AZURE_CLIENT_ID");
         if (!key && !skip && (!tenant.isEmpty() || !client.isEmpty()))
-            st.facts << QStringLiteral("Tenant: %1; client id: %2")
-                            .arg(tenant.isEmpty() ? QStringLiteral("not set") : tenant,
-                                 client.isEmpty() ? QStringLiteral("not set") : client);
+            st.facts << Tr::tr("Tenant: %1; client id: %2")
+                            .arg(tenant.isEmpty() ? Tr::tr("not set") : tenant,
+                                 client.isEmpty() ? Tr::tr("not set") : client);
         b.secret("AZURE_CLIENT_SECRET", "cloud:azure-client-secret");
         b.var("AZURE_TOKEN_CREDENTIALS");
         AzureCredentialProvider::Config azure;
@@ -219,9 +223,9 @@ ProviderStatus ProviderStatus::of(Provider p, const AuthContext &ctx, const Keyc
         QString why;
         const QString source = AzureCredentialProvider::staticSource(azure, &why);
         if (skip) {
-            st.facts << QStringLiteral("Authentication: skipped (CLAUDE_CODE_SKIP_FOUNDRY_AUTH)");
+            st.facts << Tr::tr("Authentication: skipped (CLAUDE_CODE_SKIP_FOUNDRY_AUTH)");
         } else if (key) {
-            st.facts << QStringLiteral("Authentication: Foundry API key (x-api-key)");
+            st.facts << Tr::tr("Authentication: Foundry API key (x-api-key)");
         } else {
             // Off Azure, IMDS is only what is left to try: then the Azure CLI (if installed)
             // is what will answer.
@@ -234,20 +238,20 @@ ProviderStatus ProviderStatus::of(Provider p, const AuthContext &ctx, const Keyc
             if (source.isEmpty())
                 st.missing << why;
             else if (imdsOnly && haveAz)
-                st.facts << QStringLiteral("Authentication: Microsoft Entra ID token from "
-                                           "managed identity (IMDS, on Azure only), else the "
-                                           "Azure CLI (az login); scope %1")
+                st.facts << Tr::tr("Authentication: Microsoft Entra ID token from "
+                                   "managed identity (IMDS, on Azure only), else the "
+                                   "Azure CLI (az login); scope %1")
                                 .arg(foundry.scope);
             else
-                st.facts << QStringLiteral("Authentication: Microsoft Entra ID token from %1, "
-                                           "scope %2")
+                st.facts << Tr::tr("Authentication: Microsoft Entra ID token from %1, "
+                                   "scope %2")
                                 .arg(source, foundry.scope);
             if (imdsOnly && !haveAz)
-                st.missing << QStringLiteral("No Azure credentials were found; only managed "
-                                             "identity (on an Azure machine) is left to try. Set "
-                                             "ANTHROPIC_FOUNDRY_API_KEY, or AZURE_TENANT_ID, "
-                                             "AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, or install "
-                                             "the Azure CLI and run `az login`.");
+                st.missing << Tr::tr("No Azure credentials were found; only managed "
+                                     "identity (on an Azure machine) is left to try. Set "
+                                     "ANTHROPIC_FOUNDRY_API_KEY, or AZURE_TENANT_ID, "
+                                     "AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, or install "
+                                     "the Azure CLI and run `az login`.");
             st.missing << AzureCredentialProvider::configurationProblems(azure);
         }
         if (!ctx.env(QStringLiteral("QLAUDE_FOUNDRY_SCOPE")).isEmpty())

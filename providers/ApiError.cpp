@@ -1,11 +1,17 @@
 #include "ApiError.h"
 
+#include <QCoreApplication>
 #include <QJsonDocument>
 #include <QJsonObject>
 
 namespace qlaude {
 
 namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::ApiError)
+};
+
 QString hintFor(int status, const QString &type, const QString &message,
                 const QString &credentialSource, const QString &model)
 {
@@ -13,82 +19,82 @@ QString hintFor(int status, const QString &type, const QString &message,
                           credentialSource == QLatin1String("apiKeyHelper");
     if (status == 401) {
         if (credentialSource == QLatin1String("apiKeyHelper"))
-            return QStringLiteral("The key from apiKeyHelper was rejected. Fix the helper's key, "
-                                  "then try again.");
+            return Tr::tr("The key from apiKeyHelper was rejected. Fix the helper's key, "
+                          "then try again.");
         if (credentialSource.startsWith(QLatin1String("env:")))
-            return QStringLiteral("The key in %1 was rejected (invalid or expired). Fix or unset "
-                                  "it, then try again.")
+            return Tr::tr("The key in %1 was rejected (invalid or expired). Fix or unset "
+                          "it, then try again.")
                 .arg(credentialSource.mid(4));
-        return QStringLiteral("Your API key or login is invalid or has expired. Log in again.");
+        return Tr::tr("Your API key or login is invalid or has expired. Log in again.");
     }
     if (status == 403) {
         if (message.contains(QLatin1String("OAuth token has been revoked")))
-            return QStringLiteral("Your login was revoked. Log in again.");
+            return Tr::tr("Your login was revoked. Log in again.");
         if (message.contains(QLatin1String("api key authentication is disabled"),
                              Qt::CaseInsensitive) &&
             external)
-            return QStringLiteral("Your organization has disabled API key authentication. Unset "
-                                  "%1 and log in with your Claude account instead.")
+            return Tr::tr("Your organization has disabled API key authentication. Unset "
+                          "%1 and log in with your Claude account instead.")
                 .arg(credentialSource == QLatin1String("apiKeyHelper")
-                         ? QStringLiteral("the apiKeyHelper setting")
+                         ? Tr::tr("the apiKeyHelper setting")
                          : QStringLiteral("ANTHROPIC_API_KEY"));
-        return QStringLiteral("Your account does not have access to %1 or to this feature. "
-                              "Choose another model, or ask your administrator for access.")
-            .arg(model.isEmpty() ? QStringLiteral("this model") : model);
+        return Tr::tr("Your account does not have access to %1 or to this feature. "
+                      "Choose another model, or ask your administrator for access.")
+            .arg(model.isEmpty() ? Tr::tr("this model") : model);
     }
     if (status == 404)
-        return QStringLiteral("The model %1 is not available here. Choose another model (--model "
-                              "or the model picker), or check ANTHROPIC_BASE_URL.")
-            .arg(model.isEmpty() ? QStringLiteral("requested") : model);
+        return Tr::tr("The model %1 is not available here. Choose another model (--model "
+                      "or the model picker), or check ANTHROPIC_BASE_URL.")
+            .arg(model.isEmpty() ? Tr::tr("requested") : model);
     if (status == 413)
-        return QStringLiteral("The request is too large. Shorten the conversation or attachments.");
+        return Tr::tr("The request is too large. Shorten the conversation or attachments.");
     if (status == 429)
-        return QStringLiteral("You hit a rate or usage limit. Wait a moment and try again, or "
-                              "check your plan's limits.");
+        return Tr::tr("You hit a rate or usage limit. Wait a moment and try again, or "
+                      "check your plan's limits.");
     if (status == 529 || type == QLatin1String("overloaded_error"))
-        return QStringLiteral("The API is at capacity. This is usually temporary; try again in a "
-                              "moment.");
+        return Tr::tr("The API is at capacity. This is usually temporary; try again in a "
+                      "moment.");
     if (status == 402 || message.contains(QLatin1String("credit balance is too low")))
-        return QStringLiteral("Your credit balance is too low. Add credits in the Console, then "
-                              "try again.");
+        return Tr::tr("Your credit balance is too low. Add credits in the Console, then "
+                      "try again.");
     if (status >= 500)
-        return QStringLiteral("This is a server-side issue, usually temporary. Try again in a "
-                              "moment.");
+        return Tr::tr("This is a server-side issue, usually temporary. Try again in a "
+                      "moment.");
     if (status == 400)
-        return QStringLiteral("The API rejected the request. Check the model, max tokens and "
-                              "settings named in the message.");
-    return QStringLiteral("Try again; if it keeps failing, run qlaude --doctor.");
+        return Tr::tr("The API rejected the request. Check the model, max tokens and "
+                      "settings named in the message.");
+    return Tr::tr("Try again; if it keeps failing, run qlaude --doctor.");
 }
 
 QString titleFor(int status, const QString &type)
 {
     switch (status) {
     case 400:
-        return QStringLiteral("The request was invalid");
+        return Tr::tr("The request was invalid");
     case 401:
-        return QStringLiteral("Authentication failed");
+        return Tr::tr("Authentication failed");
     case 402:
-        return QStringLiteral("Payment required");
+        return Tr::tr("Payment required");
     case 403:
-        return QStringLiteral("Access denied");
+        return Tr::tr("Access denied");
     case 404:
-        return QStringLiteral("Not found");
+        return Tr::tr("Not found");
     case 408:
-        return QStringLiteral("The request timed out");
+        return Tr::tr("The request timed out");
     case 413:
-        return QStringLiteral("The request is too large");
+        return Tr::tr("The request is too large");
     case 429:
-        return QStringLiteral("Rate limited");
+        return Tr::tr("Rate limited");
     case 529:
-        return QStringLiteral("The API is overloaded");
+        return Tr::tr("The API is overloaded");
     default:
         break;
     }
     if (type == QLatin1String("overloaded_error"))
-        return QStringLiteral("The API is overloaded");
+        return Tr::tr("The API is overloaded");
     if (status >= 500)
-        return QStringLiteral("The API had an internal error");
-    return QStringLiteral("The API returned an error");
+        return Tr::tr("The API had an internal error");
+    return Tr::tr("The API returned an error");
 }
 } // namespace
 
@@ -105,7 +111,7 @@ QString ApiError::userMessage() const
             what += QStringLiteral(": ") + message;
         break;
     case Kind::InStream:
-        what = QStringLiteral("The API reported an error during the answer (%1)").arg(type);
+        what = Tr::tr("The API reported an error during the answer (%1)").arg(type);
         if (!message.isEmpty())
             what += QStringLiteral(": ") + message;
         break;
@@ -114,12 +120,13 @@ QString ApiError::userMessage() const
         break;
     }
     QString text = what;
-    if (!text.endsWith(QLatin1Char('.')))
+    // A sentence ends with a full stop (the ideographic one in Japanese).
+    if (!text.endsWith(QLatin1Char('.')) && !text.endsWith(QChar(0x3002)))
         text += QLatin1Char('.');
     if (!hint.isEmpty())
         text += QLatin1Char(' ') + hint;
     if (partial)
-        text += QStringLiteral(" The part of the answer that arrived was kept.");
+        text += QLatin1Char(' ') + Tr::tr("The part of the answer that arrived was kept.");
     if (!requestId.isEmpty())
         text += QStringLiteral(" [request-id %1]").arg(requestId);
     return text;
@@ -135,17 +142,17 @@ QString ApiError::shortDescription() const
     case Kind::InStream:
         return type;
     case Kind::Connection:
-        return QStringLiteral("connection lost");
+        return Tr::tr("connection lost");
     case Kind::Timeout:
-        return QStringLiteral("timed out");
+        return Tr::tr("timed out");
     case Kind::Cancelled:
-        return QStringLiteral("stopped");
+        return Tr::tr("stopped");
     case Kind::Protocol:
-        return QStringLiteral("unreadable answer");
+        return Tr::tr("unreadable answer");
     case Kind::Auth:
-        return QStringLiteral("no credential");
+        return Tr::tr("no credential");
     case Kind::Config:
-        return QStringLiteral("configuration error");
+        return Tr::tr("configuration error");
     case Kind::None:
         break;
     }
@@ -190,8 +197,8 @@ ApiError ApiError::connection(const QString &what, bool partial)
 {
     ApiError e;
     e.kind = Kind::Connection;
-    e.message = QStringLiteral("The connection to the API was lost (%1)").arg(what);
-    e.hint = QStringLiteral("Check your network or proxy, then try again.");
+    e.message = Tr::tr("The connection to the API was lost (%1)").arg(what);
+    e.hint = Tr::tr("Check your network or proxy, then try again.");
     e.partial = partial;
     return e;
 }
@@ -200,9 +207,9 @@ ApiError ApiError::timeout(int timeoutMs, bool partial)
 {
     ApiError e;
     e.kind = Kind::Timeout;
-    e.message = QStringLiteral("The API did not answer within %1 s").arg(timeoutMs / 1000.0);
-    e.hint = QStringLiteral("Try again, or raise API_TIMEOUT_MS if your network or gateway is "
-                            "slow.");
+    e.message = Tr::tr("The API did not answer within %1 s").arg(timeoutMs / 1000.0);
+    e.hint = Tr::tr("Try again, or raise API_TIMEOUT_MS if your network or gateway is "
+                    "slow.");
     e.partial = partial;
     return e;
 }
@@ -211,7 +218,7 @@ ApiError ApiError::cancelled(bool partial)
 {
     ApiError e;
     e.kind = Kind::Cancelled;
-    e.message = QStringLiteral("Stopped");
+    e.message = Tr::tr("Stopped");
     e.partial = partial;
     return e;
 }

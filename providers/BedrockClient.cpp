@@ -6,12 +6,18 @@
 #include "CredentialSigner.h"
 #include "EventStreamDecoder.h"
 
+#include <QCoreApplication>
 #include <QJsonArray>
 #include <QJsonDocument>
 
 namespace qlaude {
 
 namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::BedrockClient)
+};
+
 // Bedrock exception frames as Anthropic error types, so the shared assembler and error texts
 // understand them (PROTOCOLS.md §2.4).
 QString anthropicErrorType(const QString &exception)
@@ -46,14 +52,14 @@ public:
     bool finish(QList<SseEvent> &) override
     {
         if (!m_decoder.finish() && m_error.isEmpty())
-            m_error = m_decoder.errorString().isEmpty() ? QStringLiteral("Truncated event message")
+            m_error = m_decoder.errorString().isEmpty() ? Tr::tr("Truncated event message")
                                                         : m_decoder.errorString();
         return m_error.isEmpty();
     }
     bool hasError() const override { return !m_error.isEmpty(); }
     QString errorString() const override
     {
-        return QStringLiteral("The Bedrock event stream could not be read: %1").arg(m_error);
+        return Tr::tr("The Bedrock event stream could not be read: %1").arg(m_error);
     }
 
 private:
@@ -145,19 +151,19 @@ QByteArray BedrockRequestBuilder::encodeModelId(const QString &model)
 bool BedrockRequestBuilder::build(const CallSpec &spec, PreparedRequest *out, QString *error) const
 {
     if (spec.kind == CallSpec::Kind::CountTokens || spec.kind == CallSpec::Kind::ListModels) {
-        *error = QStringLiteral("Amazon Bedrock has no %1 in the Messages API")
-                     .arg(spec.kind == CallSpec::Kind::ListModels ? QStringLiteral("model list")
-                                                                  : QStringLiteral("token count"));
+        *error = Tr::tr("Amazon Bedrock has no %1 in the Messages API")
+                     .arg(spec.kind == CallSpec::Kind::ListModels ? Tr::tr("model list")
+                                                                  : Tr::tr("token count"));
         return false;
     }
     if (spec.model.trimmed().isEmpty()) {
-        *error = QStringLiteral("No Bedrock model id is set (ANTHROPIC_MODEL)");
+        *error = Tr::tr("No Bedrock model id is set (ANTHROPIC_MODEL)");
         return false;
     }
     const QUrl base = m_bedrock.baseUrl;
     if (!base.isValid() ||
         (base.scheme() != QLatin1String("https") && base.scheme() != QLatin1String("http"))) {
-        *error = QStringLiteral("ANTHROPIC_BEDROCK_BASE_URL is not an http(s) URL");
+        *error = Tr::tr("ANTHROPIC_BEDROCK_BASE_URL is not an http(s) URL");
         return false;
     }
     QByteArray path = base.path(QUrl::FullyEncoded).toUtf8();
@@ -187,7 +193,7 @@ bool BedrockRequestBuilder::build(const CallSpec &spec, PreparedRequest *out, QS
         out->setHeader("anthropic-beta", m_config.betas.join(QLatin1Char(',')).toLatin1());
     if (!m_bedrock.serviceTier.isEmpty()) {
         if (!RequestOptions::isValidHeaderValue(m_bedrock.serviceTier.toUtf8())) {
-            *error = QStringLiteral("ANTHROPIC_BEDROCK_SERVICE_TIER contains a control character");
+            *error = Tr::tr("ANTHROPIC_BEDROCK_SERVICE_TIER contains a control character");
             return false;
         }
         out->setHeader("x-amzn-bedrock-service-tier", m_bedrock.serviceTier.toUtf8());
@@ -210,10 +216,9 @@ void BedrockSigV4Signer::sign(std::shared_ptr<PreparedRequest> request, Done don
         if (!creds.isValid()) {
             ApiError e;
             e.kind = ApiError::Kind::Auth;
-            e.message =
-                error.isEmpty() ? QStringLiteral("No AWS credentials are available") : error;
-            e.hint = QStringLiteral("Check the AWS credentials shown by qlaude --doctor (for "
-                                    "example run `aws sso login`, or set AWS_PROFILE).");
+            e.message = error.isEmpty() ? Tr::tr("No AWS credentials are available") : error;
+            e.hint = Tr::tr("Check the AWS credentials shown by qlaude --doctor (for "
+                            "example run `aws sso login`, or set AWS_PROFILE).");
             done(e, Signature());
             return;
         }
@@ -235,7 +240,7 @@ void BedrockSigV4Signer::setProgress(std::function<void(const QString &)> progre
     if (!progress)
         return;
     QObject::connect(m_provider.get(), &AwsCredentialProvider::refreshStarted, m_provider.get(),
-                     [progress] { progress(QStringLiteral("Running awsAuthRefresh…")); });
+                     [progress] { progress(Tr::tr("Running awsAuthRefresh…")); });
     QObject::connect(m_provider.get(), &AwsCredentialProvider::refreshOutput, m_provider.get(),
                      [progress](const QString &line) { progress(line); });
     QObject::connect(m_provider.get(), &AwsCredentialProvider::refreshFinished, m_provider.get(),
@@ -270,33 +275,32 @@ ApiError BedrockErrorMapper::fromHttp(int status, const QByteArray &body,
     e.httpStatus = status;
     e.type = name;
     e.requestId = requestId(headers);
-    e.message = message.isEmpty() ? QStringLiteral("Amazon Bedrock answered HTTP %1").arg(status)
+    e.message = message.isEmpty() ? Tr::tr("Amazon Bedrock answered HTTP %1").arg(status)
                                   : QStringLiteral("Amazon Bedrock: %1").arg(message);
     if (credentialRejected(status, e)) {
-        e.hint = QStringLiteral("The AWS credentials from %1 were rejected or have expired. "
-                                "Refresh them (for example `aws sso login`, or awsAuthRefresh "
-                                "in settings) and try again.")
-                     .arg(credentialSource.isEmpty() ? QStringLiteral("your AWS setup")
-                                                     : credentialSource);
+        e.hint = Tr::tr("The AWS credentials from %1 were rejected or have expired. "
+                        "Refresh them (for example `aws sso login`, or awsAuthRefresh "
+                        "in settings) and try again.")
+                     .arg(credentialSource.isEmpty() ? Tr::tr("your AWS setup") : credentialSource);
     } else if (name == QLatin1String("AccessDeniedException") || status == 403) {
-        e.hint = QStringLiteral("Your AWS identity may not invoke %1 in %2: enable access to the "
-                                "model in the Bedrock console and allow "
-                                "bedrock:InvokeModelWithResponseStream.")
+        e.hint = Tr::tr("Your AWS identity may not invoke %1 in %2: enable access to the "
+                        "model in the Bedrock console and allow "
+                        "bedrock:InvokeModelWithResponseStream.")
                      .arg(model, m_region);
     } else if (name == QLatin1String("ResourceNotFoundException") || status == 404) {
-        e.hint = QStringLiteral("Model %1 is not available in %2. Use an inference profile id "
-                                "such as us.anthropic.claude-sonnet-4-5-20250929-v1:0, or set "
-                                "AWS_REGION.")
+        e.hint = Tr::tr("Model %1 is not available in %2. Use an inference profile id "
+                        "such as us.anthropic.claude-sonnet-4-5-20250929-v1:0, or set "
+                        "AWS_REGION.")
                      .arg(model, m_region);
     } else if (name == QLatin1String("ValidationException") || status == 400) {
-        e.hint = QStringLiteral("Bedrock rejected the request: check the model id (%1) and the "
-                                "region (%2).")
+        e.hint = Tr::tr("Bedrock rejected the request: check the model id (%1) and the "
+                        "region (%2).")
                      .arg(model, m_region);
     } else if (status == 429) {
-        e.hint = QStringLiteral("Bedrock is throttling this account. Wait a moment, or ask AWS "
-                                "for a higher quota.");
+        e.hint = Tr::tr("Bedrock is throttling this account. Wait a moment, or ask AWS "
+                        "for a higher quota.");
     } else if (status >= 500) {
-        e.hint = QStringLiteral("Bedrock had a server problem; try again.");
+        e.hint = Tr::tr("Bedrock had a server problem; try again.");
     }
     return e;
 }

@@ -2,12 +2,17 @@
 
 #include "JsonScanner.h"
 
+#include <QCoreApplication>
 #include <QJsonDocument>
 #include <QJsonParseError>
 
 namespace qlaude {
 
 namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::MessageStreamAssembler)
+};
 
 QString shortened(QByteArrayView data)
 {
@@ -107,16 +112,16 @@ bool MessageStreamAssembler::feed(QByteArrayView eventName, QByteArrayView data)
     if (parseError.error != QJsonParseError::NoError || !document.isObject()) {
         if (kind == EventKind::Error) {
             return failFromServer(QStringLiteral("api_error"),
-                                  QStringLiteral("The server reported an error in the response "
-                                                 "stream: %1")
+                                  Tr::tr("The server reported an error in the response "
+                                         "stream: %1")
                                       .arg(shortened(data)),
                                   QString());
         }
         const QString reason = parseError.error != QJsonParseError::NoError
                                    ? parseError.errorString()
-                                   : QStringLiteral("not an object");
-        return fail(QStringLiteral("The response stream contained an event that is not valid "
-                                   "JSON (%1 at offset %2): %3")
+                                   : Tr::tr("not an object");
+        return fail(Tr::tr("The response stream contained an event that is not valid "
+                           "JSON (%1 at offset %2): %3")
                         .arg(reason)
                         .arg(parseError.offset)
                         .arg(shortened(data)));
@@ -189,7 +194,7 @@ bool MessageStreamAssembler::handleEvent(EventKind kind, const QJsonObject &even
     if (m_stopped)
         return true; // nothing may change a finished message
     if (kind != EventKind::MessageStart && !m_started) {
-        return fail(QStringLiteral("The response stream sent %1 before message_start.")
+        return fail(Tr::tr("The response stream sent %1 before message_start.")
                         .arg(QLatin1String(eventKindName(kind))));
     }
     switch (kind) {
@@ -219,10 +224,10 @@ bool MessageStreamAssembler::handleEvent(EventKind kind, const QJsonObject &even
 bool MessageStreamAssembler::handleMessageStart(const QJsonObject &event)
 {
     if (m_started)
-        return fail(QStringLiteral("The response stream sent a second message_start."));
+        return fail(Tr::tr("The response stream sent a second message_start."));
     const QJsonValue message = event.value(QLatin1String("message"));
     if (!message.isObject())
-        return fail(QStringLiteral("The response stream sent a message_start without a message."));
+        return fail(Tr::tr("The response stream sent a message_start without a message."));
     m_message = Message::fromJson(message.toObject());
     m_blocks = QList<BlockState>(m_message.content.size());
     m_started = true;
@@ -236,11 +241,11 @@ bool MessageStreamAssembler::handleBlockStart(const QJsonObject &event)
     const QJsonValue indexValue = event.value(QLatin1String("index"));
     const QJsonValue blockValue = event.value(QLatin1String("content_block"));
     if (!indexValue.isDouble() || !blockValue.isObject())
-        return fail(QStringLiteral("The response stream sent a malformed content_block_start."));
+        return fail(Tr::tr("The response stream sent a malformed content_block_start."));
     const qint64 index = indexValue.toInteger(-1);
     if (index != m_message.content.size()) {
-        return fail(QStringLiteral("The response stream started content block %1 where block %2 "
-                                   "was expected.")
+        return fail(Tr::tr("The response stream started content block %1 where block %2 "
+                           "was expected.")
                         .arg(indexValue.toDouble())
                         .arg(m_message.content.size()));
     }
@@ -263,13 +268,13 @@ int MessageStreamAssembler::openBlockIndex(const QJsonObject &event, const char 
     const QJsonValue indexValue = event.value(QLatin1String("index"));
     const qint64 index = indexValue.isDouble() ? indexValue.toInteger(-1) : -1;
     if (index < 0 || index >= m_blocks.size()) {
-        fail(QStringLiteral("The response stream sent %1 for content block %2, which was never "
-                            "started.")
+        fail(Tr::tr("The response stream sent %1 for content block %2, which was never "
+                    "started.")
                  .arg(QLatin1String(eventName), indexValue.toVariant().toString()));
         return -1;
     }
     if (!m_blocks.at(index).open) {
-        fail(QStringLiteral("The response stream sent %1 for content block %2 after it ended.")
+        fail(Tr::tr("The response stream sent %1 for content block %2 after it ended.")
                  .arg(QLatin1String(eventName))
                  .arg(index));
         return -1;
@@ -289,8 +294,8 @@ bool MessageStreamAssembler::handleBlockDelta(const QJsonObject &event)
     const auto requireString = [&](QLatin1String field, bool blockMatches, QString &value) -> bool {
         const QJsonValue fieldValue = delta.value(field);
         if (!blockMatches || !fieldValue.isString()) {
-            return fail(QStringLiteral("The response stream sent a %1 that does not fit content "
-                                       "block %2 (a %3 block).")
+            return fail(Tr::tr("The response stream sent a %1 that does not fit content "
+                               "block %2 (a %3 block).")
                             .arg(deltaType)
                             .arg(index)
                             .arg(block.typeName()));
@@ -323,8 +328,8 @@ bool MessageStreamAssembler::handleBlockDelta(const QJsonObject &event)
     } else if (deltaType == u"citations_delta") {
         const QJsonValue citation = delta.value(QLatin1String("citation"));
         if (block.type != ContentBlockType::Text || !citation.isObject()) {
-            return fail(QStringLiteral("The response stream sent a citations_delta that does not "
-                                       "fit content block %1 (a %2 block).")
+            return fail(Tr::tr("The response stream sent a citations_delta that does not "
+                               "fit content block %1 (a %2 block).")
                             .arg(index)
                             .arg(block.typeName()));
         }
@@ -379,8 +384,8 @@ bool MessageStreamAssembler::handleBlockStop(const QJsonObject &event)
             QJsonParseError parseError;
             const QJsonDocument document = QJsonDocument::fromJson(state.partialJson, &parseError);
             if (parseError.error != QJsonParseError::NoError) {
-                return fail(QStringLiteral("The input of tool call %1 (content block %2) is not "
-                                           "valid JSON: %3 at offset %4.")
+                return fail(Tr::tr("The input of tool call %1 (content block %2) is not "
+                                   "valid JSON: %3 at offset %4.")
                                 .arg(block.name.isEmpty() ? block.typeName() : block.name)
                                 .arg(index)
                                 .arg(parseError.errorString())
@@ -426,8 +431,7 @@ bool MessageStreamAssembler::handleServerError(const QJsonObject &event)
         type = QStringLiteral("api_error");
     QString message = error.value(QLatin1String("message")).toString();
     if (message.isEmpty())
-        message =
-            QStringLiteral("The server reported an error (%1) in the response stream.").arg(type);
+        message = Tr::tr("The server reported an error (%1) in the response stream.").arg(type);
     QString requestId = event.value(QLatin1String("request_id")).toString();
     if (requestId.isEmpty())
         requestId = error.value(QLatin1String("request_id")).toString();

@@ -5,19 +5,27 @@
 #include "CredentialSigner.h"
 #include "GoogleCredentialProvider.h"
 
+#include <QCoreApplication>
 #include <QJsonArray>
 #include <QJsonDocument>
 
 namespace qlaude {
 
+namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::VertexClient)
+};
+} // namespace
+
 bool VertexRequestBuilder::build(const CallSpec &spec, PreparedRequest *out, QString *error) const
 {
     if (spec.kind == CallSpec::Kind::ListModels) {
-        *error = QStringLiteral("Google Vertex AI has no model list in the Messages API");
+        *error = Tr::tr("Google Vertex AI has no model list in the Messages API");
         return false;
     }
     if (spec.model.trimmed().isEmpty()) {
-        *error = QStringLiteral("No Vertex AI model id is set (ANTHROPIC_MODEL)");
+        *error = Tr::tr("No Vertex AI model id is set (ANTHROPIC_MODEL)");
         return false;
     }
     QJsonObject body = spec.body;
@@ -70,10 +78,10 @@ ApiError noGoogleToken(const QString &error)
 {
     ApiError e;
     e.kind = ApiError::Kind::Auth;
-    e.message = error.isEmpty() ? QStringLiteral("No Google access token is available") : error;
-    e.hint = QStringLiteral("Check the Google credentials shown by qlaude --doctor (for example "
-                            "run `gcloud auth application-default login`, or set "
-                            "GOOGLE_APPLICATION_CREDENTIALS).");
+    e.message = error.isEmpty() ? Tr::tr("No Google access token is available") : error;
+    e.hint = Tr::tr("Check the Google credentials shown by qlaude --doctor (for example "
+                    "run `gcloud auth application-default login`, or set "
+                    "GOOGLE_APPLICATION_CREDENTIALS).");
     return e;
 }
 
@@ -115,11 +123,11 @@ void VertexTokenSigner::sign(std::shared_ptr<PreparedRequest> request, Done done
                 ApiError e;
                 e.kind = ApiError::Kind::Config;
                 e.message =
-                    QStringLiteral("No Google Cloud project is set for Vertex AI%1")
+                    Tr::tr("No Google Cloud project is set for Vertex AI%1")
                         .arg(projectError.isEmpty() ? QString()
                                                     : QStringLiteral(" (%1)").arg(projectError));
-                e.hint = QStringLiteral("Set ANTHROPIC_VERTEX_PROJECT_ID (or "
-                                        "GOOGLE_CLOUD_PROJECT) to your project id.");
+                e.hint = Tr::tr("Set ANTHROPIC_VERTEX_PROJECT_ID (or "
+                                "GOOGLE_CLOUD_PROJECT) to your project id.");
                 done(e, Signature());
                 return;
             }
@@ -142,7 +150,7 @@ void VertexTokenSigner::setProgress(std::function<void(const QString &)> progres
     if (!progress)
         return;
     QObject::connect(m_provider.get(), &GoogleCredentialProvider::refreshStarted, m_provider.get(),
-                     [progress] { progress(QStringLiteral("Running gcpAuthRefresh…")); });
+                     [progress] { progress(Tr::tr("Running gcpAuthRefresh…")); });
     QObject::connect(m_provider.get(), &GoogleCredentialProvider::refreshOutput, m_provider.get(),
                      [progress](const QString &line) { progress(line); });
     QObject::connect(m_provider.get(), &GoogleCredentialProvider::refreshFinished, m_provider.get(),
@@ -162,8 +170,8 @@ ApiError VertexErrorMapper::fromHttp(int status, const QByteArray &body,
     const QString googleStatus = err.value(QStringLiteral("status")).toString();
     const QString region = m_vertex.regionFor(model).value;
     const QString project = m_vertex.project.value.isEmpty()
-                                ? QStringLiteral("your project")
-                                : QStringLiteral("project %1").arg(m_vertex.project.value);
+                                ? Tr::tr("your project")
+                                : Tr::tr("project %1").arg(m_vertex.project.value);
     if (!googleStatus.isEmpty()) {
         // Google's shape: {"error": {"code": 429, "message": ..., "status": "RESOURCE_EXHAUSTED"}}
         e.type = googleStatus;
@@ -174,32 +182,32 @@ ApiError VertexErrorMapper::fromHttp(int status, const QByteArray &body,
     }
     const QString text = e.message;
     if (credentialRejected(status, e)) {
-        e.hint = QStringLiteral("The Google credentials from %1 were rejected or have expired. "
-                                "Run `gcloud auth application-default login` (or your "
-                                "gcpAuthRefresh), then try again.")
-                     .arg(credentialSource.isEmpty() ? QStringLiteral("Application Default "
-                                                                      "Credentials")
+        e.hint = Tr::tr("The Google credentials from %1 were rejected or have expired. "
+                        "Run `gcloud auth application-default login` (or your "
+                        "gcpAuthRefresh), then try again.")
+                     .arg(credentialSource.isEmpty() ? Tr::tr("Application Default "
+                                                              "Credentials")
                                                      : credentialSource);
     } else if (googleStatus == QLatin1String("RESOURCE_EXHAUSTED") || status == 429) {
-        e.hint = QStringLiteral("The Vertex AI quota for %1 in %2 is used up. Wait a moment, or "
-                                "request a higher quota in the Google Cloud console.")
+        e.hint = Tr::tr("The Vertex AI quota for %1 in %2 is used up. Wait a moment, or "
+                        "request a higher quota in the Google Cloud console.")
                      .arg(model, region);
     } else if (text.contains(QLatin1String("aiplatform.googleapis.com")) &&
                (text.contains(QLatin1String("disabled")) ||
                 text.contains(QLatin1String("has not been used")))) {
-        e.hint = QStringLiteral("The Vertex AI API is not enabled in %1. Enable "
-                                "aiplatform.googleapis.com in the Google Cloud console.")
+        e.hint = Tr::tr("The Vertex AI API is not enabled in %1. Enable "
+                        "aiplatform.googleapis.com in the Google Cloud console.")
                      .arg(project);
     } else if (status == 404 || googleStatus == QLatin1String("NOT_FOUND")) {
-        e.hint = QStringLiteral("Model %1 is not available in %2 for %3. Enable it in Model "
-                                "Garden, or choose another region with CLOUD_ML_REGION or %4.")
+        e.hint = Tr::tr("Model %1 is not available in %2 for %3. Enable it in Model "
+                        "Garden, or choose another region with CLOUD_ML_REGION or %4.")
                      .arg(model, region, project,
                           VertexConfig::regionVariableFor(model).isEmpty()
-                              ? QStringLiteral("a VERTEX_REGION_CLAUDE_* variable")
+                              ? Tr::tr("a VERTEX_REGION_CLAUDE_* variable")
                               : VertexConfig::regionVariableFor(model));
     } else if (status == 403 || googleStatus == QLatin1String("PERMISSION_DENIED")) {
-        e.hint = QStringLiteral("Your Google identity may not call Vertex AI in %1: it needs "
-                                "the Vertex AI User role (aiplatform.endpoints.predict).")
+        e.hint = Tr::tr("Your Google identity may not call Vertex AI in %1: it needs "
+                        "the Vertex AI User role (aiplatform.endpoints.predict).")
                      .arg(project);
     }
     return e;

@@ -22,4 +22,8 @@ unset GOOGLE_APPLICATION_CREDENTIALS CLOUDSDK_CONFIG
 # Azure: managed identity endpoints on a closed port.
 export IDENTITY_ENDPOINT=http://127.0.0.1:9/msi/token IMDS_ENDPOINT=http://127.0.0.1:9
 unset MSI_ENDPOINT AZURE_CLIENT_ID AZURE_TENANT_ID AZURE_CLIENT_SECRET AZURE_FEDERATED_TOKEN_FILE
+# English texts, whatever the machine's locale: tests compare the app's sentences (the
+# translations have their own test, tst_Translations, which asks for each language itself).
+export LANG=C.UTF-8 LC_ALL=C.UTF-8
+unset LANGUAGE
 exec "$@"

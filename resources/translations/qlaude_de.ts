@@ -1,0 +1,2687 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="de">
+<context>
+    <name>DialogSupport</name>
+    <message>
+        <source>Show</source>
+        <translation>Anzeigen</translation>
+    </message>
+    <message>
+        <source>Show the text</source>
+        <translation>Text anzeigen</translation>
+    </message>
+    <message>
+        <source>Hide</source>
+        <translation>Verbergen</translation>
+    </message>
+    <message>
+        <source>Hide the text</source>
+        <translation>Text verbergen</translation>
+    </message>
+</context>
+<context>
+    <name>MessageLayoutBuilder</name>
+    <message>
+        <source>Waiting for the answer…</source>
+        <translation>Warten auf die Antwort…</translation>
+    </message>
+    <message>
+        <source>Stopped. You ended this answer early; the text above is partial.</source>
+        <translation>Gestoppt. Sie haben diese Antwort vorzeitig beendet; der Text oben ist unvollständig.</translation>
+    </message>
+    <message>
+        <source>Interrupted. Qlaude closed before this answer finished; the text above is partial.</source>
+        <translation>Unterbrochen. Qlaude wurde beendet, bevor diese Antwort fertig war; der Text oben ist unvollständig.</translation>
+    </message>
+    <message>
+        <source>This answer failed.</source>
+        <translation>Diese Antwort ist fehlgeschlagen.</translation>
+    </message>
+    <message>
+        <source>This answer failed: %1</source>
+        <translation>Diese Antwort ist fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>Thought process</source>
+        <translation>Denkprozess</translation>
+    </message>
+    <message>
+        <source>Thinking…</source>
+        <translation>Denkt nach…</translation>
+    </message>
+    <message>
+        <source>Preparing the input…</source>
+        <translation>Eingabe wird vorbereitet…</translation>
+    </message>
+    <message>
+        <source>Tool use</source>
+        <translation>Werkzeugaufruf</translation>
+    </message>
+    <message>
+        <source>Tool result</source>
+        <translation>Werkzeugergebnis</translation>
+    </message>
+    <message>
+        <source>reported an error</source>
+        <translation>hat einen Fehler gemeldet</translation>
+    </message>
+    <message>
+        <source>Part of Claude&apos;s reasoning was encrypted by the provider and is not shown. It is kept and sent back unchanged.</source>
+        <translation>Ein Teil von Claudes Gedankengang wurde vom Anbieter verschlüsselt und wird nicht angezeigt. Er bleibt erhalten und wird unverändert zurückgesendet.</translation>
+    </message>
+    <message>
+        <source>This answer contains a kind of content Qlaude cannot show yet.</source>
+        <translation>Diese Antwort enthält eine Art von Inhalt, die Qlaude noch nicht anzeigen kann.</translation>
+    </message>
+</context>
+<context>
+    <name>MessageModel</name>
+    <message>
+        <source>You</source>
+        <translation>Sie</translation>
+    </message>
+    <message>
+        <source>Claude</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Claude</translation>
+    </message>
+    <message>
+        <source> (stopped)</source>
+        <translation> (gestoppt)</translation>
+    </message>
+    <message>
+        <source> (interrupted)</source>
+        <translation> (unterbrochen)</translation>
+    </message>
+    <message>
+        <source> (error: %1)</source>
+        <translation> (Fehler: %1)</translation>
+    </message>
+    <message>
+        <source> (writing)</source>
+        <translation> (schreibt)</translation>
+    </message>
+</context>
+<context>
+    <name>ProviderCheck</name>
+    <message>
+        <source>%1 is selected, so requests do not go to the Anthropic API. Turn it off on its page to use the Anthropic API.</source>
+        <translation>%1 ist ausgewählt, daher gehen Anfragen nicht an die Anthropic API. Schalten Sie es auf seiner Seite aus, um die Anthropic API zu verwenden.</translation>
+    </message>
+    <message>
+        <source>%1 is not selected; %2 is. Turn on &quot;Use %1&quot; and save to select it, then test again.</source>
+        <translation>%1 ist nicht ausgewählt, sondern %2. Schalten Sie „Use %1“ ein und speichern Sie, um es auszuwählen, und testen Sie dann erneut.</translation>
+    </message>
+    <message>
+        <source>Credential: %1 (%2</source>
+        <translation>Anmeldedaten: %1 (%2</translation>
+    </message>
+    <message>
+        <source>Requests: %1 (%2), timeout %3 ms</source>
+        <translation>Anfragen: %1 (%2), Zeitlimit %3 ms</translation>
+    </message>
+</context>
+<context>
+    <name>QObject</name>
+    <message>
+        <source>Trust not saved</source>
+        <translation>Vertrauen nicht gespeichert</translation>
+    </message>
+    <message>
+        <source>%1
+The folder is trusted for this run only.</source>
+        <translation>%1
+Der Ordner gilt nur für diese Sitzung als vertrauenswürdig.</translation>
+    </message>
+    <message>
+        <source>Decision not saved</source>
+        <translation>Entscheidung nicht gespeichert</translation>
+    </message>
+    <message>
+        <source>%1
+Qlaude will ask about this folder again next time.</source>
+        <translation>%1
+Qlaude fragt beim nächsten Mal erneut nach diesem Ordner.</translation>
+    </message>
+    <message>
+        <source>Chat history unavailable</source>
+        <translation>Chatverlauf nicht verfügbar</translation>
+    </message>
+    <message>
+        <source>%1
+
+Qlaude did not change the file. Move it aside or free disk space, then start Qlaude again.</source>
+        <translation>%1
+
+Qlaude hat die Datei nicht verändert. Verschieben Sie sie oder geben Sie Speicherplatz frei, und starten Sie Qlaude dann erneut.</translation>
+    </message>
+    <message>
+        <source>No credential is available. Log in (File &gt; Log in) or set ANTHROPIC_API_KEY.</source>
+        <translation>Keine Anmeldedaten verfügbar. Melden Sie sich an (Datei &gt; Anmelden) oder setzen Sie ANTHROPIC_API_KEY.</translation>
+    </message>
+    <message>
+        <source>Qlaude is already showing %1: its window was raised.</source>
+        <translation>Qlaude zeigt %1 bereits an: Das Fenster wurde in den Vordergrund geholt.</translation>
+    </message>
+    <message>
+        <source>Qlaude is already running: it opens %1 in a new window.</source>
+        <translation>Qlaude läuft bereits und öffnet %1 in einem neuen Fenster.</translation>
+    </message>
+    <message>
+        <source>The keychain entry is not a valid chunk header.</source>
+        <translation>Der Schlüsselbund-Eintrag ist kein gültiger Kopfeintrag für Teilstücke.</translation>
+    </message>
+    <message>
+        <source>The keychain holds %1 of the %2 parts of this secret. Sign in or save it again.</source>
+        <translation>Der Schlüsselbund enthält %1 von %2 Teilen dieses Geheimnisses. Melden Sie sich an oder speichern Sie es erneut.</translation>
+    </message>
+    <message>
+        <source>The parts of this secret in the keychain do not fit together (one changed). Sign in or save it again.</source>
+        <translation>Die Teile dieses Geheimnisses im Schlüsselbund passen nicht zusammen (einer wurde geändert). Melden Sie sich an oder speichern Sie es erneut.</translation>
+    </message>
+    <message>
+        <source>The embedded browser is not installed with this copy of Qlaude. Install the qlaude-webauth package with your package manager (apt install qlaude-webauth), or use the system browser or paste the code instead.</source>
+        <translation>Der eingebettete Browser ist in dieser Qlaude-Installation nicht enthalten. Installieren Sie das Paket qlaude-webauth mit Ihrer Paketverwaltung (apt install qlaude-webauth), oder verwenden Sie stattdessen den Systembrowser bzw. fügen Sie den Code ein.</translation>
+    </message>
+    <message>
+        <source>The embedded browser is not installed with this copy of Qlaude. Reinstall Qlaude with the embedded browser, or use the system browser or paste the code instead.</source>
+        <translation>Der eingebettete Browser ist in dieser Qlaude-Installation nicht enthalten. Installieren Sie Qlaude mit dem eingebetteten Browser neu, oder verwenden Sie stattdessen den Systembrowser bzw. fügen Sie den Code ein.</translation>
+    </message>
+    <message>
+        <source>The embedded browser could not be loaded: %1 (%2). Use the system browser or paste the code instead.</source>
+        <translation>Der eingebettete Browser konnte nicht geladen werden: %1 (%2). Verwenden Sie stattdessen den Systembrowser oder fügen Sie den Code ein.</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude</name>
+    <message>
+        <source>Enter a full http:// or https:// address, for example https://gateway.example.com.</source>
+        <translation>Geben Sie eine vollständige http://- oder https://-Adresse ein, zum Beispiel https://gateway.example.com.</translation>
+    </message>
+    <message>
+        <source>Enter a whole number of milliseconds greater than 0, for example 600000.</source>
+        <translation>Geben Sie eine ganze Zahl von Millisekunden größer als 0 ein, zum Beispiel 600000.</translation>
+    </message>
+    <message>
+        <source>Separate the values with commas; a value cannot be empty or contain spaces.</source>
+        <translation>Trennen Sie die Werte durch Kommas; ein Wert darf nicht leer sein und keine Leerzeichen enthalten.</translation>
+    </message>
+    <message>
+        <source>This contains spaces, line breaks or other characters a key never has. Copy it again and paste it here.</source>
+        <translation>Dies enthält Leerzeichen, Zeilenumbrüche oder andere Zeichen, die ein Schlüssel nie enthält. Kopieren Sie ihn erneut und fügen Sie ihn hier ein.</translation>
+    </message>
+    <message>
+        <source>%1 cannot contain spaces.</source>
+        <translation>%1 darf keine Leerzeichen enthalten.</translation>
+    </message>
+    <message>
+        <source>Leave the password out of the proxy address: Save would write it to the settings file in plaintext. Use proxyAuthHelper, or set HTTPS_PROXY in the environment.</source>
+        <translation>Lassen Sie das Passwort aus der Proxy-Adresse weg: „Speichern“ würde es im Klartext in die Einstellungsdatei schreiben. Verwenden Sie proxyAuthHelper oder setzen Sie HTTPS_PROXY in der Umgebung.</translation>
+    </message>
+    <message>
+        <source>A passphrase is one line. Type it again.</source>
+        <translation>Eine Passphrase besteht aus einer Zeile. Geben Sie sie erneut ein.</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::ApiError</name>
+    <message>
+        <source>The key from apiKeyHelper was rejected. Fix the helper&apos;s key, then try again.</source>
+        <translation>Der Schlüssel aus apiKeyHelper wurde abgelehnt. Korrigieren Sie den Schlüssel des Hilfsprogramms und versuchen Sie es dann erneut.</translation>
+    </message>
+    <message>
+        <source>The key in %1 was rejected (invalid or expired). Fix or unset it, then try again.</source>
+        <translation>Der Schlüssel in %1 wurde abgelehnt (ungültig oder abgelaufen). Korrigieren oder entfernen Sie ihn und versuchen Sie es dann erneut.</translation>
+    </message>
+    <message>
+        <source>Your API key or login is invalid or has expired. Log in again.</source>
+        <translation>Ihr API-Schlüssel oder Ihre Anmeldung ist ungültig oder abgelaufen. Melden Sie sich erneut an.</translation>
+    </message>
+    <message>
+        <source>Your login was revoked. Log in again.</source>
+        <translation>Ihre Anmeldung wurde widerrufen. Melden Sie sich erneut an.</translation>
+    </message>
+    <message>
+        <source>Your organization has disabled API key authentication. Unset %1 and log in with your Claude account instead.</source>
+        <translation>Ihre Organisation hat die Authentifizierung per API-Schlüssel deaktiviert. Entfernen Sie %1 und melden Sie sich stattdessen mit Ihrem Claude-Konto an.</translation>
+    </message>
+    <message>
+        <source>the apiKeyHelper setting</source>
+        <translation>die Einstellung apiKeyHelper</translation>
+    </message>
+    <message>
+        <source>Your account does not have access to %1 or to this feature. Choose another model, or ask your administrator for access.</source>
+        <translation>Ihr Konto hat keinen Zugriff auf %1 oder auf diese Funktion. Wählen Sie ein anderes Modell oder bitten Sie Ihren Administrator um Zugriff.</translation>
+    </message>
+    <message>
+        <source>this model</source>
+        <translation>dieses Modell</translation>
+    </message>
+    <message>
+        <source>The model %1 is not available here. Choose another model (--model or the model picker), or check ANTHROPIC_BASE_URL.</source>
+        <translation>Das Modell %1 ist hier nicht verfügbar. Wählen Sie ein anderes Modell (--model oder die Modellauswahl) oder prüfen Sie ANTHROPIC_BASE_URL.</translation>
+    </message>
+    <message>
+        <source>requested</source>
+        <translation>(das angeforderte)</translation>
+    </message>
+    <message>
+        <source>The request is too large. Shorten the conversation or attachments.</source>
+        <translation>Die Anfrage ist zu groß. Kürzen Sie die Unterhaltung oder die Anhänge.</translation>
+    </message>
+    <message>
+        <source>You hit a rate or usage limit. Wait a moment and try again, or check your plan&apos;s limits.</source>
+        <translation>Sie haben ein Raten- oder Nutzungslimit erreicht. Warten Sie einen Moment und versuchen Sie es erneut, oder prüfen Sie die Limits Ihres Tarifs.</translation>
+    </message>
+    <message>
+        <source>The API is at capacity. This is usually temporary; try again in a moment.</source>
+        <translation>Die API ist ausgelastet. Das ist meist vorübergehend; versuchen Sie es gleich noch einmal.</translation>
+    </message>
+    <message>
+        <source>Your credit balance is too low. Add credits in the Console, then try again.</source>
+        <translation>Ihr Guthaben ist zu niedrig. Laden Sie in der Console Guthaben auf und versuchen Sie es dann erneut.</translation>
+    </message>
+    <message>
+        <source>This is a server-side issue, usually temporary. Try again in a moment.</source>
+        <translation>Dies ist ein serverseitiges Problem, meist vorübergehend. Versuchen Sie es gleich noch einmal.</translation>
+    </message>
+    <message>
+        <source>The API rejected the request. Check the model, max tokens and settings named in the message.</source>
+        <translation>Die API hat die Anfrage abgelehnt. Prüfen Sie das Modell, die maximale Tokenzahl und die in der Meldung genannten Einstellungen.</translation>
+    </message>
+    <message>
+        <source>Try again; if it keeps failing, run qlaude --doctor.</source>
+        <translation>Versuchen Sie es erneut; wenn es weiterhin fehlschlägt, führen Sie qlaude --doctor aus.</translation>
+    </message>
+    <message>
+        <source>The request was invalid</source>
+        <translation>Die Anfrage war ungültig</translation>
+    </message>
+    <message>
+        <source>Authentication failed</source>
+        <translation>Authentifizierung fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>Payment required</source>
+        <translation>Zahlung erforderlich</translation>
+    </message>
+    <message>
+        <source>Access denied</source>
+        <translation>Zugriff verweigert</translation>
+    </message>
+    <message>
+        <source>Not found</source>
+        <translation>Nicht gefunden</translation>
+    </message>
+    <message>
+        <source>The request timed out</source>
+        <translation>Zeitüberschreitung bei der Anfrage</translation>
+    </message>
+    <message>
+        <source>The request is too large</source>
+        <translation>Die Anfrage ist zu groß</translation>
+    </message>
+    <message>
+        <source>Rate limited</source>
+        <translation>Ratenlimit erreicht</translation>
+    </message>
+    <message>
+        <source>The API is overloaded</source>
+        <translation>Die API ist überlastet</translation>
+    </message>
+    <message>
+        <source>The API had an internal error</source>
+        <translation>In der API ist ein interner Fehler aufgetreten</translation>
+    </message>
+    <message>
+        <source>The API returned an error</source>
+        <translation>Die API hat einen Fehler gemeldet</translation>
+    </message>
+    <message>
+        <source>The API reported an error during the answer (%1)</source>
+        <translation>Die API hat während der Antwort einen Fehler gemeldet (%1)</translation>
+    </message>
+    <message>
+        <source>The part of the answer that arrived was kept.</source>
+        <translation>Der bereits eingetroffene Teil der Antwort wurde behalten.</translation>
+    </message>
+    <message>
+        <source>connection lost</source>
+        <translation>Verbindung verloren</translation>
+    </message>
+    <message>
+        <source>timed out</source>
+        <translation>Zeitüberschreitung</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation>gestoppt</translation>
+    </message>
+    <message>
+        <source>unreadable answer</source>
+        <translation>unlesbare Antwort</translation>
+    </message>
+    <message>
+        <source>no credential</source>
+        <translation>keine Anmeldedaten</translation>
+    </message>
+    <message>
+        <source>configuration error</source>
+        <translation>Konfigurationsfehler</translation>
+    </message>
+    <message>
+        <source>The connection to the API was lost (%1)</source>
+        <translation>Die Verbindung zur API wurde unterbrochen (%1)</translation>
+    </message>
+    <message>
+        <source>Check your network or proxy, then try again.</source>
+        <translation>Prüfen Sie Ihr Netzwerk oder Ihren Proxy und versuchen Sie es dann erneut.</translation>
+    </message>
+    <message>
+        <source>The API did not answer within %1 s</source>
+        <translation>Die API hat nicht innerhalb von %1 s geantwortet</translation>
+    </message>
+    <message>
+        <source>Try again, or raise API_TIMEOUT_MS if your network or gateway is slow.</source>
+        <translation>Versuchen Sie es erneut oder erhöhen Sie API_TIMEOUT_MS, wenn Ihr Netzwerk oder Gateway langsam ist.</translation>
+    </message>
+    <message>
+        <source>Stopped</source>
+        <translation>Gestoppt</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::BedrockClient</name>
+    <message>
+        <source>Truncated event message</source>
+        <translation>Abgeschnittene Ereignisnachricht</translation>
+    </message>
+    <message>
+        <source>The Bedrock event stream could not be read: %1</source>
+        <translation>Der Bedrock-Ereignisstrom konnte nicht gelesen werden: %1</translation>
+    </message>
+    <message>
+        <source>Amazon Bedrock has no %1 in the Messages API</source>
+        <translation>Amazon Bedrock bietet in der Messages API keine %1</translation>
+    </message>
+    <message>
+        <source>model list</source>
+        <translation>Modellliste</translation>
+    </message>
+    <message>
+        <source>token count</source>
+        <translation>Tokenzählung</translation>
+    </message>
+    <message>
+        <source>No Bedrock model id is set (ANTHROPIC_MODEL)</source>
+        <translation>Es ist keine Bedrock-Modell-ID festgelegt (ANTHROPIC_MODEL)</translation>
+    </message>
+    <message>
+        <source>ANTHROPIC_BEDROCK_BASE_URL is not an http(s) URL</source>
+        <translation>ANTHROPIC_BEDROCK_BASE_URL ist keine http(s)-URL</translation>
+    </message>
+    <message>
+        <source>ANTHROPIC_BEDROCK_SERVICE_TIER contains a control character</source>
+        <translation>ANTHROPIC_BEDROCK_SERVICE_TIER enthält ein Steuerzeichen</translation>
+    </message>
+    <message>
+        <source>No AWS credentials are available</source>
+        <translation>Es sind keine AWS-Anmeldedaten verfügbar</translation>
+    </message>
+    <message>
+        <source>Check the AWS credentials shown by qlaude --doctor (for example run `aws sso login`, or set AWS_PROFILE).</source>
+        <translation>Prüfen Sie die von qlaude --doctor angezeigten AWS-Anmeldedaten (führen Sie zum Beispiel `aws sso login` aus oder setzen Sie AWS_PROFILE).</translation>
+    </message>
+    <message>
+        <source>Running awsAuthRefresh…</source>
+        <translation>awsAuthRefresh wird ausgeführt…</translation>
+    </message>
+    <message>
+        <source>Amazon Bedrock answered HTTP %1</source>
+        <translation>Amazon Bedrock hat mit HTTP %1 geantwortet</translation>
+    </message>
+    <message>
+        <source>The AWS credentials from %1 were rejected or have expired. Refresh them (for example `aws sso login`, or awsAuthRefresh in settings) and try again.</source>
+        <translation>Die AWS-Anmeldedaten aus %1 wurden abgelehnt oder sind abgelaufen. Erneuern Sie sie (zum Beispiel mit `aws sso login` oder awsAuthRefresh in den Einstellungen) und versuchen Sie es erneut.</translation>
+    </message>
+    <message>
+        <source>your AWS setup</source>
+        <translation>Ihrer AWS-Konfiguration</translation>
+    </message>
+    <message>
+        <source>Your AWS identity may not invoke %1 in %2: enable access to the model in the Bedrock console and allow bedrock:InvokeModelWithResponseStream.</source>
+        <translation>Ihre AWS-Identität darf %1 in %2 nicht aufrufen: Aktivieren Sie den Zugriff auf das Modell in der Bedrock-Konsole und erlauben Sie bedrock:InvokeModelWithResponseStream.</translation>
+    </message>
+    <message>
+        <source>Model %1 is not available in %2. Use an inference profile id such as us.anthropic.claude-sonnet-4-5-20250929-v1:0, or set AWS_REGION.</source>
+        <translation>Modell %1 ist in %2 nicht verfügbar. Verwenden Sie eine Inferenzprofil-ID wie us.anthropic.claude-sonnet-4-5-20250929-v1:0 oder setzen Sie AWS_REGION.</translation>
+    </message>
+    <message>
+        <source>Bedrock rejected the request: check the model id (%1) and the region (%2).</source>
+        <translation>Bedrock hat die Anfrage abgelehnt: Prüfen Sie die Modell-ID (%1) und die Region (%2).</translation>
+    </message>
+    <message>
+        <source>Bedrock is throttling this account. Wait a moment, or ask AWS for a higher quota.</source>
+        <translation>Bedrock drosselt dieses Konto. Warten Sie einen Moment oder beantragen Sie bei AWS ein höheres Kontingent.</translation>
+    </message>
+    <message>
+        <source>Bedrock had a server problem; try again.</source>
+        <translation>Bei Bedrock ist ein Serverproblem aufgetreten; versuchen Sie es erneut.</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::ChatWindow</name>
+    <message>
+        <source>Qlaude</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Qlaude</translation>
+    </message>
+    <message>
+        <source>Account notice</source>
+        <translation>Kontohinweis</translation>
+    </message>
+    <message>
+        <source>Error notice</source>
+        <translation>Fehlerhinweis</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>&amp;Datei</translation>
+    </message>
+    <message>
+        <source>&amp;New Chat</source>
+        <translation>&amp;Neuer Chat</translation>
+    </message>
+    <message>
+        <source>&amp;Log In…</source>
+        <translation>&amp;Anmelden…</translation>
+    </message>
+    <message>
+        <source>&amp;Trust This Folder…</source>
+        <translation>Diesem &amp;Ordner vertrauen…</translation>
+    </message>
+    <message>
+        <source>&amp;Close Window</source>
+        <translation>Fenster &amp;schließen</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>&amp;Beenden</translation>
+    </message>
+    <message>
+        <source>&amp;Edit</source>
+        <translation>&amp;Bearbeiten</translation>
+    </message>
+    <message>
+        <source>&amp;Find Conversations</source>
+        <translation>Unterhaltungen &amp;suchen</translation>
+    </message>
+    <message>
+        <source>Focus &amp;Message Box</source>
+        <translation>Zum &amp;Nachrichtenfeld</translation>
+    </message>
+    <message>
+        <source>&amp;Settings…</source>
+        <translation>&amp;Einstellungen…</translation>
+    </message>
+    <message>
+        <source>&amp;Conversation</source>
+        <translation>&amp;Unterhaltung</translation>
+    </message>
+    <message>
+        <source>&amp;Stop Answer</source>
+        <translation>Antwort &amp;stoppen</translation>
+    </message>
+    <message>
+        <source>&amp;Regenerate</source>
+        <translation>&amp;Neu generieren</translation>
+    </message>
+    <message>
+        <source>&amp;Edit Last Message</source>
+        <translation>Letzte Nachricht &amp;bearbeiten</translation>
+    </message>
+    <message>
+        <source>S&amp;ystem Prompt…</source>
+        <translation>S&amp;ystem-Prompt…</translation>
+    </message>
+    <message>
+        <source>Re&amp;name…</source>
+        <translation>&amp;Umbenennen…</translation>
+    </message>
+    <message>
+        <source>&amp;Delete</source>
+        <translation>&amp;Löschen</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>&amp;Hilfe</translation>
+    </message>
+    <message>
+        <source>&amp;Doctor…</source>
+        <translation>&amp;Diagnose…</translation>
+    </message>
+    <message>
+        <source>&amp;About Qlaude</source>
+        <translation>&amp;Über Qlaude</translation>
+    </message>
+    <message>
+        <source>About Qlaude</source>
+        <translation>Über Qlaude</translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;&lt;b&gt;Qlaude&lt;/b&gt; %1&lt;/p&gt;&lt;p&gt;A native desktop client for Claude.&lt;/p&gt;</source>
+        <translation>&lt;p&gt;&lt;b&gt;Qlaude&lt;/b&gt; %1&lt;/p&gt;&lt;p&gt;Ein nativer Desktop-Client für Claude.&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>The chat history could not be saved: %1 Qlaude keeps trying.</source>
+        <translation>Der Chatverlauf konnte nicht gespeichert werden: %1 Qlaude versucht es weiter.</translation>
+    </message>
+    <message>
+        <source>System prompt removed</source>
+        <translation>System-Prompt entfernt</translation>
+    </message>
+    <message>
+        <source>System prompt saved for this conversation</source>
+        <translation>System-Prompt für diese Unterhaltung gespeichert</translation>
+    </message>
+    <message>
+        <source>Log in to start chatting</source>
+        <translation>Melden Sie sich an, um zu chatten</translation>
+    </message>
+    <message>
+        <source>%1 — Qlaude</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>%1 — Qlaude</translation>
+    </message>
+    <message>
+        <source>Start a conversation</source>
+        <translation>Unterhaltung beginnen</translation>
+    </message>
+    <message>
+        <source>Type a message below and press Enter. Shift+Enter adds a new line.
+Ctrl+K searches your conversations; Ctrl+N starts a new one.</source>
+        <translation>Geben Sie unten eine Nachricht ein und drücken Sie die Eingabetaste. Umschalt+Eingabe fügt eine neue Zeile ein.
+Strg+K durchsucht Ihre Unterhaltungen; Strg+N beginnt eine neue.</translation>
+    </message>
+    <message>
+        <source>Your keychain is locked</source>
+        <translation>Ihr Schlüsselbund ist gesperrt</translation>
+    </message>
+    <message>
+        <source>Unlock it, then press Retry above. You are still logged in.</source>
+        <translation>Entsperren Sie ihn und klicken Sie dann oben auf „Wiederholen“. Sie sind weiterhin angemeldet.</translation>
+    </message>
+    <message>
+        <source>Qlaude needs an API key, a Claude.ai login or a cloud provider. Press Log In above, or set ANTHROPIC_API_KEY and start Qlaude again.</source>
+        <translation>Qlaude benötigt einen API-Schlüssel, eine Claude.ai-Anmeldung oder einen Cloud-Anbieter. Klicken Sie oben auf „Anmelden“ oder setzen Sie ANTHROPIC_API_KEY und starten Sie Qlaude erneut.</translation>
+    </message>
+    <message>
+        <source>Stopped; the partial answer is kept</source>
+        <translation>Gestoppt; die unvollständige Antwort bleibt erhalten</translation>
+    </message>
+    <message>
+        <source>Log in to see the available models</source>
+        <translation>Melden Sie sich an, um die verfügbaren Modelle zu sehen</translation>
+    </message>
+    <message>
+        <source>The model list could not be loaded (%1); these are the models Qlaude knows</source>
+        <translation>Die Modellliste konnte nicht geladen werden (%1); dies sind die Modelle, die Qlaude kennt</translation>
+    </message>
+    <message>
+        <source>The provider returned no models; these are the models Qlaude knows</source>
+        <translation>Der Anbieter hat keine Modelle geliefert; dies sind die Modelle, die Qlaude kennt</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::ChatWindowBanners</name>
+    <message>
+        <source>Check your AWS credentials (profile, access keys or Bedrock API key).</source>
+        <translation>Prüfen Sie Ihre AWS-Anmeldedaten (Profil, Zugriffsschlüssel oder Bedrock-API-Schlüssel).</translation>
+    </message>
+    <message>
+        <source>Check your Google Cloud credentials (gcloud auth application-default login).</source>
+        <translation>Prüfen Sie Ihre Google-Cloud-Anmeldedaten (gcloud auth application-default login).</translation>
+    </message>
+    <message>
+        <source>Check your Azure credentials (the Foundry API key or your Entra ID sign-in).</source>
+        <translation>Prüfen Sie Ihre Azure-Anmeldedaten (den Foundry-API-Schlüssel oder Ihre Entra-ID-Anmeldung).</translation>
+    </message>
+    <message>
+        <source>Open Provider Settings</source>
+        <translation>Anbietereinstellungen öffnen</translation>
+    </message>
+    <message>
+        <source>The keychain is locked, so your stored login can&apos;t be read. Unlock it, then press Retry. You are not logged out.</source>
+        <translation>Der Schlüsselbund ist gesperrt, daher kann Ihre gespeicherte Anmeldung nicht gelesen werden. Entsperren Sie ihn und klicken Sie dann auf „Wiederholen“. Sie sind nicht abgemeldet.</translation>
+    </message>
+    <message>
+        <source>Retry</source>
+        <translation>Wiederholen</translation>
+    </message>
+    <message>
+        <source>%1 Log in for this session, or set ANTHROPIC_API_KEY.</source>
+        <translation>%1 Melden Sie sich für diese Sitzung an oder setzen Sie ANTHROPIC_API_KEY.</translation>
+    </message>
+    <message>
+        <source>Log In</source>
+        <translation>Anmelden</translation>
+    </message>
+    <message>
+        <source>You&apos;re not logged in. Log in with an API key or your Claude account, or set ANTHROPIC_API_KEY and start Qlaude again.</source>
+        <translation>Sie sind nicht angemeldet. Melden Sie sich mit einem API-Schlüssel oder Ihrem Claude-Konto an, oder setzen Sie ANTHROPIC_API_KEY und starten Sie Qlaude erneut.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n more settings file(s) could not be read either.</source>
+        <translation>
+            <numerusform>%n weitere Einstellungsdatei konnte ebenfalls nicht gelesen werden.</numerusform>
+            <numerusform>%n weitere Einstellungsdateien konnten ebenfalls nicht gelesen werden.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Fix the file and restart Qlaude; until then its settings do not apply.</source>
+        <translation>Korrigieren Sie die Datei und starten Sie Qlaude neu; bis dahin gelten ihre Einstellungen nicht.</translation>
+    </message>
+    <message>
+        <source>Open Doctor</source>
+        <translation>Diagnose öffnen</translation>
+    </message>
+    <message>
+        <source>Log In Again</source>
+        <translation>Erneut anmelden</translation>
+    </message>
+    <message>
+        <source>Try Again</source>
+        <translation>Erneut versuchen</translation>
+    </message>
+    <message>
+        <source>Rate limit reached (HTTP 429).</source>
+        <translation>Ratenlimit erreicht (HTTP 429).</translation>
+    </message>
+    <message>
+        <source>The API is overloaded (HTTP 529).</source>
+        <translation>Die API ist überlastet (HTTP 529).</translation>
+    </message>
+    <message>
+        <source>The request failed (%1).</source>
+        <translation>Die Anfrage ist fehlgeschlagen (%1).</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>Stoppen</translation>
+    </message>
+    <message>
+        <source>No data from the API for %1 s. The answer may have stalled: Stop keeps what arrived, Retry asks again.</source>
+        <translation>Seit %1 s keine Daten von der API. Die Antwort hängt möglicherweise: „Stoppen“ behält, was angekommen ist, „Wiederholen“ fragt erneut.</translation>
+    </message>
+    <message>
+        <source>%1 Retrying in %2 s (retry %3)…</source>
+        <translation>%1 Neuer Versuch in %2 s (Versuch %3)…</translation>
+    </message>
+    <message>
+        <source>%1 Retrying now (retry %2)…</source>
+        <translation>%1 Neuer Versuch läuft (Versuch %2)…</translation>
+    </message>
+    <message>
+        <source>%1 Qlaude goes on with the login it read before, held in memory for this session. Press Retry once the keychain is back.</source>
+        <translation>%1 Qlaude verwendet weiterhin die zuvor gelesene Anmeldung, die für diese Sitzung im Arbeitsspeicher gehalten wird. Klicken Sie auf „Wiederholen“, sobald der Schlüsselbund wieder verfügbar ist.</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::CommandLine</name>
+    <message>
+        <source>qlaude: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset).
+Use the command line instead: qlaude --print &quot;question&quot;, qlaude --doctor, or qlaude --help.
+</source>
+        <translation>qlaude: Keine Anzeige, auf der das Fenster geöffnet werden kann (DISPLAY und WAYLAND_DISPLAY sind nicht gesetzt).
+Verwenden Sie stattdessen die Befehlszeile: qlaude --print &quot;Frage&quot;, qlaude --doctor oder qlaude --help.
+</translation>
+    </message>
+    <message>
+        <source>Qlaude: a native desktop client for Claude, with the authentication model of Claude Code.</source>
+        <translation>Qlaude: ein nativer Desktop-Client für Claude mit dem Authentifizierungsmodell von Claude Code.</translation>
+    </message>
+    <message>
+        <source>Show this help.</source>
+        <translation>Diese Hilfe anzeigen.</translation>
+    </message>
+    <message>
+        <source>Show the version.</source>
+        <translation>Die Version anzeigen.</translation>
+    </message>
+    <message>
+        <source>Report settings, trust, provider, credential and keychain state. Exit 0 when a usable credential exists.</source>
+        <translation>Einstellungen, Vertrauen, Anbieter, Anmeldedaten und den Zustand des Schlüsselbunds melden. Exit-Code 0, wenn nutzbare Anmeldedaten vorhanden sind.</translation>
+    </message>
+    <message>
+        <source>With --doctor: print the report as JSON.</source>
+        <translation>Mit --doctor: den Bericht als JSON ausgeben.</translation>
+    </message>
+    <message>
+        <source>Log in. api-key: read a key from stdin into the keychain; oauth: sign in with a browser.</source>
+        <translation>Anmelden. api-key: einen Schlüssel von stdin in den Schlüsselbund lesen; oauth: mit einem Browser anmelden.</translation>
+    </message>
+    <message>
+        <source>With --login=oauth: claudeai, console or oidc.</source>
+        <translation>Mit --login=oauth: claudeai, console oder oidc.</translation>
+    </message>
+    <message>
+        <source>With --login=oauth: system, manual or embedded (default: system with a display, else manual).</source>
+        <translation>Mit --login=oauth: system, manual oder embedded (Standard: system mit einer Anzeige, sonst manual).</translation>
+    </message>
+    <message>
+        <source>Remove what Qlaude stored in the keychain.</source>
+        <translation>Entfernen, was Qlaude im Schlüsselbund gespeichert hat.</translation>
+    </message>
+    <message>
+        <source>Trust the workspace, after showing the exact commands that trust allows.</source>
+        <translation>Dem Arbeitsbereich vertrauen, nachdem die genauen Befehle angezeigt wurden, die das Vertrauen erlaubt.</translation>
+    </message>
+    <message>
+        <source>Withdraw the trust decision for the workspace.</source>
+        <translation>Die Vertrauensentscheidung für den Arbeitsbereich zurücknehmen.</translation>
+    </message>
+    <message>
+        <source>Confirm --trust without asking.</source>
+        <translation>--trust ohne Rückfrage bestätigen.</translation>
+    </message>
+    <message>
+        <source>The project folder (default: the current directory).</source>
+        <translation>Der Projektordner (Standard: das aktuelle Verzeichnis).</translation>
+    </message>
+    <message>
+        <source>Hermetic mode: only ANTHROPIC_API_KEY and --settings; no keychain, no OAuth.</source>
+        <translation>Abgeschotteter Modus: nur ANTHROPIC_API_KEY und --settings; kein Schlüsselbund, kein OAuth.</translation>
+    </message>
+    <message>
+        <source>Extra settings: a JSON file or inline JSON.</source>
+        <translation>Zusätzliche Einstellungen: eine JSON-Datei oder Inline-JSON.</translation>
+    </message>
+    <message>
+        <source>Ask one question and print the answer as it streams (the prompt from the arguments or stdin).</source>
+        <translation>Eine Frage stellen und die Antwort während des Streamings ausgeben (die Frage aus den Argumenten oder von stdin).</translation>
+    </message>
+    <message>
+        <source>The model (default: ANTHROPIC_MODEL, the settings&apos; model, then %1).</source>
+        <translation>Das Modell (Standard: ANTHROPIC_MODEL, das Modell aus den Einstellungen, dann %1).</translation>
+    </message>
+    <message>
+        <source>A system prompt for --print.</source>
+        <translation>Ein System-Prompt für --print.</translation>
+    </message>
+    <message>
+        <source>The answer&apos;s token limit (default 8192).</source>
+        <translation>Das Token-Limit der Antwort (Standard 8192).</translation>
+    </message>
+    <message>
+        <source>With --print: text, json or stream-json.</source>
+        <translation>Mit --print: text, json oder stream-json.</translation>
+    </message>
+    <message>
+        <source>With --print: add the turn to the most recent conversation in the history.</source>
+        <translation>Mit --print: den Wortwechsel an die neueste Unterhaltung im Verlauf anhängen.</translation>
+    </message>
+    <message>
+        <source>With --print: add the turn to this conversation in the history.</source>
+        <translation>Mit --print: den Wortwechsel an diese Unterhaltung im Verlauf anhängen.</translation>
+    </message>
+    <message>
+        <source>List the models the API offers.</source>
+        <translation>Die Modelle auflisten, die die API anbietet.</translation>
+    </message>
+    <message>
+        <source>The language of every text: en, de or ja (default: the system&apos;s language).</source>
+        <translation>Die Sprache aller Texte: en, de oder ja (Standard: die Sprache des Systems).</translation>
+    </message>
+    <message>
+        <source>Start the desktop app, print first-paint-ms once the chat window has painted, and exit (for benchmarks).</source>
+        <translation>Die Desktop-App starten, first-paint-ms ausgeben, sobald das Chatfenster gezeichnet ist, und beenden (für Benchmarks).</translation>
+    </message>
+    <message>
+        <source>With --print: the question.</source>
+        <translation>Mit --print: die Frage.</translation>
+    </message>
+    <message>
+        <source>Run qlaude --help for the options.</source>
+        <translation>Führen Sie qlaude --help aus, um die Optionen zu sehen.</translation>
+    </message>
+    <message>
+        <source>The workspace %1 does not exist.</source>
+        <translation>Der Arbeitsbereich %1 existiert nicht.</translation>
+    </message>
+    <message>
+        <source>Unexpected argument &quot;%1&quot;. To ask a question, use qlaude --print &quot;question&quot;.</source>
+        <translation>Unerwartetes Argument „%1“. Um eine Frage zu stellen, verwenden Sie qlaude --print &quot;Frage&quot;.</translation>
+    </message>
+    <message>
+        <source>Unknown login method &quot;%1&quot;. Use --login=api-key or --login=oauth.</source>
+        <translation>Unbekannte Anmeldemethode „%1“. Verwenden Sie --login=api-key oder --login=oauth.</translation>
+    </message>
+    <message>
+        <source>--max-tokens must be a positive whole number.</source>
+        <translation>--max-tokens muss eine positive ganze Zahl sein.</translation>
+    </message>
+    <message>
+        <source>--conversation needs a conversation id (a positive number).</source>
+        <translation>--conversation benötigt eine Unterhaltungs-ID (eine positive Zahl).</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::Composer</name>
+    <message>
+        <source>Message</source>
+        <translation>Nachricht</translation>
+    </message>
+    <message>
+        <source>Enter sends the message; Shift+Enter starts a new line.</source>
+        <translation>Die Eingabetaste sendet die Nachricht; Umschalt+Eingabe beginnt eine neue Zeile.</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::ComposerPanel</name>
+    <message>
+        <source>System Prompt…</source>
+        <translation>System-Prompt…</translation>
+    </message>
+    <message>
+        <source>Regenerate</source>
+        <translation>Neu generieren</translation>
+    </message>
+    <message>
+        <source>Composer</source>
+        <translation>Eingabebereich</translation>
+    </message>
+    <message>
+        <source>Cancel Edit</source>
+        <translation>Bearbeitung abbrechen</translation>
+    </message>
+    <message>
+        <source>Cancel edit</source>
+        <translation>Bearbeitung abbrechen</translation>
+    </message>
+    <message>
+        <source>Editing</source>
+        <translation>Bearbeitung</translation>
+    </message>
+    <message>
+        <source>Editing a sent message. Enter resends it and replaces the answers after it; Esc cancels.</source>
+        <translation>Sie bearbeiten eine gesendete Nachricht. Die Eingabetaste sendet sie erneut und ersetzt die Antworten danach; Esc bricht ab.</translation>
+    </message>
+    <message>
+        <source>Message Claude</source>
+        <translation>Nachricht an Claude</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>Modell</translation>
+    </message>
+    <message>
+        <source>The model that answers the next message</source>
+        <translation>Das Modell, das die nächste Nachricht beantwortet</translation>
+    </message>
+    <message>
+        <source>System prompt</source>
+        <translation>System-Prompt</translation>
+    </message>
+    <message>
+        <source>Instructions Claude follows in this conversation</source>
+        <translation>Anweisungen, die Claude in dieser Unterhaltung befolgt</translation>
+    </message>
+    <message>
+        <source>Ask again for the last answer (Ctrl+R)</source>
+        <translation>Die letzte Antwort erneut anfordern (Strg+R)</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>Stoppen</translation>
+    </message>
+    <message>
+        <source>Stop the answer and keep what arrived (Esc)</source>
+        <translation>Die Antwort stoppen und behalten, was angekommen ist (Esc)</translation>
+    </message>
+    <message>
+        <source>Resend</source>
+        <translation>Erneut senden</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>Senden</translation>
+    </message>
+    <message>
+        <source>Send (Enter). Shift+Enter starts a new line.</source>
+        <translation>Senden (Eingabetaste). Umschalt+Eingabe beginnt eine neue Zeile.</translation>
+    </message>
+    <message>
+        <source>System Prompt (on)…</source>
+        <translation>System-Prompt (an)…</translation>
+    </message>
+    <message>
+        <source>Loading the list of models…</source>
+        <translation>Modellliste wird geladen…</translation>
+    </message>
+    <message>
+        <source>No models returned by the provider</source>
+        <translation>Der Anbieter hat keine Modelle geliefert</translation>
+    </message>
+    <message>
+        <source>%1. Messages go to %2.</source>
+        <translation>%1. Nachrichten gehen an %2.</translation>
+    </message>
+    <message>
+        <source>System Prompt</source>
+        <translation>System-Prompt</translation>
+    </message>
+    <message>
+        <source>Instructions Claude follows for this whole conversation, for example a role, a tone or rules. Leave it empty for none.</source>
+        <translation>Anweisungen, die Claude in der gesamten Unterhaltung befolgt, zum Beispiel eine Rolle, ein Tonfall oder Regeln. Leer lassen für keine.</translation>
+    </message>
+    <message>
+        <source>You are a concise assistant…</source>
+        <translation>Du bist ein Assistent, der sich kurz fasst…</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::ConversationListModel</name>
+    <message>
+        <source>Yesterday</source>
+        <translation>Gestern</translation>
+    </message>
+    <message>
+        <source>Untitled conversation</source>
+        <translation>Unbenannte Unterhaltung</translation>
+    </message>
+    <message>
+        <source>%1, %2</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>%1, %2</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>%1: %2</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::ConversationSidebar</name>
+    <message>
+        <source>New Chat</source>
+        <translation>Neuer Chat</translation>
+    </message>
+    <message>
+        <source>Conversations</source>
+        <translation>Unterhaltungen</translation>
+    </message>
+    <message>
+        <source>New chat</source>
+        <translation>Neuer Chat</translation>
+    </message>
+    <message>
+        <source>Start a new conversation (Ctrl+N)</source>
+        <translation>Eine neue Unterhaltung beginnen (Strg+N)</translation>
+    </message>
+    <message>
+        <source>Search conversations</source>
+        <translation>Unterhaltungen durchsuchen</translation>
+    </message>
+    <message>
+        <source>Search (Ctrl+K)</source>
+        <translation>Suchen (Strg+K)</translation>
+    </message>
+    <message>
+        <source>Conversation list</source>
+        <translation>Unterhaltungsliste</translation>
+    </message>
+    <message>
+        <source>Conversation deleted</source>
+        <translation>Unterhaltung gelöscht</translation>
+    </message>
+    <message>
+        <source>Undo</source>
+        <translation>Rückgängig</translation>
+    </message>
+    <message>
+        <source>Undo delete</source>
+        <translation>Löschen rückgängig machen</translation>
+    </message>
+    <message>
+        <source>History unavailable</source>
+        <translation>Verlauf nicht verfügbar</translation>
+    </message>
+    <message>
+        <source>Conversations in this window are not saved.</source>
+        <translation>Unterhaltungen in diesem Fenster werden nicht gespeichert.</translation>
+    </message>
+    <message>
+        <source>No matches for “%1”</source>
+        <translation>Keine Treffer für „%1“</translation>
+    </message>
+    <message>
+        <source>Try fewer or different words. Search matches whole words and the beginnings of words.</source>
+        <translation>Versuchen Sie weniger oder andere Wörter. Die Suche findet ganze Wörter und Wortanfänge.</translation>
+    </message>
+    <message>
+        <source>No conversations yet</source>
+        <translation>Noch keine Unterhaltungen</translation>
+    </message>
+    <message>
+        <source>Your chats will appear here. Write a message below to start one.</source>
+        <translation>Ihre Chats erscheinen hier. Schreiben Sie unten eine Nachricht, um einen zu beginnen.</translation>
+    </message>
+    <message>
+        <source>“%1” deleted.</source>
+        <translation>„%1“ gelöscht.</translation>
+    </message>
+    <message>
+        <source>Rename…</source>
+        <translation>Umbenennen…</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Löschen</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::DoctorDialog</name>
+    <message>
+        <source>Qlaude Doctor</source>
+        <translation>Qlaude-Diagnose</translation>
+    </message>
+    <message>
+        <source>Doctor report</source>
+        <translation>Diagnosebericht</translation>
+    </message>
+    <message>
+        <source>Where Qlaude finds its credential and settings, and what stops a request. Copy redacts anything that looks like a secret, so you can paste it into a bug report.</source>
+        <translation>Wo Qlaude seine Anmeldedaten und Einstellungen findet und was eine Anfrage verhindert. „Kopieren“ schwärzt alles, was wie ein Geheimnis aussieht, sodass Sie den Bericht in einen Fehlerbericht einfügen können.</translation>
+    </message>
+    <message>
+        <source>Verdict</source>
+        <translation>Ergebnis</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>&amp;Refresh</source>
+        <translation>&amp;Aktualisieren</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>Aktualisieren</translation>
+    </message>
+    <message>
+        <source>Read the settings and the keychain again</source>
+        <translation>Einstellungen und Schlüsselbund erneut lesen</translation>
+    </message>
+    <message>
+        <source>&amp;Copy</source>
+        <translation>&amp;Kopieren</translation>
+    </message>
+    <message>
+        <source>Copy report</source>
+        <translation>Bericht kopieren</translation>
+    </message>
+    <message>
+        <source>Copy the report, with secrets redacted</source>
+        <translation>Den Bericht kopieren, Geheimnisse geschwärzt</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Schließen</translation>
+    </message>
+    <message>
+        <source>There is no report yet: Qlaude has not loaded its settings.</source>
+        <translation>Es gibt noch keinen Bericht: Qlaude hat seine Einstellungen nicht geladen.</translation>
+    </message>
+    <message>
+        <source>Ready: %1</source>
+        <translation>Bereit: %1</translation>
+    </message>
+    <message>
+        <source>Still worth fixing: %1</source>
+        <translation>Trotzdem beheben: %1</translation>
+    </message>
+    <message>
+        <source>Not ready: %1</source>
+        <translation>Nicht bereit: %1</translation>
+    </message>
+    <message>
+        <source>Copied, with secrets redacted.</source>
+        <translation>Kopiert, Geheimnisse geschwärzt.</translation>
+    </message>
+    <message>
+        <source>Reading the settings and the keychain again…</source>
+        <translation>Einstellungen und Schlüsselbund werden erneut gelesen…</translation>
+    </message>
+    <message>
+        <source>Updated.</source>
+        <translation>Aktualisiert.</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::ErrorBanner</name>
+    <message>
+        <source>Notice</source>
+        <translation>Hinweis</translation>
+    </message>
+    <message>
+        <source>Dismiss</source>
+        <translation>Schließen</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::KeychainStore</name>
+    <message>
+        <source>The keychain is available.</source>
+        <translation>Der Schlüsselbund ist verfügbar.</translation>
+    </message>
+    <message>
+        <source>The keychain is locked. Unlock it (for example by logging in to your desktop session or opening Passwords and Keys) and try again.</source>
+        <translation>Der Schlüsselbund ist gesperrt. Entsperren Sie ihn (zum Beispiel, indem Sie sich bei Ihrer Desktop-Sitzung anmelden oder „Passwörter und Verschlüsselung“ öffnen) und versuchen Sie es erneut.</translation>
+    </message>
+    <message>
+        <source>No keychain is available%1. Start a Secret Service such as gnome-keyring or KWallet in your session; until then Qlaude keeps secrets in memory for this run only and never writes them to disk.</source>
+        <translation>Es ist kein Schlüsselbund verfügbar%1. Starten Sie in Ihrer Sitzung einen Secret Service wie gnome-keyring oder KWallet; bis dahin behält Qlaude Geheimnisse nur für diese Sitzung im Arbeitsspeicher und schreibt sie nie auf die Festplatte.</translation>
+    </message>
+    <message>
+        <source>no D-Bus session bus</source>
+        <translation>kein D-Bus-Sitzungsbus</translation>
+    </message>
+    <message>
+        <source>no Secret Service on the session bus</source>
+        <translation>kein Secret Service auf dem Sitzungsbus</translation>
+    </message>
+    <message>
+        <source>the keyring has no default collection</source>
+        <translation>der Schlüsselring hat keine Standardsammlung</translation>
+    </message>
+    <message>
+        <source>The keychain entry &quot;%1&quot; is damaged. Sign in or save it again.</source>
+        <translation>Der Schlüsselbund-Eintrag „%1“ ist beschädigt. Melden Sie sich an oder speichern Sie ihn erneut.</translation>
+    </message>
+    <message>
+        <source>A part of the keychain entry &quot;%1&quot; is missing. Sign in or save it again.</source>
+        <translation>Ein Teil des Schlüsselbund-Eintrags „%1“ fehlt. Melden Sie sich an oder speichern Sie ihn erneut.</translation>
+    </message>
+    <message>
+        <source>Nothing is stored in the keychain under &quot;%1&quot;.</source>
+        <translation>Im Schlüsselbund ist unter „%1“ nichts gespeichert.</translation>
+    </message>
+    <message>
+        <source>The keychain refused access (%1). Unlock it or allow Qlaude and try again.</source>
+        <translation>Der Schlüsselbund hat den Zugriff verweigert (%1). Entsperren Sie ihn oder erlauben Sie Qlaude den Zugriff und versuchen Sie es erneut.</translation>
+    </message>
+    <message>
+        <source>The keychain reported an error: %1. Try again; if it persists, check your Secret Service.</source>
+        <translation>Der Schlüsselbund hat einen Fehler gemeldet: %1. Versuchen Sie es erneut; wenn der Fehler bleibt, prüfen Sie Ihren Secret Service.</translation>
+    </message>
+    <message>
+        <source>Nothing was stored under &quot;%1&quot;.</source>
+        <translation>Unter „%1“ war nichts gespeichert.</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::LoginDialog</name>
+    <message>
+        <source>Log in to Claude</source>
+        <translation>Bei Claude anmelden</translation>
+    </message>
+    <message>
+        <source>Log in</source>
+        <translation>Anmelden</translation>
+    </message>
+    <message>
+        <source>Connect Qlaude to Claude</source>
+        <translation>Qlaude mit Claude verbinden</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>Titel</translation>
+    </message>
+    <message>
+        <source>Qlaude checks the key with one small request, then keeps it in your system keychain, never in a file.</source>
+        <translation>Qlaude prüft den Schlüssel mit einer kleinen Anfrage und bewahrt ihn dann im Schlüsselbund Ihres Systems auf, nie in einer Datei.</translation>
+    </message>
+    <message>
+        <source>Introduction</source>
+        <translation>Einleitung</translation>
+    </message>
+    <message>
+        <source>Credential already provided</source>
+        <translation>Anmeldedaten bereits vorhanden</translation>
+    </message>
+    <message>
+        <source>&amp;API key</source>
+        <translation>&amp;API-Schlüssel</translation>
+    </message>
+    <message>
+        <source>API key</source>
+        <translation>API-Schlüssel</translation>
+    </message>
+    <message>
+        <source>sk-ant-api03-…</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>sk-ant-api03-…</translation>
+    </message>
+    <message>
+        <source>Create a key in the Claude Console under API keys. Qlaude sends it as x-api-key.</source>
+        <translation>Erstellen Sie einen Schlüssel in der Claude Console unter „API keys“. Qlaude sendet ihn als x-api-key.</translation>
+    </message>
+    <message>
+        <source>About API keys</source>
+        <translation>Über API-Schlüssel</translation>
+    </message>
+    <message>
+        <source>&amp;Bearer token (for an LLM gateway)</source>
+        <translation>&amp;Bearer-Token (für ein LLM-Gateway)</translation>
+    </message>
+    <message>
+        <source>Bearer token</source>
+        <translation>Bearer-Token</translation>
+    </message>
+    <message>
+        <source>For a gateway or proxy that expects &quot;Authorization: Bearer&quot;, like ANTHROPIC_AUTH_TOKEN.</source>
+        <translation>Für ein Gateway oder einen Proxy, der „Authorization: Bearer“ erwartet, wie ANTHROPIC_AUTH_TOKEN.</translation>
+    </message>
+    <message>
+        <source>About bearer tokens</source>
+        <translation>Über Bearer-Tokens</translation>
+    </message>
+    <message>
+        <source>Test target</source>
+        <translation>Testziel</translation>
+    </message>
+    <message>
+        <source>Testing</source>
+        <translation>Testvorgang</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Use a &amp;cloud provider…</source>
+        <translation>&amp;Cloud-Anbieter verwenden…</translation>
+    </message>
+    <message>
+        <source>Use a cloud provider</source>
+        <translation>Cloud-Anbieter verwenden</translation>
+    </message>
+    <message>
+        <source>Use Claude through AWS Bedrock, Google Vertex AI or Azure Foundry instead</source>
+        <translation>Claude stattdessen über AWS Bedrock, Google Vertex AI oder Azure Foundry nutzen</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>&amp;Test and save</source>
+        <translation>&amp;Testen und speichern</translation>
+    </message>
+    <message>
+        <source>Test and save</source>
+        <translation>Testen und speichern</translation>
+    </message>
+    <message>
+        <source>Test and save sends one request for the model list to %1.</source>
+        <translation>„Testen und speichern“ sendet eine Anfrage nach der Modellliste an %1.</translation>
+    </message>
+    <message>
+        <source>the environment</source>
+        <translation>der Umgebung</translation>
+    </message>
+    <message>
+        <source>%1 from %2</source>
+        <translation>%1 aus %2</translation>
+    </message>
+    <message>
+        <source>the apiKeyHelper command from %1</source>
+        <translation>der apiKeyHelper-Befehl aus %1</translation>
+    </message>
+    <message>
+        <source>A credential is already provided by %1.</source>
+        <translation>Anmeldedaten werden bereits bereitgestellt durch: %1.</translation>
+    </message>
+    <message>
+        <source>; </source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>; </translation>
+    </message>
+    <message>
+        <source>It takes priority over a key saved here; remove it there to use the saved key.</source>
+        <translation>Sie haben Vorrang vor einem hier gespeicherten Schlüssel; entfernen Sie sie dort, um den gespeicherten Schlüssel zu verwenden.</translation>
+    </message>
+    <message>
+        <source>Paste your API key into the field, then press Test and save.</source>
+        <translation>Fügen Sie Ihren API-Schlüssel in das Feld ein und klicken Sie dann auf „Testen und speichern“.</translation>
+    </message>
+    <message>
+        <source>Paste your bearer token into the field, then press Test and save.</source>
+        <translation>Fügen Sie Ihr Bearer-Token in das Feld ein und klicken Sie dann auf „Testen und speichern“.</translation>
+    </message>
+    <message>
+        <source>The text contains spaces, line breaks or other characters a key never has. Copy it again and paste it here.</source>
+        <translation>Der Text enthält Leerzeichen, Zeilenumbrüche oder andere Zeichen, die ein Schlüssel nie enthält. Kopieren Sie ihn erneut und fügen Sie ihn hier ein.</translation>
+    </message>
+    <message>
+        <source>Qlaude has no keychain to save the key in. Start a Secret Service such as gnome-keyring or KWallet, then restart Qlaude.</source>
+        <translation>Qlaude hat keinen Schlüsselbund, in dem der Schlüssel gespeichert werden kann. Starten Sie einen Secret Service wie gnome-keyring oder KWallet und starten Sie Qlaude dann neu.</translation>
+    </message>
+    <message>
+        <source>Testing the %1 against %2…</source>
+        <translation>%1 wird gegen %2 getestet…</translation>
+    </message>
+    <message>
+        <source>key</source>
+        <translation>Schlüssel</translation>
+    </message>
+    <message>
+        <source>token</source>
+        <translation>Token</translation>
+    </message>
+    <message>
+        <source>The test was cancelled. Nothing was saved.</source>
+        <translation>Der Test wurde abgebrochen. Es wurde nichts gespeichert.</translation>
+    </message>
+    <message>
+        <source>Check that you copied the whole key from the Claude Console, paste it again and press Test and save.</source>
+        <translation>Prüfen Sie, ob Sie den ganzen Schlüssel aus der Claude Console kopiert haben, fügen Sie ihn erneut ein und klicken Sie auf „Testen und speichern“.</translation>
+    </message>
+    <message>
+        <source>Check the token with your gateway&apos;s administrator, paste it again and press Test and save.</source>
+        <translation>Klären Sie das Token mit dem Administrator Ihres Gateways, fügen Sie es erneut ein und klicken Sie auf „Testen und speichern“.</translation>
+    </message>
+    <message>
+        <source>The test failed, so nothing was saved.</source>
+        <translation>Der Test ist fehlgeschlagen, daher wurde nichts gespeichert.</translation>
+    </message>
+    <message numerus="yes">
+        <source>It works (%n model(s) available). Saving it in the keychain…</source>
+        <translation>
+            <numerusform>Es funktioniert (%n Modell verfügbar). Wird im Schlüsselbund gespeichert…</numerusform>
+            <numerusform>Es funktioniert (%n Modelle verfügbar). Wird im Schlüsselbund gespeichert…</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Saved in the keychain. Loading…</source>
+        <translation>Im Schlüsselbund gespeichert. Wird geladen…</translation>
+    </message>
+    <message>
+        <source>The keychain is locked. Unlock it and press Test and save again.</source>
+        <translation>Der Schlüsselbund ist gesperrt. Entsperren Sie ihn und klicken Sie erneut auf „Testen und speichern“.</translation>
+    </message>
+    <message>
+        <source>The key works, but no keychain is available to keep it, so it was not saved. Start a Secret Service such as gnome-keyring or KWallet, then press Test and save again.</source>
+        <translation>Der Schlüssel funktioniert, aber es ist kein Schlüsselbund verfügbar, um ihn aufzubewahren, daher wurde er nicht gespeichert. Starten Sie einen Secret Service wie gnome-keyring oder KWallet und klicken Sie dann erneut auf „Testen und speichern“.</translation>
+    </message>
+    <message>
+        <source>The key works, but the keychain did not save it: %1 Press Test and save to try again.</source>
+        <translation>Der Schlüssel funktioniert, aber der Schlüsselbund hat ihn nicht gespeichert: %1 Klicken Sie auf „Testen und speichern“, um es erneut zu versuchen.</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::LoopbackReceiver</name>
+    <message>
+        <source>Could not listen on 127.0.0.1 for the browser&apos;s answer: %1.</source>
+        <translation>Auf 127.0.0.1 konnte nicht auf die Antwort des Browsers gewartet werden: %1.</translation>
+    </message>
+    <message>
+        <source>Could not find a port that is free on both 127.0.0.1 and ::1 for the browser&apos;s answer: another program holds every port tried on ::1.</source>
+        <translation>Für die Antwort des Browsers wurde kein Port gefunden, der sowohl auf 127.0.0.1 als auch auf ::1 frei ist: Ein anderes Programm belegt jeden auf ::1 versuchten Port.</translation>
+    </message>
+    <message>
+        <source>The request is too large.</source>
+        <translation>Die Anfrage ist zu groß.</translation>
+    </message>
+    <message>
+        <source>That is not an HTTP request.</source>
+        <translation>Das ist keine HTTP-Anfrage.</translation>
+    </message>
+    <message>
+        <source>Unexpected Host header.</source>
+        <translation>Unerwarteter Host-Header.</translation>
+    </message>
+    <message>
+        <source>Only GET is served here.</source>
+        <translation>Hier wird nur GET beantwortet.</translation>
+    </message>
+    <message>
+        <source>There is nothing here.</source>
+        <translation>Hier gibt es nichts.</translation>
+    </message>
+    <message>
+        <source>A parameter appears twice.</source>
+        <translation>Ein Parameter kommt zweimal vor.</translation>
+    </message>
+    <message>
+        <source>This sign-in has already finished. Return to Qlaude.</source>
+        <translation>Diese Anmeldung ist bereits abgeschlossen. Kehren Sie zu Qlaude zurück.</translation>
+    </message>
+    <message>
+        <source>Sign-in refused</source>
+        <translation>Anmeldung abgelehnt</translation>
+    </message>
+    <message>
+        <source>The sign-in was refused (%1). Return to Qlaude to try again.</source>
+        <translation>Die Anmeldung wurde abgelehnt (%1). Kehren Sie zu Qlaude zurück, um es erneut zu versuchen.</translation>
+    </message>
+    <message>
+        <source>Authorization code not found.</source>
+        <translation>Autorisierungscode nicht gefunden.</translation>
+    </message>
+    <message>
+        <source>Invalid state parameter: this answer belongs to another sign-in attempt.</source>
+        <translation>Ungültiger state-Parameter: Diese Antwort gehört zu einem anderen Anmeldeversuch.</translation>
+    </message>
+    <message>
+        <source>Signed in</source>
+        <translation>Angemeldet</translation>
+    </message>
+    <message>
+        <source>You are signed in. You can close this window.</source>
+        <translation>Sie sind angemeldet. Sie können dieses Fenster schließen.</translation>
+    </message>
+    <message>
+        <source>You are signed in to Qlaude. You can close this window and return to the app.</source>
+        <translation>Sie sind bei Qlaude angemeldet. Sie können dieses Fenster schließen und zur App zurückkehren.</translation>
+    </message>
+    <message>
+        <source>Qlaude sign-in</source>
+        <translation>Qlaude-Anmeldung</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::MessageDelegate</name>
+    <message>
+        <source>Stopped</source>
+        <translation>Gestoppt</translation>
+    </message>
+    <message>
+        <source>Interrupted</source>
+        <translation>Unterbrochen</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Fehler</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>Kopieren</translation>
+    </message>
+    <message>
+        <source>Edit</source>
+        <translation>Bearbeiten</translation>
+    </message>
+    <message>
+        <source>Regenerate</source>
+        <translation>Neu generieren</translation>
+    </message>
+    <message>
+        <source>Copied</source>
+        <translation>Kopiert</translation>
+    </message>
+    <message>
+        <source>You</source>
+        <translation>Sie</translation>
+    </message>
+    <message>
+        <source>Claude</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Claude</translation>
+    </message>
+    <message>
+        <source>Code</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Code</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::MessageStreamAssembler</name>
+    <message>
+        <source>The server reported an error in the response stream: %1</source>
+        <translation>Der Server hat im Antwortstrom einen Fehler gemeldet: %1</translation>
+    </message>
+    <message>
+        <source>not an object</source>
+        <translation>kein Objekt</translation>
+    </message>
+    <message>
+        <source>The response stream contained an event that is not valid JSON (%1 at offset %2): %3</source>
+        <translation>Der Antwortstrom enthielt ein Ereignis, das kein gültiges JSON ist (%1 bei Position %2): %3</translation>
+    </message>
+    <message>
+        <source>The response stream sent %1 before message_start.</source>
+        <translation>Der Antwortstrom hat %1 vor message_start gesendet.</translation>
+    </message>
+    <message>
+        <source>The response stream sent a second message_start.</source>
+        <translation>Der Antwortstrom hat ein zweites message_start gesendet.</translation>
+    </message>
+    <message>
+        <source>The response stream sent a message_start without a message.</source>
+        <translation>Der Antwortstrom hat ein message_start ohne Nachricht gesendet.</translation>
+    </message>
+    <message>
+        <source>The response stream sent a malformed content_block_start.</source>
+        <translation>Der Antwortstrom hat ein fehlerhaftes content_block_start gesendet.</translation>
+    </message>
+    <message>
+        <source>The response stream started content block %1 where block %2 was expected.</source>
+        <translation>Der Antwortstrom hat Inhaltsblock %1 begonnen, wo Block %2 erwartet wurde.</translation>
+    </message>
+    <message>
+        <source>The response stream sent %1 for content block %2, which was never started.</source>
+        <translation>Der Antwortstrom hat %1 für Inhaltsblock %2 gesendet, der nie begonnen wurde.</translation>
+    </message>
+    <message>
+        <source>The response stream sent %1 for content block %2 after it ended.</source>
+        <translation>Der Antwortstrom hat %1 für Inhaltsblock %2 nach dessen Ende gesendet.</translation>
+    </message>
+    <message>
+        <source>The response stream sent a %1 that does not fit content block %2 (a %3 block).</source>
+        <translation>Der Antwortstrom hat ein %1 gesendet, das nicht zu Inhaltsblock %2 (einem %3-Block) passt.</translation>
+    </message>
+    <message>
+        <source>The response stream sent a citations_delta that does not fit content block %1 (a %2 block).</source>
+        <translation>Der Antwortstrom hat ein citations_delta gesendet, das nicht zu Inhaltsblock %1 (einem %2-Block) passt.</translation>
+    </message>
+    <message>
+        <source>The input of tool call %1 (content block %2) is not valid JSON: %3 at offset %4.</source>
+        <translation>Die Eingabe des Werkzeugaufrufs %1 (Inhaltsblock %2) ist kein gültiges JSON: %3 bei Position %4.</translation>
+    </message>
+    <message>
+        <source>The server reported an error (%1) in the response stream.</source>
+        <translation>Der Server hat im Antwortstrom einen Fehler gemeldet (%1).</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::MessageView</name>
+    <message>
+        <source>Jump to latest ↓</source>
+        <translation>Zum Ende ↓</translation>
+    </message>
+    <message>
+        <source>Messages</source>
+        <translation>Nachrichten</translation>
+    </message>
+    <message>
+        <source>No messages</source>
+        <translation>Keine Nachrichten</translation>
+    </message>
+    <message>
+        <source>Jump to the latest message</source>
+        <translation>Zur neuesten Nachricht springen</translation>
+    </message>
+    <message>
+        <source>Scroll to the answer arriving now and follow it (End)</source>
+        <translation>Zur gerade eintreffenden Antwort scrollen und ihr folgen (Ende)</translation>
+    </message>
+    <message>
+        <source>Code copied</source>
+        <translation>Code kopiert</translation>
+    </message>
+    <message>
+        <source>Message copied</source>
+        <translation>Nachricht kopiert</translation>
+    </message>
+    <message>
+        <source>Copy Code</source>
+        <translation>Code kopieren</translation>
+    </message>
+    <message>
+        <source>Copy Message</source>
+        <translation>Nachricht kopieren</translation>
+    </message>
+    <message>
+        <source>Hide Thinking</source>
+        <translation>Denkprozess verbergen</translation>
+    </message>
+    <message>
+        <source>Show Thinking</source>
+        <translation>Denkprozess anzeigen</translation>
+    </message>
+    <message>
+        <source>Edit and Resend…</source>
+        <translation>Bearbeiten und erneut senden…</translation>
+    </message>
+    <message>
+        <source>Regenerate</source>
+        <translation>Neu generieren</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::OAuthBrowserDialog</name>
+    <message>
+        <source>Sign in</source>
+        <translation>Anmelden</translation>
+    </message>
+    <message>
+        <source>Page address</source>
+        <translation>Seitenadresse</translation>
+    </message>
+    <message>
+        <source>Connection security</source>
+        <translation>Verbindungssicherheit</translation>
+    </message>
+    <message>
+        <source>The sign-in page&apos;s certificate is not valid (%1), so the login was stopped. Check the date and time of your computer and any proxy that inspects TLS, then try again.</source>
+        <translation>Das Zertifikat der Anmeldeseite ist ungültig (%1), daher wurde die Anmeldung abgebrochen. Prüfen Sie Datum und Uhrzeit Ihres Computers und jeden Proxy, der TLS untersucht, und versuchen Sie es dann erneut.</translation>
+    </message>
+    <message>
+        <source>The sign-in did not finish within %1 minutes. Start the login again.</source>
+        <translation>Die Anmeldung wurde nicht innerhalb von %1 Minuten abgeschlossen. Starten Sie die Anmeldung erneut.</translation>
+    </message>
+    <message>
+        <source>🔒 Secure connection</source>
+        <translation>🔒 Sichere Verbindung</translation>
+    </message>
+    <message>
+        <source>Local connection (this computer)</source>
+        <translation>Lokale Verbindung (dieser Computer)</translation>
+    </message>
+    <message>
+        <source>⚠ Not secure (no HTTPS)</source>
+        <translation>⚠ Nicht sicher (kein HTTPS)</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::OAuthClient</name>
+    <message>
+        <source>%1 timed out: the sign-in server did not answer.</source>
+        <translation>%1: Zeitüberschreitung, der Anmeldeserver hat nicht geantwortet.</translation>
+    </message>
+    <message>
+        <source>%1 failed: %2.</source>
+        <translation>%1 fehlgeschlagen: %2.</translation>
+    </message>
+    <message>
+        <source>%1 failed: the sign-in server answered with a redirect (HTTP %2), which Qlaude does not follow for token requests.</source>
+        <translation>%1 fehlgeschlagen: Der Anmeldeserver hat mit einer Weiterleitung geantwortet (HTTP %2), der Qlaude bei Token-Anfragen nicht folgt.</translation>
+    </message>
+    <message>
+        <source>%1 failed (HTTP %2)%3.</source>
+        <translation>%1 fehlgeschlagen (HTTP %2)%3.</translation>
+    </message>
+    <message>
+        <source>The sign-in server&apos;s answer has no access token.</source>
+        <translation>Die Antwort des Anmeldeservers enthält kein Zugriffstoken.</translation>
+    </message>
+    <message>
+        <source>The sign-in server issued a &quot;%1&quot; token; Qlaude can only use Bearer tokens.</source>
+        <translation>Der Anmeldeserver hat ein Token vom Typ „%1“ ausgestellt; Qlaude kann nur Bearer-Tokens verwenden.</translation>
+    </message>
+    <message>
+        <source>Authentication failed: Invalid authorization code.</source>
+        <translation>Authentifizierung fehlgeschlagen: Ungültiger Autorisierungscode.</translation>
+    </message>
+    <message>
+        <source>Token exchange</source>
+        <translation>Token-Austausch</translation>
+    </message>
+    <message>
+        <source>The stored login has no refresh token.</source>
+        <translation>Die gespeicherte Anmeldung hat kein Aktualisierungstoken.</translation>
+    </message>
+    <message>
+        <source>Token refresh</source>
+        <translation>Token-Aktualisierung</translation>
+    </message>
+    <message>
+        <source>The sign-in server has no revocation endpoint.</source>
+        <translation>Der Anmeldeserver hat keinen Widerrufs-Endpunkt.</translation>
+    </message>
+    <message>
+        <source>There is no token to revoke.</source>
+        <translation>Es gibt kein Token zum Widerrufen.</translation>
+    </message>
+    <message>
+        <source>OIDC discovery</source>
+        <translation>OIDC-Erkennung</translation>
+    </message>
+    <message>
+        <source>The OIDC provider at %1 announced a different issuer (%2); the login was stopped.</source>
+        <translation>Der OIDC-Anbieter unter %1 hat einen anderen Aussteller angegeben (%2); die Anmeldung wurde abgebrochen.</translation>
+    </message>
+    <message>
+        <source>The OIDC provider at %1 announced no authorization or token endpoint.</source>
+        <translation>Der OIDC-Anbieter unter %1 hat keinen Autorisierungs- oder Token-Endpunkt angegeben.</translation>
+    </message>
+    <message>
+        <source>The OIDC provider at %1 does not support PKCE with S256, which Qlaude requires.</source>
+        <translation>Der OIDC-Anbieter unter %1 unterstützt PKCE mit S256 nicht, was Qlaude voraussetzt.</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::OAuthLoginFlow</name>
+    <message>
+        <source>%1 minutes</source>
+        <translation>%1 Minuten</translation>
+    </message>
+    <message>
+        <source>%1 seconds</source>
+        <translation>%1 Sekunden</translation>
+    </message>
+    <message>
+        <source>The sign-in timed out after %1 without an answer from the browser. Start it again.</source>
+        <translation>Die Anmeldung wurde nach %1 ohne Antwort des Browsers abgebrochen. Starten Sie sie erneut.</translation>
+    </message>
+    <message>
+        <source>The sign-in was refused by the server (%1%2). Start it again.</source>
+        <translation>Die Anmeldung wurde vom Server abgelehnt (%1%2). Starten Sie sie erneut.</translation>
+    </message>
+    <message>
+        <source>No sign-in is waiting for an answer.</source>
+        <translation>Keine Anmeldung wartet auf eine Antwort.</translation>
+    </message>
+    <message>
+        <source>That address is not this sign-in&apos;s redirect.</source>
+        <translation>Diese Adresse ist nicht die Weiterleitung dieser Anmeldung.</translation>
+    </message>
+    <message>
+        <source>A parameter appears twice in the redirect.</source>
+        <translation>Ein Parameter kommt in der Weiterleitung zweimal vor.</translation>
+    </message>
+    <message>
+        <source>The sign-in was refused by the server (%1). Start it again.</source>
+        <translation>Die Anmeldung wurde vom Server abgelehnt (%1). Starten Sie sie erneut.</translation>
+    </message>
+    <message>
+        <source>Authorization code not found.</source>
+        <translation>Autorisierungscode nicht gefunden.</translation>
+    </message>
+    <message>
+        <source>No sign-in is waiting for a code.</source>
+        <translation>Keine Anmeldung wartet auf einen Code.</translation>
+    </message>
+    <message>
+        <source>Authorization code not found in that address.</source>
+        <translation>In dieser Adresse wurde kein Autorisierungscode gefunden.</translation>
+    </message>
+    <message>
+        <source>Invalid code. Please make sure the full code was copied.</source>
+        <translation>Ungültiger Code. Bitte stellen Sie sicher, dass der ganze Code kopiert wurde.</translation>
+    </message>
+    <message>
+        <source>Invalid state: this code belongs to another sign-in attempt. Use the code shown after this attempt&apos;s sign-in, or start again.</source>
+        <translation>Ungültiger state: Dieser Code gehört zu einem anderen Anmeldeversuch. Verwenden Sie den Code, der nach der Anmeldung dieses Versuchs angezeigt wird, oder beginnen Sie erneut.</translation>
+    </message>
+    <message>
+        <source>Start the sign-in again.</source>
+        <translation>Starten Sie die Anmeldung erneut.</translation>
+    </message>
+    <message>
+        <source>Signed in with %1.</source>
+        <translation>Mit %1 angemeldet.</translation>
+    </message>
+    <message>
+        <source>You signed in, but the login could not be stored: %1</source>
+        <translation>Sie haben sich angemeldet, aber die Anmeldung konnte nicht gespeichert werden: %1</translation>
+    </message>
+    <message>
+        <source>The sign-in was cancelled.</source>
+        <translation>Die Anmeldung wurde abgebrochen.</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::OAuthProfile</name>
+    <message>
+        <source>%1 in %2 was ignored: OAuth settings are read only from the environment and the user and managed settings.</source>
+        <translation>%1 in %2 wurde ignoriert: OAuth-Einstellungen werden nur aus der Umgebung sowie den Benutzer- und verwalteten Einstellungen gelesen.</translation>
+    </message>
+    <message>
+        <source>the Anthropic Console</source>
+        <translation>der Anthropic Console</translation>
+    </message>
+    <message>
+        <source>organization SSO</source>
+        <translation>dem SSO Ihrer Organisation</translation>
+    </message>
+    <message>
+        <source>You can use an Anthropic API key (qlaude --login=api-key or ANTHROPIC_API_KEY), an apiKeyHelper command, a bearer token for a gateway (ANTHROPIC_AUTH_TOKEN, or organization SSO with --profile=oidc), or a cloud provider (Amazon Bedrock, Google Vertex AI or Microsoft Foundry).</source>
+        <translation>Sie können einen Anthropic-API-Schlüssel (qlaude --login=api-key oder ANTHROPIC_API_KEY), einen apiKeyHelper-Befehl, ein Bearer-Token für ein Gateway (ANTHROPIC_AUTH_TOKEN oder das SSO Ihrer Organisation mit --profile=oidc) oder einen Cloud-Anbieter (Amazon Bedrock, Google Vertex AI oder Microsoft Foundry) verwenden.</translation>
+    </message>
+    <message>
+        <source>Organization SSO is not configured: set &quot;oidc&quot;: {&quot;issuer&quot;, &quot;clientId&quot;} in your user or managed settings, or QLAUDE_OIDC_ISSUER and QLAUDE_OIDC_CLIENT_ID.</source>
+        <translation>Das SSO der Organisation ist nicht eingerichtet: Setzen Sie &quot;oidc&quot;: {&quot;issuer&quot;, &quot;clientId&quot;} in Ihren Benutzer- oder verwalteten Einstellungen, oder QLAUDE_OIDC_ISSUER und QLAUDE_OIDC_CLIENT_ID.</translation>
+    </message>
+    <message>
+        <source>The OIDC issuer (%1, from %2) must be an https URL without a query.</source>
+        <translation>Der OIDC-Aussteller (%1, aus %2) muss eine https-URL ohne Query sein.</translation>
+    </message>
+    <message>
+        <source>Organization SSO needs a client id: set &quot;oidc&quot;: {&quot;clientId&quot;} in your user or managed settings, or QLAUDE_OIDC_CLIENT_ID.</source>
+        <translation>Das SSO der Organisation benötigt eine Client-ID: Setzen Sie &quot;oidc&quot;: {&quot;clientId&quot;} in Ihren Benutzer- oder verwalteten Einstellungen, oder QLAUDE_OIDC_CLIENT_ID.</translation>
+    </message>
+    <message>
+        <source>CLAUDE_CODE_CUSTOM_OAUTH_URL (%1, from %2) must be an https URL without a query.</source>
+        <translation>CLAUDE_CODE_CUSTOM_OAUTH_URL (%1, aus %2) muss eine https-URL ohne Query sein.</translation>
+    </message>
+    <message>
+        <source>This build of Qlaude is not authorized by Anthropic for Claude.ai or Console subscription login. </source>
+        <translation>Dieser Build von Qlaude ist von Anthropic nicht für die Anmeldung mit einem Claude.ai- oder Console-Abonnement zugelassen. </translation>
+    </message>
+    <message>
+        <source>The OIDC provider %1 announced an authorization or token endpoint that is not https.</source>
+        <translation>Der OIDC-Anbieter %1 hat einen Autorisierungs- oder Token-Endpunkt angegeben, der kein https verwendet.</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::ProviderSettingsPage</name>
+    <message>
+        <source>Test &amp;connection</source>
+        <translation>&amp;Verbindung testen</translation>
+    </message>
+    <message>
+        <source>Test connection to %1</source>
+        <translation>Verbindung zu %1 testen</translation>
+    </message>
+    <message>
+        <source>Run the checks of qlaude --doctor for %1 with the saved settings</source>
+        <translation>Die Prüfungen von qlaude --doctor für %1 mit den gespeicherten Einstellungen ausführen</translation>
+    </message>
+    <message>
+        <source>Test result</source>
+        <translation>Testergebnis</translation>
+    </message>
+    <message>
+        <source>X-Gateway-Team: research</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>X-Gateway-Team: research</translation>
+    </message>
+    <message>
+        <source>Forget</source>
+        <translation>Entfernen</translation>
+    </message>
+    <message>
+        <source>Forget the stored %1</source>
+        <translation>Gespeicherten Wert für „%1“ entfernen</translation>
+    </message>
+    <message>
+        <source>Remove it from the keychain</source>
+        <translation>Aus dem Schlüsselbund entfernen</translation>
+    </message>
+    <message>
+        <source>%1 · %2</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>%1 · %2</translation>
+    </message>
+    <message>
+        <source>%1, where the value comes from</source>
+        <translation>%1, Herkunft des Werts</translation>
+    </message>
+    <message>
+        <source>%1, problem</source>
+        <translation>%1, Problem</translation>
+    </message>
+    <message>
+        <source>From your user settings (%1).</source>
+        <translation>Aus Ihren Benutzereinstellungen (%1).</translation>
+    </message>
+    <message>
+        <source>Locked: set by managed settings (%1). Your administrator controls it.</source>
+        <translation>Gesperrt: durch verwaltete Einstellungen festgelegt (%1). Ihr Administrator steuert diesen Wert.</translation>
+    </message>
+    <message>
+        <source>Locked: set by this folder&apos;s %1 settings (%2), which take priority over your user settings. Change it there.</source>
+        <translation>Gesperrt: durch die %1-Einstellungen dieses Ordners festgelegt (%2), die Vorrang vor Ihren Benutzereinstellungen haben. Ändern Sie den Wert dort.</translation>
+    </message>
+    <message>
+        <source>Locked: set by --settings (%1) for this run.</source>
+        <translation>Gesperrt: für diese Sitzung durch --settings festgelegt (%1).</translation>
+    </message>
+    <message>
+        <source>Locked: set in the environment Qlaude was started from. Unset %1 there to change it here.</source>
+        <translation>Gesperrt: in der Umgebung festgelegt, aus der Qlaude gestartet wurde. Entfernen Sie %1 dort, um den Wert hier zu ändern.</translation>
+    </message>
+    <message>
+        <source>Stored in plaintext in your user settings (%1). Press Save to move it to the keychain.</source>
+        <translation>Im Klartext in Ihren Benutzereinstellungen gespeichert (%1). Klicken Sie auf „Speichern“, um den Wert in den Schlüsselbund zu verschieben.</translation>
+    </message>
+    <message>
+        <source>Not set.</source>
+        <translation>Nicht festgelegt.</translation>
+    </message>
+    <message>
+        <source>Not set; the default is %1.</source>
+        <translation>Nicht festgelegt; der Standardwert ist %1.</translation>
+    </message>
+    <message>
+        <source>No keychain is available, so this secret cannot be saved.</source>
+        <translation>Es ist kein Schlüsselbund verfügbar, daher kann dieses Geheimnis nicht gespeichert werden.</translation>
+    </message>
+    <message>
+        <source>Checking the keychain…</source>
+        <translation>Schlüsselbund wird geprüft…</translation>
+    </message>
+    <message>
+        <source>Stored in the keychain (%1). Type a new one to replace it.</source>
+        <translation>Im Schlüsselbund gespeichert (%1). Geben Sie einen neuen Wert ein, um ihn zu ersetzen.</translation>
+    </message>
+    <message>
+        <source>Not set. What you enter here is kept in the keychain, never in a file.</source>
+        <translation>Nicht festgelegt. Was Sie hier eingeben, wird im Schlüsselbund aufbewahrt, nie in einer Datei.</translation>
+    </message>
+    <message>
+        <source>Removed from the keychain.</source>
+        <translation>Aus dem Schlüsselbund entfernt.</translation>
+    </message>
+    <message>
+        <source>Testing…</source>
+        <translation>Wird getestet…</translation>
+    </message>
+    <message>
+        <source>Check &amp;network</source>
+        <translation>&amp;Netzwerk prüfen</translation>
+    </message>
+    <message>
+        <source>Check the network settings</source>
+        <translation>Die Netzwerkeinstellungen prüfen</translation>
+    </message>
+    <message>
+        <source>Show the proxy for each provider, the CA files and the client certificate, as qlaude --doctor does, with the saved settings</source>
+        <translation>Den Proxy für jeden Anbieter, die CA-Dateien und das Client-Zertifikat wie bei qlaude --doctor anzeigen, mit den gespeicherten Einstellungen</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::ProviderStatus</name>
+    <message>
+        <source>No credential: log in, set ANTHROPIC_API_KEY, or configure an apiKeyHelper.</source>
+        <translation>Keine Anmeldedaten: Melden Sie sich an, setzen Sie ANTHROPIC_API_KEY oder richten Sie einen apiKeyHelper ein.</translation>
+    </message>
+    <message>
+        <source>Region: %1%2</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Region: %1%2</translation>
+    </message>
+    <message>
+        <source> (default)</source>
+        <translation> (Standard)</translation>
+    </message>
+    <message>
+        <source>Profile: %1</source>
+        <translation>Profil: %1</translation>
+    </message>
+    <message>
+        <source>Authentication: skipped (CLAUDE_CODE_SKIP_BEDROCK_AUTH)</source>
+        <translation>Authentifizierung: übersprungen (CLAUDE_CODE_SKIP_BEDROCK_AUTH)</translation>
+    </message>
+    <message>
+        <source>Authentication: Bedrock API key (Bearer)</source>
+        <translation>Authentifizierung: Bedrock-API-Schlüssel (Bearer)</translation>
+    </message>
+    <message>
+        <source>Authentication: SigV4 with AWS credentials from %1</source>
+        <translation>Authentifizierung: SigV4 mit AWS-Anmeldedaten aus %1</translation>
+    </message>
+    <message>
+        <source>No AWS credentials were found in the environment, the AWS files or a command; only instance metadata (EC2) is left to try. Set AWS_PROFILE, access keys or a Bedrock API key, or AWS_EC2_METADATA_DISABLED=true off EC2.</source>
+        <translation>In der Umgebung, den AWS-Dateien oder einem Befehl wurden keine AWS-Anmeldedaten gefunden; nur noch die Instanz-Metadaten (EC2) kommen infrage. Setzen Sie AWS_PROFILE, Zugriffsschlüssel oder einen Bedrock-API-Schlüssel, oder außerhalb von EC2 AWS_EC2_METADATA_DISABLED=true.</translation>
+    </message>
+    <message>
+        <source>Region: %1 (%2)</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Region: %1 (%2)</translation>
+    </message>
+    <message>
+        <source>Region for %1: %2</source>
+        <translation>Region für %1: %2</translation>
+    </message>
+    <message>
+        <source>Project: %1 (%2)</source>
+        <translation>Projekt: %1 (%2)</translation>
+    </message>
+    <message>
+        <source>No Google Cloud project is set: set ANTHROPIC_VERTEX_PROJECT_ID (or GOOGLE_CLOUD_PROJECT) to your project id. Only the metadata server (on Google Cloud) could name one.</source>
+        <translation>Es ist kein Google-Cloud-Projekt festgelegt: Setzen Sie ANTHROPIC_VERTEX_PROJECT_ID (oder GOOGLE_CLOUD_PROJECT) auf Ihre Projekt-ID. Nur der Metadatenserver (auf Google Cloud) könnte eines nennen.</translation>
+    </message>
+    <message>
+        <source>No Google Cloud project is set: set ANTHROPIC_VERTEX_PROJECT_ID (or GOOGLE_CLOUD_PROJECT) to your project id.</source>
+        <translation>Es ist kein Google-Cloud-Projekt festgelegt: Setzen Sie ANTHROPIC_VERTEX_PROJECT_ID (oder GOOGLE_CLOUD_PROJECT) auf Ihre Projekt-ID.</translation>
+    </message>
+    <message>
+        <source>URL: %1</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>URL: %1</translation>
+    </message>
+    <message>
+        <source>Authentication: skipped (CLAUDE_CODE_SKIP_VERTEX_AUTH)</source>
+        <translation>Authentifizierung: übersprungen (CLAUDE_CODE_SKIP_VERTEX_AUTH)</translation>
+    </message>
+    <message>
+        <source>Authentication: Google access token from %1</source>
+        <translation>Authentifizierung: Google-Zugriffstoken aus %1</translation>
+    </message>
+    <message>
+        <source>No Google credentials were found in GOOGLE_APPLICATION_CREDENTIALS or gcloud&apos;s files; only the metadata server (on Google Cloud) is left to try. Run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS.</source>
+        <translation>In GOOGLE_APPLICATION_CREDENTIALS und den Dateien von gcloud wurden keine Google-Anmeldedaten gefunden; nur noch der Metadatenserver (auf Google Cloud) kommt infrage. Führen Sie `gcloud auth application-default login` aus oder setzen Sie GOOGLE_APPLICATION_CREDENTIALS.</translation>
+    </message>
+    <message>
+        <source>Endpoint: %1 (from %2)</source>
+        <translation>Endpunkt: %1 (aus %2)</translation>
+    </message>
+    <message>
+        <source>Warning: ANTHROPIC_FOUNDRY_RESOURCE is ignored because ANTHROPIC_FOUNDRY_BASE_URL is set.</source>
+        <translation>Warnung: ANTHROPIC_FOUNDRY_RESOURCE wird ignoriert, weil ANTHROPIC_FOUNDRY_BASE_URL gesetzt ist.</translation>
+    </message>
+    <message>
+        <source>Tenant: %1; client id: %2</source>
+        <translation>Mandant: %1; Client-ID: %2</translation>
+    </message>
+    <message>
+        <source>not set</source>
+        <translation>nicht festgelegt</translation>
+    </message>
+    <message>
+        <source>Authentication: skipped (CLAUDE_CODE_SKIP_FOUNDRY_AUTH)</source>
+        <translation>Authentifizierung: übersprungen (CLAUDE_CODE_SKIP_FOUNDRY_AUTH)</translation>
+    </message>
+    <message>
+        <source>Authentication: Foundry API key (x-api-key)</source>
+        <translation>Authentifizierung: Foundry-API-Schlüssel (x-api-key)</translation>
+    </message>
+    <message>
+        <source>Authentication: Microsoft Entra ID token from managed identity (IMDS, on Azure only), else the Azure CLI (az login); scope %1</source>
+        <translation>Authentifizierung: Microsoft-Entra-ID-Token aus der verwalteten Identität (IMDS, nur auf Azure), sonst aus der Azure CLI (az login); Bereich %1</translation>
+    </message>
+    <message>
+        <source>Authentication: Microsoft Entra ID token from %1, scope %2</source>
+        <translation>Authentifizierung: Microsoft-Entra-ID-Token aus %1, Bereich %2</translation>
+    </message>
+    <message>
+        <source>No Azure credentials were found; only managed identity (on an Azure machine) is left to try. Set ANTHROPIC_FOUNDRY_API_KEY, or AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, or install the Azure CLI and run `az login`.</source>
+        <translation>Es wurden keine Azure-Anmeldedaten gefunden; nur noch die verwaltete Identität (auf einem Azure-Rechner) kommt infrage. Setzen Sie ANTHROPIC_FOUNDRY_API_KEY oder AZURE_TENANT_ID, AZURE_CLIENT_ID und AZURE_CLIENT_SECRET, oder installieren Sie die Azure CLI und führen Sie `az login` aus.</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::SettingsDialog</name>
+    <message>
+        <source>%1 cannot be read (%2).</source>
+        <translation>%1 kann nicht gelesen werden (%2).</translation>
+    </message>
+    <message>
+        <source>Provider Settings</source>
+        <translation>Anbietereinstellungen</translation>
+    </message>
+    <message>
+        <source>Provider settings</source>
+        <translation>Anbietereinstellungen</translation>
+    </message>
+    <message>
+        <source>Problem</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Problem</translation>
+    </message>
+    <message>
+        <source>Providers</source>
+        <translation>Anbieter</translation>
+    </message>
+    <message>
+        <source>Where settings are saved</source>
+        <translation>Speicherort der Einstellungen</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>Speichern</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Schließen</translation>
+    </message>
+    <message>
+        <source>Save writes the env block of %1, where Claude Code reads these settings too. Secrets go only to the keychain.</source>
+        <translation>„Speichern“ schreibt den env-Block von %1, wo auch Claude Code diese Einstellungen liest. Geheimnisse kommen nur in den Schlüsselbund.</translation>
+    </message>
+    <message>
+        <source>Your user settings file cannot be read: %1
+Qlaude will not change it until it reads correctly. Fix it in a text editor, then reopen this dialog.</source>
+        <translation>Ihre Benutzereinstellungsdatei kann nicht gelesen werden: %1
+Qlaude ändert sie erst, wenn sie sich korrekt lesen lässt. Korrigieren Sie sie in einem Texteditor und öffnen Sie diesen Dialog dann erneut.</translation>
+    </message>
+    <message>
+        <source>Fix the fields marked on the %1 page; nothing was saved.</source>
+        <translation>Korrigieren Sie die markierten Felder auf der Seite %1; es wurde nichts gespeichert.</translation>
+    </message>
+    <message>
+        <source>Nothing has changed, so nothing was saved.</source>
+        <translation>Es hat sich nichts geändert, daher wurde nichts gespeichert.</translation>
+    </message>
+    <message>
+        <source>%1
+Nothing was saved, so nothing in the file is lost. Fix it in a text editor, then press Save again.</source>
+        <translation>%1
+Es wurde nichts gespeichert, daher geht in der Datei nichts verloren. Korrigieren Sie sie in einem Texteditor und klicken Sie dann erneut auf „Speichern“.</translation>
+    </message>
+    <message>
+        <source>Nothing was saved.</source>
+        <translation>Es wurde nichts gespeichert.</translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation>Wird gespeichert…</translation>
+    </message>
+    <message>
+        <source>%1 was not saved: no keychain is available.</source>
+        <translation>%1 wurde nicht gespeichert: Es ist kein Schlüsselbund verfügbar.</translation>
+    </message>
+    <message>
+        <source>%1 was not saved: the keychain is locked. Unlock it and press Save again.</source>
+        <translation>%1 wurde nicht gespeichert: Der Schlüsselbund ist gesperrt. Entsperren Sie ihn und klicken Sie erneut auf „Speichern“.</translation>
+    </message>
+    <message>
+        <source>%1 was not saved: %2</source>
+        <translation>%1 wurde nicht gespeichert: %2</translation>
+    </message>
+    <message>
+        <source>The settings file was not changed.</source>
+        <translation>Die Einstellungsdatei wurde nicht geändert.</translation>
+    </message>
+    <message>
+        <source>Saved in the keychain.</source>
+        <translation>Im Schlüsselbund gespeichert.</translation>
+    </message>
+    <message>
+        <source>Saved to %1.</source>
+        <translation>In %1 gespeichert.</translation>
+    </message>
+    <message>
+        <source>Testing %1…</source>
+        <translation>%1 wird getestet…</translation>
+    </message>
+    <message>
+        <source>Tested %1.</source>
+        <translation>%1 getestet.</translation>
+    </message>
+    <message>
+        <source>No settings are loaded, so nothing can be tested.</source>
+        <translation>Es sind keine Einstellungen geladen, daher kann nichts getestet werden.</translation>
+    </message>
+    <message>
+        <source>This tests the saved settings; your unsaved changes are not included.</source>
+        <translation>Dies testet die gespeicherten Einstellungen; Ihre ungespeicherten Änderungen sind nicht enthalten.</translation>
+    </message>
+    <message>
+        <source>Log in first.</source>
+        <translation>Melden Sie sich zuerst an.</translation>
+    </message>
+    <message>
+        <source>Set up AWS credentials (see the lines above).</source>
+        <translation>Richten Sie AWS-Anmeldedaten ein (siehe die Zeilen oben).</translation>
+    </message>
+    <message>
+        <source>Set up Google credentials (see the lines above).</source>
+        <translation>Richten Sie Google-Anmeldedaten ein (siehe die Zeilen oben).</translation>
+    </message>
+    <message>
+        <source>Add an API key or set up Microsoft Entra ID (see the lines above).</source>
+        <translation>Fügen Sie einen API-Schlüssel hinzu oder richten Sie Microsoft Entra ID ein (siehe die Zeilen oben).</translation>
+    </message>
+    <message>
+        <source>No request was sent: there is no usable credential. %1</source>
+        <translation>Es wurde keine Anfrage gesendet: Es gibt keine nutzbaren Anmeldedaten. %1</translation>
+    </message>
+    <message>
+        <source>Sending a request to %1…</source>
+        <translation>Anfrage an %1 wird gesendet…</translation>
+    </message>
+    <message>
+        <source>Connected: %1 answered a one-token message from %2 in %3 ms.</source>
+        <translation>Verbunden: %1 hat eine Ein-Token-Nachricht von %2 in %3 ms beantwortet.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Connected: %1 answered in %2 ms and lists %n model(s).</source>
+        <translation>
+            <numerusform>Verbunden: %1 hat in %2 ms geantwortet und listet %n Modell auf.</numerusform>
+            <numerusform>Verbunden: %1 hat in %2 ms geantwortet und listet %n Modelle auf.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::SingleInstance</name>
+    <message>
+        <source>Qlaude&apos;s runtime folder %1 could not be made private; this window runs on its own.</source>
+        <translation>Der Laufzeitordner %1 von Qlaude konnte nicht privat gemacht werden; dieses Fenster läuft eigenständig.</translation>
+    </message>
+    <message>
+        <source>Another Qlaude is still starting; this window runs on its own.</source>
+        <translation>Ein anderes Qlaude startet noch; dieses Fenster läuft eigenständig.</translation>
+    </message>
+    <message>
+        <source>Qlaude is already running but did not answer; this window runs on its own.</source>
+        <translation>Qlaude läuft bereits, hat aber nicht geantwortet; dieses Fenster läuft eigenständig.</translation>
+    </message>
+    <message>
+        <source>Qlaude could not listen on %1 (%2); a later launch opens a window of its own.</source>
+        <translation>Qlaude konnte auf %1 nicht auf Verbindungen warten (%2); ein späterer Start öffnet ein eigenes Fenster.</translation>
+    </message>
+    <message>
+        <source>The running Qlaude cannot open the workspace %1: it does not exist.</source>
+        <translation>Das laufende Qlaude kann den Arbeitsbereich %1 nicht öffnen: Er existiert nicht.</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::StatusLine</name>
+    <message>
+        <source>Status</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Provider and credential</source>
+        <translation>Anbieter und Anmeldedaten</translation>
+    </message>
+    <message>
+        <source>Credential warning</source>
+        <translation>Warnung zu Anmeldedaten</translation>
+    </message>
+    <message>
+        <source>Last action</source>
+        <translation>Letzte Aktion</translation>
+    </message>
+    <message>
+        <source>Token usage</source>
+        <translation>Token-Verbrauch</translation>
+    </message>
+    <message>
+        <source>Anthropic API</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Anthropic API</translation>
+    </message>
+    <message>
+        <source>AWS Bedrock</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>AWS Bedrock</translation>
+    </message>
+    <message>
+        <source>Google Vertex AI</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Google Vertex AI</translation>
+    </message>
+    <message>
+        <source>Microsoft Foundry</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Microsoft Foundry</translation>
+    </message>
+    <message>
+        <source>%1 at %2</source>
+        <translation>%1 bei %2</translation>
+    </message>
+    <message>
+        <source>Keychain locked</source>
+        <translation>Schlüsselbund gesperrt</translation>
+    </message>
+    <message>
+        <source>Not logged in</source>
+        <translation>Nicht angemeldet</translation>
+    </message>
+    <message>
+        <source>AWS keys from the environment</source>
+        <translation>AWS-Schlüssel aus der Umgebung</translation>
+    </message>
+    <message>
+        <source>AWS credentials from %1</source>
+        <translation>AWS-Anmeldedaten aus %1</translation>
+    </message>
+    <message>
+        <source>Google %1 key %2</source>
+        <translation>Google-Schlüssel %2 (%1)</translation>
+    </message>
+    <message>
+        <source>Google credentials from gcloud</source>
+        <translation>Google-Anmeldedaten aus gcloud</translation>
+    </message>
+    <message>
+        <source>Google credentials from the %1</source>
+        <translation>Google-Anmeldedaten (%1)</translation>
+    </message>
+    <message>
+        <source>Entra ID from %1</source>
+        <translation>Entra ID aus %1</translation>
+    </message>
+    <message>
+        <source>No authentication sent (%1)</source>
+        <translation>Keine Authentifizierung gesendet (%1)</translation>
+    </message>
+    <message>
+        <source>Bedrock API key from keychain</source>
+        <translation>Bedrock-API-Schlüssel aus dem Schlüsselbund</translation>
+    </message>
+    <message>
+        <source>Foundry API key from keychain</source>
+        <translation>Foundry-API-Schlüssel aus dem Schlüsselbund</translation>
+    </message>
+    <message>
+        <source>%1 from the environment</source>
+        <translation>%1 aus der Umgebung</translation>
+    </message>
+    <message>
+        <source>%1 from %2</source>
+        <translation>%1 aus %2</translation>
+    </message>
+    <message>
+        <source>Key from apiKeyHelper</source>
+        <translation>Schlüssel aus apiKeyHelper</translation>
+    </message>
+    <message>
+        <source>API key from keychain</source>
+        <translation>API-Schlüssel aus dem Schlüsselbund</translation>
+    </message>
+    <message>
+        <source>Bearer token from keychain</source>
+        <translation>Bearer-Token aus dem Schlüsselbund</translation>
+    </message>
+    <message>
+        <source>SSO token from keychain</source>
+        <translation>SSO-Token aus dem Schlüsselbund</translation>
+    </message>
+    <message>
+        <source>Claude.ai login from keychain</source>
+        <translation>Claude.ai-Anmeldung aus dem Schlüsselbund</translation>
+    </message>
+    <message>
+        <source>%1 · %2</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>%1 · %2</translation>
+    </message>
+    <message>
+        <source>overrides your stored Claude.ai login</source>
+        <translation>hat Vorrang vor Ihrer gespeicherten Claude.ai-Anmeldung</translation>
+    </message>
+    <message>
+        <source>overrides the API key stored in your keychain</source>
+        <translation>hat Vorrang vor dem API-Schlüssel in Ihrem Schlüsselbund</translation>
+    </message>
+    <message>
+        <source>No tokens used yet</source>
+        <translation>Noch keine Tokens verbraucht</translation>
+    </message>
+    <message>
+        <source>Last turn %1 in · %2 out · %3 cache read    Conversation %4 in · %5 out · %6 cache read</source>
+        <translation>Letzter Wortwechsel %1 ein · %2 aus · %3 aus Cache    Unterhaltung %4 ein · %5 aus · %6 aus Cache</translation>
+    </message>
+    <message>
+        <source>Input tokens count the whole prompt of each turn. Cache writes: %1 last turn, %2 in the conversation.</source>
+        <translation>Eingabe-Tokens zählen den gesamten Prompt jedes Wortwechsels. Cache-Schreibvorgänge: %1 im letzten Wortwechsel, %2 in der Unterhaltung.</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::SubscriptionLogin</name>
+    <message>
+        <source>Signing in with a Claude account is not available in this build; use an API key, a gateway token or a cloud provider.</source>
+        <translation>Die Anmeldung mit einem Claude-Konto ist in diesem Build nicht verfügbar; verwenden Sie einen API-Schlüssel, ein Gateway-Token oder einen Cloud-Anbieter.</translation>
+    </message>
+    <message>
+        <source>More…</source>
+        <translation>Mehr…</translation>
+    </message>
+    <message>
+        <source>Sign in with your organization…</source>
+        <translation>Mit Ihrer Organisation anmelden…</translation>
+    </message>
+    <message>
+        <source>Sign in with your Claude account…</source>
+        <translation>Mit Ihrem Claude-Konto anmelden…</translation>
+    </message>
+    <message>
+        <source>Sign in in an embedded browser</source>
+        <translation>Im eingebetteten Browser anmelden</translation>
+    </message>
+    <message>
+        <source>Or &lt;a href=&quot;system&quot;&gt;use your web browser&lt;/a&gt;, or &lt;a href=&quot;manual&quot;&gt;paste a code&lt;/a&gt;.</source>
+        <translation>Oder &lt;a href=&quot;system&quot;&gt;verwenden Sie Ihren Webbrowser&lt;/a&gt; oder &lt;a href=&quot;manual&quot;&gt;fügen Sie einen Code ein&lt;/a&gt;.</translation>
+    </message>
+    <message>
+        <source>Preparing the sign-in…</source>
+        <translation>Anmeldung wird vorbereitet…</translation>
+    </message>
+    <message>
+        <source>Finishing the sign-in…</source>
+        <translation>Anmeldung wird abgeschlossen…</translation>
+    </message>
+    <message>
+        <source>Finish signing in in your web browser; this window continues by itself.</source>
+        <translation>Schließen Sie die Anmeldung in Ihrem Webbrowser ab; dieses Fenster fährt dann von selbst fort.</translation>
+    </message>
+    <message>
+        <source>Paste the code</source>
+        <translation>Code einfügen</translation>
+    </message>
+    <message>
+        <source>The sign-in address was copied to the clipboard. Open it in any browser, sign in, and paste the code shown at the end (code#state):</source>
+        <translation>Die Anmeldeadresse wurde in die Zwischenablage kopiert. Öffnen Sie sie in einem beliebigen Browser, melden Sie sich an und fügen Sie den am Ende angezeigten Code ein (code#state):</translation>
+    </message>
+    <message>
+        <source>That code was not accepted. Copy the whole code, including the part after #, and try again.</source>
+        <translation>Dieser Code wurde nicht akzeptiert. Kopieren Sie den ganzen Code einschließlich des Teils nach #, und versuchen Sie es erneut.</translation>
+    </message>
+    <message>
+        <source>Waiting for you to finish signing in…</source>
+        <translation>Warten auf den Abschluss Ihrer Anmeldung…</translation>
+    </message>
+    <message>
+        <source>Signed in.</source>
+        <translation>Angemeldet.</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::Translations</name>
+    <message>
+        <source>Qlaude has no texts in the language &quot;%1&quot;. Use --lang with one of: %2.</source>
+        <translation>Qlaude hat keine Texte in der Sprache „%1“. Verwenden Sie --lang mit einer von: %2.</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::TrustDialog</name>
+    <message>
+        <source>Trust this folder?</source>
+        <translation>Diesem Ordner vertrauen?</translation>
+    </message>
+    <message>
+        <source>Workspace trust</source>
+        <translation>Vertrauen in den Arbeitsbereich</translation>
+    </message>
+    <message>
+        <source>Do you trust the settings in this folder?</source>
+        <translation>Vertrauen Sie den Einstellungen in diesem Ordner?</translation>
+    </message>
+    <message>
+        <source>Question</source>
+        <translation>Frage</translation>
+    </message>
+    <message>
+        <source>Explanation</source>
+        <translation>Erklärung</translation>
+    </message>
+    <message>
+        <source>Folder</source>
+        <translation>Ordner</translation>
+    </message>
+    <message>
+        <source>Home folder note</source>
+        <translation>Hinweis zum persönlichen Ordner</translation>
+    </message>
+    <message>
+        <source>This is your home folder. If you trust it, the trust lasts for this run only; Qlaude asks again the next time it starts here.</source>
+        <translation>Dies ist Ihr persönlicher Ordner. Wenn Sie ihm vertrauen, gilt das nur für diese Sitzung; Qlaude fragt beim nächsten Start hier erneut.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n other setting(s) from this folder were approved before and have not changed.</source>
+        <translation>
+            <numerusform>%n weitere Einstellung aus diesem Ordner wurde bereits genehmigt und hat sich nicht geändert.</numerusform>
+            <numerusform>%n weitere Einstellungen aus diesem Ordner wurden bereits genehmigt und haben sich nicht geändert.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Never trust a workspace from an untrusted source, as it could use these helpers to exfiltrate your API keys or run malicious commands on your behalf.</source>
+        <translation>Vertrauen Sie niemals einem Arbeitsbereich aus einer nicht vertrauenswürdigen Quelle: Er könnte über diese Hilfsprogramme Ihre API-Schlüssel abgreifen oder in Ihrem Namen schädliche Befehle ausführen.</translation>
+    </message>
+    <message>
+        <source>Warning</source>
+        <translation>Warnung</translation>
+    </message>
+    <message>
+        <source>If you choose Don&apos;t trust, Qlaude goes on without these settings and does not ask again until they change. File &gt; Trust This Folder asks again.</source>
+        <translation>Wenn Sie „Nicht vertrauen“ wählen, fährt Qlaude ohne diese Einstellungen fort und fragt erst wieder, wenn sie sich ändern. Datei &gt; Diesem Ordner vertrauen fragt erneut.</translation>
+    </message>
+    <message>
+        <source>What Don&apos;t trust does</source>
+        <translation>Was „Nicht vertrauen“ bewirkt</translation>
+    </message>
+    <message>
+        <source>&amp;Trust this folder</source>
+        <translation>Diesem Ordner &amp;vertrauen</translation>
+    </message>
+    <message>
+        <source>Trust this folder</source>
+        <translation>Diesem Ordner vertrauen</translation>
+    </message>
+    <message>
+        <source>&amp;Don&apos;t trust</source>
+        <translation>&amp;Nicht vertrauen</translation>
+    </message>
+    <message>
+        <source>Don&apos;t trust</source>
+        <translation>Nicht vertrauen</translation>
+    </message>
+    <message>
+        <source>A file that a command in this folder&apos;s settings runs changed since you trusted the folder. The command will not run until you approve it again. The changed files are named below.</source>
+        <translation>Eine Datei, die ein Befehl aus den Einstellungen dieses Ordners ausführt, hat sich geändert, seit Sie dem Ordner vertraut haben. Der Befehl wird erst ausgeführt, wenn Sie ihn erneut genehmigen. Die geänderten Dateien sind unten aufgeführt.</translation>
+    </message>
+    <message>
+        <source>A command in this folder&apos;s settings changed since you trusted the folder. It will not run until you approve the new command. Compare the two below.</source>
+        <translation>Ein Befehl in den Einstellungen dieses Ordners hat sich geändert, seit Sie dem Ordner vertraut haben. Er wird erst ausgeführt, wenn Sie den neuen Befehl genehmigen. Vergleichen Sie die beiden unten.</translation>
+    </message>
+    <message>
+        <source>Settings in this folder would run the commands below on your computer, or change where Qlaude sends your credentials. They take effect only if you trust the folder.</source>
+        <translation>Einstellungen in diesem Ordner würden die folgenden Befehle auf Ihrem Computer ausführen oder ändern, wohin Qlaude Ihre Anmeldedaten sendet. Sie werden nur wirksam, wenn Sie dem Ordner vertrauen.</translation>
+    </message>
+    <message>
+        <source>%1 runs this command</source>
+        <translation>%1 führt diesen Befehl aus</translation>
+    </message>
+    <message>
+        <source>%1 sets this environment variable</source>
+        <translation>%1 setzt diese Umgebungsvariable</translation>
+    </message>
+    <message>
+        <source>%1 changed since you approved it</source>
+        <translation>%1 hat sich seit Ihrer Genehmigung geändert</translation>
+    </message>
+    <message>
+        <source>A file that %1 runs changed since you approved it</source>
+        <translation>Eine Datei, die %1 ausführt, hat sich seit Ihrer Genehmigung geändert</translation>
+    </message>
+    <message>
+        <source>From %1</source>
+        <translation>Aus %1</translation>
+    </message>
+    <message>
+        <source>Settings file</source>
+        <translation>Einstellungsdatei</translation>
+    </message>
+    <message>
+        <source>Approved before:</source>
+        <translation>Zuvor genehmigt:</translation>
+    </message>
+    <message>
+        <source>%1, command approved before</source>
+        <translation>%1, zuvor genehmigter Befehl</translation>
+    </message>
+    <message>
+        <source>Now:</source>
+        <translation>Jetzt:</translation>
+    </message>
+    <message>
+        <source>Changed: %1</source>
+        <translation>Geändert: %1</translation>
+    </message>
+    <message>
+        <source>Changed files</source>
+        <translation>Geänderte Dateien</translation>
+    </message>
+    <message>
+        <source>%1, command</source>
+        <translation>%1, Befehl</translation>
+    </message>
+    <message>
+        <source>%1, value</source>
+        <translation>%1, Wert</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::VertexClient</name>
+    <message>
+        <source>Google Vertex AI has no model list in the Messages API</source>
+        <translation>Google Vertex AI bietet in der Messages API keine Modellliste</translation>
+    </message>
+    <message>
+        <source>No Vertex AI model id is set (ANTHROPIC_MODEL)</source>
+        <translation>Es ist keine Vertex-AI-Modell-ID festgelegt (ANTHROPIC_MODEL)</translation>
+    </message>
+    <message>
+        <source>No Google access token is available</source>
+        <translation>Es ist kein Google-Zugriffstoken verfügbar</translation>
+    </message>
+    <message>
+        <source>Check the Google credentials shown by qlaude --doctor (for example run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS).</source>
+        <translation>Prüfen Sie die von qlaude --doctor angezeigten Google-Anmeldedaten (führen Sie zum Beispiel `gcloud auth application-default login` aus oder setzen Sie GOOGLE_APPLICATION_CREDENTIALS).</translation>
+    </message>
+    <message>
+        <source>No Google Cloud project is set for Vertex AI%1</source>
+        <translation>Für Vertex AI ist kein Google-Cloud-Projekt festgelegt%1</translation>
+    </message>
+    <message>
+        <source>Set ANTHROPIC_VERTEX_PROJECT_ID (or GOOGLE_CLOUD_PROJECT) to your project id.</source>
+        <translation>Setzen Sie ANTHROPIC_VERTEX_PROJECT_ID (oder GOOGLE_CLOUD_PROJECT) auf Ihre Projekt-ID.</translation>
+    </message>
+    <message>
+        <source>Running gcpAuthRefresh…</source>
+        <translation>gcpAuthRefresh wird ausgeführt…</translation>
+    </message>
+    <message>
+        <source>your project</source>
+        <translation>Ihrem Projekt</translation>
+    </message>
+    <message>
+        <source>project %1</source>
+        <translation>Projekt %1</translation>
+    </message>
+    <message>
+        <source>The Google credentials from %1 were rejected or have expired. Run `gcloud auth application-default login` (or your gcpAuthRefresh), then try again.</source>
+        <translation>Die Google-Anmeldedaten aus %1 wurden abgelehnt oder sind abgelaufen. Führen Sie `gcloud auth application-default login` (oder Ihr gcpAuthRefresh) aus und versuchen Sie es dann erneut.</translation>
+    </message>
+    <message>
+        <source>Application Default Credentials</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Application Default Credentials</translation>
+    </message>
+    <message>
+        <source>The Vertex AI quota for %1 in %2 is used up. Wait a moment, or request a higher quota in the Google Cloud console.</source>
+        <translation>Das Vertex-AI-Kontingent für %1 in %2 ist aufgebraucht. Warten Sie einen Moment oder beantragen Sie in der Google Cloud Console ein höheres Kontingent.</translation>
+    </message>
+    <message>
+        <source>The Vertex AI API is not enabled in %1. Enable aiplatform.googleapis.com in the Google Cloud console.</source>
+        <translation>Die Vertex AI API ist in %1 nicht aktiviert. Aktivieren Sie aiplatform.googleapis.com in der Google Cloud Console.</translation>
+    </message>
+    <message>
+        <source>Model %1 is not available in %2 for %3. Enable it in Model Garden, or choose another region with CLOUD_ML_REGION or %4.</source>
+        <translation>Modell %1 ist in %2 bei %3 nicht verfügbar. Aktivieren Sie es im Model Garden oder wählen Sie mit CLOUD_ML_REGION oder %4 eine andere Region.</translation>
+    </message>
+    <message>
+        <source>a VERTEX_REGION_CLAUDE_* variable</source>
+        <translation>einer VERTEX_REGION_CLAUDE_*-Variablen</translation>
+    </message>
+    <message>
+        <source>Your Google identity may not call Vertex AI in %1: it needs the Vertex AI User role (aiplatform.endpoints.predict).</source>
+        <translation>Ihre Google-Identität darf Vertex AI in %1 nicht aufrufen: Sie benötigt die Rolle „Vertex AI User“ (aiplatform.endpoints.predict).</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,2673 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="ja">
+<context>
+    <name>DialogSupport</name>
+    <message>
+        <source>Show</source>
+        <translation>表示</translation>
+    </message>
+    <message>
+        <source>Show the text</source>
+        <translation>テキストを表示</translation>
+    </message>
+    <message>
+        <source>Hide</source>
+        <translation>隠す</translation>
+    </message>
+    <message>
+        <source>Hide the text</source>
+        <translation>テキストを隠す</translation>
+    </message>
+</context>
+<context>
+    <name>MessageLayoutBuilder</name>
+    <message>
+        <source>Waiting for the answer…</source>
+        <translation>回答を待っています…</translation>
+    </message>
+    <message>
+        <source>Stopped. You ended this answer early; the text above is partial.</source>
+        <translation>停止しました。この回答を途中で終了したため、上のテキストは一部のみです。</translation>
+    </message>
+    <message>
+        <source>Interrupted. Qlaude closed before this answer finished; the text above is partial.</source>
+        <translation>中断されました。回答が終わる前に Qlaude が終了したため、上のテキストは一部のみです。</translation>
+    </message>
+    <message>
+        <source>This answer failed.</source>
+        <translation>この回答は失敗しました。</translation>
+    </message>
+    <message>
+        <source>This answer failed: %1</source>
+        <translation>この回答は失敗しました: %1</translation>
+    </message>
+    <message>
+        <source>Thought process</source>
+        <translation>思考プロセス</translation>
+    </message>
+    <message>
+        <source>Thinking…</source>
+        <translation>考えています…</translation>
+    </message>
+    <message>
+        <source>Preparing the input…</source>
+        <translation>入力を準備しています…</translation>
+    </message>
+    <message>
+        <source>Tool use</source>
+        <translation>ツールの使用</translation>
+    </message>
+    <message>
+        <source>Tool result</source>
+        <translation>ツールの結果</translation>
+    </message>
+    <message>
+        <source>reported an error</source>
+        <translation>エラーを報告しました</translation>
+    </message>
+    <message>
+        <source>Part of Claude&apos;s reasoning was encrypted by the provider and is not shown. It is kept and sent back unchanged.</source>
+        <translation>Claude の推論の一部はプロバイダーによって暗号化されているため表示されません。そのまま保持され、変更せずに送り返されます。</translation>
+    </message>
+    <message>
+        <source>This answer contains a kind of content Qlaude cannot show yet.</source>
+        <translation>この回答には、Qlaude がまだ表示できない種類の内容が含まれています。</translation>
+    </message>
+</context>
+<context>
+    <name>MessageModel</name>
+    <message>
+        <source>You</source>
+        <translation>あなた</translation>
+    </message>
+    <message>
+        <source>Claude</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Claude</translation>
+    </message>
+    <message>
+        <source> (stopped)</source>
+        <translation> (停止)</translation>
+    </message>
+    <message>
+        <source> (interrupted)</source>
+        <translation> (中断)</translation>
+    </message>
+    <message>
+        <source> (error: %1)</source>
+        <translation> (エラー: %1)</translation>
+    </message>
+    <message>
+        <source> (writing)</source>
+        <translation> (入力中)</translation>
+    </message>
+</context>
+<context>
+    <name>ProviderCheck</name>
+    <message>
+        <source>%1 is selected, so requests do not go to the Anthropic API. Turn it off on its page to use the Anthropic API.</source>
+        <translation>%1 が選択されているため、リクエストは Anthropic API に送られません。Anthropic API を使うには、そのページでオフにしてください。</translation>
+    </message>
+    <message>
+        <source>%1 is not selected; %2 is. Turn on &quot;Use %1&quot; and save to select it, then test again.</source>
+        <translation>%1 ではなく %2 が選択されています。「Use %1」をオンにして保存して選択してから、もう一度テストしてください。</translation>
+    </message>
+    <message>
+        <source>Credential: %1 (%2</source>
+        <translation>認証情報: %1 (%2</translation>
+    </message>
+    <message>
+        <source>Requests: %1 (%2), timeout %3 ms</source>
+        <translation>リクエスト: %1 (%2)、タイムアウト %3 ms</translation>
+    </message>
+</context>
+<context>
+    <name>QObject</name>
+    <message>
+        <source>Trust not saved</source>
+        <translation>信頼の設定は保存されませんでした</translation>
+    </message>
+    <message>
+        <source>%1
+The folder is trusted for this run only.</source>
+        <translation>%1
+このフォルダーは今回の実行中のみ信頼されます。</translation>
+    </message>
+    <message>
+        <source>Decision not saved</source>
+        <translation>選択は保存されませんでした</translation>
+    </message>
+    <message>
+        <source>%1
+Qlaude will ask about this folder again next time.</source>
+        <translation>%1
+次回、Qlaude はこのフォルダーについて再度確認します。</translation>
+    </message>
+    <message>
+        <source>Chat history unavailable</source>
+        <translation>チャット履歴を利用できません</translation>
+    </message>
+    <message>
+        <source>%1
+
+Qlaude did not change the file. Move it aside or free disk space, then start Qlaude again.</source>
+        <translation>%1
+
+Qlaude はファイルを変更していません。ファイルを別の場所へ移動するかディスクの空き容量を確保してから、Qlaude を再起動してください。</translation>
+    </message>
+    <message>
+        <source>No credential is available. Log in (File &gt; Log in) or set ANTHROPIC_API_KEY.</source>
+        <translation>利用できる認証情報がありません。ログインする([ファイル] &gt; [ログイン])か、ANTHROPIC_API_KEY を設定してください。</translation>
+    </message>
+    <message>
+        <source>Qlaude is already showing %1: its window was raised.</source>
+        <translation>Qlaude はすでに %1 を表示しています。そのウィンドウを前面に表示しました。</translation>
+    </message>
+    <message>
+        <source>Qlaude is already running: it opens %1 in a new window.</source>
+        <translation>Qlaude はすでに実行中です。%1 を新しいウィンドウで開きます。</translation>
+    </message>
+    <message>
+        <source>The keychain entry is not a valid chunk header.</source>
+        <translation>キーチェーンのエントリは有効な分割ヘッダーではありません。</translation>
+    </message>
+    <message>
+        <source>The keychain holds %1 of the %2 parts of this secret. Sign in or save it again.</source>
+        <translation>キーチェーンには、このシークレットの %2 個の部分のうち %1 個しかありません。サインインするか、もう一度保存してください。</translation>
+    </message>
+    <message>
+        <source>The parts of this secret in the keychain do not fit together (one changed). Sign in or save it again.</source>
+        <translation>キーチェーン内のこのシークレットの各部分が一致しません(一部が変更されています)。サインインするか、もう一度保存してください。</translation>
+    </message>
+    <message>
+        <source>The embedded browser is not installed with this copy of Qlaude. Install the qlaude-webauth package with your package manager (apt install qlaude-webauth), or use the system browser or paste the code instead.</source>
+        <translation>この Qlaude には埋め込みブラウザーがインストールされていません。パッケージマネージャーで qlaude-webauth パッケージをインストールする(apt install qlaude-webauth)か、代わりにシステムのブラウザーを使うかコードを貼り付けてください。</translation>
+    </message>
+    <message>
+        <source>The embedded browser is not installed with this copy of Qlaude. Reinstall Qlaude with the embedded browser, or use the system browser or paste the code instead.</source>
+        <translation>この Qlaude には埋め込みブラウザーがインストールされていません。埋め込みブラウザー付きで Qlaude を再インストールするか、代わりにシステムのブラウザーを使うかコードを貼り付けてください。</translation>
+    </message>
+    <message>
+        <source>The embedded browser could not be loaded: %1 (%2). Use the system browser or paste the code instead.</source>
+        <translation>埋め込みブラウザーを読み込めませんでした: %1 (%2)。代わりにシステムのブラウザーを使うか、コードを貼り付けてください。</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude</name>
+    <message>
+        <source>Enter a full http:// or https:// address, for example https://gateway.example.com.</source>
+        <translation>http:// または https:// で始まる完全なアドレスを入力してください(例: https://gateway.example.com)。</translation>
+    </message>
+    <message>
+        <source>Enter a whole number of milliseconds greater than 0, for example 600000.</source>
+        <translation>0 より大きいミリ秒数を整数で入力してください(例: 600000)。</translation>
+    </message>
+    <message>
+        <source>Separate the values with commas; a value cannot be empty or contain spaces.</source>
+        <translation>値はカンマで区切ってください。値を空にしたり、空白を含めたりすることはできません。</translation>
+    </message>
+    <message>
+        <source>This contains spaces, line breaks or other characters a key never has. Copy it again and paste it here.</source>
+        <translation>キーには含まれない空白、改行、その他の文字が含まれています。もう一度コピーして、ここに貼り付けてください。</translation>
+    </message>
+    <message>
+        <source>%1 cannot contain spaces.</source>
+        <translation>%1 に空白を含めることはできません。</translation>
+    </message>
+    <message>
+        <source>Leave the password out of the proxy address: Save would write it to the settings file in plaintext. Use proxyAuthHelper, or set HTTPS_PROXY in the environment.</source>
+        <translation>プロキシのアドレスにパスワードを含めないでください。[保存] するとパスワードが平文で設定ファイルに書き込まれます。proxyAuthHelper を使うか、環境変数 HTTPS_PROXY を設定してください。</translation>
+    </message>
+    <message>
+        <source>A passphrase is one line. Type it again.</source>
+        <translation>パスフレーズは 1 行です。もう一度入力してください。</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::ApiError</name>
+    <message>
+        <source>The key from apiKeyHelper was rejected. Fix the helper&apos;s key, then try again.</source>
+        <translation>apiKeyHelper のキーが拒否されました。ヘルパーのキーを修正してから、もう一度お試しください。</translation>
+    </message>
+    <message>
+        <source>The key in %1 was rejected (invalid or expired). Fix or unset it, then try again.</source>
+        <translation>%1 のキーが拒否されました(無効または期限切れ)。修正するか設定を解除してから、もう一度お試しください。</translation>
+    </message>
+    <message>
+        <source>Your API key or login is invalid or has expired. Log in again.</source>
+        <translation>API キーまたはログインが無効か、期限切れです。もう一度ログインしてください。</translation>
+    </message>
+    <message>
+        <source>Your login was revoked. Log in again.</source>
+        <translation>ログインが取り消されました。もう一度ログインしてください。</translation>
+    </message>
+    <message>
+        <source>Your organization has disabled API key authentication. Unset %1 and log in with your Claude account instead.</source>
+        <translation>組織で API キー認証が無効になっています。%1 を解除し、代わりに Claude アカウントでログインしてください。</translation>
+    </message>
+    <message>
+        <source>the apiKeyHelper setting</source>
+        <translation>apiKeyHelper の設定</translation>
+    </message>
+    <message>
+        <source>Your account does not have access to %1 or to this feature. Choose another model, or ask your administrator for access.</source>
+        <translation>このアカウントには %1 またはこの機能へのアクセス権がありません。別のモデルを選ぶか、管理者にアクセス権を依頼してください。</translation>
+    </message>
+    <message>
+        <source>this model</source>
+        <translation>このモデル</translation>
+    </message>
+    <message>
+        <source>The model %1 is not available here. Choose another model (--model or the model picker), or check ANTHROPIC_BASE_URL.</source>
+        <translation>モデル %1 はここでは利用できません。別のモデルを選ぶ(--model またはモデル選択)か、ANTHROPIC_BASE_URL を確認してください。</translation>
+    </message>
+    <message>
+        <source>requested</source>
+        <translation>(指定されたもの)</translation>
+    </message>
+    <message>
+        <source>The request is too large. Shorten the conversation or attachments.</source>
+        <translation>リクエストが大きすぎます。会話または添付ファイルを短くしてください。</translation>
+    </message>
+    <message>
+        <source>You hit a rate or usage limit. Wait a moment and try again, or check your plan&apos;s limits.</source>
+        <translation>レート制限または使用量の上限に達しました。少し待ってからもう一度試すか、プランの上限を確認してください。</translation>
+    </message>
+    <message>
+        <source>The API is at capacity. This is usually temporary; try again in a moment.</source>
+        <translation>API の処理能力が上限に達しています。通常は一時的なものです。しばらくしてからもう一度お試しください。</translation>
+    </message>
+    <message>
+        <source>Your credit balance is too low. Add credits in the Console, then try again.</source>
+        <translation>クレジット残高が不足しています。Console でクレジットを追加してから、もう一度お試しください。</translation>
+    </message>
+    <message>
+        <source>This is a server-side issue, usually temporary. Try again in a moment.</source>
+        <translation>これはサーバー側の問題で、通常は一時的なものです。しばらくしてからもう一度お試しください。</translation>
+    </message>
+    <message>
+        <source>The API rejected the request. Check the model, max tokens and settings named in the message.</source>
+        <translation>API がリクエストを拒否しました。モデル、最大トークン数、およびメッセージに示された設定を確認してください。</translation>
+    </message>
+    <message>
+        <source>Try again; if it keeps failing, run qlaude --doctor.</source>
+        <translation>もう一度お試しください。失敗が続く場合は qlaude --doctor を実行してください。</translation>
+    </message>
+    <message>
+        <source>The request was invalid</source>
+        <translation>リクエストが無効です</translation>
+    </message>
+    <message>
+        <source>Authentication failed</source>
+        <translation>認証に失敗しました</translation>
+    </message>
+    <message>
+        <source>Payment required</source>
+        <translation>支払いが必要です</translation>
+    </message>
+    <message>
+        <source>Access denied</source>
+        <translation>アクセスが拒否されました</translation>
+    </message>
+    <message>
+        <source>Not found</source>
+        <translation>見つかりません</translation>
+    </message>
+    <message>
+        <source>The request timed out</source>
+        <translation>リクエストがタイムアウトしました</translation>
+    </message>
+    <message>
+        <source>The request is too large</source>
+        <translation>リクエストが大きすぎます</translation>
+    </message>
+    <message>
+        <source>Rate limited</source>
+        <translation>レート制限中</translation>
+    </message>
+    <message>
+        <source>The API is overloaded</source>
+        <translation>API が過負荷状態です</translation>
+    </message>
+    <message>
+        <source>The API had an internal error</source>
+        <translation>API で内部エラーが発生しました</translation>
+    </message>
+    <message>
+        <source>The API returned an error</source>
+        <translation>API がエラーを返しました</translation>
+    </message>
+    <message>
+        <source>The API reported an error during the answer (%1)</source>
+        <translation>回答中に API がエラーを報告しました(%1)</translation>
+    </message>
+    <message>
+        <source>The part of the answer that arrived was kept.</source>
+        <translation>受信済みの回答部分は保持されています。</translation>
+    </message>
+    <message>
+        <source>connection lost</source>
+        <translation>接続切断</translation>
+    </message>
+    <message>
+        <source>timed out</source>
+        <translation>タイムアウト</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>unreadable answer</source>
+        <translation>読み取れない応答</translation>
+    </message>
+    <message>
+        <source>no credential</source>
+        <translation>認証情報なし</translation>
+    </message>
+    <message>
+        <source>configuration error</source>
+        <translation>設定エラー</translation>
+    </message>
+    <message>
+        <source>The connection to the API was lost (%1)</source>
+        <translation>API との接続が切断されました(%1)</translation>
+    </message>
+    <message>
+        <source>Check your network or proxy, then try again.</source>
+        <translation>ネットワークまたはプロキシを確認してから、もう一度お試しください。</translation>
+    </message>
+    <message>
+        <source>The API did not answer within %1 s</source>
+        <translation>API が %1 秒以内に応答しませんでした</translation>
+    </message>
+    <message>
+        <source>Try again, or raise API_TIMEOUT_MS if your network or gateway is slow.</source>
+        <translation>もう一度試すか、ネットワークやゲートウェイが遅い場合は API_TIMEOUT_MS を大きくしてください。</translation>
+    </message>
+    <message>
+        <source>Stopped</source>
+        <translation>停止</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::BedrockClient</name>
+    <message>
+        <source>Truncated event message</source>
+        <translation>イベントメッセージが途中で切れています</translation>
+    </message>
+    <message>
+        <source>The Bedrock event stream could not be read: %1</source>
+        <translation>Bedrock のイベントストリームを読み取れませんでした: %1</translation>
+    </message>
+    <message>
+        <source>Amazon Bedrock has no %1 in the Messages API</source>
+        <translation>Amazon Bedrock の Messages API には %1 がありません</translation>
+    </message>
+    <message>
+        <source>model list</source>
+        <translation>モデル一覧</translation>
+    </message>
+    <message>
+        <source>token count</source>
+        <translation>トークン数の計算</translation>
+    </message>
+    <message>
+        <source>No Bedrock model id is set (ANTHROPIC_MODEL)</source>
+        <translation>Bedrock のモデル ID が設定されていません(ANTHROPIC_MODEL)</translation>
+    </message>
+    <message>
+        <source>ANTHROPIC_BEDROCK_BASE_URL is not an http(s) URL</source>
+        <translation>ANTHROPIC_BEDROCK_BASE_URL が http(s) の URL ではありません</translation>
+    </message>
+    <message>
+        <source>ANTHROPIC_BEDROCK_SERVICE_TIER contains a control character</source>
+        <translation>ANTHROPIC_BEDROCK_SERVICE_TIER に制御文字が含まれています</translation>
+    </message>
+    <message>
+        <source>No AWS credentials are available</source>
+        <translation>利用できる AWS の認証情報がありません</translation>
+    </message>
+    <message>
+        <source>Check the AWS credentials shown by qlaude --doctor (for example run `aws sso login`, or set AWS_PROFILE).</source>
+        <translation>qlaude --doctor に表示される AWS の認証情報を確認してください(例: `aws sso login` を実行する、または AWS_PROFILE を設定する)。</translation>
+    </message>
+    <message>
+        <source>Running awsAuthRefresh…</source>
+        <translation>awsAuthRefresh を実行しています…</translation>
+    </message>
+    <message>
+        <source>Amazon Bedrock answered HTTP %1</source>
+        <translation>Amazon Bedrock が HTTP %1 を返しました</translation>
+    </message>
+    <message>
+        <source>The AWS credentials from %1 were rejected or have expired. Refresh them (for example `aws sso login`, or awsAuthRefresh in settings) and try again.</source>
+        <translation>%1 の AWS 認証情報が拒否されたか、期限切れです。更新してから(例: `aws sso login`、または設定の awsAuthRefresh)、もう一度お試しください。</translation>
+    </message>
+    <message>
+        <source>your AWS setup</source>
+        <translation>AWS の設定</translation>
+    </message>
+    <message>
+        <source>Your AWS identity may not invoke %1 in %2: enable access to the model in the Bedrock console and allow bedrock:InvokeModelWithResponseStream.</source>
+        <translation>この AWS ID には %2 で %1 を呼び出す権限がありません。Bedrock コンソールでモデルへのアクセスを有効にし、bedrock:InvokeModelWithResponseStream を許可してください。</translation>
+    </message>
+    <message>
+        <source>Model %1 is not available in %2. Use an inference profile id such as us.anthropic.claude-sonnet-4-5-20250929-v1:0, or set AWS_REGION.</source>
+        <translation>モデル %1 は %2 では利用できません。us.anthropic.claude-sonnet-4-5-20250929-v1:0 のような推論プロファイル ID を使うか、AWS_REGION を設定してください。</translation>
+    </message>
+    <message>
+        <source>Bedrock rejected the request: check the model id (%1) and the region (%2).</source>
+        <translation>Bedrock がリクエストを拒否しました。モデル ID(%1)とリージョン(%2)を確認してください。</translation>
+    </message>
+    <message>
+        <source>Bedrock is throttling this account. Wait a moment, or ask AWS for a higher quota.</source>
+        <translation>Bedrock がこのアカウントのリクエストを制限しています。しばらく待つか、AWS にクォータの引き上げを申請してください。</translation>
+    </message>
+    <message>
+        <source>Bedrock had a server problem; try again.</source>
+        <translation>Bedrock でサーバーの問題が発生しました。もう一度お試しください。</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::ChatWindow</name>
+    <message>
+        <source>Qlaude</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Qlaude</translation>
+    </message>
+    <message>
+        <source>Account notice</source>
+        <translation>アカウントに関するお知らせ</translation>
+    </message>
+    <message>
+        <source>Error notice</source>
+        <translation>エラーのお知らせ</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>ファイル(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;New Chat</source>
+        <translation>新しいチャット(&amp;N)</translation>
+    </message>
+    <message>
+        <source>&amp;Log In…</source>
+        <translation>ログイン(&amp;L)…</translation>
+    </message>
+    <message>
+        <source>&amp;Trust This Folder…</source>
+        <translation>このフォルダーを信頼(&amp;T)…</translation>
+    </message>
+    <message>
+        <source>&amp;Close Window</source>
+        <translation>ウィンドウを閉じる(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>終了(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;Edit</source>
+        <translation>編集(&amp;E)</translation>
+    </message>
+    <message>
+        <source>&amp;Find Conversations</source>
+        <translation>会話を検索(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Focus &amp;Message Box</source>
+        <translation>メッセージ入力欄へ移動(&amp;M)</translation>
+    </message>
+    <message>
+        <source>&amp;Settings…</source>
+        <translation>設定(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>&amp;Conversation</source>
+        <translation>会話(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Stop Answer</source>
+        <translation>回答を停止(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Regenerate</source>
+        <translation>再生成(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Edit Last Message</source>
+        <translation>最後のメッセージを編集(&amp;E)</translation>
+    </message>
+    <message>
+        <source>S&amp;ystem Prompt…</source>
+        <translation>システムプロンプト(&amp;Y)…</translation>
+    </message>
+    <message>
+        <source>Re&amp;name…</source>
+        <translation>名前を変更(&amp;N)…</translation>
+    </message>
+    <message>
+        <source>&amp;Delete</source>
+        <translation>削除(&amp;D)</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>ヘルプ(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;Doctor…</source>
+        <translation>診断(&amp;D)…</translation>
+    </message>
+    <message>
+        <source>&amp;About Qlaude</source>
+        <translation>Qlaude について(&amp;A)</translation>
+    </message>
+    <message>
+        <source>About Qlaude</source>
+        <translation>Qlaude について</translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;&lt;b&gt;Qlaude&lt;/b&gt; %1&lt;/p&gt;&lt;p&gt;A native desktop client for Claude.&lt;/p&gt;</source>
+        <translation>&lt;p&gt;&lt;b&gt;Qlaude&lt;/b&gt; %1&lt;/p&gt;&lt;p&gt;Claude のためのネイティブなデスクトップクライアントです。&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>The chat history could not be saved: %1 Qlaude keeps trying.</source>
+        <translation>チャット履歴を保存できませんでした: %1 Qlaude は保存を再試行し続けます。</translation>
+    </message>
+    <message>
+        <source>System prompt removed</source>
+        <translation>システムプロンプトを削除しました</translation>
+    </message>
+    <message>
+        <source>System prompt saved for this conversation</source>
+        <translation>この会話のシステムプロンプトを保存しました</translation>
+    </message>
+    <message>
+        <source>Log in to start chatting</source>
+        <translation>チャットを始めるにはログインしてください</translation>
+    </message>
+    <message>
+        <source>%1 — Qlaude</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>%1 — Qlaude</translation>
+    </message>
+    <message>
+        <source>Start a conversation</source>
+        <translation>会話を始めましょう</translation>
+    </message>
+    <message>
+        <source>Type a message below and press Enter. Shift+Enter adds a new line.
+Ctrl+K searches your conversations; Ctrl+N starts a new one.</source>
+        <translation>下にメッセージを入力して Enter キーを押してください。Shift+Enter で改行します。
+Ctrl+K で会話を検索し、Ctrl+N で新しい会話を始めます。</translation>
+    </message>
+    <message>
+        <source>Your keychain is locked</source>
+        <translation>キーチェーンがロックされています</translation>
+    </message>
+    <message>
+        <source>Unlock it, then press Retry above. You are still logged in.</source>
+        <translation>ロックを解除してから、上の [再試行] を押してください。ログイン状態は保たれています。</translation>
+    </message>
+    <message>
+        <source>Qlaude needs an API key, a Claude.ai login or a cloud provider. Press Log In above, or set ANTHROPIC_API_KEY and start Qlaude again.</source>
+        <translation>Qlaude には API キー、Claude.ai へのログイン、またはクラウドプロバイダーが必要です。上の [ログイン] を押すか、ANTHROPIC_API_KEY を設定して Qlaude を再起動してください。</translation>
+    </message>
+    <message>
+        <source>Stopped; the partial answer is kept</source>
+        <translation>停止しました。途中までの回答は保持されます</translation>
+    </message>
+    <message>
+        <source>Log in to see the available models</source>
+        <translation>利用できるモデルを表示するにはログインしてください</translation>
+    </message>
+    <message>
+        <source>The model list could not be loaded (%1); these are the models Qlaude knows</source>
+        <translation>モデル一覧を読み込めませんでした(%1)。Qlaude が把握しているモデルを表示しています</translation>
+    </message>
+    <message>
+        <source>The provider returned no models; these are the models Qlaude knows</source>
+        <translation>プロバイダーからモデルが返されませんでした。Qlaude が把握しているモデルを表示しています</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::ChatWindowBanners</name>
+    <message>
+        <source>Check your AWS credentials (profile, access keys or Bedrock API key).</source>
+        <translation>AWS の認証情報(プロファイル、アクセスキー、または Bedrock API キー)を確認してください。</translation>
+    </message>
+    <message>
+        <source>Check your Google Cloud credentials (gcloud auth application-default login).</source>
+        <translation>Google Cloud の認証情報を確認してください(gcloud auth application-default login)。</translation>
+    </message>
+    <message>
+        <source>Check your Azure credentials (the Foundry API key or your Entra ID sign-in).</source>
+        <translation>Azure の認証情報(Foundry API キーまたは Entra ID のサインイン)を確認してください。</translation>
+    </message>
+    <message>
+        <source>Open Provider Settings</source>
+        <translation>プロバイダー設定を開く</translation>
+    </message>
+    <message>
+        <source>The keychain is locked, so your stored login can&apos;t be read. Unlock it, then press Retry. You are not logged out.</source>
+        <translation>キーチェーンがロックされているため、保存されたログイン情報を読み取れません。ロックを解除してから [再試行] を押してください。ログアウトはしていません。</translation>
+    </message>
+    <message>
+        <source>Retry</source>
+        <translation>再試行</translation>
+    </message>
+    <message>
+        <source>%1 Log in for this session, or set ANTHROPIC_API_KEY.</source>
+        <translation>%1 このセッション用にログインするか、ANTHROPIC_API_KEY を設定してください。</translation>
+    </message>
+    <message>
+        <source>Log In</source>
+        <translation>ログイン</translation>
+    </message>
+    <message>
+        <source>You&apos;re not logged in. Log in with an API key or your Claude account, or set ANTHROPIC_API_KEY and start Qlaude again.</source>
+        <translation>ログインしていません。API キーまたは Claude アカウントでログインするか、ANTHROPIC_API_KEY を設定して Qlaude を再起動してください。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n more settings file(s) could not be read either.</source>
+        <translation>
+            <numerusform>ほかに %n 個の設定ファイルも読み取れませんでした。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Fix the file and restart Qlaude; until then its settings do not apply.</source>
+        <translation>ファイルを修正して Qlaude を再起動してください。それまでは、そのファイルの設定は適用されません。</translation>
+    </message>
+    <message>
+        <source>Open Doctor</source>
+        <translation>診断を開く</translation>
+    </message>
+    <message>
+        <source>Log In Again</source>
+        <translation>再ログイン</translation>
+    </message>
+    <message>
+        <source>Try Again</source>
+        <translation>もう一度試す</translation>
+    </message>
+    <message>
+        <source>Rate limit reached (HTTP 429).</source>
+        <translation>レート制限に達しました(HTTP 429)。</translation>
+    </message>
+    <message>
+        <source>The API is overloaded (HTTP 529).</source>
+        <translation>API が過負荷状態です(HTTP 529)。</translation>
+    </message>
+    <message>
+        <source>The request failed (%1).</source>
+        <translation>リクエストが失敗しました(%1)。</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>No data from the API for %1 s. The answer may have stalled: Stop keeps what arrived, Retry asks again.</source>
+        <translation>API から %1 秒間データがありません。回答が止まっている可能性があります。[停止] で受信済みの内容を残し、[再試行] でもう一度問い合わせます。</translation>
+    </message>
+    <message>
+        <source>%1 Retrying in %2 s (retry %3)…</source>
+        <translation>%1 %2 秒後に再試行します(%3 回目)…</translation>
+    </message>
+    <message>
+        <source>%1 Retrying now (retry %2)…</source>
+        <translation>%1 再試行しています(%2 回目)…</translation>
+    </message>
+    <message>
+        <source>%1 Qlaude goes on with the login it read before, held in memory for this session. Press Retry once the keychain is back.</source>
+        <translation>%1 Qlaude は以前に読み込んだログイン情報をこのセッションの間メモリに保持して使い続けます。キーチェーンが使えるようになったら [再試行] を押してください。</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::CommandLine</name>
+    <message>
+        <source>qlaude: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset).
+Use the command line instead: qlaude --print &quot;question&quot;, qlaude --doctor, or qlaude --help.
+</source>
+        <translation>qlaude: ウィンドウを開くディスプレイがありません(DISPLAY と WAYLAND_DISPLAY が設定されていません)。
+代わりにコマンドラインを使ってください: qlaude --print &quot;質問&quot;、qlaude --doctor、または qlaude --help。
+</translation>
+    </message>
+    <message>
+        <source>Qlaude: a native desktop client for Claude, with the authentication model of Claude Code.</source>
+        <translation>Qlaude: Claude Code と同じ認証モデルを備えた、Claude 用のネイティブなデスクトップクライアントです。</translation>
+    </message>
+    <message>
+        <source>Show this help.</source>
+        <translation>このヘルプを表示します。</translation>
+    </message>
+    <message>
+        <source>Show the version.</source>
+        <translation>バージョンを表示します。</translation>
+    </message>
+    <message>
+        <source>Report settings, trust, provider, credential and keychain state. Exit 0 when a usable credential exists.</source>
+        <translation>設定、信頼、プロバイダー、認証情報、キーチェーンの状態を報告します。使用できる認証情報があれば終了コード 0 で終了します。</translation>
+    </message>
+    <message>
+        <source>With --doctor: print the report as JSON.</source>
+        <translation>--doctor と併用: レポートを JSON で出力します。</translation>
+    </message>
+    <message>
+        <source>Log in. api-key: read a key from stdin into the keychain; oauth: sign in with a browser.</source>
+        <translation>ログインします。api-key: 標準入力からキーを読み取ってキーチェーンに保存します。oauth: ブラウザーでサインインします。</translation>
+    </message>
+    <message>
+        <source>With --login=oauth: claudeai, console or oidc.</source>
+        <translation>--login=oauth と併用: claudeai、console、または oidc。</translation>
+    </message>
+    <message>
+        <source>With --login=oauth: system, manual or embedded (default: system with a display, else manual).</source>
+        <translation>--login=oauth と併用: system、manual、または embedded(既定: ディスプレイがあれば system、なければ manual)。</translation>
+    </message>
+    <message>
+        <source>Remove what Qlaude stored in the keychain.</source>
+        <translation>Qlaude がキーチェーンに保存したものを削除します。</translation>
+    </message>
+    <message>
+        <source>Trust the workspace, after showing the exact commands that trust allows.</source>
+        <translation>信頼によって実行が許可されるコマンドをそのまま表示したうえで、ワークスペースを信頼します。</translation>
+    </message>
+    <message>
+        <source>Withdraw the trust decision for the workspace.</source>
+        <translation>ワークスペースの信頼の決定を取り消します。</translation>
+    </message>
+    <message>
+        <source>Confirm --trust without asking.</source>
+        <translation>確認せずに --trust を実行します。</translation>
+    </message>
+    <message>
+        <source>The project folder (default: the current directory).</source>
+        <translation>プロジェクトフォルダー(既定: カレントディレクトリ)。</translation>
+    </message>
+    <message>
+        <source>Hermetic mode: only ANTHROPIC_API_KEY and --settings; no keychain, no OAuth.</source>
+        <translation>隔離モード: ANTHROPIC_API_KEY と --settings のみを使い、キーチェーンと OAuth は使いません。</translation>
+    </message>
+    <message>
+        <source>Extra settings: a JSON file or inline JSON.</source>
+        <translation>追加の設定: JSON ファイル、またはインラインの JSON。</translation>
+    </message>
+    <message>
+        <source>Ask one question and print the answer as it streams (the prompt from the arguments or stdin).</source>
+        <translation>質問を 1 つ送り、回答をストリーミングしながら出力します(質問は引数または標準入力から)。</translation>
+    </message>
+    <message>
+        <source>The model (default: ANTHROPIC_MODEL, the settings&apos; model, then %1).</source>
+        <translation>モデル(既定: ANTHROPIC_MODEL、設定のモデル、その次に %1)。</translation>
+    </message>
+    <message>
+        <source>A system prompt for --print.</source>
+        <translation>--print 用のシステムプロンプト。</translation>
+    </message>
+    <message>
+        <source>The answer&apos;s token limit (default 8192).</source>
+        <translation>回答のトークン上限(既定 8192)。</translation>
+    </message>
+    <message>
+        <source>With --print: text, json or stream-json.</source>
+        <translation>--print と併用: text、json、または stream-json。</translation>
+    </message>
+    <message>
+        <source>With --print: add the turn to the most recent conversation in the history.</source>
+        <translation>--print と併用: やり取りを履歴の最新の会話に追加します。</translation>
+    </message>
+    <message>
+        <source>With --print: add the turn to this conversation in the history.</source>
+        <translation>--print と併用: やり取りを履歴のこの会話に追加します。</translation>
+    </message>
+    <message>
+        <source>List the models the API offers.</source>
+        <translation>API が提供するモデルを一覧表示します。</translation>
+    </message>
+    <message>
+        <source>The language of every text: en, de or ja (default: the system&apos;s language).</source>
+        <translation>すべてのテキストの言語: en、de、または ja(既定: システムの言語)。</translation>
+    </message>
+    <message>
+        <source>Start the desktop app, print first-paint-ms once the chat window has painted, and exit (for benchmarks).</source>
+        <translation>デスクトップアプリを起動し、チャットウィンドウが描画されたら first-paint-ms を出力して終了します(ベンチマーク用)。</translation>
+    </message>
+    <message>
+        <source>With --print: the question.</source>
+        <translation>--print と併用: 質問。</translation>
+    </message>
+    <message>
+        <source>Run qlaude --help for the options.</source>
+        <translation>オプションは qlaude --help で確認できます。</translation>
+    </message>
+    <message>
+        <source>The workspace %1 does not exist.</source>
+        <translation>ワークスペース %1 は存在しません。</translation>
+    </message>
+    <message>
+        <source>Unexpected argument &quot;%1&quot;. To ask a question, use qlaude --print &quot;question&quot;.</source>
+        <translation>予期しない引数「%1」です。質問するには qlaude --print &quot;質問&quot; を使ってください。</translation>
+    </message>
+    <message>
+        <source>Unknown login method &quot;%1&quot;. Use --login=api-key or --login=oauth.</source>
+        <translation>不明なログイン方法「%1」です。--login=api-key または --login=oauth を使ってください。</translation>
+    </message>
+    <message>
+        <source>--max-tokens must be a positive whole number.</source>
+        <translation>--max-tokens には正の整数を指定してください。</translation>
+    </message>
+    <message>
+        <source>--conversation needs a conversation id (a positive number).</source>
+        <translation>--conversation には会話 ID(正の数)を指定してください。</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::Composer</name>
+    <message>
+        <source>Message</source>
+        <translation>メッセージ</translation>
+    </message>
+    <message>
+        <source>Enter sends the message; Shift+Enter starts a new line.</source>
+        <translation>Enter でメッセージを送信し、Shift+Enter で改行します。</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::ComposerPanel</name>
+    <message>
+        <source>System Prompt…</source>
+        <translation>システムプロンプト…</translation>
+    </message>
+    <message>
+        <source>Regenerate</source>
+        <translation>再生成</translation>
+    </message>
+    <message>
+        <source>Composer</source>
+        <translation>入力エリア</translation>
+    </message>
+    <message>
+        <source>Cancel Edit</source>
+        <translation>編集をキャンセル</translation>
+    </message>
+    <message>
+        <source>Cancel edit</source>
+        <translation>編集をキャンセル</translation>
+    </message>
+    <message>
+        <source>Editing</source>
+        <translation>編集中</translation>
+    </message>
+    <message>
+        <source>Editing a sent message. Enter resends it and replaces the answers after it; Esc cancels.</source>
+        <translation>送信済みのメッセージを編集しています。Enter で再送信してそれ以降の回答を置き換え、Esc でキャンセルします。</translation>
+    </message>
+    <message>
+        <source>Message Claude</source>
+        <translation>Claude にメッセージを送る</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>モデル</translation>
+    </message>
+    <message>
+        <source>The model that answers the next message</source>
+        <translation>次のメッセージに回答するモデル</translation>
+    </message>
+    <message>
+        <source>System prompt</source>
+        <translation>システムプロンプト</translation>
+    </message>
+    <message>
+        <source>Instructions Claude follows in this conversation</source>
+        <translation>この会話で Claude が従う指示</translation>
+    </message>
+    <message>
+        <source>Ask again for the last answer (Ctrl+R)</source>
+        <translation>最後の回答をもう一度生成します(Ctrl+R)</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Stop the answer and keep what arrived (Esc)</source>
+        <translation>回答を停止し、受信済みの内容を残します(Esc)</translation>
+    </message>
+    <message>
+        <source>Resend</source>
+        <translation>再送信</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>送信</translation>
+    </message>
+    <message>
+        <source>Send (Enter). Shift+Enter starts a new line.</source>
+        <translation>送信(Enter)。Shift+Enter で改行します。</translation>
+    </message>
+    <message>
+        <source>System Prompt (on)…</source>
+        <translation>システムプロンプト(オン)…</translation>
+    </message>
+    <message>
+        <source>Loading the list of models…</source>
+        <translation>モデル一覧を読み込んでいます…</translation>
+    </message>
+    <message>
+        <source>No models returned by the provider</source>
+        <translation>プロバイダーからモデルが返されませんでした</translation>
+    </message>
+    <message>
+        <source>%1. Messages go to %2.</source>
+        <translation>%1。メッセージの送信先は %2 です。</translation>
+    </message>
+    <message>
+        <source>System Prompt</source>
+        <translation>システムプロンプト</translation>
+    </message>
+    <message>
+        <source>Instructions Claude follows for this whole conversation, for example a role, a tone or rules. Leave it empty for none.</source>
+        <translation>この会話全体で Claude が従う指示(役割、口調、ルールなど)。不要な場合は空のままにしてください。</translation>
+    </message>
+    <message>
+        <source>You are a concise assistant…</source>
+        <translation>あなたは簡潔に答えるアシスタントです…</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::ConversationListModel</name>
+    <message>
+        <source>Yesterday</source>
+        <translation>昨日</translation>
+    </message>
+    <message>
+        <source>Untitled conversation</source>
+        <translation>無題の会話</translation>
+    </message>
+    <message>
+        <source>%1, %2</source>
+        <translation>%1、%2</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>%1: %2</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::ConversationSidebar</name>
+    <message>
+        <source>New Chat</source>
+        <translation>新しいチャット</translation>
+    </message>
+    <message>
+        <source>Conversations</source>
+        <translation>会話</translation>
+    </message>
+    <message>
+        <source>New chat</source>
+        <translation>新しいチャット</translation>
+    </message>
+    <message>
+        <source>Start a new conversation (Ctrl+N)</source>
+        <translation>新しい会話を始めます(Ctrl+N)</translation>
+    </message>
+    <message>
+        <source>Search conversations</source>
+        <translation>会話を検索</translation>
+    </message>
+    <message>
+        <source>Search (Ctrl+K)</source>
+        <translation>検索(Ctrl+K)</translation>
+    </message>
+    <message>
+        <source>Conversation list</source>
+        <translation>会話の一覧</translation>
+    </message>
+    <message>
+        <source>Conversation deleted</source>
+        <translation>会話を削除しました</translation>
+    </message>
+    <message>
+        <source>Undo</source>
+        <translation>元に戻す</translation>
+    </message>
+    <message>
+        <source>Undo delete</source>
+        <translation>削除を元に戻す</translation>
+    </message>
+    <message>
+        <source>History unavailable</source>
+        <translation>履歴を利用できません</translation>
+    </message>
+    <message>
+        <source>Conversations in this window are not saved.</source>
+        <translation>このウィンドウの会話は保存されません。</translation>
+    </message>
+    <message>
+        <source>No matches for “%1”</source>
+        <translation>「%1」に一致するものはありません</translation>
+    </message>
+    <message>
+        <source>Try fewer or different words. Search matches whole words and the beginnings of words.</source>
+        <translation>語数を減らすか、別の語を試してください。検索は単語全体と単語の先頭に一致します。</translation>
+    </message>
+    <message>
+        <source>No conversations yet</source>
+        <translation>まだ会話はありません</translation>
+    </message>
+    <message>
+        <source>Your chats will appear here. Write a message below to start one.</source>
+        <translation>チャットはここに表示されます。下にメッセージを書いて始めましょう。</translation>
+    </message>
+    <message>
+        <source>“%1” deleted.</source>
+        <translation>「%1」を削除しました。</translation>
+    </message>
+    <message>
+        <source>Rename…</source>
+        <translation>名前を変更…</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>削除</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::DoctorDialog</name>
+    <message>
+        <source>Qlaude Doctor</source>
+        <translation>Qlaude 診断</translation>
+    </message>
+    <message>
+        <source>Doctor report</source>
+        <translation>診断レポート</translation>
+    </message>
+    <message>
+        <source>Where Qlaude finds its credential and settings, and what stops a request. Copy redacts anything that looks like a secret, so you can paste it into a bug report.</source>
+        <translation>Qlaude が認証情報と設定をどこから読み込み、何がリクエストを妨げているかを示します。[コピー] はシークレットらしきものをすべて伏せるので、そのままバグ報告に貼り付けられます。</translation>
+    </message>
+    <message>
+        <source>Verdict</source>
+        <translation>判定</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状態</translation>
+    </message>
+    <message>
+        <source>&amp;Refresh</source>
+        <translation>更新(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>更新</translation>
+    </message>
+    <message>
+        <source>Read the settings and the keychain again</source>
+        <translation>設定とキーチェーンを読み込み直します</translation>
+    </message>
+    <message>
+        <source>&amp;Copy</source>
+        <translation>コピー(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Copy report</source>
+        <translation>レポートをコピー</translation>
+    </message>
+    <message>
+        <source>Copy the report, with secrets redacted</source>
+        <translation>シークレットを伏せてレポートをコピーします</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>閉じる</translation>
+    </message>
+    <message>
+        <source>There is no report yet: Qlaude has not loaded its settings.</source>
+        <translation>まだレポートはありません。Qlaude は設定を読み込んでいません。</translation>
+    </message>
+    <message>
+        <source>Ready: %1</source>
+        <translation>準備完了: %1</translation>
+    </message>
+    <message>
+        <source>Still worth fixing: %1</source>
+        <translation>修正をおすすめします: %1</translation>
+    </message>
+    <message>
+        <source>Not ready: %1</source>
+        <translation>準備未完了: %1</translation>
+    </message>
+    <message>
+        <source>Copied, with secrets redacted.</source>
+        <translation>シークレットを伏せてコピーしました。</translation>
+    </message>
+    <message>
+        <source>Reading the settings and the keychain again…</source>
+        <translation>設定とキーチェーンを読み込み直しています…</translation>
+    </message>
+    <message>
+        <source>Updated.</source>
+        <translation>更新しました。</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::ErrorBanner</name>
+    <message>
+        <source>Notice</source>
+        <translation>お知らせ</translation>
+    </message>
+    <message>
+        <source>Dismiss</source>
+        <translation>閉じる</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::KeychainStore</name>
+    <message>
+        <source>The keychain is available.</source>
+        <translation>キーチェーンを利用できます。</translation>
+    </message>
+    <message>
+        <source>The keychain is locked. Unlock it (for example by logging in to your desktop session or opening Passwords and Keys) and try again.</source>
+        <translation>キーチェーンがロックされています。ロックを解除して(例: デスクトップセッションにログインする、または「パスワードと鍵」を開く)、もう一度お試しください。</translation>
+    </message>
+    <message>
+        <source>No keychain is available%1. Start a Secret Service such as gnome-keyring or KWallet in your session; until then Qlaude keeps secrets in memory for this run only and never writes them to disk.</source>
+        <translation>キーチェーンを利用できません%1。セッションで gnome-keyring や KWallet などの Secret Service を起動してください。それまでの間、Qlaude はシークレットを今回の実行中だけメモリに保持し、ディスクには書き込みません。</translation>
+    </message>
+    <message>
+        <source>no D-Bus session bus</source>
+        <translation>D-Bus セッションバスがありません</translation>
+    </message>
+    <message>
+        <source>no Secret Service on the session bus</source>
+        <translation>セッションバスに Secret Service がありません</translation>
+    </message>
+    <message>
+        <source>the keyring has no default collection</source>
+        <translation>キーリングに既定のコレクションがありません</translation>
+    </message>
+    <message>
+        <source>The keychain entry &quot;%1&quot; is damaged. Sign in or save it again.</source>
+        <translation>キーチェーンのエントリ「%1」が破損しています。サインインするか、もう一度保存してください。</translation>
+    </message>
+    <message>
+        <source>A part of the keychain entry &quot;%1&quot; is missing. Sign in or save it again.</source>
+        <translation>キーチェーンのエントリ「%1」の一部がありません。サインインするか、もう一度保存してください。</translation>
+    </message>
+    <message>
+        <source>Nothing is stored in the keychain under &quot;%1&quot;.</source>
+        <translation>キーチェーンの「%1」には何も保存されていません。</translation>
+    </message>
+    <message>
+        <source>The keychain refused access (%1). Unlock it or allow Qlaude and try again.</source>
+        <translation>キーチェーンがアクセスを拒否しました(%1)。ロックを解除するか Qlaude を許可して、もう一度お試しください。</translation>
+    </message>
+    <message>
+        <source>The keychain reported an error: %1. Try again; if it persists, check your Secret Service.</source>
+        <translation>キーチェーンがエラーを報告しました: %1。もう一度お試しください。解決しない場合は Secret Service を確認してください。</translation>
+    </message>
+    <message>
+        <source>Nothing was stored under &quot;%1&quot;.</source>
+        <translation>「%1」には何も保存されていませんでした。</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::LoginDialog</name>
+    <message>
+        <source>Log in to Claude</source>
+        <translation>Claude にログイン</translation>
+    </message>
+    <message>
+        <source>Log in</source>
+        <translation>ログイン</translation>
+    </message>
+    <message>
+        <source>Connect Qlaude to Claude</source>
+        <translation>Qlaude を Claude に接続</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>タイトル</translation>
+    </message>
+    <message>
+        <source>Qlaude checks the key with one small request, then keeps it in your system keychain, never in a file.</source>
+        <translation>Qlaude は小さなリクエストを 1 回送ってキーを確認し、ファイルではなくシステムのキーチェーンに保存します。</translation>
+    </message>
+    <message>
+        <source>Introduction</source>
+        <translation>説明</translation>
+    </message>
+    <message>
+        <source>Credential already provided</source>
+        <translation>認証情報はすでに指定されています</translation>
+    </message>
+    <message>
+        <source>&amp;API key</source>
+        <translation>API キー(&amp;A)</translation>
+    </message>
+    <message>
+        <source>API key</source>
+        <translation>API キー</translation>
+    </message>
+    <message>
+        <source>sk-ant-api03-…</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>sk-ant-api03-…</translation>
+    </message>
+    <message>
+        <source>Create a key in the Claude Console under API keys. Qlaude sends it as x-api-key.</source>
+        <translation>Claude Console の「API keys」でキーを作成してください。Qlaude はそれを x-api-key として送信します。</translation>
+    </message>
+    <message>
+        <source>About API keys</source>
+        <translation>API キーについて</translation>
+    </message>
+    <message>
+        <source>&amp;Bearer token (for an LLM gateway)</source>
+        <translation>Bearer トークン(LLM ゲートウェイ用)(&amp;B)</translation>
+    </message>
+    <message>
+        <source>Bearer token</source>
+        <translation>Bearer トークン</translation>
+    </message>
+    <message>
+        <source>For a gateway or proxy that expects &quot;Authorization: Bearer&quot;, like ANTHROPIC_AUTH_TOKEN.</source>
+        <translation>ANTHROPIC_AUTH_TOKEN と同様に、「Authorization: Bearer」を必要とするゲートウェイやプロキシ向けです。</translation>
+    </message>
+    <message>
+        <source>About bearer tokens</source>
+        <translation>Bearer トークンについて</translation>
+    </message>
+    <message>
+        <source>Test target</source>
+        <translation>テスト先</translation>
+    </message>
+    <message>
+        <source>Testing</source>
+        <translation>テスト状況</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状態</translation>
+    </message>
+    <message>
+        <source>Use a &amp;cloud provider…</source>
+        <translation>クラウドプロバイダーを使う(&amp;C)…</translation>
+    </message>
+    <message>
+        <source>Use a cloud provider</source>
+        <translation>クラウドプロバイダーを使う</translation>
+    </message>
+    <message>
+        <source>Use Claude through AWS Bedrock, Google Vertex AI or Azure Foundry instead</source>
+        <translation>代わりに AWS Bedrock、Google Vertex AI、または Azure Foundry 経由で Claude を使います</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>キャンセル</translation>
+    </message>
+    <message>
+        <source>&amp;Test and save</source>
+        <translation>テストして保存(&amp;T)</translation>
+    </message>
+    <message>
+        <source>Test and save</source>
+        <translation>テストして保存</translation>
+    </message>
+    <message>
+        <source>Test and save sends one request for the model list to %1.</source>
+        <translation>[テストして保存] は、モデル一覧のリクエストを 1 回 %1 に送信します。</translation>
+    </message>
+    <message>
+        <source>the environment</source>
+        <translation>環境変数</translation>
+    </message>
+    <message>
+        <source>%1 from %2</source>
+        <translation>%2 の %1</translation>
+    </message>
+    <message>
+        <source>the apiKeyHelper command from %1</source>
+        <translation>%1 の apiKeyHelper コマンド</translation>
+    </message>
+    <message>
+        <source>A credential is already provided by %1.</source>
+        <translation>認証情報はすでに次の場所で指定されています: %1。</translation>
+    </message>
+    <message>
+        <source>; </source>
+        <translation>、</translation>
+    </message>
+    <message>
+        <source>It takes priority over a key saved here; remove it there to use the saved key.</source>
+        <translation>これはここで保存したキーより優先されます。保存したキーを使うには、そちらから削除してください。</translation>
+    </message>
+    <message>
+        <source>Paste your API key into the field, then press Test and save.</source>
+        <translation>API キーを欄に貼り付けてから、[テストして保存] を押してください。</translation>
+    </message>
+    <message>
+        <source>Paste your bearer token into the field, then press Test and save.</source>
+        <translation>Bearer トークンを欄に貼り付けてから、[テストして保存] を押してください。</translation>
+    </message>
+    <message>
+        <source>The text contains spaces, line breaks or other characters a key never has. Copy it again and paste it here.</source>
+        <translation>テキストに、キーには含まれない空白、改行、その他の文字が含まれています。もう一度コピーして、ここに貼り付けてください。</translation>
+    </message>
+    <message>
+        <source>Qlaude has no keychain to save the key in. Start a Secret Service such as gnome-keyring or KWallet, then restart Qlaude.</source>
+        <translation>キーを保存できるキーチェーンがありません。gnome-keyring や KWallet などの Secret Service を起動してから、Qlaude を再起動してください。</translation>
+    </message>
+    <message>
+        <source>Testing the %1 against %2…</source>
+        <translation>%2 に対して %1 をテストしています…</translation>
+    </message>
+    <message>
+        <source>key</source>
+        <translation>キー</translation>
+    </message>
+    <message>
+        <source>token</source>
+        <translation>トークン</translation>
+    </message>
+    <message>
+        <source>The test was cancelled. Nothing was saved.</source>
+        <translation>テストはキャンセルされました。何も保存されていません。</translation>
+    </message>
+    <message>
+        <source>Check that you copied the whole key from the Claude Console, paste it again and press Test and save.</source>
+        <translation>Claude Console からキー全体をコピーしたか確認し、もう一度貼り付けて [テストして保存] を押してください。</translation>
+    </message>
+    <message>
+        <source>Check the token with your gateway&apos;s administrator, paste it again and press Test and save.</source>
+        <translation>ゲートウェイの管理者にトークンを確認し、もう一度貼り付けて [テストして保存] を押してください。</translation>
+    </message>
+    <message>
+        <source>The test failed, so nothing was saved.</source>
+        <translation>テストに失敗したため、何も保存されていません。</translation>
+    </message>
+    <message numerus="yes">
+        <source>It works (%n model(s) available). Saving it in the keychain…</source>
+        <translation>
+            <numerusform>正常に動作します(%n 個のモデルを利用可能)。キーチェーンに保存しています…</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Saved in the keychain. Loading…</source>
+        <translation>キーチェーンに保存しました。読み込んでいます…</translation>
+    </message>
+    <message>
+        <source>The keychain is locked. Unlock it and press Test and save again.</source>
+        <translation>キーチェーンがロックされています。ロックを解除して、もう一度 [テストして保存] を押してください。</translation>
+    </message>
+    <message>
+        <source>The key works, but no keychain is available to keep it, so it was not saved. Start a Secret Service such as gnome-keyring or KWallet, then press Test and save again.</source>
+        <translation>キーは有効ですが、保存先のキーチェーンがないため保存されていません。gnome-keyring や KWallet などの Secret Service を起動してから、もう一度 [テストして保存] を押してください。</translation>
+    </message>
+    <message>
+        <source>The key works, but the keychain did not save it: %1 Press Test and save to try again.</source>
+        <translation>キーは有効ですが、キーチェーンに保存されませんでした: %1 もう一度試すには [テストして保存] を押してください。</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::LoopbackReceiver</name>
+    <message>
+        <source>Could not listen on 127.0.0.1 for the browser&apos;s answer: %1.</source>
+        <translation>ブラウザーからの応答を 127.0.0.1 で待ち受けできませんでした: %1。</translation>
+    </message>
+    <message>
+        <source>Could not find a port that is free on both 127.0.0.1 and ::1 for the browser&apos;s answer: another program holds every port tried on ::1.</source>
+        <translation>ブラウザーからの応答用に、127.0.0.1 と ::1 の両方で空いているポートが見つかりませんでした。::1 で試したポートはすべて別のプログラムが使用しています。</translation>
+    </message>
+    <message>
+        <source>The request is too large.</source>
+        <translation>リクエストが大きすぎます。</translation>
+    </message>
+    <message>
+        <source>That is not an HTTP request.</source>
+        <translation>これは HTTP リクエストではありません。</translation>
+    </message>
+    <message>
+        <source>Unexpected Host header.</source>
+        <translation>予期しない Host ヘッダーです。</translation>
+    </message>
+    <message>
+        <source>Only GET is served here.</source>
+        <translation>ここでは GET のみ受け付けます。</translation>
+    </message>
+    <message>
+        <source>There is nothing here.</source>
+        <translation>ここには何もありません。</translation>
+    </message>
+    <message>
+        <source>A parameter appears twice.</source>
+        <translation>パラメーターが重複しています。</translation>
+    </message>
+    <message>
+        <source>This sign-in has already finished. Return to Qlaude.</source>
+        <translation>このサインインはすでに完了しています。Qlaude に戻ってください。</translation>
+    </message>
+    <message>
+        <source>Sign-in refused</source>
+        <translation>サインインが拒否されました</translation>
+    </message>
+    <message>
+        <source>The sign-in was refused (%1). Return to Qlaude to try again.</source>
+        <translation>サインインが拒否されました(%1)。もう一度試すには Qlaude に戻ってください。</translation>
+    </message>
+    <message>
+        <source>Authorization code not found.</source>
+        <translation>認可コードが見つかりません。</translation>
+    </message>
+    <message>
+        <source>Invalid state parameter: this answer belongs to another sign-in attempt.</source>
+        <translation>state パラメーターが無効です。この応答は別のサインインのものです。</translation>
+    </message>
+    <message>
+        <source>Signed in</source>
+        <translation>サインインしました</translation>
+    </message>
+    <message>
+        <source>You are signed in. You can close this window.</source>
+        <translation>サインインしました。このウィンドウは閉じてかまいません。</translation>
+    </message>
+    <message>
+        <source>You are signed in to Qlaude. You can close this window and return to the app.</source>
+        <translation>Qlaude にサインインしました。このウィンドウを閉じてアプリに戻ってください。</translation>
+    </message>
+    <message>
+        <source>Qlaude sign-in</source>
+        <translation>Qlaude のサインイン</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::MessageDelegate</name>
+    <message>
+        <source>Stopped</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Interrupted</source>
+        <translation>中断</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>エラー</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>コピー</translation>
+    </message>
+    <message>
+        <source>Edit</source>
+        <translation>編集</translation>
+    </message>
+    <message>
+        <source>Regenerate</source>
+        <translation>再生成</translation>
+    </message>
+    <message>
+        <source>Copied</source>
+        <translation>コピーしました</translation>
+    </message>
+    <message>
+        <source>You</source>
+        <translation>あなた</translation>
+    </message>
+    <message>
+        <source>Claude</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Claude</translation>
+    </message>
+    <message>
+        <source>Code</source>
+        <translation>コード</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::MessageStreamAssembler</name>
+    <message>
+        <source>The server reported an error in the response stream: %1</source>
+        <translation>サーバーが応答ストリームでエラーを報告しました: %1</translation>
+    </message>
+    <message>
+        <source>not an object</source>
+        <translation>オブジェクトではありません</translation>
+    </message>
+    <message>
+        <source>The response stream contained an event that is not valid JSON (%1 at offset %2): %3</source>
+        <translation>応答ストリームに有効な JSON ではないイベントが含まれていました(オフセット %2 で %1): %3</translation>
+    </message>
+    <message>
+        <source>The response stream sent %1 before message_start.</source>
+        <translation>応答ストリームが message_start より前に %1 を送信しました。</translation>
+    </message>
+    <message>
+        <source>The response stream sent a second message_start.</source>
+        <translation>応答ストリームが 2 つ目の message_start を送信しました。</translation>
+    </message>
+    <message>
+        <source>The response stream sent a message_start without a message.</source>
+        <translation>応答ストリームがメッセージのない message_start を送信しました。</translation>
+    </message>
+    <message>
+        <source>The response stream sent a malformed content_block_start.</source>
+        <translation>応答ストリームが不正な content_block_start を送信しました。</translation>
+    </message>
+    <message>
+        <source>The response stream started content block %1 where block %2 was expected.</source>
+        <translation>応答ストリームが、ブロック %2 が来るべき位置でコンテンツブロック %1 を開始しました。</translation>
+    </message>
+    <message>
+        <source>The response stream sent %1 for content block %2, which was never started.</source>
+        <translation>応答ストリームが、開始されていないコンテンツブロック %2 に対して %1 を送信しました。</translation>
+    </message>
+    <message>
+        <source>The response stream sent %1 for content block %2 after it ended.</source>
+        <translation>応答ストリームが、終了後のコンテンツブロック %2 に対して %1 を送信しました。</translation>
+    </message>
+    <message>
+        <source>The response stream sent a %1 that does not fit content block %2 (a %3 block).</source>
+        <translation>応答ストリームが、コンテンツブロック %2(%3 ブロック)に合わない %1 を送信しました。</translation>
+    </message>
+    <message>
+        <source>The response stream sent a citations_delta that does not fit content block %1 (a %2 block).</source>
+        <translation>応答ストリームが、コンテンツブロック %1(%2 ブロック)に合わない citations_delta を送信しました。</translation>
+    </message>
+    <message>
+        <source>The input of tool call %1 (content block %2) is not valid JSON: %3 at offset %4.</source>
+        <translation>ツール呼び出し %1(コンテンツブロック %2)の入力が有効な JSON ではありません: オフセット %4 で %3。</translation>
+    </message>
+    <message>
+        <source>The server reported an error (%1) in the response stream.</source>
+        <translation>サーバーが応答ストリームでエラーを報告しました(%1)。</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::MessageView</name>
+    <message>
+        <source>Jump to latest ↓</source>
+        <translation>最新へ移動 ↓</translation>
+    </message>
+    <message>
+        <source>Messages</source>
+        <translation>メッセージ</translation>
+    </message>
+    <message>
+        <source>No messages</source>
+        <translation>メッセージはありません</translation>
+    </message>
+    <message>
+        <source>Jump to the latest message</source>
+        <translation>最新のメッセージへ移動</translation>
+    </message>
+    <message>
+        <source>Scroll to the answer arriving now and follow it (End)</source>
+        <translation>受信中の回答までスクロールして追従します(End)</translation>
+    </message>
+    <message>
+        <source>Code copied</source>
+        <translation>コードをコピーしました</translation>
+    </message>
+    <message>
+        <source>Message copied</source>
+        <translation>メッセージをコピーしました</translation>
+    </message>
+    <message>
+        <source>Copy Code</source>
+        <translation>コードをコピー</translation>
+    </message>
+    <message>
+        <source>Copy Message</source>
+        <translation>メッセージをコピー</translation>
+    </message>
+    <message>
+        <source>Hide Thinking</source>
+        <translation>思考を隠す</translation>
+    </message>
+    <message>
+        <source>Show Thinking</source>
+        <translation>思考を表示</translation>
+    </message>
+    <message>
+        <source>Edit and Resend…</source>
+        <translation>編集して再送信…</translation>
+    </message>
+    <message>
+        <source>Regenerate</source>
+        <translation>再生成</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::OAuthBrowserDialog</name>
+    <message>
+        <source>Sign in</source>
+        <translation>サインイン</translation>
+    </message>
+    <message>
+        <source>Page address</source>
+        <translation>ページのアドレス</translation>
+    </message>
+    <message>
+        <source>Connection security</source>
+        <translation>接続のセキュリティ</translation>
+    </message>
+    <message>
+        <source>The sign-in page&apos;s certificate is not valid (%1), so the login was stopped. Check the date and time of your computer and any proxy that inspects TLS, then try again.</source>
+        <translation>サインインページの証明書が無効なため(%1)、ログインを中止しました。コンピューターの日付と時刻、および TLS を検査するプロキシを確認してから、もう一度お試しください。</translation>
+    </message>
+    <message>
+        <source>The sign-in did not finish within %1 minutes. Start the login again.</source>
+        <translation>サインインが %1 分以内に完了しませんでした。もう一度ログインを始めてください。</translation>
+    </message>
+    <message>
+        <source>🔒 Secure connection</source>
+        <translation>🔒 安全な接続</translation>
+    </message>
+    <message>
+        <source>Local connection (this computer)</source>
+        <translation>ローカル接続(このコンピューター)</translation>
+    </message>
+    <message>
+        <source>⚠ Not secure (no HTTPS)</source>
+        <translation>⚠ 安全ではありません(HTTPS なし)</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::OAuthClient</name>
+    <message>
+        <source>%1 timed out: the sign-in server did not answer.</source>
+        <translation>%1 がタイムアウトしました。サインインサーバーが応答しませんでした。</translation>
+    </message>
+    <message>
+        <source>%1 failed: %2.</source>
+        <translation>%1 に失敗しました: %2。</translation>
+    </message>
+    <message>
+        <source>%1 failed: the sign-in server answered with a redirect (HTTP %2), which Qlaude does not follow for token requests.</source>
+        <translation>%1 に失敗しました。サインインサーバーがリダイレクト(HTTP %2)で応答しましたが、Qlaude はトークンのリクエストではリダイレクトに従いません。</translation>
+    </message>
+    <message>
+        <source>%1 failed (HTTP %2)%3.</source>
+        <translation>%1 に失敗しました(HTTP %2)%3。</translation>
+    </message>
+    <message>
+        <source>The sign-in server&apos;s answer has no access token.</source>
+        <translation>サインインサーバーの応答にアクセストークンがありません。</translation>
+    </message>
+    <message>
+        <source>The sign-in server issued a &quot;%1&quot; token; Qlaude can only use Bearer tokens.</source>
+        <translation>サインインサーバーが「%1」トークンを発行しました。Qlaude が使えるのは Bearer トークンだけです。</translation>
+    </message>
+    <message>
+        <source>Authentication failed: Invalid authorization code.</source>
+        <translation>認証に失敗しました: 認可コードが無効です。</translation>
+    </message>
+    <message>
+        <source>Token exchange</source>
+        <translation>トークンの交換</translation>
+    </message>
+    <message>
+        <source>The stored login has no refresh token.</source>
+        <translation>保存されたログインにリフレッシュトークンがありません。</translation>
+    </message>
+    <message>
+        <source>Token refresh</source>
+        <translation>トークンの更新</translation>
+    </message>
+    <message>
+        <source>The sign-in server has no revocation endpoint.</source>
+        <translation>サインインサーバーに取り消し用のエンドポイントがありません。</translation>
+    </message>
+    <message>
+        <source>There is no token to revoke.</source>
+        <translation>取り消すトークンがありません。</translation>
+    </message>
+    <message>
+        <source>OIDC discovery</source>
+        <translation>OIDC ディスカバリー</translation>
+    </message>
+    <message>
+        <source>The OIDC provider at %1 announced a different issuer (%2); the login was stopped.</source>
+        <translation>%1 の OIDC プロバイダーが異なる発行者(%2)を通知したため、ログインを中止しました。</translation>
+    </message>
+    <message>
+        <source>The OIDC provider at %1 announced no authorization or token endpoint.</source>
+        <translation>%1 の OIDC プロバイダーが認可エンドポイントまたはトークンエンドポイントを通知しませんでした。</translation>
+    </message>
+    <message>
+        <source>The OIDC provider at %1 does not support PKCE with S256, which Qlaude requires.</source>
+        <translation>%1 の OIDC プロバイダーは、Qlaude に必要な S256 による PKCE に対応していません。</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::OAuthLoginFlow</name>
+    <message>
+        <source>%1 minutes</source>
+        <translation>%1 分</translation>
+    </message>
+    <message>
+        <source>%1 seconds</source>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
+        <source>The sign-in timed out after %1 without an answer from the browser. Start it again.</source>
+        <translation>ブラウザーからの応答がないまま %1 が経過したため、サインインがタイムアウトしました。もう一度始めてください。</translation>
+    </message>
+    <message>
+        <source>The sign-in was refused by the server (%1%2). Start it again.</source>
+        <translation>サーバーがサインインを拒否しました(%1%2)。もう一度始めてください。</translation>
+    </message>
+    <message>
+        <source>No sign-in is waiting for an answer.</source>
+        <translation>応答を待っているサインインはありません。</translation>
+    </message>
+    <message>
+        <source>That address is not this sign-in&apos;s redirect.</source>
+        <translation>このアドレスは、このサインインのリダイレクト先ではありません。</translation>
+    </message>
+    <message>
+        <source>A parameter appears twice in the redirect.</source>
+        <translation>リダイレクトにパラメーターが重複しています。</translation>
+    </message>
+    <message>
+        <source>The sign-in was refused by the server (%1). Start it again.</source>
+        <translation>サーバーがサインインを拒否しました(%1)。もう一度始めてください。</translation>
+    </message>
+    <message>
+        <source>Authorization code not found.</source>
+        <translation>認可コードが見つかりません。</translation>
+    </message>
+    <message>
+        <source>No sign-in is waiting for a code.</source>
+        <translation>コードを待っているサインインはありません。</translation>
+    </message>
+    <message>
+        <source>Authorization code not found in that address.</source>
+        <translation>このアドレスに認可コードが見つかりません。</translation>
+    </message>
+    <message>
+        <source>Invalid code. Please make sure the full code was copied.</source>
+        <translation>コードが無効です。コード全体をコピーしたか確認してください。</translation>
+    </message>
+    <message>
+        <source>Invalid state: this code belongs to another sign-in attempt. Use the code shown after this attempt&apos;s sign-in, or start again.</source>
+        <translation>state が無効です。このコードは別のサインインのものです。今回のサインイン後に表示されたコードを使うか、もう一度始めてください。</translation>
+    </message>
+    <message>
+        <source>Start the sign-in again.</source>
+        <translation>もう一度サインインを始めてください。</translation>
+    </message>
+    <message>
+        <source>Signed in with %1.</source>
+        <translation>%1 でサインインしました。</translation>
+    </message>
+    <message>
+        <source>You signed in, but the login could not be stored: %1</source>
+        <translation>サインインしましたが、ログイン情報を保存できませんでした: %1</translation>
+    </message>
+    <message>
+        <source>The sign-in was cancelled.</source>
+        <translation>サインインはキャンセルされました。</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::OAuthProfile</name>
+    <message>
+        <source>%1 in %2 was ignored: OAuth settings are read only from the environment and the user and managed settings.</source>
+        <translation>%2 の %1 は無視されました。OAuth の設定は、環境変数、ユーザー設定、管理設定からのみ読み込まれます。</translation>
+    </message>
+    <message>
+        <source>the Anthropic Console</source>
+        <translation>Anthropic Console</translation>
+    </message>
+    <message>
+        <source>organization SSO</source>
+        <translation>組織の SSO</translation>
+    </message>
+    <message>
+        <source>You can use an Anthropic API key (qlaude --login=api-key or ANTHROPIC_API_KEY), an apiKeyHelper command, a bearer token for a gateway (ANTHROPIC_AUTH_TOKEN, or organization SSO with --profile=oidc), or a cloud provider (Amazon Bedrock, Google Vertex AI or Microsoft Foundry).</source>
+        <translation>Anthropic の API キー(qlaude --login=api-key または ANTHROPIC_API_KEY)、apiKeyHelper コマンド、ゲートウェイ用の Bearer トークン(ANTHROPIC_AUTH_TOKEN、または --profile=oidc による組織の SSO)、あるいはクラウドプロバイダー(Amazon Bedrock、Google Vertex AI、Microsoft Foundry)を使えます。</translation>
+    </message>
+    <message>
+        <source>Organization SSO is not configured: set &quot;oidc&quot;: {&quot;issuer&quot;, &quot;clientId&quot;} in your user or managed settings, or QLAUDE_OIDC_ISSUER and QLAUDE_OIDC_CLIENT_ID.</source>
+        <translation>組織の SSO が設定されていません。ユーザー設定または管理設定で &quot;oidc&quot;: {&quot;issuer&quot;, &quot;clientId&quot;} を設定するか、QLAUDE_OIDC_ISSUER と QLAUDE_OIDC_CLIENT_ID を設定してください。</translation>
+    </message>
+    <message>
+        <source>The OIDC issuer (%1, from %2) must be an https URL without a query.</source>
+        <translation>OIDC の発行者(%1、%2 から)は、クエリを含まない https の URL である必要があります。</translation>
+    </message>
+    <message>
+        <source>Organization SSO needs a client id: set &quot;oidc&quot;: {&quot;clientId&quot;} in your user or managed settings, or QLAUDE_OIDC_CLIENT_ID.</source>
+        <translation>組織の SSO にはクライアント ID が必要です。ユーザー設定または管理設定で &quot;oidc&quot;: {&quot;clientId&quot;} を設定するか、QLAUDE_OIDC_CLIENT_ID を設定してください。</translation>
+    </message>
+    <message>
+        <source>CLAUDE_CODE_CUSTOM_OAUTH_URL (%1, from %2) must be an https URL without a query.</source>
+        <translation>CLAUDE_CODE_CUSTOM_OAUTH_URL(%1、%2 から)は、クエリを含まない https の URL である必要があります。</translation>
+    </message>
+    <message>
+        <source>This build of Qlaude is not authorized by Anthropic for Claude.ai or Console subscription login. </source>
+        <translation>この Qlaude のビルドは、Claude.ai または Console のサブスクリプションでのログインを Anthropic から許可されていません。</translation>
+    </message>
+    <message>
+        <source>The OIDC provider %1 announced an authorization or token endpoint that is not https.</source>
+        <translation>OIDC プロバイダー %1 が https ではない認可エンドポイントまたはトークンエンドポイントを通知しました。</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::ProviderSettingsPage</name>
+    <message>
+        <source>Test &amp;connection</source>
+        <translation>接続をテスト(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Test connection to %1</source>
+        <translation>%1 への接続をテスト</translation>
+    </message>
+    <message>
+        <source>Run the checks of qlaude --doctor for %1 with the saved settings</source>
+        <translation>保存済みの設定で、%1 について qlaude --doctor のチェックを実行します</translation>
+    </message>
+    <message>
+        <source>Test result</source>
+        <translation>テスト結果</translation>
+    </message>
+    <message>
+        <source>X-Gateway-Team: research</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>X-Gateway-Team: research</translation>
+    </message>
+    <message>
+        <source>Forget</source>
+        <translation>削除</translation>
+    </message>
+    <message>
+        <source>Forget the stored %1</source>
+        <translation>保存されている %1 を削除</translation>
+    </message>
+    <message>
+        <source>Remove it from the keychain</source>
+        <translation>キーチェーンから削除します</translation>
+    </message>
+    <message>
+        <source>%1 · %2</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>%1 · %2</translation>
+    </message>
+    <message>
+        <source>%1, where the value comes from</source>
+        <translation>%1、値の出どころ</translation>
+    </message>
+    <message>
+        <source>%1, problem</source>
+        <translation>%1、問題</translation>
+    </message>
+    <message>
+        <source>From your user settings (%1).</source>
+        <translation>ユーザー設定(%1)の値です。</translation>
+    </message>
+    <message>
+        <source>Locked: set by managed settings (%1). Your administrator controls it.</source>
+        <translation>ロック中: 管理設定(%1)で設定されています。管理者が管理しています。</translation>
+    </message>
+    <message>
+        <source>Locked: set by this folder&apos;s %1 settings (%2), which take priority over your user settings. Change it there.</source>
+        <translation>ロック中: このフォルダーの %1 設定(%2)で設定されており、ユーザー設定より優先されます。そちらで変更してください。</translation>
+    </message>
+    <message>
+        <source>Locked: set by --settings (%1) for this run.</source>
+        <translation>ロック中: 今回の実行では --settings(%1)で設定されています。</translation>
+    </message>
+    <message>
+        <source>Locked: set in the environment Qlaude was started from. Unset %1 there to change it here.</source>
+        <translation>ロック中: Qlaude を起動した環境で設定されています。ここで変更するには、そちらで %1 を解除してください。</translation>
+    </message>
+    <message>
+        <source>Stored in plaintext in your user settings (%1). Press Save to move it to the keychain.</source>
+        <translation>ユーザー設定(%1)に平文で保存されています。[保存] を押すとキーチェーンに移動します。</translation>
+    </message>
+    <message>
+        <source>Not set.</source>
+        <translation>未設定です。</translation>
+    </message>
+    <message>
+        <source>Not set; the default is %1.</source>
+        <translation>未設定です。既定値は %1 です。</translation>
+    </message>
+    <message>
+        <source>No keychain is available, so this secret cannot be saved.</source>
+        <translation>キーチェーンを利用できないため、このシークレットは保存できません。</translation>
+    </message>
+    <message>
+        <source>Checking the keychain…</source>
+        <translation>キーチェーンを確認しています…</translation>
+    </message>
+    <message>
+        <source>Stored in the keychain (%1). Type a new one to replace it.</source>
+        <translation>キーチェーンに保存されています(%1)。置き換えるには新しい値を入力してください。</translation>
+    </message>
+    <message>
+        <source>Not set. What you enter here is kept in the keychain, never in a file.</source>
+        <translation>未設定です。ここに入力した内容は、ファイルではなくキーチェーンに保存されます。</translation>
+    </message>
+    <message>
+        <source>Removed from the keychain.</source>
+        <translation>キーチェーンから削除しました。</translation>
+    </message>
+    <message>
+        <source>Testing…</source>
+        <translation>テストしています…</translation>
+    </message>
+    <message>
+        <source>Check &amp;network</source>
+        <translation>ネットワークを確認(&amp;N)</translation>
+    </message>
+    <message>
+        <source>Check the network settings</source>
+        <translation>ネットワーク設定を確認</translation>
+    </message>
+    <message>
+        <source>Show the proxy for each provider, the CA files and the client certificate, as qlaude --doctor does, with the saved settings</source>
+        <translation>保存済みの設定で、qlaude --doctor と同様に各プロバイダーのプロキシ、CA ファイル、クライアント証明書を表示します</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::ProviderStatus</name>
+    <message>
+        <source>No credential: log in, set ANTHROPIC_API_KEY, or configure an apiKeyHelper.</source>
+        <translation>認証情報がありません。ログインするか、ANTHROPIC_API_KEY を設定するか、apiKeyHelper を構成してください。</translation>
+    </message>
+    <message>
+        <source>Region: %1%2</source>
+        <translation>リージョン: %1%2</translation>
+    </message>
+    <message>
+        <source> (default)</source>
+        <translation> (既定)</translation>
+    </message>
+    <message>
+        <source>Profile: %1</source>
+        <translation>プロファイル: %1</translation>
+    </message>
+    <message>
+        <source>Authentication: skipped (CLAUDE_CODE_SKIP_BEDROCK_AUTH)</source>
+        <translation>認証: スキップ(CLAUDE_CODE_SKIP_BEDROCK_AUTH)</translation>
+    </message>
+    <message>
+        <source>Authentication: Bedrock API key (Bearer)</source>
+        <translation>認証: Bedrock API キー(Bearer)</translation>
+    </message>
+    <message>
+        <source>Authentication: SigV4 with AWS credentials from %1</source>
+        <translation>認証: %1 の AWS 認証情報による SigV4</translation>
+    </message>
+    <message>
+        <source>No AWS credentials were found in the environment, the AWS files or a command; only instance metadata (EC2) is left to try. Set AWS_PROFILE, access keys or a Bedrock API key, or AWS_EC2_METADATA_DISABLED=true off EC2.</source>
+        <translation>環境変数、AWS のファイル、コマンドのいずれからも AWS の認証情報が見つかりませんでした。残る候補はインスタンスメタデータ(EC2)だけです。AWS_PROFILE、アクセスキー、または Bedrock API キーを設定するか、EC2 以外では AWS_EC2_METADATA_DISABLED=true を設定してください。</translation>
+    </message>
+    <message>
+        <source>Region: %1 (%2)</source>
+        <translation>リージョン: %1(%2)</translation>
+    </message>
+    <message>
+        <source>Region for %1: %2</source>
+        <translation>%1 のリージョン: %2</translation>
+    </message>
+    <message>
+        <source>Project: %1 (%2)</source>
+        <translation>プロジェクト: %1(%2)</translation>
+    </message>
+    <message>
+        <source>No Google Cloud project is set: set ANTHROPIC_VERTEX_PROJECT_ID (or GOOGLE_CLOUD_PROJECT) to your project id. Only the metadata server (on Google Cloud) could name one.</source>
+        <translation>Google Cloud のプロジェクトが設定されていません。ANTHROPIC_VERTEX_PROJECT_ID(または GOOGLE_CLOUD_PROJECT)にプロジェクト ID を設定してください。プロジェクトを示せるのはメタデータサーバー(Google Cloud 上)だけです。</translation>
+    </message>
+    <message>
+        <source>No Google Cloud project is set: set ANTHROPIC_VERTEX_PROJECT_ID (or GOOGLE_CLOUD_PROJECT) to your project id.</source>
+        <translation>Google Cloud のプロジェクトが設定されていません。ANTHROPIC_VERTEX_PROJECT_ID(または GOOGLE_CLOUD_PROJECT)にプロジェクト ID を設定してください。</translation>
+    </message>
+    <message>
+        <source>URL: %1</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>URL: %1</translation>
+    </message>
+    <message>
+        <source>Authentication: skipped (CLAUDE_CODE_SKIP_VERTEX_AUTH)</source>
+        <translation>認証: スキップ(CLAUDE_CODE_SKIP_VERTEX_AUTH)</translation>
+    </message>
+    <message>
+        <source>Authentication: Google access token from %1</source>
+        <translation>認証: %1 の Google アクセストークン</translation>
+    </message>
+    <message>
+        <source>No Google credentials were found in GOOGLE_APPLICATION_CREDENTIALS or gcloud&apos;s files; only the metadata server (on Google Cloud) is left to try. Run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS.</source>
+        <translation>GOOGLE_APPLICATION_CREDENTIALS と gcloud のファイルのどちらにも Google の認証情報が見つかりませんでした。残る候補はメタデータサーバー(Google Cloud 上)だけです。`gcloud auth application-default login` を実行するか、GOOGLE_APPLICATION_CREDENTIALS を設定してください。</translation>
+    </message>
+    <message>
+        <source>Endpoint: %1 (from %2)</source>
+        <translation>エンドポイント: %1(%2 から)</translation>
+    </message>
+    <message>
+        <source>Warning: ANTHROPIC_FOUNDRY_RESOURCE is ignored because ANTHROPIC_FOUNDRY_BASE_URL is set.</source>
+        <translation>警告: ANTHROPIC_FOUNDRY_BASE_URL が設定されているため、ANTHROPIC_FOUNDRY_RESOURCE は無視されます。</translation>
+    </message>
+    <message>
+        <source>Tenant: %1; client id: %2</source>
+        <translation>テナント: %1、クライアント ID: %2</translation>
+    </message>
+    <message>
+        <source>not set</source>
+        <translation>未設定</translation>
+    </message>
+    <message>
+        <source>Authentication: skipped (CLAUDE_CODE_SKIP_FOUNDRY_AUTH)</source>
+        <translation>認証: スキップ(CLAUDE_CODE_SKIP_FOUNDRY_AUTH)</translation>
+    </message>
+    <message>
+        <source>Authentication: Foundry API key (x-api-key)</source>
+        <translation>認証: Foundry API キー(x-api-key)</translation>
+    </message>
+    <message>
+        <source>Authentication: Microsoft Entra ID token from managed identity (IMDS, on Azure only), else the Azure CLI (az login); scope %1</source>
+        <translation>認証: マネージド ID(IMDS、Azure 上のみ)の Microsoft Entra ID トークン、なければ Azure CLI(az login)。スコープ %1</translation>
+    </message>
+    <message>
+        <source>Authentication: Microsoft Entra ID token from %1, scope %2</source>
+        <translation>認証: %1 の Microsoft Entra ID トークン、スコープ %2</translation>
+    </message>
+    <message>
+        <source>No Azure credentials were found; only managed identity (on an Azure machine) is left to try. Set ANTHROPIC_FOUNDRY_API_KEY, or AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, or install the Azure CLI and run `az login`.</source>
+        <translation>Azure の認証情報が見つかりませんでした。残る候補はマネージド ID(Azure のマシン上)だけです。ANTHROPIC_FOUNDRY_API_KEY、または AZURE_TENANT_ID・AZURE_CLIENT_ID・AZURE_CLIENT_SECRET を設定するか、Azure CLI をインストールして `az login` を実行してください。</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::SettingsDialog</name>
+    <message>
+        <source>%1 cannot be read (%2).</source>
+        <translation>%1 を読み取れません(%2)。</translation>
+    </message>
+    <message>
+        <source>Provider Settings</source>
+        <translation>プロバイダー設定</translation>
+    </message>
+    <message>
+        <source>Provider settings</source>
+        <translation>プロバイダー設定</translation>
+    </message>
+    <message>
+        <source>Problem</source>
+        <translation>問題</translation>
+    </message>
+    <message>
+        <source>Providers</source>
+        <translation>プロバイダー</translation>
+    </message>
+    <message>
+        <source>Where settings are saved</source>
+        <translation>設定の保存先</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状態</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>閉じる</translation>
+    </message>
+    <message>
+        <source>Save writes the env block of %1, where Claude Code reads these settings too. Secrets go only to the keychain.</source>
+        <translation>[保存] は %1 の env ブロックに書き込みます。Claude Code もここからこれらの設定を読み込みます。シークレットはキーチェーンにのみ保存されます。</translation>
+    </message>
+    <message>
+        <source>Your user settings file cannot be read: %1
+Qlaude will not change it until it reads correctly. Fix it in a text editor, then reopen this dialog.</source>
+        <translation>ユーザー設定ファイルを読み取れません: %1
+正しく読み取れるようになるまで、Qlaude はこのファイルを変更しません。テキストエディターで修正してから、このダイアログを開き直してください。</translation>
+    </message>
+    <message>
+        <source>Fix the fields marked on the %1 page; nothing was saved.</source>
+        <translation>%1 ページで印の付いた項目を修正してください。何も保存されていません。</translation>
+    </message>
+    <message>
+        <source>Nothing has changed, so nothing was saved.</source>
+        <translation>変更がないため、何も保存されていません。</translation>
+    </message>
+    <message>
+        <source>%1
+Nothing was saved, so nothing in the file is lost. Fix it in a text editor, then press Save again.</source>
+        <translation>%1
+何も保存されていないため、ファイルの内容は失われていません。テキストエディターで修正してから、もう一度 [保存] を押してください。</translation>
+    </message>
+    <message>
+        <source>Nothing was saved.</source>
+        <translation>何も保存されていません。</translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation>保存しています…</translation>
+    </message>
+    <message>
+        <source>%1 was not saved: no keychain is available.</source>
+        <translation>%1 は保存されませんでした: キーチェーンを利用できません。</translation>
+    </message>
+    <message>
+        <source>%1 was not saved: the keychain is locked. Unlock it and press Save again.</source>
+        <translation>%1 は保存されませんでした: キーチェーンがロックされています。ロックを解除して、もう一度 [保存] を押してください。</translation>
+    </message>
+    <message>
+        <source>%1 was not saved: %2</source>
+        <translation>%1 は保存されませんでした: %2</translation>
+    </message>
+    <message>
+        <source>The settings file was not changed.</source>
+        <translation>設定ファイルは変更されていません。</translation>
+    </message>
+    <message>
+        <source>Saved in the keychain.</source>
+        <translation>キーチェーンに保存しました。</translation>
+    </message>
+    <message>
+        <source>Saved to %1.</source>
+        <translation>%1 に保存しました。</translation>
+    </message>
+    <message>
+        <source>Testing %1…</source>
+        <translation>%1 をテストしています…</translation>
+    </message>
+    <message>
+        <source>Tested %1.</source>
+        <translation>%1 をテストしました。</translation>
+    </message>
+    <message>
+        <source>No settings are loaded, so nothing can be tested.</source>
+        <translation>設定が読み込まれていないため、テストできません。</translation>
+    </message>
+    <message>
+        <source>This tests the saved settings; your unsaved changes are not included.</source>
+        <translation>保存済みの設定をテストします。保存していない変更は含まれません。</translation>
+    </message>
+    <message>
+        <source>Log in first.</source>
+        <translation>先にログインしてください。</translation>
+    </message>
+    <message>
+        <source>Set up AWS credentials (see the lines above).</source>
+        <translation>AWS の認証情報を設定してください(上の行を参照)。</translation>
+    </message>
+    <message>
+        <source>Set up Google credentials (see the lines above).</source>
+        <translation>Google の認証情報を設定してください(上の行を参照)。</translation>
+    </message>
+    <message>
+        <source>Add an API key or set up Microsoft Entra ID (see the lines above).</source>
+        <translation>API キーを追加するか、Microsoft Entra ID を設定してください(上の行を参照)。</translation>
+    </message>
+    <message>
+        <source>No request was sent: there is no usable credential. %1</source>
+        <translation>リクエストは送信されていません: 使用できる認証情報がありません。%1</translation>
+    </message>
+    <message>
+        <source>Sending a request to %1…</source>
+        <translation>%1 にリクエストを送信しています…</translation>
+    </message>
+    <message>
+        <source>Connected: %1 answered a one-token message from %2 in %3 ms.</source>
+        <translation>接続しました: %1 が %2 からの 1 トークンのメッセージに %3 ms で応答しました。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Connected: %1 answered in %2 ms and lists %n model(s).</source>
+        <translation>
+            <numerusform>接続しました: %1 が %2 ms で応答し、%n 個のモデルを返しました。</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::SingleInstance</name>
+    <message>
+        <source>Qlaude&apos;s runtime folder %1 could not be made private; this window runs on its own.</source>
+        <translation>Qlaude のランタイムフォルダー %1 を非公開にできませんでした。このウィンドウは単独で動作します。</translation>
+    </message>
+    <message>
+        <source>Another Qlaude is still starting; this window runs on its own.</source>
+        <translation>別の Qlaude がまだ起動中です。このウィンドウは単独で動作します。</translation>
+    </message>
+    <message>
+        <source>Qlaude is already running but did not answer; this window runs on its own.</source>
+        <translation>Qlaude はすでに実行中ですが応答しませんでした。このウィンドウは単独で動作します。</translation>
+    </message>
+    <message>
+        <source>Qlaude could not listen on %1 (%2); a later launch opens a window of its own.</source>
+        <translation>Qlaude は %1 で待ち受けできませんでした(%2)。後から起動した場合は別のウィンドウが開きます。</translation>
+    </message>
+    <message>
+        <source>The running Qlaude cannot open the workspace %1: it does not exist.</source>
+        <translation>実行中の Qlaude はワークスペース %1 を開けません: 存在しません。</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::StatusLine</name>
+    <message>
+        <source>Status</source>
+        <translation>状態</translation>
+    </message>
+    <message>
+        <source>Provider and credential</source>
+        <translation>プロバイダーと認証情報</translation>
+    </message>
+    <message>
+        <source>Credential warning</source>
+        <translation>認証情報の警告</translation>
+    </message>
+    <message>
+        <source>Last action</source>
+        <translation>最後の操作</translation>
+    </message>
+    <message>
+        <source>Token usage</source>
+        <translation>トークン使用量</translation>
+    </message>
+    <message>
+        <source>Anthropic API</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Anthropic API</translation>
+    </message>
+    <message>
+        <source>AWS Bedrock</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>AWS Bedrock</translation>
+    </message>
+    <message>
+        <source>Google Vertex AI</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Google Vertex AI</translation>
+    </message>
+    <message>
+        <source>Microsoft Foundry</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Microsoft Foundry</translation>
+    </message>
+    <message>
+        <source>%1 at %2</source>
+        <translation>%2 の %1</translation>
+    </message>
+    <message>
+        <source>Keychain locked</source>
+        <translation>キーチェーンがロック中</translation>
+    </message>
+    <message>
+        <source>Not logged in</source>
+        <translation>未ログイン</translation>
+    </message>
+    <message>
+        <source>AWS keys from the environment</source>
+        <translation>環境変数の AWS キー</translation>
+    </message>
+    <message>
+        <source>AWS credentials from %1</source>
+        <translation>%1 の AWS 認証情報</translation>
+    </message>
+    <message>
+        <source>Google %1 key %2</source>
+        <translation>Google の %1 キー %2</translation>
+    </message>
+    <message>
+        <source>Google credentials from gcloud</source>
+        <translation>gcloud の Google 認証情報</translation>
+    </message>
+    <message>
+        <source>Google credentials from the %1</source>
+        <translation>Google 認証情報(%1)</translation>
+    </message>
+    <message>
+        <source>Entra ID from %1</source>
+        <translation>%1 の Entra ID</translation>
+    </message>
+    <message>
+        <source>No authentication sent (%1)</source>
+        <translation>認証情報の送信なし(%1)</translation>
+    </message>
+    <message>
+        <source>Bedrock API key from keychain</source>
+        <translation>キーチェーンの Bedrock API キー</translation>
+    </message>
+    <message>
+        <source>Foundry API key from keychain</source>
+        <translation>キーチェーンの Foundry API キー</translation>
+    </message>
+    <message>
+        <source>%1 from the environment</source>
+        <translation>環境変数の %1</translation>
+    </message>
+    <message>
+        <source>%1 from %2</source>
+        <translation>%2 の %1</translation>
+    </message>
+    <message>
+        <source>Key from apiKeyHelper</source>
+        <translation>apiKeyHelper のキー</translation>
+    </message>
+    <message>
+        <source>API key from keychain</source>
+        <translation>キーチェーンの API キー</translation>
+    </message>
+    <message>
+        <source>Bearer token from keychain</source>
+        <translation>キーチェーンの Bearer トークン</translation>
+    </message>
+    <message>
+        <source>SSO token from keychain</source>
+        <translation>キーチェーンの SSO トークン</translation>
+    </message>
+    <message>
+        <source>Claude.ai login from keychain</source>
+        <translation>キーチェーンの Claude.ai ログイン</translation>
+    </message>
+    <message>
+        <source>%1 · %2</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>%1 · %2</translation>
+    </message>
+    <message>
+        <source>overrides your stored Claude.ai login</source>
+        <translation>保存済みの Claude.ai ログインより優先されます</translation>
+    </message>
+    <message>
+        <source>overrides the API key stored in your keychain</source>
+        <translation>キーチェーンに保存された API キーより優先されます</translation>
+    </message>
+    <message>
+        <source>No tokens used yet</source>
+        <translation>まだトークンは使用されていません</translation>
+    </message>
+    <message>
+        <source>Last turn %1 in · %2 out · %3 cache read    Conversation %4 in · %5 out · %6 cache read</source>
+        <translation>直近のやり取り 入力 %1 · 出力 %2 · キャッシュ読込 %3    会話全体 入力 %4 · 出力 %5 · キャッシュ読込 %6</translation>
+    </message>
+    <message>
+        <source>Input tokens count the whole prompt of each turn. Cache writes: %1 last turn, %2 in the conversation.</source>
+        <translation>入力トークンには各やり取りのプロンプト全体が含まれます。キャッシュ書き込み: 直近のやり取りで %1、会話全体で %2。</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::SubscriptionLogin</name>
+    <message>
+        <source>Signing in with a Claude account is not available in this build; use an API key, a gateway token or a cloud provider.</source>
+        <translation>このビルドでは Claude アカウントでのサインインは利用できません。API キー、ゲートウェイのトークン、またはクラウドプロバイダーを使ってください。</translation>
+    </message>
+    <message>
+        <source>More…</source>
+        <translation>詳細…</translation>
+    </message>
+    <message>
+        <source>Sign in with your organization…</source>
+        <translation>組織のアカウントでサインイン…</translation>
+    </message>
+    <message>
+        <source>Sign in with your Claude account…</source>
+        <translation>Claude アカウントでサインイン…</translation>
+    </message>
+    <message>
+        <source>Sign in in an embedded browser</source>
+        <translation>埋め込みブラウザーでサインイン</translation>
+    </message>
+    <message>
+        <source>Or &lt;a href=&quot;system&quot;&gt;use your web browser&lt;/a&gt;, or &lt;a href=&quot;manual&quot;&gt;paste a code&lt;/a&gt;.</source>
+        <translation>または、&lt;a href=&quot;system&quot;&gt;Web ブラウザーを使う&lt;/a&gt;か、&lt;a href=&quot;manual&quot;&gt;コードを貼り付けて&lt;/a&gt;ください。</translation>
+    </message>
+    <message>
+        <source>Preparing the sign-in…</source>
+        <translation>サインインを準備しています…</translation>
+    </message>
+    <message>
+        <source>Finishing the sign-in…</source>
+        <translation>サインインを完了しています…</translation>
+    </message>
+    <message>
+        <source>Finish signing in in your web browser; this window continues by itself.</source>
+        <translation>Web ブラウザーでサインインを完了してください。このウィンドウは自動的に続行します。</translation>
+    </message>
+    <message>
+        <source>Paste the code</source>
+        <translation>コードを貼り付け</translation>
+    </message>
+    <message>
+        <source>The sign-in address was copied to the clipboard. Open it in any browser, sign in, and paste the code shown at the end (code#state):</source>
+        <translation>サインイン用のアドレスをクリップボードにコピーしました。任意のブラウザーで開いてサインインし、最後に表示されるコード(code#state)を貼り付けてください:</translation>
+    </message>
+    <message>
+        <source>That code was not accepted. Copy the whole code, including the part after #, and try again.</source>
+        <translation>このコードは受け付けられませんでした。# 以降も含めてコード全体をコピーし、もう一度お試しください。</translation>
+    </message>
+    <message>
+        <source>Waiting for you to finish signing in…</source>
+        <translation>サインインの完了を待っています…</translation>
+    </message>
+    <message>
+        <source>Signed in.</source>
+        <translation>サインインしました。</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::Translations</name>
+    <message>
+        <source>Qlaude has no texts in the language &quot;%1&quot;. Use --lang with one of: %2.</source>
+        <translation>Qlaude には言語「%1」のテキストがありません。--lang には次のいずれかを指定してください: %2。</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::TrustDialog</name>
+    <message>
+        <source>Trust this folder?</source>
+        <translation>このフォルダーを信頼しますか?</translation>
+    </message>
+    <message>
+        <source>Workspace trust</source>
+        <translation>ワークスペースの信頼</translation>
+    </message>
+    <message>
+        <source>Do you trust the settings in this folder?</source>
+        <translation>このフォルダーの設定を信頼しますか?</translation>
+    </message>
+    <message>
+        <source>Question</source>
+        <translation>質問</translation>
+    </message>
+    <message>
+        <source>Explanation</source>
+        <translation>説明</translation>
+    </message>
+    <message>
+        <source>Folder</source>
+        <translation>フォルダー</translation>
+    </message>
+    <message>
+        <source>Home folder note</source>
+        <translation>ホームフォルダーに関する注意</translation>
+    </message>
+    <message>
+        <source>This is your home folder. If you trust it, the trust lasts for this run only; Qlaude asks again the next time it starts here.</source>
+        <translation>これはホームフォルダーです。信頼しても今回の実行中のみ有効で、次回ここで起動したときに Qlaude は再度確認します。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n other setting(s) from this folder were approved before and have not changed.</source>
+        <translation>
+            <numerusform>このフォルダーのほかの %n 個の設定は以前に承認済みで、変更されていません。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Never trust a workspace from an untrusted source, as it could use these helpers to exfiltrate your API keys or run malicious commands on your behalf.</source>
+        <translation>信頼できない入手元のワークスペースは決して信頼しないでください。これらのヘルパーを使って API キーを盗み出したり、あなたに代わって悪意のあるコマンドを実行したりする可能性があります。</translation>
+    </message>
+    <message>
+        <source>Warning</source>
+        <translation>警告</translation>
+    </message>
+    <message>
+        <source>If you choose Don&apos;t trust, Qlaude goes on without these settings and does not ask again until they change. File &gt; Trust This Folder asks again.</source>
+        <translation>[信頼しない] を選ぶと、Qlaude はこれらの設定を使わずに続行し、設定が変わるまで再度確認しません。[ファイル] &gt; [このフォルダーを信頼] でもう一度確認できます。</translation>
+    </message>
+    <message>
+        <source>What Don&apos;t trust does</source>
+        <translation>[信頼しない] の動作</translation>
+    </message>
+    <message>
+        <source>&amp;Trust this folder</source>
+        <translation>このフォルダーを信頼(&amp;T)</translation>
+    </message>
+    <message>
+        <source>Trust this folder</source>
+        <translation>このフォルダーを信頼</translation>
+    </message>
+    <message>
+        <source>&amp;Don&apos;t trust</source>
+        <translation>信頼しない(&amp;D)</translation>
+    </message>
+    <message>
+        <source>Don&apos;t trust</source>
+        <translation>信頼しない</translation>
+    </message>
+    <message>
+        <source>A file that a command in this folder&apos;s settings runs changed since you trusted the folder. The command will not run until you approve it again. The changed files are named below.</source>
+        <translation>このフォルダーの設定にあるコマンドが実行するファイルが、フォルダーを信頼した後に変更されました。再度承認するまで、そのコマンドは実行されません。変更されたファイルは下に表示されています。</translation>
+    </message>
+    <message>
+        <source>A command in this folder&apos;s settings changed since you trusted the folder. It will not run until you approve the new command. Compare the two below.</source>
+        <translation>このフォルダーの設定にあるコマンドが、フォルダーを信頼した後に変更されました。新しいコマンドを承認するまで実行されません。下で 2 つを比較してください。</translation>
+    </message>
+    <message>
+        <source>Settings in this folder would run the commands below on your computer, or change where Qlaude sends your credentials. They take effect only if you trust the folder.</source>
+        <translation>このフォルダーの設定は、下のコマンドをコンピューター上で実行したり、Qlaude が認証情報を送る先を変更したりします。フォルダーを信頼した場合にのみ有効になります。</translation>
+    </message>
+    <message>
+        <source>%1 runs this command</source>
+        <translation>%1 はこのコマンドを実行します</translation>
+    </message>
+    <message>
+        <source>%1 sets this environment variable</source>
+        <translation>%1 はこの環境変数を設定します</translation>
+    </message>
+    <message>
+        <source>%1 changed since you approved it</source>
+        <translation>%1 は承認後に変更されました</translation>
+    </message>
+    <message>
+        <source>A file that %1 runs changed since you approved it</source>
+        <translation>%1 が実行するファイルが承認後に変更されました</translation>
+    </message>
+    <message>
+        <source>From %1</source>
+        <translation>%1 から</translation>
+    </message>
+    <message>
+        <source>Settings file</source>
+        <translation>設定ファイル</translation>
+    </message>
+    <message>
+        <source>Approved before:</source>
+        <translation>以前に承認したもの:</translation>
+    </message>
+    <message>
+        <source>%1, command approved before</source>
+        <translation>%1、以前に承認したコマンド</translation>
+    </message>
+    <message>
+        <source>Now:</source>
+        <translation>現在:</translation>
+    </message>
+    <message>
+        <source>Changed: %1</source>
+        <translation>変更: %1</translation>
+    </message>
+    <message>
+        <source>Changed files</source>
+        <translation>変更されたファイル</translation>
+    </message>
+    <message>
+        <source>%1, command</source>
+        <translation>%1、コマンド</translation>
+    </message>
+    <message>
+        <source>%1, value</source>
+        <translation>%1、値</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::VertexClient</name>
+    <message>
+        <source>Google Vertex AI has no model list in the Messages API</source>
+        <translation>Google Vertex AI の Messages API にはモデル一覧がありません</translation>
+    </message>
+    <message>
+        <source>No Vertex AI model id is set (ANTHROPIC_MODEL)</source>
+        <translation>Vertex AI のモデル ID が設定されていません(ANTHROPIC_MODEL)</translation>
+    </message>
+    <message>
+        <source>No Google access token is available</source>
+        <translation>利用できる Google アクセストークンがありません</translation>
+    </message>
+    <message>
+        <source>Check the Google credentials shown by qlaude --doctor (for example run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS).</source>
+        <translation>qlaude --doctor に表示される Google の認証情報を確認してください(例: `gcloud auth application-default login` を実行する、または GOOGLE_APPLICATION_CREDENTIALS を設定する)。</translation>
+    </message>
+    <message>
+        <source>No Google Cloud project is set for Vertex AI%1</source>
+        <translation>Vertex AI 用の Google Cloud プロジェクトが設定されていません%1</translation>
+    </message>
+    <message>
+        <source>Set ANTHROPIC_VERTEX_PROJECT_ID (or GOOGLE_CLOUD_PROJECT) to your project id.</source>
+        <translation>ANTHROPIC_VERTEX_PROJECT_ID(または GOOGLE_CLOUD_PROJECT)にプロジェクト ID を設定してください。</translation>
+    </message>
+    <message>
+        <source>Running gcpAuthRefresh…</source>
+        <translation>gcpAuthRefresh を実行しています…</translation>
+    </message>
+    <message>
+        <source>your project</source>
+        <translation>お使いのプロジェクト</translation>
+    </message>
+    <message>
+        <source>project %1</source>
+        <translation>プロジェクト %1</translation>
+    </message>
+    <message>
+        <source>The Google credentials from %1 were rejected or have expired. Run `gcloud auth application-default login` (or your gcpAuthRefresh), then try again.</source>
+        <translation>%1 の Google 認証情報が拒否されたか、期限切れです。`gcloud auth application-default login`(または設定済みの gcpAuthRefresh)を実行してから、もう一度お試しください。</translation>
+    </message>
+    <message>
+        <source>Application Default Credentials</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Application Default Credentials</translation>
+    </message>
+    <message>
+        <source>The Vertex AI quota for %1 in %2 is used up. Wait a moment, or request a higher quota in the Google Cloud console.</source>
+        <translation>%2 における %1 の Vertex AI クォータを使い切りました。しばらく待つか、Google Cloud コンソールでクォータの引き上げを申請してください。</translation>
+    </message>
+    <message>
+        <source>The Vertex AI API is not enabled in %1. Enable aiplatform.googleapis.com in the Google Cloud console.</source>
+        <translation>%1 で Vertex AI API が有効になっていません。Google Cloud コンソールで aiplatform.googleapis.com を有効にしてください。</translation>
+    </message>
+    <message>
+        <source>Model %1 is not available in %2 for %3. Enable it in Model Garden, or choose another region with CLOUD_ML_REGION or %4.</source>
+        <translation>モデル %1 は、%3 のリージョン %2 では利用できません。Model Garden で有効にするか、CLOUD_ML_REGION または %4 で別のリージョンを選んでください。</translation>
+    </message>
+    <message>
+        <source>a VERTEX_REGION_CLAUDE_* variable</source>
+        <translation>VERTEX_REGION_CLAUDE_* 変数</translation>
+    </message>
+    <message>
+        <source>Your Google identity may not call Vertex AI in %1: it needs the Vertex AI User role (aiplatform.endpoints.predict).</source>
+        <translation>この Google ID には %1 で Vertex AI を呼び出す権限がありません。Vertex AI ユーザーのロール(aiplatform.endpoints.predict)が必要です。</translation>
+    </message>
+</context>
+</TS>
