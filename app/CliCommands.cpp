@@ -9,6 +9,7 @@
 #include "OAuthClient.h"
 #include "OAuthTokenStore.h"
 
+#include <QCoreApplication>
 #include <QEventLoop>
 #include <QFile>
 #include <QJsonDocument>
@@ -22,6 +23,11 @@
 namespace qlaude {
 
 namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::CliCommands)
+};
+
 QTextStream &out()
 {
     static QTextStream s(stdout);
@@ -107,29 +113,32 @@ int CliCommands::doctor(const AuthContext &ctx, bool json)
 
 int CliCommands::loginApiKey(const AuthContext &)
 {
-    const QString key = readSecretFromStdin(QStringLiteral("Paste your Anthropic API key: "));
+    const QString key = readSecretFromStdin(Tr::tr("Paste your Anthropic API key: "));
     if (key.isEmpty()) {
-        err() << "No API key was given. Paste the key when asked, or pipe it: "
-                 "printf %s \"$KEY\" | qlaude --login=api-key\n";
+        err() << Tr::tr("No API key was given. Paste the key when asked, or pipe it: "
+                        "printf %s \"$KEY\" | qlaude --login=api-key")
+              << "\n";
         return 2;
     }
     if (key.contains(QLatin1Char(' ')) || key.contains(QLatin1Char('\n')) ||
         key.contains(QLatin1Char('\t'))) {
-        err() << "That does not look like an API key: it contains spaces or line breaks. Copy "
-                 "the key alone and try again.\n";
+        err() << Tr::tr("That does not look like an API key: it contains spaces or line "
+                        "breaks. Copy the key alone and try again.")
+              << "\n";
         return 2;
     }
     KeychainStore store;
     const KeychainResult w = store.writeSync(QLatin1String(KeychainStore::kApiKey), key);
     if (!w.ok()) {
-        err() << "The API key was not saved. " << w.message << "\n";
+        err() << Tr::tr("The API key was not saved.") << " " << w.message << "\n";
         return 1;
     }
-    out() << "Saved the API key (" << redactSecret(key) << ") in the system keychain.\n";
+    out() << Tr::tr("Saved the API key (%1) in the system keychain.").arg(redactSecret(key))
+          << "\n";
     // A new login replaces the previous one, so the key just stored is the one used.
     if (store.readSync(QLatin1String(KeychainStore::kOAuth)).ok() &&
         store.removeSync(QLatin1String(KeychainStore::kOAuth)).ok())
-        out() << "Removed the previous Claude.ai login from the keychain.\n";
+        out() << Tr::tr("Removed the previous Claude.ai login from the keychain.") << "\n";
     out() << Qt::flush;
     return 0;
 }
@@ -138,11 +147,10 @@ namespace {
 QString oauthLabel(const OAuthTokens &t)
 {
     if (t.profile == QLatin1String("oidc"))
-        return QStringLiteral("the organization SSO login") +
+        return Tr::tr("the organization SSO login") +
                (t.issuer.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(t.issuer));
-    QString label = t.profile == QLatin1String("console")
-                        ? QStringLiteral("the Anthropic Console login")
-                        : QStringLiteral("the Claude.ai login");
+    QString label = t.profile == QLatin1String("console") ? Tr::tr("the Anthropic Console login")
+                                                          : Tr::tr("the Claude.ai login");
     if (!t.emailAddress.isEmpty())
         label += QStringLiteral(" (%1)").arg(t.emailAddress);
     return label;
@@ -153,8 +161,9 @@ QString oauthLabel(const OAuthTokens &t)
 void revokeBeforeLogout(const OAuthTokens &tokens, const AuthContext &ctx)
 {
     if (tokens.revokeUrl.isEmpty()) {
-        out() << "The sign-in server has no revocation endpoint; removing the local login "
-                 "only.\n";
+        out() << Tr::tr("The sign-in server has no revocation endpoint; removing the local "
+                        "login only.")
+              << "\n";
         return;
     }
     NetworkAccess nam(NetworkSetup::fromContext(ctx));
@@ -170,10 +179,13 @@ void revokeBeforeLogout(const OAuthTokens &tokens, const AuthContext &ctx)
     if (!done)
         loop.exec();
     if (result.isError())
-        out() << "Could not revoke the login at the sign-in server: " << result.message
-              << " Continuing with the local logout.\n";
+        out() << Tr::tr("Could not revoke the login at the sign-in server: %1 Continuing with "
+                        "the local logout.")
+                     .arg(result.message)
+              << "\n";
     else
-        out() << "Revoked the refresh token at " << QUrl(tokens.revokeUrl).host() << ".\n";
+        out() << Tr::tr("Revoked the refresh token at %1.").arg(QUrl(tokens.revokeUrl).host())
+              << "\n";
 }
 } // namespace
 
@@ -183,7 +195,7 @@ int CliCommands::logout(const AuthContext &ctx)
     QString message;
     const KeychainState state = store.probeSync(&message);
     if (state != KeychainState::Available) {
-        err() << "Nothing was removed. " << message << "\n";
+        err() << Tr::tr("Nothing was removed.") << " " << message << "\n";
         return 1;
     }
     QStringList removed;
@@ -192,13 +204,14 @@ int CliCommands::logout(const AuthContext &ctx)
     {
         const char *key;
         const char *label;
-    } entries[] = {{KeychainStore::kApiKey, "the API key"},
-                   {KeychainStore::kOAuth, "the Claude.ai login"}};
+    } entries[] = {
+        {KeychainStore::kApiKey, QT_TRANSLATE_NOOP("qlaude::CliCommands", "the API key")},
+        {KeychainStore::kOAuth, QT_TRANSLATE_NOOP("qlaude::CliCommands", "the Claude.ai login")}};
     for (const auto &e : entries) {
         const KeychainResult before = store.readSync(QLatin1String(e.key));
         if (before.status == KeychainResult::Status::NotFound)
             continue;
-        QString label = QLatin1String(e.label);
+        QString label = Tr::tr(e.label);
         if (before.ok() && QLatin1String(e.key) == QLatin1String(KeychainStore::kApiKey))
             label += QStringLiteral(" (%1)").arg(redactSecret(before.data));
         if (QLatin1String(e.key) == QLatin1String(KeychainStore::kOAuth)) {
@@ -216,11 +229,11 @@ int CliCommands::logout(const AuthContext &ctx)
             failures << QStringLiteral("%1: %2").arg(label, r.message);
     }
     if (removed.isEmpty() && failures.isEmpty())
-        out() << "Nothing to remove: Qlaude has no login stored in the keychain.\n";
+        out() << Tr::tr("Nothing to remove: Qlaude has no login stored in the keychain.") << "\n";
     for (const QString &r : removed)
-        out() << "Removed " << r << " from the system keychain.\n";
+        out() << Tr::tr("Removed %1 from the system keychain.").arg(r) << "\n";
     for (const QString &f : failures)
-        err() << "Could not remove " << f << "\n";
+        err() << Tr::tr("Could not remove %1").arg(f) << "\n";
     out() << Qt::flush;
     return failures.isEmpty() ? 0 : 1;
 }
@@ -230,41 +243,49 @@ int CliCommands::trust(AuthContext &ctx, bool assumeYes)
     const TrustState &t = ctx.trust();
     // Commands and paths come from the project's files: shown with their control, bidi and
     // zero-width characters escaped, so an escape sequence cannot hide what would run.
-    out() << "Workspace: " << displaySafe(t.workspace) << "\n";
+    out() << Tr::tr("Workspace: %1").arg(displaySafe(t.workspace)) << "\n";
     if (t.trusted && !t.items.isEmpty()) {
-        out() << "This folder is already trusted with its current settings.\n" << Qt::flush;
+        out() << Tr::tr("This folder is already trusted with its current settings.") << "\n"
+              << Qt::flush;
         return 0;
     }
     if (t.items.isEmpty()) {
-        out() << "Its settings run no commands and change no credential settings.\n";
+        out() << Tr::tr("Its settings run no commands and change no credential settings.") << "\n";
     } else {
-        out() << "Trusting it lets its settings do the following:\n";
+        out() << Tr::tr("Trusting it lets its settings do the following:") << "\n";
         for (const TrustItem &i : t.items) {
-            out() << "  " << displaySafe(i.key) << "  (from " << displaySafe(i.file) << ")\n    "
+            out() << "  " << displaySafe(i.key) << "  "
+                  << Tr::tr("(from %1)").arg(displaySafe(i.file)) << "\n    "
                   << displaySafe(i.displayValue()) << "\n";
             for (const TrustItem &p : t.pending) {
                 if (p.key == i.key && !p.previousValue.isNull())
-                    out() << "    changed; approved before: " << displaySafe(p.previousValue)
-                          << "\n";
+                    out()
+                        << "    "
+                        << Tr::tr("changed; approved before: %1").arg(displaySafe(p.previousValue))
+                        << "\n";
                 for (const QString &f : p.key == i.key ? p.changedFiles : QStringList())
-                    out() << "    changed since approved: " << displaySafe(f) << "\n";
+                    out() << "    " << Tr::tr("changed since approved: %1").arg(displaySafe(f))
+                          << "\n";
             }
         }
-        out() << "Never trust a folder from a source you do not trust: these commands could "
-                 "send your API keys elsewhere or run anything on your behalf.\n";
+        out() << Tr::tr("Never trust a folder from a source you do not trust: these commands "
+                        "could send your API keys elsewhere or run anything on your behalf.")
+              << "\n";
     }
     if (t.homeDirectory)
-        out() << "This is your home directory: trust lasts for this run only.\n";
+        out() << Tr::tr("This is your home directory: trust lasts for this run only.") << "\n";
     out() << Qt::flush;
     if (!assumeYes) {
         if (!stdinIsTerminal()) {
-            err() << "Not a terminal: pass --yes to confirm (qlaude --trust --yes).\n";
+            err() << Tr::tr("Not a terminal: pass --yes to confirm (qlaude --trust --yes).")
+                  << "\n";
             return 2;
         }
-        err() << "Trust this folder? [y/N] " << Qt::flush;
+        //: The answer is read as y or Y whatever the language: keep [y/N].
+        err() << Tr::tr("Trust this folder? [y/N] ") << Qt::flush;
         char buf[16] = {};
         if (!std::fgets(buf, sizeof buf, stdin) || (buf[0] != 'y' && buf[0] != 'Y')) {
-            out() << "Not trusted. Nothing was changed.\n";
+            out() << Tr::tr("Not trusted. Nothing was changed.") << "\n";
             return 1;
         }
     }
@@ -275,7 +296,8 @@ int CliCommands::trust(AuthContext &ctx, bool assumeYes)
         err() << displaySafeLines(error) << "\n";
         return 1;
     }
-    out() << (t.homeDirectory ? "Trusted for this run.\n" : "Trusted.\n") << Qt::flush;
+    out() << (t.homeDirectory ? Tr::tr("Trusted for this run.") : Tr::tr("Trusted.")) << "\n"
+          << Qt::flush;
     ctx.reloadTrust();
     return 0;
 }
@@ -289,12 +311,13 @@ int CliCommands::untrust(const AuthContext &ctx)
         err() << displaySafeLines(error) << "\n";
         return 1;
     }
-    out() << "Withdrew trust for " << displaySafe(ctx.options().workspace) << ".\n";
+    out() << Tr::tr("Withdrew trust for %1.").arg(displaySafe(ctx.options().workspace)) << "\n";
     const TrustState after = store.evaluate(ctx.options().workspace, ctx.settings());
     if (after.folderTrusted)
-        out() << "It is still trusted through " << displaySafe(after.decisionPath)
-              << "; run qlaude --untrust --workspace " << displaySafe(after.decisionPath)
-              << " to change that.\n";
+        out() << Tr::tr("It is still trusted through %1; run qlaude --untrust --workspace %1 to "
+                        "change that.")
+                     .arg(displaySafe(after.decisionPath))
+              << "\n";
     out() << Qt::flush;
     return 0;
 }

@@ -22,6 +22,11 @@
 namespace qlaude {
 
 namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::OAuthLoginCommand)
+};
+
 QTextStream &out()
 {
     static QTextStream s(stdout);
@@ -46,7 +51,7 @@ bool openBrowser(const QUrl &url, const QProcessEnvironment &env, QString *error
     if (qobject_cast<QGuiApplication *>(QCoreApplication::instance())) {
         if (QDesktopServices::openUrl(url))
             return true;
-        *error = QStringLiteral("The desktop could not open a browser.");
+        *error = Tr::tr("The desktop could not open a browser.");
         return false;
     }
     return SystemBrowser::open(url, env, error);
@@ -106,9 +111,9 @@ QString lifetimeText(qint64 expiresAt)
         return QString();
     const qint64 minutes = (expiresAt - QDateTime::currentMSecsSinceEpoch() + 30000) / 60000;
     if (minutes >= 120)
-        return QStringLiteral("; the access token lasts %1 hours and is refreshed automatically")
+        return Tr::tr("; the access token lasts %1 hours and is refreshed automatically")
             .arg((minutes + 30) / 60);
-    return QStringLiteral("; the access token lasts %1 minutes and is refreshed automatically")
+    return Tr::tr("; the access token lasts %1 minutes and is refreshed automatically")
         .arg(qMax<qint64>(minutes, 0));
 }
 } // namespace
@@ -116,15 +121,18 @@ QString lifetimeText(qint64 expiresAt)
 int runOAuthLogin(const AuthContext &ctx, const QString &profileName, const QString &browserName)
 {
     if (ctx.isBare()) {
-        err() << "--bare never uses OAuth. Run qlaude --login=oauth without --bare.\n";
+        err() << Tr::tr("--bare never uses OAuth. Run qlaude --login=oauth without --bare.")
+              << "\n";
         return 2;
     }
     std::optional<OAuthProfile::Kind> kind = profileName.isEmpty()
                                                  ? OAuthProfile::defaultKind(ctx)
                                                  : OAuthProfile::kindFromName(profileName);
     if (!kind) {
-        err() << "Unknown login profile \"" << profileName
-              << "\". Use --profile=claudeai, --profile=console or --profile=oidc.\n";
+        err() << Tr::tr("Unknown login profile \"%1\". Use --profile=claudeai, --profile=console "
+                        "or --profile=oidc.")
+                     .arg(profileName)
+              << "\n";
         return 2;
     }
     const QProcessEnvironment &penv = ctx.options().processEnvironment;
@@ -133,14 +141,17 @@ int runOAuthLogin(const AuthContext &ctx, const QString &profileName, const QStr
         browser = hasDisplay(penv) ? QStringLiteral("system") : QStringLiteral("manual");
     if (browser != QLatin1String("system") && browser != QLatin1String("manual") &&
         browser != QLatin1String("embedded")) {
-        err() << "Unknown browser \"" << browser
-              << "\". Use --browser=system, --browser=manual or --browser=embedded.\n";
+        err() << Tr::tr("Unknown browser \"%1\". Use --browser=system, --browser=manual or "
+                        "--browser=embedded.")
+                     .arg(browser)
+              << "\n";
         return 2;
     }
     if (browser == QLatin1String("embedded")) {
-        err() << "The embedded browser needs the desktop app: start qlaude without arguments and "
-                 "log in from its login dialog, or use --browser=system or --browser=manual "
-                 "here.\n";
+        err() << Tr::tr("The embedded browser needs the desktop app: start qlaude without "
+                        "arguments and log in from its login dialog, or use --browser=system or "
+                        "--browser=manual here.")
+              << "\n";
         return 2;
     }
     const bool manual = browser == QLatin1String("manual");
@@ -153,8 +164,8 @@ int runOAuthLogin(const AuthContext &ctx, const QString &profileName, const QStr
     KeychainStore keychain;
     QString keychainMessage;
     if (keychain.probeSync(&keychainMessage) != KeychainState::Available) {
-        err() << "The sign-in was not started: the login could not be stored. " << keychainMessage
-              << "\n";
+        err() << Tr::tr("The sign-in was not started: the login could not be stored.") << " "
+              << keychainMessage << "\n";
         return 1;
     }
     OAuthTokenStore store(&keychain);
@@ -173,31 +184,37 @@ int runOAuthLogin(const AuthContext &ctx, const QString &profileName, const QStr
                        });
     auto prompt = [terminal] {
         if (terminal)
-            out() << "Paste code here if prompted > " << Qt::flush;
+            out() << Tr::tr("Paste code here if prompted > ") << Qt::flush;
     };
 
     QObject::connect(&flow, &OAuthLoginFlow::ready, &flow, [&] {
         const QString name = flow.profile().displayName();
         if (!manual) {
-            out() << "Opening your browser to sign in with " << name << "…\n" << Qt::flush;
+            out() << Tr::tr("Opening your browser to sign in with %1…").arg(name) << "\n"
+                  << Qt::flush;
             QString openError;
             if (!openBrowser(flow.authorizeUrl(), penv, &openError))
-                err() << openError << " Open the address below yourself.\n" << Qt::flush;
+                err() << openError << " " << Tr::tr("Open the address below yourself.") << "\n"
+                      << Qt::flush;
             if (flow.hasManualRedirect())
-                out() << "If the browser didn't open, visit this address and paste the code shown "
-                         "at the end here:\n"
+                out() << Tr::tr("If the browser didn't open, visit this address and paste the "
+                                "code shown at the end here:")
+                      << "\n"
                       << flow.manualAuthorizeUrl().toString(QUrl::FullyEncoded) << "\n";
             else
-                out() << "If the browser didn't open, visit:\n"
+                out() << Tr::tr("If the browser didn't open, visit:") << "\n"
                       << flow.authorizeUrl().toString(QUrl::FullyEncoded) << "\n";
         } else if (flow.hasManualRedirect()) {
-            out() << "Visit this address to sign in with " << name
-                  << ", then paste the code shown at the end here:\n"
+            out() << Tr::tr("Visit this address to sign in with %1, then paste the code shown at "
+                            "the end here:")
+                         .arg(name)
+                  << "\n"
                   << flow.manualAuthorizeUrl().toString(QUrl::FullyEncoded) << "\n";
         } else {
-            out() << "Visit this address to sign in with " << name
-                  << ". If the last page does not load, copy its whole address from the address "
-                     "bar and paste it here:\n"
+            out() << Tr::tr("Visit this address to sign in with %1. If the last page does not "
+                            "load, copy its whole address from the address bar and paste it here:")
+                         .arg(name)
+                  << "\n"
                   << flow.authorizeUrl().toString(QUrl::FullyEncoded) << "\n";
         }
         out() << Qt::flush;
@@ -227,18 +244,19 @@ int runOAuthLogin(const AuthContext &ctx, const QString &profileName, const QStr
         const OAuthTokens &t = flow.tokens();
         out() << message;
         if (!t.emailAddress.isEmpty())
-            out() << " Account: " << t.emailAddress << ".";
-        out() << " The login is stored in the system keychain" << lifetimeText(t.expiresAt)
-              << ".\n";
+            out() << " " << Tr::tr("Account: %1.").arg(t.emailAddress);
+        out() << " "
+              << Tr::tr("The login is stored in the system keychain%1.")
+                     .arg(lifetimeText(t.expiresAt))
+              << "\n";
         if (!t.scopes.isEmpty())
-            out() << "Scopes: " << t.scopes.join(QLatin1Char(' ')) << "\n";
+            out() << Tr::tr("Scopes: %1").arg(t.scopes.join(QLatin1Char(' '))) << "\n";
         out() << Qt::flush;
         return 0;
     }
     if (outcome == OAuthLoginFlow::Outcome::Cancelled && stdinClosed)
-        message = QStringLiteral("No code was pasted before stdin closed; the sign-in was "
-                                 "cancelled. Run the login again and paste the code shown after "
-                                 "signing in.");
+        message = Tr::tr("No code was pasted before stdin closed; the sign-in was cancelled. Run "
+                         "the login again and paste the code shown after signing in.");
     err() << (terminal ? "\n" : "") << message << "\n" << Qt::flush;
     return 1;
 }

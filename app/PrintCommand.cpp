@@ -25,6 +25,11 @@
 namespace qlaude {
 
 namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::PrintCommand)
+};
+
 constexpr int kDefaultMaxTokens = 8192;
 
 // Standard output, coalesced: what the deltas of one event-loop pass (one network read) add is
@@ -206,16 +211,16 @@ bool checkConfig(const AuthContext &ctx)
     // A file named with --settings must work; a broken file in another layer is skipped, with
     // one line each, so the answer does not silently come from other settings.
     if (const SettingsFile *flag = ctx.settings().brokenFlagFile()) {
-        writeErr(QStringLiteral("qlaude: %1\n  Fix the file given with --settings, or leave the "
-                                "option out.\n")
-                     .arg(flag->error));
+        writeErr(QStringLiteral("qlaude: %1\n  %2\n")
+                     .arg(flag->error,
+                          Tr::tr("Fix the file given with --settings, or leave the option out.")));
         return false;
     }
     for (const QString &problem : ctx.settings().problems())
-        writeErr(QStringLiteral("qlaude: warning: %1\n").arg(problem));
+        writeErr(QStringLiteral("qlaude: %1\n").arg(Tr::tr("warning: %1").arg(problem)));
     const RequestOptions ro = ctx.requestOptions();
     for (const QString &e : ro.errors)
-        writeErr(QStringLiteral("qlaude: note: %1\n").arg(e));
+        writeErr(QStringLiteral("qlaude: %1\n").arg(Tr::tr("note: %1").arg(e)));
     if (ctx.provider() != Provider::Anthropic)
         return true;
     const QString base = ctx.env(QStringLiteral("ANTHROPIC_BASE_URL")).trimmed();
@@ -223,8 +228,8 @@ bool checkConfig(const AuthContext &ctx)
         const QUrl u(base);
         if (!u.isValid() ||
             (u.scheme() != QLatin1String("https") && u.scheme() != QLatin1String("http"))) {
-            writeErr(QStringLiteral("qlaude: ANTHROPIC_BASE_URL (%1) is not an http(s) URL.\n")
-                         .arg(base));
+            writeErr(QStringLiteral("qlaude: %1\n")
+                         .arg(Tr::tr("ANTHROPIC_BASE_URL (%1) is not an http(s) URL.").arg(base)));
             return false;
         }
     }
@@ -237,7 +242,8 @@ int runPrint(const AuthContext &ctx, PrintOptions opts)
     const QString format = opts.outputFormat;
     if (format != QLatin1String("text") && format != QLatin1String("json") &&
         format != QLatin1String("stream-json")) {
-        writeErr(QStringLiteral("qlaude: --output-format must be text, json or stream-json.\n"));
+        writeErr(QStringLiteral("qlaude: %1\n")
+                     .arg(Tr::tr("--output-format must be text, json or stream-json.")));
         return 2;
     }
     if (opts.prompt.isEmpty() && !stdinIsTerminal()) {
@@ -246,8 +252,9 @@ int runPrint(const AuthContext &ctx, PrintOptions opts)
             opts.prompt = QString::fromUtf8(in.readAll());
     }
     if (opts.prompt.trimmed().isEmpty()) {
-        writeErr(QStringLiteral("qlaude: --print needs a prompt: qlaude --print \"question\", or "
-                                "pipe it on stdin.\n"));
+        writeErr(QStringLiteral("qlaude: %1\n")
+                     .arg(Tr::tr("--print needs a prompt: qlaude --print \"question\", or pipe it "
+                                 "on stdin.")));
         return 2;
     }
     if (!checkConfig(ctx))
@@ -334,10 +341,11 @@ int runPrint(const AuthContext &ctx, PrintOptions opts)
                                         {"delay_ms", delayMs},
                                         {"error", why.userMessage()}});
                          else
-                             writeErr(QStringLiteral("qlaude: %1; retrying in %2 s (retry %3).\n")
-                                          .arg(why.shortDescription())
-                                          .arg(delayMs / 1000.0, 0, 'f', 1)
-                                          .arg(retry));
+                             writeErr(QStringLiteral("qlaude: %1\n")
+                                          .arg(Tr::tr("%1; retrying in %2 s (retry %3).")
+                                                   .arg(why.shortDescription())
+                                                   .arg(delayMs / 1000.0, 0, 'f', 1)
+                                                   .arg(retry)));
                      });
     QObject::connect(
         &session, &ChatSession::turnFinished, app,
@@ -392,9 +400,10 @@ int runPrint(const AuthContext &ctx, PrintOptions opts)
             }
             if (signalExit) {
                 exitCode = signalExit;
-                writeErr(QStringLiteral("qlaude: stopped by a signal%1.\n")
-                             .arg(store ? QStringLiteral("; the partial answer is saved as stopped")
-                                        : QString()));
+                writeErr(QStringLiteral("qlaude: %1\n")
+                             .arg(store ? Tr::tr("stopped by a signal; the partial answer is "
+                                                 "saved as stopped.")
+                                        : Tr::tr("stopped by a signal.")));
             }
             QCoreApplication::exit(exitCode);
         });
@@ -439,7 +448,7 @@ int runListModels(const AuthContext &ctx)
             writeErr(QStringLiteral("qlaude: %1\n").arg(error.userMessage()));
             code = 1;
         } else if (models.isEmpty()) {
-            writeErr(QStringLiteral("qlaude: the API returned no models.\n"));
+            writeErr(QStringLiteral("qlaude: %1\n").arg(Tr::tr("the API returned no models.")));
             code = 1;
         } else {
             QByteArray out;

@@ -728,6 +728,142 @@ Strg+K durchsucht Ihre Unterhaltungen; Strg+N beginnt eine neue.</translation>
     </message>
 </context>
 <context>
+    <name>qlaude::CliCommands</name>
+    <message>
+        <source>Paste your Anthropic API key: </source>
+        <translation>Fügen Sie Ihren Anthropic-API-Schlüssel ein: </translation>
+    </message>
+    <message>
+        <source>No API key was given. Paste the key when asked, or pipe it: printf %s &quot;$KEY&quot; | qlaude --login=api-key</source>
+        <translation>Es wurde kein API-Schlüssel angegeben. Fügen Sie den Schlüssel bei der Abfrage ein oder leiten Sie ihn weiter: printf %s &quot;$KEY&quot; | qlaude --login=api-key</translation>
+    </message>
+    <message>
+        <source>That does not look like an API key: it contains spaces or line breaks. Copy the key alone and try again.</source>
+        <translation>Das sieht nicht wie ein API-Schlüssel aus: Es enthält Leerzeichen oder Zeilenumbrüche. Kopieren Sie nur den Schlüssel und versuchen Sie es erneut.</translation>
+    </message>
+    <message>
+        <source>The API key was not saved.</source>
+        <translation>Der API-Schlüssel wurde nicht gespeichert.</translation>
+    </message>
+    <message>
+        <source>Saved the API key (%1) in the system keychain.</source>
+        <translation>Der API-Schlüssel (%1) wurde im Schlüsselbund des Systems gespeichert.</translation>
+    </message>
+    <message>
+        <source>Removed the previous Claude.ai login from the keychain.</source>
+        <translation>Die bisherige Claude.ai-Anmeldung wurde aus dem Schlüsselbund entfernt.</translation>
+    </message>
+    <message>
+        <source>the organization SSO login</source>
+        <translation>die SSO-Anmeldung Ihrer Organisation</translation>
+    </message>
+    <message>
+        <source>the Anthropic Console login</source>
+        <translation>die Anmeldung bei der Anthropic Console</translation>
+    </message>
+    <message>
+        <source>the Claude.ai login</source>
+        <translation>die Claude.ai-Anmeldung</translation>
+    </message>
+    <message>
+        <source>The sign-in server has no revocation endpoint; removing the local login only.</source>
+        <translation>Der Anmeldeserver hat keinen Widerrufs-Endpunkt; nur die lokale Anmeldung wird entfernt.</translation>
+    </message>
+    <message>
+        <source>Could not revoke the login at the sign-in server: %1 Continuing with the local logout.</source>
+        <translation>Die Anmeldung konnte beim Anmeldeserver nicht widerrufen werden: %1 Die lokale Abmeldung wird fortgesetzt.</translation>
+    </message>
+    <message>
+        <source>Revoked the refresh token at %1.</source>
+        <translation>Das Aktualisierungstoken wurde bei %1 widerrufen.</translation>
+    </message>
+    <message>
+        <source>Nothing was removed.</source>
+        <translation>Es wurde nichts entfernt.</translation>
+    </message>
+    <message>
+        <source>the API key</source>
+        <translation>der API-Schlüssel</translation>
+    </message>
+    <message>
+        <source>Nothing to remove: Qlaude has no login stored in the keychain.</source>
+        <translation>Nichts zu entfernen: Qlaude hat keine Anmeldung im Schlüsselbund gespeichert.</translation>
+    </message>
+    <message>
+        <source>Removed %1 from the system keychain.</source>
+        <translation>Aus dem Schlüsselbund des Systems entfernt: %1.</translation>
+    </message>
+    <message>
+        <source>Could not remove %1</source>
+        <translation>Konnte nicht entfernt werden: %1</translation>
+    </message>
+    <message>
+        <source>Workspace: %1</source>
+        <translation>Arbeitsbereich: %1</translation>
+    </message>
+    <message>
+        <source>This folder is already trusted with its current settings.</source>
+        <translation>Diesem Ordner wird mit seinen aktuellen Einstellungen bereits vertraut.</translation>
+    </message>
+    <message>
+        <source>Its settings run no commands and change no credential settings.</source>
+        <translation>Seine Einstellungen führen keine Befehle aus und ändern keine Einstellungen zu Anmeldedaten.</translation>
+    </message>
+    <message>
+        <source>Trusting it lets its settings do the following:</source>
+        <translation>Wenn Sie ihm vertrauen, dürfen seine Einstellungen Folgendes tun:</translation>
+    </message>
+    <message>
+        <source>(from %1)</source>
+        <translation>(aus %1)</translation>
+    </message>
+    <message>
+        <source>changed; approved before: %1</source>
+        <translation>geändert; zuvor genehmigt: %1</translation>
+    </message>
+    <message>
+        <source>changed since approved: %1</source>
+        <translation>seit der Genehmigung geändert: %1</translation>
+    </message>
+    <message>
+        <source>Never trust a folder from a source you do not trust: these commands could send your API keys elsewhere or run anything on your behalf.</source>
+        <translation>Vertrauen Sie niemals einem Ordner aus einer Quelle, der Sie nicht vertrauen: Diese Befehle könnten Ihre API-Schlüssel anderswohin senden oder in Ihrem Namen beliebige Dinge ausführen.</translation>
+    </message>
+    <message>
+        <source>This is your home directory: trust lasts for this run only.</source>
+        <translation>Dies ist Ihr persönlicher Ordner: Das Vertrauen gilt nur für diese Sitzung.</translation>
+    </message>
+    <message>
+        <source>Not a terminal: pass --yes to confirm (qlaude --trust --yes).</source>
+        <translation>Kein Terminal: Bestätigen Sie mit --yes (qlaude --trust --yes).</translation>
+    </message>
+    <message>
+        <source>Trust this folder? [y/N] </source>
+        <extracomment>The answer is read as y or Y whatever the language: keep [y/N].</extracomment>
+        <translation>Diesem Ordner vertrauen? [y/N] </translation>
+    </message>
+    <message>
+        <source>Not trusted. Nothing was changed.</source>
+        <translation>Nicht vertraut. Es wurde nichts geändert.</translation>
+    </message>
+    <message>
+        <source>Trusted for this run.</source>
+        <translation>Für diese Sitzung vertraut.</translation>
+    </message>
+    <message>
+        <source>Trusted.</source>
+        <translation>Vertraut.</translation>
+    </message>
+    <message>
+        <source>Withdrew trust for %1.</source>
+        <translation>Das Vertrauen für %1 wurde zurückgenommen.</translation>
+    </message>
+    <message>
+        <source>It is still trusted through %1; run qlaude --untrust --workspace %1 to change that.</source>
+        <translation>Der Ordner ist über %1 weiterhin vertrauenswürdig; führen Sie qlaude --untrust --workspace %1 aus, um das zu ändern.</translation>
+    </message>
+</context>
+<context>
     <name>qlaude::CommandLine</name>
     <message>
         <source>qlaude: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset).
@@ -1756,6 +1892,85 @@ Verwenden Sie stattdessen die Befehlszeile: qlaude --print &quot;Frage&quot;, ql
     </message>
 </context>
 <context>
+    <name>qlaude::OAuthLoginCommand</name>
+    <message>
+        <source>The desktop could not open a browser.</source>
+        <translation>Der Desktop konnte keinen Browser öffnen.</translation>
+    </message>
+    <message>
+        <source>; the access token lasts %1 hours and is refreshed automatically</source>
+        <translation>; das Zugriffstoken gilt %1 Stunden und wird automatisch erneuert</translation>
+    </message>
+    <message>
+        <source>; the access token lasts %1 minutes and is refreshed automatically</source>
+        <translation>; das Zugriffstoken gilt %1 Minuten und wird automatisch erneuert</translation>
+    </message>
+    <message>
+        <source>--bare never uses OAuth. Run qlaude --login=oauth without --bare.</source>
+        <translation>--bare verwendet nie OAuth. Führen Sie qlaude --login=oauth ohne --bare aus.</translation>
+    </message>
+    <message>
+        <source>Unknown login profile &quot;%1&quot;. Use --profile=claudeai, --profile=console or --profile=oidc.</source>
+        <translation>Unbekanntes Anmeldeprofil „%1“. Verwenden Sie --profile=claudeai, --profile=console oder --profile=oidc.</translation>
+    </message>
+    <message>
+        <source>Unknown browser &quot;%1&quot;. Use --browser=system, --browser=manual or --browser=embedded.</source>
+        <translation>Unbekannter Browser „%1“. Verwenden Sie --browser=system, --browser=manual oder --browser=embedded.</translation>
+    </message>
+    <message>
+        <source>The embedded browser needs the desktop app: start qlaude without arguments and log in from its login dialog, or use --browser=system or --browser=manual here.</source>
+        <translation>Der eingebettete Browser benötigt die Desktop-App: Starten Sie qlaude ohne Argumente und melden Sie sich im Anmeldedialog an, oder verwenden Sie hier --browser=system oder --browser=manual.</translation>
+    </message>
+    <message>
+        <source>The sign-in was not started: the login could not be stored.</source>
+        <translation>Die Anmeldung wurde nicht gestartet: Die Anmeldung kann nicht gespeichert werden.</translation>
+    </message>
+    <message>
+        <source>Paste code here if prompted &gt; </source>
+        <translation>Code hier einfügen, falls verlangt &gt; </translation>
+    </message>
+    <message>
+        <source>Opening your browser to sign in with %1…</source>
+        <translation>Ihr Browser wird geöffnet, um sich mit %1 anzumelden…</translation>
+    </message>
+    <message>
+        <source>Open the address below yourself.</source>
+        <translation>Öffnen Sie die folgende Adresse selbst.</translation>
+    </message>
+    <message>
+        <source>If the browser didn&apos;t open, visit this address and paste the code shown at the end here:</source>
+        <translation>Falls sich der Browser nicht geöffnet hat, rufen Sie diese Adresse auf und fügen Sie den am Ende angezeigten Code hier ein:</translation>
+    </message>
+    <message>
+        <source>If the browser didn&apos;t open, visit:</source>
+        <translation>Falls sich der Browser nicht geöffnet hat, rufen Sie Folgendes auf:</translation>
+    </message>
+    <message>
+        <source>Visit this address to sign in with %1, then paste the code shown at the end here:</source>
+        <translation>Rufen Sie diese Adresse auf, um sich mit %1 anzumelden, und fügen Sie dann den am Ende angezeigten Code hier ein:</translation>
+    </message>
+    <message>
+        <source>Visit this address to sign in with %1. If the last page does not load, copy its whole address from the address bar and paste it here:</source>
+        <translation>Rufen Sie diese Adresse auf, um sich mit %1 anzumelden. Wenn die letzte Seite nicht lädt, kopieren Sie ihre vollständige Adresse aus der Adressleiste und fügen Sie sie hier ein:</translation>
+    </message>
+    <message>
+        <source>Account: %1.</source>
+        <translation>Konto: %1.</translation>
+    </message>
+    <message>
+        <source>The login is stored in the system keychain%1.</source>
+        <translation>Die Anmeldung ist im Schlüsselbund des Systems gespeichert%1.</translation>
+    </message>
+    <message>
+        <source>Scopes: %1</source>
+        <translation>Bereiche: %1</translation>
+    </message>
+    <message>
+        <source>No code was pasted before stdin closed; the sign-in was cancelled. Run the login again and paste the code shown after signing in.</source>
+        <translation>Es wurde kein Code eingefügt, bevor stdin geschlossen wurde; die Anmeldung wurde abgebrochen. Starten Sie die Anmeldung erneut und fügen Sie den nach der Anmeldung angezeigten Code ein.</translation>
+    </message>
+</context>
+<context>
     <name>qlaude::OAuthLoginFlow</name>
     <message>
         <source>%1 minutes</source>
@@ -1867,6 +2082,49 @@ Verwenden Sie stattdessen die Befehlszeile: qlaude --print &quot;Frage&quot;, ql
     <message>
         <source>The OIDC provider %1 announced an authorization or token endpoint that is not https.</source>
         <translation>Der OIDC-Anbieter %1 hat einen Autorisierungs- oder Token-Endpunkt angegeben, der kein https verwendet.</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::PrintCommand</name>
+    <message>
+        <source>Fix the file given with --settings, or leave the option out.</source>
+        <translation>Korrigieren Sie die mit --settings angegebene Datei oder lassen Sie die Option weg.</translation>
+    </message>
+    <message>
+        <source>warning: %1</source>
+        <translation>Warnung: %1</translation>
+    </message>
+    <message>
+        <source>note: %1</source>
+        <translation>Hinweis: %1</translation>
+    </message>
+    <message>
+        <source>ANTHROPIC_BASE_URL (%1) is not an http(s) URL.</source>
+        <translation>ANTHROPIC_BASE_URL (%1) ist keine http(s)-URL.</translation>
+    </message>
+    <message>
+        <source>--output-format must be text, json or stream-json.</source>
+        <translation>--output-format muss text, json oder stream-json sein.</translation>
+    </message>
+    <message>
+        <source>--print needs a prompt: qlaude --print &quot;question&quot;, or pipe it on stdin.</source>
+        <translation>--print benötigt eine Frage: qlaude --print &quot;Frage&quot;, oder leiten Sie sie über stdin weiter.</translation>
+    </message>
+    <message>
+        <source>%1; retrying in %2 s (retry %3).</source>
+        <translation>%1; neuer Versuch in %2 s (Versuch %3).</translation>
+    </message>
+    <message>
+        <source>stopped by a signal; the partial answer is saved as stopped.</source>
+        <translation>durch ein Signal gestoppt; die unvollständige Antwort ist als gestoppt gespeichert.</translation>
+    </message>
+    <message>
+        <source>stopped by a signal.</source>
+        <translation>durch ein Signal gestoppt.</translation>
+    </message>
+    <message>
+        <source>the API returned no models.</source>
+        <translation>die API hat keine Modelle geliefert.</translation>
     </message>
 </context>
 <context>

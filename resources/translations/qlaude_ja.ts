@@ -727,6 +727,142 @@ Ctrl+K で会話を検索し、Ctrl+N で新しい会話を始めます。</tran
     </message>
 </context>
 <context>
+    <name>qlaude::CliCommands</name>
+    <message>
+        <source>Paste your Anthropic API key: </source>
+        <translation>Anthropic の API キーを貼り付けてください: </translation>
+    </message>
+    <message>
+        <source>No API key was given. Paste the key when asked, or pipe it: printf %s &quot;$KEY&quot; | qlaude --login=api-key</source>
+        <translation>API キーが入力されていません。求められたらキーを貼り付けるか、パイプで渡してください: printf %s &quot;$KEY&quot; | qlaude --login=api-key</translation>
+    </message>
+    <message>
+        <source>That does not look like an API key: it contains spaces or line breaks. Copy the key alone and try again.</source>
+        <translation>API キーではないようです。空白または改行が含まれています。キーだけをコピーして、もう一度お試しください。</translation>
+    </message>
+    <message>
+        <source>The API key was not saved.</source>
+        <translation>API キーは保存されませんでした。</translation>
+    </message>
+    <message>
+        <source>Saved the API key (%1) in the system keychain.</source>
+        <translation>API キー(%1)をシステムのキーチェーンに保存しました。</translation>
+    </message>
+    <message>
+        <source>Removed the previous Claude.ai login from the keychain.</source>
+        <translation>以前の Claude.ai のログイン情報をキーチェーンから削除しました。</translation>
+    </message>
+    <message>
+        <source>the organization SSO login</source>
+        <translation>組織の SSO ログイン情報</translation>
+    </message>
+    <message>
+        <source>the Anthropic Console login</source>
+        <translation>Anthropic Console のログイン情報</translation>
+    </message>
+    <message>
+        <source>the Claude.ai login</source>
+        <translation>Claude.ai のログイン情報</translation>
+    </message>
+    <message>
+        <source>The sign-in server has no revocation endpoint; removing the local login only.</source>
+        <translation>サインインサーバーに取り消し用のエンドポイントがないため、ローカルのログイン情報のみを削除します。</translation>
+    </message>
+    <message>
+        <source>Could not revoke the login at the sign-in server: %1 Continuing with the local logout.</source>
+        <translation>サインインサーバーでログインを取り消せませんでした: %1 ローカルのログアウトを続行します。</translation>
+    </message>
+    <message>
+        <source>Revoked the refresh token at %1.</source>
+        <translation>%1 でリフレッシュトークンを取り消しました。</translation>
+    </message>
+    <message>
+        <source>Nothing was removed.</source>
+        <translation>何も削除されていません。</translation>
+    </message>
+    <message>
+        <source>the API key</source>
+        <translation>API キー</translation>
+    </message>
+    <message>
+        <source>Nothing to remove: Qlaude has no login stored in the keychain.</source>
+        <translation>削除するものはありません。Qlaude はキーチェーンにログイン情報を保存していません。</translation>
+    </message>
+    <message>
+        <source>Removed %1 from the system keychain.</source>
+        <translation>システムのキーチェーンから %1 を削除しました。</translation>
+    </message>
+    <message>
+        <source>Could not remove %1</source>
+        <translation>削除できませんでした: %1</translation>
+    </message>
+    <message>
+        <source>Workspace: %1</source>
+        <translation>ワークスペース: %1</translation>
+    </message>
+    <message>
+        <source>This folder is already trusted with its current settings.</source>
+        <translation>このフォルダーは現在の設定のまま、すでに信頼されています。</translation>
+    </message>
+    <message>
+        <source>Its settings run no commands and change no credential settings.</source>
+        <translation>このフォルダーの設定はコマンドを実行せず、認証情報の設定も変更しません。</translation>
+    </message>
+    <message>
+        <source>Trusting it lets its settings do the following:</source>
+        <translation>信頼すると、このフォルダーの設定は次のことを行えます:</translation>
+    </message>
+    <message>
+        <source>(from %1)</source>
+        <translation>(%1 から)</translation>
+    </message>
+    <message>
+        <source>changed; approved before: %1</source>
+        <translation>変更あり。以前に承認したもの: %1</translation>
+    </message>
+    <message>
+        <source>changed since approved: %1</source>
+        <translation>承認後に変更: %1</translation>
+    </message>
+    <message>
+        <source>Never trust a folder from a source you do not trust: these commands could send your API keys elsewhere or run anything on your behalf.</source>
+        <translation>信頼できない入手元のフォルダーは決して信頼しないでください。これらのコマンドは API キーを外部に送信したり、あなたに代わって何でも実行したりできます。</translation>
+    </message>
+    <message>
+        <source>This is your home directory: trust lasts for this run only.</source>
+        <translation>これはホームディレクトリです。信頼は今回の実行中のみ有効です。</translation>
+    </message>
+    <message>
+        <source>Not a terminal: pass --yes to confirm (qlaude --trust --yes).</source>
+        <translation>端末ではありません。確認するには --yes を指定してください(qlaude --trust --yes)。</translation>
+    </message>
+    <message>
+        <source>Trust this folder? [y/N] </source>
+        <extracomment>The answer is read as y or Y whatever the language: keep [y/N].</extracomment>
+        <translation>このフォルダーを信頼しますか? [y/N] </translation>
+    </message>
+    <message>
+        <source>Not trusted. Nothing was changed.</source>
+        <translation>信頼しませんでした。何も変更されていません。</translation>
+    </message>
+    <message>
+        <source>Trusted for this run.</source>
+        <translation>今回の実行中のみ信頼しました。</translation>
+    </message>
+    <message>
+        <source>Trusted.</source>
+        <translation>信頼しました。</translation>
+    </message>
+    <message>
+        <source>Withdrew trust for %1.</source>
+        <translation>%1 の信頼を取り消しました。</translation>
+    </message>
+    <message>
+        <source>It is still trusted through %1; run qlaude --untrust --workspace %1 to change that.</source>
+        <translation>%1 を通じて引き続き信頼されています。変更するには qlaude --untrust --workspace %1 を実行してください。</translation>
+    </message>
+</context>
+<context>
     <name>qlaude::CommandLine</name>
     <message>
         <source>qlaude: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset).
@@ -1749,6 +1885,85 @@ Use the command line instead: qlaude --print &quot;question&quot;, qlaude --doct
     </message>
 </context>
 <context>
+    <name>qlaude::OAuthLoginCommand</name>
+    <message>
+        <source>The desktop could not open a browser.</source>
+        <translation>デスクトップでブラウザーを開けませんでした。</translation>
+    </message>
+    <message>
+        <source>; the access token lasts %1 hours and is refreshed automatically</source>
+        <translation>。アクセストークンの有効期間は %1 時間で、自動的に更新されます</translation>
+    </message>
+    <message>
+        <source>; the access token lasts %1 minutes and is refreshed automatically</source>
+        <translation>。アクセストークンの有効期間は %1 分で、自動的に更新されます</translation>
+    </message>
+    <message>
+        <source>--bare never uses OAuth. Run qlaude --login=oauth without --bare.</source>
+        <translation>--bare では OAuth を使いません。--bare を付けずに qlaude --login=oauth を実行してください。</translation>
+    </message>
+    <message>
+        <source>Unknown login profile &quot;%1&quot;. Use --profile=claudeai, --profile=console or --profile=oidc.</source>
+        <translation>不明なログインプロファイル「%1」です。--profile=claudeai、--profile=console、または --profile=oidc を使ってください。</translation>
+    </message>
+    <message>
+        <source>Unknown browser &quot;%1&quot;. Use --browser=system, --browser=manual or --browser=embedded.</source>
+        <translation>不明なブラウザー「%1」です。--browser=system、--browser=manual、または --browser=embedded を使ってください。</translation>
+    </message>
+    <message>
+        <source>The embedded browser needs the desktop app: start qlaude without arguments and log in from its login dialog, or use --browser=system or --browser=manual here.</source>
+        <translation>埋め込みブラウザーにはデスクトップアプリが必要です。引数なしで qlaude を起動してログインダイアログからログインするか、ここでは --browser=system または --browser=manual を使ってください。</translation>
+    </message>
+    <message>
+        <source>The sign-in was not started: the login could not be stored.</source>
+        <translation>サインインを開始しませんでした。ログイン情報を保存できません。</translation>
+    </message>
+    <message>
+        <source>Paste code here if prompted &gt; </source>
+        <translation>求められたらここにコードを貼り付けてください &gt; </translation>
+    </message>
+    <message>
+        <source>Opening your browser to sign in with %1…</source>
+        <translation>%1 でサインインするためにブラウザーを開いています…</translation>
+    </message>
+    <message>
+        <source>Open the address below yourself.</source>
+        <translation>下のアドレスをご自身で開いてください。</translation>
+    </message>
+    <message>
+        <source>If the browser didn&apos;t open, visit this address and paste the code shown at the end here:</source>
+        <translation>ブラウザーが開かない場合は、このアドレスにアクセスし、最後に表示されるコードをここに貼り付けてください:</translation>
+    </message>
+    <message>
+        <source>If the browser didn&apos;t open, visit:</source>
+        <translation>ブラウザーが開かない場合は、次にアクセスしてください:</translation>
+    </message>
+    <message>
+        <source>Visit this address to sign in with %1, then paste the code shown at the end here:</source>
+        <translation>%1 でサインインするにはこのアドレスにアクセスし、最後に表示されるコードをここに貼り付けてください:</translation>
+    </message>
+    <message>
+        <source>Visit this address to sign in with %1. If the last page does not load, copy its whole address from the address bar and paste it here:</source>
+        <translation>%1 でサインインするにはこのアドレスにアクセスしてください。最後のページが読み込まれない場合は、アドレスバーからそのアドレス全体をコピーしてここに貼り付けてください:</translation>
+    </message>
+    <message>
+        <source>Account: %1.</source>
+        <translation>アカウント: %1。</translation>
+    </message>
+    <message>
+        <source>The login is stored in the system keychain%1.</source>
+        <translation>ログイン情報はシステムのキーチェーンに保存されました%1。</translation>
+    </message>
+    <message>
+        <source>Scopes: %1</source>
+        <translation>スコープ: %1</translation>
+    </message>
+    <message>
+        <source>No code was pasted before stdin closed; the sign-in was cancelled. Run the login again and paste the code shown after signing in.</source>
+        <translation>標準入力が閉じられるまでにコードが貼り付けられなかったため、サインインはキャンセルされました。もう一度ログインを実行し、サインイン後に表示されるコードを貼り付けてください。</translation>
+    </message>
+</context>
+<context>
     <name>qlaude::OAuthLoginFlow</name>
     <message>
         <source>%1 minutes</source>
@@ -1860,6 +2075,49 @@ Use the command line instead: qlaude --print &quot;question&quot;, qlaude --doct
     <message>
         <source>The OIDC provider %1 announced an authorization or token endpoint that is not https.</source>
         <translation>OIDC プロバイダー %1 が https ではない認可エンドポイントまたはトークンエンドポイントを通知しました。</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::PrintCommand</name>
+    <message>
+        <source>Fix the file given with --settings, or leave the option out.</source>
+        <translation>--settings で指定したファイルを修正するか、このオプションを外してください。</translation>
+    </message>
+    <message>
+        <source>warning: %1</source>
+        <translation>警告: %1</translation>
+    </message>
+    <message>
+        <source>note: %1</source>
+        <translation>注意: %1</translation>
+    </message>
+    <message>
+        <source>ANTHROPIC_BASE_URL (%1) is not an http(s) URL.</source>
+        <translation>ANTHROPIC_BASE_URL(%1)が http(s) の URL ではありません。</translation>
+    </message>
+    <message>
+        <source>--output-format must be text, json or stream-json.</source>
+        <translation>--output-format には text、json、または stream-json を指定してください。</translation>
+    </message>
+    <message>
+        <source>--print needs a prompt: qlaude --print &quot;question&quot;, or pipe it on stdin.</source>
+        <translation>--print には質問が必要です: qlaude --print &quot;質問&quot;、または標準入力にパイプで渡してください。</translation>
+    </message>
+    <message>
+        <source>%1; retrying in %2 s (retry %3).</source>
+        <translation>%1。%2 秒後に再試行します(%3 回目)。</translation>
+    </message>
+    <message>
+        <source>stopped by a signal; the partial answer is saved as stopped.</source>
+        <translation>シグナルにより停止しました。途中までの回答は停止済みとして保存されています。</translation>
+    </message>
+    <message>
+        <source>stopped by a signal.</source>
+        <translation>シグナルにより停止しました。</translation>
+    </message>
+    <message>
+        <source>the API returned no models.</source>
+        <translation>API からモデルが返されませんでした。</translation>
     </message>
 </context>
 <context>
