@@ -1,6 +1,7 @@
 #include "SubscriptionLogin.h"
 
 #include "KeychainStore.h"
+#include "NetworkAccess.h"
 #include "OAuthBrowser.h"
 #include "OAuthLoginFlow.h"
 #include "OAuthProfile.h"
@@ -12,10 +13,24 @@
 #include <QDialog>
 #include <QInputDialog>
 #include <QLabel>
+#include <QNetworkProxy>
 #include <QPushButton>
 #include <QVBoxLayout>
 
 namespace qlaude {
+
+namespace {
+// The proxy URL as a QNetworkProxy for QtWebEngine; NoProxy for none.
+QNetworkProxy proxyForBrowser(const QUrl &proxy)
+{
+    if (proxy.isEmpty())
+        return QNetworkProxy(QNetworkProxy::NoProxy);
+    const bool socks = proxy.scheme().startsWith(QLatin1String("socks"));
+    return QNetworkProxy(socks ? QNetworkProxy::Socks5Proxy : QNetworkProxy::HttpProxy,
+                         proxy.host(), quint16(proxy.port(socks ? 1080 : 8080)),
+                         proxy.userName(QUrl::FullyDecoded), proxy.password(QUrl::FullyDecoded));
+}
+} // namespace
 
 SubscriptionLogin::SubscriptionLogin(AppServices &services, QWidget *parent)
     : QWidget(parent), m_services(services),
@@ -133,6 +148,11 @@ void SubscriptionLogin::start(Route route)
             setStatus(error);
             return;
         }
+        // The embedded browser goes through the same proxy as every other request (QtWebEngine
+        // takes the application proxy, with its user and password, and ignores factories).
+        if (auto *network = qobject_cast<NetworkAccess *>(m_services.network))
+            QNetworkProxy::setApplicationProxy(
+                proxyForBrowser(network->setup()->proxyFor(flow->authorizeUrl())));
         std::unique_ptr<QDialog> browser(factory->createDialog(
             flow->authorizeUrl(), QUrl(flow->loopbackRedirectUri()), 10 * 60 * 1000, this));
         if (browser->exec() == QDialog::Accepted) {

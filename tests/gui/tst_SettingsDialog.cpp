@@ -7,6 +7,7 @@
 #include "KeychainStore.h"
 #include "ProviderSettingsPage.h"
 #include "SettingsDialog.h"
+#include "TestPki.h"
 #include "TestSupport.h"
 
 #include <QApplication>
@@ -193,7 +194,7 @@ private slots:
         const QRect area = dialog.rect();
         const QList<QScrollArea *> scrolls =
             dialog.findChildren<QScrollArea *>(QStringLiteral("pageScrollArea"));
-        QCOMPARE(scrolls.size(), 4);
+        QCOMPARE(scrolls.size(), 5);
         for (QScrollArea *scroll : scrolls)
             QVERIFY(qobject_cast<ProviderSettingsPage *>(scroll->widget()));
         // The dialog's own buttons stay inside it; the page scrolls instead.
@@ -210,11 +211,12 @@ private slots:
         Services s(QStringLiteral("settings-pages"));
         SettingsDialog dialog(s.services);
         auto *list = dialog.findChild<QListWidget *>(QStringLiteral("pagesListWidget"));
-        QCOMPARE(list->count(), 4);
+        QCOMPARE(list->count(), 5);
         QCOMPARE(list->item(0)->text(), QStringLiteral("Anthropic"));
         QCOMPARE(list->item(1)->text(), QStringLiteral("AWS Bedrock"));
         QCOMPARE(list->item(2)->text(), QStringLiteral("Google Vertex AI"));
         QCOMPARE(list->item(3)->text(), QStringLiteral("Microsoft Foundry"));
+        QCOMPARE(list->item(4)->text(), QStringLiteral("Network"));
         const QStringList lines = {"ANTHROPIC_BASE_URL",
                                    "ANTHROPIC_MODEL",
                                    "API_TIMEOUT_MS",
@@ -700,6 +702,67 @@ private slots:
             dialog.findChild<QPlainTextEdit *>(QStringLiteral("anthropicTestResultPlainTextEdit"))
                 ->toPlainText();
         QVERIFY2(text.contains(QStringLiteral("AWS Bedrock is selected")), qPrintable(text));
+    }
+
+    // The Network page: paths go to the env block, the key's passphrase only to the keychain,
+    // a proxy password is refused (it would land in the file), and "Check network" shows what
+    // doctor says: the proxy for each provider's host, the CA file and the client certificate.
+    void networkPageSavesTheSetUpAndChecksIt()
+    {
+        Services s(QStringLiteral("settings-network"));
+        TestPki pki(s.home.path(QStringLiteral("pki")));
+        QVERIFY2(pki.ok(), qPrintable(pki.error()));
+        SettingsDialog dialog(s.services);
+        QSignalSpy saved(&dialog, &SettingsDialog::saved);
+        dialog.show();
+        openPage(dialog, SettingsDialog::Page::Network);
+        QCOMPARE(lineEdit(dialog, "CLAUDE_CODE_CLIENT_KEY_PASSPHRASE")->echoMode(),
+                 QLineEdit::Password);
+
+        typeInto(lineEdit(dialog, "HTTPS_PROXY"),
+                 QStringLiteral("http://alice:pw@proxy.corp.test:3128"));
+        clickSave(dialog);
+        QTRY_VERIFY(!errorLabel(dialog, "HTTPS_PROXY")->text().isEmpty());
+        QVERIFY(errorLabel(dialog, "HTTPS_PROXY")->text().contains(QStringLiteral("plaintext")));
+        QCOMPARE(saved.count(), 0);
+
+        const QString passphrase = pki.passphrase();
+        typeInto(lineEdit(dialog, "HTTPS_PROXY"),
+                 QStringLiteral("http://alice@proxy.corp.test:3128"));
+        typeInto(lineEdit(dialog, "NO_PROXY"), QStringLiteral(".amazonaws.com"));
+        typeInto(lineEdit(dialog, "NODE_EXTRA_CA_CERTS"), pki.caCert());
+        typeInto(lineEdit(dialog, "CLAUDE_CODE_CLIENT_CERT"), pki.clientCert());
+        typeInto(lineEdit(dialog, "CLAUDE_CODE_CLIENT_KEY"), pki.encryptedClientKey());
+        typeInto(lineEdit(dialog, "CLAUDE_CODE_CLIENT_KEY_PASSPHRASE"), passphrase);
+        clickSave(dialog);
+        QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, 10000);
+        QCOMPARE(saved.at(0).at(0).toBool(), true);
+        QVERIFY(!s.userFileBytes().contains(passphrase.toUtf8()));
+        QCOMPARE(s.userEnv().value(QStringLiteral("NODE_EXTRA_CA_CERTS")).toString(), pki.caCert());
+        QCOMPARE(s.userEnv().value(QStringLiteral("CLAUDE_CODE_CLIENT_KEY")).toString(),
+                 pki.encryptedClientKey());
+        const KeychainResult stored =
+            s.keychain.readSync(QStringLiteral("network:client-key-passphrase"));
+        QVERIFY2(stored.ok() && stored.data == passphrase, qPrintable(stored.message));
+
+        QTest::mouseClick(
+            dialog.findChild<QPushButton *>(QStringLiteral("networkTestConnectionPushButton")),
+            Qt::LeftButton);
+        QTRY_VERIFY(!dialog.isBusy());
+        const QString text =
+            dialog.findChild<QPlainTextEdit *>(QStringLiteral("networkTestResultPlainTextEdit"))
+                ->toPlainText();
+        QVERIFY2(text.contains(QStringLiteral("anthropic (selected): api.anthropic.com:443 "
+                                              "through http://alice@proxy.corp.test:3128")),
+                 qPrintable(text));
+        QVERIFY2(
+            text.contains(QStringLiteral("bedrock-runtime.us-east-1.amazonaws.com:443 direct")),
+            qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("(1 certificate)")), qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("subject CN=qlaude-test-client")), qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("passphrase from keychain")), qPrintable(text));
+        QVERIFY(!text.contains(passphrase));
+        s.keychain.removeSync(QStringLiteral("network:client-key-passphrase"));
     }
 
     void defaultSizeShowsEveryTextInFull()
