@@ -609,6 +609,7 @@ GoogleCredentialProvider::Config GoogleCredentialProvider::configFrom(const Auth
 {
     Config c;
     c.environment = ctx.environment();
+    c.network = NetworkSetup::fromContext(ctx);
     if (!ctx.isBare()) {
         c.refreshCommand =
             ctx.effectiveSettings().value(QStringLiteral("gcpAuthRefresh")).toString();
@@ -620,7 +621,6 @@ GoogleCredentialProvider::Config GoogleCredentialProvider::configFrom(const Auth
 }
 
 GoogleCredentialProvider::GoogleCredentialProvider(Config config, QObject *parent)
-    c.network = NetworkSetup::fromContext(ctx);
     : QObject(parent), m_config(std::move(config))
 {
     m_cache = new ExpiringCredentialCache(
