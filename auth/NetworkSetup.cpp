@@ -221,6 +221,16 @@ const QStringList &NetworkSetup::warnings() const
 const QSslConfiguration &NetworkSetup::tlsConfiguration() const
 {
     load();
+    static QMutex building;
+    QMutexLocker lock(&building);
+    if (m_customTls && !m_tlsBuilt) {
+        QList<QSslCertificate> certs = m_caCertificates;
+        if (m_needsSystemStore)
+            certs = systemStore() + certs;
+        if (!certs.isEmpty())
+            m_tls.setCaCertificates(certs);
+        m_tlsBuilt = true;
+    }
     return m_tls;
 }
 
@@ -316,10 +326,27 @@ void NetworkSetup::readCertificateAuthorities()
                             m_caFiles.last().certificates, m_caFiles.last().error};
     if (!m_replacesSystemStore && extra.isEmpty())
         return;
-    if (!m_replacesSystemStore)
-        base = QSslConfiguration::systemCaCertificates();
-    m_tls.setCaCertificates(base + extra);
+    // The system store joins the list only when a request needs it (tlsConfiguration()):
+    // reading it costs far more than doctor's counting.
+    m_caCertificates = base + extra;
+    m_needsSystemStore = !m_replacesSystemStore;
     m_customTls = true;
+}
+
+QList<QSslCertificate> NetworkSetup::systemStore()
+{
+    // One bundle file is much faster to read than the hashed directory Qt would scan.
+    for (const char *bundle :
+         {"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
+          "/etc/ssl/ca-bundle.pem", "/etc/ssl/cert.pem"}) {
+        QFile f(QString::fromLatin1(bundle));
+        if (f.size() > kMaxPemBytes || !f.open(QIODevice::ReadOnly))
+            continue;
+        const QList<QSslCertificate> certs = QSslCertificate::fromData(f.readAll(), QSsl::Pem);
+        if (!certs.isEmpty())
+            return certs;
+    }
+    return QSslConfiguration::systemCaCertificates();
 }
 
 void NetworkSetup::readClientCertificate(const QString &stored)

@@ -4,6 +4,7 @@
 #include <QJsonObject>
 #include <QList>
 #include <QProcessEnvironment>
+#include <QSslCertificate>
 #include <QSslConfiguration>
 #include <QString>
 #include <QStringList>
@@ -131,7 +132,12 @@ private:
     ProxyAuthHelper m_helper;
     QStringList m_errors;
     QStringList m_warnings;
-    QSslConfiguration m_tls;
+    static QList<QSslCertificate> systemStore();
+
+    mutable QSslConfiguration m_tls;
+    mutable bool m_tlsBuilt = false;
+    QList<QSslCertificate> m_caCertificates; // SSL_CERT_FILE's or none, then the extra ones
+    bool m_needsSystemStore = false;
     bool m_customTls = false;
 };
 
