@@ -15,159 +15,250 @@ namespace qlaude {
 namespace {
 using T = SettingsField::Type;
 
-#define PAGE_TR(text) QT_TRANSLATE_NOOP("ProviderSettingsPage", text)
+// The context of the page's texts: the labels below (QT_TRANSLATE_NOOP, looked up by
+// settingsText()) and checkSettingsValue()'s sentences, so that lupdate files them where they
+// are looked up.
+struct ProviderSettingsTr
+{
+    Q_DECLARE_TR_FUNCTIONS(ProviderSettingsPage)
+};
 
 QList<ProviderPageSpec> buildSpecs()
 {
     return {
         {Provider::Anthropic,
-         PAGE_TR("Anthropic"),
-         PAGE_TR("Requests to the Anthropic API, or to a gateway in front of it."),
+         QT_TRANSLATE_NOOP("ProviderSettingsPage", "Anthropic"),
+         QT_TRANSLATE_NOOP("ProviderSettingsPage",
+                           "Requests to the Anthropic API, or to a gateway in front of it."),
          {
-             {"ANTHROPIC_BASE_URL", T::Url, PAGE_TR("Base URL"),
-              PAGE_TR("Where requests go. Change it only for a gateway or proxy."),
+             {"ANTHROPIC_BASE_URL", T::Url, QT_TRANSLATE_NOOP("ProviderSettingsPage", "Base URL"),
+              QT_TRANSLATE_NOOP("ProviderSettingsPage",
+                                "Where requests go. Change it only for a gateway or proxy."),
               "https://api.anthropic.com"},
-             {"ANTHROPIC_MODEL", T::Text, PAGE_TR("Model"),
-              PAGE_TR("The model for new chats, for example claude-sonnet-4-5, or an alias."),
-              PAGE_TR("Qlaude's default model")},
-             {"ANTHROPIC_CUSTOM_HEADERS", T::Headers, PAGE_TR("Custom headers"),
-              PAGE_TR("One \"Name: Value\" per line, sent with every request.")},
-             {"API_TIMEOUT_MS", T::PositiveInteger, PAGE_TR("Timeout (ms)"),
-              PAGE_TR("How long one attempt may take, in milliseconds."), "600000"},
-             {"ANTHROPIC_BETAS", T::List, PAGE_TR("Beta features"),
-              PAGE_TR("Comma-separated anthropic-beta values to send.")},
-             {"CLAUDE_CODE_ADDITIONAL_PROTECTION", T::Flag, PAGE_TR("Additional protection"),
-              PAGE_TR("Sends x-anthropic-additional-protection: true with every request.")},
+             {"ANTHROPIC_MODEL", T::Text, QT_TRANSLATE_NOOP("ProviderSettingsPage", "Model"),
+              QT_TRANSLATE_NOOP(
+                  "ProviderSettingsPage",
+                  "The model for new chats, for example claude-sonnet-4-5, or an alias."),
+              QT_TRANSLATE_NOOP("ProviderSettingsPage", "Qlaude's default model")},
+             {"ANTHROPIC_CUSTOM_HEADERS", T::Headers,
+              QT_TRANSLATE_NOOP("ProviderSettingsPage", "Custom headers"),
+              QT_TRANSLATE_NOOP("ProviderSettingsPage",
+                                "One \"Name: Value\" per line, sent with every request.")},
+             {"API_TIMEOUT_MS", T::PositiveInteger,
+              QT_TRANSLATE_NOOP("ProviderSettingsPage", "Timeout (ms)"),
+              QT_TRANSLATE_NOOP("ProviderSettingsPage",
+                                "How long one attempt may take, in milliseconds."),
+              "600000"},
+             {"ANTHROPIC_BETAS", T::List,
+              QT_TRANSLATE_NOOP("ProviderSettingsPage", "Beta features"),
+              QT_TRANSLATE_NOOP("ProviderSettingsPage",
+                                "Comma-separated anthropic-beta values to send.")},
+             {"CLAUDE_CODE_ADDITIONAL_PROTECTION", T::Flag,
+              QT_TRANSLATE_NOOP("ProviderSettingsPage", "Additional protection"),
+              QT_TRANSLATE_NOOP(
+                  "ProviderSettingsPage",
+                  "Sends x-anthropic-additional-protection: true with every request.")},
          }},
         {Provider::Bedrock,
-         PAGE_TR("AWS Bedrock"),
-         PAGE_TR("Claude through Amazon Bedrock, with your AWS credentials."),
+         QT_TRANSLATE_NOOP("ProviderSettingsPage", "AWS Bedrock"),
+         QT_TRANSLATE_NOOP("ProviderSettingsPage",
+                           "Claude through Amazon Bedrock, with your AWS credentials."),
          {
-             {"CLAUDE_CODE_USE_BEDROCK", T::Flag, PAGE_TR("Use AWS Bedrock"),
-              PAGE_TR(
+             {"CLAUDE_CODE_USE_BEDROCK", T::Flag,
+              QT_TRANSLATE_NOOP("ProviderSettingsPage", "Use AWS Bedrock"),
+              QT_TRANSLATE_NOOP(
+                  "ProviderSettingsPage",
                   "Send requests to Bedrock instead of the Anthropic API. Saving writes it to your "
                   "user settings (~/.claude/settings.json), which the Claude Code CLI reads too.")},
-             {"AWS_REGION", T::Text, PAGE_TR("Region"),
-              PAGE_TR("The AWS region that serves the model."), "us-east-1"},
-             {"AWS_PROFILE", T::Text, PAGE_TR("Profile"),
-              PAGE_TR("A profile from ~/.aws/config and ~/.aws/credentials."), "default"},
-             {"ANTHROPIC_BEDROCK_BASE_URL", T::Url, PAGE_TR("Endpoint URL"),
-              PAGE_TR("Only for a proxy or a private endpoint."),
-              PAGE_TR("the region's Bedrock endpoint")},
-             {"ANTHROPIC_MODEL", T::Text, PAGE_TR("Model"),
-              PAGE_TR("The model for new chats: a Bedrock model or inference profile id. Shared "
-                      "with the other pages' Model field."),
+             {"AWS_REGION", T::Text, QT_TRANSLATE_NOOP("ProviderSettingsPage", "Region"),
+              QT_TRANSLATE_NOOP("ProviderSettingsPage", "The AWS region that serves the model."),
+              "us-east-1"},
+             {"AWS_PROFILE", T::Text, QT_TRANSLATE_NOOP("ProviderSettingsPage", "Profile"),
+              QT_TRANSLATE_NOOP("ProviderSettingsPage",
+                                "A profile from ~/.aws/config and ~/.aws/credentials."),
+              "default"},
+             {"ANTHROPIC_BEDROCK_BASE_URL", T::Url,
+              QT_TRANSLATE_NOOP("ProviderSettingsPage", "Endpoint URL"),
+              QT_TRANSLATE_NOOP("ProviderSettingsPage", "Only for a proxy or a private endpoint."),
+              QT_TRANSLATE_NOOP("ProviderSettingsPage", "the region's Bedrock endpoint")},
+             {"ANTHROPIC_MODEL", T::Text, QT_TRANSLATE_NOOP("ProviderSettingsPage", "Model"),
+              QT_TRANSLATE_NOOP(
+                  "ProviderSettingsPage",
+                  "The model for new chats: a Bedrock model or inference profile id. Shared "
+                  "with the other pages' Model field."),
               "us.anthropic.claude-sonnet-4-5-20250929-v1:0"},
-             {"CLAUDE_CODE_SKIP_BEDROCK_AUTH", T::Flag, PAGE_TR("Skip AWS authentication"),
-              PAGE_TR("Send requests unsigned, for a proxy that signs them itself.")},
-             {"AWS_BEARER_TOKEN_BEDROCK", T::Secret, PAGE_TR("Bedrock API key"),
-              PAGE_TR("A Bedrock API key, used instead of AWS credentials. Kept in the "
-                      "keychain."),
+             {"CLAUDE_CODE_SKIP_BEDROCK_AUTH", T::Flag,
+              QT_TRANSLATE_NOOP("ProviderSettingsPage", "Skip AWS authentication"),
+              QT_TRANSLATE_NOOP("ProviderSettingsPage",
+                                "Send requests unsigned, for a proxy that signs them itself.")},
+             {"AWS_BEARER_TOKEN_BEDROCK", T::Secret,
+              QT_TRANSLATE_NOOP("ProviderSettingsPage", "Bedrock API key"),
+              QT_TRANSLATE_NOOP("ProviderSettingsPage",
+                                "A Bedrock API key, used instead of AWS credentials. Kept in the "
+                                "keychain."),
               nullptr, "cloud:aws-bearer-token"},
          }},
         {Provider::Vertex,
-         PAGE_TR("Google Vertex AI"),
-         PAGE_TR("Claude through Google Cloud Vertex AI, with Application Default Credentials."),
+         QT_TRANSLATE_NOOP("ProviderSettingsPage", "Google Vertex AI"),
+         QT_TRANSLATE_NOOP(
+             "ProviderSettingsPage",
+             "Claude through Google Cloud Vertex AI, with Application Default Credentials."),
          {
-             {"CLAUDE_CODE_USE_VERTEX", T::Flag, PAGE_TR("Use Google Vertex AI"),
-              PAGE_TR("Send requests to Vertex AI instead of the Anthropic API. Saving writes it "
-                      "to your user settings (~/.claude/settings.json), which the Claude Code CLI "
-                      "reads too.")},
-             {"ANTHROPIC_VERTEX_PROJECT_ID", T::Text, PAGE_TR("Project ID"),
-              PAGE_TR("The Google Cloud project that has Claude enabled. When empty, "
-                      "GOOGLE_CLOUD_PROJECT, the credentials file or gcloud's configuration "
-                      "names it."),
+             {"CLAUDE_CODE_USE_VERTEX", T::Flag,
+              QT_TRANSLATE_NOOP("ProviderSettingsPage", "Use Google Vertex AI"),
+              QT_TRANSLATE_NOOP(
+                  "ProviderSettingsPage",
+                  "Send requests to Vertex AI instead of the Anthropic API. Saving writes it "
+                  "to your user settings (~/.claude/settings.json), which the Claude Code CLI "
+                  "reads too.")},
+             {"ANTHROPIC_VERTEX_PROJECT_ID", T::Text,
+              QT_TRANSLATE_NOOP("ProviderSettingsPage", "Project ID"),
+              QT_TRANSLATE_NOOP(
+                  "ProviderSettingsPage",
+                  "The Google Cloud project that has Claude enabled. When empty, "
+                  "GOOGLE_CLOUD_PROJECT, the credentials file or gcloud's configuration "
+                  "names it."),
               nullptr, nullptr, "my-project-123456"},
-             {"CLOUD_ML_REGION", T::Text, PAGE_TR("Region"),
-              PAGE_TR("The Vertex AI region, or \"global\". VERTEX_REGION_CLAUDE_* variables "
-                      "override it per model family."),
+             {"CLOUD_ML_REGION", T::Text, QT_TRANSLATE_NOOP("ProviderSettingsPage", "Region"),
+              QT_TRANSLATE_NOOP(
+                  "ProviderSettingsPage",
+                  "The Vertex AI region, or \"global\". VERTEX_REGION_CLAUDE_* variables "
+                  "override it per model family."),
               "us-east5"},
-             {"GOOGLE_APPLICATION_CREDENTIALS", T::Text, PAGE_TR("Credentials file"),
-              PAGE_TR("A service-account key or other credentials JSON file. When empty, the "
-                      "file `gcloud auth application-default login` writes is used, then the "
-                      "metadata server."),
+             {"GOOGLE_APPLICATION_CREDENTIALS", T::Text,
+              QT_TRANSLATE_NOOP("ProviderSettingsPage", "Credentials file"),
+              QT_TRANSLATE_NOOP(
+                  "ProviderSettingsPage",
+                  "A service-account key or other credentials JSON file. When empty, the "
+                  "file `gcloud auth application-default login` writes is used, then the "
+                  "metadata server."),
               "~/.config/gcloud/application_default_credentials.json"},
-             {"ANTHROPIC_VERTEX_BASE_URL", T::Url, PAGE_TR("Endpoint URL"),
-              PAGE_TR("Only for a proxy or a private endpoint."),
-              PAGE_TR("the region's Vertex AI endpoint")},
-             {"ANTHROPIC_MODEL", T::Text, PAGE_TR("Model"),
-              PAGE_TR("The model for new chats, as Vertex AI names it. Shared with the other "
-                      "pages' Model field."),
+             {"ANTHROPIC_VERTEX_BASE_URL", T::Url,
+              QT_TRANSLATE_NOOP("ProviderSettingsPage", "Endpoint URL"),
+              QT_TRANSLATE_NOOP("ProviderSettingsPage", "Only for a proxy or a private endpoint."),
+              QT_TRANSLATE_NOOP("ProviderSettingsPage", "the region's Vertex AI endpoint")},
+             {"ANTHROPIC_MODEL", T::Text, QT_TRANSLATE_NOOP("ProviderSettingsPage", "Model"),
+              QT_TRANSLATE_NOOP(
+                  "ProviderSettingsPage",
+                  "The model for new chats, as Vertex AI names it. Shared with the other "
+                  "pages' Model field."),
               "claude-sonnet-4-5@20250929"},
-             {"CLAUDE_CODE_SKIP_VERTEX_AUTH", T::Flag, PAGE_TR("Skip Google authentication"),
-              PAGE_TR("Send requests without a Google token, for a proxy that adds it.")},
+             {"CLAUDE_CODE_SKIP_VERTEX_AUTH", T::Flag,
+              QT_TRANSLATE_NOOP("ProviderSettingsPage", "Skip Google authentication"),
+              QT_TRANSLATE_NOOP("ProviderSettingsPage",
+                                "Send requests without a Google token, for a proxy that adds it.")},
          }},
         {Provider::Foundry,
-         PAGE_TR("Microsoft Foundry"),
-         PAGE_TR("Claude through Microsoft Foundry, with an API key or Microsoft Entra ID."),
+         QT_TRANSLATE_NOOP("ProviderSettingsPage", "Microsoft Foundry"),
+         QT_TRANSLATE_NOOP(
+             "ProviderSettingsPage",
+             "Claude through Microsoft Foundry, with an API key or Microsoft Entra ID."),
          {
-             {"CLAUDE_CODE_USE_FOUNDRY", T::Flag, PAGE_TR("Use Microsoft Foundry"),
-              PAGE_TR("Send requests to Microsoft Foundry instead of the Anthropic API. Saving "
-                      "writes it to your user settings (~/.claude/settings.json), which the Claude "
-                      "Code CLI reads too.")},
-             {"ANTHROPIC_FOUNDRY_RESOURCE", T::Text, PAGE_TR("Resource name"),
-              PAGE_TR("Requests go to https://<resource>.services.ai.azure.com/anthropic."),
+             {"CLAUDE_CODE_USE_FOUNDRY", T::Flag,
+              QT_TRANSLATE_NOOP("ProviderSettingsPage", "Use Microsoft Foundry"),
+              QT_TRANSLATE_NOOP(
+                  "ProviderSettingsPage",
+                  "Send requests to Microsoft Foundry instead of the Anthropic API. Saving "
+                  "writes it to your user settings (~/.claude/settings.json), which the Claude "
+                  "Code CLI reads too.")},
+             {"ANTHROPIC_FOUNDRY_RESOURCE", T::Text,
+              QT_TRANSLATE_NOOP("ProviderSettingsPage", "Resource name"),
+              QT_TRANSLATE_NOOP(
+                  "ProviderSettingsPage",
+                  "Requests go to https://<resource>.services.ai.azure.com/anthropic."),
               nullptr, nullptr, "my-resource"},
-             {"ANTHROPIC_FOUNDRY_BASE_URL", T::Url, PAGE_TR("Endpoint URL"),
-              PAGE_TR("Use it instead of the resource name for another endpoint; when both are "
-                      "set, this one wins."),
+             {"ANTHROPIC_FOUNDRY_BASE_URL", T::Url,
+              QT_TRANSLATE_NOOP("ProviderSettingsPage", "Endpoint URL"),
+              QT_TRANSLATE_NOOP(
+                  "ProviderSettingsPage",
+                  "Use it instead of the resource name for another endpoint; when both are "
+                  "set, this one wins."),
               nullptr, nullptr, "https://my-resource.services.ai.azure.com/anthropic"},
-             {"ANTHROPIC_MODEL", T::Text, PAGE_TR("Model"),
-              PAGE_TR("The model for new chats: your deployment's name. Shared with the other "
-                      "pages' Model field."),
+             {"ANTHROPIC_MODEL", T::Text, QT_TRANSLATE_NOOP("ProviderSettingsPage", "Model"),
+              QT_TRANSLATE_NOOP(
+                  "ProviderSettingsPage",
+                  "The model for new chats: your deployment's name. Shared with the other "
+                  "pages' Model field."),
               "claude-sonnet-4-5"},
-             {"ANTHROPIC_FOUNDRY_API_KEY", T::Secret, PAGE_TR("API key"),
-              PAGE_TR("The resource's key, sent as x-api-key instead of Microsoft Entra ID "
-                      "sign-in. Kept in the keychain."),
+             {"ANTHROPIC_FOUNDRY_API_KEY", T::Secret,
+              QT_TRANSLATE_NOOP("ProviderSettingsPage", "API key"),
+              QT_TRANSLATE_NOOP(
+                  "ProviderSettingsPage",
+                  "The resource's key, sent as x-api-key instead of Microsoft Entra ID "
+                  "sign-in. Kept in the keychain."),
               nullptr, "cloud:foundry-api-key"},
-             {"AZURE_TENANT_ID", T::Text, PAGE_TR("Tenant ID"),
-              PAGE_TR("For Entra ID sign-in with an app registration (a service principal)."),
+             {"AZURE_TENANT_ID", T::Text, QT_TRANSLATE_NOOP("ProviderSettingsPage", "Tenant ID"),
+              QT_TRANSLATE_NOOP(
+                  "ProviderSettingsPage",
+                  "For Entra ID sign-in with an app registration (a service principal)."),
               nullptr, nullptr, "00000000-0000-0000-0000-000000000000"},
-             {"AZURE_CLIENT_ID", T::Text, PAGE_TR("Client ID"),
-              PAGE_TR("The app registration's application (client) ID."), nullptr, nullptr,
-              "00000000-0000-0000-0000-000000000000"},
-             {"AZURE_CLIENT_SECRET", T::Secret, PAGE_TR("Client secret"),
-              PAGE_TR("The app registration's secret. Kept in the keychain. Without one, Qlaude "
-                      "uses workload or managed identity, then `az login`."),
+             {"AZURE_CLIENT_ID", T::Text, QT_TRANSLATE_NOOP("ProviderSettingsPage", "Client ID"),
+              QT_TRANSLATE_NOOP("ProviderSettingsPage",
+                                "The app registration's application (client) ID."),
+              nullptr, nullptr, "00000000-0000-0000-0000-000000000000"},
+             {"AZURE_CLIENT_SECRET", T::Secret,
+              QT_TRANSLATE_NOOP("ProviderSettingsPage", "Client secret"),
+              QT_TRANSLATE_NOOP(
+                  "ProviderSettingsPage",
+                  "The app registration's secret. Kept in the keychain. Without one, Qlaude "
+                  "uses workload or managed identity, then `az login`."),
               nullptr, "cloud:azure-client-secret"},
-             {"CLAUDE_CODE_SKIP_FOUNDRY_AUTH", T::Flag, PAGE_TR("Skip Azure authentication"),
-              PAGE_TR("Send requests without Azure credentials, for a proxy that adds them.")},
+             {"CLAUDE_CODE_SKIP_FOUNDRY_AUTH", T::Flag,
+              QT_TRANSLATE_NOOP("ProviderSettingsPage", "Skip Azure authentication"),
+              QT_TRANSLATE_NOOP(
+                  "ProviderSettingsPage",
+                  "Send requests without Azure credentials, for a proxy that adds them.")},
          }},
         {Provider::Anthropic,
-         PAGE_TR("Network"),
-         PAGE_TR("How every provider, sign-in and token request reaches the network: a proxy, "
-                 "your company's CA certificates and a client certificate. The same variables "
-                 "as the Claude Code CLI."),
+         QT_TRANSLATE_NOOP("ProviderSettingsPage", "Network"),
+         QT_TRANSLATE_NOOP(
+             "ProviderSettingsPage",
+             "How every provider, sign-in and token request reaches the network: a proxy, "
+             "your company's CA certificates and a client certificate. The same variables "
+             "as the Claude Code CLI."),
          {
-             {"HTTPS_PROXY", T::Url, PAGE_TR("Proxy"),
-              PAGE_TR("An http:// proxy for every request, with user@ when it asks for a name. "
-                      "Leave the password out: it would be saved in plaintext. Use "
-                      "proxyAuthHelper, or HTTPS_PROXY in the environment, instead."),
+             {"HTTPS_PROXY", T::Url, QT_TRANSLATE_NOOP("ProviderSettingsPage", "Proxy"),
+              QT_TRANSLATE_NOOP(
+                  "ProviderSettingsPage",
+                  "An http:// proxy for every request, with user@ when it asks for a name. "
+                  "Leave the password out: it would be saved in plaintext. Use "
+                  "proxyAuthHelper, or HTTPS_PROXY in the environment, instead."),
               nullptr, nullptr, "http://proxy.example.com:3128"},
-             {"NO_PROXY", T::List, PAGE_TR("No proxy for"),
-              PAGE_TR("Hosts that go direct: example.com, .example.com (with its subdomains), "
-                      "10.0.0.0/8, or * for all."),
+             {"NO_PROXY", T::List, QT_TRANSLATE_NOOP("ProviderSettingsPage", "No proxy for"),
+              QT_TRANSLATE_NOOP(
+                  "ProviderSettingsPage",
+                  "Hosts that go direct: example.com, .example.com (with its subdomains), "
+                  "10.0.0.0/8, or * for all."),
               nullptr, nullptr, "localhost,.corp.example.com"},
-             {"NODE_EXTRA_CA_CERTS", T::Text, PAGE_TR("Extra CA certificates"),
-              PAGE_TR("A PEM file with your company's CA certificates, trusted in addition to "
-                      "the system's. Needed behind a proxy that inspects TLS."),
+             {"NODE_EXTRA_CA_CERTS", T::Text,
+              QT_TRANSLATE_NOOP("ProviderSettingsPage", "Extra CA certificates"),
+              QT_TRANSLATE_NOOP(
+                  "ProviderSettingsPage",
+                  "A PEM file with your company's CA certificates, trusted in addition to "
+                  "the system's. Needed behind a proxy that inspects TLS."),
               nullptr, nullptr, "/etc/ssl/corp-ca.pem"},
-             {"CLAUDE_CODE_CLIENT_CERT", T::Text, PAGE_TR("Client certificate"),
-              PAGE_TR("A PEM file, for a gateway that requires mutual TLS. Sent to the API and "
-                      "to token servers."),
+             {"CLAUDE_CODE_CLIENT_CERT", T::Text,
+              QT_TRANSLATE_NOOP("ProviderSettingsPage", "Client certificate"),
+              QT_TRANSLATE_NOOP(
+                  "ProviderSettingsPage",
+                  "A PEM file, for a gateway that requires mutual TLS. Sent to the API and "
+                  "to token servers."),
               nullptr, nullptr, "/home/me/.certs/client.pem"},
-             {"CLAUDE_CODE_CLIENT_KEY", T::Text, PAGE_TR("Client key"),
-              PAGE_TR("The certificate's private key, a PEM file."), nullptr, nullptr,
-              "/home/me/.certs/client.key"},
-             {"CLAUDE_CODE_CLIENT_KEY_PASSPHRASE", T::Secret, PAGE_TR("Key passphrase"),
-              PAGE_TR("For an encrypted key. Kept in the keychain."), nullptr,
-              "network:client-key-passphrase"},
+             {"CLAUDE_CODE_CLIENT_KEY", T::Text,
+              QT_TRANSLATE_NOOP("ProviderSettingsPage", "Client key"),
+              QT_TRANSLATE_NOOP("ProviderSettingsPage",
+                                "The certificate's private key, a PEM file."),
+              nullptr, nullptr, "/home/me/.certs/client.key"},
+             {"CLAUDE_CODE_CLIENT_KEY_PASSPHRASE", T::Secret,
+              QT_TRANSLATE_NOOP("ProviderSettingsPage", "Key passphrase"),
+              QT_TRANSLATE_NOOP("ProviderSettingsPage",
+                                "For an encrypted key. Kept in the keychain."),
+              nullptr, "network:client-key-passphrase"},
          },
          true},
     };
 }
 
-#undef PAGE_TR
 } // namespace
 
 const QList<ProviderPageSpec> &providerPageSpecs()
@@ -183,9 +274,6 @@ QString settingsText(const char *text)
 
 QString checkSettingsValue(const SettingsField &field, const QString &v)
 {
-    auto tr = [](const char *text) {
-        return QCoreApplication::translate("ProviderSettingsPage", text);
-    };
     auto hasSpace = [](const QString &s) {
         return std::any_of(s.begin(), s.end(), [](QChar c) { return c.isSpace(); });
     };
@@ -197,21 +285,23 @@ QString checkSettingsValue(const SettingsField &field, const QString &v)
         const bool web =
             url.scheme() == QLatin1String("https") || url.scheme() == QLatin1String("http");
         if (!url.isValid() || !web || url.host().isEmpty())
-            return tr("Enter a full http:// or https:// address, for example "
-                      "https://gateway.example.com.");
+            return ProviderSettingsTr::tr("Enter a full http:// or https:// address, for example "
+                                          "https://gateway.example.com.");
         // "…" stands for a password already in the file, which the page keeps but never shows.
         if (qstrcmp(field.variable, "HTTPS_PROXY") == 0 && !url.password().isEmpty() &&
             url.password() != QStringLiteral("…"))
-            return tr("Leave the password out of the proxy address: Save would write it to the "
-                      "settings file in plaintext. Use proxyAuthHelper, or set HTTPS_PROXY in "
-                      "the environment.");
+            return ProviderSettingsTr::tr(
+                "Leave the password out of the proxy address: Save would write it to the "
+                "settings file in plaintext. Use proxyAuthHelper, or set HTTPS_PROXY in "
+                "the environment.");
         return QString();
     }
     case T::PositiveInteger: {
         bool ok = false;
         const qlonglong n = v.toLongLong(&ok);
         if (!ok || n <= 0 || n > INT_MAX)
-            return tr("Enter a whole number of milliseconds greater than 0, for example 600000.");
+            return ProviderSettingsTr::tr(
+                "Enter a whole number of milliseconds greater than 0, for example 600000.");
         return QString();
     }
     case T::Headers: {
@@ -223,8 +313,9 @@ QString checkSettingsValue(const SettingsField &field, const QString &v)
         const QStringList items = v.split(QLatin1Char(','));
         for (const QString &item : items) {
             if (item.trimmed().isEmpty() || hasSpace(item.trimmed()))
-                return tr("Separate the values with commas; a value cannot be empty or contain "
-                          "spaces.");
+                return ProviderSettingsTr::tr(
+                    "Separate the values with commas; a value cannot be empty or contain "
+                    "spaces.");
         }
         return QString();
     }
@@ -232,16 +323,18 @@ QString checkSettingsValue(const SettingsField &field, const QString &v)
         // A passphrase may hold spaces; a key or token never does.
         if (field.keychainKey && QByteArray(field.keychainKey).startsWith("network:")) {
             if (v.contains(QLatin1Char('\n')) || v.contains(QLatin1Char('\r')))
-                return tr("A passphrase is one line. Type it again.");
+                return ProviderSettingsTr::tr("A passphrase is one line. Type it again.");
             return QString();
         }
         if (!isPlainToken(v))
-            return tr("This contains spaces, line breaks or other characters a key never has. "
-                      "Copy it again and paste it here.");
+            return ProviderSettingsTr::tr(
+                "This contains spaces, line breaks or other characters a key never has. "
+                "Copy it again and paste it here.");
         return QString();
     case T::Text:
         if (hasSpace(v))
-            return tr("%1 cannot contain spaces.").arg(settingsText(field.label));
+            return ProviderSettingsTr::tr("%1 cannot contain spaces.")
+                .arg(settingsText(field.label));
         return QString();
     case T::Flag:
         break;

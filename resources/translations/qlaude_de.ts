@@ -123,6 +123,347 @@
     </message>
 </context>
 <context>
+    <name>ProviderSettingsPage</name>
+    <message>
+        <source>Anthropic</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Anthropic</translation>
+    </message>
+    <message>
+        <source>Requests to the Anthropic API, or to a gateway in front of it.</source>
+        <translation>Anfragen an die Anthropic-API oder an ein vorgeschaltetes Gateway.</translation>
+    </message>
+    <message>
+        <source>Base URL</source>
+        <translation>Basis-URL</translation>
+    </message>
+    <message>
+        <source>Where requests go. Change it only for a gateway or proxy.</source>
+        <translation>Wohin Anfragen gehen. Ändern Sie dies nur für ein Gateway oder einen Proxy.</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>Modell</translation>
+    </message>
+    <message>
+        <source>The model for new chats, for example claude-sonnet-4-5, or an alias.</source>
+        <translation>Das Modell für neue Chats, zum Beispiel claude-sonnet-4-5, oder ein Alias.</translation>
+    </message>
+    <message>
+        <source>Qlaude&apos;s default model</source>
+        <translation>Standardmodell von Qlaude</translation>
+    </message>
+    <message>
+        <source>Custom headers</source>
+        <translation>Eigene Header</translation>
+    </message>
+    <message>
+        <source>One &quot;Name: Value&quot; per line, sent with every request.</source>
+        <translation>Ein „Name: Wert“ pro Zeile, mit jeder Anfrage gesendet.</translation>
+    </message>
+    <message>
+        <source>Timeout (ms)</source>
+        <translation>Zeitlimit (ms)</translation>
+    </message>
+    <message>
+        <source>How long one attempt may take, in milliseconds.</source>
+        <translation>Wie lange ein Versuch dauern darf, in Millisekunden.</translation>
+    </message>
+    <message>
+        <source>Beta features</source>
+        <translation>Beta-Funktionen</translation>
+    </message>
+    <message>
+        <source>Comma-separated anthropic-beta values to send.</source>
+        <translation>Zu sendende anthropic-beta-Werte, durch Kommas getrennt.</translation>
+    </message>
+    <message>
+        <source>Additional protection</source>
+        <translation>Zusätzlicher Schutz</translation>
+    </message>
+    <message>
+        <source>Sends x-anthropic-additional-protection: true with every request.</source>
+        <translation>Sendet x-anthropic-additional-protection: true mit jeder Anfrage.</translation>
+    </message>
+    <message>
+        <source>AWS Bedrock</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>AWS Bedrock</translation>
+    </message>
+    <message>
+        <source>Claude through Amazon Bedrock, with your AWS credentials.</source>
+        <translation>Claude über Amazon Bedrock, mit Ihren AWS-Anmeldedaten.</translation>
+    </message>
+    <message>
+        <source>Use AWS Bedrock</source>
+        <translation>AWS Bedrock verwenden</translation>
+    </message>
+    <message>
+        <source>Send requests to Bedrock instead of the Anthropic API. Saving writes it to your user settings (~/.claude/settings.json), which the Claude Code CLI reads too.</source>
+        <translation>Anfragen an Bedrock statt an die Anthropic-API senden. Beim Speichern wird dies in Ihre Benutzereinstellungen (~/.claude/settings.json) geschrieben, die auch die Claude Code CLI liest.</translation>
+    </message>
+    <message>
+        <source>Region</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Region</translation>
+    </message>
+    <message>
+        <source>The AWS region that serves the model.</source>
+        <translation>Die AWS-Region, die das Modell bereitstellt.</translation>
+    </message>
+    <message>
+        <source>Profile</source>
+        <translation>Profil</translation>
+    </message>
+    <message>
+        <source>A profile from ~/.aws/config and ~/.aws/credentials.</source>
+        <translation>Ein Profil aus ~/.aws/config und ~/.aws/credentials.</translation>
+    </message>
+    <message>
+        <source>Endpoint URL</source>
+        <translation>Endpunkt-URL</translation>
+    </message>
+    <message>
+        <source>Only for a proxy or a private endpoint.</source>
+        <translation>Nur für einen Proxy oder einen privaten Endpunkt.</translation>
+    </message>
+    <message>
+        <source>the region&apos;s Bedrock endpoint</source>
+        <translation>der Bedrock-Endpunkt der Region</translation>
+    </message>
+    <message>
+        <source>The model for new chats: a Bedrock model or inference profile id. Shared with the other pages&apos; Model field.</source>
+        <translation>Das Modell für neue Chats: eine Bedrock-Modell- oder Inferenzprofil-ID. Gemeinsam mit dem Feld „Modell“ der anderen Seiten.</translation>
+    </message>
+    <message>
+        <source>Skip AWS authentication</source>
+        <translation>AWS-Authentifizierung überspringen</translation>
+    </message>
+    <message>
+        <source>Send requests unsigned, for a proxy that signs them itself.</source>
+        <translation>Anfragen unsigniert senden, für einen Proxy, der sie selbst signiert.</translation>
+    </message>
+    <message>
+        <source>Bedrock API key</source>
+        <translation>Bedrock-API-Schlüssel</translation>
+    </message>
+    <message>
+        <source>A Bedrock API key, used instead of AWS credentials. Kept in the keychain.</source>
+        <translation>Ein Bedrock-API-Schlüssel, der statt der AWS-Anmeldedaten verwendet wird. Wird im Schlüsselbund aufbewahrt.</translation>
+    </message>
+    <message>
+        <source>Google Vertex AI</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Google Vertex AI</translation>
+    </message>
+    <message>
+        <source>Claude through Google Cloud Vertex AI, with Application Default Credentials.</source>
+        <translation>Claude über Google Cloud Vertex AI, mit Application Default Credentials.</translation>
+    </message>
+    <message>
+        <source>Use Google Vertex AI</source>
+        <translation>Google Vertex AI verwenden</translation>
+    </message>
+    <message>
+        <source>Send requests to Vertex AI instead of the Anthropic API. Saving writes it to your user settings (~/.claude/settings.json), which the Claude Code CLI reads too.</source>
+        <translation>Anfragen an Vertex AI statt an die Anthropic-API senden. Beim Speichern wird dies in Ihre Benutzereinstellungen (~/.claude/settings.json) geschrieben, die auch die Claude Code CLI liest.</translation>
+    </message>
+    <message>
+        <source>Project ID</source>
+        <translation>Projekt-ID</translation>
+    </message>
+    <message>
+        <source>The Google Cloud project that has Claude enabled. When empty, GOOGLE_CLOUD_PROJECT, the credentials file or gcloud&apos;s configuration names it.</source>
+        <translation>Das Google-Cloud-Projekt, in dem Claude aktiviert ist. Wenn leer, wird es durch GOOGLE_CLOUD_PROJECT, die Anmeldedatendatei oder die Konfiguration von gcloud bestimmt.</translation>
+    </message>
+    <message>
+        <source>The Vertex AI region, or &quot;global&quot;. VERTEX_REGION_CLAUDE_* variables override it per model family.</source>
+        <translation>Die Vertex-AI-Region oder „global“. VERTEX_REGION_CLAUDE_*-Variablen überschreiben sie je Modellfamilie.</translation>
+    </message>
+    <message>
+        <source>Credentials file</source>
+        <translation>Anmeldedatendatei</translation>
+    </message>
+    <message>
+        <source>A service-account key or other credentials JSON file. When empty, the file `gcloud auth application-default login` writes is used, then the metadata server.</source>
+        <translation>Ein Dienstkontoschlüssel oder eine andere JSON-Datei mit Anmeldedaten. Wenn leer, wird die Datei verwendet, die `gcloud auth application-default login` schreibt, danach der Metadatenserver.</translation>
+    </message>
+    <message>
+        <source>the region&apos;s Vertex AI endpoint</source>
+        <translation>der Vertex-AI-Endpunkt der Region</translation>
+    </message>
+    <message>
+        <source>The model for new chats, as Vertex AI names it. Shared with the other pages&apos; Model field.</source>
+        <translation>Das Modell für neue Chats, wie Vertex AI es benennt. Gemeinsam mit dem Feld „Modell“ der anderen Seiten.</translation>
+    </message>
+    <message>
+        <source>Skip Google authentication</source>
+        <translation>Google-Authentifizierung überspringen</translation>
+    </message>
+    <message>
+        <source>Send requests without a Google token, for a proxy that adds it.</source>
+        <translation>Anfragen ohne Google-Token senden, für einen Proxy, der es hinzufügt.</translation>
+    </message>
+    <message>
+        <source>Microsoft Foundry</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Microsoft Foundry</translation>
+    </message>
+    <message>
+        <source>Claude through Microsoft Foundry, with an API key or Microsoft Entra ID.</source>
+        <translation>Claude über Microsoft Foundry, mit einem API-Schlüssel oder Microsoft Entra ID.</translation>
+    </message>
+    <message>
+        <source>Use Microsoft Foundry</source>
+        <translation>Microsoft Foundry verwenden</translation>
+    </message>
+    <message>
+        <source>Send requests to Microsoft Foundry instead of the Anthropic API. Saving writes it to your user settings (~/.claude/settings.json), which the Claude Code CLI reads too.</source>
+        <translation>Anfragen an Microsoft Foundry statt an die Anthropic-API senden. Beim Speichern wird dies in Ihre Benutzereinstellungen (~/.claude/settings.json) geschrieben, die auch die Claude Code CLI liest.</translation>
+    </message>
+    <message>
+        <source>Resource name</source>
+        <translation>Ressourcenname</translation>
+    </message>
+    <message>
+        <source>Requests go to https://&lt;resource&gt;.services.ai.azure.com/anthropic.</source>
+        <translation>Anfragen gehen an https://&lt;resource&gt;.services.ai.azure.com/anthropic.</translation>
+    </message>
+    <message>
+        <source>Use it instead of the resource name for another endpoint; when both are set, this one wins.</source>
+        <translation>Verwenden Sie dies statt des Ressourcennamens für einen anderen Endpunkt; wenn beides festgelegt ist, hat dieser Wert Vorrang.</translation>
+    </message>
+    <message>
+        <source>The model for new chats: your deployment&apos;s name. Shared with the other pages&apos; Model field.</source>
+        <translation>Das Modell für neue Chats: der Name Ihrer Bereitstellung. Gemeinsam mit dem Feld „Modell“ der anderen Seiten.</translation>
+    </message>
+    <message>
+        <source>API key</source>
+        <translation>API-Schlüssel</translation>
+    </message>
+    <message>
+        <source>The resource&apos;s key, sent as x-api-key instead of Microsoft Entra ID sign-in. Kept in the keychain.</source>
+        <translation>Der Schlüssel der Ressource, als x-api-key statt der Anmeldung mit Microsoft Entra ID gesendet. Wird im Schlüsselbund aufbewahrt.</translation>
+    </message>
+    <message>
+        <source>Tenant ID</source>
+        <translation>Mandanten-ID</translation>
+    </message>
+    <message>
+        <source>For Entra ID sign-in with an app registration (a service principal).</source>
+        <translation>Für die Anmeldung mit Entra ID über eine App-Registrierung (einen Dienstprinzipal).</translation>
+    </message>
+    <message>
+        <source>Client ID</source>
+        <translation>Client-ID</translation>
+    </message>
+    <message>
+        <source>The app registration&apos;s application (client) ID.</source>
+        <translation>Die Anwendungs-ID (Client-ID) der App-Registrierung.</translation>
+    </message>
+    <message>
+        <source>Client secret</source>
+        <translation>Geheimer Clientschlüssel</translation>
+    </message>
+    <message>
+        <source>The app registration&apos;s secret. Kept in the keychain. Without one, Qlaude uses workload or managed identity, then `az login`.</source>
+        <translation>Der geheime Schlüssel der App-Registrierung. Wird im Schlüsselbund aufbewahrt. Ohne ihn verwendet Qlaude die Workload- oder verwaltete Identität, dann `az login`.</translation>
+    </message>
+    <message>
+        <source>Skip Azure authentication</source>
+        <translation>Azure-Authentifizierung überspringen</translation>
+    </message>
+    <message>
+        <source>Send requests without Azure credentials, for a proxy that adds them.</source>
+        <translation>Anfragen ohne Azure-Anmeldedaten senden, für einen Proxy, der sie hinzufügt.</translation>
+    </message>
+    <message>
+        <source>Network</source>
+        <translation>Netzwerk</translation>
+    </message>
+    <message>
+        <source>How every provider, sign-in and token request reaches the network: a proxy, your company&apos;s CA certificates and a client certificate. The same variables as the Claude Code CLI.</source>
+        <translation>Wie jede Anbieter-, Anmelde- und Token-Anfrage das Netzwerk erreicht: ein Proxy, die CA-Zertifikate Ihres Unternehmens und ein Client-Zertifikat. Dieselben Variablen wie bei der Claude Code CLI.</translation>
+    </message>
+    <message>
+        <source>Proxy</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Proxy</translation>
+    </message>
+    <message>
+        <source>An http:// proxy for every request, with user@ when it asks for a name. Leave the password out: it would be saved in plaintext. Use proxyAuthHelper, or HTTPS_PROXY in the environment, instead.</source>
+        <translation>Ein http://-Proxy für jede Anfrage, mit user@, wenn er einen Namen verlangt. Lassen Sie das Passwort weg: Es würde im Klartext gespeichert. Verwenden Sie stattdessen proxyAuthHelper oder HTTPS_PROXY in der Umgebung.</translation>
+    </message>
+    <message>
+        <source>No proxy for</source>
+        <translation>Kein Proxy für</translation>
+    </message>
+    <message>
+        <source>Hosts that go direct: example.com, .example.com (with its subdomains), 10.0.0.0/8, or * for all.</source>
+        <translation>Hosts, die direkt erreicht werden: example.com, .example.com (mit seinen Subdomains), 10.0.0.0/8 oder * für alle.</translation>
+    </message>
+    <message>
+        <source>Extra CA certificates</source>
+        <translation>Zusätzliche CA-Zertifikate</translation>
+    </message>
+    <message>
+        <source>A PEM file with your company&apos;s CA certificates, trusted in addition to the system&apos;s. Needed behind a proxy that inspects TLS.</source>
+        <translation>Eine PEM-Datei mit den CA-Zertifikaten Ihres Unternehmens, denen zusätzlich zu denen des Systems vertraut wird. Nötig hinter einem Proxy, der TLS untersucht.</translation>
+    </message>
+    <message>
+        <source>Client certificate</source>
+        <translation>Client-Zertifikat</translation>
+    </message>
+    <message>
+        <source>A PEM file, for a gateway that requires mutual TLS. Sent to the API and to token servers.</source>
+        <translation>Eine PEM-Datei, für ein Gateway, das gegenseitiges TLS verlangt. Wird an die API und an Token-Server gesendet.</translation>
+    </message>
+    <message>
+        <source>Client key</source>
+        <translation>Client-Schlüssel</translation>
+    </message>
+    <message>
+        <source>The certificate&apos;s private key, a PEM file.</source>
+        <translation>Der private Schlüssel des Zertifikats, eine PEM-Datei.</translation>
+    </message>
+    <message>
+        <source>Key passphrase</source>
+        <translation>Schlüssel-Passphrase</translation>
+    </message>
+    <message>
+        <source>For an encrypted key. Kept in the keychain.</source>
+        <translation>Für einen verschlüsselten Schlüssel. Wird im Schlüsselbund aufbewahrt.</translation>
+    </message>
+    <message>
+        <source>Enter a full http:// or https:// address, for example https://gateway.example.com.</source>
+        <translation>Geben Sie eine vollständige http://- oder https://-Adresse ein, zum Beispiel https://gateway.example.com.</translation>
+    </message>
+    <message>
+        <source>Leave the password out of the proxy address: Save would write it to the settings file in plaintext. Use proxyAuthHelper, or set HTTPS_PROXY in the environment.</source>
+        <translation>Lassen Sie das Passwort aus der Proxy-Adresse weg: „Speichern“ würde es im Klartext in die Einstellungsdatei schreiben. Verwenden Sie proxyAuthHelper oder setzen Sie HTTPS_PROXY in der Umgebung.</translation>
+    </message>
+    <message>
+        <source>Enter a whole number of milliseconds greater than 0, for example 600000.</source>
+        <translation>Geben Sie eine ganze Zahl von Millisekunden größer als 0 ein, zum Beispiel 600000.</translation>
+    </message>
+    <message>
+        <source>Separate the values with commas; a value cannot be empty or contain spaces.</source>
+        <translation>Trennen Sie die Werte durch Kommas; ein Wert darf nicht leer sein und keine Leerzeichen enthalten.</translation>
+    </message>
+    <message>
+        <source>A passphrase is one line. Type it again.</source>
+        <translation>Eine Passphrase besteht aus einer Zeile. Geben Sie sie erneut ein.</translation>
+    </message>
+    <message>
+        <source>This contains spaces, line breaks or other characters a key never has. Copy it again and paste it here.</source>
+        <translation>Dies enthält Leerzeichen, Zeilenumbrüche oder andere Zeichen, die ein Schlüssel nie enthält. Kopieren Sie ihn erneut und fügen Sie ihn hier ein.</translation>
+    </message>
+    <message>
+        <source>%1 cannot contain spaces.</source>
+        <translation>%1 darf keine Leerzeichen enthalten.</translation>
+    </message>
+</context>
+<context>
     <name>QObject</name>
     <message>
         <source>Trust not saved</source>
@@ -191,37 +532,6 @@ Qlaude hat die Datei nicht verändert. Verschieben Sie sie oder geben Sie Speich
     <message>
         <source>The embedded browser could not be loaded: %1 (%2). Use the system browser or paste the code instead.</source>
         <translation>Der eingebettete Browser konnte nicht geladen werden: %1 (%2). Verwenden Sie stattdessen den Systembrowser oder fügen Sie den Code ein.</translation>
-    </message>
-</context>
-<context>
-    <name>qlaude</name>
-    <message>
-        <source>Enter a full http:// or https:// address, for example https://gateway.example.com.</source>
-        <translation>Geben Sie eine vollständige http://- oder https://-Adresse ein, zum Beispiel https://gateway.example.com.</translation>
-    </message>
-    <message>
-        <source>Enter a whole number of milliseconds greater than 0, for example 600000.</source>
-        <translation>Geben Sie eine ganze Zahl von Millisekunden größer als 0 ein, zum Beispiel 600000.</translation>
-    </message>
-    <message>
-        <source>Separate the values with commas; a value cannot be empty or contain spaces.</source>
-        <translation>Trennen Sie die Werte durch Kommas; ein Wert darf nicht leer sein und keine Leerzeichen enthalten.</translation>
-    </message>
-    <message>
-        <source>This contains spaces, line breaks or other characters a key never has. Copy it again and paste it here.</source>
-        <translation>Dies enthält Leerzeichen, Zeilenumbrüche oder andere Zeichen, die ein Schlüssel nie enthält. Kopieren Sie ihn erneut und fügen Sie ihn hier ein.</translation>
-    </message>
-    <message>
-        <source>%1 cannot contain spaces.</source>
-        <translation>%1 darf keine Leerzeichen enthalten.</translation>
-    </message>
-    <message>
-        <source>Leave the password out of the proxy address: Save would write it to the settings file in plaintext. Use proxyAuthHelper, or set HTTPS_PROXY in the environment.</source>
-        <translation>Lassen Sie das Passwort aus der Proxy-Adresse weg: „Speichern“ würde es im Klartext in die Einstellungsdatei schreiben. Verwenden Sie proxyAuthHelper oder setzen Sie HTTPS_PROXY in der Umgebung.</translation>
-    </message>
-    <message>
-        <source>A passphrase is one line. Type it again.</source>
-        <translation>Eine Passphrase besteht aus einer Zeile. Geben Sie sie erneut ein.</translation>
     </message>
 </context>
 <context>

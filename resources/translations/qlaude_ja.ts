@@ -123,6 +123,345 @@
     </message>
 </context>
 <context>
+    <name>ProviderSettingsPage</name>
+    <message>
+        <source>Anthropic</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Anthropic</translation>
+    </message>
+    <message>
+        <source>Requests to the Anthropic API, or to a gateway in front of it.</source>
+        <translation>Anthropic API、またはその手前のゲートウェイへのリクエストです。</translation>
+    </message>
+    <message>
+        <source>Base URL</source>
+        <translation>ベース URL</translation>
+    </message>
+    <message>
+        <source>Where requests go. Change it only for a gateway or proxy.</source>
+        <translation>リクエストの送信先です。ゲートウェイやプロキシを使う場合にのみ変更してください。</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>モデル</translation>
+    </message>
+    <message>
+        <source>The model for new chats, for example claude-sonnet-4-5, or an alias.</source>
+        <translation>新しいチャットで使うモデルです。例: claude-sonnet-4-5、またはエイリアス。</translation>
+    </message>
+    <message>
+        <source>Qlaude&apos;s default model</source>
+        <translation>Qlaude の既定のモデル</translation>
+    </message>
+    <message>
+        <source>Custom headers</source>
+        <translation>カスタムヘッダー</translation>
+    </message>
+    <message>
+        <source>One &quot;Name: Value&quot; per line, sent with every request.</source>
+        <translation>1 行に 1 つの「Name: Value」。すべてのリクエストで送信されます。</translation>
+    </message>
+    <message>
+        <source>Timeout (ms)</source>
+        <translation>タイムアウト(ms)</translation>
+    </message>
+    <message>
+        <source>How long one attempt may take, in milliseconds.</source>
+        <translation>1 回の試行にかけられる時間(ミリ秒)です。</translation>
+    </message>
+    <message>
+        <source>Beta features</source>
+        <translation>ベータ機能</translation>
+    </message>
+    <message>
+        <source>Comma-separated anthropic-beta values to send.</source>
+        <translation>送信する anthropic-beta の値(カンマ区切り)です。</translation>
+    </message>
+    <message>
+        <source>Additional protection</source>
+        <translation>追加の保護</translation>
+    </message>
+    <message>
+        <source>Sends x-anthropic-additional-protection: true with every request.</source>
+        <translation>すべてのリクエストで x-anthropic-additional-protection: true を送信します。</translation>
+    </message>
+    <message>
+        <source>AWS Bedrock</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>AWS Bedrock</translation>
+    </message>
+    <message>
+        <source>Claude through Amazon Bedrock, with your AWS credentials.</source>
+        <translation>AWS の認証情報を使い、Amazon Bedrock 経由で Claude を利用します。</translation>
+    </message>
+    <message>
+        <source>Use AWS Bedrock</source>
+        <translation>AWS Bedrock を使用</translation>
+    </message>
+    <message>
+        <source>Send requests to Bedrock instead of the Anthropic API. Saving writes it to your user settings (~/.claude/settings.json), which the Claude Code CLI reads too.</source>
+        <translation>Anthropic API の代わりに Bedrock にリクエストを送信します。保存するとユーザー設定(~/.claude/settings.json)に書き込まれ、Claude Code CLI もこれを読み込みます。</translation>
+    </message>
+    <message>
+        <source>Region</source>
+        <translation>リージョン</translation>
+    </message>
+    <message>
+        <source>The AWS region that serves the model.</source>
+        <translation>モデルを提供する AWS リージョンです。</translation>
+    </message>
+    <message>
+        <source>Profile</source>
+        <translation>プロファイル</translation>
+    </message>
+    <message>
+        <source>A profile from ~/.aws/config and ~/.aws/credentials.</source>
+        <translation>~/.aws/config と ~/.aws/credentials にあるプロファイルです。</translation>
+    </message>
+    <message>
+        <source>Endpoint URL</source>
+        <translation>エンドポイント URL</translation>
+    </message>
+    <message>
+        <source>Only for a proxy or a private endpoint.</source>
+        <translation>プロキシまたはプライベートエンドポイントの場合のみ指定します。</translation>
+    </message>
+    <message>
+        <source>the region&apos;s Bedrock endpoint</source>
+        <translation>リージョンの Bedrock エンドポイント</translation>
+    </message>
+    <message>
+        <source>The model for new chats: a Bedrock model or inference profile id. Shared with the other pages&apos; Model field.</source>
+        <translation>新しいチャットで使うモデルです。Bedrock のモデル ID または推論プロファイル ID を指定します。他のページの [モデル] 欄と共通です。</translation>
+    </message>
+    <message>
+        <source>Skip AWS authentication</source>
+        <translation>AWS の認証をスキップ</translation>
+    </message>
+    <message>
+        <source>Send requests unsigned, for a proxy that signs them itself.</source>
+        <translation>リクエストを署名せずに送信します。リクエストに自分で署名するプロキシ向けです。</translation>
+    </message>
+    <message>
+        <source>Bedrock API key</source>
+        <translation>Bedrock API キー</translation>
+    </message>
+    <message>
+        <source>A Bedrock API key, used instead of AWS credentials. Kept in the keychain.</source>
+        <translation>AWS の認証情報の代わりに使う Bedrock API キーです。キーチェーンに保存されます。</translation>
+    </message>
+    <message>
+        <source>Google Vertex AI</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Google Vertex AI</translation>
+    </message>
+    <message>
+        <source>Claude through Google Cloud Vertex AI, with Application Default Credentials.</source>
+        <translation>Application Default Credentials を使い、Google Cloud Vertex AI 経由で Claude を利用します。</translation>
+    </message>
+    <message>
+        <source>Use Google Vertex AI</source>
+        <translation>Google Vertex AI を使用</translation>
+    </message>
+    <message>
+        <source>Send requests to Vertex AI instead of the Anthropic API. Saving writes it to your user settings (~/.claude/settings.json), which the Claude Code CLI reads too.</source>
+        <translation>Anthropic API の代わりに Vertex AI にリクエストを送信します。保存するとユーザー設定(~/.claude/settings.json)に書き込まれ、Claude Code CLI もこれを読み込みます。</translation>
+    </message>
+    <message>
+        <source>Project ID</source>
+        <translation>プロジェクト ID</translation>
+    </message>
+    <message>
+        <source>The Google Cloud project that has Claude enabled. When empty, GOOGLE_CLOUD_PROJECT, the credentials file or gcloud&apos;s configuration names it.</source>
+        <translation>Claude が有効になっている Google Cloud プロジェクトです。空の場合は、GOOGLE_CLOUD_PROJECT、認証情報ファイル、または gcloud の構成で指定されたものを使います。</translation>
+    </message>
+    <message>
+        <source>The Vertex AI region, or &quot;global&quot;. VERTEX_REGION_CLAUDE_* variables override it per model family.</source>
+        <translation>Vertex AI のリージョン、または「global」です。VERTEX_REGION_CLAUDE_* 変数がモデルファミリーごとにこれを上書きします。</translation>
+    </message>
+    <message>
+        <source>Credentials file</source>
+        <translation>認証情報ファイル</translation>
+    </message>
+    <message>
+        <source>A service-account key or other credentials JSON file. When empty, the file `gcloud auth application-default login` writes is used, then the metadata server.</source>
+        <translation>サービスアカウントキー、またはその他の認証情報の JSON ファイルです。空の場合は `gcloud auth application-default login` が書き込むファイルを使い、次にメタデータサーバーを使います。</translation>
+    </message>
+    <message>
+        <source>the region&apos;s Vertex AI endpoint</source>
+        <translation>リージョンの Vertex AI エンドポイント</translation>
+    </message>
+    <message>
+        <source>The model for new chats, as Vertex AI names it. Shared with the other pages&apos; Model field.</source>
+        <translation>新しいチャットで使うモデルです。Vertex AI での名前で指定します。他のページの [モデル] 欄と共通です。</translation>
+    </message>
+    <message>
+        <source>Skip Google authentication</source>
+        <translation>Google の認証をスキップ</translation>
+    </message>
+    <message>
+        <source>Send requests without a Google token, for a proxy that adds it.</source>
+        <translation>Google のトークンなしでリクエストを送信します。トークンを付加するプロキシ向けです。</translation>
+    </message>
+    <message>
+        <source>Microsoft Foundry</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Microsoft Foundry</translation>
+    </message>
+    <message>
+        <source>Claude through Microsoft Foundry, with an API key or Microsoft Entra ID.</source>
+        <translation>API キーまたは Microsoft Entra ID を使い、Microsoft Foundry 経由で Claude を利用します。</translation>
+    </message>
+    <message>
+        <source>Use Microsoft Foundry</source>
+        <translation>Microsoft Foundry を使用</translation>
+    </message>
+    <message>
+        <source>Send requests to Microsoft Foundry instead of the Anthropic API. Saving writes it to your user settings (~/.claude/settings.json), which the Claude Code CLI reads too.</source>
+        <translation>Anthropic API の代わりに Microsoft Foundry にリクエストを送信します。保存するとユーザー設定(~/.claude/settings.json)に書き込まれ、Claude Code CLI もこれを読み込みます。</translation>
+    </message>
+    <message>
+        <source>Resource name</source>
+        <translation>リソース名</translation>
+    </message>
+    <message>
+        <source>Requests go to https://&lt;resource&gt;.services.ai.azure.com/anthropic.</source>
+        <translation>リクエストは https://&lt;resource&gt;.services.ai.azure.com/anthropic に送信されます。</translation>
+    </message>
+    <message>
+        <source>Use it instead of the resource name for another endpoint; when both are set, this one wins.</source>
+        <translation>別のエンドポイントを使う場合に、リソース名の代わりに指定します。両方が設定されている場合はこちらが優先されます。</translation>
+    </message>
+    <message>
+        <source>The model for new chats: your deployment&apos;s name. Shared with the other pages&apos; Model field.</source>
+        <translation>新しいチャットで使うモデルです。デプロイの名前を指定します。他のページの [モデル] 欄と共通です。</translation>
+    </message>
+    <message>
+        <source>API key</source>
+        <translation>API キー</translation>
+    </message>
+    <message>
+        <source>The resource&apos;s key, sent as x-api-key instead of Microsoft Entra ID sign-in. Kept in the keychain.</source>
+        <translation>リソースのキーです。Microsoft Entra ID でのサインインの代わりに x-api-key として送信されます。キーチェーンに保存されます。</translation>
+    </message>
+    <message>
+        <source>Tenant ID</source>
+        <translation>テナント ID</translation>
+    </message>
+    <message>
+        <source>For Entra ID sign-in with an app registration (a service principal).</source>
+        <translation>アプリの登録(サービスプリンシパル)による Entra ID でのサインイン用です。</translation>
+    </message>
+    <message>
+        <source>Client ID</source>
+        <translation>クライアント ID</translation>
+    </message>
+    <message>
+        <source>The app registration&apos;s application (client) ID.</source>
+        <translation>アプリの登録のアプリケーション(クライアント) ID です。</translation>
+    </message>
+    <message>
+        <source>Client secret</source>
+        <translation>クライアントシークレット</translation>
+    </message>
+    <message>
+        <source>The app registration&apos;s secret. Kept in the keychain. Without one, Qlaude uses workload or managed identity, then `az login`.</source>
+        <translation>アプリの登録のシークレットです。キーチェーンに保存されます。ない場合、Qlaude はワークロード ID またはマネージド ID を使い、次に `az login` を使います。</translation>
+    </message>
+    <message>
+        <source>Skip Azure authentication</source>
+        <translation>Azure の認証をスキップ</translation>
+    </message>
+    <message>
+        <source>Send requests without Azure credentials, for a proxy that adds them.</source>
+        <translation>Azure の認証情報なしでリクエストを送信します。認証情報を付加するプロキシ向けです。</translation>
+    </message>
+    <message>
+        <source>Network</source>
+        <translation>ネットワーク</translation>
+    </message>
+    <message>
+        <source>How every provider, sign-in and token request reaches the network: a proxy, your company&apos;s CA certificates and a client certificate. The same variables as the Claude Code CLI.</source>
+        <translation>すべてのプロバイダー、サインイン、トークンのリクエストがネットワークに到達する方法です: プロキシ、会社の CA 証明書、クライアント証明書。Claude Code CLI と同じ変数を使います。</translation>
+    </message>
+    <message>
+        <source>Proxy</source>
+        <translation>プロキシ</translation>
+    </message>
+    <message>
+        <source>An http:// proxy for every request, with user@ when it asks for a name. Leave the password out: it would be saved in plaintext. Use proxyAuthHelper, or HTTPS_PROXY in the environment, instead.</source>
+        <translation>すべてのリクエストに使う http:// プロキシです。ユーザー名を求められる場合は user@ を付けます。パスワードは含めないでください。平文で保存されてしまいます。代わりに proxyAuthHelper か、環境変数 HTTPS_PROXY を使ってください。</translation>
+    </message>
+    <message>
+        <source>No proxy for</source>
+        <translation>プロキシを使わないホスト</translation>
+    </message>
+    <message>
+        <source>Hosts that go direct: example.com, .example.com (with its subdomains), 10.0.0.0/8, or * for all.</source>
+        <translation>直接接続するホストです: example.com、.example.com (サブドメインを含む)、10.0.0.0/8、またはすべてなら *。</translation>
+    </message>
+    <message>
+        <source>Extra CA certificates</source>
+        <translation>追加の CA 証明書</translation>
+    </message>
+    <message>
+        <source>A PEM file with your company&apos;s CA certificates, trusted in addition to the system&apos;s. Needed behind a proxy that inspects TLS.</source>
+        <translation>会社の CA 証明書を含む PEM ファイルです。システムの証明書に加えて信頼されます。TLS を検査するプロキシの内側では必要です。</translation>
+    </message>
+    <message>
+        <source>Client certificate</source>
+        <translation>クライアント証明書</translation>
+    </message>
+    <message>
+        <source>A PEM file, for a gateway that requires mutual TLS. Sent to the API and to token servers.</source>
+        <translation>相互 TLS を必要とするゲートウェイ用の PEM ファイルです。API とトークンサーバーに送信されます。</translation>
+    </message>
+    <message>
+        <source>Client key</source>
+        <translation>クライアントキー</translation>
+    </message>
+    <message>
+        <source>The certificate&apos;s private key, a PEM file.</source>
+        <translation>証明書の秘密鍵(PEM ファイル)です。</translation>
+    </message>
+    <message>
+        <source>Key passphrase</source>
+        <translation>キーのパスフレーズ</translation>
+    </message>
+    <message>
+        <source>For an encrypted key. Kept in the keychain.</source>
+        <translation>暗号化されたキー用です。キーチェーンに保存されます。</translation>
+    </message>
+    <message>
+        <source>Enter a full http:// or https:// address, for example https://gateway.example.com.</source>
+        <translation>http:// または https:// で始まる完全なアドレスを入力してください(例: https://gateway.example.com)。</translation>
+    </message>
+    <message>
+        <source>Leave the password out of the proxy address: Save would write it to the settings file in plaintext. Use proxyAuthHelper, or set HTTPS_PROXY in the environment.</source>
+        <translation>プロキシのアドレスにパスワードを含めないでください。[保存] するとパスワードが平文で設定ファイルに書き込まれます。proxyAuthHelper を使うか、環境変数 HTTPS_PROXY を設定してください。</translation>
+    </message>
+    <message>
+        <source>Enter a whole number of milliseconds greater than 0, for example 600000.</source>
+        <translation>0 より大きいミリ秒数を整数で入力してください(例: 600000)。</translation>
+    </message>
+    <message>
+        <source>Separate the values with commas; a value cannot be empty or contain spaces.</source>
+        <translation>値はカンマで区切ってください。値を空にしたり、空白を含めたりすることはできません。</translation>
+    </message>
+    <message>
+        <source>A passphrase is one line. Type it again.</source>
+        <translation>パスフレーズは 1 行です。もう一度入力してください。</translation>
+    </message>
+    <message>
+        <source>This contains spaces, line breaks or other characters a key never has. Copy it again and paste it here.</source>
+        <translation>キーには含まれない空白、改行、その他の文字が含まれています。もう一度コピーして、ここに貼り付けてください。</translation>
+    </message>
+    <message>
+        <source>%1 cannot contain spaces.</source>
+        <translation>%1 に空白を含めることはできません。</translation>
+    </message>
+</context>
+<context>
     <name>QObject</name>
     <message>
         <source>Trust not saved</source>
@@ -191,37 +530,6 @@ Qlaude はファイルを変更していません。ファイルを別の場所�
     <message>
         <source>The embedded browser could not be loaded: %1 (%2). Use the system browser or paste the code instead.</source>
         <translation>埋め込みブラウザーを読み込めませんでした: %1 (%2)。代わりにシステムのブラウザーを使うか、コードを貼り付けてください。</translation>
-    </message>
-</context>
-<context>
-    <name>qlaude</name>
-    <message>
-        <source>Enter a full http:// or https:// address, for example https://gateway.example.com.</source>
-        <translation>http:// または https:// で始まる完全なアドレスを入力してください(例: https://gateway.example.com)。</translation>
-    </message>
-    <message>
-        <source>Enter a whole number of milliseconds greater than 0, for example 600000.</source>
-        <translation>0 より大きいミリ秒数を整数で入力してください(例: 600000)。</translation>
-    </message>
-    <message>
-        <source>Separate the values with commas; a value cannot be empty or contain spaces.</source>
-        <translation>値はカンマで区切ってください。値を空にしたり、空白を含めたりすることはできません。</translation>
-    </message>
-    <message>
-        <source>This contains spaces, line breaks or other characters a key never has. Copy it again and paste it here.</source>
-        <translation>キーには含まれない空白、改行、その他の文字が含まれています。もう一度コピーして、ここに貼り付けてください。</translation>
-    </message>
-    <message>
-        <source>%1 cannot contain spaces.</source>
-        <translation>%1 に空白を含めることはできません。</translation>
-    </message>
-    <message>
-        <source>Leave the password out of the proxy address: Save would write it to the settings file in plaintext. Use proxyAuthHelper, or set HTTPS_PROXY in the environment.</source>
-        <translation>プロキシのアドレスにパスワードを含めないでください。[保存] するとパスワードが平文で設定ファイルに書き込まれます。proxyAuthHelper を使うか、環境変数 HTTPS_PROXY を設定してください。</translation>
-    </message>
-    <message>
-        <source>A passphrase is one line. Type it again.</source>
-        <translation>パスフレーズは 1 行です。もう一度入力してください。</translation>
     </message>
 </context>
 <context>
@@ -419,7 +727,7 @@ Qlaude はファイルを変更していません。ファイルを別の場所�
     </message>
     <message>
         <source>ANTHROPIC_BEDROCK_BASE_URL is not an http(s) URL</source>
-        <translation>ANTHROPIC_BEDROCK_BASE_URL が http(s) の URL ではありません</translation>
+        <translation>ANTHROPIC_BEDROCK_BASE_URL が http(s)の URL ではありません</translation>
     </message>
     <message>
         <source>ANTHROPIC_BEDROCK_SERVICE_TIER contains a control character</source>
@@ -2093,7 +2401,7 @@ Use the command line instead: qlaude --print &quot;question&quot;, qlaude --doct
     </message>
     <message>
         <source>ANTHROPIC_BASE_URL (%1) is not an http(s) URL.</source>
-        <translation>ANTHROPIC_BASE_URL(%1)が http(s) の URL ではありません。</translation>
+        <translation>ANTHROPIC_BASE_URL(%1)が http(s)の URL ではありません。</translation>
     </message>
     <message>
         <source>--output-format must be text, json or stream-json.</source>
