@@ -4,6 +4,8 @@
 
 #include <QTcpSocket>
 
+#include <sys/socket.h>
+
 namespace qlaude::fakes {
 
 namespace {
@@ -203,6 +205,15 @@ void FakeHttpConnection::interrupt()
         return;
     }
     m_state = State::Closing;
+    if (m_plan.interruption == HttpResponsePlan::Interruption::Reset) {
+        // What was written goes out first; closing with a zero linger then sends RST.
+        m_socket->flush();
+        const linger abortive{1, 0};
+        ::setsockopt(int(m_socket->socketDescriptor()), SOL_SOCKET, SO_LINGER, &abortive,
+                     sizeof abortive);
+        m_socket->abort();
+        return;
+    }
     m_socket->disconnectFromHost(); // flushes what was written, then FIN
 }
 

@@ -204,6 +204,11 @@ FakeResponse FakeResponse::dropConnection()
     return FakeResponse(Kind::Drop);
 }
 
+FakeResponse FakeResponse::resetConnection()
+{
+    return FakeResponse(Kind::Reset);
+}
+
 FakeResponse FakeResponse::stallConnection()
 {
     return FakeResponse(Kind::Stall);
@@ -279,6 +284,11 @@ FakeResponse &FakeResponse::stallAfterBytes(qint64 bytes)
 FakeResponse &FakeResponse::stallAfterEvents(int events)
 {
     return cut(CutUnit::Events, events, HttpResponsePlan::Interruption::Stall);
+}
+
+FakeResponse &FakeResponse::resetAfterBytes(qint64 bytes)
+{
+    return cut(CutUnit::Bytes, bytes, HttpResponsePlan::Interruption::Reset);
 }
 
 int FakeResponse::countTokens(const QJsonObject &request)
@@ -437,9 +447,11 @@ HttpResponsePlan FakeResponse::render(const Context &context) const
     switch (m_kind) {
     case Kind::Drop:
     case Kind::Stall:
+    case Kind::Reset:
         plan.sendHead = false;
-        plan.interruption = m_kind == Kind::Drop ? HttpResponsePlan::Interruption::Drop
-                                                 : HttpResponsePlan::Interruption::Stall;
+        plan.interruption = m_kind == Kind::Drop    ? HttpResponsePlan::Interruption::Drop
+                            : m_kind == Kind::Stall ? HttpResponsePlan::Interruption::Stall
+                                                    : HttpResponsePlan::Interruption::Reset;
         return plan;
     case Kind::Json:
         plan.status = m_status;

@@ -69,6 +69,7 @@ public:
                               const QString &message = QString());
     static FakeResponse dropConnection();  // close the connection before writing any byte
     static FakeResponse stallConnection(); // write nothing, keep the connection open
+    static FakeResponse resetConnection(); // abort with a TCP RST before writing any byte
 
     // Response headers.
     FakeResponse &withHeader(const QByteArray &name, const QByteArray &value);
@@ -92,6 +93,8 @@ public:
     FakeResponse &dropAfterEvents(int events);
     FakeResponse &stallAfterBytes(qint64 bytes);
     FakeResponse &stallAfterEvents(int events);
+    // The same cut, then a TCP RST instead of a FIN.
+    FakeResponse &resetAfterBytes(qint64 bytes);
 
     HttpResponsePlan render(const Context &context) const;
 
@@ -107,7 +110,8 @@ private:
         Json,
         Error,
         Drop,
-        Stall
+        Stall,
+        Reset
     };
     enum class CutUnit
     {

@@ -15,6 +15,7 @@ struct HttpResponsePlan
         None,  // the response completes normally
         Drop,  // the server closes the connection (FIN) without completing the body
         Stall, // the server writes nothing more and keeps the connection open
+        Reset, // the server aborts the connection: a TCP RST (SO_LINGER 0), not a FIN
     };
 
     bool sendHead = true; // false: the interruption happens before the status line
