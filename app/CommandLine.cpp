@@ -219,6 +219,10 @@ int runQlaude(int argc, char *argv[])
         guiOptions.exitAfterFirstPaint = p.isSet(firstPaint);
         return runGui(opts, guiOptions);
     }
+    // The JSON report is machine-readable: its values are English too, whatever the language
+    // (the text report and the Doctor dialog show the same sentences translated).
+    if (p.isSet(doctor) && p.isSet(json))
+        translations.uninstall();
     AuthContext ctx = AuthContext::load(opts);
 
     if (p.isSet(doctor))

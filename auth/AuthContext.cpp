@@ -2,14 +2,22 @@
 
 #include "AppPaths.h"
 
+#include <QCoreApplication>
 #include <QDir>
 
 namespace qlaude {
 
 namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::AuthContext)
+};
+} // namespace
+
+namespace {
 QString describe(const SettingsFile *f)
 {
-    return QStringLiteral("%1 settings (%2)").arg(settingsScopeName(f->scope), f->path);
+    return Tr::tr("%1 settings (%2)").arg(settingsScopeName(f->scope), f->path);
 }
 } // namespace
 
@@ -40,7 +48,7 @@ QString providerTitle(Provider p)
     case Provider::Anthropic:
         break;
     }
-    return QStringLiteral("the Anthropic API");
+    return Tr::tr("the Anthropic API");
 }
 
 bool AuthContext::isStrippedEnvVar(const QString &name)

@@ -12,6 +12,7 @@
 
 #include "ProxySettings.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QJsonArray>
 #include <QTextStream>
@@ -20,6 +21,26 @@
 namespace qlaude {
 
 namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::DoctorReport)
+};
+
+// How many terminal columns a text takes: East Asian wide characters take two.
+int columns(const QString &text)
+{
+    int n = 0;
+    for (const QChar c : text)
+        n += (c.unicode() >= 0x1100 && (c.unicode() <= 0x115f || c.unicode() >= 0x2e80)) ? 2 : 1;
+    return n;
+}
+
+// A label padded to `width` columns, so that the values after it line up in every language.
+QString padded(const QString &label, int width)
+{
+    return label + QString(qMax(0, width - columns(label)), QLatin1Char(' '));
+}
+
 QJsonArray toArray(const QStringList &list)
 {
     QJsonArray a;
@@ -91,7 +112,7 @@ static QString requestTarget(Provider provider, const AuthContext &ctx, QString 
     case Provider::Anthropic: {
         const QString baseUrl = ctx.env(QStringLiteral("ANTHROPIC_BASE_URL"));
         target = baseUrl.isEmpty() ? QStringLiteral("https://api.anthropic.com") : baseUrl;
-        targetSource = baseUrl.isEmpty() ? QStringLiteral("default")
+        targetSource = baseUrl.isEmpty() ? Tr::tr("default")
                                          : ctx.envSource(QStringLiteral("ANTHROPIC_BASE_URL"));
         break;
     }
@@ -100,7 +121,7 @@ static QString requestTarget(Provider provider, const AuthContext &ctx, QString 
                                            AwsConfig::region(ctx.environment()).region)
                      .toString();
         targetSource = ctx.env(QStringLiteral("ANTHROPIC_BEDROCK_BASE_URL")).isEmpty()
-                           ? QStringLiteral("the region's Bedrock endpoint")
+                           ? Tr::tr("the region's Bedrock endpoint")
                            : ctx.envSource(QStringLiteral("ANTHROPIC_BEDROCK_BASE_URL"));
         break;
     case Provider::Vertex: {
@@ -109,13 +130,13 @@ static QString requestTarget(Provider provider, const AuthContext &ctx, QString 
         target = vertex.baseUrlOverride.isEmpty() ? VertexConfig::baseFor(region)
                                                   : vertex.baseUrlOverride;
         targetSource = vertex.baseUrlOverride.isEmpty()
-                           ? QStringLiteral("the region's Vertex AI endpoint")
+                           ? Tr::tr("the region's Vertex AI endpoint")
                            : ctx.envSource(QStringLiteral("ANTHROPIC_VERTEX_BASE_URL"));
         break;
     }
     case Provider::Foundry: {
         const FoundryConfig foundry = FoundryConfig::fromContext(ctx);
-        target = foundry.baseUrl.isValid() ? foundry.baseUrl.toString() : QStringLiteral("not set");
+        target = foundry.baseUrl.isValid() ? foundry.baseUrl.toString() : Tr::tr("not set");
         targetSource = foundry.baseUrl.isValid() ? foundry.baseUrlSource : foundry.error;
         break;
     }
@@ -189,15 +210,15 @@ QJsonObject DoctorReport::build(const AuthContext &ctx, const KeychainSnapshot &
                               {QStringLiteral("explanation"), t.explanation},
                               {QStringLiteral("pending_commands"), pending}});
 
-    report.insert(QStringLiteral("keychain"),
-                  QJsonObject{{QStringLiteral("state"),
-                               kc.read ? keychainStateName(kc.state) : QStringLiteral("not-read")},
-                              {QStringLiteral("message"),
-                               kc.read ? kc.stateMessage
-                                       : QStringLiteral("--bare does not read the keychain.")},
-                              {QStringLiteral("has_api_key"), !kc.apiKey.isEmpty()},
-                              {QStringLiteral("has_bearer_token"), !kc.bearerToken.isEmpty()},
-                              {QStringLiteral("has_oauth"), !kc.oauthJson.isEmpty()}});
+    report.insert(
+        QStringLiteral("keychain"),
+        QJsonObject{{QStringLiteral("state"),
+                     kc.read ? keychainStateName(kc.state) : QStringLiteral("not-read")},
+                    {QStringLiteral("message"),
+                     kc.read ? kc.stateMessage : Tr::tr("--bare does not read the keychain.")},
+                    {QStringLiteral("has_api_key"), !kc.apiKey.isEmpty()},
+                    {QStringLiteral("has_bearer_token"), !kc.bearerToken.isEmpty()},
+                    {QStringLiteral("has_oauth"), !kc.oauthJson.isEmpty()}});
 
     const QJsonObject oauth = oauthSection(ctx, kc);
     report.insert(QStringLiteral("oauth"), oauth);
@@ -213,7 +234,7 @@ QJsonObject DoctorReport::build(const AuthContext &ctx, const KeychainSnapshot &
     const ProxySettings proxy(ctx.environment());
     QString proxyText = proxy.describe();
     if (!proxy.proxyUrl().isEmpty() && proxy.bypasses(QUrl(target)))
-        proxyText = QStringLiteral("none (NO_PROXY matches %1; otherwise %2)")
+        proxyText = Tr::tr("none (NO_PROXY matches %1; otherwise %2)")
                         .arg(QUrl(target).host(), proxy.describe());
     report.insert(QStringLiteral("request"),
                   QJsonObject{{QStringLiteral("provider"), providerName(res.provider)},
@@ -247,9 +268,9 @@ QJsonObject DoctorReport::build(const AuthContext &ctx, const KeychainSnapshot &
         warnings << network->certStoreNote() + QLatin1Char('.');
     const QStringList dropped = ro.droppedCredentialHeaders();
     if (res.credential.hasSecret() && !dropped.isEmpty())
-        warnings << QStringLiteral("ANTHROPIC_CUSTOM_HEADERS sets %1 (%2), but Qlaude sends its "
-                                   "own credential from %3, so that custom header is not sent. "
-                                   "Remove the header, or remove the credential to send yours.")
+        warnings << Tr::tr("ANTHROPIC_CUSTOM_HEADERS sets %1 (%2), but Qlaude sends its "
+                           "own credential from %3, so that custom header is not sent. "
+                           "Remove the header, or remove the credential to send yours.")
                         .arg(dropped.join(QStringLiteral(", ")),
                              ctx.envSource(QStringLiteral("ANTHROPIC_CUSTOM_HEADERS")),
                              res.credential.source);
@@ -260,7 +281,7 @@ QJsonObject DoctorReport::build(const AuthContext &ctx, const KeychainSnapshot &
         const QUrl u(baseUrl);
         if (!u.isValid() ||
             (u.scheme() != QLatin1String("https") && u.scheme() != QLatin1String("http")))
-            problems.append(QStringLiteral("ANTHROPIC_BASE_URL (%1) is not an http(s) URL.")
+            problems.append(Tr::tr("ANTHROPIC_BASE_URL (%1) is not an http(s) URL.")
                                 .arg(redactUrlPassword(baseUrl)));
     }
     for (const QJsonValue &v : oauth.value(QStringLiteral("ignored_settings")).toArray())
@@ -277,72 +298,85 @@ QString DoctorReport::networkText(const QJsonObject &r)
     QTextStream s(&out);
     const QJsonObject net = r.value(QStringLiteral("network")).toObject();
     if (!net.isEmpty()) {
-        s << "\nNetwork:\n";
+        s << "\n" << Tr::tr("Network:") << "\n";
         const QJsonObject proxy = net.value(QStringLiteral("proxy")).toObject();
         if (proxy.isEmpty()) {
-            s << "  proxy: none\n";
+            s << "  " << Tr::tr("proxy: none") << "\n";
         } else {
             QStringList rules;
             for (const QJsonValue &v : proxy.value(QStringLiteral("no_proxy")).toArray())
                 rules << displaySafe(v.toString());
-            s << "  proxy: " << redactUrlPassword(shown(proxy, "url")) << " (from "
-              << shown(proxy, "variable") << ")";
+            s << "  "
+              << Tr::tr("proxy: %1 (from %2)")
+                     .arg(redactUrlPassword(shown(proxy, "url")), shown(proxy, "variable"));
             if (!rules.isEmpty())
                 s << "; NO_PROXY: " << rules.join(QStringLiteral(", "));
             s << "\n";
         }
         for (const QJsonValue &v : net.value(QStringLiteral("hosts")).toArray()) {
             const QJsonObject h = v.toObject();
-            s << "    " << shown(h, "provider")
-              << (h.value(QStringLiteral("selected")).toBool() ? " (selected)" : "") << ": "
-              << displaySafe(shown(h, "host"));
+            const QString provider = shown(h, "provider");
+            s << "    "
+              << (h.value(QStringLiteral("selected")).toBool()
+                      ? Tr::tr("%1 (selected)").arg(provider)
+                      : provider)
+              << ": " << displaySafe(shown(h, "host"));
             const QString via = h.value(QStringLiteral("via")).toString();
             if (via == QLatin1String("direct"))
-                s << " direct";
+                s << " " << Tr::tr("direct");
             else
-                s << " through " << redactUrlPassword(via);
+                s << " " << Tr::tr("through %1").arg(redactUrlPassword(via));
             if (h.contains(QStringLiteral("bypass")))
                 s << " (" << displaySafe(shown(h, "bypass")) << ")";
             s << "\n";
         }
-        s << "  certificates: "
-          << (net.value(QStringLiteral("system_store")).toString() == QLatin1String("used")
-                  ? "the system store"
-                  : "SSL_CERT_FILE instead of the system store");
+        s << "  "
+          << Tr::tr("certificates: %1")
+                 .arg(net.value(QStringLiteral("system_store")).toString() == QLatin1String("used")
+                          ? Tr::tr("the system store")
+                          : Tr::tr("SSL_CERT_FILE instead of the system store"));
         for (const QJsonValue &v : net.value(QStringLiteral("ca_files")).toArray()) {
             const QJsonObject f = v.toObject();
             s << "\n    " << shown(f, "variable") << ": " << displaySafe(shown(f, "path"));
+            const int certificates = f.value(QStringLiteral("certificates")).toInt();
             if (f.contains(QStringLiteral("error")))
-                s << " (unusable)";
+                s << " " << Tr::tr("(unusable)");
+            else if (certificates == 1)
+                s << " " << Tr::tr("(1 certificate)");
             else
-                s << " (" << f.value(QStringLiteral("certificates")).toInt()
-                  << (f.value(QStringLiteral("certificates")).toInt() == 1 ? " certificate)"
-                                                                           : " certificates)");
+                s << " " << Tr::tr("(%1 certificates)").arg(certificates);
         }
         s << "\n";
         const QJsonObject client = net.value(QStringLiteral("client_certificate")).toObject();
         if (client.isEmpty()) {
-            s << "  client certificate: none\n";
+            s << "  " << Tr::tr("client certificate: none") << "\n";
         } else {
-            s << "  client certificate: " << displaySafe(shown(client, "cert"));
+            s << "  " << Tr::tr("client certificate: %1").arg(displaySafe(shown(client, "cert")));
             if (client.contains(QStringLiteral("subject")))
-                s << "\n    subject " << displaySafe(shown(client, "subject")) << ", issued by "
-                  << displaySafe(shown(client, "issuer")) << "\n    expires "
-                  << shown(client, "expires").left(10) << " (in "
-                  << client.value(QStringLiteral("expires_in_days")).toInt() << " days)";
-            s << "\n    key " << displaySafe(shown(client, "key"));
+                s << "\n    "
+                  << Tr::tr("subject %1, issued by %2")
+                         .arg(displaySafe(shown(client, "subject")),
+                              displaySafe(shown(client, "issuer")))
+                  << "\n    "
+                  << Tr::tr("expires %1 (in %2 days)")
+                         .arg(shown(client, "expires").left(10),
+                              QString::number(
+                                  client.value(QStringLiteral("expires_in_days")).toInt()));
+            s << "\n    " << Tr::tr("key %1").arg(displaySafe(shown(client, "key")));
             if (client.contains(QStringLiteral("passphrase_from")))
-                s << ", passphrase from " << shown(client, "passphrase_from");
+                s << Tr::tr(", passphrase from %1").arg(shown(client, "passphrase_from"));
             s << "\n";
         }
         const QJsonObject helper = net.value(QStringLiteral("proxy_auth_helper")).toObject();
         if (!helper.isEmpty()) {
-            s << "  proxyAuthHelper: from " << displaySafe(shown(helper, "source"));
+            s << "  "
+              << Tr::tr("proxyAuthHelper: from %1").arg(displaySafe(shown(helper, "source")));
             if (helper.value(QStringLiteral("runs")).toBool())
-                s << ", runs on a 407, answer kept "
-                  << helper.value(QStringLiteral("ttl_ms")).toInt() / 1000 << " s\n";
+                s << Tr::tr(", runs on a 407, answer kept %1 s")
+                         .arg(helper.value(QStringLiteral("ttl_ms")).toInt() / 1000)
+                  << "\n";
             else
-                s << ", does not run: " << displaySafe(shown(helper, "note")) << "\n";
+                s << Tr::tr(", does not run: %1").arg(displaySafe(shown(helper, "note"))) << "\n";
         }
     }
 
@@ -354,25 +388,32 @@ QString DoctorReport::toText(const QJsonObject &r)
     QString out;
     QTextStream s(&out);
     const QJsonObject cred = r.value(QStringLiteral("credential")).toObject();
-    s << "Qlaude " << shown(r, "version") << " doctor\n\n";
-    s << "Workspace:  " << shown(r, "workspace")
+    // The first lines' labels, and their values lined up after the longest.
+    const QString workspaceLabel = Tr::tr("Workspace:");
+    const QString providerLabel = Tr::tr("Provider:");
+    const QString credentialLabel = Tr::tr("Credential:");
+    const int width =
+        qMax(columns(workspaceLabel), qMax(columns(providerLabel), columns(credentialLabel))) + 1;
+    const QString indent(width, QLatin1Char(' '));
+    s << Tr::tr("Qlaude %1 doctor").arg(shown(r, "version")) << "\n\n";
+    s << padded(workspaceLabel, width) << shown(r, "workspace")
       << (r.value(QStringLiteral("bare")).toBool() ? "  (--bare)" : "") << "\n";
-    s << "Provider:   " << shown(r, "provider") << "\n";
-    s << "Credential: " << shown(cred, "source") << " (" << shown(cred, "kind");
+    s << padded(providerLabel, width) << shown(r, "provider") << "\n";
+    s << padded(credentialLabel, width) << shown(cred, "source") << " (" << shown(cred, "kind");
     if (cred.contains(QStringLiteral("redacted")))
         s << ", " << shown(cred, "redacted");
-    s << ")\n            " << shown(cred, "summary") << "\n";
+    s << ")\n" << indent << shown(cred, "summary") << "\n";
     if (cred.contains(QStringLiteral("helper_command")))
-        s << "            command: " << shown(cred, "helper_command") << "\n";
+        s << indent << Tr::tr("command: %1").arg(shown(cred, "helper_command")) << "\n";
 
-    s << "\nCredential sources, in priority order:\n";
+    s << "\n" << Tr::tr("Credential sources, in priority order:") << "\n";
     for (const QJsonValue &v : cred.value(QStringLiteral("considered")).toArray()) {
         const QJsonObject o = v.toObject();
         s << "  " << shown(o, "status").leftJustified(9) << " "
           << shown(o, "source").leftJustified(28) << " " << shown(o, "reason") << "\n";
     }
 
-    s << "\nSettings files (later wins):\n";
+    s << "\n" << Tr::tr("Settings files (later wins):") << "\n";
     for (const QJsonValue &v : r.value(QStringLiteral("settings")).toArray()) {
         const QJsonObject o = v.toObject();
         s << "  " << shown(o, "scope").leftJustified(8) << " "
@@ -380,87 +421,99 @@ QString DoctorReport::toText(const QJsonObject &r)
     }
 
     const QJsonObject t = r.value(QStringLiteral("trust")).toObject();
-    s << "\nWorkspace trust: "
-      << (t.value(QStringLiteral("trusted")).toBool() ? "trusted" : "not trusted") << "\n  "
-      << shown(t, "explanation") << "\n";
+    s << "\n"
+      << Tr::tr("Workspace trust: %1")
+             .arg(t.value(QStringLiteral("trusted")).toBool() ? Tr::tr("trusted")
+                                                              : Tr::tr("not trusted"))
+      << "\n  " << shown(t, "explanation") << "\n";
     for (const QJsonValue &v : t.value(QStringLiteral("pending_commands")).toArray()) {
         const QJsonObject o = v.toObject();
         const bool cmd = shown(o, "kind") == QLatin1String("command");
-        s << "  waiting for approval: " << shown(o, "key") << " from " << shown(o, "file")
+        s << "  "
+          << Tr::tr("waiting for approval: %1 from %2").arg(shown(o, "key"), shown(o, "file"))
           << "\n    " << shown(o, cmd ? "command" : "value") << "\n";
         if (o.contains(QStringLiteral("previous_command")))
-            s << "    (approved before: " << shown(o, "previous_command") << ")\n";
+            s << "    " << Tr::tr("(approved before: %1)").arg(shown(o, "previous_command"))
+              << "\n";
     }
 
     const QJsonObject k = r.value(QStringLiteral("keychain")).toObject();
-    s << "\nKeychain: " << shown(k, "state") << "\n  " << shown(k, "message") << "\n";
+    s << "\n"
+      << Tr::tr("Keychain: %1").arg(shown(k, "state")) << "\n  " << shown(k, "message") << "\n";
 
     const QJsonObject o = r.value(QStringLiteral("oauth")).toObject();
-    s << "\nOAuth: ";
+    s << "\n" << Tr::tr("OAuth:") << " ";
     if (o.value(QStringLiteral("stored")).toBool()) {
-        s << shown(o, "profile") << " login stored";
+        s << Tr::tr("%1 login stored").arg(shown(o, "profile"));
         if (o.contains(QStringLiteral("account")))
             s << " (" << shown(o, "account") << ")";
         if (o.contains(QStringLiteral("expires_at")))
-            s << ", access token "
-              << (o.value(QStringLiteral("expired")).toBool() ? "expired " : "expires ")
-              << shown(o, "expires_at");
-        s << (o.value(QStringLiteral("refreshable")).toBool() ? ", refreshable"
-                                                              : ", not refreshable");
+            s << (o.value(QStringLiteral("expired")).toBool() ? Tr::tr(", access token expired %1")
+                                                              : Tr::tr(", access token expires %1"))
+                     .arg(shown(o, "expires_at"));
+        s << (o.value(QStringLiteral("refreshable")).toBool() ? Tr::tr(", refreshable")
+                                                              : Tr::tr(", not refreshable"));
         QStringList scopes;
         for (const QJsonValue &v : o.value(QStringLiteral("scopes")).toArray())
             scopes << displaySafe(v.toString());
         if (!scopes.isEmpty())
-            s << "\n  scopes: " << scopes.join(QLatin1Char(' '));
+            s << "\n  " << Tr::tr("scopes: %1").arg(scopes.join(QLatin1Char(' ')));
         s << "\n";
     } else {
-        s << "no login stored\n";
+        s << Tr::tr("no login stored") << "\n";
     }
     const QJsonObject profiles = o.value(QStringLiteral("profiles")).toObject();
     for (auto it = profiles.begin(); it != profiles.end(); ++it) {
         const QJsonObject p = it.value().toObject();
         s << "  " << displaySafe(it.key()).leftJustified(9) << " ";
         if (p.value(QStringLiteral("available")).toBool())
-            s << "available (client id from " << shown(p, "client_id_source") << ", endpoints from "
-              << shown(p, "endpoint_source") << ")";
+            s << Tr::tr("available (client id from %1, endpoints from %2)")
+                     .arg(shown(p, "client_id_source"), shown(p, "endpoint_source"));
         else
-            s << "unavailable: " << shown(p, "reason");
+            s << Tr::tr("unavailable: %1").arg(shown(p, "reason"));
         s << "\n";
     }
     for (const QJsonValue &v : o.value(QStringLiteral("ignored_settings")).toArray())
-        s << "  ignored: " << displaySafeLines(v.toString()) << "\n";
+        s << "  " << Tr::tr("ignored: %1").arg(displaySafeLines(v.toString())) << "\n";
 
     const QJsonObject check = r.value(QStringLiteral("credential_check")).toObject();
     if (!check.isEmpty()) {
-        s << "\nCredential check: ";
+        s << "\n" << Tr::tr("Credential check:") << " ";
         if (check.value(QStringLiteral("ok")).toBool()) {
-            s << "fetched " << shown(check, "source") << " in "
-              << check.value(QStringLiteral("elapsed_ms")).toInt() << " ms";
+            s << Tr::tr("fetched %1 in %2 ms")
+                     .arg(shown(check, "source"),
+                          QString::number(check.value(QStringLiteral("elapsed_ms")).toInt()));
             if (check.contains(QStringLiteral("expires_at")))
-                s << ", expires " << shown(check, "expires_at") << " (in "
-                  << check.value(QStringLiteral("expires_in_s")).toInt() / 60 << " min)";
+                s << Tr::tr(", expires %1 (in %2 min)")
+                         .arg(shown(check, "expires_at"),
+                              QString::number(check.value(QStringLiteral("expires_in_s")).toInt() /
+                                              60));
             else
-                s << ", no expiry";
+                s << Tr::tr(", no expiry");
         } else {
-            s << "failed: " << displaySafeLines(shown(check, "error"));
+            s << Tr::tr("failed: %1").arg(displaySafeLines(shown(check, "error")));
         }
         s << "\n";
     }
 
     const QJsonObject providers = r.value(QStringLiteral("providers")).toObject();
     if (!providers.isEmpty())
-        s << "\nProviders:\n";
+        s << "\n" << Tr::tr("Providers:") << "\n";
     for (const char *name : {"anthropic", "bedrock", "vertex", "foundry"}) {
         const QJsonObject p = providers.value(QLatin1String(name)).toObject();
         if (p.isEmpty())
             continue;
         const QJsonArray missing = p.value(QStringLiteral("missing")).toArray();
-        s << "  " << name << (p.value(QStringLiteral("selected")).toBool() ? " (selected)" : "")
-          << ": " << (missing.isEmpty() ? "configured" : "not configured");
+        const QString providerName = QLatin1String(name);
+        s << "  "
+          << (p.value(QStringLiteral("selected")).toBool()
+                  ? Tr::tr("%1 (selected)").arg(providerName)
+                  : providerName)
+          << ": " << (missing.isEmpty() ? Tr::tr("configured") : Tr::tr("not configured"));
         const QJsonObject sources = p.value(QStringLiteral("sources")).toObject();
         QStringList from;
         for (auto it = sources.begin(); it != sources.end(); ++it)
-            from << it.key() + QStringLiteral(" from ") + it.value().toString();
+            from << Tr::tr("%1 from %2").arg(it.key(), it.value().toString());
         if (!from.isEmpty())
             s << "; " << displaySafe(from.join(QStringLiteral(", ")));
         s << "\n";
@@ -469,41 +522,47 @@ QString DoctorReport::toText(const QJsonObject &r)
             for (const QJsonValue &f : p.value(QStringLiteral("facts")).toArray())
                 s << "      " << displaySafe(f.toString()) << "\n";
         for (const QJsonValue &m : missing)
-            s << "      missing: " << displaySafe(m.toString()) << "\n";
+            s << "      " << Tr::tr("missing: %1").arg(displaySafe(m.toString())) << "\n";
     }
 
     const QJsonObject q = r.value(QStringLiteral("request")).toObject();
-    s << "\nRequests: " << redactUrlPassword(shown(q, "base_url")) << " ("
-      << shown(q, "base_url_source") << "), timeout "
-      << q.value(QStringLiteral("timeout_ms")).toInt() << " ms";
+    const QString requestsLabel = Tr::tr("Requests:");
+    s << "\n"
+      << requestsLabel << " "
+      << Tr::tr("%1 (%2), timeout %3 ms")
+             .arg(redactUrlPassword(shown(q, "base_url")), shown(q, "base_url_source"),
+                  QString::number(q.value(QStringLiteral("timeout_ms")).toInt()));
     const QJsonArray headers = q.value(QStringLiteral("custom_headers")).toArray();
     if (!headers.isEmpty()) {
         QStringList names;
         for (const QJsonValue &h : headers)
             names << displaySafe(h.toString());
-        s << ", custom headers: " << names.join(QStringLiteral(", "));
+        s << Tr::tr(", custom headers: %1").arg(names.join(QStringLiteral(", ")));
     }
     if (q.value(QStringLiteral("additional_protection")).toBool())
-        s << ", additional protection on";
-    s << "\n          proxy: " << redactUrlPassword(shown(q, "proxy")) << "\n";
+        s << Tr::tr(", additional protection on");
+    s << "\n"
+      << QString(columns(requestsLabel) + 1, QLatin1Char(' '))
+      << Tr::tr("proxy: %1").arg(redactUrlPassword(shown(q, "proxy"))) << "\n";
 
     s << networkText(r);
 
     const QJsonArray warnings = r.value(QStringLiteral("warnings")).toArray();
     const QJsonArray problems = r.value(QStringLiteral("problems")).toArray();
     if (!warnings.isEmpty()) {
-        s << "\nWarnings:\n";
+        s << "\n" << Tr::tr("Warnings:") << "\n";
         for (const QJsonValue &w : warnings)
             s << "  ! " << displaySafeLines(w.toString()) << "\n";
     }
     if (!problems.isEmpty()) {
-        s << "\nProblems:\n";
+        s << "\n" << Tr::tr("Problems:") << "\n";
         for (const QJsonValue &p : problems)
             s << "  x " << displaySafeLines(p.toString()) << "\n";
     }
     s << "\n"
-      << (r.value(QStringLiteral("ok")).toBool() ? "Ready: a usable credential was found.\n"
-                                                 : "Not ready: no usable credential.\n");
+      << (r.value(QStringLiteral("ok")).toBool() ? Tr::tr("Ready: a usable credential was found.")
+                                                 : Tr::tr("Not ready: no usable credential."))
+      << "\n";
     return out;
 }
 

@@ -3,6 +3,7 @@
 #include "HelperProcess.h"
 #include "ProxySettings.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QHash>
 #include <QNetworkReply>
@@ -14,6 +15,13 @@
 #include <vector>
 
 namespace qlaude {
+
+namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::NetworkAccess)
+};
+} // namespace
 
 namespace {
 
@@ -100,7 +108,7 @@ QString certificateName(const QSslCertificate &c, bool issuer)
         for (const QString &v : issuer ? c.issuerInfo(attr) : c.subjectInfo(attr))
             parts << QString::fromLatin1(attr) + QLatin1Char('=') + v;
     }
-    return parts.isEmpty() ? QStringLiteral("an unnamed authority")
+    return parts.isEmpty() ? Tr::tr("an unnamed authority")
                            : QLatin1Char('"') + parts.join(QStringLiteral(", ")) + QLatin1Char('"');
 }
 
@@ -153,17 +161,15 @@ QString describeTlsErrors(const QList<QSslError> &errors, const QUrl &url, const
     const QString viaProxy =
         proxy.isEmpty()
             ? QString()
-            : QStringLiteral(" The connection goes through the proxy %1, which may be inspecting "
-                             "TLS and re-signing certificates with its own CA.")
+            : Tr::tr(" The connection goes through the proxy %1, which may be inspecting "
+                     "TLS and re-signing certificates with its own CA.")
                   .arg(proxy);
     switch (worst.error()) {
     case QSslError::HostNameMismatch: {
         const QStringList names = certificateNames(cert);
-        return QStringLiteral("The TLS certificate presented for %1 is for %2, not for %1.%3 "
-                              "Check the base URL; certificate errors are never ignored.")
-            .arg(host,
-                 names.isEmpty() ? QStringLiteral("no host name")
-                                 : names.join(QStringLiteral(", ")),
+        return Tr::tr("The TLS certificate presented for %1 is for %2, not for %1.%3 "
+                      "Check the base URL; certificate errors are never ignored.")
+            .arg(host, names.isEmpty() ? Tr::tr("no host name") : names.join(QStringLiteral(", ")),
                  viaProxy);
     }
     case QSslError::SelfSignedCertificate:
@@ -177,31 +183,60 @@ QString describeTlsErrors(const QList<QSslError> &errors, const QUrl &url, const
         const QString issuer = certificateName(cert, !selfSigned);
         QStringList stores;
         if (!setup.replacesSystemStore())
-            stores << QStringLiteral("the system store");
+            stores << Tr::tr("the system store");
         for (const NetworkSetup::CaFile &f : setup.caFiles())
             stores << QStringLiteral("%1 (%2)").arg(f.variable, f.path);
         const QString trusted =
             setup.caFiles().isEmpty()
-                ? QStringLiteral("this computer does not trust")
-                : QStringLiteral("none of %1 trusts").arg(stores.join(QStringLiteral(", ")));
-        return QStringLiteral("The TLS certificate of %1 was issued by %2, which %3.%4 If your "
-                              "company uses its own certificate authority, save its CA "
-                              "certificate as a PEM file and set NODE_EXTRA_CA_CERTS to that "
-                              "file.")
+                ? Tr::tr("this computer does not trust")
+                : Tr::tr("none of %1 trusts").arg(stores.join(QStringLiteral(", ")));
+        return Tr::tr("The TLS certificate of %1 was issued by %2, which %3.%4 If your "
+                      "company uses its own certificate authority, save its CA "
+                      "certificate as a PEM file and set NODE_EXTRA_CA_CERTS to that "
+                      "file.")
             .arg(host, issuer, trusted, viaProxy);
     }
     case QSslError::CertificateExpired:
-        return QStringLiteral("The TLS certificate of %1 expired on %2.%3")
+        return Tr::tr("The TLS certificate of %1 expired on %2.%3")
             .arg(host, cert.expiryDate().toUTC().toString(QStringLiteral("yyyy-MM-dd")), viaProxy);
     case QSslError::CertificateNotYetValid:
-        return QStringLiteral("The TLS certificate of %1 is not valid before %2; check this "
-                              "computer's clock.%3")
+        return Tr::tr("The TLS certificate of %1 is not valid before %2; check this "
+                      "computer's clock.%3")
             .arg(host, cert.effectiveDate().toUTC().toString(QStringLiteral("yyyy-MM-dd")),
                  viaProxy);
     default:
-        return QStringLiteral("The TLS certificate of %1 was refused: %2.%3")
+        return Tr::tr("The TLS certificate of %1 was refused: %2.%3")
             .arg(host, worst.errorString(), viaProxy);
     }
+}
+
+// A server that wants a client certificate ends the handshake with an alert (TLS 1.2), or, with
+// TLS 1.3, closes the new connection right after the handshake, before any answer. Decided from
+// the reply, not from failureText()'s sentence, which is translated.
+bool clientCertificateFailure(QNetworkReply *reply)
+{
+    if (!reply->property(kFailureProperty).toString().isEmpty())
+        return false;
+    switch (reply->error()) {
+    case QNetworkReply::NoError:
+    case QNetworkReply::ProxyAuthenticationRequiredError:
+    case QNetworkReply::ProxyConnectionRefusedError:
+    case QNetworkReply::ProxyNotFoundError:
+    case QNetworkReply::ProxyConnectionClosedError:
+    case QNetworkReply::ProxyTimeoutError:
+        return false;
+    default:
+        break;
+    }
+    const QString qtText = reply->errorString();
+    const bool closedAfterHandshake =
+        reply->error() == QNetworkReply::RemoteHostClosedError &&
+        reply->property(kEncryptedProperty).toBool() &&
+        !reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).isValid();
+    return closedAfterHandshake ||
+           qtText.contains(QLatin1String("certificate required"), Qt::CaseInsensitive) ||
+           qtText.contains(QLatin1String("alert handshake failure"), Qt::CaseInsensitive) ||
+           qtText.contains(QLatin1String("alert bad certificate"), Qt::CaseInsensitive);
 }
 
 } // namespace
@@ -269,9 +304,9 @@ bool NetworkAccess::answerProxyChallenge(QObject *context,
                     for (const char c : value)
                         clean = clean && uchar(c) >= 0x20 && uchar(c) != 0x7f;
                     if (!clean)
-                        error = QStringLiteral("proxyAuthHelper printed no usable "
-                                               "Proxy-Authorization value: it must print one line, "
-                                               "such as \"Basic dXNlcjpwYXNz\".");
+                        error = Tr::tr("proxyAuthHelper printed no usable "
+                                       "Proxy-Authorization value: it must print one line, "
+                                       "such as \"Basic dXNlcjpwYXNz\".");
                     else
                         helperAnswers().insert(
                             command, {value, QDateTime::currentMSecsSinceEpoch() + ttlMs});
@@ -310,9 +345,9 @@ QNetworkReply *NetworkAccess::createRequest(Operation op, const QNetworkRequest 
     QNetworkReply *reply = QNetworkAccessManager::createRequest(op, r, outgoingData);
     const QUrl proxy = m_setup->proxyFor(url);
     if (!proxy.isEmpty())
-        reply->setProperty(kProxyProperty,
-                           QStringLiteral("%1 (from %2)")
-                               .arg(ProxySettings::redacted(proxy), m_setup->proxyVariable()));
+        reply->setProperty(
+            kProxyProperty,
+            Tr::tr("%1 (from %2)").arg(ProxySettings::redacted(proxy), m_setup->proxyVariable()));
     reply->setProperty(kClientCertProperty, m_setup->clientCertificate().isSet());
     if (https)
         connect(reply, &QNetworkReply::encrypted, reply,
@@ -332,43 +367,33 @@ QString NetworkAccess::failureText(QNetworkReply *reply)
     switch (reply->error()) {
     case QNetworkReply::ProxyAuthenticationRequiredError:
         if (proxy.contains(QLatin1String(":***@")))
-            return QStringLiteral("The proxy %1 refused the user name and password in its URL "
-                                  "(HTTP 407 Proxy Authentication Required). Check them.")
+            return Tr::tr("The proxy %1 refused the user name and password in its URL "
+                          "(HTTP 407 Proxy Authentication Required). Check them.")
                 .arg(proxy);
-        return QStringLiteral("The proxy %1 asks for credentials (HTTP 407 Proxy Authentication "
-                              "Required). Put them in the proxy URL "
-                              "(http://user:password@host:port), or set proxyAuthHelper with "
-                              "CLAUDE_CODE_ENABLE_PROXY_AUTH_HELPER=1.")
-            .arg(proxy.isEmpty() ? QStringLiteral("in the way") : proxy);
+        return Tr::tr("The proxy %1 asks for credentials (HTTP 407 Proxy Authentication "
+                      "Required). Put them in the proxy URL "
+                      "(http://user:password@host:port), or set proxyAuthHelper with "
+                      "CLAUDE_CODE_ENABLE_PROXY_AUTH_HELPER=1.")
+            .arg(proxy.isEmpty() ? Tr::tr("in the way") : proxy);
     case QNetworkReply::ProxyConnectionRefusedError:
     case QNetworkReply::ProxyNotFoundError:
     case QNetworkReply::ProxyConnectionClosedError:
     case QNetworkReply::ProxyTimeoutError:
-        return QStringLiteral("The proxy %1 could not be used: %2. Check the proxy variables, or "
-                              "exclude the host with NO_PROXY.")
-            .arg(proxy.isEmpty() ? QStringLiteral("(unknown)") : proxy, qtText);
+        return Tr::tr("The proxy %1 could not be used: %2. Check the proxy variables, or "
+                      "exclude the host with NO_PROXY.")
+            .arg(proxy.isEmpty() ? Tr::tr("(unknown)") : proxy, qtText);
     default:
         break;
     }
-    // A server that wants a client certificate ends the handshake with an alert (TLS 1.2), or,
-    // with TLS 1.3, closes the new connection right after the handshake, before any answer.
-    const bool closedAfterHandshake =
-        reply->error() == QNetworkReply::RemoteHostClosedError &&
-        reply->property(kEncryptedProperty).toBool() &&
-        !reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).isValid();
-    if (reply->error() != QNetworkReply::NoError &&
-        (closedAfterHandshake ||
-         qtText.contains(QLatin1String("certificate required"), Qt::CaseInsensitive) ||
-         qtText.contains(QLatin1String("alert handshake failure"), Qt::CaseInsensitive) ||
-         qtText.contains(QLatin1String("alert bad certificate"), Qt::CaseInsensitive))) {
+    if (clientCertificateFailure(reply)) {
         if (!reply->property(kClientCertProperty).toBool())
-            return QStringLiteral("%1 ended the connection during the TLS handshake, as a server "
-                                  "that requires a client certificate does: set "
-                                  "CLAUDE_CODE_CLIENT_CERT and CLAUDE_CODE_CLIENT_KEY to its PEM "
-                                  "files.")
+            return Tr::tr("%1 ended the connection during the TLS handshake, as a server "
+                          "that requires a client certificate does: set "
+                          "CLAUDE_CODE_CLIENT_CERT and CLAUDE_CODE_CLIENT_KEY to its PEM "
+                          "files.")
                 .arg(hostText(reply->url()));
-        return QStringLiteral("%1 refused the client certificate (CLAUDE_CODE_CLIENT_CERT): check "
-                              "that it is the one the server expects and has not been revoked.")
+        return Tr::tr("%1 refused the client certificate (CLAUDE_CODE_CLIENT_CERT): check "
+                      "that it is the one the server expects and has not been revoked.")
             .arg(hostText(reply->url()));
     }
     // Closed before any answer, on a connection that may have been reused: only a hint.
@@ -376,9 +401,9 @@ QString NetworkAccess::failureText(QNetworkReply *reply)
         reply->url().scheme() == QLatin1String("https") &&
         !reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).isValid() &&
         !reply->property(kClientCertProperty).toBool())
-        return QStringLiteral("%1 closed the connection before answering; if it requires a client "
-                              "certificate (mTLS), set CLAUDE_CODE_CLIENT_CERT and "
-                              "CLAUDE_CODE_CLIENT_KEY")
+        return Tr::tr("%1 closed the connection before answering; if it requires a client "
+                      "certificate (mTLS), set CLAUDE_CODE_CLIENT_CERT and "
+                      "CLAUDE_CODE_CLIENT_KEY")
             .arg(hostText(reply->url()));
     return QString();
 }
@@ -391,9 +416,7 @@ bool NetworkAccess::isPermanentFailure(QNetworkReply *reply)
         reply->error() == QNetworkReply::ProxyAuthenticationRequiredError)
         return true;
     // The client-certificate alerts, or a new connection closed right after its handshake.
-    const QString text = failureText(reply);
-    return text.contains(QLatin1String("client certificate")) &&
-           !text.contains(QLatin1String("closed the connection before answering"));
+    return clientCertificateFailure(reply);
 }
 
 QString NetworkAccess::errorText(QNetworkReply *reply)

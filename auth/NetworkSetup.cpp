@@ -4,6 +4,7 @@
 #include "ProxySettings.h"
 #include "RequestOptions.h"
 
+#include <QCoreApplication>
 #include <QCryptographicHash>
 #include <QFile>
 #include <QFileInfo>
@@ -14,6 +15,13 @@
 #include <QSslKey>
 
 namespace qlaude {
+
+namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::NetworkSetup)
+};
+} // namespace
 
 namespace {
 
@@ -52,17 +60,17 @@ bool readPem(const QString &variable, const QString &path, QByteArray *out, QStr
     QFile f(path);
     const QFileInfo info(path);
     if (!info.exists()) {
-        *error = QStringLiteral("%1 names %2, which does not exist").arg(variable, path);
+        *error = Tr::tr("%1 names %2, which does not exist").arg(variable, path);
         return false;
     }
     if (info.size() > kMaxPemBytes) {
-        *error = QStringLiteral("%1 names %2, which is larger than 16 MiB and is not a PEM file")
+        *error = Tr::tr("%1 names %2, which is larger than 16 MiB and is not a PEM file")
                      .arg(variable, path);
         return false;
     }
     if (!f.open(QIODevice::ReadOnly)) {
-        *error = QStringLiteral("%1 names %2, which could not be read: %3")
-                     .arg(variable, path, f.errorString());
+        *error =
+            Tr::tr("%1 names %2, which could not be read: %3").arg(variable, path, f.errorString());
         return false;
     }
     *out = f.readAll();
@@ -80,7 +88,7 @@ QString subjectText(const QSslCertificate &c, bool issuer)
     attr("CN");
     attr("O");
     attr("OU");
-    return parts.isEmpty() ? QStringLiteral("(no name)") : parts.join(QStringLiteral(", "));
+    return parts.isEmpty() ? Tr::tr("(no name)") : parts.join(QStringLiteral(", "));
 }
 
 QByteArray fileStamp(const QString &path)
@@ -116,7 +124,7 @@ std::shared_ptr<const NetworkSetup> NetworkSetup::fromContext(const AuthContext 
     if (!command.isEmpty()) {
         helper.source = context.settingSource(QStringLiteral("proxyAuthHelper"));
         if (!isTruthy(context.env(QStringLiteral("CLAUDE_CODE_ENABLE_PROXY_AUTH_HELPER")))) {
-            helper.note = QStringLiteral("set CLAUDE_CODE_ENABLE_PROXY_AUTH_HELPER=1 to use it");
+            helper.note = Tr::tr("set CLAUDE_CODE_ENABLE_PROXY_AUTH_HELPER=1 to use it");
         } else {
             helper.command = command;
             const AuthContext::CommandSite site =
@@ -261,7 +269,7 @@ QString NetworkSetup::bypassReason(const QUrl &target) const
                                      !m_env.value(QStringLiteral("no_proxy")).isEmpty()
                                  ? QStringLiteral("no_proxy")
                                  : QStringLiteral("NO_PROXY");
-    return QStringLiteral("%1 (%2) excludes it").arg(variable, m_env.value(variable));
+    return Tr::tr("%1 (%2) excludes it").arg(variable, m_env.value(variable));
 }
 
 void NetworkSetup::readCertificateAuthorities()
@@ -272,13 +280,13 @@ void NetworkSetup::readCertificateAuthorities()
                                       .split(QLatin1Char(','), Qt::SkipEmptyParts)
                                       .replaceInStrings(QStringLiteral(" "), QString());
         if (parts.contains(QStringLiteral("system")))
-            m_certStoreNote = QStringLiteral("CLAUDE_CODE_CERT_STORE=%1: Qlaude has no bundled "
-                                             "store and uses the system's certificates")
+            m_certStoreNote = Tr::tr("CLAUDE_CODE_CERT_STORE=%1: Qlaude has no bundled "
+                                     "store and uses the system's certificates")
                                   .arg(store);
         else
-            m_certStoreNote = QStringLiteral("CLAUDE_CODE_CERT_STORE=%1 asks for the bundled store "
-                                             "only; Qlaude has none and uses the system's "
-                                             "certificates instead")
+            m_certStoreNote = Tr::tr("CLAUDE_CODE_CERT_STORE=%1 asks for the bundled store "
+                                     "only; Qlaude has none and uses the system's "
+                                     "certificates instead")
                                   .arg(store);
     }
 
@@ -297,11 +305,11 @@ void NetworkSetup::readCertificateAuthorities()
             const int blocks = int(pem.count("-----BEGIN CERTIFICATE-----"));
             file.certificates = int(certs.size());
             if (certs.isEmpty())
-                file.error = QStringLiteral("%1 names %2, which holds no PEM certificate")
-                                 .arg(file.variable, path);
+                file.error =
+                    Tr::tr("%1 names %2, which holds no PEM certificate").arg(file.variable, path);
             else if (certs.size() < blocks)
-                file.error = QStringLiteral("%1 names %2, in which %3 of %4 certificates could "
-                                            "not be read")
+                file.error = Tr::tr("%1 names %2, in which %3 of %4 certificates could "
+                                    "not be read")
                                  .arg(file.variable, path)
                                  .arg(blocks - certs.size())
                                  .arg(blocks);
@@ -358,8 +366,8 @@ void NetworkSetup::readClientCertificate(const QString &stored)
     m_client.certPath = certPath;
     m_client.keyPath = keyPath;
     if (certPath.isEmpty()) {
-        m_errors << QStringLiteral("CLAUDE_CODE_CLIENT_KEY is set but CLAUDE_CODE_CLIENT_CERT is "
-                                   "not: set both to present a client certificate");
+        m_errors << Tr::tr("CLAUDE_CODE_CLIENT_KEY is set but CLAUDE_CODE_CLIENT_CERT is "
+                           "not: set both to present a client certificate");
         return;
     }
     QByteArray certPem;
@@ -370,8 +378,8 @@ void NetworkSetup::readClientCertificate(const QString &stored)
     }
     const QList<QSslCertificate> chain = QSslCertificate::fromData(certPem, QSsl::Pem);
     if (chain.isEmpty()) {
-        m_errors << QStringLiteral("CLAUDE_CODE_CLIENT_CERT names %1, which holds no PEM "
-                                   "certificate")
+        m_errors << Tr::tr("CLAUDE_CODE_CLIENT_CERT names %1, which holds no PEM "
+                           "certificate")
                         .arg(certPath);
         return;
     }
@@ -383,9 +391,9 @@ void NetworkSetup::readClientCertificate(const QString &stored)
     QByteArray keyPem;
     if (keyPath.isEmpty()) {
         if (!certPem.contains("PRIVATE KEY-----")) {
-            m_errors << QStringLiteral("CLAUDE_CODE_CLIENT_CERT is set but CLAUDE_CODE_CLIENT_KEY "
-                                       "is not, and %1 holds no private key: set "
-                                       "CLAUDE_CODE_CLIENT_KEY to the key's PEM file")
+            m_errors << Tr::tr("CLAUDE_CODE_CLIENT_CERT is set but CLAUDE_CODE_CLIENT_KEY "
+                               "is not, and %1 holds no private key: set "
+                               "CLAUDE_CODE_CLIENT_KEY to the key's PEM file")
                             .arg(certPath);
             return;
         }
@@ -412,32 +420,32 @@ void NetworkSetup::readClientCertificate(const QString &stored)
     }
     if (key.isNull()) {
         if (encrypted && passphrase.isEmpty())
-            m_errors << QStringLiteral("CLAUDE_CODE_CLIENT_KEY names %1, which is encrypted: set "
-                                       "CLAUDE_CODE_CLIENT_KEY_PASSPHRASE, or save the passphrase "
-                                       "in Settings > Network")
+            m_errors << Tr::tr("CLAUDE_CODE_CLIENT_KEY names %1, which is encrypted: set "
+                               "CLAUDE_CODE_CLIENT_KEY_PASSPHRASE, or save the passphrase "
+                               "in Settings > Network")
                             .arg(keyPath);
         else if (encrypted)
-            m_errors << QStringLiteral("CLAUDE_CODE_CLIENT_KEY names %1, which could not be "
-                                       "decrypted with the passphrase from %2: check it")
+            m_errors << Tr::tr("CLAUDE_CODE_CLIENT_KEY names %1, which could not be "
+                               "decrypted with the passphrase from %2: check it")
                             .arg(keyPath, m_client.passphraseSource == QLatin1String("keychain")
-                                              ? QStringLiteral("the keychain (Settings > Network)")
+                                              ? Tr::tr("the keychain (Settings > Network)")
                                               : m_client.passphraseSource);
         else
-            m_errors << QStringLiteral("CLAUDE_CODE_CLIENT_KEY names %1, which holds no PEM "
-                                       "private key Qlaude can read (RSA, EC or DSA)")
+            m_errors << Tr::tr("CLAUDE_CODE_CLIENT_KEY names %1, which holds no PEM "
+                               "private key Qlaude can read (RSA, EC or DSA)")
                             .arg(keyPath);
         return;
     }
     const QDateTime now = QDateTime::currentDateTimeUtc();
     if (m_client.expires.isValid() && m_client.expires < now) {
-        m_errors << QStringLiteral("The client certificate in %1 (%2) expired on %3: renew it")
+        m_errors << Tr::tr("The client certificate in %1 (%2) expired on %3: renew it")
                         .arg(certPath, m_client.subject,
                              m_client.expires.toString(QStringLiteral("yyyy-MM-dd")));
         return;
     }
     if (m_client.expires.isValid() && now.daysTo(m_client.expires) < kExpiryWarningDays)
-        m_warnings << QStringLiteral("The client certificate in %1 (%2) expires on %3, in %4 "
-                                     "days: renew it soon")
+        m_warnings << Tr::tr("The client certificate in %1 (%2) expires on %3, in %4 "
+                             "days: renew it soon")
                           .arg(certPath, m_client.subject,
                                m_client.expires.toString(QStringLiteral("yyyy-MM-dd")))
                           .arg(now.daysTo(m_client.expires));

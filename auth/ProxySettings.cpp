@@ -1,9 +1,17 @@
 #include "ProxySettings.h"
 
+#include <QCoreApplication>
 #include <QHostAddress>
 #include <QRegularExpression>
 
 namespace qlaude {
+
+namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::ProxySettings)
+};
+} // namespace
 
 ProxySettings::ProxySettings(const QProcessEnvironment &env)
 {
@@ -82,10 +90,10 @@ QString ProxySettings::redacted(const QUrl &proxy)
 QString ProxySettings::describe() const
 {
     if (m_proxy.isEmpty())
-        return QStringLiteral("none");
+        return Tr::tr("none");
     QString s = QStringLiteral("%1 (%2)").arg(redacted(m_proxy), m_source);
     if (!m_noProxy.isEmpty())
-        s += QStringLiteral(", except %1").arg(m_noProxy.join(QStringLiteral(", ")));
+        s += Tr::tr(", except %1").arg(m_noProxy.join(QStringLiteral(", ")));
     return s;
 }
 

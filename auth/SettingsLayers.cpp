@@ -1,5 +1,6 @@
 #include "SettingsLayers.h"
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -18,24 +19,31 @@
 namespace qlaude {
 
 namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::SettingsLayers)
+};
+} // namespace
+
+namespace {
 QString g_managedDirForTesting;
 
 QString cannotRead(const QString &path, const QString &reason)
 {
-    return QStringLiteral("%1: cannot be read (%2). Check its permissions.").arg(path, reason);
+    return Tr::tr("%1: cannot be read (%2). Check its permissions.").arg(path, reason);
 }
 
 QString notRegular(const QString &path, const QString &kind)
 {
-    return QStringLiteral("%1: is not a regular file (it is %2). Qlaude reads settings only from "
-                          "regular files; this one is ignored.")
+    return Tr::tr("%1: is not a regular file (it is %2). Qlaude reads settings only from "
+                  "regular files; this one is ignored.")
         .arg(path, kind);
 }
 
 QString tooLarge(const QString &path, qint64 size)
 {
-    return QStringLiteral("%1: is larger than 4 MiB (%2 bytes). Qlaude does not read settings "
-                          "files that large; this one is ignored.")
+    return Tr::tr("%1: is larger than 4 MiB (%2 bytes). Qlaude does not read settings "
+                  "files that large; this one is ignored.")
         .arg(path)
         .arg(size);
 }
@@ -44,14 +52,14 @@ QString tooLarge(const QString &path, qint64 size)
 QString kindOf(mode_t mode)
 {
     if (S_ISFIFO(mode))
-        return QStringLiteral("a FIFO");
+        return Tr::tr("a FIFO");
     if (S_ISCHR(mode) || S_ISBLK(mode))
-        return QStringLiteral("a device");
+        return Tr::tr("a device");
     if (S_ISDIR(mode))
-        return QStringLiteral("a directory");
+        return Tr::tr("a directory");
     if (S_ISSOCK(mode))
-        return QStringLiteral("a socket");
-    return QStringLiteral("a special file");
+        return Tr::tr("a socket");
+    return Tr::tr("a special file");
 }
 #endif
 
@@ -178,8 +186,7 @@ QString SettingsLayers::readFile(const QString &path, QByteArray *text)
 #else
     const QFileInfo info(path);
     if (!info.isFile())
-        return notRegular(path, info.isDir() ? QStringLiteral("a directory")
-                                             : QStringLiteral("a special file"));
+        return notRegular(path, info.isDir() ? Tr::tr("a directory") : Tr::tr("a special file"));
     if (info.size() > kMaxFileBytes)
         return tooLarge(path, info.size());
     QFile f(path);
@@ -210,8 +217,8 @@ QJsonObject SettingsLayers::parseJson(const QByteArray &text, const QString &pat
         const int line = before.count('\n') + 1;
         const int lastNl = before.lastIndexOf('\n');
         const int column = QString::fromUtf8(before.mid(lastNl + 1)).size() + 1;
-        *error = QStringLiteral("%1: line %2, column %3: %4. Fix the JSON; this file is ignored "
-                                "until then.")
+        *error = Tr::tr("%1: line %2, column %3: %4. Fix the JSON; this file is ignored "
+                        "until then.")
                      .arg(path)
                      .arg(line)
                      .arg(column)
@@ -219,8 +226,8 @@ QJsonObject SettingsLayers::parseJson(const QByteArray &text, const QString &pat
         return QJsonObject();
     }
     if (!doc.isObject()) {
-        *error = QStringLiteral("%1: line 1, column 1: the settings must be a JSON object "
-                                "({ ... }). This file is ignored until then.")
+        *error = Tr::tr("%1: line 1, column 1: the settings must be a JSON object "
+                        "({ ... }). This file is ignored until then.")
                      .arg(path);
         return QJsonObject();
     }
@@ -294,8 +301,7 @@ SettingsLayers SettingsLayers::load(const Options &options)
             SettingsFile f = loadFile(SettingsScope::Flag, QFileInfo(flag).absoluteFilePath());
             if (f.status == SettingsFile::Status::Missing) {
                 f.status = SettingsFile::Status::Error;
-                f.error =
-                    QStringLiteral("%1: the file given to --settings does not exist.").arg(f.path);
+                f.error = Tr::tr("%1: the file given to --settings does not exist.").arg(f.path);
             }
             layers.m_files << f;
         }
@@ -315,7 +321,7 @@ QStringList SettingsLayers::problems() const
             continue;
         // A managed folder reports each broken drop-in on a line of its own.
         for (const QString &line : f.error.split(QLatin1Char('\n'), Qt::SkipEmptyParts))
-            out << QStringLiteral("Ignored the %1 settings: %2")
+            out << Tr::tr("Ignored the %1 settings: %2")
                        .arg(f.scope == SettingsScope::Flag ? QStringLiteral("--settings")
                                                            : settingsScopeName(f.scope),
                             line);

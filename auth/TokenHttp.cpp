@@ -2,6 +2,7 @@
 
 #include "NetworkAccess.h"
 
+#include <QCoreApplication>
 #include <QJsonDocument>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
@@ -12,6 +13,13 @@
 #include <memory>
 
 namespace qlaude {
+
+namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::TokenHttp)
+};
+} // namespace
 
 namespace {
 
@@ -45,8 +53,8 @@ QString redactAll(QString text, const QStringList &secrets)
 QString sizeText(qint64 bytes)
 {
     if (bytes >= 1024 && bytes % 1024 == 0)
-        return QStringLiteral("%1 KiB").arg(bytes / 1024);
-    return QStringLiteral("%1 bytes").arg(bytes);
+        return Tr::tr("%1 KiB").arg(bytes / 1024);
+    return Tr::tr("%1 bytes").arg(bytes);
 }
 
 // Qt's network error texts sometimes quote the URL; an error may name only its origin.
@@ -100,30 +108,29 @@ void finish(const std::shared_ptr<Pending> &p, QNetworkReply *reply)
     const QString host = hostText(req.url);
     if (p->timedOut) {
         r.failure = TokenHttpResult::Failure::Timeout;
-        r.error = QStringLiteral("%1 did not answer within %2 s")
+        r.error = Tr::tr("%1 did not answer within %2 s")
                       .arg(host)
                       .arg(req.timeoutMs / 1000.0, 0, 'g', 3);
     } else if (p->tooLarge) {
         r.failure = TokenHttpResult::Failure::TooLarge;
-        r.error = QStringLiteral("the answer from %1 is longer than %2 and was cut off")
+        r.error = Tr::tr("the answer from %1 is longer than %2 and was cut off")
                       .arg(host, sizeText(req.maxBytes));
     } else if (r.status == 0) {
         r.failure = TokenHttpResult::Failure::Network;
-        r.error = QStringLiteral("could not reach %1: %2").arg(host, networkReason(reply, req.url));
+        r.error = Tr::tr("could not reach %1: %2").arg(host, networkReason(reply, req.url));
     } else if (r.status >= 300 && r.status < 400) {
         r.failure = TokenHttpResult::Failure::Redirect;
         const QUrl location = QUrl::fromEncoded(reply->rawHeader("location"));
         const QString target =
             location.isEmpty() ? QString() : TokenHttp::origin(req.url.resolved(location));
-        r.error = QStringLiteral("%1 answered with a redirect (HTTP %2%3); token requests never "
-                                 "follow redirects")
+        r.error = Tr::tr("%1 answered with a redirect (HTTP %2%3); token requests never "
+                         "follow redirects")
                       .arg(host)
                       .arg(r.status)
-                      .arg(target.isEmpty() ? QString() : QStringLiteral(" to ") + target);
+                      .arg(target.isEmpty() ? QString() : Tr::tr(" to %1").arg(target));
     } else if (r.status >= 200 && r.status < 300 && reply->error() != QNetworkReply::NoError) {
         r.failure = TokenHttpResult::Failure::Network;
-        r.error = QStringLiteral("the connection to %1 broke: %2")
-                      .arg(host, networkReason(reply, req.url));
+        r.error = Tr::tr("the connection to %1 broke: %2").arg(host, networkReason(reply, req.url));
     } else {
         r.body = std::move(p->body);
         QJsonParseError pe;
@@ -146,7 +153,7 @@ void finish(const std::shared_ptr<Pending> &p, QNetworkReply *reply)
             QString what = r.errorCode;
             if (!r.errorDetail.isEmpty() && r.errorDetail != r.errorCode)
                 what += (what.isEmpty() ? QString() : QStringLiteral(": ")) + r.errorDetail;
-            r.error = QStringLiteral("%1 answered HTTP %2%3")
+            r.error = Tr::tr("%1 answered HTTP %2%3")
                           .arg(host)
                           .arg(r.status)
                           .arg(what.isEmpty() ? QString() : QStringLiteral(": ") + what);
@@ -185,8 +192,7 @@ QByteArray formEncode(const QList<QPair<QString, QString>> &fields)
 QString origin(const QUrl &url)
 {
     if (url.host().isEmpty())
-        return url.scheme().isEmpty() ? QStringLiteral("(no host)")
-                                      : url.scheme() + QLatin1Char(':');
+        return url.scheme().isEmpty() ? Tr::tr("(no host)") : url.scheme() + QLatin1Char(':');
     QUrl o;
     o.setScheme(url.scheme());
     o.setHost(url.host());
@@ -295,7 +301,7 @@ bool answerProxyChallenge(const std::shared_ptr<Pending> &p, QNetworkReply *repl
                 TokenHttpResult r;
                 r.failure = TokenHttpResult::Failure::Network;
                 r.error = TokenHttp::cleanText(
-                    QStringLiteral("the proxy asked for credentials and proxyAuthHelper failed: %1")
+                    Tr::tr("the proxy asked for credentials and proxyAuthHelper failed: %1")
                         .arg(error));
                 done(r);
             }))
@@ -332,7 +338,7 @@ void sendAttempt(QNetworkAccessManager *nam, const TokenHttpRequest &request, QO
             TokenHttpResult r;
             r.failure = TokenHttpResult::Failure::Network;
             r.error = TokenHttp::cleanText(
-                QStringLiteral("could not reach %1: only http and https URLs are allowed")
+                Tr::tr("could not reach %1: only http and https URLs are allowed")
                     .arg(TokenHttp::origin(p->request.url)));
             const Callback cb = std::move(p->done);
             cb(r);

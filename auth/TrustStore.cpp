@@ -3,6 +3,7 @@
 #include "AppPaths.h"
 #include "Credential.h"
 
+#include <QCoreApplication>
 #include <QCryptographicHash>
 #include <QDateTime>
 #include <QDir>
@@ -16,6 +17,13 @@
 #include <algorithm>
 
 namespace qlaude {
+
+namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::TrustStore)
+};
+} // namespace
 
 namespace {
 // Settings whose value is a command the CLI runs (CLAUDE_CODE.md §2).
@@ -61,15 +69,15 @@ bool writeStore(const QString &path, const QJsonObject &root, QString *error)
     QSaveFile f(path);
     if (!f.open(QIODevice::WriteOnly)) {
         if (error)
-            *error = QStringLiteral("Cannot write the trust decisions to %1 (%2).")
-                         .arg(path, f.errorString());
+            *error =
+                Tr::tr("Cannot write the trust decisions to %1 (%2).").arg(path, f.errorString());
         return false;
     }
     f.write(QJsonDocument(root).toJson(QJsonDocument::Indented));
     if (!f.commit()) {
         if (error)
-            *error = QStringLiteral("Cannot save the trust decisions to %1 (%2).")
-                         .arg(path, f.errorString());
+            *error =
+                Tr::tr("Cannot save the trust decisions to %1 (%2).").arg(path, f.errorString());
         return false;
     }
     AppPaths::makePrivate(path);
@@ -369,37 +377,36 @@ TrustState TrustStore::evaluate(const QString &workspace, const SettingsLayers &
                     [&declined](const TrustItem &i) { return declined.contains(i.digest()); });
 
     if (st.items.isEmpty()) {
-        st.explanation =
-            st.folderTrusted
-                ? QStringLiteral("This folder is trusted; its settings run no commands.")
-                : QStringLiteral("This folder's settings run no commands, so no "
-                                 "trust is needed.");
+        st.explanation = st.folderTrusted
+                             ? Tr::tr("This folder is trusted; its settings run no commands.")
+                             : Tr::tr("This folder's settings run no commands, so no "
+                                      "trust is needed.");
     } else if (st.declined) {
-        st.explanation = QStringLiteral("You chose not to trust this folder: its settings' "
-                                        "commands and variables are ignored. To change that, use "
-                                        "File > Trust This Folder, or qlaude --trust.");
+        st.explanation = Tr::tr("You chose not to trust this folder: its settings' "
+                                "commands and variables are ignored. To change that, use "
+                                "File > Trust This Folder, or qlaude --trust.");
     } else if (st.trusted) {
-        st.explanation = QStringLiteral("This folder is trusted (decision for %1); its commands "
-                                        "were approved exactly as they are now.")
+        st.explanation = Tr::tr("This folder is trusted (decision for %1); its commands "
+                                "were approved exactly as they are now.")
                              .arg(st.decisionPath);
     } else if (st.commandChanged() && !changedFileList(st).isEmpty()) {
-        st.explanation = QStringLiteral("A file that a command in this folder's settings runs "
-                                        "changed since it was approved (%1). The command will not "
-                                        "run until you trust the folder again (qlaude --trust).")
+        st.explanation = Tr::tr("A file that a command in this folder's settings runs "
+                                "changed since it was approved (%1). The command will not "
+                                "run until you trust the folder again (qlaude --trust).")
                              .arg(changedFileList(st).join(QStringLiteral(", ")));
     } else if (st.commandChanged()) {
-        st.explanation = QStringLiteral("A command in this folder's settings changed since it was "
-                                        "approved. It will not run until you trust the folder "
-                                        "again (qlaude --trust).");
+        st.explanation = Tr::tr("A command in this folder's settings changed since it was "
+                                "approved. It will not run until you trust the folder "
+                                "again (qlaude --trust).");
     } else if (st.folderTrusted) {
-        st.explanation = QStringLiteral("The folder is trusted through %1, but these settings were "
-                                        "never approved. They will not run until you trust this "
-                                        "folder (qlaude --trust).")
+        st.explanation = Tr::tr("The folder is trusted through %1, but these settings were "
+                                "never approved. They will not run until you trust this "
+                                "folder (qlaude --trust).")
                              .arg(st.decisionPath);
     } else {
-        st.explanation = QStringLiteral("This folder is not trusted. Its settings would run "
-                                        "commands or change where your credentials go; they are "
-                                        "ignored until you trust the folder (qlaude --trust).");
+        st.explanation = Tr::tr("This folder is not trusted. Its settings would run "
+                                "commands or change where your credentials go; they are "
+                                "ignored until you trust the folder (qlaude --trust).");
     }
     return st;
 }

@@ -3,6 +3,7 @@
 #include "NetworkAccess.h"
 #include "ProviderClient.h"
 
+#include <QCoreApplication>
 #include <QJsonDocument>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
@@ -10,6 +11,13 @@
 #include <cstring>
 
 namespace qlaude {
+
+namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::ApiCall)
+};
+} // namespace
 
 namespace {
 constexpr qsizetype kMaxErrorBody = 4 * 1024 * 1024;
@@ -83,19 +91,19 @@ QString networkErrorText(QNetworkReply *reply)
         return detail;
     switch (reply->error()) {
     case QNetworkReply::ConnectionRefusedError:
-        return QStringLiteral("connection refused");
+        return Tr::tr("connection refused");
     case QNetworkReply::RemoteHostClosedError:
-        return QStringLiteral("the server closed the connection");
+        return Tr::tr("the server closed the connection");
     case QNetworkReply::HostNotFoundError:
-        return QStringLiteral("host not found");
+        return Tr::tr("host not found");
     case QNetworkReply::SslHandshakeFailedError:
-        return QStringLiteral("TLS handshake failed");
+        return Tr::tr("TLS handshake failed");
     case QNetworkReply::ProxyConnectionRefusedError:
     case QNetworkReply::ProxyConnectionClosedError:
     case QNetworkReply::ProxyNotFoundError:
     case QNetworkReply::ProxyTimeoutError:
     case QNetworkReply::ProxyAuthenticationRequiredError:
-        return QStringLiteral("proxy error: %1").arg(reply->errorString());
+        return Tr::tr("proxy error: %1").arg(reply->errorString());
     default:
         return reply->errorString();
     }
@@ -225,7 +233,7 @@ void ApiCall::startAttempt()
     if (!m_parts || !m_parts->builder || !m_parts->signer || !m_parts->errors) {
         ApiError e;
         e.kind = ApiError::Kind::Config;
-        e.message = QStringLiteral("No provider is configured");
+        e.message = Tr::tr("No provider is configured");
         finish(e);
         return;
     }
@@ -239,7 +247,7 @@ void ApiCall::startAttempt()
         ApiError e;
         e.kind = ApiError::Kind::Config;
         e.message = error;
-        e.hint = QStringLiteral("Check the provider settings shown by qlaude --doctor.");
+        e.hint = Tr::tr("Check the provider settings shown by qlaude --doctor.");
         finish(e);
         return;
     }
@@ -440,11 +448,11 @@ void ApiCall::onReplyFinished()
         !m_assembler.isStarted() && !m_decoder->hasError() && m_timeout == Timeout::None) {
         ApiError e;
         e.kind = ApiError::Kind::Protocol;
-        e.message = QStringLiteral("The server's answer was not a valid event stream (SSE); it "
-                                   "began with \"%1\"")
+        e.message = Tr::tr("The server's answer was not a valid event stream (SSE); it "
+                           "began with \"%1\"")
                         .arg(quoteBytes(m_firstBytes));
-        e.hint = QStringLiteral("Check that the base URL points at the API and not at a proxy "
-                                "or web page, and any gateway between you and the API.");
+        e.hint = Tr::tr("Check that the base URL points at the API and not at a proxy "
+                        "or web page, and any gateway between you and the API.");
         e.requestId = requestId;
         finish(e);
         return;
@@ -476,10 +484,9 @@ void ApiCall::onReplyFinished()
             }
         } else {
             e.kind = ApiError::Kind::Protocol;
-            e.message =
-                QStringLiteral("The answer could not be read: %1").arg(m_assembler.errorMessage());
-            e.hint = QStringLiteral("Try again; if it keeps happening, check any proxy or gateway "
-                                    "between you and the API.");
+            e.message = Tr::tr("The answer could not be read: %1").arg(m_assembler.errorMessage());
+            e.hint = Tr::tr("Try again; if it keeps happening, check any proxy or gateway "
+                            "between you and the API.");
             e.requestId = requestId;
         }
         e.partial = partial;
@@ -505,8 +512,7 @@ void ApiCall::onReplyFinished()
                 ApiError error;
                 error.kind = ApiError::Kind::Connection;
                 error.message =
-                    QStringLiteral("The proxy asked for credentials and proxyAuthHelper failed: %1")
-                        .arg(e);
+                    Tr::tr("The proxy asked for credentials and proxyAuthHelper failed: %1").arg(e);
                 self->finish(error);
             })) {
             m_waiting = true;
@@ -543,7 +549,7 @@ void ApiCall::onReplyFinished()
         f.afterFirstByte = m_gotBody;
         ApiError e = timedOut ? timeoutError(partial)
                               : ApiError::connection(reply->error() == QNetworkReply::NoError
-                                                         ? QStringLiteral("the answer ended early")
+                                                         ? Tr::tr("the answer ended early")
                                                          : networkErrorText(reply),
                                                      partial);
         failAttempt(f, e);
@@ -567,22 +573,22 @@ ApiError ApiCall::timeoutError(bool partial) const
     const auto seconds = [](int ms) { return QString::number(ms / 1000.0, 'g', 4); };
     switch (m_timeout) {
     case Timeout::EventGap:
-        e.message = QStringLiteral("The answer stalled: no complete event arrived for %1 s "
-                                   "(API_TIMEOUT_MS=%2)")
+        e.message = Tr::tr("The answer stalled: no complete event arrived for %1 s "
+                           "(API_TIMEOUT_MS=%2)")
                         .arg(seconds(o.timeoutMs))
                         .arg(o.timeoutMs);
         break;
     case Timeout::Idle:
-        e.message = QStringLiteral("The answer stalled: nothing but keep-alive pings for %1 s "
-                                   "(CLAUDE_STREAM_IDLE_TIMEOUT_MS=%2)")
+        e.message = Tr::tr("The answer stalled: nothing but keep-alive pings for %1 s "
+                           "(CLAUDE_STREAM_IDLE_TIMEOUT_MS=%2)")
                         .arg(seconds(o.streamIdleTimeoutMs))
                         .arg(o.streamIdleTimeoutMs);
-        e.hint = QStringLiteral("Try again, or raise CLAUDE_STREAM_IDLE_TIMEOUT_MS if long "
-                                "pauses are expected.");
+        e.hint = Tr::tr("Try again, or raise CLAUDE_STREAM_IDLE_TIMEOUT_MS if long "
+                        "pauses are expected.");
         break;
     case Timeout::Headers:
     case Timeout::None:
-        e.message = QStringLiteral("The API did not answer within %1 s (API_TIMEOUT_MS=%2)")
+        e.message = Tr::tr("The API did not answer within %1 s (API_TIMEOUT_MS=%2)")
                         .arg(seconds(o.timeoutMs))
                         .arg(o.timeoutMs);
         break;
@@ -613,22 +619,22 @@ void ApiCall::followRedirect(QNetworkReply *reply, const QString &requestId)
     e.httpStatus = m_status;
     e.requestId = requestId;
     if (!sameOrigin) {
-        e.message = QStringLiteral("The server redirected the request (HTTP %1) to %2, another "
-                                   "origin; Qlaude does not send your credential or conversation "
-                                   "there")
+        e.message = Tr::tr("The server redirected the request (HTTP %1) to %2, another "
+                           "origin; Qlaude does not send your credential or conversation "
+                           "there")
                         .arg(m_status)
                         .arg(shown);
-        e.hint = QStringLiteral("If that address is the right one, set the provider's base URL "
-                                "to it.");
+        e.hint = Tr::tr("If that address is the right one, set the provider's base URL "
+                        "to it.");
     } else {
-        e.message = m_redirects >= kMaxRedirects
-                        ? QStringLiteral("The server redirected the request more than %1 times")
-                              .arg(kMaxRedirects)
-                        : QStringLiteral("The server redirected the request (HTTP %1) to %2 in a "
-                                         "way that would drop its body")
-                              .arg(m_status)
-                              .arg(shown);
-        e.hint = QStringLiteral("Set the provider's base URL to the final address.");
+        e.message =
+            m_redirects >= kMaxRedirects
+                ? Tr::tr("The server redirected the request more than %1 times").arg(kMaxRedirects)
+                : Tr::tr("The server redirected the request (HTTP %1) to %2 in a "
+                         "way that would drop its body")
+                      .arg(m_status)
+                      .arg(shown);
+        e.hint = Tr::tr("Set the provider's base URL to the final address.");
     }
     finish(e);
 }
@@ -650,9 +656,9 @@ void ApiCall::failAttempt(AttemptFailure f, ApiError error)
                                           m_client->m_jitter(), m_client->m_now());
     if (!d.retry) {
         if (f.httpStatus == 529 && m_consecutive529 >= RetryPolicy::kOverloadedBeforeFallback) {
-            error.message = QStringLiteral("Repeated 529 Overloaded errors");
-            error.hint = QStringLiteral("The API is at capacity; this is usually temporary. Try "
-                                        "again in a moment, or set a fallback model.");
+            error.message = Tr::tr("Repeated 529 Overloaded errors");
+            error.hint = Tr::tr("The API is at capacity; this is usually temporary. Try "
+                                "again in a moment, or set a fallback model.");
         } else if (!d.giveUpReason.isEmpty() && !f.afterFirstByte) {
             error.hint = d.giveUpReason + QLatin1Char(' ') + error.hint;
         }

@@ -10,6 +10,7 @@
 #include "DialogSupport.h"
 #include "DoctorReport.h"
 #include "KeychainStore.h"
+#include "NetworkSetup.h"
 #include "ProviderCheck.h"
 #include "ProviderSettingsPage.h"
 #include "SettingsLayers.h"
@@ -378,12 +379,13 @@ void SettingsDialog::reportTest(ProviderSettingsPage *page)
         const QJsonObject net = report.value(QStringLiteral("network")).toObject();
         for (const QJsonValue &e : net.value(QStringLiteral("errors")).toArray())
             lines << QStringLiteral("  x ") + e.toString();
-        for (const QJsonValue &w : report.value(QStringLiteral("warnings")).toArray()) {
-            const QString text = w.toString();
-            if (text.contains(QLatin1String("client certificate")) ||
-                text.contains(QLatin1String("CLAUDE_CODE_CERT_STORE")))
-                lines << QStringLiteral("  ! ") + text;
-        }
+        // Its own warnings (the client certificate's expiry, CLAUDE_CODE_CERT_STORE), taken from
+        // the set-up rather than picked out of the report's translated sentences.
+        const std::shared_ptr<const NetworkSetup> network = NetworkSetup::fromContext(ctx);
+        for (const QString &w : network->warnings())
+            lines << QStringLiteral("  ! ") + w;
+        if (!network->certStoreNote().isEmpty())
+            lines << QStringLiteral("  ! ") + network->certStoreNote() + QLatin1Char('.');
         done(lines.join(QLatin1Char('\n')));
         return;
     }

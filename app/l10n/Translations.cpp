@@ -111,4 +111,10 @@ void Translations::install()
         QCoreApplication::installTranslator(&m_app);
 }
 
+void Translations::uninstall()
+{
+    QCoreApplication::removeTranslator(&m_app);
+    QCoreApplication::removeTranslator(&m_qt);
+}
+
 } // namespace qlaude

@@ -35,6 +35,8 @@ public:
     QString translate(const char *context, const char *sourceText) const;
     // Installs the loaded catalogues into the running QCoreApplication.
     void install();
+    // Removes them again: what follows is English (the machine-readable --doctor --json).
+    void uninstall();
 
 private:
     QString m_language = QStringLiteral("en");
