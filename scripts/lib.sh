@@ -8,7 +8,7 @@ QLAUDE_PACKAGES=(
     clang libclang-rt-14-dev   # the asan preset: clang's AddressSanitizer, UBSan and libFuzzer
     qt6-base-dev qt6-base-dev-tools libqt6sql6-sqlite qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
     qt6-webengine-dev qt6-webengine-dev-tools qt6-websockets-dev qt6-httpserver-dev
-    qtkeychain-qt6-dev libssl-dev libgl-dev
+    qtkeychain-qt6-dev libssl-dev libgl-dev qt6-translations-l10n
     gnome-keyring dbus dbus-x11 libsecret-tools curl
     xvfb xauth xdotool imagemagick
 )
