@@ -154,7 +154,8 @@ private:
     {
         *m_context = AuthContext::load(m_options);
         KeychainSnapshot::load(&m_keychain, [this, done](const KeychainSnapshot &snapshot) {
-            resolve(snapshot);
+            // A keychain that went away (stopped, locked) does not log the running app out.
+            resolve(KeychainSnapshot::carryOver(m_services.keychainSnapshot, snapshot));
             if (m_window)
                 m_window->servicesChanged();
             if (done)

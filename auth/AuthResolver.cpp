@@ -107,6 +107,19 @@ void KeychainSnapshot::load(KeychainStore *store,
     });
 }
 
+KeychainSnapshot KeychainSnapshot::carryOver(const KeychainSnapshot &earlier,
+                                             const KeychainSnapshot &fresh)
+{
+    if (!fresh.read || fresh.state == KeychainState::Available || !earlier.read ||
+        (earlier.state != KeychainState::Available && !earlier.heldInMemory))
+        return fresh;
+    KeychainSnapshot kept = earlier;
+    kept.state = fresh.state;
+    kept.stateMessage = fresh.stateMessage;
+    kept.heldInMemory = true;
+    return kept;
+}
+
 QList<QPair<QString, QString>> KeychainSnapshot::cloudEntries()
 {
     return {{QStringLiteral("cloud:aws-bearer-token"), QStringLiteral("AWS_BEARER_TOKEN_BEDROCK")},
@@ -447,6 +460,11 @@ Resolution AuthResolver::resolve(const AuthContext &ctx, const KeychainSnapshot 
     else if (winner->source == QLatin1String("apiKeyHelper"))
         why += QStringLiteral(" (%1)").arg(r.helperFile);
     r.summary = QStringLiteral("Using %1.").arg(why);
+    if (kc.heldInMemory && winner->source.startsWith(QLatin1String("keychain:")))
+        r.warnings.append(QStringLiteral("%1 Qlaude goes on with the login it read before, held "
+                                         "in memory for this run; changes to it are not saved "
+                                         "until the keychain answers again.")
+                              .arg(kc.stateMessage));
     if (winner->source == QLatin1String("env:ANTHROPIC_AUTH_TOKEN") && !apiKey.isEmpty())
         r.summary += QStringLiteral(" ANTHROPIC_API_KEY is sent too, as x-api-key, as the CLI "
                                     "does.");

@@ -26,6 +26,8 @@ struct KeychainSnapshot
     // "cloud:foundry-api-key"); absent entries are not in the map.
     QHash<QString, QString> cloud;
     bool read = false; // false: the keychain was not consulted (--bare)
+    // The entries come from an earlier read: the keychain is locked or unavailable now.
+    bool heldInMemory = false;
 
     // The cloud entries read, and the variable each one stands in for.
     static QList<QPair<QString, QString>> cloudEntries();
@@ -33,6 +35,11 @@ struct KeychainSnapshot
     // Probes the keychain and reads the entries; the callback runs once, from the event loop.
     static void load(KeychainStore *store, std::function<void(const KeychainSnapshot &)> done);
     static KeychainSnapshot loadSync(KeychainStore *store); // command line only
+    // What a running app resolves from after reading again: `fresh`, or, when `fresh` found the
+    // keychain locked or unavailable, `fresh` with the entries `earlier` read (heldInMemory), so
+    // a keychain that goes away does not log the app out. The entries stay in memory only.
+    static KeychainSnapshot carryOver(const KeychainSnapshot &earlier,
+                                      const KeychainSnapshot &fresh);
 };
 
 struct SourceVerdict

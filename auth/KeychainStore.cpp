@@ -13,6 +13,7 @@
 #include <QDBusPendingReply>
 #include <QDBusVariant>
 #include <QEventLoop>
+#include <QLibrary>
 #include <QPointer>
 
 #include <qt6keychain/keychain.h>
@@ -339,8 +340,7 @@ void KeychainStore::runJob(Pending pending, KeychainState)
         job = new QKeychain::DeletePasswordJob(m_service);
         break;
     }
-    pending.secret.fill(QLatin1Char('\0'));
-    pending.secret.clear();
+    // The secret stays in m_current until the job has finished (a retry needs it), then is wiped.
     m_current = std::move(pending);
     job->setInsecureFallback(false);
     job->setAutoDelete(true); // QtKeychain deletes the job after finished(); we never do
@@ -369,6 +369,26 @@ KeychainResult::Status keychainStatusFor(QKeychain::Error error)
     return KeychainResult::Status::Failed;
 }
 
+namespace {
+// Drops libsecret's cached connection to the Secret Service (the library QtKeychain loads at run
+// time, so this is the same instance). False where there is no libsecret.
+bool resetSecretServiceConnection()
+{
+#if defined(Q_OS_UNIX) && !defined(Q_OS_DARWIN)
+    static QLibrary library(QStringLiteral("secret-1"), 0);
+    using Disconnect = void (*)();
+    static const auto disconnect =
+        reinterpret_cast<Disconnect>(library.resolve("secret_service_disconnect"));
+    if (!disconnect)
+        return false;
+    disconnect();
+    return true;
+#else
+    return false;
+#endif
+}
+} // namespace
+
 void KeychainStore::finishJob(QKeychain::Job *job)
 {
     KeychainResult r;
@@ -395,6 +415,26 @@ void KeychainStore::finishJob(QKeychain::Job *job)
                         .arg(job->errorString());
         break;
     }
+    if (r.status == KeychainResult::Status::Failed ||
+        r.status == KeychainResult::Status::Unavailable) {
+        // libsecret keeps one connection to the Secret Service, with its session, for the whole
+        // process. Once the service has restarted that session is gone ("The session wrapping
+        // the secret does not exist") and every later call would fail until Qlaude restarts.
+        // Dropping the connection makes the next call connect afresh; a failed job runs once
+        // more on it (tst_KeychainOutage).
+        if (resetSecretServiceConnection() && r.status == KeychainResult::Status::Failed &&
+            !m_current.retried) {
+            Pending again = std::move(m_current);
+            again.retried = true;
+            m_current = Pending();
+            QTimer::singleShot(0, this, [this, again = std::move(again)]() mutable {
+                runJob(std::move(again), KeychainState::Available);
+            });
+            return;
+        }
+    }
+    m_current.secret.fill(QLatin1Char('\0'));
+    m_current.secret.clear();
     // A delete of an entry that does not exist is what the caller wanted.
     if (m_current.op == Op::Remove && r.status == KeychainResult::Status::NotFound)
         r.message = Tr::tr("Nothing was stored under \"%1\".").arg(m_current.key);

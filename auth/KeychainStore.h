@@ -93,6 +93,7 @@ private:
         QString key;
         QString secret;
         ResultCallback callback;
+        bool retried = false; // run again once after a stale Secret Service connection
     };
     void enqueue(Pending pending);
     // The chunked forms of write, read and remove: each step is one queued job.

@@ -65,7 +65,9 @@ bool OAuthAuthorizer::usable(const OAuthTokens &t) const
 
 void OAuthAuthorizer::authorize(Callback callback)
 {
-    if (!m_busy && m_loaded && usable(m_tokens)) {
+    // While the keychain is away, each call asks it again (a quick D-Bus error), so its return
+    // is noticed and a login refreshed meanwhile is stored then.
+    if (!m_busy && m_loaded && usable(m_tokens) && !m_keychainDown && !m_unsaved) {
         callback(credentialFor(m_tokens), QString());
         return;
     }
@@ -89,8 +91,17 @@ void OAuthAuthorizer::start()
     m_store->read([this](const OAuthTokenStore::ReadResult &r) { onRead(r, Stage::Unlocked); });
 }
 
-void OAuthAuthorizer::onRead(const OAuthTokenStore::ReadResult &r, Stage stage)
+void OAuthAuthorizer::onRead(const OAuthTokenStore::ReadResult &result, Stage stage)
 {
+    OAuthTokenStore::ReadResult r = result;
+    if (!r.ok() && !r.notFound() && m_loaded && !m_tokens.isEmpty()) {
+        // The keychain is locked or gone, but this run holds the login: go on with it.
+        noteKeychainDown(r.message);
+        r.status = KeychainResult::Status::Ok;
+        r.tokens = m_tokens;
+    } else if (r.ok()) {
+        r.tokens = keychainAnswered(r.tokens);
+    }
     if (!r.ok()) {
         m_lock->release();
         m_loaded = false;
@@ -144,15 +155,17 @@ void OAuthAuthorizer::refresh(const OAuthTokens &tokens)
                                                    "again with qlaude --login=oauth."));
             return;
         }
-        m_store->write(fresh, [this, fresh](const KeychainResult &w) {
+        m_store->write(fresh, [this, fresh, tokens](const KeychainResult &w) {
             m_lock->release();
             m_tokens = fresh;
             m_rejected.clear();
             if (!w.ok()) {
-                // This run keeps working with the new token; the next one will have to log in
-                // again, since the stored refresh token may have been rotated away.
-                qWarning("qlaude: the refreshed login could not be stored: %s",
-                         qUtf8Printable(w.message));
+                // This run keeps working with the new token, in memory only, and stores it when
+                // the keychain answers again (keychainAnswered()).
+                if (!m_unsaved)
+                    m_unsavedFrom = tokens.refreshToken;
+                m_unsaved = true;
+                noteKeychainDown(w.message);
             }
             emit tokensRefreshed();
             finishOk();
@@ -183,6 +196,41 @@ void OAuthAuthorizer::onInvalidGrant(const OAuthTokens &used, const QString &ser
             finishError(message);
         });
     });
+}
+
+void OAuthAuthorizer::noteKeychainDown(const QString &message)
+{
+    if (m_keychainDown)
+        return;
+    m_keychainDown = true;
+    qWarning("qlaude: %s", qUtf8Printable(message));
+    emit keychainUnavailable(message + QStringLiteral(" Qlaude goes on with the login it holds in "
+                                                      "memory for this run and writes it nowhere "
+                                                      "else; a refreshed login is stored once the "
+                                                      "keychain answers again."));
+}
+
+OAuthTokens OAuthAuthorizer::keychainAnswered(const OAuthTokens &stored)
+{
+    const bool wasDown = std::exchange(m_keychainDown, false);
+    if (!m_unsaved || stored.refreshToken != m_unsavedFrom) {
+        // Nothing to store, or another process stored a newer login meanwhile: that one wins.
+        m_unsaved = false;
+        if (wasDown)
+            emit keychainRecovered();
+        return stored;
+    }
+    // The keychain still holds the login this run refreshed away from: store the new one.
+    const OAuthTokens ours = m_tokens;
+    m_store->write(ours, [this](const KeychainResult &w) {
+        if (!w.ok()) {
+            noteKeychainDown(w.message);
+            return;
+        }
+        m_unsaved = false;
+        emit keychainRecovered();
+    });
+    return ours;
 }
 
 void OAuthAuthorizer::finishOk()

@@ -44,6 +44,8 @@ public:
     // Proxies for the token endpoint (takes ownership), e.g. ProxySettings from the environment.
     void setNetworkSetup(std::shared_ptr<const NetworkSetup> setup);
     int refreshesStarted() const { return m_refreshes; }
+    // The login in memory is newer than the keychain's copy (refreshed while it was away).
+    bool holdsUnsavedLogin() const { return m_unsaved; }
 
     static Credential credentialFor(const OAuthTokens &tokens);
     // What the user is told after invalid_grant.
@@ -52,6 +54,11 @@ public:
 signals:
     void tokensRefreshed();                 // this process refreshed and stored the login
     void signedOut(const QString &message); // the refresh token is dead; the login was wiped
+    // The keychain is locked or gone while this run holds a login: it goes on with that login,
+    // in memory only (a refreshed one too), and says so in `message`. Once per outage.
+    void keychainUnavailable(const QString &message);
+    // The keychain answers again; a login refreshed while it was away has been stored in it.
+    void keychainRecovered();
 
 private:
     enum class Stage
@@ -66,6 +73,8 @@ private:
     void onInvalidGrant(const OAuthTokens &used, const QString &serverMessage);
     void finishOk();
     void finishError(const QString &message);
+    void noteKeychainDown(const QString &message);
+    OAuthTokens keychainAnswered(const OAuthTokens &stored);
 
     std::function<qint64()> m_now;
     OAuthTokens m_tokens;
@@ -74,6 +83,9 @@ private:
     bool m_busy = false;
     int m_refreshes = 0;
     QList<Callback> m_waiters;
+    bool m_keychainDown = false; // the last keychain call found it locked or gone
+    bool m_unsaved = false;      // m_tokens was refreshed but could not be stored
+    QString m_unsavedFrom;       // the refresh token the keychain still holds then
     // Declared last, destroyed first: nothing calls back into a half-destroyed authorizer.
     std::unique_ptr<NetworkAccess> m_nam;
     std::unique_ptr<KeychainStore> m_keychain;

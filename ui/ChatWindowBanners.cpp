@@ -42,6 +42,17 @@ void ChatWindowBanners::showAccountState(const AppServices &services, bool canCh
     const Resolution &r = services.resolution;
     m_provider = r.provider;
     const KeychainSnapshot &k = services.keychainSnapshot;
+    if (canChat && k.read && k.heldInMemory &&
+        r.credential.source.startsWith(QLatin1String("keychain:"))) {
+        // The keychain went away (stopped or locked) after the login was read: say so, and go on.
+        m_accountAction = Action::Reload;
+        m_account->showMessage(ErrorBanner::Severity::Warning,
+                               tr("%1 Qlaude goes on with the login it read before, held in "
+                                  "memory for this session. Press Retry once the keychain is back.")
+                                   .arg(k.stateMessage),
+                               tr("Retry"));
+        return;
+    }
     if (canChat) {
         m_account->hide();
         m_accountAction = Action::None;

@@ -1,0 +1,427 @@
+// The keychain goes away while Qlaude runs: the Secret Service is stopped (gnome-keyring-daemon
+// killed), or the login collection is locked, mid-session. Against the real daemon, in a private
+// D-Bus session this test starts for itself (no service activation, so a stopped daemon stays
+// stopped), with the keyring in this test's own HOME. In both cases Qlaude must say so, go on
+// with the credential it holds in memory (an API key, and an OAuth login it refreshes meanwhile),
+// write no plaintext anywhere, and recover once the service is back or unlocked: the login
+// refreshed meanwhile is stored then.
+#include "AnthropicClient.h"
+#include "AuthResolver.h"
+#include "FakeAnthropicServer.h"
+#include "FakeOAuthServer.h"
+#include "KeychainStore.h"
+#include "OAuthAuthorizer.h"
+#include "OAuthTestSupport.h"
+#include "OAuthTokenStore.h"
+#include "TestSupport.h"
+
+#include <QDBusArgument>
+#include <QDBusConnection>
+#include <QDBusConnectionInterface>
+#include <QDBusMessage>
+#include <QDBusMetaType>
+#include <QDBusObjectPath>
+#include <QDirIterator>
+#include <QNetworkAccessManager>
+#include <QProcess>
+#include <QtTest>
+
+#include <csignal>
+
+using namespace qlaude;
+using namespace qlaude::test;
+using qlaude::fakes::FakeAnthropicServer;
+using qlaude::fakes::FakeOAuthServer;
+using qlaude::fakes::FakeResponse;
+
+namespace {
+
+const QByteArray kKeyringPassword = "outage-test-pw";
+const QString kCollection = QStringLiteral("/org/freedesktop/secrets/collection/login");
+
+// The Secret Service's Secret struct (session, parameters, value, content type).
+struct Secret
+{
+    QDBusObjectPath session;
+    QByteArray parameters;
+    QByteArray value;
+    QString contentType;
+};
+
+QDBusArgument &operator<<(QDBusArgument &a, const Secret &s)
+{
+    a.beginStructure();
+    a << s.session << s.parameters << s.value << s.contentType;
+    a.endStructure();
+    return a;
+}
+
+const QDBusArgument &operator>>(const QDBusArgument &a, Secret &s)
+{
+    a.beginStructure();
+    a >> s.session >> s.parameters >> s.value >> s.contentType;
+    a.endStructure();
+    return a;
+}
+
+} // namespace
+
+Q_DECLARE_METATYPE(Secret)
+
+class tst_KeychainOutage : public QObject
+{
+    Q_OBJECT
+
+    std::unique_ptr<TestHome> m_home;
+    QProcess m_bus;
+    QTemporaryDir m_runtime{QDir::tempPath() + QStringLiteral("/qlt-kc-XXXXXX")}; // short: sockets
+    QProcessEnvironment m_env;
+    QString m_service;
+    std::unique_ptr<FakeOAuthServer> m_oauth;
+    QList<QString> m_secrets; // every secret this test handled, for the plaintext scan
+
+    bool startKeyring()
+    {
+        QProcess daemon;
+        daemon.setProcessEnvironment(m_env);
+        daemon.start(QStringLiteral("gnome-keyring-daemon"),
+                     {QStringLiteral("--daemonize"), QStringLiteral("--unlock"),
+                      QStringLiteral("--components=secrets")});
+        if (!daemon.waitForStarted(5000))
+            return false;
+        daemon.write(kKeyringPassword);
+        daemon.closeWriteChannel();
+        if (!daemon.waitForFinished(10000) || daemon.exitCode() != 0)
+            return false;
+        return QTest::qWaitFor([] { return keyringPid() > 0; }, 5000);
+    }
+
+    static uint keyringPid()
+    {
+        const QDBusReply<uint> pid = QDBusConnection::sessionBus().interface()->servicePid(
+            QStringLiteral("org.freedesktop.secrets"));
+        return pid.isValid() ? pid.value() : 0;
+    }
+
+    // The Secret Service stops: its daemon is killed.
+    static bool stopKeyring()
+    {
+        const uint pid = keyringPid();
+        if (pid == 0 || ::kill(pid_t(pid), SIGTERM) != 0)
+            return false;
+        return QTest::qWaitFor([] { return keyringPid() == 0; }, 5000);
+    }
+
+    static QDBusMessage call(const QString &interface, const QString &method,
+                             const QVariantList &args)
+    {
+        QDBusMessage m = QDBusMessage::createMethodCall(QStringLiteral("org.freedesktop.secrets"),
+                                                        QStringLiteral("/org/freedesktop/secrets"),
+                                                        interface, method);
+        m.setArguments(args);
+        return QDBusConnection::sessionBus().call(m, QDBus::Block, 5000);
+    }
+
+    static bool lockKeyring()
+    {
+        const QDBusMessage r =
+            call(QStringLiteral("org.freedesktop.Secret.Service"), QStringLiteral("Lock"),
+                 {QVariant::fromValue(QList<QDBusObjectPath>{QDBusObjectPath(kCollection)})});
+        return r.type() == QDBusMessage::ReplyMessage;
+    }
+
+    // Unlocks the way a person's password prompt would, without the prompt: gnome-keyring's own
+    // UnlockWithMasterPassword over a plain session.
+    static bool unlockKeyring()
+    {
+        const QDBusMessage session =
+            call(QStringLiteral("org.freedesktop.Secret.Service"), QStringLiteral("OpenSession"),
+                 {QStringLiteral("plain"), QVariant::fromValue(QDBusVariant(QString()))});
+        if (session.type() != QDBusMessage::ReplyMessage || session.arguments().size() < 2)
+            return false;
+        Secret secret;
+        secret.session = session.arguments().at(1).value<QDBusObjectPath>();
+        secret.value = kKeyringPassword;
+        secret.contentType = QStringLiteral("text/plain");
+        const QDBusMessage r =
+            call(QStringLiteral("org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface"),
+                 QStringLiteral("UnlockWithMasterPassword"),
+                 {QVariant::fromValue(QDBusObjectPath(kCollection)), QVariant::fromValue(secret)});
+        return r.type() == QDBusMessage::ReplyMessage;
+    }
+
+    // No secret this test handled is in any file under its HOME (the keyring's own file is
+    // encrypted) or in the keyring's runtime folder.
+    QString plaintextHits() const
+    {
+        QStringList hits;
+        for (const QString &root : {m_home->root(), m_runtime.path()}) {
+            QDirIterator it(root, QDir::Files | QDir::Hidden | QDir::System,
+                            QDirIterator::Subdirectories);
+            while (it.hasNext()) {
+                const QString path = it.next();
+                QFile f(path);
+                if (f.size() > 16 * 1024 * 1024 || !f.open(QIODevice::ReadOnly))
+                    continue;
+                const QByteArray data = f.readAll();
+                for (const QString &s : m_secrets) {
+                    if (!s.isEmpty() && data.contains(s.toUtf8()))
+                        hits << path;
+                }
+            }
+        }
+        return hits.join(QLatin1Char('\n'));
+    }
+
+    OAuthTokens storeLogin(OAuthTokenStore &store, qint64 expiresAt)
+    {
+        const FakeOAuthServer::Tokens issued = m_oauth->issueTokens();
+        OAuthTokens t;
+        t.accessToken = issued.accessToken;
+        t.refreshToken = issued.refreshToken;
+        t.expiresAt = expiresAt;
+        t.scopes = QStringList{"user:inference", "user:profile"};
+        t.profile = QStringLiteral("claudeai");
+        t.tokenUrl = m_oauth->tokenUrl().toString();
+        t.clientId = m_oauth->clientId();
+        t.tokenEncoding = QStringLiteral("json");
+        m_secrets << t.accessToken << t.refreshToken;
+        const KeychainResult w = store.writeSync(t);
+        if (!w.ok())
+            qFatal("cannot store the test login: %s", qPrintable(w.message));
+        return t;
+    }
+
+    struct Answer
+    {
+        Credential credential;
+        QString error;
+    };
+    static Answer authorizeOnce(OAuthAuthorizer &a)
+    {
+        Answer answer;
+        bool done = false;
+        a.authorize([&](const Credential &c, const QString &e) {
+            answer = {c, e};
+            done = true;
+        });
+        (void)QTest::qWaitFor([&] { return done; }, 20000);
+        return answer;
+    }
+
+    // A request through the real client with the credential, against the fake Messages API.
+    static QString sendWith(const Credential &credential, FakeAnthropicServer &api)
+    {
+        StaticAuthorizer auth(credential);
+        QNetworkAccessManager nam;
+        ClientConfig cfg;
+        cfg.baseUrl = api.baseUrl();
+        cfg.options.timeoutMs = 10000;
+        AnthropicClient client(cfg, &auth, &nam);
+        MessagesRequest request;
+        request.model = QStringLiteral("claude-sonnet-4-5");
+        request.maxTokens = 100;
+        request.messages = {
+            MessageParam{QStringLiteral("user"), MessageContent(QStringLiteral("Still there?"))}};
+        QString result;
+        bool done = false;
+        ApiCall *call = client.stream(request);
+        QObject::connect(call, &ApiCall::finished, [&] {
+            if (call->error().isError())
+                result = call->error().userMessage();
+            else
+                for (const ContentBlock &b : call->message().content)
+                    result += b.text;
+            done = true;
+        });
+        (void)QTest::qWaitFor([&] { return done; }, 20000);
+        return result;
+    }
+
+private slots:
+    void initTestCase()
+    {
+        m_home = std::make_unique<TestHome>(QStringLiteral("keychain-outage"));
+        // A session bus of its own, without service activation: a stopped Secret Service is
+        // not restarted behind the test's back.
+        const QString config = m_home->path(QStringLiteral("bus.conf"));
+        m_home->writeFile(config,
+                          "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus "
+                          "Configuration 1.0//EN\" "
+                          "\"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+                          "<busconfig><type>session</type><listen>unix:tmpdir=/tmp</listen>"
+                          "<policy context=\"default\"><allow send_destination=\"*\" "
+                          "eavesdrop=\"true\"/><allow eavesdrop=\"true\"/><allow own=\"*\"/>"
+                          "</policy></busconfig>\n");
+        m_bus.start(QStringLiteral("dbus-daemon"),
+                    {QStringLiteral("--config-file=") + config, QStringLiteral("--nofork"),
+                     QStringLiteral("--print-address=1")});
+        QVERIFY2(m_bus.waitForStarted(5000), "dbus-daemon did not start");
+        QVERIFY(m_bus.waitForReadyRead(5000));
+        const QByteArray address = m_bus.readLine().trimmed();
+        QVERIFY2(!address.isEmpty(), "dbus-daemon printed no address");
+        // Before the first use of the session bus in this process.
+        qputenv("DBUS_SESSION_BUS_ADDRESS", address);
+        m_env = QProcessEnvironment::systemEnvironment();
+        m_env.insert(QStringLiteral("DBUS_SESSION_BUS_ADDRESS"), QString::fromLatin1(address));
+        m_env.insert(QStringLiteral("HOME"), m_home->root());
+        m_env.insert(QStringLiteral("XDG_DATA_HOME"), m_home->path(QStringLiteral("share")));
+        QVERIFY(m_runtime.isValid());
+        m_env.insert(QStringLiteral("XDG_RUNTIME_DIR"), m_runtime.path());
+        qDBusRegisterMetaType<Secret>();
+        QVERIFY2(startKeyring(), "gnome-keyring-daemon did not start on the private bus");
+        m_service = QStringLiteral("qlaude-outage-%1").arg(QCoreApplication::applicationPid());
+        m_oauth = std::make_unique<FakeOAuthServer>();
+        m_oauth->setTokenFactory(secretTokens(QStringLiteral("outage")));
+        QVERIFY(m_oauth->listen());
+    }
+
+    void cleanupTestCase()
+    {
+        if (keyringPid() == 0)
+            startKeyring();
+        KeychainStore store(m_service);
+        store.removeSync(QLatin1String(KeychainStore::kApiKey));
+        store.removeSync(QLatin1String(KeychainStore::kOAuth));
+        stopKeyring();
+        m_bus.terminate();
+        m_bus.waitForFinished(5000);
+    }
+
+    void init()
+    {
+        if (keyringPid() == 0)
+            QVERIFY(startKeyring());
+        QVERIFY(unlockKeyring());
+    }
+
+    // An API key read at start goes on working when the service stops or the keyring locks; a
+    // fresh read says why it cannot read, and resolving from it keeps the key with a warning.
+    void apiKeyOutlivesTheKeychain_data()
+    {
+        QTest::addColumn<bool>("lock");
+        QTest::newRow("service stopped") << false;
+        QTest::newRow("keyring locked") << true;
+    }
+    void apiKeyOutlivesTheKeychain()
+    {
+        QFETCH(bool, lock);
+        KeychainStore store(m_service);
+        const QString key = testSecret(QStringLiteral("outage-key"));
+        m_secrets << key;
+        QVERIFY(store.writeSync(QLatin1String(KeychainStore::kApiKey), key).ok());
+        const KeychainSnapshot before = KeychainSnapshot::loadSync(&store);
+        QCOMPARE(before.state, KeychainState::Available);
+        AuthContext::Options options;
+        options.workspace = m_home->workspace();
+        options.processEnvironment = m_home->environment();
+        options.managedDir = m_home->managedDir();
+        options.trustStorePath = m_home->trustStore();
+        const AuthContext context = AuthContext::load(options);
+        QCOMPARE(AuthResolver::resolve(context, before).credential.source,
+                 QStringLiteral("keychain:api-key"));
+
+        QVERIFY(lock ? lockKeyring() : stopKeyring());
+        const KeychainSnapshot fresh = KeychainSnapshot::loadSync(&store);
+        QCOMPARE(fresh.state, lock ? KeychainState::Locked : KeychainState::Unavailable);
+        QVERIFY(fresh.apiKey.isEmpty());
+        QVERIFY2(!fresh.stateMessage.isEmpty() && !fresh.stateMessage.contains(key),
+                 qPrintable(fresh.stateMessage));
+
+        // The app resolves from what it held: the key, and a warning that says why.
+        const KeychainSnapshot held = KeychainSnapshot::carryOver(before, fresh);
+        QVERIFY(held.heldInMemory);
+        const Resolution r = AuthResolver::resolve(context, held);
+        QCOMPARE(r.credential.source, QStringLiteral("keychain:api-key"));
+        QVERIFY(r.usable());
+        const QString warnings = r.warnings.join(QLatin1Char(' '));
+        QVERIFY2(warnings.contains(fresh.stateMessage) && warnings.contains("memory"),
+                 qPrintable(warnings));
+        QVERIFY(!warnings.contains(key));
+        // ... and a request with it still goes through.
+        FakeAnthropicServer api;
+        QVERIFY(api.listen());
+        api.setExpectedApiKey(key.toUtf8());
+        api.enqueue(FakeResponse::text(QStringLiteral("Yes, still here.")));
+        QCOMPARE(sendWith(r.credential, api), QStringLiteral("Yes, still here."));
+        QVERIFY2(plaintextHits().isEmpty(), qPrintable(plaintextHits()));
+
+        // Back: a fresh read is used as it is.
+        QVERIFY(lock ? unlockKeyring() : startKeyring());
+        const KeychainSnapshot after = KeychainSnapshot::loadSync(&store);
+        QCOMPARE(after.state, KeychainState::Available);
+        QCOMPARE(after.apiKey, key);
+        const KeychainSnapshot recovered = KeychainSnapshot::carryOver(held, after);
+        QVERIFY(!recovered.heldInMemory);
+        QVERIFY(AuthResolver::resolve(context, recovered).warnings.isEmpty());
+        QVERIFY(store.removeSync(QLatin1String(KeychainStore::kApiKey)).ok());
+    }
+
+    // An OAuth login that must be refreshed while the keychain is away is refreshed and used
+    // from memory (said once), written nowhere, and stored when the keychain answers again.
+    void oauthLoginRefreshedWhileTheKeychainIsAway_data()
+    {
+        QTest::addColumn<bool>("lock");
+        QTest::newRow("service stopped") << false;
+        QTest::newRow("keyring locked") << true;
+    }
+    void oauthLoginRefreshedWhileTheKeychainIsAway()
+    {
+        QFETCH(bool, lock);
+        KeychainStore keychain(m_service);
+        OAuthTokenStore tokenStore(&keychain);
+        qint64 clock = QDateTime::currentMSecsSinceEpoch();
+        const OAuthTokens stored = storeLogin(tokenStore, clock + 3600 * 1000);
+        OAuthAuthorizer authorizer(m_service, m_home->path(QStringLiteral("oauth-refresh.lock")));
+        authorizer.setClock([&clock] { return clock; });
+        QSignalSpy away(&authorizer, &OAuthAuthorizer::keychainUnavailable);
+        QSignalSpy back(&authorizer, &OAuthAuthorizer::keychainRecovered);
+        Answer a = authorizeOnce(authorizer);
+        QCOMPARE(a.credential.bearerToken, stored.accessToken);
+
+        QVERIFY(lock ? lockKeyring() : stopKeyring());
+        // Still valid: used from memory.
+        a = authorizeOnce(authorizer);
+        QVERIFY2(a.error.isEmpty(), qPrintable(a.error));
+        QCOMPARE(a.credential.bearerToken, stored.accessToken);
+        // Expired: refreshed, and used although it cannot be stored.
+        clock += 2 * 3600 * 1000;
+        a = authorizeOnce(authorizer);
+        QVERIFY2(a.error.isEmpty(), qPrintable(a.error));
+        const QString fresh = a.credential.bearerToken;
+        QVERIFY(!fresh.isEmpty() && fresh != stored.accessToken);
+        m_secrets << fresh;
+        QVERIFY(authorizer.holdsUnsavedLogin());
+        QCOMPARE(authorizer.refreshesStarted(), 1);
+        QCOMPARE(away.size(), 1); // said once
+        const QString message = away.first().at(0).toString();
+        QVERIFY2(message.contains(lock ? "locked" : "keychain", Qt::CaseInsensitive) &&
+                     message.contains("memory"),
+                 qPrintable(message));
+        for (const QString &s : m_secrets)
+            QVERIFY(!message.contains(s));
+        // The next call is answered from memory too, and says nothing new.
+        a = authorizeOnce(authorizer);
+        QCOMPARE(a.credential.bearerToken, fresh);
+        QCOMPARE(away.size(), 1);
+        QVERIFY2(plaintextHits().isEmpty(), qPrintable(plaintextHits()));
+        QVERIFY(back.isEmpty());
+
+        // Back: the next call stores the refreshed login, and the keychain holds it.
+        QVERIFY(lock ? unlockKeyring() : startKeyring());
+        a = authorizeOnce(authorizer);
+        QCOMPARE(a.credential.bearerToken, fresh);
+        QVERIFY(QTest::qWaitFor([&] { return !back.isEmpty(); }, 10000));
+        QVERIFY(!authorizer.holdsUnsavedLogin());
+        const OAuthTokenStore::ReadResult r = tokenStore.readSync();
+        QVERIFY2(r.ok(), qPrintable(r.message));
+        QCOMPARE(r.tokens.accessToken, fresh);
+        QVERIFY(r.tokens.refreshToken != stored.refreshToken);
+        m_secrets << r.tokens.refreshToken;
+        QCOMPARE(authorizer.refreshesStarted(), 1);
+        QVERIFY(tokenStore.removeSync().ok());
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_KeychainOutage)
+#include "tst_KeychainOutage.moc"
