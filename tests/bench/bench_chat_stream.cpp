@@ -10,6 +10,7 @@
 // memory is flat (the growth beyond the text does not grow with the answer). A missed target is
 // printed; the exit code is 1 only when a stream did not complete.
 #include "AnthropicClient.h"
+#include "BenchReport.h"
 #include "ChatSession.h"
 #include "ConversationStore.h"
 #include "FakeAnthropicServer.h"
@@ -187,5 +188,14 @@ int main(int argc, char *argv[])
                .arg(large.growthBeyondTextKb() / 1024.0, 0, 'f', 2)
                .arg(small.growthBeyondTextKb() / 1024.0, 0, 'f', 2)
                .arg(verdict(flat));
+    out.flush();
+    namespace b = qlaude::bench;
+    b::report("chat stream per delta, 10k-delta answer", small.usPerDelta, "us", b::Target::none());
+    b::report("chat stream per delta, 50k / 10k answer", lengthRatio, "x", b::Target::below(2));
+    b::report("chat stream per delta, last / first 10k of 50k", windowRatio, "x",
+              b::Target::below(2));
+    b::report("chat stream memory beyond text, 50k - 10k",
+              (large.growthBeyondTextKb() - small.growthBeyondTextKb()) / 1024.0, "MB",
+              b::Target::below(4));
     return 0;
 }

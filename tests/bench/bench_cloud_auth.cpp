@@ -33,6 +33,7 @@
 #include "AwsCredentialProvider.h"
 #include "AzureCredentialProvider.h"
 #include "BedrockClient.h"
+#include "BenchReport.h"
 #include "FakeEntraServer.h"
 #include "FakeGoogleServer.h"
 #include "FoundryClient.h"
@@ -207,6 +208,8 @@ bool cold(const char *name, const std::function<ColdSample()> &once)
     std::printf("cloud-auth cold %s: median %s over %d runs\n", name,
                 duration(median(wall)).constData(), kColdRuns);
     std::fflush(stdout);
+    qlaude::bench::report(QByteArray("credential cold, ").append(name).constData(), wall, "ms",
+                          qlaude::bench::Target::none());
     return true;
 }
 
@@ -280,6 +283,9 @@ bool warm(const char *name, RequestSigner &signer, const PreparedRequest &origin
     std::printf("cloud-auth warm %s: median %.2f µs per request over %d runs\n", name, median(wall),
                 kWarmRuns);
     std::fflush(stdout);
+    qlaude::bench::report(
+        QByteArray("credential warm (authorize a request), ").append(name).constData(), wall, "us",
+        qlaude::bench::Target::below(1000));
     return true;
 }
 

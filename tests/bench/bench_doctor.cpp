@@ -1,5 +1,6 @@
 // Wall time and peak RSS of `qlaude --doctor --json` with an API key in the keychain.
 // Target (issue 2): median under 100 ms, peak RSS under 40 MB.
+#include "BenchReport.h"
 #include "ProcessMeter.h"
 #include "TestSupport.h"
 
@@ -33,5 +34,8 @@ int main(int argc, char *argv[])
         return 1;
     }
     out << r.summary(QStringLiteral("doctor"), QStringLiteral("100 ms, 40 MB")) << "\n";
+    out.flush();
+    qlaude::bench::report("doctor", r.wallMs, "ms", qlaude::bench::Target::below(100));
+    qlaude::bench::report("doctor peak RSS", r.rssMb, "MB", qlaude::bench::Target::below(40));
     return 0;
 }

@@ -14,6 +14,7 @@
 // (CLOCK_THREAD_CPUTIME_ID); wall-clock medians are printed on the line before.
 // Exits 1 if a run fails or the assembled text differs from what was recorded.
 
+#include "BenchReport.h"
 #include "EventStreamDecoder.h"
 #include "EventStreamEncoder.h"
 #include "MessageStreamAssembler.h"
@@ -214,6 +215,11 @@ int main()
         std::printf("wall clock: median %.1f MB/s\n", wallRates[kRuns / 2]);
         std::printf("%s: median %.1f MB/s over %d runs (%.1f MB)\n", name, rates[kRuns / 2], kRuns,
                     megabytes);
+        qlaude::bench::report(
+            assemble ? "event-stream decode + assemble (CPU)" : "event-stream decode (CPU)", rates,
+            "MB/s",
+            assemble ? qlaude::bench::Target::above(250)
+                     : qlaude::bench::Target::none(qlaude::bench::Better::Higher));
     }
     return 0;
 }

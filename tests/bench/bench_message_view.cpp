@@ -18,6 +18,7 @@
 #include "AuthContext.h"
 #include "AuthResolver.h"
 #include "Authorizer.h"
+#include "BenchReport.h"
 #include "ChatWindow.h"
 #include "Composer.h"
 #include "ConversationStore.h"
@@ -247,6 +248,8 @@ void printLatency(const char *label, const std::vector<double> &lateness)
                .arg(lateness.size())
                .arg(verdict(percentile(lateness, 0.99) < 16));
     out.flush();
+    qlaude::bench::report(QByteArray(label) + ": event-loop latency p99",
+                          percentile(lateness, 0.99), "ms", qlaude::bench::Target::below(16));
 }
 
 // The chat window's parts, found by object name as the GUI tests find them.
@@ -296,6 +299,14 @@ int main(int argc, char *argv[])
                .arg(large.otherRowsLaidOut)
                .arg(verdict(lengthRatio < 2 && historyRatio < 2 && large.otherRowsLaidOut == 0));
     out.flush();
+    namespace b = qlaude::bench;
+    b::report("rendering per delta (layout CPU), 10k history", large.endMedianUs, "us",
+              b::Target::none());
+    b::report("rendering per delta, end / start of answer", lengthRatio, "x", b::Target::below(2));
+    b::report("rendering per delta, 10k / 100 history rows", historyRatio, "x",
+              b::Target::below(2));
+    b::report("rendering, other rows laid out per frame", double(large.otherRowsLaidOut), "rows",
+              b::Target::below(1));
 
     // 2. Opening a 10,000-message conversation.
     test::TestHome home(QStringLiteral("bench-message-view"));
@@ -349,6 +360,8 @@ int main(int argc, char *argv[])
                    .arg(opens.size())
                    .arg(verdict(m < 150));
         out.flush();
+        qlaude::bench::report("open a 10k-message conversation", opens, "ms",
+                              qlaude::bench::Target::below(150));
 
         // 3a. Latency while 200 deltas/s stream into the view, 10,000 messages above.
         MessageModel *model = messageModelOf(window);

@@ -1,5 +1,6 @@
 // Whole-process `qlaude --print` against the fake Messages API (a separate process):
 // median wall time and peak RSS. Target (issue 3): median under 100 ms, peak RSS under 40 MB.
+#include "BenchReport.h"
 #include "ProcessMeter.h"
 #include "TestSupport.h"
 
@@ -43,5 +44,9 @@ int main(int argc, char *argv[])
         return 1;
     }
     out << r.summary(QStringLiteral("print"), QStringLiteral("100 ms, 40 MB")) << "\n";
+    out.flush();
+    qlaude::bench::report("print 5-word answer", r.wallMs, "ms", qlaude::bench::Target::below(100));
+    qlaude::bench::report("print 5-word answer peak RSS", r.rssMb, "MB",
+                          qlaude::bench::Target::below(40));
     return 0;
 }

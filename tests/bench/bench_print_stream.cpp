@@ -5,6 +5,7 @@
 // Targets: text and json under 80 ms, stream-json under 250 ms; peak RSS under 40 MB and within
 // 10 % of the 5-word answer's. A missed target is printed; the exit code is 1 only when a run
 // failed.
+#include "BenchReport.h"
 #include "ProcessMeter.h"
 #include "TestSupport.h"
 
@@ -183,6 +184,12 @@ int main(int argc, char *argv[])
                    .arg(ratio < 1.10 ? QStringLiteral("met") : QStringLiteral("MISSED"))
             << "\n";
         out.flush();
+        namespace b = qlaude::bench;
+        const QByteArray figure =
+            QStringLiteral("print 200k-delta stream, %1").arg(QLatin1String(f.format)).toUtf8();
+        b::report(figure, figures.wallMs, "ms", b::Target::below(f.targetMs));
+        b::report(figure + " peak RSS", figures.rssMb, "MB", b::Target::below(40));
+        b::report(figure + " RSS / 5-word answer's", ratio, "x", b::Target::below(1.10));
     }
     return 0;
 }

@@ -8,6 +8,7 @@
 // printed on the line before. The body's SHA-256 alone is timed too, as the floor.
 // Exits 1 if a signature differs from the first (the signer must be deterministic).
 
+#include "BenchReport.h"
 #include "SigV4Signer.h"
 
 #include <QCryptographicHash>
@@ -123,5 +124,7 @@ int main()
                 wall[kRuns / 2], hashOnly[kRuns / 2]);
     std::printf("sigv4: median %.2f µs per signature over %d runs (%lld-byte body)\n",
                 cpu[kRuns / 2], kRuns, qlonglong(kBodyBytes));
+    qlaude::bench::report("SigV4 signature, 10 KB body (CPU)", cpu, "us",
+                          qlaude::bench::Target::below(20));
     return 0;
 }

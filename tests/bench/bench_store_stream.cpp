@@ -14,6 +14,7 @@
 // twice the 10,000 one) is reported as met or MISSED; like every benchmark, this one exits
 // non-zero only when the measurement itself failed.
 
+#include "BenchReport.h"
 #include "ConversationStore.h"
 
 #include <QCoreApplication>
@@ -177,6 +178,11 @@ bool runRegime(ConversationStore &store, const Regime &regime, const QList<QStri
                 cpuRatio, large.firstTenthCpuMicros, large.lastTenthCpuMicros, small.flushes,
                 large.flushes);
     std::fflush(stdout);
+    namespace b = qlaude::bench;
+    const QByteArray name = QByteArray(regime.label).replace("store-stream", "history store");
+    b::report(name + " per delta, 10k-delta answer", small.wallMicrosPerDelta, "us",
+              b::Target::none());
+    b::report(name + " per delta (CPU), 50k / 10k", cpuRatio, "x", b::Target::below(2));
     return cpuRatio <= 2.0;
 }
 

@@ -11,6 +11,7 @@
 // machine take from it. The wall-clock median is printed on the line before.
 // Exits 1 if a run fails or the assembled text differs from what was recorded.
 
+#include "BenchReport.h"
 #include "MessageStreamAssembler.h"
 #include "SseParser.h"
 
@@ -285,5 +286,7 @@ int main()
     std::printf("wall clock: median %.1f MB/s\n", wallRates[kRuns / 2]);
     std::printf("stream-parse: median %.1f MB/s over %d runs (%.1f MB)\n", rates[kRuns / 2], kRuns,
                 megabytes);
+    qlaude::bench::report("SSE parse + assemble (CPU)", rates, "MB/s",
+                          qlaude::bench::Target::none(qlaude::bench::Better::Higher));
     return 0;
 }

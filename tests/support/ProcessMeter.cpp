@@ -89,6 +89,7 @@ RepeatedSample measureRepeatedly(const QString &program, const QStringList &args
             return RepeatedSample();
         }
         r.wallMs.push_back(s.wallMs);
+        r.rssMb.push_back(s.maxRssKb / 1024.0);
         r.peakRssKb = std::max(r.peakRssKb, s.maxRssKb);
     }
     std::sort(r.wallMs.begin(), r.wallMs.end());

@@ -29,6 +29,7 @@ double median(std::vector<double> values);
 struct RepeatedSample
 {
     std::vector<double> wallMs; // sorted
+    std::vector<double> rssMb;  // each run's peak RSS, in run order
     long peakRssKb = 0;
     QString summary(const QString &name, const QString &targets) const; // one line for reports
 };
