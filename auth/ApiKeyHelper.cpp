@@ -2,7 +2,16 @@
 
 #include "RequestOptions.h"
 
+#include <QCoreApplication>
+
 namespace qlaude {
+
+namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::ApiKeyHelper)
+};
+} // namespace
 
 ApiKeyHelper::Config ApiKeyHelper::configFrom(const QString &command,
                                               const QString &workingDirectory,
@@ -20,8 +29,8 @@ ApiKeyHelper::Config ApiKeyHelper::configFrom(const QString &command,
         if (ok && v >= 0)
             c.ttlMs = v;
         else if (warning)
-            *warning = QStringLiteral("CLAUDE_CODE_API_KEY_HELPER_TTL_MS must be a whole number of "
-                                      "milliseconds (0 or more); using the default of 300000.");
+            *warning = Tr::tr("CLAUDE_CODE_API_KEY_HELPER_TTL_MS must be a whole number of "
+                              "milliseconds (0 or more); using the default of 300000.");
     }
     // Qlaude's own knob for people whose helper should fail faster than the CLI's 10 minutes.
     const QString timeout = env.value(QStringLiteral("QLAUDE_API_KEY_HELPER_TIMEOUT_MS")).trimmed();
@@ -118,13 +127,13 @@ void ApiKeyHelper::onFinished(const HelperProcess::Result &result)
             nonEmpty += l.trimmed().isEmpty() ? 0 : 1;
         if (nonEmpty > 1) {
             checked.ok = false;
-            checked.error = QStringLiteral("apiKeyHelper printed %1 lines (exit code 0). It must "
-                                           "print only the key, on one line.")
+            checked.error = Tr::tr("apiKeyHelper printed %1 lines (exit code 0). It must "
+                                   "print only the key, on one line.")
                                 .arg(nonEmpty);
         } else if (!RequestOptions::isValidHeaderValue(checked.output.toUtf8())) {
             checked.ok = false;
-            checked.error = QStringLiteral("apiKeyHelper printed a control character (exit code "
-                                           "0). It must print only the key, on one line.");
+            checked.error = Tr::tr("apiKeyHelper printed a control character (exit code "
+                                   "0). It must print only the key, on one line.");
         }
         if (!checked.ok)
             checked.output.fill(QLatin1Char('\0'));

@@ -3,9 +3,17 @@
 #include "AuthContext.h"
 #include "AzureCredentialProvider.h"
 
+#include <QCoreApplication>
 #include <QRegularExpression>
 
 namespace qlaude {
+
+namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::FoundryConfig)
+};
+} // namespace
 
 FoundryConfig FoundryConfig::fromContext(const AuthContext &ctx)
 {
@@ -21,18 +29,18 @@ FoundryConfig FoundryConfig::fromContext(const AuthContext &ctx)
         c.baseUrlSource = QStringLiteral("ANTHROPIC_FOUNDRY_BASE_URL (%1)").arg(where);
         if (!url.isValid() || url.host().isEmpty() ||
             (url.scheme() != QLatin1String("https") && url.scheme() != QLatin1String("http")))
-            c.error = QStringLiteral("ANTHROPIC_FOUNDRY_BASE_URL (%1) is not an http(s) URL such "
-                                     "as https://my-resource.services.ai.azure.com/anthropic")
+            c.error = Tr::tr("ANTHROPIC_FOUNDRY_BASE_URL (%1) is not an http(s) URL such "
+                             "as https://my-resource.services.ai.azure.com/anthropic")
                           .arg(where);
         else
             c.baseUrl = url;
         return c;
     }
     if (c.resource.isEmpty()) {
-        c.error = QStringLiteral("Neither ANTHROPIC_FOUNDRY_RESOURCE nor "
-                                 "ANTHROPIC_FOUNDRY_BASE_URL is set: set "
-                                 "ANTHROPIC_FOUNDRY_RESOURCE to your Foundry resource name (the "
-                                 "\"my-resource\" of my-resource.services.ai.azure.com)");
+        c.error = Tr::tr("Neither ANTHROPIC_FOUNDRY_RESOURCE nor "
+                         "ANTHROPIC_FOUNDRY_BASE_URL is set: set "
+                         "ANTHROPIC_FOUNDRY_RESOURCE to your Foundry resource name (the "
+                         "\"my-resource\" of my-resource.services.ai.azure.com)");
         return c;
     }
     // A resource name is one DNS label: it cannot carry a path, a port or another host.
@@ -40,8 +48,8 @@ FoundryConfig FoundryConfig::fromContext(const AuthContext &ctx)
         QStringLiteral("^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"));
     const QString where = ctx.envSource(QStringLiteral("ANTHROPIC_FOUNDRY_RESOURCE"));
     if (!label.match(c.resource).hasMatch()) {
-        c.error = QStringLiteral("ANTHROPIC_FOUNDRY_RESOURCE (%1) is not a resource name: use the "
-                                 "name alone (letters, digits and '-'), not a URL")
+        c.error = Tr::tr("ANTHROPIC_FOUNDRY_RESOURCE (%1) is not a resource name: use the "
+                         "name alone (letters, digits and '-'), not a URL")
                       .arg(where);
         return c;
     }

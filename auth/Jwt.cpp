@@ -1,5 +1,6 @@
 #include "Jwt.h"
 
+#include <QCoreApplication>
 #include <QJsonDocument>
 
 #include <openssl/bio.h>
@@ -10,6 +11,13 @@
 #include <memory>
 
 namespace qlaude::Jwt {
+
+namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::Jwt)
+};
+} // namespace
 
 namespace {
 
@@ -100,11 +108,11 @@ QByteArray signRs256(const QJsonObject &header, const QJsonObject &claims,
 {
     Key key = readPrivateKey(privateKeyPem);
     if (!key) {
-        *error = QStringLiteral("the private key is not an unencrypted PEM private key");
+        *error = Tr::tr("the private key is not an unencrypted PEM private key");
         return QByteArray();
     }
     if (EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_RSA) {
-        *error = QStringLiteral("the private key is not an RSA key (RS256 needs one)");
+        *error = Tr::tr("the private key is not an RSA key (RS256 needs one)");
         return QByteArray();
     }
     const QByteArray input = base64Url(compact(header)) + '.' + base64Url(compact(claims));
@@ -114,14 +122,14 @@ QByteArray signRs256(const QJsonObject &header, const QJsonObject &claims,
         EVP_DigestSign(ctx.get(), nullptr, &length,
                        reinterpret_cast<const unsigned char *>(input.constData()),
                        size_t(input.size())) != 1) {
-        *error = QStringLiteral("OpenSSL could not sign with the private key");
+        *error = Tr::tr("OpenSSL could not sign with the private key");
         return QByteArray();
     }
     QByteArray signature(int(length), Qt::Uninitialized);
     if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char *>(signature.data()), &length,
                        reinterpret_cast<const unsigned char *>(input.constData()),
                        size_t(input.size())) != 1) {
-        *error = QStringLiteral("OpenSSL could not sign with the private key");
+        *error = Tr::tr("OpenSSL could not sign with the private key");
         return QByteArray();
     }
     signature.truncate(int(length));
@@ -135,23 +143,23 @@ bool verifyRs256(const QByteArray &jwt, const QByteArray &publicKeyOrCertificate
     QByteArray h, c, s;
     if (parts.size() != 3 || !fromBase64Url(parts[0], &h) || !fromBase64Url(parts[1], &c) ||
         !fromBase64Url(parts[2], &s)) {
-        *error = QStringLiteral("not a compact JWT");
+        *error = Tr::tr("not a compact JWT");
         return false;
     }
     QJsonParseError pe;
     const QJsonDocument hd = QJsonDocument::fromJson(h, &pe);
     const QJsonDocument cd = QJsonDocument::fromJson(c, &pe);
     if (!hd.isObject() || !cd.isObject()) {
-        *error = QStringLiteral("the JWT header or claims are not JSON objects");
+        *error = Tr::tr("the JWT header or claims are not JSON objects");
         return false;
     }
     if (hd.object().value(QLatin1String("alg")).toString() != QLatin1String("RS256")) {
-        *error = QStringLiteral("the JWT is not RS256");
+        *error = Tr::tr("the JWT is not RS256");
         return false;
     }
     Key key = readPublicKey(publicKeyOrCertificatePem);
     if (!key) {
-        *error = QStringLiteral("no public key to check the JWT with");
+        *error = Tr::tr("no public key to check the JWT with");
         return false;
     }
     const QByteArray input = parts[0] + '.' + parts[1];
@@ -161,7 +169,7 @@ bool verifyRs256(const QByteArray &jwt, const QByteArray &publicKeyOrCertificate
                          size_t(s.size()),
                          reinterpret_cast<const unsigned char *>(input.constData()),
                          size_t(input.size())) != 1) {
-        *error = QStringLiteral("the JWT signature does not match the key");
+        *error = Tr::tr("the JWT signature does not match the key");
         return false;
     }
     if (header)
@@ -190,7 +198,7 @@ QByteArray certificateThumbprint(const QByteArray &pem, QCryptographicHash::Algo
 {
     const QByteArray der = QByteArray::fromBase64(certificateDerBase64(pem));
     if (der.isEmpty()) {
-        *error = QStringLiteral("the file holds no PEM certificate");
+        *error = Tr::tr("the file holds no PEM certificate");
         return QByteArray();
     }
     return QCryptographicHash::hash(der, algorithm);

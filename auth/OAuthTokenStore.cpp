@@ -1,8 +1,16 @@
 #include "OAuthTokenStore.h"
 
+#include <QCoreApplication>
 #include <QEventLoop>
 
 namespace qlaude {
+
+namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::OAuthTokenStore)
+};
+} // namespace
 
 namespace {
 const QString kEntry = QLatin1String(KeychainStore::kOAuth);
@@ -34,10 +42,10 @@ OAuthTokenStore::ReadResult OAuthTokenStore::parse(const KeychainResult &raw)
     r.tokens = OAuthTokens::fromJson(raw.data, &error);
     if (r.tokens.isEmpty()) {
         r.status = KeychainResult::Status::Failed;
-        r.message = error.isEmpty() ? QStringLiteral("The stored login holds no access token. Log "
-                                                     "in again with qlaude --login=oauth.")
-                                    : error + QStringLiteral(" Log in again with qlaude "
-                                                             "--login=oauth.");
+        r.message = error.isEmpty() ? Tr::tr("The stored login holds no access token. Log "
+                                             "in again with qlaude --login=oauth.")
+                                    : error + Tr::tr(" Log in again with qlaude "
+                                                     "--login=oauth.");
     }
     return r;
 }

@@ -2,6 +2,7 @@
 
 #include "AppPaths.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
@@ -9,6 +10,13 @@
 #include <QRandomGenerator>
 
 namespace qlaude {
+
+namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::RefreshLock)
+};
+} // namespace
 
 RefreshLock::RefreshLock(const QString &path, QObject *parent)
     : QObject(parent), m_path(path.isEmpty() ? defaultPath() : path)
@@ -40,7 +48,7 @@ void RefreshLock::acquire(std::function<void(bool, const QString &)> done)
     }
     const QString dir = QFileInfo(m_path).absolutePath();
     if (!QDir().mkpath(dir)) {
-        done(false, QStringLiteral("Could not create the lock directory %1.").arg(dir));
+        done(false, Tr::tr("Could not create the lock directory %1.").arg(dir));
         return;
     }
     QFile::setPermissions(dir,
@@ -66,10 +74,10 @@ void RefreshLock::attempt()
     if (err != QLockFile::LockFailedError || QDateTime::currentMSecsSinceEpoch() >= m_deadline) {
         const QString why =
             err == QLockFile::PermissionError
-                ? QStringLiteral("No permission to create the refresh lock %1.").arg(m_path)
+                ? Tr::tr("No permission to create the refresh lock %1.").arg(m_path)
             : err == QLockFile::LockFailedError
-                ? QStringLiteral("Another Qlaude process held the refresh lock for too long.")
-                : QStringLiteral("The refresh lock %1 could not be taken.").arg(m_path);
+                ? Tr::tr("Another Qlaude process held the refresh lock for too long.")
+                : Tr::tr("The refresh lock %1 could not be taken.").arg(m_path);
         auto done = std::move(m_done);
         m_done = nullptr;
         m_file.reset();

@@ -2,12 +2,21 @@
 
 #include <limits>
 
+#include <QCoreApplication>
+
 namespace qlaude {
+
+namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::RequestOptions)
+};
+} // namespace
 
 namespace {
 QString fromWhere(const QString &origin)
 {
-    return origin.isEmpty() ? QString() : QStringLiteral(" (set in %1)").arg(origin);
+    return origin.isEmpty() ? QString() : Tr::tr(" (set in %1)").arg(origin);
 }
 
 bool validBeta(const QString &beta)
@@ -92,32 +101,32 @@ HeaderList RequestOptions::parseCustomHeaders(const QString &text, QStringList *
         const int lineNo = i + 1;
         const int colon = line.indexOf(QLatin1Char(':'));
         if (colon < 0) {
-            fail(QStringLiteral("ANTHROPIC_CUSTOM_HEADERS line %1 has no ':' and was ignored. "
-                                "Write each header as \"Name: Value\"")
+            fail(Tr::tr("ANTHROPIC_CUSTOM_HEADERS line %1 has no ':' and was ignored. "
+                        "Write each header as \"Name: Value\"")
                      .arg(lineNo));
             continue;
         }
         const QByteArray name = line.left(colon).trimmed().toLatin1();
         const QString value = line.mid(colon + 1).trimmed();
         if (!isHeaderToken(name)) { // non-Latin-1 letters become '?', which is no token char
-            fail(QStringLiteral("ANTHROPIC_CUSTOM_HEADERS line %1 was ignored: the header name is "
-                                "not a valid HTTP token. Use only letters, digits and "
-                                "!#$%&'*+-.^_`|~")
+            fail(Tr::tr("ANTHROPIC_CUSTOM_HEADERS line %1 was ignored: the header name is "
+                        "not a valid HTTP token. Use only letters, digits and "
+                        "!#$%&'*+-.^_`|~")
                      .arg(lineNo));
             continue;
         }
         const QString shownName = QString::fromLatin1(name);
         if (isFramingHeader(name)) {
-            fail(QStringLiteral("ANTHROPIC_CUSTOM_HEADERS line %1 (%2) was refused: that header "
-                                "controls how the request is framed or where it is routed, so "
-                                "only Qlaude sets it. Remove the line")
+            fail(Tr::tr("ANTHROPIC_CUSTOM_HEADERS line %1 (%2) was refused: that header "
+                        "controls how the request is framed or where it is routed, so "
+                        "only Qlaude sets it. Remove the line")
                      .arg(lineNo)
                      .arg(shownName));
             continue;
         }
         if (name.toLower() == "anthropic-version") {
-            fail(QStringLiteral("ANTHROPIC_CUSTOM_HEADERS line %1 (%2) was refused: Qlaude sets "
-                                "this header itself. Use QLAUDE_ANTHROPIC_VERSION to change it")
+            fail(Tr::tr("ANTHROPIC_CUSTOM_HEADERS line %1 (%2) was refused: Qlaude sets "
+                        "this header itself. Use QLAUDE_ANTHROPIC_VERSION to change it")
                      .arg(lineNo)
                      .arg(shownName));
             continue;
@@ -125,8 +134,8 @@ HeaderList RequestOptions::parseCustomHeaders(const QString &text, QStringList *
         const QByteArray bytes = value.toUtf8();
         if (!isValidHeaderValue(bytes) || value.contains(QLatin1Char('\n')) ||
             value.contains(QLatin1Char('\r'))) {
-            fail(QStringLiteral("ANTHROPIC_CUSTOM_HEADERS line %1 (%2) was ignored: its value "
-                                "contains a line break or control character")
+            fail(Tr::tr("ANTHROPIC_CUSTOM_HEADERS line %1 (%2) was ignored: its value "
+                        "contains a line break or control character")
                      .arg(lineNo)
                      .arg(shownName));
             continue;
@@ -182,9 +191,9 @@ RequestOptions RequestOptions::fromEnvironment(const QProcessEnvironment &env,
         if (beta.isEmpty() || o.extraBetas.contains(beta))
             continue;
         if (!validBeta(beta)) {
-            o.errors.append(QStringLiteral("A value of ANTHROPIC_BETAS (or of a custom "
-                                           "anthropic-beta header) was ignored: a beta name has "
-                                           "no spaces, commas or control characters%1.")
+            o.errors.append(Tr::tr("A value of ANTHROPIC_BETAS (or of a custom "
+                                   "anthropic-beta header) was ignored: a beta name has "
+                                   "no spaces, commas or control characters%1.")
                                 .arg(fromWhere(where("ANTHROPIC_BETAS"))));
             continue;
         }
@@ -195,9 +204,9 @@ RequestOptions RequestOptions::fromEnvironment(const QProcessEnvironment &env,
         if (validBeta(version))
             o.anthropicVersion = version.toLatin1();
         else
-            o.errors.append(QStringLiteral("QLAUDE_ANTHROPIC_VERSION must be a version such as "
-                                           "2023-06-01, without spaces or control "
-                                           "characters%1; using %2.")
+            o.errors.append(Tr::tr("QLAUDE_ANTHROPIC_VERSION must be a version such as "
+                                   "2023-06-01, without spaces or control "
+                                   "characters%1; using %2.")
                                 .arg(fromWhere(where("QLAUDE_ANTHROPIC_VERSION")),
                                      QString::fromLatin1(o.anthropicVersion)));
     }
@@ -209,8 +218,8 @@ RequestOptions RequestOptions::fromEnvironment(const QProcessEnvironment &env,
         const qlonglong ms = text.toLongLong(&ok);
         if (ok && ms > 0 && ms <= std::numeric_limits<int>::max())
             return int(ms);
-        o.errors.append(QStringLiteral("%1 must be a positive number of milliseconds; using the "
-                                       "default of %2.")
+        o.errors.append(Tr::tr("%1 must be a positive number of milliseconds; using the "
+                               "default of %2.")
                             .arg(QLatin1String(name))
                             .arg(fallback));
         return fallback;

@@ -1,9 +1,17 @@
 #include "SystemBrowser.h"
 
+#include <QCoreApplication>
 #include <QProcess>
 #include <QStandardPaths>
 
 namespace qlaude::SystemBrowser {
+
+namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::SystemBrowser)
+};
+} // namespace
 
 namespace {
 bool startDetached(const QStringList &command, const QProcessEnvironment &env)
@@ -47,9 +55,9 @@ bool open(const QUrl &url, const QProcessEnvironment &env, QString *error)
         return true;
     if (error)
         *error = browsers.isEmpty()
-                     ? QStringLiteral("No browser could be started: xdg-open is not installed "
-                                      "and BROWSER is not set.")
-                     : QStringLiteral("No browser could be started from BROWSER or xdg-open.");
+                     ? Tr::tr("No browser could be started: xdg-open is not installed "
+                              "and BROWSER is not set.")
+                     : Tr::tr("No browser could be started from BROWSER or xdg-open.");
     return false;
 }
 

@@ -3,9 +3,17 @@
 #include "AuthContext.h"
 #include "GoogleCredentialProvider.h"
 
+#include <QCoreApplication>
 #include <QRegularExpression>
 
 namespace qlaude {
+
+namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::VertexConfig)
+};
+} // namespace
 
 namespace {
 QString describeSource(const AuthContext &ctx, const QString &name)
@@ -56,7 +64,7 @@ VertexConfig VertexConfig::fromContext(const AuthContext &ctx)
     const QString region = ctx.env(QStringLiteral("CLOUD_ML_REGION")).trimmed();
     c.defaultRegion = region.isEmpty()
                           ? Choice{QStringLiteral("us-east5"),
-                                   QStringLiteral("default; set CLOUD_ML_REGION to change it")}
+                                   Tr::tr("default; set CLOUD_ML_REGION to change it")}
                           : Choice{region, describeSource(ctx, QStringLiteral("CLOUD_ML_REGION"))};
     for (const auto &row : regionVariables()) {
         const QString v = ctx.env(row.second).trimmed();
@@ -110,17 +118,17 @@ QUrl VertexConfig::urlFor(const QString &model, const QString &method, QString *
     // A region is a host label: letters, digits and '-' only, so it cannot move the request.
     static const QRegularExpression regionShape(QStringLiteral("^[a-z0-9][a-z0-9-]{0,62}$"));
     if (!regionShape.match(region).hasMatch()) {
-        *error = QStringLiteral("The Vertex AI region \"%1\" (%2) is not a region name such as "
-                                "us-east5 or global")
+        *error = Tr::tr("The Vertex AI region \"%1\" (%2) is not a region name such as "
+                        "us-east5 or global")
                      .arg(region.left(64), regionFor(model).source);
         return QUrl();
     }
     QString projectId = project.value;
     if (projectId.isEmpty()) {
         if (!projectFromMetadata) {
-            *error = QStringLiteral("No Google Cloud project is set for Vertex AI. Set "
-                                    "ANTHROPIC_VERTEX_PROJECT_ID (or GOOGLE_CLOUD_PROJECT) to "
-                                    "your project id");
+            *error = Tr::tr("No Google Cloud project is set for Vertex AI. Set "
+                            "ANTHROPIC_VERTEX_PROJECT_ID (or GOOGLE_CLOUD_PROJECT) to "
+                            "your project id");
             return QUrl();
         }
         projectId = QString::fromLatin1(kVertexProjectPlaceholder);
@@ -129,7 +137,7 @@ QUrl VertexConfig::urlFor(const QString &model, const QString &method, QString *
     const QUrl baseUrl(base, QUrl::StrictMode);
     if (!baseUrl.isValid() || baseUrl.host().isEmpty() ||
         (baseUrl.scheme() != QLatin1String("https") && baseUrl.scheme() != QLatin1String("http"))) {
-        *error = QStringLiteral("ANTHROPIC_VERTEX_BASE_URL is not an http(s) URL");
+        *error = Tr::tr("ANTHROPIC_VERTEX_BASE_URL is not an http(s) URL");
         return QUrl();
     }
     QByteArray path = baseUrl.path(QUrl::FullyEncoded).toUtf8();

@@ -2,11 +2,19 @@
 
 #include "CredentialSigner.h"
 
+#include <QCoreApplication>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QUrlQuery>
 
 namespace qlaude {
+
+namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::AnthropicClient)
+};
+} // namespace
 
 bool AnthropicRequestBuilder::build(const CallSpec &spec, PreparedRequest *out,
                                     QString *error) const
@@ -34,7 +42,7 @@ bool AnthropicRequestBuilder::build(const CallSpec &spec, PreparedRequest *out,
     QUrl url = m_config.baseUrl;
     if (!url.isValid() ||
         (url.scheme() != QLatin1String("https") && url.scheme() != QLatin1String("http"))) {
-        *error = QStringLiteral("ANTHROPIC_BASE_URL is not an http(s) URL");
+        *error = Tr::tr("ANTHROPIC_BASE_URL is not an http(s) URL");
         return false;
     }
     QString basePath = url.path();

@@ -1,6 +1,15 @@
 #include "CredentialSigner.h"
 
+#include <QCoreApplication>
+
 namespace qlaude {
+
+namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::CredentialSigner)
+};
+} // namespace
 
 bool CredentialSigner::apply(const Credential &cred, PreparedRequest &request, ApiError *error)
 {
@@ -9,11 +18,11 @@ bool CredentialSigner::apply(const Credential &cred, PreparedRequest &request, A
     if (!RequestOptions::isValidHeaderValue(cred.apiKey.toUtf8()) ||
         !RequestOptions::isValidHeaderValue(cred.bearerToken.toUtf8())) {
         error->kind = ApiError::Kind::Auth;
-        error->message = QStringLiteral("The credential from %1 contains a line break or control "
-                                        "character")
+        error->message = Tr::tr("The credential from %1 contains a line break or control "
+                                "character")
                              .arg(cred.source);
-        error->hint = QStringLiteral("Store the key again without extra lines, or fix the source "
-                                     "shown by qlaude --doctor.");
+        error->hint = Tr::tr("Store the key again without extra lines, or fix the source "
+                             "shown by qlaude --doctor.");
         return false;
     }
     // Qlaude's own credential: a custom x-api-key or Authorization never stays beside it.
@@ -41,8 +50,7 @@ void CredentialSigner::sign(std::shared_ptr<PreparedRequest> request, Done done)
         done(e, Signature());
     };
     if (!m_authorizer) {
-        fail(QStringLiteral("No credential is available"),
-             QStringLiteral("Log in, or set ANTHROPIC_API_KEY."));
+        fail(Tr::tr("No credential is available"), Tr::tr("Log in, or set ANTHROPIC_API_KEY."));
         return;
     }
     // The callback holds only the shared request and the call's own guarded callback.
@@ -51,14 +59,14 @@ void CredentialSigner::sign(std::shared_ptr<PreparedRequest> request, Done done)
         e.kind = ApiError::Kind::Auth;
         if (!err.isEmpty()) {
             e.message = err;
-            e.hint = QStringLiteral("Fix the credential source shown by qlaude --doctor, then try "
-                                    "again.");
+            e.hint = Tr::tr("Fix the credential source shown by qlaude --doctor, then try "
+                            "again.");
             done(e, Signature());
             return;
         }
         if (!cred.isValid()) {
-            e.message = QStringLiteral("No credential is available");
-            e.hint = QStringLiteral("Log in, or set ANTHROPIC_API_KEY.");
+            e.message = Tr::tr("No credential is available");
+            e.hint = Tr::tr("Log in, or set ANTHROPIC_API_KEY.");
             done(e, Signature());
             return;
         }

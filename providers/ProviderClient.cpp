@@ -2,12 +2,20 @@
 
 #include "AuthContext.h"
 
+#include <QCoreApplication>
 #include <QDeadlineTimer>
 #include <QJsonDocument>
 #include <QRandomGenerator>
 #include <QTimer>
 
 namespace qlaude {
+
+namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::ProviderClient)
+};
+} // namespace
 
 ClientConfig ClientConfig::fromContext(const AuthContext &ctx)
 {
@@ -107,7 +115,7 @@ ApiError ProviderClient::unsupported(const QString &what, const QString &provide
 {
     ApiError e;
     e.kind = ApiError::Kind::Config;
-    e.message = QStringLiteral("%1 is not available with the %2 provider").arg(what, provider);
+    e.message = Tr::tr("%1 is not available with the %2 provider").arg(what, provider);
     return e;
 }
 
@@ -115,7 +123,7 @@ void ProviderClient::countTokens(const MessagesRequest &request,
                                  std::function<void(qint64, const ApiError &)> done)
 {
     if (!capabilities().countTokens) {
-        done(0, unsupported(QStringLiteral("Counting tokens"), providerName()));
+        done(0, unsupported(Tr::tr("Counting tokens"), providerName()));
         return;
     }
     CallSpec spec;
@@ -140,7 +148,7 @@ void ProviderClient::listModels(
     std::function<void(const QList<ModelInfo> &, const ApiError &)> done)
 {
     if (!capabilities().listModels) {
-        done({}, unsupported(QStringLiteral("The model list"), providerName()));
+        done({}, unsupported(Tr::tr("The model list"), providerName()));
         return;
     }
     listModelsPage(QString(), {}, std::move(done));
@@ -165,7 +173,7 @@ void ProviderClient::listModelsPage(
         if (!parts->builder->parseModelPage(c->jsonBody(), &collected, &next)) {
             ApiError e;
             e.kind = ApiError::Kind::Protocol;
-            e.message = QStringLiteral("The model list could not be read");
+            e.message = Tr::tr("The model list could not be read");
             done(collected, e);
             return;
         }

@@ -1,8 +1,16 @@
 #include "ProviderParts.h"
 
+#include <QCoreApplication>
 #include <QJsonDocument>
 
 namespace qlaude {
+
+namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::ProviderParts)
+};
+} // namespace
 
 namespace {
 bool sameName(const QByteArray &a, const QByteArray &b)
@@ -64,10 +72,10 @@ ApiError unusableTokenError(const QString &source)
 {
     ApiError e;
     e.kind = ApiError::Kind::Auth;
-    e.message = QStringLiteral("The access token from %1 is empty or contains a control character")
-                    .arg(source);
-    e.hint = QStringLiteral("The token endpoint answered something that is not a token; check "
-                            "the credential shown by qlaude --doctor.");
+    e.message =
+        Tr::tr("The access token from %1 is empty or contains a control character").arg(source);
+    e.hint = Tr::tr("The token endpoint answered something that is not a token; check "
+                    "the credential shown by qlaude --doctor.");
     return e;
 }
 

@@ -1,11 +1,19 @@
 #include "RetryPolicy.h"
 
+#include <QCoreApplication>
 #include <QLocale>
 
 #include <algorithm>
 #include <cmath>
 
 namespace qlaude {
+
+namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::RetryPolicy)
+};
+} // namespace
 
 int RetryPolicy::maxRetriesFrom(const QProcessEnvironment &env)
 {
@@ -56,8 +64,8 @@ RetryDecision RetryPolicy::decide(const AttemptFailure &f, int retriesSoFar, int
 {
     RetryDecision d;
     if (f.afterFirstByte) {
-        d.giveUpReason = QStringLiteral("The answer had already started, so it is not replayed "
-                                        "silently.");
+        d.giveUpReason = Tr::tr("The answer had already started, so it is not replayed "
+                                "silently.");
         return d;
     }
     // A rejected credential that can be refreshed: invalidate it and retry once, at once.
@@ -72,7 +80,7 @@ RetryDecision RetryPolicy::decide(const AttemptFailure &f, int retriesSoFar, int
             d.switchToFallback = true;
             return d;
         }
-        d.giveUpReason = QStringLiteral("Repeated 529 Overloaded errors.");
+        d.giveUpReason = Tr::tr("Repeated 529 Overloaded errors.");
         return d;
     }
     bool retryable;
@@ -89,15 +97,15 @@ RetryDecision RetryPolicy::decide(const AttemptFailure &f, int retriesSoFar, int
     if (!retryable)
         return d;
     if (retriesSoFar >= m_maxRetries) {
-        d.giveUpReason = QStringLiteral("Gave up after %1 retries.").arg(retriesSoFar);
+        d.giveUpReason = Tr::tr("Gave up after %1 retries.").arg(retriesSoFar);
         return d;
     }
     qint64 delay = backoffMs(retriesSoFar + 1, jitter01);
     if (const auto server = serverDelayMs(f.retryAfterMsHeader, f.retryAfterHeader, now))
         delay = std::max(delay, *server);
     if (delay > kMaxWaitMs) {
-        d.giveUpReason = QStringLiteral("The API asked to wait %1 s before retrying, longer "
-                                        "than the 60 s Qlaude waits.")
+        d.giveUpReason = Tr::tr("The API asked to wait %1 s before retrying, longer "
+                                "than the 60 s Qlaude waits.")
                              .arg((delay + 999) / 1000);
         return d;
     }

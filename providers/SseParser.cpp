@@ -2,7 +2,16 @@
 
 #include <cstring>
 
+#include <QCoreApplication>
+
 namespace qlaude {
+
+namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::SseParser)
+};
+} // namespace
 
 namespace {
 
@@ -23,9 +32,9 @@ QString sizeText(qsizetype bytes)
     constexpr qsizetype kKiB = 1024;
     constexpr qsizetype kMiB = 1024 * kKiB;
     if (bytes >= kMiB && bytes % kMiB == 0)
-        return QStringLiteral("%1 MiB").arg(bytes / kMiB);
+        return Tr::tr("%1 MiB").arg(bytes / kMiB);
     if (bytes >= kKiB && bytes % kKiB == 0)
-        return QStringLiteral("%1 KiB").arg(bytes / kKiB);
+        return Tr::tr("%1 KiB").arg(bytes / kKiB);
     return QStringLiteral("%1-byte").arg(bytes);
 }
 
@@ -37,7 +46,7 @@ QString SseParser::errorString() const
 {
     if (!m_error)
         return QString();
-    return QStringLiteral("A server-sent event exceeded the %1 limit; the stream was stopped.")
+    return Tr::tr("A server-sent event exceeded the %1 limit; the stream was stopped.")
         .arg(sizeText(m_maxEventBytes));
 }
 

@@ -8,6 +8,7 @@
 #include "ProcessIdentity.h"
 
 #include <QAtomicInteger>
+#include <QCoreApplication>
 #include <QSet>
 #include <QSignalBlocker>
 #include <QSqlQuery>
@@ -18,6 +19,13 @@
 #include <utility>
 
 namespace qlaude {
+
+namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::ConversationStore)
+};
+} // namespace
 
 using HistorySql::exec;
 using HistorySql::prepare;
@@ -86,7 +94,7 @@ bool ConversationStore::fail(const QString &message) const
 
 bool ConversationStore::requireOpen() const
 {
-    return m_open || fail(QStringLiteral("The chat history is not open."));
+    return m_open || fail(Tr::tr("The chat history is not open."));
 }
 
 void ConversationStore::close()
@@ -131,7 +139,7 @@ bool ConversationStore::touchConversation(qint64 conversationId)
     if (!exec(query, &error))
         return fail(error);
     if (query.numRowsAffected() != 1)
-        return fail(QStringLiteral("Conversation %1 does not exist.").arg(conversationId));
+        return fail(Tr::tr("Conversation %1 does not exist.").arg(conversationId));
     return true;
 }
 
@@ -233,7 +241,7 @@ bool ConversationStore::deleteConversation(qint64 conversationId)
     if (!exec(remove, &error))
         return fail(error);
     if (remove.numRowsAffected() != 1)
-        return fail(QStringLiteral("Conversation %1 does not exist.").arg(conversationId));
+        return fail(Tr::tr("Conversation %1 does not exist.").arg(conversationId));
     forgetStreamsOf(conversationId);
     emit conversationsChanged();
     return true;
@@ -286,7 +294,7 @@ std::optional<StoredConversation> ConversationStore::conversation(qint64 convers
         return std::nullopt;
     }
     if (!query.next()) {
-        fail(QStringLiteral("Conversation %1 does not exist.").arg(conversationId));
+        fail(Tr::tr("Conversation %1 does not exist.").arg(conversationId));
         return std::nullopt;
     }
     return HistoryRows::readConversation(query);
@@ -318,7 +326,7 @@ std::optional<StoredMessage> ConversationStore::message(qint64 messageId) const
         return std::nullopt;
     }
     if (result.isEmpty()) {
-        fail(QStringLiteral("Message %1 does not exist.").arg(messageId));
+        fail(Tr::tr("Message %1 does not exist.").arg(messageId));
         return std::nullopt;
     }
     return result.constFirst();
@@ -386,8 +394,8 @@ bool ConversationStore::replaceMessageBlocks(qint64 messageId, const QList<Store
     if (!requireOpen())
         return false;
     if (isStreaming(messageId))
-        return fail(QStringLiteral("Message %1 is still streaming; finish it before editing it.")
-                        .arg(messageId));
+        return fail(
+            Tr::tr("Message %1 is still streaming; finish it before editing it.").arg(messageId));
     const std::optional<StoredMessage> existing = message(messageId);
     if (!existing)
         return false;
@@ -436,7 +444,7 @@ bool ConversationStore::deleteMessagesWherePosition(qint64 messageId, bool inclu
     if (!exec(anchor, &error))
         return fail(error);
     if (!anchor.next())
-        return fail(QStringLiteral("Message %1 does not exist.").arg(messageId));
+        return fail(Tr::tr("Message %1 does not exist.").arg(messageId));
     const qint64 conversationId = anchor.value(0).toLongLong();
     const int position = anchor.value(1).toInt();
     anchor.finish();
@@ -640,7 +648,7 @@ bool ConversationStore::finishMessage(qint64 messageId, MessageStatus status,
     if (!exec(update, &error))
         return fail(error);
     if (update.numRowsAffected() != 1)
-        return fail(QStringLiteral("Message %1 does not exist.").arg(messageId));
+        return fail(Tr::tr("Message %1 does not exist.").arg(messageId));
     const qint64 conversationId = m_streams.conversationOf(messageId);
     if (!HistorySql::reindexMessage(m_db, messageId, &error))
         return fail(error);
@@ -661,8 +669,8 @@ bool ConversationStore::flushPendingWrites()
         return false;
     QString error;
     if (!m_streams.flush(m_db, &error))
-        return fail(QStringLiteral("Saving the answer being received failed; it is kept in memory "
-                                   "and saved again shortly. %1")
+        return fail(Tr::tr("Saving the answer being received failed; it is kept in memory "
+                           "and saved again shortly. %1")
                         .arg(error));
     m_flushTimer.stop();
     emit pendingWritesCommitted();

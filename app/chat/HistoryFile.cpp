@@ -4,6 +4,7 @@
 #include "HistorySchema.h"
 #include "HistorySql.h"
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -13,6 +14,13 @@
 #include <QVariant>
 
 namespace qlaude {
+
+namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::HistoryFile)
+};
+} // namespace
 namespace HistoryFile {
 
 namespace {
@@ -29,21 +37,21 @@ bool checkFile(const QString &path, QString *error)
         // and -shm files the main file's mode. A folder that exists is the user's choice.
         const QString folder = info.absolutePath();
         if (!QFileInfo(folder).isDir() && !AppPaths::ensurePrivateDir(folder)) {
-            *error = QStringLiteral("Cannot create the folder \"%1\" for the chat history. "
-                                    "Check that its parent folder exists and is writable.")
+            *error = Tr::tr("Cannot create the folder \"%1\" for the chat history. "
+                            "Check that its parent folder exists and is writable.")
                          .arg(folder);
             return false;
         }
         if (AppPaths::createPrivateFile(path))
             return true;
-        *error = QStringLiteral("Cannot create the chat history \"%1\". Check that its folder "
-                                "is writable.")
+        *error = Tr::tr("Cannot create the chat history \"%1\". Check that its folder "
+                        "is writable.")
                      .arg(path);
         return false;
     }
     if (!info.isFile()) {
-        *error = QStringLiteral("\"%1\" is a folder or a special file, not a chat history. "
-                                "Choose a file path for the history.")
+        *error = Tr::tr("\"%1\" is a folder or a special file, not a chat history. "
+                        "Choose a file path for the history.")
                      .arg(path);
         return false;
     }
@@ -51,17 +59,17 @@ bool checkFile(const QString &path, QString *error)
         return true;
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) {
-        *error = QStringLiteral("Cannot read the chat history \"%1\" (%2). Check the file's "
-                                "permissions.")
+        *error = Tr::tr("Cannot read the chat history \"%1\" (%2). Check the file's "
+                        "permissions.")
                      .arg(path, file.errorString());
         return false;
     }
     static const QByteArray sqliteMagic("SQLite format 3\0", 16);
     if (file.read(sqliteMagic.size()) == sqliteMagic)
         return true;
-    *error = QStringLiteral("\"%1\" is not a Qlaude chat history (it is not an SQLite "
-                            "database). Move it aside or choose another file; Qlaude has not "
-                            "changed it.")
+    *error = Tr::tr("\"%1\" is not a Qlaude chat history (it is not an SQLite "
+                    "database). Move it aside or choose another file; Qlaude has not "
+                    "changed it.")
                  .arg(path);
     return false;
 }
@@ -76,22 +84,22 @@ bool checkVersion(const QSqlDatabase &db, const QString &path, QString *error)
     if (ok && version == 0)
         foreign = HistorySchema::hasUnversionedTables(db, &ok, &reason);
     if (!ok) {
-        *error = QStringLiteral("\"%1\" cannot be read as a chat history (%2). Move the file "
-                                "aside or choose another one; Qlaude has not changed it.")
+        *error = Tr::tr("\"%1\" cannot be read as a chat history (%2). Move the file "
+                        "aside or choose another one; Qlaude has not changed it.")
                      .arg(path, reason);
         return false;
     }
     if (foreign) {
-        *error = QStringLiteral("\"%1\" is an SQLite database but not a Qlaude chat history. "
-                                "Move it aside or choose another file; Qlaude has not changed "
-                                "it.")
+        *error = Tr::tr("\"%1\" is an SQLite database but not a Qlaude chat history. "
+                        "Move it aside or choose another file; Qlaude has not changed "
+                        "it.")
                      .arg(path);
         return false;
     }
     if (version > HistorySchema::kCurrentVersion) {
-        *error = QStringLiteral("The chat history \"%1\" was written by a newer version of "
-                                "Qlaude (format %2; this version knows up to %3). Update Qlaude "
-                                "to open it; the file has not been changed.")
+        *error = Tr::tr("The chat history \"%1\" was written by a newer version of "
+                        "Qlaude (format %2; this version knows up to %3). Update Qlaude "
+                        "to open it; the file has not been changed.")
                      .arg(path)
                      .arg(version)
                      .arg(HistorySchema::kCurrentVersion);
@@ -114,16 +122,16 @@ bool configure(const QSqlDatabase &db, const QString &path, QString *error)
     if (ok && (!journal.next() || journal.value(0).toString().compare(QLatin1String("wal"),
                                                                       Qt::CaseInsensitive) != 0)) {
         ok = false;
-        reason = QStringLiteral("SQLite did not switch the file to WAL mode; a file system "
-                                "without shared memory (a network share) cannot hold it.");
+        reason = Tr::tr("SQLite did not switch the file to WAL mode; a file system "
+                        "without shared memory (a network share) cannot hold it.");
     }
     journal.finish();
     // In WAL mode NORMAL never corrupts the file, and a commit survives the app crashing; only
     // a power loss may take back the last commits.
     ok = ok && HistorySql::exec(db, QStringLiteral("PRAGMA synchronous = NORMAL"), &reason);
     if (!ok)
-        *error = QStringLiteral("Cannot prepare the chat history \"%1\": %2 Keep the history on "
-                                "a local disk with free space.")
+        *error = Tr::tr("Cannot prepare the chat history \"%1\": %2 Keep the history on "
+                        "a local disk with free space.")
                      .arg(path, reason);
     return ok;
 }
@@ -132,15 +140,15 @@ bool migrateAndRecover(const QSqlDatabase &db, const QString &path, QString *err
 {
     QString reason;
     if (!HistorySchema::migrate(db, &reason)) {
-        *error = QStringLiteral("Updating the chat history \"%1\" to the current format failed "
-                                "and nothing was changed. Free some disk space and restart "
-                                "Qlaude. Details: %2")
+        *error = Tr::tr("Updating the chat history \"%1\" to the current format failed "
+                        "and nothing was changed. Free some disk space and restart "
+                        "Qlaude. Details: %2")
                      .arg(path, reason);
         return false;
     }
     if (HistorySchema::recoverInterruptedStreams(db, &reason) < 0) {
-        *error = QStringLiteral("Cannot recover the answers that were cut off when Qlaude last "
-                                "stopped, in \"%1\". Details: %2")
+        *error = Tr::tr("Cannot recover the answers that were cut off when Qlaude last "
+                        "stopped, in \"%1\". Details: %2")
                      .arg(path, reason);
         return false;
     }
@@ -152,8 +160,8 @@ bool migrateAndRecover(const QSqlDatabase &db, const QString &path, QString *err
 bool open(const QString &path, const QString &connectionName, QString *error)
 {
     if (!QSqlDatabase::isDriverAvailable(kDriver)) {
-        *error = QStringLiteral("Qt's SQLite driver is missing, so the chat history cannot be "
-                                "opened. Install the package libqt6sql6-sqlite.");
+        *error = Tr::tr("Qt's SQLite driver is missing, so the chat history cannot be "
+                        "opened. Install the package libqt6sql6-sqlite.");
         return false;
     }
     if (!checkFile(path, error))
@@ -164,8 +172,8 @@ bool open(const QString &path, const QString &connectionName, QString *error)
         db.setDatabaseName(path);
         db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
         if (!db.open())
-            *error = QStringLiteral("Cannot open the chat history \"%1\" (%2). Check that the "
-                                    "file and its folder are readable and writable.")
+            *error = Tr::tr("Cannot open the chat history \"%1\" (%2). Check that the "
+                            "file and its folder are readable and writable.")
                          .arg(path, db.lastError().text());
         else
             ok = checkVersion(db, path, error) && configure(db, path, error) &&

@@ -4,6 +4,7 @@
 #include "ProcessIdentity.h"
 #include "StoredTypes.h"
 
+#include <QCoreApplication>
 #include <QList>
 #include <QSqlQuery>
 #include <QVariant>
@@ -12,6 +13,13 @@
 #include <utility>
 
 namespace qlaude {
+
+namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::HistorySchema)
+};
+} // namespace
 namespace HistorySchema {
 
 namespace {
@@ -133,7 +141,7 @@ int version(const QSqlDatabase &db, QString *error)
         return -1;
     if (!query.next()) {
         if (error)
-            *error = QStringLiteral("The chat history database did not report its version.");
+            *error = Tr::tr("The chat history database did not report its version.");
         return -1;
     }
     return query.value(0).toInt();

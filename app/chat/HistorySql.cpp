@@ -2,12 +2,20 @@
 
 #include "StoredTypes.h"
 
+#include <QCoreApplication>
 #include <QMap>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QStringList>
 
 namespace qlaude {
+
+namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::HistorySql)
+};
+} // namespace
 namespace HistorySql {
 
 namespace {
@@ -18,8 +26,8 @@ QString describe(const QSqlError &sqlError, const QString &sql)
     // which step failed.
     QString text = sqlError.text().trimmed();
     if (text.isEmpty())
-        text = QStringLiteral("unknown SQLite error");
-    return QStringLiteral("The chat history database reported \"%1\" while running \"%2\".")
+        text = Tr::tr("unknown SQLite error");
+    return Tr::tr("The chat history database reported \"%1\" while running \"%2\".")
         .arg(text, sql.simplified());
 }
 

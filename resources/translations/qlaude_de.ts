@@ -535,6 +535,112 @@ Qlaude hat die Datei nicht verändert. Verschieben Sie sie oder geben Sie Speich
     </message>
 </context>
 <context>
+    <name>qlaude::AnthropicClient</name>
+    <message>
+        <source>ANTHROPIC_BASE_URL is not an http(s) URL</source>
+        <translation>ANTHROPIC_BASE_URL ist keine http(s)-URL</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::ApiCall</name>
+    <message>
+        <source>connection refused</source>
+        <translation>Verbindung abgelehnt</translation>
+    </message>
+    <message>
+        <source>the server closed the connection</source>
+        <translation>der Server hat die Verbindung geschlossen</translation>
+    </message>
+    <message>
+        <source>host not found</source>
+        <translation>Host nicht gefunden</translation>
+    </message>
+    <message>
+        <source>TLS handshake failed</source>
+        <translation>TLS-Handshake fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>proxy error: %1</source>
+        <translation>Proxy-Fehler: %1</translation>
+    </message>
+    <message>
+        <source>No provider is configured</source>
+        <translation>Es ist kein Anbieter konfiguriert</translation>
+    </message>
+    <message>
+        <source>Check the provider settings shown by qlaude --doctor.</source>
+        <translation>Prüfen Sie die Anbietereinstellungen, die qlaude --doctor anzeigt.</translation>
+    </message>
+    <message>
+        <source>The server&apos;s answer was not a valid event stream (SSE); it began with &quot;%1&quot;</source>
+        <translation>Die Antwort des Servers war kein gültiger Ereignisstrom (SSE); sie begann mit „%1“</translation>
+    </message>
+    <message>
+        <source>Check that the base URL points at the API and not at a proxy or web page, and any gateway between you and the API.</source>
+        <translation>Prüfen Sie, ob die Basis-URL auf die API zeigt und nicht auf einen Proxy oder eine Webseite, und prüfen Sie jedes Gateway zwischen Ihnen und der API.</translation>
+    </message>
+    <message>
+        <source>The answer could not be read: %1</source>
+        <translation>Die Antwort konnte nicht gelesen werden: %1</translation>
+    </message>
+    <message>
+        <source>Try again; if it keeps happening, check any proxy or gateway between you and the API.</source>
+        <translation>Versuchen Sie es erneut; wenn es weiterhin auftritt, prüfen Sie jeden Proxy und jedes Gateway zwischen Ihnen und der API.</translation>
+    </message>
+    <message>
+        <source>The proxy asked for credentials and proxyAuthHelper failed: %1</source>
+        <translation>Der Proxy hat nach Anmeldedaten gefragt, und proxyAuthHelper ist fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>the answer ended early</source>
+        <translation>die Antwort endete vorzeitig</translation>
+    </message>
+    <message>
+        <source>The answer stalled: no complete event arrived for %1 s (API_TIMEOUT_MS=%2)</source>
+        <translation>Die Antwort hängt: %1 s lang kam kein vollständiges Ereignis an (API_TIMEOUT_MS=%2)</translation>
+    </message>
+    <message>
+        <source>The answer stalled: nothing but keep-alive pings for %1 s (CLAUDE_STREAM_IDLE_TIMEOUT_MS=%2)</source>
+        <translation>Die Antwort hängt: %1 s lang kamen nur Keep-alive-Pings an (CLAUDE_STREAM_IDLE_TIMEOUT_MS=%2)</translation>
+    </message>
+    <message>
+        <source>Try again, or raise CLAUDE_STREAM_IDLE_TIMEOUT_MS if long pauses are expected.</source>
+        <translation>Versuchen Sie es erneut oder erhöhen Sie CLAUDE_STREAM_IDLE_TIMEOUT_MS, wenn lange Pausen zu erwarten sind.</translation>
+    </message>
+    <message>
+        <source>The API did not answer within %1 s (API_TIMEOUT_MS=%2)</source>
+        <translation>Die API hat nicht innerhalb von %1 s geantwortet (API_TIMEOUT_MS=%2)</translation>
+    </message>
+    <message>
+        <source>The server redirected the request (HTTP %1) to %2, another origin; Qlaude does not send your credential or conversation there</source>
+        <translation>Der Server hat die Anfrage (HTTP %1) an %2 weitergeleitet, einen anderen Ursprung; Qlaude sendet Ihre Anmeldedaten und Ihre Unterhaltung nicht dorthin</translation>
+    </message>
+    <message>
+        <source>If that address is the right one, set the provider&apos;s base URL to it.</source>
+        <translation>Wenn diese Adresse die richtige ist, setzen Sie die Basis-URL des Anbieters darauf.</translation>
+    </message>
+    <message>
+        <source>The server redirected the request more than %1 times</source>
+        <translation>Der Server hat die Anfrage mehr als %1-mal weitergeleitet</translation>
+    </message>
+    <message>
+        <source>The server redirected the request (HTTP %1) to %2 in a way that would drop its body</source>
+        <translation>Der Server hat die Anfrage (HTTP %1) so an %2 weitergeleitet, dass ihr Inhalt verloren ginge</translation>
+    </message>
+    <message>
+        <source>Set the provider&apos;s base URL to the final address.</source>
+        <translation>Setzen Sie die Basis-URL des Anbieters auf die endgültige Adresse.</translation>
+    </message>
+    <message>
+        <source>Repeated 529 Overloaded errors</source>
+        <translation>Wiederholte Fehler 529 Overloaded</translation>
+    </message>
+    <message>
+        <source>The API is at capacity; this is usually temporary. Try again in a moment, or set a fallback model.</source>
+        <translation>Die API ist ausgelastet; das ist meist vorübergehend. Versuchen Sie es gleich noch einmal oder legen Sie ein Ausweichmodell fest.</translation>
+    </message>
+</context>
+<context>
     <name>qlaude::ApiError</name>
     <message>
         <source>The key from apiKeyHelper was rejected. Fix the helper&apos;s key, then try again.</source>
@@ -699,6 +805,32 @@ Qlaude hat die Datei nicht verändert. Verschieben Sie sie oder geben Sie Speich
     <message>
         <source>Stopped</source>
         <translation>Gestoppt</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::ApiKeyHelper</name>
+    <message>
+        <source>CLAUDE_CODE_API_KEY_HELPER_TTL_MS must be a whole number of milliseconds (0 or more); using the default of 300000.</source>
+        <translation>CLAUDE_CODE_API_KEY_HELPER_TTL_MS muss eine ganze Zahl von Millisekunden sein (0 oder mehr); der Standardwert 300000 wird verwendet.</translation>
+    </message>
+    <message>
+        <source>apiKeyHelper printed %1 lines (exit code 0). It must print only the key, on one line.</source>
+        <translation>apiKeyHelper hat %1 Zeilen ausgegeben (Exit-Code 0). Es darf nur den Schlüssel ausgeben, in einer Zeile.</translation>
+    </message>
+    <message>
+        <source>apiKeyHelper printed a control character (exit code 0). It must print only the key, on one line.</source>
+        <translation>apiKeyHelper hat ein Steuerzeichen ausgegeben (Exit-Code 0). Es darf nur den Schlüssel ausgeben, in einer Zeile.</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::AuthContext</name>
+    <message>
+        <source>%1 settings (%2)</source>
+        <translation>%1-Einstellungen (%2)</translation>
+    </message>
+    <message>
+        <source>the Anthropic API</source>
+        <translation>die Anthropic-API</translation>
     </message>
 </context>
 <context>
@@ -1527,6 +1659,52 @@ Verwenden Sie stattdessen die Befehlszeile: qlaude --print &quot;Frage&quot;, ql
     </message>
 </context>
 <context>
+    <name>qlaude::ConversationStore</name>
+    <message>
+        <source>The chat history is not open.</source>
+        <translation>Der Chatverlauf ist nicht geöffnet.</translation>
+    </message>
+    <message>
+        <source>Conversation %1 does not exist.</source>
+        <translation>Unterhaltung %1 existiert nicht.</translation>
+    </message>
+    <message>
+        <source>Message %1 does not exist.</source>
+        <translation>Nachricht %1 existiert nicht.</translation>
+    </message>
+    <message>
+        <source>Message %1 is still streaming; finish it before editing it.</source>
+        <translation>Nachricht %1 wird noch empfangen; schließen Sie sie ab, bevor Sie sie bearbeiten.</translation>
+    </message>
+    <message>
+        <source>Saving the answer being received failed; it is kept in memory and saved again shortly. %1</source>
+        <translation>Das Speichern der eingehenden Antwort ist fehlgeschlagen; sie wird im Arbeitsspeicher behalten und in Kürze erneut gespeichert. %1</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::CredentialSigner</name>
+    <message>
+        <source>The credential from %1 contains a line break or control character</source>
+        <translation>Die Anmeldedaten aus %1 enthalten einen Zeilenumbruch oder ein Steuerzeichen</translation>
+    </message>
+    <message>
+        <source>Store the key again without extra lines, or fix the source shown by qlaude --doctor.</source>
+        <translation>Speichern Sie den Schlüssel ohne zusätzliche Zeilen erneut, oder korrigieren Sie die Quelle, die qlaude --doctor anzeigt.</translation>
+    </message>
+    <message>
+        <source>No credential is available</source>
+        <translation>Es sind keine Anmeldedaten verfügbar</translation>
+    </message>
+    <message>
+        <source>Log in, or set ANTHROPIC_API_KEY.</source>
+        <translation>Melden Sie sich an, oder setzen Sie ANTHROPIC_API_KEY.</translation>
+    </message>
+    <message>
+        <source>Fix the credential source shown by qlaude --doctor, then try again.</source>
+        <translation>Korrigieren Sie die Quelle der Anmeldedaten, die qlaude --doctor anzeigt, und versuchen Sie es dann erneut.</translation>
+    </message>
+</context>
+<context>
     <name>qlaude::DoctorDialog</name>
     <message>
         <source>Qlaude Doctor</source>
@@ -1607,6 +1785,299 @@ Verwenden Sie stattdessen die Befehlszeile: qlaude --print &quot;Frage&quot;, ql
     </message>
 </context>
 <context>
+    <name>qlaude::DoctorReport</name>
+    <message>
+        <source>default</source>
+        <translation>Standard</translation>
+    </message>
+    <message>
+        <source>the region&apos;s Bedrock endpoint</source>
+        <translation>der Bedrock-Endpunkt der Region</translation>
+    </message>
+    <message>
+        <source>the region&apos;s Vertex AI endpoint</source>
+        <translation>der Vertex-AI-Endpunkt der Region</translation>
+    </message>
+    <message>
+        <source>not set</source>
+        <translation>nicht festgelegt</translation>
+    </message>
+    <message>
+        <source>--bare does not read the keychain.</source>
+        <translation>--bare liest den Schlüsselbund nicht.</translation>
+    </message>
+    <message>
+        <source>none (NO_PROXY matches %1; otherwise %2)</source>
+        <translation>keiner (NO_PROXY trifft auf %1 zu; sonst %2)</translation>
+    </message>
+    <message>
+        <source>ANTHROPIC_CUSTOM_HEADERS sets %1 (%2), but Qlaude sends its own credential from %3, so that custom header is not sent. Remove the header, or remove the credential to send yours.</source>
+        <translation>ANTHROPIC_CUSTOM_HEADERS setzt %1 (%2), aber Qlaude sendet seine eigenen Anmeldedaten aus %3, daher wird dieser eigene Header nicht gesendet. Entfernen Sie den Header, oder entfernen Sie die Anmeldedaten, um Ihren Header zu senden.</translation>
+    </message>
+    <message>
+        <source>ANTHROPIC_BASE_URL (%1) is not an http(s) URL.</source>
+        <translation>ANTHROPIC_BASE_URL (%1) ist keine http(s)-URL.</translation>
+    </message>
+    <message>
+        <source>Network:</source>
+        <translation>Netzwerk:</translation>
+    </message>
+    <message>
+        <source>proxy: none</source>
+        <translation>Proxy: keiner</translation>
+    </message>
+    <message>
+        <source>proxy: %1 (from %2)</source>
+        <translation>Proxy: %1 (aus %2)</translation>
+    </message>
+    <message>
+        <source>%1 (selected)</source>
+        <translation>%1 (ausgewählt)</translation>
+    </message>
+    <message>
+        <source>direct</source>
+        <translation>direkt</translation>
+    </message>
+    <message>
+        <source>through %1</source>
+        <translation>über %1</translation>
+    </message>
+    <message>
+        <source>certificates: %1</source>
+        <translation>Zertifikate: %1</translation>
+    </message>
+    <message>
+        <source>the system store</source>
+        <translation>der Systemspeicher</translation>
+    </message>
+    <message>
+        <source>SSL_CERT_FILE instead of the system store</source>
+        <translation>SSL_CERT_FILE statt des Systemspeichers</translation>
+    </message>
+    <message>
+        <source>(unusable)</source>
+        <translation>(unbrauchbar)</translation>
+    </message>
+    <message>
+        <source>(1 certificate)</source>
+        <translation>(1 Zertifikat)</translation>
+    </message>
+    <message>
+        <source>(%1 certificates)</source>
+        <translation>(%1 Zertifikate)</translation>
+    </message>
+    <message>
+        <source>client certificate: none</source>
+        <translation>Client-Zertifikat: keines</translation>
+    </message>
+    <message>
+        <source>client certificate: %1</source>
+        <translation>Client-Zertifikat: %1</translation>
+    </message>
+    <message>
+        <source>subject %1, issued by %2</source>
+        <translation>Inhaber %1, ausgestellt von %2</translation>
+    </message>
+    <message>
+        <source>expires %1 (in %2 days)</source>
+        <translation>läuft ab am %1 (in %2 Tagen)</translation>
+    </message>
+    <message>
+        <source>key %1</source>
+        <translation>Schlüssel %1</translation>
+    </message>
+    <message>
+        <source>, passphrase from %1</source>
+        <translation>, Passphrase aus %1</translation>
+    </message>
+    <message>
+        <source>proxyAuthHelper: from %1</source>
+        <translation>proxyAuthHelper: aus %1</translation>
+    </message>
+    <message>
+        <source>, runs on a 407, answer kept %1 s</source>
+        <translation>, läuft bei einem 407, Antwort wird %1 s aufbewahrt</translation>
+    </message>
+    <message>
+        <source>, does not run: %1</source>
+        <translation>, läuft nicht: %1</translation>
+    </message>
+    <message>
+        <source>Workspace:</source>
+        <translation>Arbeitsbereich:</translation>
+    </message>
+    <message>
+        <source>Provider:</source>
+        <translation>Anbieter:</translation>
+    </message>
+    <message>
+        <source>Credential:</source>
+        <translation>Anmeldedaten:</translation>
+    </message>
+    <message>
+        <source>Qlaude %1 doctor</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Qlaude %1 doctor</translation>
+    </message>
+    <message>
+        <source>command: %1</source>
+        <translation>Befehl: %1</translation>
+    </message>
+    <message>
+        <source>Credential sources, in priority order:</source>
+        <translation>Quellen für Anmeldedaten, nach Priorität:</translation>
+    </message>
+    <message>
+        <source>Settings files (later wins):</source>
+        <translation>Einstellungsdateien (spätere haben Vorrang):</translation>
+    </message>
+    <message>
+        <source>Workspace trust: %1</source>
+        <translation>Vertrauen in den Arbeitsbereich: %1</translation>
+    </message>
+    <message>
+        <source>trusted</source>
+        <translation>vertrauenswürdig</translation>
+    </message>
+    <message>
+        <source>not trusted</source>
+        <translation>nicht vertrauenswürdig</translation>
+    </message>
+    <message>
+        <source>waiting for approval: %1 from %2</source>
+        <translation>wartet auf Genehmigung: %1 aus %2</translation>
+    </message>
+    <message>
+        <source>(approved before: %1)</source>
+        <translation>(zuvor genehmigt: %1)</translation>
+    </message>
+    <message>
+        <source>Keychain: %1</source>
+        <translation>Schlüsselbund: %1</translation>
+    </message>
+    <message>
+        <source>OAuth:</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>OAuth:</translation>
+    </message>
+    <message>
+        <source>%1 login stored</source>
+        <translation>%1-Anmeldung gespeichert</translation>
+    </message>
+    <message>
+        <source>, access token expired %1</source>
+        <translation>, Zugriffstoken abgelaufen am %1</translation>
+    </message>
+    <message>
+        <source>, access token expires %1</source>
+        <translation>, Zugriffstoken läuft ab am %1</translation>
+    </message>
+    <message>
+        <source>, refreshable</source>
+        <translation>, erneuerbar</translation>
+    </message>
+    <message>
+        <source>, not refreshable</source>
+        <translation>, nicht erneuerbar</translation>
+    </message>
+    <message>
+        <source>scopes: %1</source>
+        <translation>Bereiche: %1</translation>
+    </message>
+    <message>
+        <source>no login stored</source>
+        <translation>keine Anmeldung gespeichert</translation>
+    </message>
+    <message>
+        <source>available (client id from %1, endpoints from %2)</source>
+        <translation>verfügbar (Client-ID aus %1, Endpunkte aus %2)</translation>
+    </message>
+    <message>
+        <source>unavailable: %1</source>
+        <translation>nicht verfügbar: %1</translation>
+    </message>
+    <message>
+        <source>ignored: %1</source>
+        <translation>ignoriert: %1</translation>
+    </message>
+    <message>
+        <source>Credential check:</source>
+        <translation>Prüfung der Anmeldedaten:</translation>
+    </message>
+    <message>
+        <source>fetched %1 in %2 ms</source>
+        <translation>%1 in %2 ms abgerufen</translation>
+    </message>
+    <message>
+        <source>, expires %1 (in %2 min)</source>
+        <translation>, läuft ab am %1 (in %2 min)</translation>
+    </message>
+    <message>
+        <source>, no expiry</source>
+        <translation>, kein Ablauf</translation>
+    </message>
+    <message>
+        <source>failed: %1</source>
+        <translation>fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>Providers:</source>
+        <translation>Anbieter:</translation>
+    </message>
+    <message>
+        <source>configured</source>
+        <translation>konfiguriert</translation>
+    </message>
+    <message>
+        <source>not configured</source>
+        <translation>nicht konfiguriert</translation>
+    </message>
+    <message>
+        <source>%1 from %2</source>
+        <translation>%1 aus %2</translation>
+    </message>
+    <message>
+        <source>missing: %1</source>
+        <translation>fehlt: %1</translation>
+    </message>
+    <message>
+        <source>Requests:</source>
+        <translation>Anfragen:</translation>
+    </message>
+    <message>
+        <source>%1 (%2), timeout %3 ms</source>
+        <translation>%1 (%2), Zeitlimit %3 ms</translation>
+    </message>
+    <message>
+        <source>, custom headers: %1</source>
+        <translation>, eigene Header: %1</translation>
+    </message>
+    <message>
+        <source>, additional protection on</source>
+        <translation>, zusätzlicher Schutz an</translation>
+    </message>
+    <message>
+        <source>proxy: %1</source>
+        <translation>Proxy: %1</translation>
+    </message>
+    <message>
+        <source>Warnings:</source>
+        <translation>Warnungen:</translation>
+    </message>
+    <message>
+        <source>Problems:</source>
+        <translation>Probleme:</translation>
+    </message>
+    <message>
+        <source>Ready: a usable credential was found.</source>
+        <translation>Bereit: Es wurden nutzbare Anmeldedaten gefunden.</translation>
+    </message>
+    <message>
+        <source>Not ready: no usable credential.</source>
+        <translation>Nicht bereit: keine nutzbaren Anmeldedaten.</translation>
+    </message>
+</context>
+<context>
     <name>qlaude::ErrorBanner</name>
     <message>
         <source>Notice</source>
@@ -1615,6 +2086,137 @@ Verwenden Sie stattdessen die Befehlszeile: qlaude --print &quot;Frage&quot;, ql
     <message>
         <source>Dismiss</source>
         <translation>Schließen</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::FoundryConfig</name>
+    <message>
+        <source>ANTHROPIC_FOUNDRY_BASE_URL (%1) is not an http(s) URL such as https://my-resource.services.ai.azure.com/anthropic</source>
+        <translation>ANTHROPIC_FOUNDRY_BASE_URL (%1) ist keine http(s)-URL wie https://my-resource.services.ai.azure.com/anthropic</translation>
+    </message>
+    <message>
+        <source>Neither ANTHROPIC_FOUNDRY_RESOURCE nor ANTHROPIC_FOUNDRY_BASE_URL is set: set ANTHROPIC_FOUNDRY_RESOURCE to your Foundry resource name (the &quot;my-resource&quot; of my-resource.services.ai.azure.com)</source>
+        <translation>Weder ANTHROPIC_FOUNDRY_RESOURCE noch ANTHROPIC_FOUNDRY_BASE_URL ist gesetzt: Setzen Sie ANTHROPIC_FOUNDRY_RESOURCE auf den Namen Ihrer Foundry-Ressource (das „my-resource“ in my-resource.services.ai.azure.com)</translation>
+    </message>
+    <message>
+        <source>ANTHROPIC_FOUNDRY_RESOURCE (%1) is not a resource name: use the name alone (letters, digits and &apos;-&apos;), not a URL</source>
+        <translation>ANTHROPIC_FOUNDRY_RESOURCE (%1) ist kein Ressourcenname: Verwenden Sie nur den Namen (Buchstaben, Ziffern und „-“), keine URL</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::HistoryFile</name>
+    <message>
+        <source>Cannot create the folder &quot;%1&quot; for the chat history. Check that its parent folder exists and is writable.</source>
+        <translation>Der Ordner „%1“ für den Chatverlauf kann nicht erstellt werden. Prüfen Sie, ob der übergeordnete Ordner existiert und beschreibbar ist.</translation>
+    </message>
+    <message>
+        <source>Cannot create the chat history &quot;%1&quot;. Check that its folder is writable.</source>
+        <translation>Der Chatverlauf „%1“ kann nicht erstellt werden. Prüfen Sie, ob sein Ordner beschreibbar ist.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is a folder or a special file, not a chat history. Choose a file path for the history.</source>
+        <translation>„%1“ ist ein Ordner oder eine Spezialdatei, kein Chatverlauf. Wählen Sie einen Dateipfad für den Verlauf.</translation>
+    </message>
+    <message>
+        <source>Cannot read the chat history &quot;%1&quot; (%2). Check the file&apos;s permissions.</source>
+        <translation>Der Chatverlauf „%1“ kann nicht gelesen werden (%2). Prüfen Sie die Berechtigungen der Datei.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a Qlaude chat history (it is not an SQLite database). Move it aside or choose another file; Qlaude has not changed it.</source>
+        <translation>„%1“ ist kein Qlaude-Chatverlauf (keine SQLite-Datenbank). Verschieben Sie die Datei oder wählen Sie eine andere; Qlaude hat sie nicht verändert.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; cannot be read as a chat history (%2). Move the file aside or choose another one; Qlaude has not changed it.</source>
+        <translation>„%1“ kann nicht als Chatverlauf gelesen werden (%2). Verschieben Sie die Datei oder wählen Sie eine andere; Qlaude hat sie nicht verändert.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is an SQLite database but not a Qlaude chat history. Move it aside or choose another file; Qlaude has not changed it.</source>
+        <translation>„%1“ ist eine SQLite-Datenbank, aber kein Qlaude-Chatverlauf. Verschieben Sie die Datei oder wählen Sie eine andere; Qlaude hat sie nicht verändert.</translation>
+    </message>
+    <message>
+        <source>The chat history &quot;%1&quot; was written by a newer version of Qlaude (format %2; this version knows up to %3). Update Qlaude to open it; the file has not been changed.</source>
+        <translation>Der Chatverlauf „%1“ wurde von einer neueren Qlaude-Version geschrieben (Format %2; diese Version kennt bis %3). Aktualisieren Sie Qlaude, um ihn zu öffnen; die Datei wurde nicht verändert.</translation>
+    </message>
+    <message>
+        <source>SQLite did not switch the file to WAL mode; a file system without shared memory (a network share) cannot hold it.</source>
+        <translation>SQLite hat die Datei nicht in den WAL-Modus umgeschaltet; ein Dateisystem ohne gemeinsamen Speicher (eine Netzwerkfreigabe) kann sie nicht aufnehmen.</translation>
+    </message>
+    <message>
+        <source>Cannot prepare the chat history &quot;%1&quot;: %2 Keep the history on a local disk with free space.</source>
+        <translation>Der Chatverlauf „%1“ kann nicht vorbereitet werden: %2 Legen Sie den Verlauf auf einem lokalen Datenträger mit freiem Speicherplatz ab.</translation>
+    </message>
+    <message>
+        <source>Updating the chat history &quot;%1&quot; to the current format failed and nothing was changed. Free some disk space and restart Qlaude. Details: %2</source>
+        <translation>Die Aktualisierung des Chatverlaufs „%1“ auf das aktuelle Format ist fehlgeschlagen, und es wurde nichts geändert. Geben Sie Speicherplatz frei und starten Sie Qlaude neu. Details: %2</translation>
+    </message>
+    <message>
+        <source>Cannot recover the answers that were cut off when Qlaude last stopped, in &quot;%1&quot;. Details: %2</source>
+        <translation>Die Antworten, die beim letzten Beenden von Qlaude abgeschnitten wurden, können in „%1“ nicht wiederhergestellt werden. Details: %2</translation>
+    </message>
+    <message>
+        <source>Qt&apos;s SQLite driver is missing, so the chat history cannot be opened. Install the package libqt6sql6-sqlite.</source>
+        <translation>Der SQLite-Treiber von Qt fehlt, daher kann der Chatverlauf nicht geöffnet werden. Installieren Sie das Paket libqt6sql6-sqlite.</translation>
+    </message>
+    <message>
+        <source>Cannot open the chat history &quot;%1&quot; (%2). Check that the file and its folder are readable and writable.</source>
+        <translation>Der Chatverlauf „%1“ kann nicht geöffnet werden (%2). Prüfen Sie, ob die Datei und ihr Ordner lesbar und beschreibbar sind.</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::HistorySchema</name>
+    <message>
+        <source>The chat history database did not report its version.</source>
+        <translation>Die Chatverlaufsdatenbank hat ihre Version nicht gemeldet.</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::HistorySql</name>
+    <message>
+        <source>unknown SQLite error</source>
+        <translation>unbekannter SQLite-Fehler</translation>
+    </message>
+    <message>
+        <source>The chat history database reported &quot;%1&quot; while running &quot;%2&quot;.</source>
+        <translation>Die Chatverlaufsdatenbank hat beim Ausführen von „%2“ „%1“ gemeldet.</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::Jwt</name>
+    <message>
+        <source>the private key is not an unencrypted PEM private key</source>
+        <translation>der private Schlüssel ist kein unverschlüsselter privater PEM-Schlüssel</translation>
+    </message>
+    <message>
+        <source>the private key is not an RSA key (RS256 needs one)</source>
+        <translation>der private Schlüssel ist kein RSA-Schlüssel (RS256 benötigt einen)</translation>
+    </message>
+    <message>
+        <source>OpenSSL could not sign with the private key</source>
+        <translation>OpenSSL konnte mit dem privaten Schlüssel nicht signieren</translation>
+    </message>
+    <message>
+        <source>not a compact JWT</source>
+        <translation>kein kompaktes JWT</translation>
+    </message>
+    <message>
+        <source>the JWT header or claims are not JSON objects</source>
+        <translation>der JWT-Header oder die Claims sind keine JSON-Objekte</translation>
+    </message>
+    <message>
+        <source>the JWT is not RS256</source>
+        <translation>das JWT ist nicht RS256</translation>
+    </message>
+    <message>
+        <source>no public key to check the JWT with</source>
+        <translation>kein öffentlicher Schlüssel zum Prüfen des JWT</translation>
+    </message>
+    <message>
+        <source>the JWT signature does not match the key</source>
+        <translation>die JWT-Signatur passt nicht zum Schlüssel</translation>
+    </message>
+    <message>
+        <source>the file holds no PEM certificate</source>
+        <translation>die Datei enthält kein PEM-Zertifikat</translation>
     </message>
 </context>
 <context>
@@ -2100,6 +2702,172 @@ Verwenden Sie stattdessen die Befehlszeile: qlaude --print &quot;Frage&quot;, ql
     </message>
 </context>
 <context>
+    <name>qlaude::NetworkAccess</name>
+    <message>
+        <source>an unnamed authority</source>
+        <translation>eine unbenannte Zertifizierungsstelle</translation>
+    </message>
+    <message>
+        <source> The connection goes through the proxy %1, which may be inspecting TLS and re-signing certificates with its own CA.</source>
+        <translation> Die Verbindung läuft über den Proxy %1, der möglicherweise TLS untersucht und Zertifikate mit seiner eigenen CA neu signiert.</translation>
+    </message>
+    <message>
+        <source>The TLS certificate presented for %1 is for %2, not for %1.%3 Check the base URL; certificate errors are never ignored.</source>
+        <translation>Das für %1 vorgelegte TLS-Zertifikat gilt für %2, nicht für %1.%3 Prüfen Sie die Basis-URL; Zertifikatsfehler werden nie ignoriert.</translation>
+    </message>
+    <message>
+        <source>no host name</source>
+        <translation>keinen Hostnamen</translation>
+    </message>
+    <message>
+        <source>the system store</source>
+        <translation>dem Systemspeicher</translation>
+    </message>
+    <message>
+        <source>this computer does not trust</source>
+        <translation>dieser Computer vertraut diesem Aussteller nicht</translation>
+    </message>
+    <message>
+        <source>none of %1 trusts</source>
+        <translation>keiner von %1 vertraut diesem Aussteller</translation>
+    </message>
+    <message>
+        <source>The TLS certificate of %1 was issued by %2, which %3.%4 If your company uses its own certificate authority, save its CA certificate as a PEM file and set NODE_EXTRA_CA_CERTS to that file.</source>
+        <translation>Das TLS-Zertifikat von %1 wurde von %2 ausgestellt; %3.%4 Wenn Ihr Unternehmen eine eigene Zertifizierungsstelle verwendet, speichern Sie deren CA-Zertifikat als PEM-Datei und setzen Sie NODE_EXTRA_CA_CERTS auf diese Datei.</translation>
+    </message>
+    <message>
+        <source>The TLS certificate of %1 expired on %2.%3</source>
+        <translation>Das TLS-Zertifikat von %1 ist am %2 abgelaufen.%3</translation>
+    </message>
+    <message>
+        <source>The TLS certificate of %1 is not valid before %2; check this computer&apos;s clock.%3</source>
+        <translation>Das TLS-Zertifikat von %1 ist erst ab %2 gültig; prüfen Sie die Uhr dieses Computers.%3</translation>
+    </message>
+    <message>
+        <source>The TLS certificate of %1 was refused: %2.%3</source>
+        <translation>Das TLS-Zertifikat von %1 wurde abgelehnt: %2.%3</translation>
+    </message>
+    <message>
+        <source>proxyAuthHelper printed no usable Proxy-Authorization value: it must print one line, such as &quot;Basic dXNlcjpwYXNz&quot;.</source>
+        <translation>proxyAuthHelper hat keinen nutzbaren Proxy-Authorization-Wert ausgegeben: Er muss eine Zeile ausgeben, etwa „Basic dXNlcjpwYXNz“.</translation>
+    </message>
+    <message>
+        <source>%1 (from %2)</source>
+        <translation>%1 (aus %2)</translation>
+    </message>
+    <message>
+        <source>The proxy %1 refused the user name and password in its URL (HTTP 407 Proxy Authentication Required). Check them.</source>
+        <translation>Der Proxy %1 hat den Benutzernamen und das Passwort in seiner URL abgelehnt (HTTP 407 Proxy Authentication Required). Prüfen Sie sie.</translation>
+    </message>
+    <message>
+        <source>The proxy %1 asks for credentials (HTTP 407 Proxy Authentication Required). Put them in the proxy URL (http://user:password@host:port), or set proxyAuthHelper with CLAUDE_CODE_ENABLE_PROXY_AUTH_HELPER=1.</source>
+        <translation>Der Proxy %1 verlangt Anmeldedaten (HTTP 407 Proxy Authentication Required). Geben Sie sie in der Proxy-URL an (http://user:password@host:port), oder richten Sie proxyAuthHelper mit CLAUDE_CODE_ENABLE_PROXY_AUTH_HELPER=1 ein.</translation>
+    </message>
+    <message>
+        <source>in the way</source>
+        <translation>dazwischen</translation>
+    </message>
+    <message>
+        <source>The proxy %1 could not be used: %2. Check the proxy variables, or exclude the host with NO_PROXY.</source>
+        <translation>Der Proxy %1 konnte nicht verwendet werden: %2. Prüfen Sie die Proxy-Variablen, oder nehmen Sie den Host mit NO_PROXY aus.</translation>
+    </message>
+    <message>
+        <source>(unknown)</source>
+        <translation>(unbekannt)</translation>
+    </message>
+    <message>
+        <source>%1 ended the connection during the TLS handshake, as a server that requires a client certificate does: set CLAUDE_CODE_CLIENT_CERT and CLAUDE_CODE_CLIENT_KEY to its PEM files.</source>
+        <translation>%1 hat die Verbindung während des TLS-Handshakes beendet, wie es ein Server tut, der ein Client-Zertifikat verlangt: Setzen Sie CLAUDE_CODE_CLIENT_CERT und CLAUDE_CODE_CLIENT_KEY auf dessen PEM-Dateien.</translation>
+    </message>
+    <message>
+        <source>%1 refused the client certificate (CLAUDE_CODE_CLIENT_CERT): check that it is the one the server expects and has not been revoked.</source>
+        <translation>%1 hat das Client-Zertifikat abgelehnt (CLAUDE_CODE_CLIENT_CERT): Prüfen Sie, ob es das vom Server erwartete ist und nicht widerrufen wurde.</translation>
+    </message>
+    <message>
+        <source>%1 closed the connection before answering; if it requires a client certificate (mTLS), set CLAUDE_CODE_CLIENT_CERT and CLAUDE_CODE_CLIENT_KEY</source>
+        <translation>%1 hat die Verbindung vor einer Antwort geschlossen; wenn er ein Client-Zertifikat (mTLS) verlangt, setzen Sie CLAUDE_CODE_CLIENT_CERT und CLAUDE_CODE_CLIENT_KEY</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::NetworkSetup</name>
+    <message>
+        <source>%1 names %2, which does not exist</source>
+        <translation>%1 nennt %2, das nicht existiert</translation>
+    </message>
+    <message>
+        <source>%1 names %2, which is larger than 16 MiB and is not a PEM file</source>
+        <translation>%1 nennt %2, das größer als 16 MiB und keine PEM-Datei ist</translation>
+    </message>
+    <message>
+        <source>%1 names %2, which could not be read: %3</source>
+        <translation>%1 nennt %2, das nicht gelesen werden konnte: %3</translation>
+    </message>
+    <message>
+        <source>(no name)</source>
+        <translation>(kein Name)</translation>
+    </message>
+    <message>
+        <source>set CLAUDE_CODE_ENABLE_PROXY_AUTH_HELPER=1 to use it</source>
+        <translation>setzen Sie CLAUDE_CODE_ENABLE_PROXY_AUTH_HELPER=1, um ihn zu verwenden</translation>
+    </message>
+    <message>
+        <source>%1 (%2) excludes it</source>
+        <translation>%1 (%2) nimmt ihn aus</translation>
+    </message>
+    <message>
+        <source>CLAUDE_CODE_CERT_STORE=%1: Qlaude has no bundled store and uses the system&apos;s certificates</source>
+        <translation>CLAUDE_CODE_CERT_STORE=%1: Qlaude hat keinen mitgelieferten Zertifikatspeicher und verwendet die Zertifikate des Systems</translation>
+    </message>
+    <message>
+        <source>CLAUDE_CODE_CERT_STORE=%1 asks for the bundled store only; Qlaude has none and uses the system&apos;s certificates instead</source>
+        <translation>CLAUDE_CODE_CERT_STORE=%1 verlangt nur den mitgelieferten Zertifikatspeicher; Qlaude hat keinen und verwendet stattdessen die Zertifikate des Systems</translation>
+    </message>
+    <message>
+        <source>%1 names %2, which holds no PEM certificate</source>
+        <translation>%1 nennt %2, das kein PEM-Zertifikat enthält</translation>
+    </message>
+    <message>
+        <source>%1 names %2, in which %3 of %4 certificates could not be read</source>
+        <translation>%1 nennt %2, in dem %3 von %4 Zertifikaten nicht gelesen werden konnten</translation>
+    </message>
+    <message>
+        <source>CLAUDE_CODE_CLIENT_KEY is set but CLAUDE_CODE_CLIENT_CERT is not: set both to present a client certificate</source>
+        <translation>CLAUDE_CODE_CLIENT_KEY ist gesetzt, CLAUDE_CODE_CLIENT_CERT aber nicht: Setzen Sie beide, um ein Client-Zertifikat vorzulegen</translation>
+    </message>
+    <message>
+        <source>CLAUDE_CODE_CLIENT_CERT names %1, which holds no PEM certificate</source>
+        <translation>CLAUDE_CODE_CLIENT_CERT nennt %1, das kein PEM-Zertifikat enthält</translation>
+    </message>
+    <message>
+        <source>CLAUDE_CODE_CLIENT_CERT is set but CLAUDE_CODE_CLIENT_KEY is not, and %1 holds no private key: set CLAUDE_CODE_CLIENT_KEY to the key&apos;s PEM file</source>
+        <translation>CLAUDE_CODE_CLIENT_CERT ist gesetzt, CLAUDE_CODE_CLIENT_KEY aber nicht, und %1 enthält keinen privaten Schlüssel: Setzen Sie CLAUDE_CODE_CLIENT_KEY auf die PEM-Datei des Schlüssels</translation>
+    </message>
+    <message>
+        <source>CLAUDE_CODE_CLIENT_KEY names %1, which is encrypted: set CLAUDE_CODE_CLIENT_KEY_PASSPHRASE, or save the passphrase in Settings &gt; Network</source>
+        <translation>CLAUDE_CODE_CLIENT_KEY nennt %1, das verschlüsselt ist: Setzen Sie CLAUDE_CODE_CLIENT_KEY_PASSPHRASE, oder speichern Sie die Passphrase unter Einstellungen &gt; Netzwerk</translation>
+    </message>
+    <message>
+        <source>CLAUDE_CODE_CLIENT_KEY names %1, which could not be decrypted with the passphrase from %2: check it</source>
+        <translation>CLAUDE_CODE_CLIENT_KEY nennt %1, das sich mit der Passphrase aus %2 nicht entschlüsseln ließ: Prüfen Sie sie</translation>
+    </message>
+    <message>
+        <source>the keychain (Settings &gt; Network)</source>
+        <translation>dem Schlüsselbund (Einstellungen &gt; Netzwerk)</translation>
+    </message>
+    <message>
+        <source>CLAUDE_CODE_CLIENT_KEY names %1, which holds no PEM private key Qlaude can read (RSA, EC or DSA)</source>
+        <translation>CLAUDE_CODE_CLIENT_KEY nennt %1, das keinen privaten PEM-Schlüssel enthält, den Qlaude lesen kann (RSA, EC oder DSA)</translation>
+    </message>
+    <message>
+        <source>The client certificate in %1 (%2) expired on %3: renew it</source>
+        <translation>Das Client-Zertifikat in %1 (%2) ist am %3 abgelaufen: Erneuern Sie es</translation>
+    </message>
+    <message>
+        <source>The client certificate in %1 (%2) expires on %3, in %4 days: renew it soon</source>
+        <translation>Das Client-Zertifikat in %1 (%2) läuft am %3 ab, in %4 Tagen: Erneuern Sie es bald</translation>
+    </message>
+</context>
+<context>
     <name>qlaude::OAuthBrowserDialog</name>
     <message>
         <source>Sign in</source>
@@ -2395,6 +3163,17 @@ Verwenden Sie stattdessen die Befehlszeile: qlaude --print &quot;Frage&quot;, ql
     </message>
 </context>
 <context>
+    <name>qlaude::OAuthTokenStore</name>
+    <message>
+        <source>The stored login holds no access token. Log in again with qlaude --login=oauth.</source>
+        <translation>Die gespeicherte Anmeldung enthält kein Zugriffstoken. Melden Sie sich mit qlaude --login=oauth erneut an.</translation>
+    </message>
+    <message>
+        <source> Log in again with qlaude --login=oauth.</source>
+        <translation> Melden Sie sich mit qlaude --login=oauth erneut an.</translation>
+    </message>
+</context>
+<context>
     <name>qlaude::PrintCommand</name>
     <message>
         <source>Fix the file given with --settings, or leave the option out.</source>
@@ -2435,6 +3214,36 @@ Verwenden Sie stattdessen die Befehlszeile: qlaude --print &quot;Frage&quot;, ql
     <message>
         <source>the API returned no models.</source>
         <translation>die API hat keine Modelle geliefert.</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::ProviderClient</name>
+    <message>
+        <source>%1 is not available with the %2 provider</source>
+        <translation>%1 ist beim Anbieter %2 nicht verfügbar</translation>
+    </message>
+    <message>
+        <source>Counting tokens</source>
+        <translation>Das Zählen von Tokens</translation>
+    </message>
+    <message>
+        <source>The model list</source>
+        <translation>Die Modellliste</translation>
+    </message>
+    <message>
+        <source>The model list could not be read</source>
+        <translation>Die Modellliste konnte nicht gelesen werden</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::ProviderParts</name>
+    <message>
+        <source>The access token from %1 is empty or contains a control character</source>
+        <translation>Das Zugriffstoken aus %1 ist leer oder enthält ein Steuerzeichen</translation>
+    </message>
+    <message>
+        <source>The token endpoint answered something that is not a token; check the credential shown by qlaude --doctor.</source>
+        <translation>Der Token-Endpunkt hat etwas geantwortet, das kein Token ist; prüfen Sie die Anmeldedaten, die qlaude --doctor anzeigt.</translation>
     </message>
 </context>
 <context>
@@ -2665,6 +3474,94 @@ Verwenden Sie stattdessen die Befehlszeile: qlaude --print &quot;Frage&quot;, ql
     </message>
 </context>
 <context>
+    <name>qlaude::ProxySettings</name>
+    <message>
+        <source>none</source>
+        <translation>keiner</translation>
+    </message>
+    <message>
+        <source>, except %1</source>
+        <translation>, außer %1</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::RefreshLock</name>
+    <message>
+        <source>Could not create the lock directory %1.</source>
+        <translation>Das Sperrverzeichnis %1 konnte nicht erstellt werden.</translation>
+    </message>
+    <message>
+        <source>No permission to create the refresh lock %1.</source>
+        <translation>Keine Berechtigung, die Erneuerungssperre %1 zu erstellen.</translation>
+    </message>
+    <message>
+        <source>Another Qlaude process held the refresh lock for too long.</source>
+        <translation>Ein anderer Qlaude-Prozess hat die Erneuerungssperre zu lange gehalten.</translation>
+    </message>
+    <message>
+        <source>The refresh lock %1 could not be taken.</source>
+        <translation>Die Erneuerungssperre %1 konnte nicht übernommen werden.</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::RequestOptions</name>
+    <message>
+        <source> (set in %1)</source>
+        <translation> (festgelegt in %1)</translation>
+    </message>
+    <message>
+        <source>ANTHROPIC_CUSTOM_HEADERS line %1 has no &apos;:&apos; and was ignored. Write each header as &quot;Name: Value&quot;</source>
+        <translation>ANTHROPIC_CUSTOM_HEADERS Zeile %1 enthält kein „:“ und wurde ignoriert. Schreiben Sie jeden Header als „Name: Wert“</translation>
+    </message>
+    <message>
+        <source>ANTHROPIC_CUSTOM_HEADERS line %1 was ignored: the header name is not a valid HTTP token. Use only letters, digits and !#$%&amp;&apos;*+-.^_`|~</source>
+        <translation>ANTHROPIC_CUSTOM_HEADERS Zeile %1 wurde ignoriert: Der Header-Name ist kein gültiges HTTP-Token. Verwenden Sie nur Buchstaben, Ziffern und !#$%&amp;&apos;*+-.^_`|~</translation>
+    </message>
+    <message>
+        <source>ANTHROPIC_CUSTOM_HEADERS line %1 (%2) was refused: that header controls how the request is framed or where it is routed, so only Qlaude sets it. Remove the line</source>
+        <translation>ANTHROPIC_CUSTOM_HEADERS Zeile %1 (%2) wurde abgelehnt: Dieser Header bestimmt, wie die Anfrage aufgebaut ist oder wohin sie geleitet wird, daher setzt ihn nur Qlaude. Entfernen Sie die Zeile</translation>
+    </message>
+    <message>
+        <source>ANTHROPIC_CUSTOM_HEADERS line %1 (%2) was refused: Qlaude sets this header itself. Use QLAUDE_ANTHROPIC_VERSION to change it</source>
+        <translation>ANTHROPIC_CUSTOM_HEADERS Zeile %1 (%2) wurde abgelehnt: Qlaude setzt diesen Header selbst. Verwenden Sie QLAUDE_ANTHROPIC_VERSION, um ihn zu ändern</translation>
+    </message>
+    <message>
+        <source>ANTHROPIC_CUSTOM_HEADERS line %1 (%2) was ignored: its value contains a line break or control character</source>
+        <translation>ANTHROPIC_CUSTOM_HEADERS Zeile %1 (%2) wurde ignoriert: Ihr Wert enthält einen Zeilenumbruch oder ein Steuerzeichen</translation>
+    </message>
+    <message>
+        <source>A value of ANTHROPIC_BETAS (or of a custom anthropic-beta header) was ignored: a beta name has no spaces, commas or control characters%1.</source>
+        <translation>Ein Wert von ANTHROPIC_BETAS (oder eines eigenen anthropic-beta-Headers) wurde ignoriert: Ein Beta-Name enthält keine Leerzeichen, Kommas oder Steuerzeichen%1.</translation>
+    </message>
+    <message>
+        <source>QLAUDE_ANTHROPIC_VERSION must be a version such as 2023-06-01, without spaces or control characters%1; using %2.</source>
+        <translation>QLAUDE_ANTHROPIC_VERSION muss eine Version wie 2023-06-01 sein, ohne Leerzeichen oder Steuerzeichen%1; %2 wird verwendet.</translation>
+    </message>
+    <message>
+        <source>%1 must be a positive number of milliseconds; using the default of %2.</source>
+        <translation>%1 muss eine positive Zahl von Millisekunden sein; der Standardwert %2 wird verwendet.</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::RetryPolicy</name>
+    <message>
+        <source>The answer had already started, so it is not replayed silently.</source>
+        <translation>Die Antwort hatte bereits begonnen, daher wird sie nicht stillschweigend wiederholt.</translation>
+    </message>
+    <message>
+        <source>Repeated 529 Overloaded errors.</source>
+        <translation>Wiederholte Fehler 529 Overloaded.</translation>
+    </message>
+    <message>
+        <source>Gave up after %1 retries.</source>
+        <translation>Nach %1 Wiederholungen aufgegeben.</translation>
+    </message>
+    <message>
+        <source>The API asked to wait %1 s before retrying, longer than the 60 s Qlaude waits.</source>
+        <translation>Die API hat verlangt, vor einer Wiederholung %1 s zu warten, länger als die 60 s, die Qlaude wartet.</translation>
+    </message>
+</context>
+<context>
     <name>qlaude::SettingsDialog</name>
     <message>
         <source>%1 cannot be read (%2).</source>
@@ -2813,6 +3710,57 @@ Es wurde nichts gespeichert, daher geht in der Datei nichts verloren. Korrigiere
     </message>
 </context>
 <context>
+    <name>qlaude::SettingsLayers</name>
+    <message>
+        <source>%1: cannot be read (%2). Check its permissions.</source>
+        <translation>%1: kann nicht gelesen werden (%2). Prüfen Sie die Berechtigungen.</translation>
+    </message>
+    <message>
+        <source>%1: is not a regular file (it is %2). Qlaude reads settings only from regular files; this one is ignored.</source>
+        <translation>%1: ist keine reguläre Datei (sondern %2). Qlaude liest Einstellungen nur aus regulären Dateien; diese wird ignoriert.</translation>
+    </message>
+    <message>
+        <source>%1: is larger than 4 MiB (%2 bytes). Qlaude does not read settings files that large; this one is ignored.</source>
+        <translation>%1: ist größer als 4 MiB (%2 Bytes). Qlaude liest so große Einstellungsdateien nicht; diese wird ignoriert.</translation>
+    </message>
+    <message>
+        <source>a FIFO</source>
+        <translation>ein FIFO</translation>
+    </message>
+    <message>
+        <source>a device</source>
+        <translation>ein Gerät</translation>
+    </message>
+    <message>
+        <source>a directory</source>
+        <translation>ein Ordner</translation>
+    </message>
+    <message>
+        <source>a socket</source>
+        <translation>ein Socket</translation>
+    </message>
+    <message>
+        <source>a special file</source>
+        <translation>eine Spezialdatei</translation>
+    </message>
+    <message>
+        <source>%1: line %2, column %3: %4. Fix the JSON; this file is ignored until then.</source>
+        <translation>%1: Zeile %2, Spalte %3: %4. Korrigieren Sie das JSON; bis dahin wird diese Datei ignoriert.</translation>
+    </message>
+    <message>
+        <source>%1: line 1, column 1: the settings must be a JSON object ({ ... }). This file is ignored until then.</source>
+        <translation>%1: Zeile 1, Spalte 1: Die Einstellungen müssen ein JSON-Objekt sein ({ ... }). Bis dahin wird diese Datei ignoriert.</translation>
+    </message>
+    <message>
+        <source>%1: the file given to --settings does not exist.</source>
+        <translation>%1: Die mit --settings angegebene Datei existiert nicht.</translation>
+    </message>
+    <message>
+        <source>Ignored the %1 settings: %2</source>
+        <translation>Die %1-Einstellungen wurden ignoriert: %2</translation>
+    </message>
+</context>
+<context>
     <name>qlaude::SingleInstance</name>
     <message>
         <source>Qlaude&apos;s runtime folder %1 could not be made private; this window runs on its own.</source>
@@ -2833,6 +3781,23 @@ Es wurde nichts gespeichert, daher geht in der Datei nichts verloren. Korrigiere
     <message>
         <source>The running Qlaude cannot open the workspace %1: it does not exist.</source>
         <translation>Das laufende Qlaude kann den Arbeitsbereich %1 nicht öffnen: Er existiert nicht.</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::SseParser</name>
+    <message>
+        <source>%1 MiB</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>%1 MiB</translation>
+    </message>
+    <message>
+        <source>%1 KiB</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>%1 KiB</translation>
+    </message>
+    <message>
+        <source>A server-sent event exceeded the %1 limit; the stream was stopped.</source>
+        <translation>Ein vom Server gesendetes Ereignis hat die Grenze von %1 überschritten; der Stream wurde angehalten.</translation>
     </message>
 </context>
 <context>
@@ -3040,6 +4005,69 @@ Es wurde nichts gespeichert, daher geht in der Datei nichts verloren. Korrigiere
     </message>
 </context>
 <context>
+    <name>qlaude::SystemBrowser</name>
+    <message>
+        <source>No browser could be started: xdg-open is not installed and BROWSER is not set.</source>
+        <translation>Es konnte kein Browser gestartet werden: xdg-open ist nicht installiert und BROWSER ist nicht gesetzt.</translation>
+    </message>
+    <message>
+        <source>No browser could be started from BROWSER or xdg-open.</source>
+        <translation>Es konnte weder über BROWSER noch über xdg-open ein Browser gestartet werden.</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::TokenHttp</name>
+    <message>
+        <source>%1 KiB</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>%1 KiB</translation>
+    </message>
+    <message>
+        <source>%1 bytes</source>
+        <translation>%1 Bytes</translation>
+    </message>
+    <message>
+        <source>%1 did not answer within %2 s</source>
+        <translation>%1 hat nicht innerhalb von %2 s geantwortet</translation>
+    </message>
+    <message>
+        <source>the answer from %1 is longer than %2 and was cut off</source>
+        <translation>die Antwort von %1 ist länger als %2 und wurde abgeschnitten</translation>
+    </message>
+    <message>
+        <source>could not reach %1: %2</source>
+        <translation>%1 nicht erreichbar: %2</translation>
+    </message>
+    <message>
+        <source>%1 answered with a redirect (HTTP %2%3); token requests never follow redirects</source>
+        <translation>%1 hat mit einer Weiterleitung geantwortet (HTTP %2%3); Token-Anfragen folgen nie Weiterleitungen</translation>
+    </message>
+    <message>
+        <source> to %1</source>
+        <translation> nach %1</translation>
+    </message>
+    <message>
+        <source>the connection to %1 broke: %2</source>
+        <translation>die Verbindung zu %1 ist abgebrochen: %2</translation>
+    </message>
+    <message>
+        <source>%1 answered HTTP %2%3</source>
+        <translation>%1 hat mit HTTP %2%3 geantwortet</translation>
+    </message>
+    <message>
+        <source>(no host)</source>
+        <translation>(kein Host)</translation>
+    </message>
+    <message>
+        <source>the proxy asked for credentials and proxyAuthHelper failed: %1</source>
+        <translation>der Proxy hat nach Anmeldedaten gefragt, und proxyAuthHelper ist fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>could not reach %1: only http and https URLs are allowed</source>
+        <translation>%1 nicht erreichbar: Nur http- und https-URLs sind erlaubt</translation>
+    </message>
+</context>
+<context>
     <name>qlaude::Translations</name>
     <message>
         <source>Qlaude has no texts in the language &quot;%1&quot;. Use --lang with one of: %2.</source>
@@ -3185,6 +4213,49 @@ Es wurde nichts gespeichert, daher geht in der Datei nichts verloren. Korrigiere
     </message>
 </context>
 <context>
+    <name>qlaude::TrustStore</name>
+    <message>
+        <source>Cannot write the trust decisions to %1 (%2).</source>
+        <translation>Die Vertrauensentscheidungen können nicht nach %1 geschrieben werden (%2).</translation>
+    </message>
+    <message>
+        <source>Cannot save the trust decisions to %1 (%2).</source>
+        <translation>Die Vertrauensentscheidungen können nicht in %1 gespeichert werden (%2).</translation>
+    </message>
+    <message>
+        <source>This folder is trusted; its settings run no commands.</source>
+        <translation>Diesem Ordner wird vertraut; seine Einstellungen führen keine Befehle aus.</translation>
+    </message>
+    <message>
+        <source>This folder&apos;s settings run no commands, so no trust is needed.</source>
+        <translation>Die Einstellungen dieses Ordners führen keine Befehle aus, daher ist kein Vertrauen nötig.</translation>
+    </message>
+    <message>
+        <source>You chose not to trust this folder: its settings&apos; commands and variables are ignored. To change that, use File &gt; Trust This Folder, or qlaude --trust.</source>
+        <translation>Sie haben entschieden, diesem Ordner nicht zu vertrauen: Die Befehle und Variablen seiner Einstellungen werden ignoriert. Um das zu ändern, verwenden Sie Datei &gt; Diesem Ordner vertrauen oder qlaude --trust.</translation>
+    </message>
+    <message>
+        <source>This folder is trusted (decision for %1); its commands were approved exactly as they are now.</source>
+        <translation>Diesem Ordner wird vertraut (Entscheidung für %1); seine Befehle wurden genau so genehmigt, wie sie jetzt sind.</translation>
+    </message>
+    <message>
+        <source>A file that a command in this folder&apos;s settings runs changed since it was approved (%1). The command will not run until you trust the folder again (qlaude --trust).</source>
+        <translation>Eine Datei, die ein Befehl in den Einstellungen dieses Ordners ausführt, hat sich seit der Genehmigung geändert (%1). Der Befehl wird erst ausgeführt, wenn Sie dem Ordner erneut vertrauen (qlaude --trust).</translation>
+    </message>
+    <message>
+        <source>A command in this folder&apos;s settings changed since it was approved. It will not run until you trust the folder again (qlaude --trust).</source>
+        <translation>Ein Befehl in den Einstellungen dieses Ordners hat sich seit der Genehmigung geändert. Er wird erst ausgeführt, wenn Sie dem Ordner erneut vertrauen (qlaude --trust).</translation>
+    </message>
+    <message>
+        <source>The folder is trusted through %1, but these settings were never approved. They will not run until you trust this folder (qlaude --trust).</source>
+        <translation>Dem Ordner wird über %1 vertraut, aber diese Einstellungen wurden nie genehmigt. Sie werden erst wirksam, wenn Sie diesem Ordner vertrauen (qlaude --trust).</translation>
+    </message>
+    <message>
+        <source>This folder is not trusted. Its settings would run commands or change where your credentials go; they are ignored until you trust the folder (qlaude --trust).</source>
+        <translation>Diesem Ordner wird nicht vertraut. Seine Einstellungen würden Befehle ausführen oder ändern, wohin Ihre Anmeldedaten gehen; sie werden ignoriert, bis Sie dem Ordner vertrauen (qlaude --trust).</translation>
+    </message>
+</context>
+<context>
     <name>qlaude::VertexClient</name>
     <message>
         <source>Google Vertex AI has no model list in the Messages API</source>
@@ -3250,6 +4321,25 @@ Es wurde nichts gespeichert, daher geht in der Datei nichts verloren. Korrigiere
     <message>
         <source>Your Google identity may not call Vertex AI in %1: it needs the Vertex AI User role (aiplatform.endpoints.predict).</source>
         <translation>Ihre Google-Identität darf Vertex AI in %1 nicht aufrufen: Sie benötigt die Rolle „Vertex AI User“ (aiplatform.endpoints.predict).</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::VertexConfig</name>
+    <message>
+        <source>default; set CLOUD_ML_REGION to change it</source>
+        <translation>Standard; setzen Sie CLOUD_ML_REGION, um ihn zu ändern</translation>
+    </message>
+    <message>
+        <source>The Vertex AI region &quot;%1&quot; (%2) is not a region name such as us-east5 or global</source>
+        <translation>Die Vertex-AI-Region „%1“ (%2) ist kein Regionsname wie us-east5 oder global</translation>
+    </message>
+    <message>
+        <source>No Google Cloud project is set for Vertex AI. Set ANTHROPIC_VERTEX_PROJECT_ID (or GOOGLE_CLOUD_PROJECT) to your project id</source>
+        <translation>Für Vertex AI ist kein Google-Cloud-Projekt festgelegt. Setzen Sie ANTHROPIC_VERTEX_PROJECT_ID (oder GOOGLE_CLOUD_PROJECT) auf Ihre Projekt-ID</translation>
+    </message>
+    <message>
+        <source>ANTHROPIC_VERTEX_BASE_URL is not an http(s) URL</source>
+        <translation>ANTHROPIC_VERTEX_BASE_URL ist keine http(s)-URL</translation>
     </message>
 </context>
 </TS>

@@ -533,6 +533,112 @@ Qlaude はファイルを変更していません。ファイルを別の場所�
     </message>
 </context>
 <context>
+    <name>qlaude::AnthropicClient</name>
+    <message>
+        <source>ANTHROPIC_BASE_URL is not an http(s) URL</source>
+        <translation>ANTHROPIC_BASE_URL は http(s)の URL ではありません</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::ApiCall</name>
+    <message>
+        <source>connection refused</source>
+        <translation>接続が拒否されました</translation>
+    </message>
+    <message>
+        <source>the server closed the connection</source>
+        <translation>サーバーが接続を閉じました</translation>
+    </message>
+    <message>
+        <source>host not found</source>
+        <translation>ホストが見つかりません</translation>
+    </message>
+    <message>
+        <source>TLS handshake failed</source>
+        <translation>TLS ハンドシェイクに失敗しました</translation>
+    </message>
+    <message>
+        <source>proxy error: %1</source>
+        <translation>プロキシのエラー: %1</translation>
+    </message>
+    <message>
+        <source>No provider is configured</source>
+        <translation>プロバイダーが設定されていません</translation>
+    </message>
+    <message>
+        <source>Check the provider settings shown by qlaude --doctor.</source>
+        <translation>qlaude --doctor が表示するプロバイダー設定を確認してください。</translation>
+    </message>
+    <message>
+        <source>The server&apos;s answer was not a valid event stream (SSE); it began with &quot;%1&quot;</source>
+        <translation>サーバーの応答は有効なイベントストリーム(SSE)ではありませんでした。応答の先頭は「%1」でした</translation>
+    </message>
+    <message>
+        <source>Check that the base URL points at the API and not at a proxy or web page, and any gateway between you and the API.</source>
+        <translation>ベース URL がプロキシや Web ページではなく API を指しているか確認し、API との間にあるゲートウェイも確認してください。</translation>
+    </message>
+    <message>
+        <source>The answer could not be read: %1</source>
+        <translation>回答を読み取れませんでした: %1</translation>
+    </message>
+    <message>
+        <source>Try again; if it keeps happening, check any proxy or gateway between you and the API.</source>
+        <translation>もう一度試してください。繰り返し起きる場合は、API との間にあるプロキシやゲートウェイを確認してください。</translation>
+    </message>
+    <message>
+        <source>The proxy asked for credentials and proxyAuthHelper failed: %1</source>
+        <translation>プロキシが認証情報を要求しましたが、proxyAuthHelper が失敗しました: %1</translation>
+    </message>
+    <message>
+        <source>the answer ended early</source>
+        <translation>回答が途中で終わりました</translation>
+    </message>
+    <message>
+        <source>The answer stalled: no complete event arrived for %1 s (API_TIMEOUT_MS=%2)</source>
+        <translation>回答が止まりました: %1 秒間、完全なイベントが届きませんでした(API_TIMEOUT_MS=%2)</translation>
+    </message>
+    <message>
+        <source>The answer stalled: nothing but keep-alive pings for %1 s (CLAUDE_STREAM_IDLE_TIMEOUT_MS=%2)</source>
+        <translation>回答が止まりました: %1 秒間、キープアライブの ping しか届きませんでした(CLAUDE_STREAM_IDLE_TIMEOUT_MS=%2)</translation>
+    </message>
+    <message>
+        <source>Try again, or raise CLAUDE_STREAM_IDLE_TIMEOUT_MS if long pauses are expected.</source>
+        <translation>もう一度試すか、長い中断が想定される場合は CLAUDE_STREAM_IDLE_TIMEOUT_MS を大きくしてください。</translation>
+    </message>
+    <message>
+        <source>The API did not answer within %1 s (API_TIMEOUT_MS=%2)</source>
+        <translation>API が %1 秒以内に応答しませんでした(API_TIMEOUT_MS=%2)</translation>
+    </message>
+    <message>
+        <source>The server redirected the request (HTTP %1) to %2, another origin; Qlaude does not send your credential or conversation there</source>
+        <translation>サーバーがリクエストを別のオリジンである %2 にリダイレクトしました(HTTP %1)。Qlaude はそこへ認証情報や会話を送信しません</translation>
+    </message>
+    <message>
+        <source>If that address is the right one, set the provider&apos;s base URL to it.</source>
+        <translation>そのアドレスが正しい場合は、プロバイダーのベース URL をそのアドレスに設定してください。</translation>
+    </message>
+    <message>
+        <source>The server redirected the request more than %1 times</source>
+        <translation>サーバーがリクエストを %1 回を超えてリダイレクトしました</translation>
+    </message>
+    <message>
+        <source>The server redirected the request (HTTP %1) to %2 in a way that would drop its body</source>
+        <translation>サーバーがリクエストを、本文が失われる方法で %2 にリダイレクトしました(HTTP %1)</translation>
+    </message>
+    <message>
+        <source>Set the provider&apos;s base URL to the final address.</source>
+        <translation>プロバイダーのベース URL を最終的なアドレスに設定してください。</translation>
+    </message>
+    <message>
+        <source>Repeated 529 Overloaded errors</source>
+        <translation>529 Overloaded エラーが繰り返し発生しました</translation>
+    </message>
+    <message>
+        <source>The API is at capacity; this is usually temporary. Try again in a moment, or set a fallback model.</source>
+        <translation>API の処理能力が上限に達しています。通常は一時的なものです。しばらくしてからもう一度試すか、フォールバックモデルを設定してください。</translation>
+    </message>
+</context>
+<context>
     <name>qlaude::ApiError</name>
     <message>
         <source>The key from apiKeyHelper was rejected. Fix the helper&apos;s key, then try again.</source>
@@ -697,6 +803,32 @@ Qlaude はファイルを変更していません。ファイルを別の場所�
     <message>
         <source>Stopped</source>
         <translation>停止</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::ApiKeyHelper</name>
+    <message>
+        <source>CLAUDE_CODE_API_KEY_HELPER_TTL_MS must be a whole number of milliseconds (0 or more); using the default of 300000.</source>
+        <translation>CLAUDE_CODE_API_KEY_HELPER_TTL_MS はミリ秒数を表す 0 以上の整数である必要があります。既定値の 300000 を使います。</translation>
+    </message>
+    <message>
+        <source>apiKeyHelper printed %1 lines (exit code 0). It must print only the key, on one line.</source>
+        <translation>apiKeyHelper が %1 行を出力しました(終了コード 0)。キーだけを 1 行で出力する必要があります。</translation>
+    </message>
+    <message>
+        <source>apiKeyHelper printed a control character (exit code 0). It must print only the key, on one line.</source>
+        <translation>apiKeyHelper が制御文字を出力しました(終了コード 0)。キーだけを 1 行で出力する必要があります。</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::AuthContext</name>
+    <message>
+        <source>%1 settings (%2)</source>
+        <translation>%1 設定(%2)</translation>
+    </message>
+    <message>
+        <source>the Anthropic API</source>
+        <translation>Anthropic API</translation>
     </message>
 </context>
 <context>
@@ -1523,6 +1655,52 @@ Use the command line instead: qlaude --print &quot;question&quot;, qlaude --doct
     </message>
 </context>
 <context>
+    <name>qlaude::ConversationStore</name>
+    <message>
+        <source>The chat history is not open.</source>
+        <translation>チャット履歴が開かれていません。</translation>
+    </message>
+    <message>
+        <source>Conversation %1 does not exist.</source>
+        <translation>会話 %1 は存在しません。</translation>
+    </message>
+    <message>
+        <source>Message %1 does not exist.</source>
+        <translation>メッセージ %1 は存在しません。</translation>
+    </message>
+    <message>
+        <source>Message %1 is still streaming; finish it before editing it.</source>
+        <translation>メッセージ %1 はまだ受信中です。編集する前に完了させてください。</translation>
+    </message>
+    <message>
+        <source>Saving the answer being received failed; it is kept in memory and saved again shortly. %1</source>
+        <translation>受信中の回答を保存できませんでした。回答はメモリに保持され、まもなく再度保存されます。%1</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::CredentialSigner</name>
+    <message>
+        <source>The credential from %1 contains a line break or control character</source>
+        <translation>%1 の認証情報に改行または制御文字が含まれています</translation>
+    </message>
+    <message>
+        <source>Store the key again without extra lines, or fix the source shown by qlaude --doctor.</source>
+        <translation>余分な行を含めずにキーをもう一度保存するか、qlaude --doctor が表示する取得元を修正してください。</translation>
+    </message>
+    <message>
+        <source>No credential is available</source>
+        <translation>使用できる認証情報がありません</translation>
+    </message>
+    <message>
+        <source>Log in, or set ANTHROPIC_API_KEY.</source>
+        <translation>ログインするか、ANTHROPIC_API_KEY を設定してください。</translation>
+    </message>
+    <message>
+        <source>Fix the credential source shown by qlaude --doctor, then try again.</source>
+        <translation>qlaude --doctor が表示する認証情報の取得元を修正してから、もう一度お試しください。</translation>
+    </message>
+</context>
+<context>
     <name>qlaude::DoctorDialog</name>
     <message>
         <source>Qlaude Doctor</source>
@@ -1602,6 +1780,299 @@ Use the command line instead: qlaude --print &quot;question&quot;, qlaude --doct
     </message>
 </context>
 <context>
+    <name>qlaude::DoctorReport</name>
+    <message>
+        <source>default</source>
+        <translation>既定</translation>
+    </message>
+    <message>
+        <source>the region&apos;s Bedrock endpoint</source>
+        <translation>リージョンの Bedrock エンドポイント</translation>
+    </message>
+    <message>
+        <source>the region&apos;s Vertex AI endpoint</source>
+        <translation>リージョンの Vertex AI エンドポイント</translation>
+    </message>
+    <message>
+        <source>not set</source>
+        <translation>未設定</translation>
+    </message>
+    <message>
+        <source>--bare does not read the keychain.</source>
+        <translation>--bare ではキーチェーンを読み取りません。</translation>
+    </message>
+    <message>
+        <source>none (NO_PROXY matches %1; otherwise %2)</source>
+        <translation>なし(NO_PROXY が %1 に一致。それ以外は %2)</translation>
+    </message>
+    <message>
+        <source>ANTHROPIC_CUSTOM_HEADERS sets %1 (%2), but Qlaude sends its own credential from %3, so that custom header is not sent. Remove the header, or remove the credential to send yours.</source>
+        <translation>ANTHROPIC_CUSTOM_HEADERS で %1 が設定されていますが(%2)、Qlaude は %3 の認証情報を独自に送信するため、このカスタムヘッダーは送信されません。ヘッダーを削除するか、ご自身のヘッダーを送信するには認証情報を削除してください。</translation>
+    </message>
+    <message>
+        <source>ANTHROPIC_BASE_URL (%1) is not an http(s) URL.</source>
+        <translation>ANTHROPIC_BASE_URL(%1)が http(s)の URL ではありません。</translation>
+    </message>
+    <message>
+        <source>Network:</source>
+        <translation>ネットワーク:</translation>
+    </message>
+    <message>
+        <source>proxy: none</source>
+        <translation>プロキシ: なし</translation>
+    </message>
+    <message>
+        <source>proxy: %1 (from %2)</source>
+        <translation>プロキシ: %1(%2 から)</translation>
+    </message>
+    <message>
+        <source>%1 (selected)</source>
+        <translation>%1(選択中)</translation>
+    </message>
+    <message>
+        <source>direct</source>
+        <translation>直接接続</translation>
+    </message>
+    <message>
+        <source>through %1</source>
+        <translation>%1 経由</translation>
+    </message>
+    <message>
+        <source>certificates: %1</source>
+        <translation>証明書: %1</translation>
+    </message>
+    <message>
+        <source>the system store</source>
+        <translation>システムの証明書ストア</translation>
+    </message>
+    <message>
+        <source>SSL_CERT_FILE instead of the system store</source>
+        <translation>システムの証明書ストアの代わりに SSL_CERT_FILE</translation>
+    </message>
+    <message>
+        <source>(unusable)</source>
+        <translation>(使用不可)</translation>
+    </message>
+    <message>
+        <source>(1 certificate)</source>
+        <translation>(証明書 1 件)</translation>
+    </message>
+    <message>
+        <source>(%1 certificates)</source>
+        <translation>(証明書 %1 件)</translation>
+    </message>
+    <message>
+        <source>client certificate: none</source>
+        <translation>クライアント証明書: なし</translation>
+    </message>
+    <message>
+        <source>client certificate: %1</source>
+        <translation>クライアント証明書: %1</translation>
+    </message>
+    <message>
+        <source>subject %1, issued by %2</source>
+        <translation>サブジェクト %1、発行者 %2</translation>
+    </message>
+    <message>
+        <source>expires %1 (in %2 days)</source>
+        <translation>有効期限 %1(残り %2 日)</translation>
+    </message>
+    <message>
+        <source>key %1</source>
+        <translation>キー %1</translation>
+    </message>
+    <message>
+        <source>, passphrase from %1</source>
+        <translation>、パスフレーズは %1 から</translation>
+    </message>
+    <message>
+        <source>proxyAuthHelper: from %1</source>
+        <translation>proxyAuthHelper: %1 から</translation>
+    </message>
+    <message>
+        <source>, runs on a 407, answer kept %1 s</source>
+        <translation>、407 で実行、応答は %1 秒間保持</translation>
+    </message>
+    <message>
+        <source>, does not run: %1</source>
+        <translation>、実行されません: %1</translation>
+    </message>
+    <message>
+        <source>Workspace:</source>
+        <translation>ワークスペース:</translation>
+    </message>
+    <message>
+        <source>Provider:</source>
+        <translation>プロバイダー:</translation>
+    </message>
+    <message>
+        <source>Credential:</source>
+        <translation>認証情報:</translation>
+    </message>
+    <message>
+        <source>Qlaude %1 doctor</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Qlaude %1 doctor</translation>
+    </message>
+    <message>
+        <source>command: %1</source>
+        <translation>コマンド: %1</translation>
+    </message>
+    <message>
+        <source>Credential sources, in priority order:</source>
+        <translation>認証情報の取得元(優先順):</translation>
+    </message>
+    <message>
+        <source>Settings files (later wins):</source>
+        <translation>設定ファイル(後のものが優先):</translation>
+    </message>
+    <message>
+        <source>Workspace trust: %1</source>
+        <translation>ワークスペースの信頼: %1</translation>
+    </message>
+    <message>
+        <source>trusted</source>
+        <translation>信頼済み</translation>
+    </message>
+    <message>
+        <source>not trusted</source>
+        <translation>信頼されていません</translation>
+    </message>
+    <message>
+        <source>waiting for approval: %1 from %2</source>
+        <translation>承認待ち: %2 の %1</translation>
+    </message>
+    <message>
+        <source>(approved before: %1)</source>
+        <translation>(以前に承認したもの: %1)</translation>
+    </message>
+    <message>
+        <source>Keychain: %1</source>
+        <translation>キーチェーン: %1</translation>
+    </message>
+    <message>
+        <source>OAuth:</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>OAuth:</translation>
+    </message>
+    <message>
+        <source>%1 login stored</source>
+        <translation>%1 のログイン情報を保存済み</translation>
+    </message>
+    <message>
+        <source>, access token expired %1</source>
+        <translation>、アクセストークンは %1 に期限切れ</translation>
+    </message>
+    <message>
+        <source>, access token expires %1</source>
+        <translation>、アクセストークンの有効期限は %1</translation>
+    </message>
+    <message>
+        <source>, refreshable</source>
+        <translation>、更新可能</translation>
+    </message>
+    <message>
+        <source>, not refreshable</source>
+        <translation>、更新不可</translation>
+    </message>
+    <message>
+        <source>scopes: %1</source>
+        <translation>スコープ: %1</translation>
+    </message>
+    <message>
+        <source>no login stored</source>
+        <translation>ログイン情報は保存されていません</translation>
+    </message>
+    <message>
+        <source>available (client id from %1, endpoints from %2)</source>
+        <translation>利用可能(クライアント ID は %1、エンドポイントは %2 から)</translation>
+    </message>
+    <message>
+        <source>unavailable: %1</source>
+        <translation>利用不可: %1</translation>
+    </message>
+    <message>
+        <source>ignored: %1</source>
+        <translation>無視: %1</translation>
+    </message>
+    <message>
+        <source>Credential check:</source>
+        <translation>認証情報のチェック:</translation>
+    </message>
+    <message>
+        <source>fetched %1 in %2 ms</source>
+        <translation>%1 を %2 ms で取得</translation>
+    </message>
+    <message>
+        <source>, expires %1 (in %2 min)</source>
+        <translation>、有効期限 %1(残り %2 分)</translation>
+    </message>
+    <message>
+        <source>, no expiry</source>
+        <translation>、有効期限なし</translation>
+    </message>
+    <message>
+        <source>failed: %1</source>
+        <translation>失敗: %1</translation>
+    </message>
+    <message>
+        <source>Providers:</source>
+        <translation>プロバイダー:</translation>
+    </message>
+    <message>
+        <source>configured</source>
+        <translation>設定済み</translation>
+    </message>
+    <message>
+        <source>not configured</source>
+        <translation>未設定</translation>
+    </message>
+    <message>
+        <source>%1 from %2</source>
+        <translation>%2 の %1</translation>
+    </message>
+    <message>
+        <source>missing: %1</source>
+        <translation>不足: %1</translation>
+    </message>
+    <message>
+        <source>Requests:</source>
+        <translation>リクエスト:</translation>
+    </message>
+    <message>
+        <source>%1 (%2), timeout %3 ms</source>
+        <translation>%1(%2)、タイムアウト %3 ms</translation>
+    </message>
+    <message>
+        <source>, custom headers: %1</source>
+        <translation>、カスタムヘッダー: %1</translation>
+    </message>
+    <message>
+        <source>, additional protection on</source>
+        <translation>、追加の保護: オン</translation>
+    </message>
+    <message>
+        <source>proxy: %1</source>
+        <translation>プロキシ: %1</translation>
+    </message>
+    <message>
+        <source>Warnings:</source>
+        <translation>警告:</translation>
+    </message>
+    <message>
+        <source>Problems:</source>
+        <translation>問題:</translation>
+    </message>
+    <message>
+        <source>Ready: a usable credential was found.</source>
+        <translation>準備完了: 使用できる認証情報が見つかりました。</translation>
+    </message>
+    <message>
+        <source>Not ready: no usable credential.</source>
+        <translation>準備未完了: 使用できる認証情報がありません。</translation>
+    </message>
+</context>
+<context>
     <name>qlaude::ErrorBanner</name>
     <message>
         <source>Notice</source>
@@ -1610,6 +2081,137 @@ Use the command line instead: qlaude --print &quot;question&quot;, qlaude --doct
     <message>
         <source>Dismiss</source>
         <translation>閉じる</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::FoundryConfig</name>
+    <message>
+        <source>ANTHROPIC_FOUNDRY_BASE_URL (%1) is not an http(s) URL such as https://my-resource.services.ai.azure.com/anthropic</source>
+        <translation>ANTHROPIC_FOUNDRY_BASE_URL(%1)は、https://my-resource.services.ai.azure.com/anthropic のような http(s)の URL ではありません</translation>
+    </message>
+    <message>
+        <source>Neither ANTHROPIC_FOUNDRY_RESOURCE nor ANTHROPIC_FOUNDRY_BASE_URL is set: set ANTHROPIC_FOUNDRY_RESOURCE to your Foundry resource name (the &quot;my-resource&quot; of my-resource.services.ai.azure.com)</source>
+        <translation>ANTHROPIC_FOUNDRY_RESOURCE と ANTHROPIC_FOUNDRY_BASE_URL のどちらも設定されていません。ANTHROPIC_FOUNDRY_RESOURCE に Foundry のリソース名(my-resource.services.ai.azure.com の「my-resource」の部分)を設定してください</translation>
+    </message>
+    <message>
+        <source>ANTHROPIC_FOUNDRY_RESOURCE (%1) is not a resource name: use the name alone (letters, digits and &apos;-&apos;), not a URL</source>
+        <translation>ANTHROPIC_FOUNDRY_RESOURCE(%1)はリソース名ではありません。URL ではなく、名前だけ(英字、数字、「-」)を指定してください</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::HistoryFile</name>
+    <message>
+        <source>Cannot create the folder &quot;%1&quot; for the chat history. Check that its parent folder exists and is writable.</source>
+        <translation>チャット履歴用のフォルダー「%1」を作成できません。親フォルダーが存在し、書き込み可能かを確認してください。</translation>
+    </message>
+    <message>
+        <source>Cannot create the chat history &quot;%1&quot;. Check that its folder is writable.</source>
+        <translation>チャット履歴「%1」を作成できません。フォルダーが書き込み可能かを確認してください。</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is a folder or a special file, not a chat history. Choose a file path for the history.</source>
+        <translation>「%1」はフォルダーまたは特殊ファイルであり、チャット履歴ではありません。履歴にはファイルのパスを選んでください。</translation>
+    </message>
+    <message>
+        <source>Cannot read the chat history &quot;%1&quot; (%2). Check the file&apos;s permissions.</source>
+        <translation>チャット履歴「%1」を読み取れません(%2)。ファイルのアクセス権を確認してください。</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a Qlaude chat history (it is not an SQLite database). Move it aside or choose another file; Qlaude has not changed it.</source>
+        <translation>「%1」は Qlaude のチャット履歴ではありません(SQLite データベースではありません)。ファイルを別の場所に移すか、別のファイルを選んでください。Qlaude はこのファイルを変更していません。</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; cannot be read as a chat history (%2). Move the file aside or choose another one; Qlaude has not changed it.</source>
+        <translation>「%1」をチャット履歴として読み取れません(%2)。ファイルを別の場所に移すか、別のファイルを選んでください。Qlaude はこのファイルを変更していません。</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is an SQLite database but not a Qlaude chat history. Move it aside or choose another file; Qlaude has not changed it.</source>
+        <translation>「%1」は SQLite データベースですが、Qlaude のチャット履歴ではありません。ファイルを別の場所に移すか、別のファイルを選んでください。Qlaude はこのファイルを変更していません。</translation>
+    </message>
+    <message>
+        <source>The chat history &quot;%1&quot; was written by a newer version of Qlaude (format %2; this version knows up to %3). Update Qlaude to open it; the file has not been changed.</source>
+        <translation>チャット履歴「%1」は新しいバージョンの Qlaude で書き込まれています(形式 %2。このバージョンが扱えるのは %3 まで)。開くには Qlaude を更新してください。ファイルは変更されていません。</translation>
+    </message>
+    <message>
+        <source>SQLite did not switch the file to WAL mode; a file system without shared memory (a network share) cannot hold it.</source>
+        <translation>SQLite がファイルを WAL モードに切り替えませんでした。共有メモリのないファイルシステム(ネットワーク共有)には保存できません。</translation>
+    </message>
+    <message>
+        <source>Cannot prepare the chat history &quot;%1&quot;: %2 Keep the history on a local disk with free space.</source>
+        <translation>チャット履歴「%1」を準備できません: %2 履歴は空き容量のあるローカルディスクに置いてください。</translation>
+    </message>
+    <message>
+        <source>Updating the chat history &quot;%1&quot; to the current format failed and nothing was changed. Free some disk space and restart Qlaude. Details: %2</source>
+        <translation>チャット履歴「%1」を現在の形式に更新できなかったため、何も変更されていません。ディスクの空き容量を増やしてから Qlaude を再起動してください。詳細: %2</translation>
+    </message>
+    <message>
+        <source>Cannot recover the answers that were cut off when Qlaude last stopped, in &quot;%1&quot;. Details: %2</source>
+        <translation>前回 Qlaude が終了したときに途切れた回答を「%1」で復元できません。詳細: %2</translation>
+    </message>
+    <message>
+        <source>Qt&apos;s SQLite driver is missing, so the chat history cannot be opened. Install the package libqt6sql6-sqlite.</source>
+        <translation>Qt の SQLite ドライバーがないため、チャット履歴を開けません。libqt6sql6-sqlite パッケージをインストールしてください。</translation>
+    </message>
+    <message>
+        <source>Cannot open the chat history &quot;%1&quot; (%2). Check that the file and its folder are readable and writable.</source>
+        <translation>チャット履歴「%1」を開けません(%2)。ファイルとそのフォルダーが読み書き可能かを確認してください。</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::HistorySchema</name>
+    <message>
+        <source>The chat history database did not report its version.</source>
+        <translation>チャット履歴のデータベースがバージョンを返しませんでした。</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::HistorySql</name>
+    <message>
+        <source>unknown SQLite error</source>
+        <translation>不明な SQLite エラー</translation>
+    </message>
+    <message>
+        <source>The chat history database reported &quot;%1&quot; while running &quot;%2&quot;.</source>
+        <translation>チャット履歴のデータベースが「%2」の実行中に「%1」を返しました。</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::Jwt</name>
+    <message>
+        <source>the private key is not an unencrypted PEM private key</source>
+        <translation>秘密鍵が暗号化されていない PEM 秘密鍵ではありません</translation>
+    </message>
+    <message>
+        <source>the private key is not an RSA key (RS256 needs one)</source>
+        <translation>秘密鍵が RSA 鍵ではありません(RS256 には RSA 鍵が必要です)</translation>
+    </message>
+    <message>
+        <source>OpenSSL could not sign with the private key</source>
+        <translation>OpenSSL が秘密鍵で署名できませんでした</translation>
+    </message>
+    <message>
+        <source>not a compact JWT</source>
+        <translation>コンパクト形式の JWT ではありません</translation>
+    </message>
+    <message>
+        <source>the JWT header or claims are not JSON objects</source>
+        <translation>JWT のヘッダーまたはクレームが JSON オブジェクトではありません</translation>
+    </message>
+    <message>
+        <source>the JWT is not RS256</source>
+        <translation>JWT が RS256 ではありません</translation>
+    </message>
+    <message>
+        <source>no public key to check the JWT with</source>
+        <translation>JWT を検証する公開鍵がありません</translation>
+    </message>
+    <message>
+        <source>the JWT signature does not match the key</source>
+        <translation>JWT の署名が鍵と一致しません</translation>
+    </message>
+    <message>
+        <source>the file holds no PEM certificate</source>
+        <translation>ファイルに PEM 証明書が含まれていません</translation>
     </message>
 </context>
 <context>
@@ -2091,6 +2693,172 @@ Use the command line instead: qlaude --print &quot;question&quot;, qlaude --doct
     </message>
 </context>
 <context>
+    <name>qlaude::NetworkAccess</name>
+    <message>
+        <source>an unnamed authority</source>
+        <translation>名前のない認証局</translation>
+    </message>
+    <message>
+        <source> The connection goes through the proxy %1, which may be inspecting TLS and re-signing certificates with its own CA.</source>
+        <translation> 接続はプロキシ %1 を経由しています。このプロキシが TLS を検査し、独自の CA で証明書に署名し直している可能性があります。</translation>
+    </message>
+    <message>
+        <source>The TLS certificate presented for %1 is for %2, not for %1.%3 Check the base URL; certificate errors are never ignored.</source>
+        <translation>%1 に対して提示された TLS 証明書は %1 用ではなく %2 用です。%3 ベース URL を確認してください。証明書のエラーが無視されることはありません。</translation>
+    </message>
+    <message>
+        <source>no host name</source>
+        <translation>ホスト名なし</translation>
+    </message>
+    <message>
+        <source>the system store</source>
+        <translation>システムの証明書ストア</translation>
+    </message>
+    <message>
+        <source>this computer does not trust</source>
+        <translation>このコンピューターはこの発行元を信頼していません</translation>
+    </message>
+    <message>
+        <source>none of %1 trusts</source>
+        <translation>%1 のいずれもこの発行元を信頼していません</translation>
+    </message>
+    <message>
+        <source>The TLS certificate of %1 was issued by %2, which %3.%4 If your company uses its own certificate authority, save its CA certificate as a PEM file and set NODE_EXTRA_CA_CERTS to that file.</source>
+        <translation>%1 の TLS 証明書の発行元は %2 ですが、%3。%4 会社が独自の認証局を使っている場合は、その CA 証明書を PEM ファイルとして保存し、NODE_EXTRA_CA_CERTS にそのファイルを設定してください。</translation>
+    </message>
+    <message>
+        <source>The TLS certificate of %1 expired on %2.%3</source>
+        <translation>%1 の TLS 証明書は %2 に期限切れになりました。%3</translation>
+    </message>
+    <message>
+        <source>The TLS certificate of %1 is not valid before %2; check this computer&apos;s clock.%3</source>
+        <translation>%1 の TLS 証明書は %2 より前には有効ではありません。このコンピューターの時計を確認してください。%3</translation>
+    </message>
+    <message>
+        <source>The TLS certificate of %1 was refused: %2.%3</source>
+        <translation>%1 の TLS 証明書が拒否されました: %2。%3</translation>
+    </message>
+    <message>
+        <source>proxyAuthHelper printed no usable Proxy-Authorization value: it must print one line, such as &quot;Basic dXNlcjpwYXNz&quot;.</source>
+        <translation>proxyAuthHelper が使用できる Proxy-Authorization の値を出力しませんでした。「Basic dXNlcjpwYXNz」のような 1 行を出力する必要があります。</translation>
+    </message>
+    <message>
+        <source>%1 (from %2)</source>
+        <translation>%1(%2 から)</translation>
+    </message>
+    <message>
+        <source>The proxy %1 refused the user name and password in its URL (HTTP 407 Proxy Authentication Required). Check them.</source>
+        <translation>プロキシ %1 が URL 内のユーザー名とパスワードを拒否しました(HTTP 407 Proxy Authentication Required)。確認してください。</translation>
+    </message>
+    <message>
+        <source>The proxy %1 asks for credentials (HTTP 407 Proxy Authentication Required). Put them in the proxy URL (http://user:password@host:port), or set proxyAuthHelper with CLAUDE_CODE_ENABLE_PROXY_AUTH_HELPER=1.</source>
+        <translation>プロキシ %1 が認証情報を要求しています(HTTP 407 Proxy Authentication Required)。プロキシの URL に含める(http://user:password@host:port)か、CLAUDE_CODE_ENABLE_PROXY_AUTH_HELPER=1 とともに proxyAuthHelper を設定してください。</translation>
+    </message>
+    <message>
+        <source>in the way</source>
+        <translation>(経路上)</translation>
+    </message>
+    <message>
+        <source>The proxy %1 could not be used: %2. Check the proxy variables, or exclude the host with NO_PROXY.</source>
+        <translation>プロキシ %1 を使用できませんでした: %2。プロキシの変数を確認するか、NO_PROXY でホストを除外してください。</translation>
+    </message>
+    <message>
+        <source>(unknown)</source>
+        <translation>(不明)</translation>
+    </message>
+    <message>
+        <source>%1 ended the connection during the TLS handshake, as a server that requires a client certificate does: set CLAUDE_CODE_CLIENT_CERT and CLAUDE_CODE_CLIENT_KEY to its PEM files.</source>
+        <translation>%1 が TLS ハンドシェイク中に接続を終了しました。クライアント証明書を必要とするサーバーの動作です。CLAUDE_CODE_CLIENT_CERT と CLAUDE_CODE_CLIENT_KEY に証明書の PEM ファイルを設定してください。</translation>
+    </message>
+    <message>
+        <source>%1 refused the client certificate (CLAUDE_CODE_CLIENT_CERT): check that it is the one the server expects and has not been revoked.</source>
+        <translation>%1 がクライアント証明書(CLAUDE_CODE_CLIENT_CERT)を拒否しました。サーバーが想定している証明書か、失効していないかを確認してください。</translation>
+    </message>
+    <message>
+        <source>%1 closed the connection before answering; if it requires a client certificate (mTLS), set CLAUDE_CODE_CLIENT_CERT and CLAUDE_CODE_CLIENT_KEY</source>
+        <translation>%1 が応答する前に接続を閉じました。クライアント証明書(mTLS)が必要な場合は、CLAUDE_CODE_CLIENT_CERT と CLAUDE_CODE_CLIENT_KEY を設定してください</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::NetworkSetup</name>
+    <message>
+        <source>%1 names %2, which does not exist</source>
+        <translation>%1 は %2 を指定していますが、存在しません</translation>
+    </message>
+    <message>
+        <source>%1 names %2, which is larger than 16 MiB and is not a PEM file</source>
+        <translation>%1 は %2 を指定していますが、16 MiB を超えており PEM ファイルではありません</translation>
+    </message>
+    <message>
+        <source>%1 names %2, which could not be read: %3</source>
+        <translation>%1 は %2 を指定していますが、読み取れませんでした: %3</translation>
+    </message>
+    <message>
+        <source>(no name)</source>
+        <translation>(名前なし)</translation>
+    </message>
+    <message>
+        <source>set CLAUDE_CODE_ENABLE_PROXY_AUTH_HELPER=1 to use it</source>
+        <translation>使用するには CLAUDE_CODE_ENABLE_PROXY_AUTH_HELPER=1 を設定してください</translation>
+    </message>
+    <message>
+        <source>%1 (%2) excludes it</source>
+        <translation>%1(%2)で除外</translation>
+    </message>
+    <message>
+        <source>CLAUDE_CODE_CERT_STORE=%1: Qlaude has no bundled store and uses the system&apos;s certificates</source>
+        <translation>CLAUDE_CODE_CERT_STORE=%1: Qlaude には同梱の証明書ストアがないため、システムの証明書を使います</translation>
+    </message>
+    <message>
+        <source>CLAUDE_CODE_CERT_STORE=%1 asks for the bundled store only; Qlaude has none and uses the system&apos;s certificates instead</source>
+        <translation>CLAUDE_CODE_CERT_STORE=%1 は同梱の証明書ストアのみを要求していますが、Qlaude には同梱のストアがないため、代わりにシステムの証明書を使います</translation>
+    </message>
+    <message>
+        <source>%1 names %2, which holds no PEM certificate</source>
+        <translation>%1 は %2 を指定していますが、PEM 証明書が含まれていません</translation>
+    </message>
+    <message>
+        <source>%1 names %2, in which %3 of %4 certificates could not be read</source>
+        <translation>%1 は %2 を指定していますが、%4 件の証明書のうち %3 件を読み取れませんでした</translation>
+    </message>
+    <message>
+        <source>CLAUDE_CODE_CLIENT_KEY is set but CLAUDE_CODE_CLIENT_CERT is not: set both to present a client certificate</source>
+        <translation>CLAUDE_CODE_CLIENT_KEY は設定されていますが CLAUDE_CODE_CLIENT_CERT が設定されていません。クライアント証明書を提示するには両方を設定してください</translation>
+    </message>
+    <message>
+        <source>CLAUDE_CODE_CLIENT_CERT names %1, which holds no PEM certificate</source>
+        <translation>CLAUDE_CODE_CLIENT_CERT は %1 を指定していますが、PEM 証明書が含まれていません</translation>
+    </message>
+    <message>
+        <source>CLAUDE_CODE_CLIENT_CERT is set but CLAUDE_CODE_CLIENT_KEY is not, and %1 holds no private key: set CLAUDE_CODE_CLIENT_KEY to the key&apos;s PEM file</source>
+        <translation>CLAUDE_CODE_CLIENT_CERT は設定されていますが CLAUDE_CODE_CLIENT_KEY が設定されておらず、%1 に秘密鍵が含まれていません。CLAUDE_CODE_CLIENT_KEY に鍵の PEM ファイルを設定してください</translation>
+    </message>
+    <message>
+        <source>CLAUDE_CODE_CLIENT_KEY names %1, which is encrypted: set CLAUDE_CODE_CLIENT_KEY_PASSPHRASE, or save the passphrase in Settings &gt; Network</source>
+        <translation>CLAUDE_CODE_CLIENT_KEY は %1 を指定していますが、暗号化されています。CLAUDE_CODE_CLIENT_KEY_PASSPHRASE を設定するか、[設定] &gt; [ネットワーク] でパスフレーズを保存してください</translation>
+    </message>
+    <message>
+        <source>CLAUDE_CODE_CLIENT_KEY names %1, which could not be decrypted with the passphrase from %2: check it</source>
+        <translation>CLAUDE_CODE_CLIENT_KEY は %1 を指定していますが、%2 のパスフレーズで復号できませんでした。パスフレーズを確認してください</translation>
+    </message>
+    <message>
+        <source>the keychain (Settings &gt; Network)</source>
+        <translation>キーチェーン([設定] &gt; [ネットワーク])</translation>
+    </message>
+    <message>
+        <source>CLAUDE_CODE_CLIENT_KEY names %1, which holds no PEM private key Qlaude can read (RSA, EC or DSA)</source>
+        <translation>CLAUDE_CODE_CLIENT_KEY は %1 を指定していますが、Qlaude が読み取れる PEM 秘密鍵(RSA、EC、DSA)が含まれていません</translation>
+    </message>
+    <message>
+        <source>The client certificate in %1 (%2) expired on %3: renew it</source>
+        <translation>%1(%2)のクライアント証明書は %3 に期限切れになりました。更新してください</translation>
+    </message>
+    <message>
+        <source>The client certificate in %1 (%2) expires on %3, in %4 days: renew it soon</source>
+        <translation>%1(%2)のクライアント証明書は %3(%4 日後)に期限切れになります。早めに更新してください</translation>
+    </message>
+</context>
+<context>
     <name>qlaude::OAuthBrowserDialog</name>
     <message>
         <source>Sign in</source>
@@ -2386,6 +3154,17 @@ Use the command line instead: qlaude --print &quot;question&quot;, qlaude --doct
     </message>
 </context>
 <context>
+    <name>qlaude::OAuthTokenStore</name>
+    <message>
+        <source>The stored login holds no access token. Log in again with qlaude --login=oauth.</source>
+        <translation>保存されているログイン情報にアクセストークンがありません。qlaude --login=oauth でもう一度ログインしてください。</translation>
+    </message>
+    <message>
+        <source> Log in again with qlaude --login=oauth.</source>
+        <translation> qlaude --login=oauth でもう一度ログインしてください。</translation>
+    </message>
+</context>
+<context>
     <name>qlaude::PrintCommand</name>
     <message>
         <source>Fix the file given with --settings, or leave the option out.</source>
@@ -2426,6 +3205,36 @@ Use the command line instead: qlaude --print &quot;question&quot;, qlaude --doct
     <message>
         <source>the API returned no models.</source>
         <translation>API からモデルが返されませんでした。</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::ProviderClient</name>
+    <message>
+        <source>%1 is not available with the %2 provider</source>
+        <translation>%2 プロバイダーでは%1は利用できません</translation>
+    </message>
+    <message>
+        <source>Counting tokens</source>
+        <translation>トークンのカウント</translation>
+    </message>
+    <message>
+        <source>The model list</source>
+        <translation>モデルの一覧</translation>
+    </message>
+    <message>
+        <source>The model list could not be read</source>
+        <translation>モデルの一覧を読み取れませんでした</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::ProviderParts</name>
+    <message>
+        <source>The access token from %1 is empty or contains a control character</source>
+        <translation>%1 のアクセストークンが空であるか、制御文字が含まれています</translation>
+    </message>
+    <message>
+        <source>The token endpoint answered something that is not a token; check the credential shown by qlaude --doctor.</source>
+        <translation>トークンエンドポイントがトークンではないものを返しました。qlaude --doctor が表示する認証情報を確認してください。</translation>
     </message>
 </context>
 <context>
@@ -2654,6 +3463,94 @@ Use the command line instead: qlaude --print &quot;question&quot;, qlaude --doct
     </message>
 </context>
 <context>
+    <name>qlaude::ProxySettings</name>
+    <message>
+        <source>none</source>
+        <translation>なし</translation>
+    </message>
+    <message>
+        <source>, except %1</source>
+        <translation>、ただし %1 を除く</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::RefreshLock</name>
+    <message>
+        <source>Could not create the lock directory %1.</source>
+        <translation>ロック用のフォルダー %1 を作成できませんでした。</translation>
+    </message>
+    <message>
+        <source>No permission to create the refresh lock %1.</source>
+        <translation>更新ロック %1 を作成する権限がありません。</translation>
+    </message>
+    <message>
+        <source>Another Qlaude process held the refresh lock for too long.</source>
+        <translation>別の Qlaude プロセスが更新ロックを長く保持しすぎました。</translation>
+    </message>
+    <message>
+        <source>The refresh lock %1 could not be taken.</source>
+        <translation>更新ロック %1 を取得できませんでした。</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::RequestOptions</name>
+    <message>
+        <source> (set in %1)</source>
+        <translation>(%1 で設定)</translation>
+    </message>
+    <message>
+        <source>ANTHROPIC_CUSTOM_HEADERS line %1 has no &apos;:&apos; and was ignored. Write each header as &quot;Name: Value&quot;</source>
+        <translation>ANTHROPIC_CUSTOM_HEADERS の %1 行目に「:」がないため、無視されました。各ヘッダーは「Name: Value」の形式で書いてください</translation>
+    </message>
+    <message>
+        <source>ANTHROPIC_CUSTOM_HEADERS line %1 was ignored: the header name is not a valid HTTP token. Use only letters, digits and !#$%&amp;&apos;*+-.^_`|~</source>
+        <translation>ANTHROPIC_CUSTOM_HEADERS の %1 行目は無視されました: ヘッダー名が有効な HTTP トークンではありません。英字、数字、!#$%&amp;&apos;*+-.^_`|~ だけを使ってください</translation>
+    </message>
+    <message>
+        <source>ANTHROPIC_CUSTOM_HEADERS line %1 (%2) was refused: that header controls how the request is framed or where it is routed, so only Qlaude sets it. Remove the line</source>
+        <translation>ANTHROPIC_CUSTOM_HEADERS の %1 行目(%2)は拒否されました: このヘッダーはリクエストの構成や転送先を決めるため、Qlaude だけが設定します。この行を削除してください</translation>
+    </message>
+    <message>
+        <source>ANTHROPIC_CUSTOM_HEADERS line %1 (%2) was refused: Qlaude sets this header itself. Use QLAUDE_ANTHROPIC_VERSION to change it</source>
+        <translation>ANTHROPIC_CUSTOM_HEADERS の %1 行目(%2)は拒否されました: このヘッダーは Qlaude が自身で設定します。変更するには QLAUDE_ANTHROPIC_VERSION を使ってください</translation>
+    </message>
+    <message>
+        <source>ANTHROPIC_CUSTOM_HEADERS line %1 (%2) was ignored: its value contains a line break or control character</source>
+        <translation>ANTHROPIC_CUSTOM_HEADERS の %1 行目(%2)は無視されました: 値に改行または制御文字が含まれています</translation>
+    </message>
+    <message>
+        <source>A value of ANTHROPIC_BETAS (or of a custom anthropic-beta header) was ignored: a beta name has no spaces, commas or control characters%1.</source>
+        <translation>ANTHROPIC_BETAS(またはカスタムの anthropic-beta ヘッダー)の値が無視されました: ベータ名に空白、カンマ、制御文字は含まれません%1。</translation>
+    </message>
+    <message>
+        <source>QLAUDE_ANTHROPIC_VERSION must be a version such as 2023-06-01, without spaces or control characters%1; using %2.</source>
+        <translation>QLAUDE_ANTHROPIC_VERSION は 2023-06-01 のような、空白や制御文字を含まないバージョンである必要があります%1。%2 を使います。</translation>
+    </message>
+    <message>
+        <source>%1 must be a positive number of milliseconds; using the default of %2.</source>
+        <translation>%1 は正のミリ秒数である必要があります。既定値の %2 を使います。</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::RetryPolicy</name>
+    <message>
+        <source>The answer had already started, so it is not replayed silently.</source>
+        <translation>回答はすでに始まっていたため、黙って再送信はしません。</translation>
+    </message>
+    <message>
+        <source>Repeated 529 Overloaded errors.</source>
+        <translation>529 Overloaded エラーが繰り返し発生しました。</translation>
+    </message>
+    <message>
+        <source>Gave up after %1 retries.</source>
+        <translation>%1 回再試行した後、断念しました。</translation>
+    </message>
+    <message>
+        <source>The API asked to wait %1 s before retrying, longer than the 60 s Qlaude waits.</source>
+        <translation>API から再試行の前に %1 秒待つよう求められましたが、Qlaude が待つ 60 秒より長いです。</translation>
+    </message>
+</context>
+<context>
     <name>qlaude::SettingsDialog</name>
     <message>
         <source>%1 cannot be read (%2).</source>
@@ -2799,6 +3696,57 @@ Nothing was saved, so nothing in the file is lost. Fix it in a text editor, then
     </message>
 </context>
 <context>
+    <name>qlaude::SettingsLayers</name>
+    <message>
+        <source>%1: cannot be read (%2). Check its permissions.</source>
+        <translation>%1: 読み取れません(%2)。アクセス権を確認してください。</translation>
+    </message>
+    <message>
+        <source>%1: is not a regular file (it is %2). Qlaude reads settings only from regular files; this one is ignored.</source>
+        <translation>%1: 通常のファイルではありません(%2 です)。Qlaude は通常のファイルからのみ設定を読み込むため、このファイルは無視されます。</translation>
+    </message>
+    <message>
+        <source>%1: is larger than 4 MiB (%2 bytes). Qlaude does not read settings files that large; this one is ignored.</source>
+        <translation>%1: 4 MiB を超えています(%2 バイト)。Qlaude はこれほど大きな設定ファイルを読み込まないため、このファイルは無視されます。</translation>
+    </message>
+    <message>
+        <source>a FIFO</source>
+        <translation>FIFO</translation>
+    </message>
+    <message>
+        <source>a device</source>
+        <translation>デバイス</translation>
+    </message>
+    <message>
+        <source>a directory</source>
+        <translation>フォルダー</translation>
+    </message>
+    <message>
+        <source>a socket</source>
+        <translation>ソケット</translation>
+    </message>
+    <message>
+        <source>a special file</source>
+        <translation>特殊ファイル</translation>
+    </message>
+    <message>
+        <source>%1: line %2, column %3: %4. Fix the JSON; this file is ignored until then.</source>
+        <translation>%1: %2 行 %3 列: %4。JSON を修正してください。それまでこのファイルは無視されます。</translation>
+    </message>
+    <message>
+        <source>%1: line 1, column 1: the settings must be a JSON object ({ ... }). This file is ignored until then.</source>
+        <translation>%1: 1 行 1 列: 設定は JSON オブジェクト({ ... })である必要があります。それまでこのファイルは無視されます。</translation>
+    </message>
+    <message>
+        <source>%1: the file given to --settings does not exist.</source>
+        <translation>%1: --settings に指定されたファイルが存在しません。</translation>
+    </message>
+    <message>
+        <source>Ignored the %1 settings: %2</source>
+        <translation>%1 設定を無視しました: %2</translation>
+    </message>
+</context>
+<context>
     <name>qlaude::SingleInstance</name>
     <message>
         <source>Qlaude&apos;s runtime folder %1 could not be made private; this window runs on its own.</source>
@@ -2819,6 +3767,23 @@ Nothing was saved, so nothing in the file is lost. Fix it in a text editor, then
     <message>
         <source>The running Qlaude cannot open the workspace %1: it does not exist.</source>
         <translation>実行中の Qlaude はワークスペース %1 を開けません: 存在しません。</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::SseParser</name>
+    <message>
+        <source>%1 MiB</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>%1 MiB</translation>
+    </message>
+    <message>
+        <source>%1 KiB</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>%1 KiB</translation>
+    </message>
+    <message>
+        <source>A server-sent event exceeded the %1 limit; the stream was stopped.</source>
+        <translation>サーバー送信イベントが上限の %1 を超えたため、ストリームを停止しました。</translation>
     </message>
 </context>
 <context>
@@ -3025,6 +3990,69 @@ Nothing was saved, so nothing in the file is lost. Fix it in a text editor, then
     </message>
 </context>
 <context>
+    <name>qlaude::SystemBrowser</name>
+    <message>
+        <source>No browser could be started: xdg-open is not installed and BROWSER is not set.</source>
+        <translation>ブラウザーを起動できませんでした: xdg-open がインストールされておらず、BROWSER も設定されていません。</translation>
+    </message>
+    <message>
+        <source>No browser could be started from BROWSER or xdg-open.</source>
+        <translation>BROWSER と xdg-open のどちらからもブラウザーを起動できませんでした。</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::TokenHttp</name>
+    <message>
+        <source>%1 KiB</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>%1 KiB</translation>
+    </message>
+    <message>
+        <source>%1 bytes</source>
+        <translation>%1 バイト</translation>
+    </message>
+    <message>
+        <source>%1 did not answer within %2 s</source>
+        <translation>%1 が %2 秒以内に応答しませんでした</translation>
+    </message>
+    <message>
+        <source>the answer from %1 is longer than %2 and was cut off</source>
+        <translation>%1 からの応答が %2 を超えたため、切り捨てられました</translation>
+    </message>
+    <message>
+        <source>could not reach %1: %2</source>
+        <translation>%1 に接続できませんでした: %2</translation>
+    </message>
+    <message>
+        <source>%1 answered with a redirect (HTTP %2%3); token requests never follow redirects</source>
+        <translation>%1 がリダイレクト(HTTP %2%3)で応答しました。トークンのリクエストはリダイレクトに従いません</translation>
+    </message>
+    <message>
+        <source> to %1</source>
+        <translation> %1 へ</translation>
+    </message>
+    <message>
+        <source>the connection to %1 broke: %2</source>
+        <translation>%1 との接続が切断されました: %2</translation>
+    </message>
+    <message>
+        <source>%1 answered HTTP %2%3</source>
+        <translation>%1 が HTTP %2%3 を返しました</translation>
+    </message>
+    <message>
+        <source>(no host)</source>
+        <translation>(ホストなし)</translation>
+    </message>
+    <message>
+        <source>the proxy asked for credentials and proxyAuthHelper failed: %1</source>
+        <translation>プロキシが認証情報を要求しましたが、proxyAuthHelper が失敗しました: %1</translation>
+    </message>
+    <message>
+        <source>could not reach %1: only http and https URLs are allowed</source>
+        <translation>%1 に接続できませんでした: http と https の URL のみ使用できます</translation>
+    </message>
+</context>
+<context>
     <name>qlaude::Translations</name>
     <message>
         <source>Qlaude has no texts in the language &quot;%1&quot;. Use --lang with one of: %2.</source>
@@ -3169,6 +4197,49 @@ Nothing was saved, so nothing in the file is lost. Fix it in a text editor, then
     </message>
 </context>
 <context>
+    <name>qlaude::TrustStore</name>
+    <message>
+        <source>Cannot write the trust decisions to %1 (%2).</source>
+        <translation>信頼の決定を %1 に書き込めません(%2)。</translation>
+    </message>
+    <message>
+        <source>Cannot save the trust decisions to %1 (%2).</source>
+        <translation>信頼の決定を %1 に保存できません(%2)。</translation>
+    </message>
+    <message>
+        <source>This folder is trusted; its settings run no commands.</source>
+        <translation>このフォルダーは信頼されています。その設定はコマンドを実行しません。</translation>
+    </message>
+    <message>
+        <source>This folder&apos;s settings run no commands, so no trust is needed.</source>
+        <translation>このフォルダーの設定はコマンドを実行しないため、信頼は不要です。</translation>
+    </message>
+    <message>
+        <source>You chose not to trust this folder: its settings&apos; commands and variables are ignored. To change that, use File &gt; Trust This Folder, or qlaude --trust.</source>
+        <translation>このフォルダーを信頼しないことを選択しました。その設定のコマンドと変数は無視されます。変更するには、[ファイル] &gt; [このフォルダーを信頼] または qlaude --trust を使ってください。</translation>
+    </message>
+    <message>
+        <source>This folder is trusted (decision for %1); its commands were approved exactly as they are now.</source>
+        <translation>このフォルダーは信頼されています(%1 に対する決定)。そのコマンドは現在の内容のまま承認されています。</translation>
+    </message>
+    <message>
+        <source>A file that a command in this folder&apos;s settings runs changed since it was approved (%1). The command will not run until you trust the folder again (qlaude --trust).</source>
+        <translation>このフォルダーの設定にあるコマンドが実行するファイルが、承認後に変更されました(%1)。フォルダーをもう一度信頼するまで(qlaude --trust)、そのコマンドは実行されません。</translation>
+    </message>
+    <message>
+        <source>A command in this folder&apos;s settings changed since it was approved. It will not run until you trust the folder again (qlaude --trust).</source>
+        <translation>このフォルダーの設定にあるコマンドが、承認後に変更されました。フォルダーをもう一度信頼するまで(qlaude --trust)、そのコマンドは実行されません。</translation>
+    </message>
+    <message>
+        <source>The folder is trusted through %1, but these settings were never approved. They will not run until you trust this folder (qlaude --trust).</source>
+        <translation>このフォルダーは %1 を通じて信頼されていますが、これらの設定は承認されていません。このフォルダーを信頼するまで(qlaude --trust)、これらは実行されません。</translation>
+    </message>
+    <message>
+        <source>This folder is not trusted. Its settings would run commands or change where your credentials go; they are ignored until you trust the folder (qlaude --trust).</source>
+        <translation>このフォルダーは信頼されていません。その設定はコマンドを実行したり、認証情報の送信先を変更したりします。フォルダーを信頼するまで(qlaude --trust)、これらは無視されます。</translation>
+    </message>
+</context>
+<context>
     <name>qlaude::VertexClient</name>
     <message>
         <source>Google Vertex AI has no model list in the Messages API</source>
@@ -3234,6 +4305,25 @@ Nothing was saved, so nothing in the file is lost. Fix it in a text editor, then
     <message>
         <source>Your Google identity may not call Vertex AI in %1: it needs the Vertex AI User role (aiplatform.endpoints.predict).</source>
         <translation>この Google ID には %1 で Vertex AI を呼び出す権限がありません。Vertex AI ユーザーのロール(aiplatform.endpoints.predict)が必要です。</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::VertexConfig</name>
+    <message>
+        <source>default; set CLOUD_ML_REGION to change it</source>
+        <translation>既定値。変更するには CLOUD_ML_REGION を設定してください</translation>
+    </message>
+    <message>
+        <source>The Vertex AI region &quot;%1&quot; (%2) is not a region name such as us-east5 or global</source>
+        <translation>Vertex AI のリージョン「%1」(%2)は、us-east5 や global のようなリージョン名ではありません</translation>
+    </message>
+    <message>
+        <source>No Google Cloud project is set for Vertex AI. Set ANTHROPIC_VERTEX_PROJECT_ID (or GOOGLE_CLOUD_PROJECT) to your project id</source>
+        <translation>Vertex AI 用の Google Cloud プロジェクトが設定されていません。ANTHROPIC_VERTEX_PROJECT_ID(または GOOGLE_CLOUD_PROJECT)にプロジェクト ID を設定してください</translation>
+    </message>
+    <message>
+        <source>ANTHROPIC_VERTEX_BASE_URL is not an http(s) URL</source>
+        <translation>ANTHROPIC_VERTEX_BASE_URL は http(s)の URL ではありません</translation>
     </message>
 </context>
 </TS>
