@@ -815,11 +815,11 @@ Qlaude hat die Datei nicht verändert. Verschieben Sie sie oder geben Sie Speich
     </message>
     <message>
         <source>apiKeyHelper printed %1 lines (exit code 0). It must print only the key, on one line.</source>
-        <translation>apiKeyHelper hat %1 Zeilen ausgegeben (Exit-Code 0). Es darf nur den Schlüssel ausgeben, in einer Zeile.</translation>
+        <translation>apiKeyHelper hat %1 Zeilen ausgegeben (Exit-Code 0). Der Befehl darf nur den Schlüssel ausgeben, in einer Zeile.</translation>
     </message>
     <message>
         <source>apiKeyHelper printed a control character (exit code 0). It must print only the key, on one line.</source>
-        <translation>apiKeyHelper hat ein Steuerzeichen ausgegeben (Exit-Code 0). Es darf nur den Schlüssel ausgeben, in einer Zeile.</translation>
+        <translation>apiKeyHelper hat ein Steuerzeichen ausgegeben (Exit-Code 0). Der Befehl darf nur den Schlüssel ausgeben, in einer Zeile.</translation>
     </message>
 </context>
 <context>
@@ -1848,11 +1848,11 @@ Verwenden Sie stattdessen die Befehlszeile: qlaude --print &quot;Frage&quot;, ql
     </message>
     <message>
         <source>the system store</source>
-        <translation>der Systemspeicher</translation>
+        <translation>der Zertifikatspeicher des Systems</translation>
     </message>
     <message>
         <source>SSL_CERT_FILE instead of the system store</source>
-        <translation>SSL_CERT_FILE statt des Systemspeichers</translation>
+        <translation>SSL_CERT_FILE statt des Zertifikatspeichers des Systems</translation>
     </message>
     <message>
         <source>(unusable)</source>
@@ -2022,7 +2022,7 @@ Verwenden Sie stattdessen die Befehlszeile: qlaude --print &quot;Frage&quot;, ql
     </message>
     <message>
         <source>Providers:</source>
-        <translation>Anbieter:</translation>
+        <translation>Alle Anbieter:</translation>
     </message>
     <message>
         <source>configured</source>
@@ -2177,7 +2177,7 @@ Verwenden Sie stattdessen die Befehlszeile: qlaude --print &quot;Frage&quot;, ql
     </message>
     <message>
         <source>The chat history database reported &quot;%1&quot; while running &quot;%2&quot;.</source>
-        <translation>Die Chatverlaufsdatenbank hat beim Ausführen von „%2“ „%1“ gemeldet.</translation>
+        <translation>Die Chatverlaufsdatenbank hat „%1“ gemeldet, beim Ausführen von „%2“.</translation>
     </message>
 </context>
 <context>
@@ -2721,7 +2721,7 @@ Verwenden Sie stattdessen die Befehlszeile: qlaude --print &quot;Frage&quot;, ql
     </message>
     <message>
         <source>the system store</source>
-        <translation>dem Systemspeicher</translation>
+        <translation>der Zertifikatspeicher des Systems</translation>
     </message>
     <message>
         <source>this computer does not trust</source>
@@ -2729,7 +2729,7 @@ Verwenden Sie stattdessen die Befehlszeile: qlaude --print &quot;Frage&quot;, ql
     </message>
     <message>
         <source>none of %1 trusts</source>
-        <translation>keiner von %1 vertraut diesem Aussteller</translation>
+        <translation>keiner dieser Zertifikatspeicher vertraut diesem Aussteller: %1</translation>
     </message>
     <message>
         <source>The TLS certificate of %1 was issued by %2, which %3.%4 If your company uses its own certificate authority, save its CA certificate as a PEM file and set NODE_EXTRA_CA_CERTS to that file.</source>
@@ -2792,15 +2792,15 @@ Verwenden Sie stattdessen die Befehlszeile: qlaude --print &quot;Frage&quot;, ql
     <name>qlaude::NetworkSetup</name>
     <message>
         <source>%1 names %2, which does not exist</source>
-        <translation>%1 nennt %2, das nicht existiert</translation>
+        <translation>%1 verweist auf %2, doch diese Datei existiert nicht</translation>
     </message>
     <message>
         <source>%1 names %2, which is larger than 16 MiB and is not a PEM file</source>
-        <translation>%1 nennt %2, das größer als 16 MiB und keine PEM-Datei ist</translation>
+        <translation>%1 verweist auf %2, doch diese Datei ist größer als 16 MiB und keine PEM-Datei</translation>
     </message>
     <message>
         <source>%1 names %2, which could not be read: %3</source>
-        <translation>%1 nennt %2, das nicht gelesen werden konnte: %3</translation>
+        <translation>%1 verweist auf %2, doch diese Datei konnte nicht gelesen werden: %3</translation>
     </message>
     <message>
         <source>(no name)</source>
@@ -2824,11 +2824,11 @@ Verwenden Sie stattdessen die Befehlszeile: qlaude --print &quot;Frage&quot;, ql
     </message>
     <message>
         <source>%1 names %2, which holds no PEM certificate</source>
-        <translation>%1 nennt %2, das kein PEM-Zertifikat enthält</translation>
+        <translation>%1 verweist auf %2, doch diese Datei enthält kein PEM-Zertifikat</translation>
     </message>
     <message>
         <source>%1 names %2, in which %3 of %4 certificates could not be read</source>
-        <translation>%1 nennt %2, in dem %3 von %4 Zertifikaten nicht gelesen werden konnten</translation>
+        <translation>%1 verweist auf %2, doch in dieser Datei konnten %3 von %4 Zertifikaten nicht gelesen werden</translation>
     </message>
     <message>
         <source>CLAUDE_CODE_CLIENT_KEY is set but CLAUDE_CODE_CLIENT_CERT is not: set both to present a client certificate</source>
@@ -2836,7 +2836,7 @@ Verwenden Sie stattdessen die Befehlszeile: qlaude --print &quot;Frage&quot;, ql
     </message>
     <message>
         <source>CLAUDE_CODE_CLIENT_CERT names %1, which holds no PEM certificate</source>
-        <translation>CLAUDE_CODE_CLIENT_CERT nennt %1, das kein PEM-Zertifikat enthält</translation>
+        <translation>CLAUDE_CODE_CLIENT_CERT verweist auf %1, doch diese Datei enthält kein PEM-Zertifikat</translation>
     </message>
     <message>
         <source>CLAUDE_CODE_CLIENT_CERT is set but CLAUDE_CODE_CLIENT_KEY is not, and %1 holds no private key: set CLAUDE_CODE_CLIENT_KEY to the key&apos;s PEM file</source>
@@ -2844,11 +2844,11 @@ Verwenden Sie stattdessen die Befehlszeile: qlaude --print &quot;Frage&quot;, ql
     </message>
     <message>
         <source>CLAUDE_CODE_CLIENT_KEY names %1, which is encrypted: set CLAUDE_CODE_CLIENT_KEY_PASSPHRASE, or save the passphrase in Settings &gt; Network</source>
-        <translation>CLAUDE_CODE_CLIENT_KEY nennt %1, das verschlüsselt ist: Setzen Sie CLAUDE_CODE_CLIENT_KEY_PASSPHRASE, oder speichern Sie die Passphrase unter Einstellungen &gt; Netzwerk</translation>
+        <translation>CLAUDE_CODE_CLIENT_KEY verweist auf %1, doch diese Datei ist verschlüsselt: Setzen Sie CLAUDE_CODE_CLIENT_KEY_PASSPHRASE, oder speichern Sie die Passphrase unter Einstellungen &gt; Netzwerk</translation>
     </message>
     <message>
         <source>CLAUDE_CODE_CLIENT_KEY names %1, which could not be decrypted with the passphrase from %2: check it</source>
-        <translation>CLAUDE_CODE_CLIENT_KEY nennt %1, das sich mit der Passphrase aus %2 nicht entschlüsseln ließ: Prüfen Sie sie</translation>
+        <translation>CLAUDE_CODE_CLIENT_KEY verweist auf %1, doch diese Datei ließ sich mit der Passphrase aus %2 nicht entschlüsseln: Prüfen Sie die Passphrase</translation>
     </message>
     <message>
         <source>the keychain (Settings &gt; Network)</source>
@@ -2856,7 +2856,7 @@ Verwenden Sie stattdessen die Befehlszeile: qlaude --print &quot;Frage&quot;, ql
     </message>
     <message>
         <source>CLAUDE_CODE_CLIENT_KEY names %1, which holds no PEM private key Qlaude can read (RSA, EC or DSA)</source>
-        <translation>CLAUDE_CODE_CLIENT_KEY nennt %1, das keinen privaten PEM-Schlüssel enthält, den Qlaude lesen kann (RSA, EC oder DSA)</translation>
+        <translation>CLAUDE_CODE_CLIENT_KEY verweist auf %1, doch diese Datei enthält keinen privaten PEM-Schlüssel, den Qlaude lesen kann (RSA, EC oder DSA)</translation>
     </message>
     <message>
         <source>The client certificate in %1 (%2) expired on %3: renew it</source>
@@ -4327,7 +4327,7 @@ Es wurde nichts gespeichert, daher geht in der Datei nichts verloren. Korrigiere
     <name>qlaude::VertexConfig</name>
     <message>
         <source>default; set CLOUD_ML_REGION to change it</source>
-        <translation>Standard; setzen Sie CLOUD_ML_REGION, um ihn zu ändern</translation>
+        <translation>Standard; setzen Sie CLOUD_ML_REGION, um die Region zu ändern</translation>
     </message>
     <message>
         <source>The Vertex AI region &quot;%1&quot; (%2) is not a region name such as us-east5 or global</source>

@@ -398,7 +398,7 @@
     </message>
     <message>
         <source>Hosts that go direct: example.com, .example.com (with its subdomains), 10.0.0.0/8, or * for all.</source>
-        <translation>直接接続するホストです: example.com、.example.com (サブドメインを含む)、10.0.0.0/8、またはすべてなら *。</translation>
+        <translation>直接接続するホストです: example.com、.example.com(サブドメインを含む)、10.0.0.0/8、またはすべてなら *。</translation>
     </message>
     <message>
         <source>Extra CA certificates</source>
@@ -1891,7 +1891,7 @@ Use the command line instead: qlaude --print &quot;question&quot;, qlaude --doct
     </message>
     <message>
         <source>, runs on a 407, answer kept %1 s</source>
-        <translation>、407 で実行、応答は %1 秒間保持</translation>
+        <translation>、407 のときに実行、応答は %1 秒間保持</translation>
     </message>
     <message>
         <source>, does not run: %1</source>
@@ -2017,7 +2017,7 @@ Use the command line instead: qlaude --print &quot;question&quot;, qlaude --doct
     </message>
     <message>
         <source>Providers:</source>
-        <translation>プロバイダー:</translation>
+        <translation>すべてのプロバイダー:</translation>
     </message>
     <message>
         <source>configured</source>
@@ -2700,11 +2700,11 @@ Use the command line instead: qlaude --print &quot;question&quot;, qlaude --doct
     </message>
     <message>
         <source> The connection goes through the proxy %1, which may be inspecting TLS and re-signing certificates with its own CA.</source>
-        <translation> 接続はプロキシ %1 を経由しています。このプロキシが TLS を検査し、独自の CA で証明書に署名し直している可能性があります。</translation>
+        <translation>接続はプロキシ %1 を経由しています。このプロキシが TLS を検査し、独自の CA で証明書に署名し直している可能性があります。</translation>
     </message>
     <message>
         <source>The TLS certificate presented for %1 is for %2, not for %1.%3 Check the base URL; certificate errors are never ignored.</source>
-        <translation>%1 に対して提示された TLS 証明書は %1 用ではなく %2 用です。%3 ベース URL を確認してください。証明書のエラーが無視されることはありません。</translation>
+        <translation>%1 に対して提示された TLS 証明書は %1 用ではなく %2 用です。%3ベース URL を確認してください。証明書のエラーが無視されることはありません。</translation>
     </message>
     <message>
         <source>no host name</source>
@@ -2724,7 +2724,7 @@ Use the command line instead: qlaude --print &quot;question&quot;, qlaude --doct
     </message>
     <message>
         <source>The TLS certificate of %1 was issued by %2, which %3.%4 If your company uses its own certificate authority, save its CA certificate as a PEM file and set NODE_EXTRA_CA_CERTS to that file.</source>
-        <translation>%1 の TLS 証明書の発行元は %2 ですが、%3。%4 会社が独自の認証局を使っている場合は、その CA 証明書を PEM ファイルとして保存し、NODE_EXTRA_CA_CERTS にそのファイルを設定してください。</translation>
+        <translation>%1 の TLS 証明書の発行元は %2 ですが、%3。%4会社が独自の認証局を使っている場合は、その CA 証明書を PEM ファイルとして保存し、NODE_EXTRA_CA_CERTS にそのファイルを設定してください。</translation>
     </message>
     <message>
         <source>The TLS certificate of %1 expired on %2.%3</source>
@@ -3211,7 +3211,7 @@ Use the command line instead: qlaude --print &quot;question&quot;, qlaude --doct
     <name>qlaude::ProviderClient</name>
     <message>
         <source>%1 is not available with the %2 provider</source>
-        <translation>%2 プロバイダーでは%1は利用できません</translation>
+        <translation>%2 プロバイダーでは %1 は利用できません</translation>
     </message>
     <message>
         <source>Counting tokens</source>
@@ -3535,7 +3535,7 @@ Use the command line instead: qlaude --print &quot;question&quot;, qlaude --doct
     <name>qlaude::RetryPolicy</name>
     <message>
         <source>The answer had already started, so it is not replayed silently.</source>
-        <translation>回答はすでに始まっていたため、黙って再送信はしません。</translation>
+        <translation>回答はすでに始まっていたため、自動では再送信しません。</translation>
     </message>
     <message>
         <source>Repeated 529 Overloaded errors.</source>

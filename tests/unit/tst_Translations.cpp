@@ -380,6 +380,29 @@ private slots:
         QCOMPARE(bad.exitCode, 2);
         QVERIFY2(bad.err.contains("--max-tokens muss"), bad.err.constData());
     }
+
+    // --doctor's text follows the language; --doctor --json is machine-readable and stays
+    // English, values included.
+    void doctorTextIsTranslatedAndJsonStaysEnglish()
+    {
+        TestHome h(QStringLiteral("l10n-doctor"));
+        QProcessEnvironment env = h.environment();
+        env.remove(QStringLiteral("LC_ALL"));
+        env.remove(QStringLiteral("LANGUAGE"));
+        env.insert(QStringLiteral("LANG"), QStringLiteral("de_DE.UTF-8"));
+        const ProcessResult text = runQlaude({"--bare", "--doctor"}, env);
+        const QString german = QString::fromUtf8(text.out);
+        QVERIFY2(german.contains(QStringLiteral("--bare liest den Schlüsselbund nicht.")),
+                 qPrintable(german));
+        QVERIFY2(german.contains(QStringLiteral("Nicht bereit: keine nutzbaren Anmeldedaten.")),
+                 qPrintable(german));
+        const ProcessResult json = runQlaude({"--bare", "--doctor", "--json"}, env);
+        const QString english = QString::fromUtf8(json.out);
+        QVERIFY2(english.contains(QLatin1String("\"--bare does not read the keychain.\"")),
+                 qPrintable(english));
+        QVERIFY2(!english.contains(QStringLiteral("Schlüsselbund")), qPrintable(english));
+        QCOMPARE(json.exitCode, text.exitCode);
+    }
 };
 
 QTEST_GUILESS_MAIN(tst_Translations)
