@@ -2,6 +2,7 @@
 
 #include "ExpiringCredentialCache.h"
 #include "HelperProcess.h"
+#include "JsonNumber.h"
 #include "Jwt.h"
 #include "NetworkAccess.h"
 #include "TokenHttp.h"
@@ -233,7 +234,7 @@ bool appServiceConfigured(const QProcessEnvironment &e)
 bool jsonSeconds(const QJsonValue &v, qint64 *out)
 {
     if (v.isDouble()) {
-        *out = qint64(v.toDouble());
+        *out = jsonNumberToInt64(v.toDouble());
         return true;
     }
     if (v.isString()) {
@@ -336,6 +337,12 @@ ExpiringCredential tokenCredential(const ExpiringCredential &c, Kind kind, const
 }
 
 } // namespace
+
+bool parseEntraTokenAnswer(const TokenHttpResult &answer, const QDateTime &now,
+                           ExpiringCredential *credential, QString *error)
+{
+    return tokenFromAnswer(answer, now, credential, error);
+}
 
 struct AzureCredentialProvider::Run
 {

@@ -17,6 +17,13 @@ class NetworkSetup;
 
 class ExpiringCredentialCache;
 struct ExpiringCredential;
+struct TokenHttpResult;
+
+// An Entra ID or managed-identity answer (access_token with expires_in and/or expires_on) as a
+// credential, against `now`; false with the end of a sentence in *error (never quoting the
+// answer). The provider's own parser, exposed for tests/fuzz.
+bool parseEntraTokenAnswer(const TokenHttpResult &answer, const QDateTime &now,
+                           ExpiringCredential *credential, QString *error);
 
 // One Microsoft Entra ID access token, and where it came from.
 struct AzureToken

@@ -4,6 +4,7 @@
 #include "AwsConfig.h"
 #include "ExpiringCredentialCache.h"
 #include "HelperProcess.h"
+#include "JsonNumber.h"
 #include "Jwt.h"
 #include "NetworkAccess.h"
 #include "TokenHttp.h"
@@ -500,7 +501,7 @@ QString parseOAuthToken(const TokenHttpResult &r, const QDateTime &now, GoogleTo
     qint64 seconds = kDefaultLifetimeSeconds;
     const QJsonValue e = r.json.value(QLatin1String("expires_in"));
     if (e.isDouble()) {
-        seconds = qint64(e.toDouble());
+        seconds = jsonNumberToInt64(e.toDouble());
     } else if (e.isString()) {
         bool ok = false;
         seconds = e.toString().trimmed().toLongLong(&ok);
@@ -510,6 +511,10 @@ QString parseOAuthToken(const TokenHttpResult &r, const QDateTime &now, GoogleTo
     if (seconds <= 0)
         return QStringLiteral("the answer's token has already expired (expires_in %1)")
             .arg(seconds);
+    // Google's tokens live an hour (12 at most); an absurd expires_in (1e308 made a date
+    // QDateTime cannot hold: fuzz_token_json) is taken as a day, then the token is refreshed.
+    constexpr qint64 kLongestLifetimeSeconds = 24 * 3600;
+    seconds = qMin(seconds, kLongestLifetimeSeconds);
     token->accessToken = access;
     token->expiresAt = now.addSecs(seconds).toUTC();
     return QString();
@@ -602,6 +607,12 @@ QString gcloudProject(const QProcessEnvironment &env, QString *configName)
 }
 
 } // namespace
+
+QString parseGoogleTokenAnswer(const TokenHttpResult &answer, const QDateTime &now,
+                               GoogleToken *token)
+{
+    return parseOAuthToken(answer, now, token);
+}
 
 // --- the provider ----------------------------------------------------------------------------
 
@@ -1079,7 +1090,7 @@ void GoogleCredentialProvider::impersonate(QObject *ctx, const QJsonObject &json
                                     .value(QLatin1String("token_lifetime_seconds"));
     if (lifetime.isDouble() && lifetime.toDouble() > 0)
         req.json.insert(QStringLiteral("lifetime"),
-                        QStringLiteral("%1s").arg(qint64(lifetime.toDouble())));
+                        QStringLiteral("%1s").arg(jsonNumberToInt64(lifetime.toDouble())));
     req.headers.append({QByteArrayLiteral("authorization"), "Bearer " + sourceToken.toUtf8()});
     req.redact = {sourceToken};
     req.timeoutMs = m_config.tokenTimeoutMs;

@@ -21,6 +21,7 @@ class NetworkSetup;
 class AuthContext;
 class ExpiringCredentialCache;
 class HelperProcess;
+struct TokenHttpResult;
 
 // An OAuth 2.0 access token for Google Cloud (scope cloud-platform), for Vertex AI's
 // "Authorization: Bearer" and "x-goog-user-project" headers.
@@ -41,6 +42,12 @@ struct GoogleToken
 
     bool isValid() const { return !accessToken.isEmpty(); }
 };
+
+// A token endpoint's answer (access_token, expires_in) as a token, against `now`: an empty
+// string, or why it cannot be used (never quoting the answer). The provider's own parser,
+// exposed for tests/fuzz.
+QString parseGoogleTokenAnswer(const TokenHttpResult &answer, const QDateTime &now,
+                               GoogleToken *token);
 
 // Google Application Default Credentials (PROTOCOLS.md §3.3), as google-auth-library finds them:
 //   1. GOOGLE_APPLICATION_CREDENTIALS (or google_application_credentials): a JSON file, which

@@ -1,5 +1,6 @@
 #include "OAuthClient.h"
 
+#include "JsonNumber.h"
 #include "PkceSession.h"
 
 #include <QCoreApplication>
@@ -35,11 +36,13 @@ QString scrub(QString text, const QStringList &secrets)
 
 qint64 expiresInSeconds(const QJsonValue &v)
 {
+    // At most a year: the expiry is now + this * 1000 ms, which must not overflow.
+    constexpr qint64 kLongest = 366LL * 24 * 3600;
     if (v.isDouble())
-        return qint64(v.toDouble());
+        return qMin(jsonNumberToInt64(v.toDouble()), kLongest);
     bool ok = false;
     const qint64 n = v.toString().toLongLong(&ok);
-    return ok ? n : 0;
+    return ok ? qMin(n, kLongest) : 0;
 }
 } // namespace
 

@@ -1,5 +1,7 @@
 #include "OAuthTokens.h"
 
+#include "JsonNumber.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 
@@ -44,7 +46,7 @@ OAuthTokens OAuthTokens::fromJson(const QJsonObject &o)
     OAuthTokens t;
     t.accessToken = o.value(QStringLiteral("accessToken")).toString();
     t.refreshToken = o.value(QStringLiteral("refreshToken")).toString();
-    t.expiresAt = qint64(o.value(QStringLiteral("expiresAt")).toDouble());
+    t.expiresAt = jsonNumberToInt64(o.value(QStringLiteral("expiresAt")).toDouble());
     for (const QJsonValue &v : o.value(QStringLiteral("scopes")).toArray())
         t.scopes << v.toString();
     t.profile = o.value(QStringLiteral("profile")).toString();
