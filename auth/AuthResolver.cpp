@@ -6,6 +6,7 @@
 #include "AzureCredentialProvider.h"
 #include "GoogleCredentialProvider.h"
 
+#include <QCoreApplication>
 #include <QEventLoop>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -13,6 +14,13 @@
 #include <memory>
 
 namespace qlaude {
+
+namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::AuthResolver)
+};
+} // namespace
 
 namespace {
 using Status = SourceVerdict::Status;
@@ -69,17 +77,17 @@ void readEntries(KeychainStore *store, std::shared_ptr<KeychainSnapshot> snap, Q
 QString humanSource(const QString &source)
 {
     if (source.startsWith(QLatin1String("env:")))
-        return source.mid(4) + QStringLiteral(" from the environment");
+        return Tr::tr("%1 from the environment").arg(source.mid(4));
     if (source == QLatin1String("apiKeyHelper"))
-        return QStringLiteral("the apiKeyHelper command");
+        return Tr::tr("the apiKeyHelper command");
     if (source == QLatin1String("keychain:oauth"))
-        return QStringLiteral("your stored Claude.ai login");
+        return Tr::tr("your stored Claude.ai login");
     if (source == QLatin1String("keychain:api-key"))
-        return QStringLiteral("the API key stored in the keychain");
+        return Tr::tr("the API key stored in the keychain");
     if (source == QLatin1String("keychain:bearer-token"))
-        return QStringLiteral("the bearer token stored in the keychain");
+        return Tr::tr("the bearer token stored in the keychain");
     if (source.startsWith(QLatin1String("keychain:cloud:")))
-        return QStringLiteral("the key stored in the keychain (%1)").arg(source.mid(9));
+        return Tr::tr("the key stored in the keychain (%1)").arg(source.mid(9));
     return source;
 }
 } // namespace
@@ -177,11 +185,10 @@ const Candidate *pickWinner(const QList<Candidate> &cands, Resolution &r)
         } else if (c.present && !winner) {
             winner = &c;
             v.status = Status::Used;
-            v.reason = QStringLiteral("It is the first available source in the priority order.");
+            v.reason = Tr::tr("It is the first available source in the priority order.");
         } else if (c.present) {
             v.status = Status::Shadowed;
-            v.reason =
-                QStringLiteral("Not used: %1 takes priority.").arg(humanSource(winner->source));
+            v.reason = Tr::tr("Not used: %1 takes priority.").arg(humanSource(winner->source));
         }
         r.considered.append(v);
     }
@@ -202,7 +209,7 @@ Resolution resolveCloud(const AuthContext &ctx, const KeychainSnapshot &kc, Reso
     skipped.kind = CredentialKind::Skipped;
     skipped.source = QStringLiteral("env:") + skipVar;
     cands.append({skipped.source, isTruthy(ctx.env(skipVar)), skipped,
-                  QStringLiteral("%1 is not set.").arg(skipVar), QString()});
+                  Tr::tr("%1 is not set.").arg(skipVar), QString()});
 
     QString variable;
     QString entry;
@@ -223,18 +230,18 @@ Resolution resolveCloud(const AuthContext &ctx, const KeychainSnapshot &kc, Reso
         const QString value = ctx.env(variable);
         cands.append({QStringLiteral("env:") + variable, !value.isEmpty(),
                       cloudCredential(QStringLiteral("env:") + variable, value),
-                      QStringLiteral("%1 is not set.").arg(variable), QString()});
+                      Tr::tr("%1 is not set.").arg(variable), QString()});
         const QString stored = kc.cloud.value(entry);
         const QString keychainAbsent =
-            !kc.read ? QStringLiteral("The keychain was not read.")
+            !kc.read ? Tr::tr("The keychain was not read.")
             : kc.state == KeychainState::Available
-                ? QStringLiteral("No %1 is stored in the keychain.").arg(variable)
+                ? Tr::tr("No %1 is stored in the keychain.").arg(variable)
                 : kc.stateMessage;
         Candidate c{QStringLiteral("keychain:") + entry, !stored.isEmpty(),
                     cloudCredential(QStringLiteral("keychain:") + entry, stored), keychainAbsent,
                     QString()};
         if (bare)
-            c.skipReason = QStringLiteral("--bare never reads the keychain.");
+            c.skipReason = Tr::tr("--bare never reads the keychain.");
         cands.append(c);
     }
     if (r.provider == Provider::Bedrock) {
@@ -253,8 +260,8 @@ Resolution resolveCloud(const AuthContext &ctx, const KeychainSnapshot &kc, Reso
         if (source.isEmpty() && aws.exportCommand.isEmpty() && !rawExport.isEmpty() &&
             !ctx.trust().trusted && !bare)
             c.absentReason =
-                QStringLiteral("awsCredentialExport from %1 was not run: the "
-                               "workspace is not trusted. %2")
+                Tr::tr("awsCredentialExport from %1 was not run: the "
+                       "workspace is not trusted. %2")
                     .arg(ctx.settings().sourceOf(QStringLiteral("awsCredentialExport"))->path, why);
         cands.append(c);
     } else if (r.provider == Provider::Vertex) {
@@ -286,36 +293,36 @@ Resolution resolveCloud(const AuthContext &ctx, const KeychainSnapshot &kc, Reso
 
     const Candidate *winner = pickWinner(cands, r);
     if (!winner) {
-        r.summary = QStringLiteral("No %1 credential is available.").arg(title);
+        r.summary = Tr::tr("No %1 credential is available.").arg(title);
         r.problems.append(r.considered.last().reason);
         if (kc.read && kc.state == KeychainState::Locked && !variable.isEmpty())
-            r.problems.append(QStringLiteral("The keychain is locked, so a stored %1 cannot be "
-                                             "read. Unlock it and try again.")
+            r.problems.append(Tr::tr("The keychain is locked, so a stored %1 cannot be "
+                                     "read. Unlock it and try again.")
                                   .arg(variable));
         return r;
     }
     r.credential = winner->credential;
     if (winner->credential.kind == CredentialKind::AwsSigV4)
-        r.summary = QStringLiteral("Signing with AWS credentials from %1 (SigV4).")
+        r.summary = Tr::tr("Signing with AWS credentials from %1 (SigV4).")
                         .arg(winner->credential.source.mid(4));
     else if (winner->credential.kind == CredentialKind::GoogleAdc)
-        r.summary = QStringLiteral("Using a Google access token from %1.")
-                        .arg(winner->credential.source.mid(7));
+        r.summary =
+            Tr::tr("Using a Google access token from %1.").arg(winner->credential.source.mid(7));
     else if (winner->credential.kind == CredentialKind::EntraId)
-        r.summary = QStringLiteral("Using a Microsoft Entra ID token from %1.")
+        r.summary = Tr::tr("Using a Microsoft Entra ID token from %1.")
                         .arg(winner->credential.source.mid(6));
     else if (winner->credential.kind == CredentialKind::Skipped)
-        r.summary = QStringLiteral("No %1 authentication is sent: %2 is set (%3), for a proxy or "
-                                   "gateway that adds it.")
+        r.summary = Tr::tr("No %1 authentication is sent: %2 is set (%3), for a proxy or "
+                           "gateway that adds it.")
                         .arg(title, skipVar, ctx.envSource(skipVar));
     else if (winner->source.startsWith(QLatin1String("env:"))) {
         // "from the environment" already says where, unless a settings file set it.
         const QString where = ctx.envSource(variable);
         r.summary = where == QLatin1String("environment")
-                        ? QStringLiteral("Using %1.").arg(humanSource(winner->source))
-                        : QStringLiteral("Using %1 (%2).").arg(humanSource(winner->source), where);
+                        ? Tr::tr("Using %1.").arg(humanSource(winner->source))
+                        : Tr::tr("Using %1 (%2).").arg(humanSource(winner->source), where);
     } else
-        r.summary = QStringLiteral("Using the %1 stored in the keychain.").arg(variable);
+        r.summary = Tr::tr("Using the %1 stored in the keychain.").arg(variable);
     return r;
 }
 } // namespace
@@ -339,51 +346,51 @@ Resolution AuthResolver::resolve(const AuthContext &ctx, const KeychainSnapshot 
         Candidate c{QStringLiteral("env:ANTHROPIC_AUTH_TOKEN"), !authToken.isEmpty(),
                     make(CredentialKind::Bearer, QStringLiteral("env:ANTHROPIC_AUTH_TOKEN"), apiKey,
                          authToken),
-                    QStringLiteral("ANTHROPIC_AUTH_TOKEN is not set."), QString()};
+                    Tr::tr("ANTHROPIC_AUTH_TOKEN is not set."), QString()};
         if (managed)
-            c.skipReason = QStringLiteral("A managed session (Claude Desktop or remote) forces "
-                                          "OAuth; environment tokens are ignored.");
+            c.skipReason = Tr::tr("A managed session (Claude Desktop or remote) forces "
+                                  "OAuth; environment tokens are ignored.");
         else if (bare)
-            c.skipReason = QStringLiteral("--bare honours only ANTHROPIC_API_KEY and --settings.");
+            c.skipReason = Tr::tr("--bare honours only ANTHROPIC_API_KEY and --settings.");
         cands.append(c);
     }
     {
         Candidate c{QStringLiteral("env:ANTHROPIC_API_KEY"), !apiKey.isEmpty(),
                     make(CredentialKind::ApiKey, QStringLiteral("env:ANTHROPIC_API_KEY"), apiKey,
                          QString()),
-                    QStringLiteral("ANTHROPIC_API_KEY is not set."), QString()};
+                    Tr::tr("ANTHROPIC_API_KEY is not set."), QString()};
         if (managed)
-            c.skipReason = QStringLiteral("A managed session forces OAuth; local API keys are "
-                                          "ignored so they cannot leak into it.");
+            c.skipReason = Tr::tr("A managed session forces OAuth; local API keys are "
+                                  "ignored so they cannot leak into it.");
         cands.append(c);
     }
     {
         Candidate c{
             QStringLiteral("apiKeyHelper"), !helper.isEmpty(),
             make(CredentialKind::ApiKey, QStringLiteral("apiKeyHelper"), QString(), QString()),
-            QStringLiteral("No apiKeyHelper is set in the settings that apply."), QString()};
+            Tr::tr("No apiKeyHelper is set in the settings that apply."), QString()};
         const QString raw = ctx.settings().value(QStringLiteral("apiKeyHelper")).toString();
         if (helper.isEmpty() && !raw.isEmpty() && !ctx.trust().trusted && !bare) {
             c.absentReason =
-                QStringLiteral("apiKeyHelper from %1 was not run: the workspace is "
-                               "not trusted.")
+                Tr::tr("apiKeyHelper from %1 was not run: the workspace is "
+                       "not trusted.")
                     .arg(ctx.settings().sourceOf(QStringLiteral("apiKeyHelper"))->path);
         }
         if (managed)
-            c.skipReason = QStringLiteral("A managed session forces OAuth; apiKeyHelper is "
-                                          "ignored.");
+            c.skipReason = Tr::tr("A managed session forces OAuth; apiKeyHelper is "
+                                  "ignored.");
         cands.append(c);
     }
     {
         Candidate c{QStringLiteral("env:CLAUDE_CODE_OAUTH_TOKEN"), !oauthEnv.isEmpty(),
                     make(CredentialKind::OAuth, QStringLiteral("env:CLAUDE_CODE_OAUTH_TOKEN"),
                          QString(), oauthEnv),
-                    QStringLiteral("CLAUDE_CODE_OAUTH_TOKEN is not set."), QString()};
+                    Tr::tr("CLAUDE_CODE_OAUTH_TOKEN is not set."), QString()};
         if (bare)
-            c.skipReason = QStringLiteral("--bare never uses OAuth tokens.");
+            c.skipReason = Tr::tr("--bare never uses OAuth tokens.");
         cands.append(c);
     }
-    const QString keychainAbsent = !kc.read ? QStringLiteral("The keychain was not read.")
+    const QString keychainAbsent = !kc.read ? Tr::tr("The keychain was not read.")
                                    : kc.state == KeychainState::Available ? QString()
                                                                           : kc.stateMessage;
     {
@@ -398,25 +405,25 @@ Resolution AuthResolver::resolve(const AuthContext &ctx, const KeychainSnapshot 
         }
         Candidate c{QStringLiteral("keychain:oauth"), !token.isEmpty(),
                     make(kind, QStringLiteral("keychain:oauth"), QString(), token),
-                    keychainAbsent.isEmpty() ? QStringLiteral("No login is stored in the keychain.")
+                    keychainAbsent.isEmpty() ? Tr::tr("No login is stored in the keychain.")
                                              : keychainAbsent,
                     QString()};
         if (bare)
-            c.skipReason = QStringLiteral("--bare never reads the keychain.");
+            c.skipReason = Tr::tr("--bare never reads the keychain.");
         cands.append(c);
     }
     {
         Candidate c{
             QStringLiteral("keychain:api-key"), !kc.apiKey.isEmpty(),
             make(CredentialKind::ApiKey, QStringLiteral("keychain:api-key"), kc.apiKey, QString()),
-            keychainAbsent.isEmpty() ? QStringLiteral("No API key is stored in the keychain.")
+            keychainAbsent.isEmpty() ? Tr::tr("No API key is stored in the keychain.")
                                      : keychainAbsent,
             QString()};
         if (bare)
-            c.skipReason = QStringLiteral("--bare never reads the keychain.");
+            c.skipReason = Tr::tr("--bare never reads the keychain.");
         else if (managed)
-            c.skipReason = QStringLiteral("A managed session forces OAuth; stored API keys are "
-                                          "ignored.");
+            c.skipReason = Tr::tr("A managed session forces OAuth; stored API keys are "
+                                  "ignored.");
         cands.append(c);
     }
 
@@ -424,29 +431,28 @@ Resolution AuthResolver::resolve(const AuthContext &ctx, const KeychainSnapshot 
         Candidate c{QStringLiteral("keychain:bearer-token"), !kc.bearerToken.isEmpty(),
                     make(CredentialKind::Bearer, QStringLiteral("keychain:bearer-token"), QString(),
                          kc.bearerToken),
-                    keychainAbsent.isEmpty()
-                        ? QStringLiteral("No bearer token is stored in the keychain.")
-                        : keychainAbsent,
+                    keychainAbsent.isEmpty() ? Tr::tr("No bearer token is stored in the keychain.")
+                                             : keychainAbsent,
                     QString()};
         if (bare)
-            c.skipReason = QStringLiteral("--bare never reads the keychain.");
+            c.skipReason = Tr::tr("--bare never reads the keychain.");
         else if (managed)
-            c.skipReason = QStringLiteral("A managed session forces OAuth; stored tokens are "
-                                          "ignored.");
+            c.skipReason = Tr::tr("A managed session forces OAuth; stored tokens are "
+                                  "ignored.");
         cands.append(c);
     }
     const Candidate *winner = pickWinner(cands, r);
 
     if (!winner) {
-        r.summary = QStringLiteral("No credential is available.");
+        r.summary = Tr::tr("No credential is available.");
         if (kc.read && kc.state == KeychainState::Locked)
-            r.problems.append(QStringLiteral("The keychain is locked, so a stored login cannot be "
-                                             "read. Unlock it and try again; you are not logged "
-                                             "out."));
+            r.problems.append(Tr::tr("The keychain is locked, so a stored login cannot be "
+                                     "read. Unlock it and try again; you are not logged "
+                                     "out."));
         else if (kc.read && kc.state == KeychainState::Unavailable)
             r.problems.append(kc.stateMessage);
-        r.problems.append(QStringLiteral("Log in with `qlaude --login=api-key`, set "
-                                         "ANTHROPIC_API_KEY, or configure an apiKeyHelper."));
+        r.problems.append(Tr::tr("Log in with `qlaude --login=api-key`, set "
+                                 "ANTHROPIC_API_KEY, or configure an apiKeyHelper."));
         return r;
     }
     r.credential = winner->credential;
@@ -459,25 +465,25 @@ Resolution AuthResolver::resolve(const AuthContext &ctx, const KeychainSnapshot 
         why += QStringLiteral(" (%1)").arg(ctx.envSource(winner->source.mid(4)));
     else if (winner->source == QLatin1String("apiKeyHelper"))
         why += QStringLiteral(" (%1)").arg(r.helperFile);
-    r.summary = QStringLiteral("Using %1.").arg(why);
+    r.summary = Tr::tr("Using %1.").arg(why);
     if (kc.heldInMemory && winner->source.startsWith(QLatin1String("keychain:")))
-        r.warnings.append(QStringLiteral("%1 Qlaude goes on with the login it read before, held "
-                                         "in memory for this run; changes to it are not saved "
-                                         "until the keychain answers again.")
+        r.warnings.append(Tr::tr("%1 Qlaude goes on with the login it read before, held "
+                                 "in memory for this run; changes to it are not saved "
+                                 "until the keychain answers again.")
                               .arg(kc.stateMessage));
     if (winner->source == QLatin1String("env:ANTHROPIC_AUTH_TOKEN") && !apiKey.isEmpty())
-        r.summary += QStringLiteral(" ANTHROPIC_API_KEY is sent too, as x-api-key, as the CLI "
-                                    "does.");
+        r.summary += Tr::tr(" ANTHROPIC_API_KEY is sent too, as x-api-key, as the CLI "
+                            "does.");
 
     // Say so when something shadows a stored login: surprise bills start here.
     for (const SourceVerdict &v : qAsConst(r.considered)) {
         if (v.status == Status::Shadowed && v.source.startsWith(QLatin1String("keychain:"))) {
             QString fix;
             if (winner->source.startsWith(QLatin1String("env:")))
-                fix = QStringLiteral("Unset %1 to use it.").arg(winner->source.mid(4));
+                fix = Tr::tr("Unset %1 to use it.").arg(winner->source.mid(4));
             else if (winner->source == QLatin1String("apiKeyHelper"))
-                fix = QStringLiteral("Remove apiKeyHelper from %1 to use it.").arg(r.helperFile);
-            r.warnings.append(QStringLiteral("%1 is used, so %2 is ignored. %3")
+                fix = Tr::tr("Remove apiKeyHelper from %1 to use it.").arg(r.helperFile);
+            r.warnings.append(Tr::tr("%1 is used, so %2 is ignored. %3")
                                   .arg(humanSource(winner->source), humanSource(v.source), fix)
                                   .trimmed());
         }

@@ -2,9 +2,17 @@
 
 #include "ConversationStore.h"
 
+#include <QCoreApplication>
 #include <QJsonDocument>
 
 namespace qlaude {
+
+namespace {
+struct Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(qlaude::ChatSession)
+};
+} // namespace
 
 ChatSession::ChatSession(ProviderClient *client, ConversationStore *store, QObject *parent)
     : QObject(parent), m_client(client), m_store(store)
@@ -14,7 +22,7 @@ ChatSession::ChatSession(ProviderClient *client, ConversationStore *store, QObje
 bool ChatSession::openConversation(qint64 conversationId)
 {
     if (isBusy()) {
-        m_errorString = QStringLiteral("Stop the current answer before switching conversations.");
+        m_errorString = Tr::tr("Stop the current answer before switching conversations.");
         return false;
     }
     m_conversationId = conversationId;
@@ -23,7 +31,7 @@ bool ChatSession::openConversation(qint64 conversationId)
         return true;
     const auto c = m_store->conversation(conversationId);
     if (!c) {
-        m_errorString = QStringLiteral("Conversation %1 does not exist.").arg(conversationId);
+        m_errorString = Tr::tr("Conversation %1 does not exist.").arg(conversationId);
         m_conversationId = 0;
         return false;
     }
@@ -199,11 +207,11 @@ MessagesRequest ChatSession::buildRequest() const
 bool ChatSession::send(const QString &userText)
 {
     if (isBusy()) {
-        m_errorString = QStringLiteral("An answer is still arriving. Stop it first (Esc).");
+        m_errorString = Tr::tr("An answer is still arriving. Stop it first (Esc).");
         return false;
     }
     if (userText.trimmed().isEmpty()) {
-        m_errorString = QStringLiteral("The message is empty.");
+        m_errorString = Tr::tr("The message is empty.");
         return false;
     }
     StoredMessage user;
@@ -244,7 +252,7 @@ bool ChatSession::startTurn(qint64 begunAnswer)
 {
     const MessagesRequest request = buildRequest();
     if (request.messages.isEmpty()) {
-        m_errorString = QStringLiteral("There is no message to answer.");
+        m_errorString = Tr::tr("There is no message to answer.");
         if (begunAnswer)
             m_store->finishMessage(begunAnswer, MessageStatus::Error, QString(), m_errorString);
         return false;
@@ -365,7 +373,7 @@ void ChatSession::stop()
 bool ChatSession::regenerate()
 {
     if (isBusy()) {
-        m_errorString = QStringLiteral("Stop the current answer before regenerating.");
+        m_errorString = Tr::tr("Stop the current answer before regenerating.");
         return false;
     }
     const QList<StoredMessage> h = history();
@@ -377,7 +385,7 @@ bool ChatSession::regenerate()
         }
     }
     if (lastUser < 0) {
-        m_errorString = QStringLiteral("There is no question to answer again.");
+        m_errorString = Tr::tr("There is no question to answer again.");
         return false;
     }
     const qint64 userId = h.at(lastUser).id;
@@ -395,7 +403,7 @@ bool ChatSession::regenerate()
 bool ChatSession::editAndResend(qint64 userMessageId, const QString &newText)
 {
     if (isBusy()) {
-        m_errorString = QStringLiteral("Stop the current answer before editing.");
+        m_errorString = Tr::tr("Stop the current answer before editing.");
         return false;
     }
     const QList<StoredMessage> h = history();
@@ -405,7 +413,7 @@ bool ChatSession::editAndResend(qint64 userMessageId, const QString &newText)
             index = i;
     }
     if (index < 0) {
-        m_errorString = QStringLiteral("That message cannot be edited.");
+        m_errorString = Tr::tr("That message cannot be edited.");
         return false;
     }
     if (m_store) {

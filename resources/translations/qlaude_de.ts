@@ -834,6 +834,189 @@ Qlaude hat die Datei nicht verändert. Verschieben Sie sie oder geben Sie Speich
     </message>
 </context>
 <context>
+    <name>qlaude::AuthResolver</name>
+    <message>
+        <source>%1 from the environment</source>
+        <translation>%1 aus der Umgebung</translation>
+    </message>
+    <message>
+        <source>the apiKeyHelper command</source>
+        <translation>der apiKeyHelper-Befehl</translation>
+    </message>
+    <message>
+        <source>your stored Claude.ai login</source>
+        <translation>Ihre gespeicherte Claude.ai-Anmeldung</translation>
+    </message>
+    <message>
+        <source>the API key stored in the keychain</source>
+        <translation>der im Schlüsselbund gespeicherte API-Schlüssel</translation>
+    </message>
+    <message>
+        <source>the bearer token stored in the keychain</source>
+        <translation>das im Schlüsselbund gespeicherte Bearer-Token</translation>
+    </message>
+    <message>
+        <source>the key stored in the keychain (%1)</source>
+        <translation>der im Schlüsselbund gespeicherte Schlüssel (%1)</translation>
+    </message>
+    <message>
+        <source>It is the first available source in the priority order.</source>
+        <translation>Dies ist die erste verfügbare Quelle in der Prioritätsreihenfolge.</translation>
+    </message>
+    <message>
+        <source>Not used: %1 takes priority.</source>
+        <translation>Nicht verwendet: %1 hat Vorrang.</translation>
+    </message>
+    <message>
+        <source>%1 is not set.</source>
+        <translation>%1 ist nicht gesetzt.</translation>
+    </message>
+    <message>
+        <source>The keychain was not read.</source>
+        <translation>Der Schlüsselbund wurde nicht gelesen.</translation>
+    </message>
+    <message>
+        <source>No %1 is stored in the keychain.</source>
+        <translation>Im Schlüsselbund ist kein %1 gespeichert.</translation>
+    </message>
+    <message>
+        <source>--bare never reads the keychain.</source>
+        <translation>--bare liest den Schlüsselbund nie.</translation>
+    </message>
+    <message>
+        <source>awsCredentialExport from %1 was not run: the workspace is not trusted. %2</source>
+        <translation>awsCredentialExport aus %1 wurde nicht ausgeführt: Dem Arbeitsbereich wird nicht vertraut. %2</translation>
+    </message>
+    <message>
+        <source>No %1 credential is available.</source>
+        <translation>Es sind keine Anmeldedaten für %1 verfügbar.</translation>
+    </message>
+    <message>
+        <source>The keychain is locked, so a stored %1 cannot be read. Unlock it and try again.</source>
+        <translation>Der Schlüsselbund ist gesperrt, daher kann ein gespeicherter Wert für %1 nicht gelesen werden. Entsperren Sie ihn und versuchen Sie es erneut.</translation>
+    </message>
+    <message>
+        <source>Signing with AWS credentials from %1 (SigV4).</source>
+        <translation>Signiert mit AWS-Anmeldedaten aus %1 (SigV4).</translation>
+    </message>
+    <message>
+        <source>Using a Google access token from %1.</source>
+        <translation>Verwendet ein Google-Zugriffstoken aus %1.</translation>
+    </message>
+    <message>
+        <source>Using a Microsoft Entra ID token from %1.</source>
+        <translation>Verwendet ein Microsoft-Entra-ID-Token aus %1.</translation>
+    </message>
+    <message>
+        <source>No %1 authentication is sent: %2 is set (%3), for a proxy or gateway that adds it.</source>
+        <translation>Es wird keine Authentifizierung für %1 gesendet: %2 ist gesetzt (%3), für einen Proxy oder ein Gateway, der bzw. das sie hinzufügt.</translation>
+    </message>
+    <message>
+        <source>Using %1.</source>
+        <translation>Verwendet %1.</translation>
+    </message>
+    <message>
+        <source>Using %1 (%2).</source>
+        <translation>Verwendet %1 (%2).</translation>
+    </message>
+    <message>
+        <source>Using the %1 stored in the keychain.</source>
+        <translation>Verwendet den im Schlüsselbund gespeicherten Wert für %1.</translation>
+    </message>
+    <message>
+        <source>ANTHROPIC_AUTH_TOKEN is not set.</source>
+        <translation>ANTHROPIC_AUTH_TOKEN ist nicht gesetzt.</translation>
+    </message>
+    <message>
+        <source>A managed session (Claude Desktop or remote) forces OAuth; environment tokens are ignored.</source>
+        <translation>Eine verwaltete Sitzung (Claude Desktop oder remote) erzwingt OAuth; Tokens aus der Umgebung werden ignoriert.</translation>
+    </message>
+    <message>
+        <source>--bare honours only ANTHROPIC_API_KEY and --settings.</source>
+        <translation>--bare berücksichtigt nur ANTHROPIC_API_KEY und --settings.</translation>
+    </message>
+    <message>
+        <source>ANTHROPIC_API_KEY is not set.</source>
+        <translation>ANTHROPIC_API_KEY ist nicht gesetzt.</translation>
+    </message>
+    <message>
+        <source>A managed session forces OAuth; local API keys are ignored so they cannot leak into it.</source>
+        <translation>Eine verwaltete Sitzung erzwingt OAuth; lokale API-Schlüssel werden ignoriert, damit sie nicht in sie gelangen.</translation>
+    </message>
+    <message>
+        <source>No apiKeyHelper is set in the settings that apply.</source>
+        <translation>In den geltenden Einstellungen ist kein apiKeyHelper festgelegt.</translation>
+    </message>
+    <message>
+        <source>apiKeyHelper from %1 was not run: the workspace is not trusted.</source>
+        <translation>apiKeyHelper aus %1 wurde nicht ausgeführt: Dem Arbeitsbereich wird nicht vertraut.</translation>
+    </message>
+    <message>
+        <source>A managed session forces OAuth; apiKeyHelper is ignored.</source>
+        <translation>Eine verwaltete Sitzung erzwingt OAuth; apiKeyHelper wird ignoriert.</translation>
+    </message>
+    <message>
+        <source>CLAUDE_CODE_OAUTH_TOKEN is not set.</source>
+        <translation>CLAUDE_CODE_OAUTH_TOKEN ist nicht gesetzt.</translation>
+    </message>
+    <message>
+        <source>--bare never uses OAuth tokens.</source>
+        <translation>--bare verwendet nie OAuth-Tokens.</translation>
+    </message>
+    <message>
+        <source>No login is stored in the keychain.</source>
+        <translation>Im Schlüsselbund ist keine Anmeldung gespeichert.</translation>
+    </message>
+    <message>
+        <source>No API key is stored in the keychain.</source>
+        <translation>Im Schlüsselbund ist kein API-Schlüssel gespeichert.</translation>
+    </message>
+    <message>
+        <source>A managed session forces OAuth; stored API keys are ignored.</source>
+        <translation>Eine verwaltete Sitzung erzwingt OAuth; gespeicherte API-Schlüssel werden ignoriert.</translation>
+    </message>
+    <message>
+        <source>No bearer token is stored in the keychain.</source>
+        <translation>Im Schlüsselbund ist kein Bearer-Token gespeichert.</translation>
+    </message>
+    <message>
+        <source>A managed session forces OAuth; stored tokens are ignored.</source>
+        <translation>Eine verwaltete Sitzung erzwingt OAuth; gespeicherte Tokens werden ignoriert.</translation>
+    </message>
+    <message>
+        <source>No credential is available.</source>
+        <translation>Es sind keine Anmeldedaten verfügbar.</translation>
+    </message>
+    <message>
+        <source>The keychain is locked, so a stored login cannot be read. Unlock it and try again; you are not logged out.</source>
+        <translation>Der Schlüsselbund ist gesperrt, daher kann eine gespeicherte Anmeldung nicht gelesen werden. Entsperren Sie ihn und versuchen Sie es erneut; Sie sind nicht abgemeldet.</translation>
+    </message>
+    <message>
+        <source>Log in with `qlaude --login=api-key`, set ANTHROPIC_API_KEY, or configure an apiKeyHelper.</source>
+        <translation>Melden Sie sich mit `qlaude --login=api-key` an, setzen Sie ANTHROPIC_API_KEY, oder richten Sie einen apiKeyHelper ein.</translation>
+    </message>
+    <message>
+        <source>%1 Qlaude goes on with the login it read before, held in memory for this run; changes to it are not saved until the keychain answers again.</source>
+        <translation>%1 Qlaude arbeitet mit der zuvor gelesenen Anmeldung weiter, die für diese Sitzung im Arbeitsspeicher gehalten wird; Änderungen daran werden erst gespeichert, wenn der Schlüsselbund wieder antwortet.</translation>
+    </message>
+    <message>
+        <source> ANTHROPIC_API_KEY is sent too, as x-api-key, as the CLI does.</source>
+        <translation> ANTHROPIC_API_KEY wird ebenfalls gesendet, als x-api-key, wie es die CLI tut.</translation>
+    </message>
+    <message>
+        <source>Unset %1 to use it.</source>
+        <translation>Entfernen Sie %1, um ihn zu verwenden.</translation>
+    </message>
+    <message>
+        <source>Remove apiKeyHelper from %1 to use it.</source>
+        <translation>Entfernen Sie apiKeyHelper aus %1, um ihn zu verwenden.</translation>
+    </message>
+    <message>
+        <source>%1 is used, so %2 is ignored. %3</source>
+        <translation>%1 wird verwendet, daher wird %2 ignoriert. %3</translation>
+    </message>
+</context>
+<context>
     <name>qlaude::BedrockClient</name>
     <message>
         <source>Truncated event message</source>
@@ -910,6 +1093,45 @@ Qlaude hat die Datei nicht verändert. Verschieben Sie sie oder geben Sie Speich
     <message>
         <source>Bedrock had a server problem; try again.</source>
         <translation>Bei Bedrock ist ein Serverproblem aufgetreten; versuchen Sie es erneut.</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::ChatSession</name>
+    <message>
+        <source>Stop the current answer before switching conversations.</source>
+        <translation>Stoppen Sie die aktuelle Antwort, bevor Sie die Unterhaltung wechseln.</translation>
+    </message>
+    <message>
+        <source>Conversation %1 does not exist.</source>
+        <translation>Unterhaltung %1 existiert nicht.</translation>
+    </message>
+    <message>
+        <source>An answer is still arriving. Stop it first (Esc).</source>
+        <translation>Eine Antwort kommt noch an. Stoppen Sie sie zuerst (Esc).</translation>
+    </message>
+    <message>
+        <source>The message is empty.</source>
+        <translation>Die Nachricht ist leer.</translation>
+    </message>
+    <message>
+        <source>There is no message to answer.</source>
+        <translation>Es gibt keine Nachricht, die beantwortet werden kann.</translation>
+    </message>
+    <message>
+        <source>Stop the current answer before regenerating.</source>
+        <translation>Stoppen Sie die aktuelle Antwort, bevor Sie sie neu generieren.</translation>
+    </message>
+    <message>
+        <source>There is no question to answer again.</source>
+        <translation>Es gibt keine Frage, die erneut beantwortet werden kann.</translation>
+    </message>
+    <message>
+        <source>Stop the current answer before editing.</source>
+        <translation>Stoppen Sie die aktuelle Antwort, bevor Sie eine Nachricht bearbeiten.</translation>
+    </message>
+    <message>
+        <source>That message cannot be edited.</source>
+        <translation>Diese Nachricht kann nicht bearbeitet werden.</translation>
     </message>
 </context>
 <context>

@@ -832,6 +832,189 @@ Qlaude はファイルを変更していません。ファイルを別の場所�
     </message>
 </context>
 <context>
+    <name>qlaude::AuthResolver</name>
+    <message>
+        <source>%1 from the environment</source>
+        <translation>環境変数の %1</translation>
+    </message>
+    <message>
+        <source>the apiKeyHelper command</source>
+        <translation>apiKeyHelper コマンド</translation>
+    </message>
+    <message>
+        <source>your stored Claude.ai login</source>
+        <translation>保存されている Claude.ai のログイン情報</translation>
+    </message>
+    <message>
+        <source>the API key stored in the keychain</source>
+        <translation>キーチェーンに保存されている API キー</translation>
+    </message>
+    <message>
+        <source>the bearer token stored in the keychain</source>
+        <translation>キーチェーンに保存されている Bearer トークン</translation>
+    </message>
+    <message>
+        <source>the key stored in the keychain (%1)</source>
+        <translation>キーチェーンに保存されているキー(%1)</translation>
+    </message>
+    <message>
+        <source>It is the first available source in the priority order.</source>
+        <translation>優先順位で最初に利用できる取得元です。</translation>
+    </message>
+    <message>
+        <source>Not used: %1 takes priority.</source>
+        <translation>使用されません: %1 が優先されます。</translation>
+    </message>
+    <message>
+        <source>%1 is not set.</source>
+        <translation>%1 は設定されていません。</translation>
+    </message>
+    <message>
+        <source>The keychain was not read.</source>
+        <translation>キーチェーンは読み取られていません。</translation>
+    </message>
+    <message>
+        <source>No %1 is stored in the keychain.</source>
+        <translation>キーチェーンに %1 は保存されていません。</translation>
+    </message>
+    <message>
+        <source>--bare never reads the keychain.</source>
+        <translation>--bare ではキーチェーンを読み取りません。</translation>
+    </message>
+    <message>
+        <source>awsCredentialExport from %1 was not run: the workspace is not trusted. %2</source>
+        <translation>%1 の awsCredentialExport は実行されませんでした: ワークスペースが信頼されていません。%2</translation>
+    </message>
+    <message>
+        <source>No %1 credential is available.</source>
+        <translation>%1 の認証情報がありません。</translation>
+    </message>
+    <message>
+        <source>The keychain is locked, so a stored %1 cannot be read. Unlock it and try again.</source>
+        <translation>キーチェーンがロックされているため、保存されている %1 を読み取れません。ロックを解除してから、もう一度お試しください。</translation>
+    </message>
+    <message>
+        <source>Signing with AWS credentials from %1 (SigV4).</source>
+        <translation>%1 の AWS 認証情報で署名します(SigV4)。</translation>
+    </message>
+    <message>
+        <source>Using a Google access token from %1.</source>
+        <translation>%1 の Google アクセストークンを使います。</translation>
+    </message>
+    <message>
+        <source>Using a Microsoft Entra ID token from %1.</source>
+        <translation>%1 の Microsoft Entra ID トークンを使います。</translation>
+    </message>
+    <message>
+        <source>No %1 authentication is sent: %2 is set (%3), for a proxy or gateway that adds it.</source>
+        <translation>%1 の認証情報は送信されません: %2 が設定されています(%3)。認証を付加するプロキシやゲートウェイ向けの設定です。</translation>
+    </message>
+    <message>
+        <source>Using %1.</source>
+        <translation>%1 を使います。</translation>
+    </message>
+    <message>
+        <source>Using %1 (%2).</source>
+        <translation>%1 を使います(%2)。</translation>
+    </message>
+    <message>
+        <source>Using the %1 stored in the keychain.</source>
+        <translation>キーチェーンに保存されている %1 を使います。</translation>
+    </message>
+    <message>
+        <source>ANTHROPIC_AUTH_TOKEN is not set.</source>
+        <translation>ANTHROPIC_AUTH_TOKEN は設定されていません。</translation>
+    </message>
+    <message>
+        <source>A managed session (Claude Desktop or remote) forces OAuth; environment tokens are ignored.</source>
+        <translation>管理されたセッション(Claude Desktop またはリモート)では OAuth が必須のため、環境変数のトークンは無視されます。</translation>
+    </message>
+    <message>
+        <source>--bare honours only ANTHROPIC_API_KEY and --settings.</source>
+        <translation>--bare では ANTHROPIC_API_KEY と --settings だけが使われます。</translation>
+    </message>
+    <message>
+        <source>ANTHROPIC_API_KEY is not set.</source>
+        <translation>ANTHROPIC_API_KEY は設定されていません。</translation>
+    </message>
+    <message>
+        <source>A managed session forces OAuth; local API keys are ignored so they cannot leak into it.</source>
+        <translation>管理されたセッションでは OAuth が必須のため、ローカルの API キーはセッションに漏れないよう無視されます。</translation>
+    </message>
+    <message>
+        <source>No apiKeyHelper is set in the settings that apply.</source>
+        <translation>適用される設定に apiKeyHelper はありません。</translation>
+    </message>
+    <message>
+        <source>apiKeyHelper from %1 was not run: the workspace is not trusted.</source>
+        <translation>%1 の apiKeyHelper は実行されませんでした: ワークスペースが信頼されていません。</translation>
+    </message>
+    <message>
+        <source>A managed session forces OAuth; apiKeyHelper is ignored.</source>
+        <translation>管理されたセッションでは OAuth が必須のため、apiKeyHelper は無視されます。</translation>
+    </message>
+    <message>
+        <source>CLAUDE_CODE_OAUTH_TOKEN is not set.</source>
+        <translation>CLAUDE_CODE_OAUTH_TOKEN は設定されていません。</translation>
+    </message>
+    <message>
+        <source>--bare never uses OAuth tokens.</source>
+        <translation>--bare では OAuth トークンを使いません。</translation>
+    </message>
+    <message>
+        <source>No login is stored in the keychain.</source>
+        <translation>キーチェーンにログイン情報は保存されていません。</translation>
+    </message>
+    <message>
+        <source>No API key is stored in the keychain.</source>
+        <translation>キーチェーンに API キーは保存されていません。</translation>
+    </message>
+    <message>
+        <source>A managed session forces OAuth; stored API keys are ignored.</source>
+        <translation>管理されたセッションでは OAuth が必須のため、保存されている API キーは無視されます。</translation>
+    </message>
+    <message>
+        <source>No bearer token is stored in the keychain.</source>
+        <translation>キーチェーンに Bearer トークンは保存されていません。</translation>
+    </message>
+    <message>
+        <source>A managed session forces OAuth; stored tokens are ignored.</source>
+        <translation>管理されたセッションでは OAuth が必須のため、保存されているトークンは無視されます。</translation>
+    </message>
+    <message>
+        <source>No credential is available.</source>
+        <translation>使用できる認証情報がありません。</translation>
+    </message>
+    <message>
+        <source>The keychain is locked, so a stored login cannot be read. Unlock it and try again; you are not logged out.</source>
+        <translation>キーチェーンがロックされているため、保存されているログイン情報を読み取れません。ロックを解除してから、もう一度お試しください。ログアウトはされていません。</translation>
+    </message>
+    <message>
+        <source>Log in with `qlaude --login=api-key`, set ANTHROPIC_API_KEY, or configure an apiKeyHelper.</source>
+        <translation>`qlaude --login=api-key` でログインするか、ANTHROPIC_API_KEY を設定するか、apiKeyHelper を構成してください。</translation>
+    </message>
+    <message>
+        <source>%1 Qlaude goes on with the login it read before, held in memory for this run; changes to it are not saved until the keychain answers again.</source>
+        <translation>%1 Qlaude は以前に読み取ったログイン情報を今回の実行中はメモリに保持して使い続けます。キーチェーンが再び応答するまで、その変更は保存されません。</translation>
+    </message>
+    <message>
+        <source> ANTHROPIC_API_KEY is sent too, as x-api-key, as the CLI does.</source>
+        <translation>CLI と同様に、ANTHROPIC_API_KEY も x-api-key として送信されます。</translation>
+    </message>
+    <message>
+        <source>Unset %1 to use it.</source>
+        <translation>使用するには %1 を解除してください。</translation>
+    </message>
+    <message>
+        <source>Remove apiKeyHelper from %1 to use it.</source>
+        <translation>使用するには %1 から apiKeyHelper を削除してください。</translation>
+    </message>
+    <message>
+        <source>%1 is used, so %2 is ignored. %3</source>
+        <translation>%1 が使われるため、%2 は無視されます。%3</translation>
+    </message>
+</context>
+<context>
     <name>qlaude::BedrockClient</name>
     <message>
         <source>Truncated event message</source>
@@ -908,6 +1091,45 @@ Qlaude はファイルを変更していません。ファイルを別の場所�
     <message>
         <source>Bedrock had a server problem; try again.</source>
         <translation>Bedrock でサーバーの問題が発生しました。もう一度お試しください。</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::ChatSession</name>
+    <message>
+        <source>Stop the current answer before switching conversations.</source>
+        <translation>会話を切り替える前に、現在の回答を停止してください。</translation>
+    </message>
+    <message>
+        <source>Conversation %1 does not exist.</source>
+        <translation>会話 %1 は存在しません。</translation>
+    </message>
+    <message>
+        <source>An answer is still arriving. Stop it first (Esc).</source>
+        <translation>回答をまだ受信中です。先に停止してください(Esc)。</translation>
+    </message>
+    <message>
+        <source>The message is empty.</source>
+        <translation>メッセージが空です。</translation>
+    </message>
+    <message>
+        <source>There is no message to answer.</source>
+        <translation>回答するメッセージがありません。</translation>
+    </message>
+    <message>
+        <source>Stop the current answer before regenerating.</source>
+        <translation>再生成する前に、現在の回答を停止してください。</translation>
+    </message>
+    <message>
+        <source>There is no question to answer again.</source>
+        <translation>もう一度回答する質問がありません。</translation>
+    </message>
+    <message>
+        <source>Stop the current answer before editing.</source>
+        <translation>編集する前に、現在の回答を停止してください。</translation>
+    </message>
+    <message>
+        <source>That message cannot be edited.</source>
+        <translation>このメッセージは編集できません。</translation>
     </message>
 </context>
 <context>
