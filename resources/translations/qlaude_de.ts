@@ -1005,11 +1005,11 @@ Qlaude hat die Datei nicht verändert. Verschieben Sie sie oder geben Sie Speich
     </message>
     <message>
         <source>Unset %1 to use it.</source>
-        <translation>Entfernen Sie %1, um ihn zu verwenden.</translation>
+        <translation>Entfernen Sie %1, um den gespeicherten Wert zu verwenden.</translation>
     </message>
     <message>
         <source>Remove apiKeyHelper from %1 to use it.</source>
-        <translation>Entfernen Sie apiKeyHelper aus %1, um ihn zu verwenden.</translation>
+        <translation>Entfernen Sie apiKeyHelper aus %1, um den gespeicherten Wert zu verwenden.</translation>
     </message>
     <message>
         <source>%1 is used, so %2 is ignored. %3</source>
