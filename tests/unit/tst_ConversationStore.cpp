@@ -277,7 +277,7 @@ private slots:
     void init();
     void cleanup();
 
-    void defaultPathIsInAppDataLocation();
+    void defaultPathIsInQlaudesDataFolder();
     void createsNewDatabaseAtCurrentVersion();
     void enablesWalForeignKeysAndNormalSync();
     void usesOwnConnectionPerInstance();
@@ -349,10 +349,12 @@ void TestConversationStore::cleanup()
     m_dir.reset();
 }
 
-void TestConversationStore::defaultPathIsInAppDataLocation()
+void TestConversationStore::defaultPathIsInQlaudesDataFolder()
 {
-    const QString expected = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) +
-                             QStringLiteral("/history.sqlite");
+    // ~/.local/share/qlaude/history.sqlite whatever the application and organization names
+    // are (AppDataLocation would follow them and lose the history).
+    const QString expected = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) +
+                             QStringLiteral("/qlaude/history.sqlite");
     QCOMPARE(ConversationStore::defaultPath(), expected);
     // main() points HOME at a temporary folder, so this never touches a real history.
     QVERIFY2(expected.startsWith(QDir::homePath()), qPrintable(expected));
