@@ -74,6 +74,8 @@ public:
     {
         // The effective environment (PATH for az, AZURE_*, IDENTITY_*, HOME).
         QProcessEnvironment environment;
+        // Proxy, CA certificates and client certificate; null: from `environment`.
+        std::shared_ptr<const NetworkSetup> network;
         QString scope = QStringLiteral("https://cognitiveservices.azure.com/.default");
         // The keychain's cloud:azure-client-secret, used when AZURE_CLIENT_SECRET is not set
         // (the tenant and client id still come from the environment).
@@ -81,8 +83,6 @@ public:
         int probeTimeoutMs = 1000;    // the first IMDS request, no retries
         int requestTimeoutMs = 30000; // token endpoints
         int azTimeoutMs = 30000;      // the az command
-        // Proxy, CA certificates and client certificate; null: from `environment`.
-        std::shared_ptr<const NetworkSetup> network;
     };
 
     static QString defaultScope(); // https://cognitiveservices.azure.com/.default
