@@ -154,10 +154,16 @@ ViewportWidthFitter::ViewportWidthFitter(QScrollArea *area) : QObject(area), m_a
 
 bool ViewportWidthFitter::eventFilter(QObject *watched, QEvent *event)
 {
-    if ((watched == m_area->viewport() && event->type() == QEvent::Resize) ||
-        (watched == m_area->widget() && event->type() == QEvent::LayoutRequest)) {
+    // The event type first: while the scroll area is being destroyed its children still send
+    // events here, and m_area is no longer a QScrollArea then (UBSan: a member call on a
+    // QWidget), so m_area is only touched for the events this filter handles.
+    const QEvent::Type type = event->type();
+    if (type != QEvent::Resize && type != QEvent::LayoutRequest && type != QEvent::Show)
+        return false;
+    if ((watched == m_area->viewport() && type == QEvent::Resize) ||
+        (watched == m_area->widget() && type == QEvent::LayoutRequest)) {
         fit();
-    } else if (watched == m_area && event->type() == QEvent::Show) {
+    } else if (watched == m_area && type == QEvent::Show) {
         // A page shown from a stack: its scroll bar was decided while it was hidden.
         fit();
         m_area->setVerticalScrollBarPolicy(m_area->verticalScrollBarPolicy()); // re-lays out

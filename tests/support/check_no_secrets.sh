@@ -23,22 +23,30 @@ done
 # Other tools' credential stores, which tests fill as their input: the user keeps these secrets
 # there in plaintext by those tools' design (the AWS shared config and credentials files and the
 # SSO token cache, a Google service-account key file, an EKS pod-identity or web-identity token
-# file). Qlaude reads them; the only one it writes is the SSO cache, as the AWS CLI does.
+# file, a TLS private key file (tests/support/TestPki)). Qlaude reads them; the only one it writes
+# is the SSO cache, as the AWS CLI does.
 files_to_scan() {
     find "$home" -type f ! -path '*/.aws/config' ! -path '*/.aws/credentials' \
-        ! -path '*/.aws/sso/cache/*.json' ! -name sa.json ! -name eks-pod-identity-token -print0
+        ! -path '*/.aws/sso/cache/*.json' ! -name sa.json ! -name eks-pod-identity-token \
+        ! -name '*.key' ! -name key.pem -print0
 }
 count=0
 lineno=0
 while IFS= read -r line; do
     lineno=$((lineno + 1))
+    allowed=""
     case $line in
         fixed:*) flag=-F; pattern=${line#fixed:} ;;
         regex:*) flag=-E; pattern=${line#regex:} ;;
+        input:*) flag=-F; rest=${line#input:}; allowed=${rest%%:*}; pattern=${rest#*:} ;;
         *) continue ;;
     esac
     count=$((count + 1))
     hits=$(files_to_scan | xargs -0 -r grep -la $flag -e "$pattern" 2>/dev/null)
+    if [ -n "$allowed" ] && [ -n "$hits" ]; then
+        # A fixture's input: only the files it writes may hold it.
+        hits=$(while IFS= read -r f; do [[ $f == $allowed ]] || echo "$f"; done <<< "$hits")
+    fi
     if [ -n "$hits" ]; then
         # Named by its line in test_secrets.txt: printing it would put it in the next log.
         echo "A test secret (test_secrets.txt line $lineno) was written in plaintext to:"
