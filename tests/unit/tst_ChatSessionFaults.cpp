@@ -31,7 +31,7 @@ namespace {
 
 constexpr int kLanes = 20;
 constexpr int kTurnsPerLane = 50;
-constexpr int kTimeoutMs = 250;     // API_TIMEOUT_MS and CLAUDE_STREAM_IDLE_TIMEOUT_MS
+constexpr int kTimeoutMs = 600;     // API_TIMEOUT_MS and CLAUDE_STREAM_IDLE_TIMEOUT_MS
 constexpr int kMaxRetries = 1;      // each turn makes at most two attempts
 constexpr int kSlackMs = 4000;      // a loaded 2-core machine, a sanitizer build
 constexpr int kAnswerWords = 40;    // the good answer: ~45 SSE events, several KB
