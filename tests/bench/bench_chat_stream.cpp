@@ -97,23 +97,27 @@ Run streamAnswer(int deltas, const test::TestHome &home)
     qint64 firstStart = 0, firstEnd = 0, lastStart = 0, lastEnd = 0, finished = 0;
     long rssAtStart = 0, rssAtEnd = 0;
     qint64 textBytes = 0, textAtStart = 0;
-    QObject::connect(&session, &ChatSession::textDelta, &session,
-                     [&](qint64, int, const QString &t) {
-                         ++count;
-                         textBytes += t.size() * 2;
-                         const qint64 at = clock.nsecsElapsed();
-                         if (count == 1) {
-                             firstStart = at;
-                             textAtStart = textBytes;
-                             rssAtStart = rssKb();
-                         }
-                         if (count == window + 1)
-                             firstEnd = at;
-                         if (count == deltas - window)
-                             lastStart = at;
-                         if (count == deltas)
-                             lastEnd = at;
-                     });
+    QObject::connect(
+        &session, &ChatSession::textDelta, &session, [&](qint64, int, const QString &t) {
+            // The deltas of one network read arrive as one signal: count the
+            // words (one per delta) and note where each mark is crossed.
+            const int before = count;
+            count += int(t.split(QLatin1Char(' '), Qt::SkipEmptyParts).size());
+            const auto crossed = [&](int mark) { return before < mark && count >= mark; };
+            textBytes += t.size() * 2;
+            const qint64 at = clock.nsecsElapsed();
+            if (crossed(1)) {
+                firstStart = at;
+                textAtStart = textBytes;
+                rssAtStart = rssKb();
+            }
+            if (crossed(window + 1))
+                firstEnd = at;
+            if (crossed(deltas - window))
+                lastStart = at;
+            if (crossed(deltas))
+                lastEnd = at;
+        });
     QEventLoop loop;
     QObject::connect(&session, &ChatSession::turnFinished, &loop,
                      [&](qint64, MessageStatus status, const ApiError &) {
