@@ -28,6 +28,8 @@
 
 #include <csignal>
 
+#include <sys/prctl.h>
+
 using namespace qlaude;
 using namespace qlaude::test;
 using qlaude::fakes::FakeAnthropicServer;
@@ -173,7 +175,8 @@ class tst_KeychainOutage : public QObject
         return hits.join(QLatin1Char('\n'));
     }
 
-    OAuthTokens storeLogin(OAuthTokenStore &store, qint64 expiresAt)
+    // A login the fake server knows, stored; an empty one (and *error) when it cannot be.
+    OAuthTokens storeLogin(OAuthTokenStore &store, qint64 expiresAt, QString *error)
     {
         const FakeOAuthServer::Tokens issued = m_oauth->issueTokens();
         OAuthTokens t;
@@ -187,8 +190,10 @@ class tst_KeychainOutage : public QObject
         t.tokenEncoding = QStringLiteral("json");
         m_secrets << t.accessToken << t.refreshToken;
         const KeychainResult w = store.writeSync(t);
-        if (!w.ok())
-            qFatal("cannot store the test login: %s", qPrintable(w.message));
+        if (!w.ok()) {
+            *error = w.message;
+            return OAuthTokens();
+        }
         return t;
     }
 
@@ -253,6 +258,8 @@ private slots:
                           "<policy context=\"default\"><allow send_destination=\"*\" "
                           "eavesdrop=\"true\"/><allow eavesdrop=\"true\"/><allow own=\"*\"/>"
                           "</policy></busconfig>\n");
+        // The bus goes when this test does, even when it crashes; the keyring daemon follows it.
+        m_bus.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
         m_bus.start(QStringLiteral("dbus-daemon"),
                     {QStringLiteral("--config-file=") + config, QStringLiteral("--nofork"),
                      QStringLiteral("--print-address=1")});
@@ -371,7 +378,9 @@ private slots:
         KeychainStore keychain(m_service);
         OAuthTokenStore tokenStore(&keychain);
         qint64 clock = QDateTime::currentMSecsSinceEpoch();
-        const OAuthTokens stored = storeLogin(tokenStore, clock + 3600 * 1000);
+        QString error;
+        const OAuthTokens stored = storeLogin(tokenStore, clock + 3600 * 1000, &error);
+        QVERIFY2(!stored.isEmpty(), qPrintable(error));
         OAuthAuthorizer authorizer(m_service, m_home->path(QStringLiteral("oauth-refresh.lock")));
         authorizer.setClock([&clock] { return clock; });
         QSignalSpy away(&authorizer, &OAuthAuthorizer::keychainUnavailable);
