@@ -343,7 +343,8 @@ QNetworkReply *NetworkAccess::createRequest(Operation op, const QNetworkRequest 
     if (https && m_setup->customizesTls())
         r.setSslConfiguration(m_setup->tlsConfiguration());
     QNetworkReply *reply = QNetworkAccessManager::createRequest(op, r, outgoingData);
-    const QUrl proxy = m_setup->proxyFor(url);
+    // Most set-ups have no proxy: skip parsing the proxy rules again for every request.
+    const QUrl proxy = m_setup->proxyUrl().isEmpty() ? QUrl() : m_setup->proxyFor(url);
     if (!proxy.isEmpty())
         reply->setProperty(
             kProxyProperty,
