@@ -78,6 +78,7 @@ int CliCommands::doctor(const AuthContext &ctx, bool json)
     KeychainSnapshot kc;
     if (!ctx.isBare()) {
         KeychainStore store;
+        store.setKeyPrefix(ctx.keychainPrefix());
         kc = KeychainSnapshot::loadSync(&store);
     }
     const Resolution res = AuthResolver::resolve(ctx, kc);
@@ -111,7 +112,7 @@ int CliCommands::doctor(const AuthContext &ctx, bool json)
     return res.usable() && (!check.ran || check.ok) ? 0 : 1;
 }
 
-int CliCommands::loginApiKey(const AuthContext &)
+int CliCommands::loginApiKey(const AuthContext &ctx)
 {
     const QString key = readSecretFromStdin(Tr::tr("Paste your Anthropic API key: "));
     if (key.isEmpty()) {
@@ -128,13 +129,20 @@ int CliCommands::loginApiKey(const AuthContext &)
         return 2;
     }
     KeychainStore store;
+    store.setKeyPrefix(ctx.keychainPrefix());
     const KeychainResult w = store.writeSync(QLatin1String(KeychainStore::kApiKey), key);
     if (!w.ok()) {
         err() << Tr::tr("The API key was not saved.") << " " << w.message << "\n";
         return 1;
     }
-    out() << Tr::tr("Saved the API key (%1) in the system keychain.").arg(redactSecret(key))
-          << "\n";
+    if (ctx.connectionName().isEmpty())
+        out() << Tr::tr("Saved the API key (%1) in the system keychain.").arg(redactSecret(key))
+              << "\n";
+    else
+        out() << Tr::tr("Saved the API key (%1) for the connection \"%2\" in the system "
+                        "keychain.")
+                     .arg(redactSecret(key), ctx.connectionName())
+              << "\n";
     // A new login replaces the previous one, so the key just stored is the one used.
     if (store.readSync(QLatin1String(KeychainStore::kOAuth)).ok() &&
         store.removeSync(QLatin1String(KeychainStore::kOAuth)).ok())
@@ -192,6 +200,7 @@ void revokeBeforeLogout(const OAuthTokens &tokens, const AuthContext &ctx)
 int CliCommands::logout(const AuthContext &ctx)
 {
     KeychainStore store;
+    store.setKeyPrefix(ctx.keychainPrefix());
     QString message;
     const KeychainState state = store.probeSync(&message);
     if (state != KeychainState::Available) {

@@ -2,6 +2,7 @@
 
 #include "AppIcon.h"
 #include "CliCommands.h"
+#include "ConnectionCommands.h"
 #include "GuiApp.h"
 #include "OAuthLoginCommand.h"
 #include "PrintCommand.h"
@@ -28,7 +29,8 @@ struct Tr
 bool isCommandLineMode(int argc, char *argv[])
 {
     static const char *const guiFlags[] = {"--bare", "--exit-after-first-paint"};
-    static const char *const guiOptionsWithValue[] = {"--workspace", "--settings", "--lang"};
+    static const char *const guiOptionsWithValue[] = {"--workspace", "--settings", "--lang",
+                                                      "--connection"};
     for (int i = 1; i < argc; ++i) {
         const QByteArray arg(argv[i]);
         bool known = false;
@@ -178,6 +180,27 @@ int runQlaude(int argc, char *argv[])
                                         Tr::tr("Start the desktop app, print "
                                                "first-paint-ms once the chat window has "
                                                "painted, and exit (for benchmarks)."));
+    const QCommandLineOption connection(
+        QStringLiteral("connection"),
+        Tr::tr("Use this named connection (with --login, --logout, --print, --list-models, "
+               "--doctor or the desktop app); \"\" is \"From your settings\"."),
+        QStringLiteral("name"));
+    const QCommandLineOption connections(QStringLiteral("connections"),
+                                         Tr::tr("List the named connections (with --json: as "
+                                                "JSON)."));
+    const QCommandLineOption addConnection(
+        QStringLiteral("add-connection"),
+        Tr::tr("Create or update a named connection from --settings FILE-OR-JSON (a settings "
+               "layer with an optional \"provider\"; no secrets)."),
+        QStringLiteral("name"));
+    const QCommandLineOption removeConnection(
+        QStringLiteral("remove-connection"),
+        Tr::tr("Remove a named connection and its keychain entries."), QStringLiteral("name"));
+    const QCommandLineOption useConnection(
+        QStringLiteral("use-connection"),
+        Tr::tr("With --workspace: bind the folder to a named connection (\"\" unbinds)."),
+        QStringLiteral("name"));
+    p.addOptions({connection, connections, addConnection, removeConnection, useConnection});
     p.addOptions({help,         version,    doctor,     json,      login,        logout,
                   trust,        untrust,    yes,        workspace, bare,         settings,
                   print,        model,      system,     maxTokens, outputFormat, cont,
@@ -205,8 +228,24 @@ int runQlaude(int argc, char *argv[])
         err << Tr::tr("The workspace %1 does not exist.").arg(opts.workspace) << "\n";
         return 2;
     }
-    opts.flagSettings = p.value(settings);
     opts.bare = p.isSet(bare);
+    opts.connectionGiven = p.isSet(connection);
+    opts.connection = p.value(connection);
+    const ConnectionCommands::Paths connectionPaths;
+    if (p.isSet(connections))
+        return ConnectionCommands::list(connectionPaths, p.isSet(json));
+    if (p.isSet(addConnection))
+        return ConnectionCommands::add(connectionPaths, p.value(addConnection), p.value(settings));
+    if (p.isSet(removeConnection))
+        return ConnectionCommands::remove(connectionPaths, p.value(removeConnection));
+    if (p.isSet(useConnection)) {
+        if (!p.isSet(workspace)) {
+            err << Tr::tr("--use-connection needs --workspace DIR: the folder to bind.") << "\n";
+            return 2;
+        }
+        return ConnectionCommands::use(connectionPaths, opts.workspace, p.value(useConnection));
+    }
+    opts.flagSettings = p.value(settings);
     if (gui) {
         if (!p.positionalArguments().isEmpty()) {
             err << Tr::tr("Unexpected argument \"%1\". To ask a question, use qlaude --print "
@@ -224,6 +263,12 @@ int runQlaude(int argc, char *argv[])
     if (p.isSet(doctor) && p.isSet(json))
         translations.uninstall();
     AuthContext ctx = AuthContext::load(opts);
+    // A connection that cannot be used stops every mode but doctor, which reports it.
+    if (!ctx.connectionError().isEmpty() && !p.isSet(doctor) && !p.isSet(trust) &&
+        !p.isSet(untrust)) {
+        err << "qlaude: " << ctx.connectionError() << "\n";
+        return 2;
+    }
 
     if (p.isSet(doctor))
         return CliCommands::doctor(ctx, p.isSet(json));

@@ -162,6 +162,7 @@ int runOAuthLogin(const AuthContext &ctx, const QString &profileName, const QStr
     }
 
     KeychainStore keychain;
+    keychain.setKeyPrefix(ctx.keychainPrefix());
     QString keychainMessage;
     if (keychain.probeSync(&keychainMessage) != KeychainState::Available) {
         err() << Tr::tr("The sign-in was not started: the login could not be stored.") << " "

@@ -171,6 +171,7 @@ std::unique_ptr<Authorizer> authorizerFor(const AuthContext &ctx, Resolution *re
     KeychainSnapshot kc;
     if (!ctx.isBare()) {
         KeychainStore store;
+        store.setKeyPrefix(ctx.keychainPrefix());
         kc = KeychainSnapshot::loadSync(&store);
     }
     const Resolution res = AuthResolver::resolve(ctx, kc);

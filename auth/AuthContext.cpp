@@ -74,11 +74,81 @@ AuthContext AuthContext::load(const Options &options)
     so.workspace = ctx.m_options.workspace;
     so.userConfigDir = AppPaths::userConfigDir(options.processEnvironment);
     so.flagSettings = options.flagSettings;
+    ctx.chooseConnection(&so.connectionLayer);
     so.managedDir = options.managedDir;
     so.bare = ctx.m_bare;
     ctx.m_settings = SettingsLayers::load(so);
     ctx.reloadTrust();
     return ctx;
+}
+
+void AuthContext::chooseConnection(SettingsFile *layer)
+{
+    ConnectionStore store(m_options.connectionsPath.isEmpty() ? ConnectionStore::defaultPath()
+                                                              : m_options.connectionsPath,
+                          m_options.bindingsPath.isEmpty() ? ConnectionStore::defaultBindingsPath()
+                                                           : m_options.bindingsPath);
+    const bool loaded = store.load();
+    QString name;
+    if (m_options.connectionGiven) {
+        name = m_options.connection;
+        m_connectionChosenBy = QStringLiteral("--connection");
+    } else {
+        name = store.boundTo(m_options.workspace);
+        m_connectionChosenBy = name.isEmpty() ? QString() : QStringLiteral("workspace binding");
+    }
+    if (name.isEmpty()) {
+        m_connectionChosenBy.clear();
+        return;
+    }
+    if (!loaded) {
+        m_connectionError = store.errorString();
+        m_connection.name = name;
+        return;
+    }
+    const Connection *c = store.find(name);
+    if (!c) {
+        m_connectionError =
+            QCoreApplication::translate("qlaude::ConnectionStore",
+                                        "There is no connection named \"%1\". See qlaude "
+                                        "--connections, or add it with qlaude --add-connection.")
+                .arg(name.left(64));
+        m_connection.name = name;
+        return;
+    }
+    m_connection = *c;
+    layer->scope = SettingsScope::Flag;
+    layer->path = QStringLiteral("connection \"%1\" (%2)").arg(c->name, store.path());
+    layer->status = SettingsFile::Status::Loaded;
+    layer->data = c->layer();
+}
+
+QStringList AuthContext::connectionOverrides() const
+{
+    QStringList out;
+    if (m_connection.name.isEmpty())
+        return out;
+    QList<const char *> vars;
+    switch (provider()) {
+    case Provider::Anthropic:
+        vars = {"ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"};
+        break;
+    case Provider::Bedrock:
+        vars = {"AWS_BEARER_TOKEN_BEDROCK", "AWS_ACCESS_KEY_ID"};
+        break;
+    case Provider::Vertex:
+        vars = {"GOOGLE_APPLICATION_CREDENTIALS"};
+        break;
+    case Provider::Foundry:
+        vars = {"ANTHROPIC_FOUNDRY_API_KEY", "AZURE_CLIENT_SECRET"};
+        break;
+    }
+    for (const char *v : vars) {
+        const QString name = QLatin1String(v);
+        if (!env(name).isEmpty())
+            out << QStringLiteral("%1 (%2)").arg(name, envSource(name));
+    }
+    return out;
 }
 
 void AuthContext::reloadTrust()

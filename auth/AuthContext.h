@@ -1,5 +1,6 @@
 #pragma once
 
+#include "Connections.h"
 #include "RequestOptions.h"
 #include "SettingsLayers.h"
 #include "TrustStore.h"
@@ -35,11 +36,31 @@ public:
         QProcessEnvironment processEnvironment = QProcessEnvironment::systemEnvironment();
         QString managedDir;     // empty: the platform directory
         QString trustStorePath; // empty: TrustStore::defaultPath()
+        // The named connection: `connection` when connectionGiven (--connection, the app's
+        // switcher; "" is the built-in "From your settings"), else the workspace's binding.
+        QString connection;
+        bool connectionGiven = false;
+        QString connectionsPath; // empty: ConnectionStore::defaultPath()
+        QString bindingsPath;    // empty: ConnectionStore::defaultBindingsPath()
     };
 
     static AuthContext load(const Options &options);
 
     const Options &options() const { return m_options; }
+
+    // The named connection in use ("" for "From your settings"), how it was chosen
+    // ("--connection", "workspace binding", or "" for the built-in), and why it cannot be used
+    // (an unknown name, a broken connections file): a request must then fail, not fall back.
+    QString connectionName() const { return m_connection.name; }
+    const Connection &connection() const { return m_connection; }
+    QString connectionChosenBy() const { return m_connectionChosenBy; }
+    QString connectionError() const { return m_connectionError; }
+    // Where keychain reads and writes go: "connection:<name>:" for a named connection.
+    QString keychainPrefix() const { return m_connection.keychainPrefix(); }
+    // Credential variables set in the environment (the process's, or a settings `env` block)
+    // that win over the chosen connection's keychain entries, e.g. "ANTHROPIC_API_KEY
+    // (environment)". Empty without a named connection.
+    QStringList connectionOverrides() const;
     bool isBare() const { return m_bare; }
     const SettingsLayers &settings() const { return m_settings; }
     const TrustState &trust() const { return m_trust; }
@@ -91,7 +112,12 @@ private:
     void applyEnvironment();
     void computeEffectiveSettings();
 
+    void chooseConnection(SettingsFile *layer);
+
     Options m_options;
+    Connection m_connection;
+    QString m_connectionChosenBy;
+    QString m_connectionError;
     bool m_bare = false;
     SettingsLayers m_settings;
     TrustState m_trust;

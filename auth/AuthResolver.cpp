@@ -327,14 +327,36 @@ Resolution resolveCloud(const AuthContext &ctx, const KeychainSnapshot &kc, Reso
 }
 } // namespace
 
+namespace {
+Resolution resolveAnthropic(const AuthContext &ctx, const KeychainSnapshot &kc, Resolution r);
+}
+
 Resolution AuthResolver::resolve(const AuthContext &ctx, const KeychainSnapshot &kc)
 {
     Resolution r;
     r.provider = ctx.provider();
-    if (r.provider != Provider::Anthropic)
-        return resolveCloud(ctx, kc, r);
+    // A connection that was asked for and cannot be used stops every request: falling back to
+    // other settings could send another account's credential somewhere else.
+    if (!ctx.connectionError().isEmpty()) {
+        r.summary = ctx.connectionError();
+        r.problems << ctx.connectionError();
+        return r;
+    }
+    Resolution resolved =
+        r.provider != Provider::Anthropic ? resolveCloud(ctx, kc, r) : resolveAnthropic(ctx, kc, r);
+    for (const QString &o : ctx.connectionOverrides())
+        resolved.warnings << Tr::tr("The environment overrides the connection \"%1\": %2 is "
+                                    "set, so it is used instead of the connection's stored "
+                                    "credential. Unset it to use the connection.")
+                                 .arg(ctx.connectionName(), o);
+    return resolved;
+}
 
-    const bool managed = isManagedContext(ctx.environment());
+namespace {
+Resolution resolveAnthropic(const AuthContext &ctx, const KeychainSnapshot &kc, Resolution r)
+{
+
+    const bool managed = AuthResolver::isManagedContext(ctx.environment());
     const bool bare = ctx.isBare();
     const QString apiKey = ctx.env(QStringLiteral("ANTHROPIC_API_KEY"));
     const QString authToken = ctx.env(QStringLiteral("ANTHROPIC_AUTH_TOKEN"));
@@ -490,5 +512,6 @@ Resolution AuthResolver::resolve(const AuthContext &ctx, const KeychainSnapshot 
     }
     return r;
 }
+} // namespace
 
 } // namespace qlaude

@@ -23,6 +23,7 @@ std::unique_ptr<Authorizer> makeAuthorizer(const AuthContext &ctx, const Resolut
     // A stored OAuth login refreshes itself; an OAuth token from the environment never does.
     if (res.credential.source == QLatin1String("keychain:oauth")) {
         auto oauth = std::make_unique<OAuthAuthorizer>();
+        oauth->setKeychainPrefix(ctx.keychainPrefix());
         oauth->setNetworkSetup(NetworkSetup::fromContext(ctx));
         return oauth;
     }

@@ -154,6 +154,19 @@ QJsonObject DoctorReport::build(const AuthContext &ctx, const KeychainSnapshot &
     report.insert(QStringLiteral("workspace"), ctx.options().workspace);
     report.insert(QStringLiteral("bare"), ctx.isBare());
     report.insert(QStringLiteral("provider"), providerName(res.provider));
+    {
+        QJsonObject connection{{QStringLiteral("name"), ctx.connectionName()},
+                               {QStringLiteral("chosen_by"), ctx.connectionChosenBy()}};
+        if (!ctx.connectionName().isEmpty() && ctx.connectionError().isEmpty()) {
+            connection.insert(QStringLiteral("account"), ctx.connection().accountHint());
+            connection.insert(QStringLiteral("keychain_prefix"), ctx.keychainPrefix());
+            connection.insert(QStringLiteral("overridden_by"),
+                              QJsonArray::fromStringList(ctx.connectionOverrides()));
+        }
+        if (!ctx.connectionError().isEmpty())
+            connection.insert(QStringLiteral("error"), ctx.connectionError());
+        report.insert(QStringLiteral("connection"), connection);
+    }
 
     QJsonObject cred{{QStringLiteral("source"),
                       res.credential.isValid() ? res.credential.source : QStringLiteral("none")},
@@ -392,12 +405,26 @@ QString DoctorReport::toText(const QJsonObject &r)
     const QString workspaceLabel = Tr::tr("Workspace:");
     const QString providerLabel = Tr::tr("Provider:");
     const QString credentialLabel = Tr::tr("Credential:");
-    const int width =
-        qMax(columns(workspaceLabel), qMax(columns(providerLabel), columns(credentialLabel))) + 1;
+    const QString connectionLabel = Tr::tr("Connection:");
+    const int width = qMax(qMax(columns(workspaceLabel), columns(connectionLabel)),
+                           qMax(columns(providerLabel), columns(credentialLabel))) +
+                      1;
     const QString indent(width, QLatin1Char(' '));
     s << Tr::tr("Qlaude %1 doctor").arg(shown(r, "version")) << "\n\n";
     s << padded(workspaceLabel, width) << shown(r, "workspace")
       << (r.value(QStringLiteral("bare")).toBool() ? "  (--bare)" : "") << "\n";
+    const QJsonObject conn = r.value(QStringLiteral("connection")).toObject();
+    if (!shown(conn, "name").isEmpty()) {
+        s << padded(connectionLabel, width) << shown(conn, "name") << " ("
+          << shown(conn, "chosen_by") << ")";
+        if (conn.contains(QStringLiteral("account")))
+            s << "  " << shown(conn, "account");
+        s << "\n";
+        if (conn.contains(QStringLiteral("error")))
+            s << indent << shown(conn, "error") << "\n";
+    } else if (r.contains(QStringLiteral("connection"))) {
+        s << padded(connectionLabel, width) << Tr::tr("From your settings") << "\n";
+    }
     s << padded(providerLabel, width) << shown(r, "provider") << "\n";
     s << padded(credentialLabel, width) << shown(cred, "source") << " (" << shown(cred, "kind");
     if (cred.contains(QStringLiteral("redacted")))

@@ -132,8 +132,9 @@ int storedChunkCount(const KeychainResult &r)
 }
 } // namespace
 
-void KeychainStore::read(const QString &key, ResultCallback callback)
+void KeychainStore::read(const QString &entry, ResultCallback callback)
 {
+    const QString key = m_keyPrefix + entry;
     if (m_chunkLimit <= 0) {
         enqueue({Op::Read, key, QString(), std::move(callback)});
         return;
@@ -196,8 +197,9 @@ void KeychainStore::readParts(const QString &key, const QString &header,
              }});
 }
 
-void KeychainStore::write(const QString &key, const QString &secret, ResultCallback callback)
+void KeychainStore::write(const QString &entry, const QString &secret, ResultCallback callback)
 {
+    const QString key = m_keyPrefix + entry;
     if (m_chunkLimit <= 0) {
         enqueue({Op::Write, key, secret, std::move(callback)});
         return;
@@ -269,8 +271,9 @@ void KeychainStore::removeParts(const QString &key, int from, int to, KeychainRe
              }});
 }
 
-void KeychainStore::remove(const QString &key, ResultCallback callback)
+void KeychainStore::remove(const QString &entry, ResultCallback callback)
 {
+    const QString key = m_keyPrefix + entry;
     if (m_chunkLimit <= 0) {
         enqueue({Op::Remove, key, QString(), std::move(callback)});
         return;

@@ -58,6 +58,12 @@ public:
 
     QString service() const { return m_service; }
 
+    // Every entry this store reads, writes and removes is named prefix + entry: a named
+    // connection's store uses "connection:<name>:" (AuthContext::keychainPrefix()). A job
+    // already queued keeps the name it was queued with.
+    void setKeyPrefix(const QString &prefix) { m_keyPrefix = prefix; }
+    QString keyPrefix() const { return m_keyPrefix; }
+
     // A secret whose UTF-8 form is larger than this many bytes is stored as a header entry and
     // chunk entries (SecretChunks), read back whole and removed whole; 0 stores every secret in
     // one entry. Windows: 2,560 bytes, the Credential Manager's limit per entry; elsewhere 0.
@@ -109,6 +115,7 @@ private:
     void finishJob(QKeychain::Job *job);
 
     QString m_service;
+    QString m_keyPrefix;
     QQueue<Pending> m_queue;
     bool m_busy = false;
     Pending m_current;

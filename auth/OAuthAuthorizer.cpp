@@ -37,6 +37,11 @@ OAuthAuthorizer::~OAuthAuthorizer()
     m_tokens.wipe();
 }
 
+void OAuthAuthorizer::setKeychainPrefix(const QString &prefix)
+{
+    m_keychain->setKeyPrefix(prefix);
+}
+
 void OAuthAuthorizer::setClock(std::function<qint64()> nowMs)
 {
     m_now = nowMs;

@@ -41,6 +41,8 @@ public:
     bool invalidate() override;
 
     void setClock(std::function<qint64()> nowMs);
+    // The named connection's entries ("connection:<name>:"), before the first authorize().
+    void setKeychainPrefix(const QString &prefix);
     // Proxies for the token endpoint (takes ownership), e.g. ProxySettings from the environment.
     void setNetworkSetup(std::shared_ptr<const NetworkSetup> setup);
     int refreshesStarted() const { return m_refreshes; }

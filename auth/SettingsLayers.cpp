@@ -286,6 +286,8 @@ SettingsLayers SettingsLayers::load(const Options &options)
         layers.m_files << loadFile(SettingsScope::Local,
                                    claudeDir.filePath(QStringLiteral("settings.local.json")));
     }
+    if (options.connectionLayer.status == SettingsFile::Status::Loaded)
+        layers.m_files << options.connectionLayer;
     if (!options.flagSettings.isEmpty()) {
         const QString flag = options.flagSettings.trimmed();
         if (flag.startsWith(QLatin1Char('{'))) {

@@ -55,8 +55,11 @@ public:
         QString workspace;     // the project directory
         QString userConfigDir; // CLAUDE_CONFIG_DIR or ~/.claude
         QString flagSettings;  // --settings: a file path or inline JSON
-        QString managedDir;    // empty: the platform's managed-settings directory
-        bool bare = false;     // --bare: only --settings and managed settings
+        // A named connection's layer (scope Flag, already checked), merged just before
+        // --settings; ignored unless loaded.
+        SettingsFile connectionLayer;
+        QString managedDir; // empty: the platform's managed-settings directory
+        bool bare = false;  // --bare: only --settings and managed settings
     };
 
     static SettingsLayers load(const Options &options);
