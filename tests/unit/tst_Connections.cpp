@@ -121,15 +121,26 @@ private slots:
     void theConnectionPinsItsProviderAndServer()
     {
         addBoth();
-        // The user's own settings pick Bedrock and another server: the connection still goes to
-        // its own Anthropic server.
+        // The user's own settings pick Bedrock and the work server.
         m_home->userSettings(
             {{"env", QJsonObject{{"CLAUDE_CODE_USE_BEDROCK", "1"},
-                                 {"ANTHROPIC_BASE_URL", "http://127.0.0.1:9/elsewhere"}}}});
-        const ProcessResult r = run(
+                                 {"ANTHROPIC_BASE_URL", m_work->baseUrl().toString()}}}});
+        ProcessResult r = run(
             {"--connection", "tc19-personal", "--print", "hi", "--workspace", m_home->workspace()});
         QVERIFY2(r.exitCode == 0, r.err.constData());
         QCOMPARE(m_personal->requests().size(), 1);
+        // A connection without a server of its own uses the API's default, never the server
+        // other settings name: its key must not reach another account's server.
+        r = run({"--add-connection", "tc19-default", "--settings", "{}"});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        r = run({"--connection", "tc19-default", "--doctor", "--json", "--workspace",
+                 m_home->workspace()});
+        run({"--remove-connection", "tc19-default"});
+        const QJsonObject report = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(report.value("provider").toString(), QStringLiteral("anthropic"));
+        QVERIFY2(!r.out.contains(m_work->baseUrl().toString().toUtf8()), r.out.constData());
+        QVERIFY(r.out.contains("https://api.anthropic.com"));
+        QCOMPARE(m_work->requests().size(), 0);
     }
 
     void aBoundWorkspaceUsesItsConnection()
