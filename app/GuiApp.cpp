@@ -5,6 +5,7 @@
 #include "AuthorizerFactory.h"
 #include "ChatWindow.h"
 #include "CloudCredentialCheck.h"
+#include "Connections.h"
 #include "ConversationStore.h"
 #include "DoctorDialog.h"
 #include "DoctorReport.h"
@@ -43,10 +44,15 @@ public:
         : m_options(options), m_gui(gui)
     {
         m_context = std::make_unique<AuthContext>(AuthContext::load(m_options));
+        m_keychain.setKeyPrefix(m_context->keychainPrefix());
         m_services.context = m_context.get();
         m_services.keychain = &m_keychain;
         m_services.network = &m_network;
         m_services.reload = [this](std::function<void()> done) { reload(std::move(done)); };
+        m_services.switchConnection = [this](const QString &name) { switchConnection(name); };
+        m_services.bindWorkspace = [this](const QString &name, QString *error) {
+            return bindWorkspace(name, error);
+        };
     }
 
     void start()
@@ -150,17 +156,53 @@ private:
         m_services.client = m_client.get();
     }
 
+    // The window's next request goes through the named connection ("" for "From your
+    // settings"); a request in flight finishes with the connection it started with.
+    void switchConnection(const QString &name)
+    {
+        m_options.connection = name;
+        m_options.connectionGiven = true;
+        reload({});
+    }
+
+    bool bindWorkspace(const QString &name, QString *error)
+    {
+        ConnectionStore store(m_options.connectionsPath.isEmpty() ? ConnectionStore::defaultPath()
+                                                                  : m_options.connectionsPath,
+                              m_options.bindingsPath.isEmpty()
+                                  ? ConnectionStore::defaultBindingsPath()
+                                  : m_options.bindingsPath);
+        if (!store.load()) {
+            *error = store.errorString();
+            return false;
+        }
+        if (!store.bind(m_options.workspace, name, error))
+            return false;
+        // The window keeps the connection it shows; a binding only says how the folder opens.
+        m_options.connection = name.isEmpty() ? m_context->connectionName() : name;
+        m_options.connectionGiven = true;
+        reload({});
+        return true;
+    }
+
     void reload(std::function<void()> done)
     {
+        const QString prefixBefore = m_keychain.keyPrefix();
         *m_context = AuthContext::load(m_options);
-        KeychainSnapshot::load(&m_keychain, [this, done](const KeychainSnapshot &snapshot) {
-            // A keychain that went away (stopped, locked) does not log the running app out.
-            resolve(KeychainSnapshot::carryOver(m_services.keychainSnapshot, snapshot));
-            if (m_window)
-                m_window->servicesChanged();
-            if (done)
-                done();
-        });
+        m_keychain.setKeyPrefix(m_context->keychainPrefix());
+        const bool sameConnection = prefixBefore == m_keychain.keyPrefix();
+        KeychainSnapshot::load(
+            &m_keychain, [this, done, sameConnection](const KeychainSnapshot &snapshot) {
+                // A keychain that went away (stopped, locked) does not log the running app out;
+                // another connection's entries are never carried over to this one.
+                resolve(sameConnection
+                            ? KeychainSnapshot::carryOver(m_services.keychainSnapshot, snapshot)
+                            : snapshot);
+                if (m_window)
+                    m_window->servicesChanged();
+                if (done)
+                    done();
+            });
     }
 
     void showLogin(QWidget *parent)

@@ -101,12 +101,14 @@ void AuthContext::chooseConnection(SettingsFile *layer)
         m_connectionChosenBy.clear();
         return;
     }
-    if (!loaded) {
+    if (!loaded && m_options.unsavedConnection.name != name) {
         m_connectionError = store.errorString();
         m_connection.name = name;
         return;
     }
     const Connection *c = store.find(name);
+    if (!m_options.unsavedConnection.name.isEmpty() && m_options.unsavedConnection.name == name)
+        c = &m_options.unsavedConnection;
     if (!c) {
         m_connectionError =
             QCoreApplication::translate("qlaude::ConnectionStore",

@@ -40,6 +40,9 @@ public:
         // switcher; "" is the built-in "From your settings"), else the workspace's binding.
         QString connection;
         bool connectionGiven = false;
+        // A connection as it is being edited (the settings dialog's test): used as it is when
+        // its name is the connection asked for, instead of the saved one.
+        Connection unsavedConnection;
         QString connectionsPath; // empty: ConnectionStore::defaultPath()
         QString bindingsPath;    // empty: ConnectionStore::defaultBindingsPath()
     };

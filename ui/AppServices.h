@@ -29,6 +29,11 @@ struct AppServices
     // Re-reads settings, trust and the keychain, resolves again and rebuilds the client; the
     // callback runs when done. Dialogs call it after saving a login or settings.
     std::function<void(std::function<void()> done)> reload;
+    // Named connections. switchConnection: this window uses the connection from its next
+    // request on ("" is "From your settings"); bindWorkspace: the folder uses it from now on
+    // ("" unbinds), false with the reason when it could not be saved.
+    std::function<void(const QString &name)> switchConnection;
+    std::function<bool(const QString &name, QString *error)> bindWorkspace;
 };
 
 } // namespace qlaude

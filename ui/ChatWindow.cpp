@@ -3,6 +3,7 @@
 #include "AppServices.h"
 #include "Composer.h"
 #include "ComposerPanel.h"
+#include "ConnectionSwitcher.h"
 #include "ConversationSidebar.h"
 #include "ConversationStore.h"
 #include "DialogSupport.h"
@@ -108,7 +109,11 @@ ChatWindow::ChatWindow(AppServices &services, QWidget *parent)
     m_splitter->setStretchFactor(1, 1);
     m_sidebar->setMinimumWidth(200);
     setCentralWidget(m_splitter);
+    m_connectionSwitcher = new ConnectionSwitcher(m_services, this);
+    statusBar()->addWidget(m_connectionSwitcher);
     statusBar()->addWidget(m_status, 1);
+    connect(m_connectionSwitcher, &ConnectionSwitcher::manageRequested, this,
+            &ChatWindow::settingsRequested);
 
     // Work that can wait (the model list, which may start TLS) waits for the first paint.
     m_view->viewport()->installEventFilter(this);
@@ -234,6 +239,16 @@ void ChatWindow::buildMenus()
     chat->addAction(tr("&Delete"), this,
                     [this] { m_sidebar->deleteConversation(currentConversation()); });
 
+    // The same list as the status line's switcher; Ctrl+Shift+A opens that one where it is.
+    QMenu *connectionMenu = menuBar()->addMenu(tr("Co&nnection"));
+    connectionMenu->setObjectName(QStringLiteral("connectionMenu"));
+    m_connectionSwitcher->attachMenu(connectionMenu);
+    auto *switchConnection = new QAction(tr("Switch Connection"), this);
+    switchConnection->setObjectName(QStringLiteral("switchConnectionAction"));
+    switchConnection->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A));
+    connect(switchConnection, &QAction::triggered, m_connectionSwitcher, &QToolButton::showMenu);
+    addAction(switchConnection);
+
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     QAction *doctor = help->addAction(tr("&Doctor…"), this, &ChatWindow::doctorRequested);
     doctor->setObjectName(QStringLiteral("doctorAction"));
@@ -356,6 +371,7 @@ void ChatWindow::servicesChanged()
     rebuildSession();
     m_sidebar->setStore(m_services.store);
     m_status->setServices(m_services);
+    m_connectionSwitcher->refresh();
     m_banners->showAccountState(m_services, canChat());
     if (m_services.context)
         m_banners->showSettingsProblems(m_services.context->settings().problems());

@@ -22,6 +22,7 @@ class ErrorBanner;
 class MessageModel;
 class MessageView;
 class StatusLine;
+class ConnectionSwitcher;
 
 // The main window: conversations on the left; the open conversation, banners and the composer
 // on the right; the provider, credential and token counts in the status line. It borrows
@@ -106,6 +107,7 @@ private:
     ErrorBanner *m_errorBanner;
     ChatWindowBanners *m_banners;
     StatusLine *m_status;
+    ConnectionSwitcher *m_connectionSwitcher = nullptr;
     QSplitter *m_splitter;
     QAction *m_stopAction = nullptr;
     QAction *m_regenerateAction = nullptr;
