@@ -278,7 +278,8 @@ public:
     {
         return (m_window || !m_windowShown) &&
                AppPaths::canonicalDir(m_options.workspace) == r.workspace &&
-               m_options.flagSettings == r.flagSettings && m_options.bare == r.bare;
+               m_options.flagSettings == r.flagSettings && m_options.bare == r.bare &&
+               (!r.connectionGiven || r.connection == m_context->connectionName());
     }
 
     void raiseWindow()
@@ -330,6 +331,8 @@ int runGui(const AuthContext::Options &contextOptions, const GuiOptions &options
         o.workspace = r.workspace;
         o.flagSettings = r.flagSettings;
         o.bare = r.bare;
+        o.connection = r.connection;
+        o.connectionGiven = r.connectionGiven;
         controllers.push_back(std::make_unique<GuiController>(o, options));
         GuiController *c = controllers.back().get();
         QMetaObject::invokeMethod(
@@ -344,6 +347,8 @@ int runGui(const AuthContext::Options &contextOptions, const GuiOptions &options
         request.workspace = AppPaths::canonicalDir(contextOptions.workspace);
         request.flagSettings = contextOptions.flagSettings;
         request.bare = contextOptions.bare;
+        request.connection = contextOptions.connection;
+        request.connectionGiven = contextOptions.connectionGiven;
         QString message;
         switch (instance.start(request, &message)) {
         case SingleInstance::Role::Forwarded:

@@ -101,7 +101,9 @@ SingleInstance::Role SingleInstance::start(const Request &request, QString *mess
     if (socket.waitForConnected(kConnectTimeoutMs)) {
         socket.write(line({{QStringLiteral("workspace"), request.workspace},
                            {QStringLiteral("settings"), request.flagSettings},
-                           {QStringLiteral("bare"), request.bare}}));
+                           {QStringLiteral("bare"), request.bare},
+                           {QStringLiteral("connection"), request.connection},
+                           {QStringLiteral("connection_given"), request.connectionGiven}}));
         socket.flush();
         const QJsonObject answer = QJsonDocument::fromJson(readLine(socket)).object();
         if (answer.value(QStringLiteral("ok")).toBool()) {
@@ -152,6 +154,8 @@ void SingleInstance::serve(QLocalSocket *socket)
         r.workspace = o.value(QStringLiteral("workspace")).toString();
         r.flagSettings = o.value(QStringLiteral("settings")).toString();
         r.bare = o.value(QStringLiteral("bare")).toBool();
+        r.connection = o.value(QStringLiteral("connection")).toString();
+        r.connectionGiven = o.value(QStringLiteral("connection_given")).toBool();
         QJsonObject answer;
         if (r.workspace.isEmpty() || !QDir(r.workspace).exists()) {
             answer = {{QStringLiteral("ok"), false},

@@ -30,6 +30,8 @@ public:
         QString workspace; // canonical absolute path
         QString flagSettings;
         bool bare = false;
+        QString connection; // --connection
+        bool connectionGiven = false;
     };
     // Called in the running instance for each request from a later launch; returns the sentence
     // the later launch prints ("Opened ... in a new window.").
