@@ -155,8 +155,19 @@ QJsonObject Connection::layer() const
     for (int i = 1; i < 4; ++i)
         env.insert(QLatin1String(kUseVars[i]),
                    i == index ? QStringLiteral("1") : QStringLiteral("0"));
-    if (index == 0 && !env.contains(QStringLiteral("ANTHROPIC_BASE_URL")))
-        env.insert(QStringLiteral("ANTHROPIC_BASE_URL"), QString());
+    // Where the requests go is the connection's own: a server other settings name is never
+    // used with its credential ("" is the provider's default endpoint).
+    static const char *const endpoints[4][2] = {
+        {"ANTHROPIC_BASE_URL", nullptr},
+        {"ANTHROPIC_BEDROCK_BASE_URL", nullptr},
+        {"ANTHROPIC_VERTEX_BASE_URL", nullptr},
+        {"ANTHROPIC_FOUNDRY_BASE_URL", "ANTHROPIC_FOUNDRY_RESOURCE"}};
+    if (index >= 0) {
+        for (const char *var : endpoints[index]) {
+            if (var && !env.contains(QLatin1String(var)))
+                env.insert(QLatin1String(var), QString());
+        }
+    }
     out.insert(QStringLiteral("env"), env);
     return out;
 }

@@ -21,9 +21,9 @@ struct Connection
     QJsonObject settings;                           // a settings layer; never a secret
 
     // The layer as it is merged: the settings with the provider pinned (its CLAUDE_CODE_USE_*
-    // variable "1", the others "0") and, for the Anthropic API, the base URL pinned to the
+    // variable "1", the others "0") and the provider's endpoint variables pinned to the
     // connection's own (empty: the default), so settings outside the connection cannot send
-    // its key to another account's server.
+    // its credential to another account's server.
     QJsonObject layer() const;
     // For people: "Amazon Bedrock · eu-west-1 · profile work", "Anthropic · api.example.com".
     QString accountHint() const;
