@@ -139,7 +139,7 @@ void ProviderChoicePage::buildUi()
                  tr("Open the %1 settings").arg(title));
         open->setAutoDefault(false);
         connect(open, &QPushButton::clicked, this, [this, p] { emit pageRequested(p); });
-        grid->addWidget(open, row, 1, 2, 1, Qt::AlignRight | Qt::AlignVCenter);
+        grid->addWidget(open, row, 1, Qt::AlignRight | Qt::AlignVCenter);
         const ProviderPageSpec *spec = specFor(p);
         QLabel *hint = makeHintLabel(spec ? settingsText(spec->intro) : QString(), content);
         hint->setObjectName(providerName(p) + QStringLiteral("ProviderHintLabel"));

@@ -433,6 +433,7 @@ private slots:
         QVERIFY(protection->focusPolicy() & Qt::TabFocus);
         protection->setFocus(Qt::TabFocusReason);
         QTest::keyClick(protection, Qt::Key_Space);
+        QVERIFY(protection->isChecked());
         QTest::mouseClick(protection, Qt::LeftButton, {}, QPoint(8, protection->height() / 2));
         QVERIFY(protection->isChecked());
         QCOMPARE(protection->palette().color(QPalette::Active, QPalette::WindowText),
