@@ -254,6 +254,44 @@ bool AuthContext::envFromSettings(const QString &name, SettingsScope *scope) con
     return i >= 0;
 }
 
+QList<AuthContext::EnvSetting> AuthContext::envSettings(const QString &name) const
+{
+    QList<EnvSetting> out;
+    if (m_options.processEnvironment.contains(name)) {
+        EnvSetting e;
+        e.processEnvironment = true;
+        e.value = m_options.processEnvironment.value(name);
+        out << e;
+    }
+    if (isStrippedEnvVar(name))
+        return out;
+    // The same rules as applyEnvironment().
+    for (const SettingsFile &f : m_settings.files()) {
+        const QJsonValue v = f.data.value(QStringLiteral("env")).toObject().value(name);
+        if (v.isUndefined())
+            continue;
+        if (isWorkspaceScope(f.scope) && !m_trust.trusted && !TrustStore::isSafeEnvVar(name))
+            continue;
+        if (!v.isString() && !v.isBool() && !v.isDouble())
+            continue;
+        EnvSetting e;
+        e.scope = f.scope;
+        e.file = f.path;
+        e.value = settingsEnvValue(v);
+        out << e;
+    }
+    return out;
+}
+
+AuthContext AuthContext::withUserEnvChanges(const QMap<QString, QString> &changes) const
+{
+    AuthContext ctx = *this;
+    ctx.m_settings = m_settings.withUserEnvChanges(changes);
+    ctx.computeEffectiveSettings();
+    ctx.applyEnvironment();
+    return ctx;
+}
+
 Provider AuthContext::provider() const
 {
     // The CLI's order: Bedrock, Foundry, Vertex, then first party.

@@ -80,6 +80,23 @@ public:
     // The settings scope that set a variable, if one did (for the settings dialog's locks).
     bool envFromSettings(const QString &name, SettingsScope *scope) const;
 
+    // Every layer that sets a variable and applies now, lowest precedence first: the process
+    // environment, then the settings files' `env` blocks in merge order (so managed settings
+    // win, as applyEnvironment() does it). The last one is the value in use; the others are
+    // ignored.
+    struct EnvSetting
+    {
+        bool processEnvironment = false; // else: the settings file `file`
+        SettingsScope scope = SettingsScope::User;
+        QString file;
+        QString value;
+    };
+    QList<EnvSetting> envSettings(const QString &name) const;
+
+    // This context as it would be after the user settings' `env` block got `changes`
+    // (variable -> value, "" removes it): what the settings dialog shows but has not saved.
+    AuthContext withUserEnvChanges(const QMap<QString, QString> &changes) const;
+
     Provider provider() const;
     // The shared request options; their errors name the file each variable came from.
     RequestOptions requestOptions() const;

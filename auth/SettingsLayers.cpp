@@ -315,6 +315,28 @@ SettingsLayers SettingsLayers::load(const Options &options)
     return layers;
 }
 
+SettingsLayers SettingsLayers::withUserEnvChanges(const QMap<QString, QString> &changes) const
+{
+    SettingsLayers out = *this;
+    for (SettingsFile &f : out.m_files) {
+        if (f.scope != SettingsScope::User)
+            continue;
+        QJsonObject env = f.data.value(QStringLiteral("env")).toObject();
+        for (auto it = changes.begin(); it != changes.end(); ++it) {
+            if (it.value().isEmpty())
+                env.remove(it.key());
+            else
+                env.insert(it.key(), it.value());
+        }
+        f.data.insert(QStringLiteral("env"), env);
+        break;
+    }
+    out.m_merged = QJsonObject();
+    for (const SettingsFile &f : qAsConst(out.m_files))
+        mergeInto(out.m_merged, f.data);
+    return out;
+}
+
 QStringList SettingsLayers::problems() const
 {
     QStringList out;

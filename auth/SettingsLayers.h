@@ -2,6 +2,7 @@
 
 #include <QJsonObject>
 #include <QList>
+#include <QMap>
 #include <QString>
 #include <QStringList>
 
@@ -97,6 +98,11 @@ public:
     // Deep merge as the CLI does: objects merge key by key, arrays concatenate without
     // duplicates, anything else is replaced by the later layer.
     static void mergeInto(QJsonObject &target, const QJsonObject &layer);
+
+    // The same layers with the user file's `env` block changed as SettingsWriter::updateEnv
+    // would change it (variable -> new value, "" removes it), without writing anything: what
+    // the settings would be after a save. Without a user layer (--bare) nothing changes.
+    SettingsLayers withUserEnvChanges(const QMap<QString, QString> &changes) const;
 
 private:
     QList<SettingsFile> m_files; // in merge order

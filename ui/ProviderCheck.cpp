@@ -32,11 +32,10 @@ QStringList ProviderCheck::selectionLines(Provider page, Provider selected,
     if (page == selected)
         return {};
     if (page == Provider::Anthropic)
-        return {tr("%1 is selected, so requests do not go to the Anthropic API. Turn it off on "
-                   "its page to use the Anthropic API.")
+        return {tr("%1 is selected, so requests do not go to the Anthropic API. Choose "
+                   "Anthropic on the Provider page to use it, then test again.")
                     .arg(selectedTitle)};
-    return {tr("%1 is not selected; %2 is. Turn on \"Use %1\" and save to select it, then test "
-               "again.")
+    return {tr("%1 is not selected; %2 is. Choose %1 on the Provider page, then test again.")
                 .arg(pageTitle, selectedTitle)};
 }
 

@@ -8,6 +8,7 @@
 #include <QCheckBox>
 #include <QGridLayout>
 #include <QHBoxLayout>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -20,6 +21,9 @@ namespace qlaude {
 
 namespace {
 using Type = SettingsField::Type;
+
+// Set on a locked check box: it takes focus but ignores clicks and keys that would toggle it.
+const char *const kLockedProperty = "qlaudeLocked";
 
 // The file of the given scope that sets the variable in its `env` block, as a label shows it.
 QString fileSetting(const AuthContext &ctx, const QString &variable, SettingsScope scope)
@@ -34,6 +38,28 @@ QString fileSetting(const AuthContext &ctx, const QString &variable, SettingsSco
 }
 } // namespace
 
+QString ProviderSettingsPage::describeSetting(const AuthContext::EnvSetting &setting)
+{
+    if (setting.processEnvironment)
+        return tr("the environment Qlaude was started from");
+    return tr("%1 settings (%2)").arg(settingsScopeName(setting.scope), displaySafe(setting.file));
+}
+
+QString ProviderSettingsPage::overrideNote(const AuthContext &context, const QString &variable)
+{
+    const QList<AuthContext::EnvSetting> settings = context.envSettings(variable);
+    if (settings.size() < 2)
+        return QString();
+    QStringList ignored;
+    for (int i = 0; i + 1 < settings.size(); ++i)
+        ignored << describeSetting(settings.at(i));
+    if (ignored.size() == 1)
+        return tr("Also set in %1, which is ignored: %2 wins.")
+            .arg(ignored.first(), describeSetting(settings.last()));
+    return tr("Also set in %1, which are ignored: %2 wins.")
+        .arg(ignored.join(tr(" and ")), describeSetting(settings.last()));
+}
+
 ProviderSettingsPage::ProviderSettingsPage(const ProviderPageSpec &spec, AppServices &services,
                                            QWidget *parent)
     : QWidget(parent), m_spec(spec), m_services(services)
@@ -45,6 +71,25 @@ ProviderSettingsPage::ProviderSettingsPage(const ProviderPageSpec &spec, AppServ
 }
 
 ProviderSettingsPage::~ProviderSettingsPage() = default;
+
+bool ProviderSettingsPage::eventFilter(QObject *watched, QEvent *event)
+{
+    if (!watched->property(kLockedProperty).toBool())
+        return QWidget::eventFilter(watched, event);
+    switch (event->type()) {
+    case QEvent::MouseButtonPress:
+    case QEvent::MouseButtonRelease:
+    case QEvent::MouseButtonDblClick:
+        return true;
+    case QEvent::KeyPress:
+    case QEvent::KeyRelease: {
+        const int key = static_cast<QKeyEvent *>(event)->key();
+        return key == Qt::Key_Space || key == Qt::Key_Select;
+    }
+    default:
+        return QWidget::eventFilter(watched, event);
+    }
+}
 
 QString ProviderSettingsPage::title() const
 {
@@ -93,9 +138,10 @@ void ProviderSettingsPage::buildUi()
     m_testButton->setAutoDefault(false);
     m_testButton->setToolTip(m_spec.network ? tr("Show the proxy for each provider, the CA files "
                                                  "and the client certificate, as qlaude --doctor "
-                                                 "does, with the saved settings")
-                                            : tr("Run the checks of qlaude --doctor for %1 with "
-                                                 "the saved settings")
+                                                 "does, with the values shown here (saved or not)")
+                                            : tr("Run the checks of qlaude --doctor for %1 and "
+                                                 "send one small request, with the values shown "
+                                                 "here (saved or not)")
                                                   .arg(title()));
     connect(m_testButton, &QPushButton::clicked, this, &ProviderSettingsPage::testRequested);
     testRow->addWidget(m_testButton);
@@ -127,6 +173,7 @@ void ProviderSettingsPage::addRow(QGridLayout *form, const SettingsField &field)
         row.check = new QCheckBox(label, parent);
         row.editor = row.check;
         setNames(row.check, objectNameFor(variable, QStringLiteral("CheckBox")), label);
+        row.check->installEventFilter(this);
         connect(row.check, &QCheckBox::toggled, this, &ProviderSettingsPage::edited);
         break;
     case Type::Headers:
@@ -175,6 +222,10 @@ void ProviderSettingsPage::addRow(QGridLayout *form, const SettingsField &field)
                                   tr("%1, where the value comes from").arg(label), parent);
     row.source->setForegroundRole(QPalette::PlaceholderText);
     column->addWidget(row.source);
+    row.overrides = makeMessageLabel(objectNameFor(variable, QStringLiteral("OverrideLabel")),
+                                     tr("%1, also set elsewhere").arg(label), parent);
+    row.overrides->hide();
+    column->addWidget(row.overrides);
     row.error = makeMessageLabel(objectNameFor(variable, QStringLiteral("ErrorLabel")),
                                  tr("%1, problem").arg(label), parent);
     QFont bold = row.error->font();
@@ -192,6 +243,7 @@ void ProviderSettingsPage::addRow(QGridLayout *form, const SettingsField &field)
         name->setMinimumHeight(row.line ? row.line->sizeHint().height()
                                         : QLineEdit().sizeHint().height());
         form->addWidget(name, gridRow, 0, Qt::AlignLeft | Qt::AlignTop);
+        row.name = name;
     }
     form->addLayout(column, gridRow, 1);
 
@@ -284,7 +336,9 @@ void ProviderSettingsPage::loadRow(Row &row)
         }
     } else if (row.check) {
         row.check->setChecked(isTruthy(value));
-        row.check->setEnabled(!row.locked);
+        // Not disabled: keyboard focus still reaches it, so its note can be read; the event
+        // filter keeps clicks and the space bar from changing it.
+        row.check->setProperty(kLockedProperty, row.locked);
     } else if (row.text) {
         row.text->setPlainText(value);
         row.text->setReadOnly(row.locked);
@@ -313,13 +367,29 @@ void ProviderSettingsPage::loadRow(Row &row)
         row.source->setText(reason);
     }
     row.editor->setToolTip(row.locked ? variable + QLatin1Char('\n') + reason : variable);
-    // A locked field looks it: the window's colour instead of an input's white, so nobody
-    // types into it expecting a change (its source line says where to change it).
+    // A locked field looks it: the window's colour instead of an input's white, and greyed
+    // text as a disabled field has, so nobody types into it expecting a change. Its source
+    // line, in the normal text colour, says who set it and where to change it.
     QPalette look =
         row.editor->parentWidget() ? row.editor->parentWidget()->palette() : row.editor->palette();
-    if (row.locked)
+    if (row.locked) {
         look.setColor(QPalette::Base, look.color(QPalette::Window));
+        for (QPalette::ColorRole role :
+             {QPalette::Text, QPalette::WindowText, QPalette::ButtonText}) {
+            for (QPalette::ColorGroup group : {QPalette::Active, QPalette::Inactive})
+                look.setColor(group, role, look.color(QPalette::Disabled, role));
+        }
+    }
     row.editor->setPalette(look);
+    if (row.name)
+        row.name->setPalette(look);
+    row.source->setForegroundRole(row.locked ? QPalette::WindowText : QPalette::PlaceholderText);
+    const QString overrides =
+        m_services.context ? overrideNote(*m_services.context, variable) : QString();
+    row.overrides->setText(overrides);
+    row.overrides->setVisible(!overrides.isEmpty());
+    if (!overrides.isEmpty())
+        reason += QLatin1Char('\n') + overrides;
     row.editor->setAccessibleDescription(reason);
     row.original = currentValue(row);
 }

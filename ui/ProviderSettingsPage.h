@@ -59,6 +59,13 @@ public:
     // The variable a keychain key belongs to.
     QString variableForKeychainKey(const QString &key) const;
 
+    // Where a value comes from, for a note: "the environment Qlaude was started from", or
+    // "user settings (<path>)".
+    static QString describeSetting(const AuthContext::EnvSetting &setting);
+    // When more than one layer sets the variable: which ones are ignored and which one wins
+    // (AuthContext's precedence), as one sentence; "" when one layer or none sets it.
+    static QString overrideNote(const AuthContext &context, const QString &variable);
+
     // Puts text a person typed on another page into this page's field for the same variable
     // (ANTHROPIC_MODEL is on several pages), so the pages never disagree.
     void mirrorText(const QString &variable, const QString &text);
@@ -66,6 +73,9 @@ public:
     void setTesting(bool testing);
     void setTestResult(const QString &text);
     QString testResult() const;
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
 
 signals:
     void testRequested();
@@ -81,7 +91,9 @@ private:
         QLineEdit *line = nullptr;
         QPlainTextEdit *text = nullptr;
         QCheckBox *check = nullptr;
+        QLabel *name = nullptr; // the field's name beside it (not for a check box)
         QLabel *source = nullptr;
+        QLabel *overrides = nullptr; // set in two places: which one wins
         QLabel *error = nullptr;
         QPushButton *remove = nullptr; // secrets: forget the stored one
         bool locked = false;

@@ -64,12 +64,6 @@ QList<ProviderPageSpec> buildSpecs()
          QT_TRANSLATE_NOOP("ProviderSettingsPage",
                            "Claude through Amazon Bedrock, with your AWS credentials."),
          {
-             {"CLAUDE_CODE_USE_BEDROCK", T::Flag,
-              QT_TRANSLATE_NOOP("ProviderSettingsPage", "Use AWS Bedrock"),
-              QT_TRANSLATE_NOOP(
-                  "ProviderSettingsPage",
-                  "Send requests to Bedrock instead of the Anthropic API. Saving writes it to your "
-                  "user settings (~/.claude/settings.json), which the Claude Code CLI reads too.")},
              {"AWS_REGION", T::Text, QT_TRANSLATE_NOOP("ProviderSettingsPage", "Region"),
               QT_TRANSLATE_NOOP("ProviderSettingsPage", "The AWS region that serves the model."),
               "us-east-1"},
@@ -104,13 +98,6 @@ QList<ProviderPageSpec> buildSpecs()
              "ProviderSettingsPage",
              "Claude through Google Cloud Vertex AI, with Application Default Credentials."),
          {
-             {"CLAUDE_CODE_USE_VERTEX", T::Flag,
-              QT_TRANSLATE_NOOP("ProviderSettingsPage", "Use Google Vertex AI"),
-              QT_TRANSLATE_NOOP(
-                  "ProviderSettingsPage",
-                  "Send requests to Vertex AI instead of the Anthropic API. Saving writes it "
-                  "to your user settings (~/.claude/settings.json), which the Claude Code CLI "
-                  "reads too.")},
              {"ANTHROPIC_VERTEX_PROJECT_ID", T::Text,
               QT_TRANSLATE_NOOP("ProviderSettingsPage", "Project ID"),
               QT_TRANSLATE_NOOP(
@@ -154,13 +141,6 @@ QList<ProviderPageSpec> buildSpecs()
              "ProviderSettingsPage",
              "Claude through Microsoft Foundry, with an API key or Microsoft Entra ID."),
          {
-             {"CLAUDE_CODE_USE_FOUNDRY", T::Flag,
-              QT_TRANSLATE_NOOP("ProviderSettingsPage", "Use Microsoft Foundry"),
-              QT_TRANSLATE_NOOP(
-                  "ProviderSettingsPage",
-                  "Send requests to Microsoft Foundry instead of the Anthropic API. Saving "
-                  "writes it to your user settings (~/.claude/settings.json), which the Claude "
-                  "Code CLI reads too.")},
              {"ANTHROPIC_FOUNDRY_RESOURCE", T::Text,
               QT_TRANSLATE_NOOP("ProviderSettingsPage", "Resource name"),
               QT_TRANSLATE_NOOP(

@@ -5,6 +5,7 @@
 #include "ProviderFactory.h"
 
 #include "AppPaths.h"
+#include "AuthResolver.h"
 #include "AuthorizerFactory.h"
 #include "ConnectionTest.h"
 #include "DialogSupport.h"
@@ -12,6 +13,7 @@
 #include "KeychainStore.h"
 #include "NetworkSetup.h"
 #include "ProviderCheck.h"
+#include "ProviderChoicePage.h"
 #include "ProviderSettingsPage.h"
 #include "SettingsLayers.h"
 #include "SettingsWriter.h"
@@ -25,6 +27,8 @@
 #include <QScrollArea>
 #include <QStackedWidget>
 #include <QVBoxLayout>
+
+#include <memory>
 
 namespace qlaude {
 
@@ -87,20 +91,19 @@ void SettingsDialog::buildUi()
     setNames(m_list, QStringLiteral("pagesListWidget"), tr("Providers"));
     m_stack = new QStackedWidget(this);
     m_stack->setObjectName(QStringLiteral("pagesStackedWidget"));
-    int listWidth = 0;
+    m_choice = new ProviderChoicePage(m_services, m_stack);
+    addPage(Page::Provider, m_choice, tr("Provider"));
+    connect(m_choice, &ProviderChoicePage::pageRequested, this,
+            [this](Provider p) { showPage(Page(int(Page::Anthropic) + int(p))); });
+    connect(m_choice, &ProviderChoicePage::edited, this, [this] {
+        if (!m_busy)
+            showStatus(QString());
+    });
     for (const ProviderPageSpec &spec : providerPageSpecs()) {
-        // Each page scrolls, so the dialog fits a small screen (800 x 600) whole.
-        auto *scroll = new QScrollArea(m_stack);
-        scroll->setObjectName(QStringLiteral("pageScrollArea"));
-        scroll->setWidgetResizable(true);
-        scroll->setFrameShape(QFrame::NoFrame);
-        scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-        auto *page = new ProviderSettingsPage(spec, m_services, scroll);
-        scroll->setWidget(page);
+        auto *page = new ProviderSettingsPage(spec, m_services, m_stack);
         m_pages.append(page);
-        m_stack->addWidget(scroll);
-        m_list->addItem(page->title());
-        listWidth = qMax(listWidth, m_list->fontMetrics().horizontalAdvance(page->title()));
+        addPage(spec.network ? Page::Network : Page(int(Page::Anthropic) + int(spec.provider)),
+                page, page->title());
         connect(page, &ProviderSettingsPage::testRequested, this, [this, page] { runTest(page); });
         connect(page, &ProviderSettingsPage::textEdited, this,
                 [this, page](const QString &variable, const QString &text) {
@@ -113,10 +116,15 @@ void SettingsDialog::buildUi()
                 showStatus(QString());
         });
     }
+    int listWidth = 0;
+    for (int i = 0; i < m_list->count(); ++i)
+        listWidth =
+            qMax(listWidth, m_list->fontMetrics().horizontalAdvance(m_list->item(i)->text()));
     m_list->setFixedWidth(listWidth + 48);
     connect(m_list, &QListWidget::currentRowChanged, m_stack, &QStackedWidget::setCurrentIndex);
-    // The page of the provider in use comes first: that is the one people come to change.
-    m_list->setCurrentRow(m_services.context ? int(m_services.context->provider()) : 0);
+    // It opens on the choice of provider: the first thing to decide, and what "Use a cloud
+    // provider…" in the login dialog comes here for.
+    m_list->setCurrentRow(0);
     body->addWidget(m_list);
     body->addWidget(m_stack, 1);
     layout->addLayout(body, 1);
@@ -142,14 +150,39 @@ void SettingsDialog::buildUi()
     layout->addLayout(bottom);
 }
 
+void SettingsDialog::addPage(Page page, QWidget *widget, const QString &title)
+{
+    // Each page scrolls, so the dialog fits a small screen (800 x 600) whole.
+    auto *scroll = new QScrollArea(m_stack);
+    scroll->setObjectName(QStringLiteral("pageScrollArea"));
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    scroll->setWidget(widget);
+    Q_ASSERT(m_stack->count() == int(page)); // the list's rows follow the enum
+    m_stack->addWidget(scroll);
+    m_list->addItem(title);
+    m_pageWidgets.insert(page, widget);
+}
+
 void SettingsDialog::showPage(Page page)
 {
     m_list->setCurrentRow(int(page));
 }
 
+SettingsDialog::Page SettingsDialog::currentPage() const
+{
+    return Page(m_list->currentRow());
+}
+
 ProviderSettingsPage *SettingsDialog::page(Page page) const
 {
-    return m_pages.value(int(page));
+    return qobject_cast<ProviderSettingsPage *>(m_pageWidgets.value(page));
+}
+
+ProviderSettingsPage *SettingsDialog::pageFor(Provider provider) const
+{
+    return page(Page(int(Page::Anthropic) + int(provider)));
 }
 
 QString SettingsDialog::statusText() const
@@ -173,6 +206,7 @@ QString SettingsDialog::userSettingsPath() const
 
 void SettingsDialog::reloadPages()
 {
+    m_choice->load();
     for (ProviderSettingsPage *page : qAsConst(m_pages))
         page->load();
     m_fileLabel->setText(tr("Save writes the env block of %1, where Claude Code reads these "
@@ -205,27 +239,37 @@ void SettingsDialog::setBusy(bool busy)
 {
     m_busy = busy;
     m_saveButton->setEnabled(!busy);
+    m_choice->setEnabled(!busy);
     for (ProviderSettingsPage *page : qAsConst(m_pages))
         page->setEnabled(!busy);
+}
+
+bool SettingsDialog::validatePages(bool forTest)
+{
+    for (int i = 0; i < m_pages.size(); ++i) {
+        if (QWidget *invalid = m_pages.at(i)->validate()) {
+            showPage(m_pageWidgets.key(m_pages.at(i)));
+            invalid->setFocus(Qt::OtherFocusReason);
+            showStatus(forTest ? tr("Fix the fields marked on the %1 page; nothing was tested.")
+                                     .arg(m_pages.at(i)->title())
+                               : tr("Fix the fields marked on the %1 page; nothing was saved.")
+                                     .arg(m_pages.at(i)->title()));
+            // Mark the other pages' problems too, so the next page shows them at once.
+            for (int j = i + 1; j < m_pages.size(); ++j)
+                m_pages.at(j)->validate();
+            return false;
+        }
+    }
+    return true;
 }
 
 void SettingsDialog::save()
 {
     if (m_busy)
         return;
-    for (int i = 0; i < m_pages.size(); ++i) {
-        if (QWidget *invalid = m_pages.at(i)->validate()) {
-            m_list->setCurrentRow(i);
-            invalid->setFocus(Qt::OtherFocusReason);
-            showStatus(tr("Fix the fields marked on the %1 page; nothing was saved.")
-                           .arg(m_pages.at(i)->title()));
-            // Mark the other pages' problems too, so the next page shows them at once.
-            for (int j = i + 1; j < m_pages.size(); ++j)
-                m_pages.at(j)->validate();
-            return;
-        }
-    }
-    QMap<QString, QString> changes;
+    if (!validatePages(false))
+        return;
+    QMap<QString, QString> changes = m_choice->envChanges();
     QMap<QString, QString> secrets;
     for (ProviderSettingsPage *page : qAsConst(m_pages)) {
         changes.insert(page->envChanges());
@@ -339,6 +383,16 @@ void SettingsDialog::runTest(ProviderSettingsPage *page)
 {
     if (m_busy)
         return;
+    if (!validatePages(true))
+        return;
+    // What is on screen now is what gets tested, even if it changes while the test runs.
+    m_testChanges = m_choice->envChanges();
+    m_testSecrets.clear();
+    for (ProviderSettingsPage *p : qAsConst(m_pages)) {
+        m_testChanges.insert(p->envChanges());
+        m_testSecrets.insert(p->secretChanges());
+    }
+    m_testUnsaved = !m_testChanges.isEmpty() || !m_testSecrets.isEmpty();
     setBusy(true);
     page->setEnabled(true);
     page->setTesting(true);
@@ -367,12 +421,23 @@ void SettingsDialog::reportTest(ProviderSettingsPage *page)
         done(tr("No settings are loaded, so nothing can be tested."));
         return;
     }
-    const AuthContext &ctx = *m_services.context;
-    const QJsonObject report =
-        DoctorReport::build(ctx, m_services.keychainSnapshot, m_services.resolution);
+    // The values on screen over the effective settings: the unsaved ones take the place of the
+    // user settings' values, and layers above the user file still win, as they will after Save.
+    const auto context =
+        std::make_shared<const AuthContext>(m_services.context->withUserEnvChanges(m_testChanges));
+    const AuthContext &ctx = *context;
+    KeychainSnapshot snapshot = m_services.keychainSnapshot;
+    for (const auto &entry : KeychainSnapshot::cloudEntries()) {
+        if (m_testSecrets.contains(entry.first))
+            snapshot.cloud.insert(entry.first, m_testSecrets.value(entry.first));
+    }
+    m_testSecrets.clear();
+    const Resolution resolution =
+        m_testUnsaved ? AuthResolver::resolve(ctx, snapshot) : m_services.resolution;
+    const QJsonObject report = DoctorReport::build(ctx, snapshot, resolution);
     QStringList lines;
-    if (page->hasUnsavedChanges())
-        lines << tr("This tests the saved settings; your unsaved changes are not included.");
+    if (m_testUnsaved)
+        lines << tr("This tests what is shown here, including changes that are not saved yet.");
     if (page->isNetwork()) {
         // What doctor says of the network, and its network problems and warnings.
         lines << DoctorReport::networkText(report).trimmed().split(QLatin1Char('\n'));
@@ -390,9 +455,9 @@ void SettingsDialog::reportTest(ProviderSettingsPage *page)
         return;
     }
     const Provider selected = ctx.provider();
-    lines << ProviderCheck::configurationLines(ctx, page->provider(), m_services.keychainSnapshot);
+    lines << ProviderCheck::configurationLines(ctx, page->provider(), snapshot);
     const QStringList selection = ProviderCheck::selectionLines(
-        page->provider(), selected, page->title(), m_pages.at(int(selected))->title());
+        page->provider(), selected, page->title(), pageFor(selected)->title());
     if (!selection.isEmpty()) {
         done((lines + selection).join(QLatin1Char('\n')));
         return;
@@ -400,7 +465,7 @@ void SettingsDialog::reportTest(ProviderSettingsPage *page)
     // What --doctor says about the selected provider.
     lines << ProviderCheck::doctorLines(report, selected);
 
-    if (!m_services.resolution.usable()) {
+    if (!resolution.usable()) {
         QString what;
         switch (selected) {
         case Provider::Anthropic:
@@ -423,10 +488,10 @@ void SettingsDialog::reportTest(ProviderSettingsPage *page)
 
     // One tiny real request with the credential and the provider the app would use.
     QString warning;
-    std::unique_ptr<Authorizer> authorizer = makeAuthorizer(ctx, m_services.resolution, &warning);
+    std::unique_ptr<Authorizer> authorizer = makeAuthorizer(ctx, resolution, &warning);
     if (!warning.isEmpty())
         lines << QStringLiteral("  ! ") + warning;
-    ProviderSetup setup = makeProviderSetup(ctx, m_services.resolution, authorizer.get());
+    ProviderSetup setup = makeProviderSetup(ctx, resolution, authorizer.get());
     const QString model = ModelSelection::choose(QString(), ctx).model;
     // Where requests go, as doctor decided it.
     const QUrl target(report.value(QStringLiteral("request"))
@@ -440,7 +505,8 @@ void SettingsDialog::reportTest(ProviderSettingsPage *page)
     const QString head = lines.join(QLatin1Char('\n'));
     QPointer<ConnectionTest> test(m_test);
     connect(m_test, &ConnectionTest::finished, this,
-            [done, head, test, target, model](int models, const ApiError &error) {
+            [done, head, test, target, model, context](int models, const ApiError &error) {
+                Q_UNUSED(context) // kept alive while the request runs
                 QString result;
                 const QString where = target.toString(QUrl::RemoveUserInfo);
                 const qint64 ms = test ? test->elapsedMs() : 0;

@@ -14,24 +14,29 @@ class QStackedWidget;
 
 namespace qlaude {
 
+class AuthContext;
 class ConnectionTest;
+class ProviderChoicePage;
 class ProviderSettingsPage;
 struct KeychainResult;
 
-// Provider settings: a page each for Anthropic, AWS Bedrock, Google Vertex AI and Azure
-// Foundry, and a Network page (proxy, CA certificates, client certificate; "Check network"
-// shows what doctor says of them). Save writes the changed non-secret values into the `env` block
-// of the user settings file (atomically, keeping every other key), and the secrets into the
-// keychain only; then it calls services.reload. "Test connection" reloads and runs the --doctor
-// checks for that page's provider, plus one small real request for Anthropic when a credential
-// exists.
+// Provider settings: first the Provider page, the one choice of where requests go (it opens
+// there), then a page each for Anthropic, AWS Bedrock, Google Vertex AI and Microsoft Foundry,
+// and a Network page (proxy, CA certificates, client certificate; "Check network" shows what
+// doctor says of them). Save writes the changed non-secret values into the `env` block of the
+// user settings file (atomically, keeping every other key), and the secrets into the keychain
+// only; then it calls services.reload. "Test connection" runs the --doctor checks for that
+// page's provider, plus one small real request when a credential exists, with what the dialog
+// shows: its unsaved values and choice layered over the effective settings.
 class SettingsDialog : public QDialog
 {
     Q_OBJECT
     Q_DISABLE_COPY(SettingsDialog)
 public:
+    // The pages in the order of the list; each is one row of it and one page of the stack.
     enum class Page
     {
+        Provider,
         Anthropic,
         Bedrock,
         Vertex,
@@ -43,7 +48,10 @@ public:
     ~SettingsDialog() override;
 
     void showPage(Page page);
+    Page currentPage() const;
+    // A page of fields (null for the Provider page).
     ProviderSettingsPage *page(Page page) const;
+    ProviderChoicePage *providerChoice() const { return m_choice; }
     QString statusText() const;
     bool isBusy() const { return m_busy; }
     // The file Save writes: the user settings file the context read.
@@ -66,9 +74,15 @@ private:
     void showStatus(const QString &text);
     void setBusy(bool busy);
     void reloadPages();
+    void addPage(Page page, QWidget *widget, const QString &title);
+    ProviderSettingsPage *pageFor(Provider provider) const;
+    // Marks invalid fields; shows the first page with one and says so. False when one is.
+    bool validatePages(bool forTest);
 
     AppServices &m_services;
-    QList<ProviderSettingsPage *> m_pages;
+    QList<ProviderSettingsPage *> m_pages; // the pages of fields, in the list's order
+    QMap<Page, QWidget *> m_pageWidgets;   // every page, as the stack holds it
+    ProviderChoicePage *m_choice = nullptr;
     QListWidget *m_list = nullptr;
     QStackedWidget *m_stack = nullptr;
     QLabel *m_banner = nullptr;
@@ -77,6 +91,11 @@ private:
     QPushButton *m_saveButton = nullptr;
     QPushButton *m_closeButton = nullptr;
     QPointer<ConnectionTest> m_test;
+    // What "Test connection" tests, taken from the screen when it was pressed: the user
+    // settings' env changes and the secrets typed in (memory only, dropped after the test).
+    QMap<QString, QString> m_testChanges;
+    QMap<QString, QString> m_testSecrets;
+    bool m_testUnsaved = false;
     bool m_busy = false;
 };
 

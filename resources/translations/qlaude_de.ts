@@ -106,20 +106,20 @@
 <context>
     <name>ProviderCheck</name>
     <message>
-        <source>%1 is selected, so requests do not go to the Anthropic API. Turn it off on its page to use the Anthropic API.</source>
-        <translation>%1 ist ausgewählt, daher gehen Anfragen nicht an die Anthropic API. Schalten Sie es auf seiner Seite aus, um die Anthropic API zu verwenden.</translation>
-    </message>
-    <message>
-        <source>%1 is not selected; %2 is. Turn on &quot;Use %1&quot; and save to select it, then test again.</source>
-        <translation>%1 ist nicht ausgewählt, sondern %2. Schalten Sie „Use %1“ ein und speichern Sie, um es auszuwählen, und testen Sie dann erneut.</translation>
-    </message>
-    <message>
         <source>Credential: %1 (%2</source>
         <translation>Anmeldedaten: %1 (%2</translation>
     </message>
     <message>
         <source>Requests: %1 (%2), timeout %3 ms</source>
         <translation>Anfragen: %1 (%2), Zeitlimit %3 ms</translation>
+    </message>
+    <message>
+        <source>%1 is selected, so requests do not go to the Anthropic API. Choose Anthropic on the Provider page to use it, then test again.</source>
+        <translation>%1 ist ausgewählt, daher gehen Anfragen nicht an die Anthropic API. Wählen Sie auf der Seite „Anbieter“ Anthropic, um sie zu verwenden, und testen Sie dann erneut.</translation>
+    </message>
+    <message>
+        <source>%1 is not selected; %2 is. Choose %1 on the Provider page, then test again.</source>
+        <translation>%1 ist nicht ausgewählt, sondern %2. Wählen Sie %1 auf der Seite „Anbieter“ und testen Sie dann erneut.</translation>
     </message>
 </context>
 <context>
@@ -195,14 +195,6 @@
         <translation>Claude über Amazon Bedrock, mit Ihren AWS-Anmeldedaten.</translation>
     </message>
     <message>
-        <source>Use AWS Bedrock</source>
-        <translation>AWS Bedrock verwenden</translation>
-    </message>
-    <message>
-        <source>Send requests to Bedrock instead of the Anthropic API. Saving writes it to your user settings (~/.claude/settings.json), which the Claude Code CLI reads too.</source>
-        <translation>Anfragen an Bedrock statt an die Anthropic-API senden. Beim Speichern wird dies in Ihre Benutzereinstellungen (~/.claude/settings.json) geschrieben, die auch die Claude Code CLI liest.</translation>
-    </message>
-    <message>
         <source>Region</source>
         <translatorcomment>same as source</translatorcomment>
         <translation>Region</translation>
@@ -261,14 +253,6 @@
         <translation>Claude über Google Cloud Vertex AI, mit Application Default Credentials.</translation>
     </message>
     <message>
-        <source>Use Google Vertex AI</source>
-        <translation>Google Vertex AI verwenden</translation>
-    </message>
-    <message>
-        <source>Send requests to Vertex AI instead of the Anthropic API. Saving writes it to your user settings (~/.claude/settings.json), which the Claude Code CLI reads too.</source>
-        <translation>Anfragen an Vertex AI statt an die Anthropic-API senden. Beim Speichern wird dies in Ihre Benutzereinstellungen (~/.claude/settings.json) geschrieben, die auch die Claude Code CLI liest.</translation>
-    </message>
-    <message>
         <source>Project ID</source>
         <translation>Projekt-ID</translation>
     </message>
@@ -312,14 +296,6 @@
     <message>
         <source>Claude through Microsoft Foundry, with an API key or Microsoft Entra ID.</source>
         <translation>Claude über Microsoft Foundry, mit einem API-Schlüssel oder Microsoft Entra ID.</translation>
-    </message>
-    <message>
-        <source>Use Microsoft Foundry</source>
-        <translation>Microsoft Foundry verwenden</translation>
-    </message>
-    <message>
-        <source>Send requests to Microsoft Foundry instead of the Anthropic API. Saving writes it to your user settings (~/.claude/settings.json), which the Claude Code CLI reads too.</source>
-        <translation>Anfragen an Microsoft Foundry statt an die Anthropic-API senden. Beim Speichern wird dies in Ihre Benutzereinstellungen (~/.claude/settings.json) geschrieben, die auch die Claude Code CLI liest.</translation>
     </message>
     <message>
         <source>Resource name</source>
@@ -3439,6 +3415,53 @@ Verwenden Sie stattdessen die Befehlszeile: qlaude --print &quot;Frage&quot;, ql
     </message>
 </context>
 <context>
+    <name>qlaude::ProviderChoicePage</name>
+    <message>
+        <source>Provider</source>
+        <translation>Anbieter</translation>
+    </message>
+    <message>
+        <source>Where Qlaude sends requests. Choose one; its own page in the list holds its settings.</source>
+        <translation>Wohin Qlaude Anfragen sendet. Wählen Sie einen Anbieter; seine Einstellungen stehen auf seiner eigenen Seite in der Liste.</translation>
+    </message>
+    <message>
+        <source>Settings…</source>
+        <translation>Einstellungen…</translation>
+    </message>
+    <message>
+        <source>Open the %1 settings</source>
+        <translation>Die Einstellungen für %1 öffnen</translation>
+    </message>
+    <message>
+        <source>Where the provider choice comes from</source>
+        <translation>Woher die Anbieterwahl stammt</translation>
+    </message>
+    <message>
+        <source>Why some providers cannot be chosen</source>
+        <translation>Warum einige Anbieter nicht gewählt werden können</translation>
+    </message>
+    <message>
+        <source>None of CLAUDE_CODE_USE_BEDROCK, CLAUDE_CODE_USE_VERTEX or CLAUDE_CODE_USE_FOUNDRY is set, so requests go to the Anthropic API.</source>
+        <translation>Keine der Variablen CLAUDE_CODE_USE_BEDROCK, CLAUDE_CODE_USE_VERTEX oder CLAUDE_CODE_USE_FOUNDRY ist gesetzt, daher gehen Anfragen an die Anthropic API.</translation>
+    </message>
+    <message>
+        <source>%1 is in use: %2=%3, from %4.</source>
+        <translation>%1 wird verwendet: %2=%3, aus %4.</translation>
+    </message>
+    <message>
+        <source>Set by %1: %2=%3.</source>
+        <translation>Festgelegt durch %1: %2=%3.</translation>
+    </message>
+    <message>
+        <source>Save writes the choice to the env block of your user settings, which the Claude Code CLI reads too.</source>
+        <translation>„Speichern“ schreibt die Wahl in den env-Block Ihrer Benutzereinstellungen, die auch die Claude Code CLI liest.</translation>
+    </message>
+    <message>
+        <source>So %1 cannot be chosen here; change the setting there first.</source>
+        <translation>Daher kann %1 hier nicht gewählt werden; ändern Sie zuerst die Einstellung dort.</translation>
+    </message>
+</context>
+<context>
     <name>qlaude::ProviderClient</name>
     <message>
         <source>%1 is not available with the %2 provider</source>
@@ -3477,10 +3500,6 @@ Verwenden Sie stattdessen die Befehlszeile: qlaude --print &quot;Frage&quot;, ql
     <message>
         <source>Test connection to %1</source>
         <translation>Verbindung zu %1 testen</translation>
-    </message>
-    <message>
-        <source>Run the checks of qlaude --doctor for %1 with the saved settings</source>
-        <translation>Die Prüfungen von qlaude --doctor für %1 mit den gespeicherten Einstellungen ausführen</translation>
     </message>
     <message>
         <source>Test result</source>
@@ -3581,8 +3600,36 @@ Verwenden Sie stattdessen die Befehlszeile: qlaude --print &quot;Frage&quot;, ql
         <translation>Die Netzwerkeinstellungen prüfen</translation>
     </message>
     <message>
-        <source>Show the proxy for each provider, the CA files and the client certificate, as qlaude --doctor does, with the saved settings</source>
-        <translation>Den Proxy für jeden Anbieter, die CA-Dateien und das Client-Zertifikat wie bei qlaude --doctor anzeigen, mit den gespeicherten Einstellungen</translation>
+        <source>the environment Qlaude was started from</source>
+        <translation>der Umgebung, aus der Qlaude gestartet wurde</translation>
+    </message>
+    <message>
+        <source>%1 settings (%2)</source>
+        <translation>%1-Einstellungen (%2)</translation>
+    </message>
+    <message>
+        <source>Also set in %1, which is ignored: %2 wins.</source>
+        <translation>Auch festgelegt in %1, das ignoriert wird: %2 hat Vorrang.</translation>
+    </message>
+    <message>
+        <source>Also set in %1, which are ignored: %2 wins.</source>
+        <translation>Auch festgelegt in %1, die ignoriert werden: %2 hat Vorrang.</translation>
+    </message>
+    <message>
+        <source> and </source>
+        <translation> und </translation>
+    </message>
+    <message>
+        <source>Show the proxy for each provider, the CA files and the client certificate, as qlaude --doctor does, with the values shown here (saved or not)</source>
+        <translation>Den Proxy für jeden Anbieter, die CA-Dateien und das Client-Zertifikat wie qlaude --doctor anzeigen, mit den hier gezeigten Werten (gespeichert oder nicht)</translation>
+    </message>
+    <message>
+        <source>Run the checks of qlaude --doctor for %1 and send one small request, with the values shown here (saved or not)</source>
+        <translation>Die Prüfungen von qlaude --doctor für %1 ausführen und eine kleine Anfrage senden, mit den hier gezeigten Werten (gespeichert oder nicht)</translation>
+    </message>
+    <message>
+        <source>%1, also set elsewhere</source>
+        <translation>%1, auch anderswo festgelegt</translation>
     </message>
 </context>
 <context>
@@ -3892,10 +3939,6 @@ Es wurde nichts gespeichert, daher geht in der Datei nichts verloren. Korrigiere
         <translation>Es sind keine Einstellungen geladen, daher kann nichts getestet werden.</translation>
     </message>
     <message>
-        <source>This tests the saved settings; your unsaved changes are not included.</source>
-        <translation>Dies testet die gespeicherten Einstellungen; Ihre ungespeicherten Änderungen sind nicht enthalten.</translation>
-    </message>
-    <message>
         <source>Log in first.</source>
         <translation>Melden Sie sich zuerst an.</translation>
     </message>
@@ -3929,6 +3972,18 @@ Es wurde nichts gespeichert, daher geht in der Datei nichts verloren. Korrigiere
             <numerusform>Verbunden: %1 hat in %2 ms geantwortet und listet %n Modell auf.</numerusform>
             <numerusform>Verbunden: %1 hat in %2 ms geantwortet und listet %n Modelle auf.</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Provider</source>
+        <translation>Anbieter</translation>
+    </message>
+    <message>
+        <source>Fix the fields marked on the %1 page; nothing was tested.</source>
+        <translation>Korrigieren Sie die markierten Felder auf der Seite %1; es wurde nichts getestet.</translation>
+    </message>
+    <message>
+        <source>This tests what is shown here, including changes that are not saved yet.</source>
+        <translation>Dieser Test verwendet, was hier angezeigt wird, einschließlich noch nicht gespeicherter Änderungen.</translation>
     </message>
 </context>
 <context>

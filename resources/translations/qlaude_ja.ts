@@ -106,20 +106,20 @@
 <context>
     <name>ProviderCheck</name>
     <message>
-        <source>%1 is selected, so requests do not go to the Anthropic API. Turn it off on its page to use the Anthropic API.</source>
-        <translation>%1 が選択されているため、リクエストは Anthropic API に送られません。Anthropic API を使うには、そのページでオフにしてください。</translation>
-    </message>
-    <message>
-        <source>%1 is not selected; %2 is. Turn on &quot;Use %1&quot; and save to select it, then test again.</source>
-        <translation>%1 ではなく %2 が選択されています。「Use %1」をオンにして保存して選択してから、もう一度テストしてください。</translation>
-    </message>
-    <message>
         <source>Credential: %1 (%2</source>
         <translation>認証情報: %1 (%2</translation>
     </message>
     <message>
         <source>Requests: %1 (%2), timeout %3 ms</source>
         <translation>リクエスト: %1 (%2)、タイムアウト %3 ms</translation>
+    </message>
+    <message>
+        <source>%1 is selected, so requests do not go to the Anthropic API. Choose Anthropic on the Provider page to use it, then test again.</source>
+        <translation>%1 が選択されているため、リクエストは Anthropic API に送られません。Anthropic API を使うには「プロバイダー」ページで Anthropic を選び、もう一度テストしてください。</translation>
+    </message>
+    <message>
+        <source>%1 is not selected; %2 is. Choose %1 on the Provider page, then test again.</source>
+        <translation>%1 は選択されていません（選択されているのは %2 です）。「プロバイダー」ページで %1 を選び、もう一度テストしてください。</translation>
     </message>
 </context>
 <context>
@@ -195,14 +195,6 @@
         <translation>AWS の認証情報を使い、Amazon Bedrock 経由で Claude を利用します。</translation>
     </message>
     <message>
-        <source>Use AWS Bedrock</source>
-        <translation>AWS Bedrock を使用</translation>
-    </message>
-    <message>
-        <source>Send requests to Bedrock instead of the Anthropic API. Saving writes it to your user settings (~/.claude/settings.json), which the Claude Code CLI reads too.</source>
-        <translation>Anthropic API の代わりに Bedrock にリクエストを送信します。保存するとユーザー設定(~/.claude/settings.json)に書き込まれ、Claude Code CLI もこれを読み込みます。</translation>
-    </message>
-    <message>
         <source>Region</source>
         <translation>リージョン</translation>
     </message>
@@ -260,14 +252,6 @@
         <translation>Application Default Credentials を使い、Google Cloud Vertex AI 経由で Claude を利用します。</translation>
     </message>
     <message>
-        <source>Use Google Vertex AI</source>
-        <translation>Google Vertex AI を使用</translation>
-    </message>
-    <message>
-        <source>Send requests to Vertex AI instead of the Anthropic API. Saving writes it to your user settings (~/.claude/settings.json), which the Claude Code CLI reads too.</source>
-        <translation>Anthropic API の代わりに Vertex AI にリクエストを送信します。保存するとユーザー設定(~/.claude/settings.json)に書き込まれ、Claude Code CLI もこれを読み込みます。</translation>
-    </message>
-    <message>
         <source>Project ID</source>
         <translation>プロジェクト ID</translation>
     </message>
@@ -311,14 +295,6 @@
     <message>
         <source>Claude through Microsoft Foundry, with an API key or Microsoft Entra ID.</source>
         <translation>API キーまたは Microsoft Entra ID を使い、Microsoft Foundry 経由で Claude を利用します。</translation>
-    </message>
-    <message>
-        <source>Use Microsoft Foundry</source>
-        <translation>Microsoft Foundry を使用</translation>
-    </message>
-    <message>
-        <source>Send requests to Microsoft Foundry instead of the Anthropic API. Saving writes it to your user settings (~/.claude/settings.json), which the Claude Code CLI reads too.</source>
-        <translation>Anthropic API の代わりに Microsoft Foundry にリクエストを送信します。保存するとユーザー設定(~/.claude/settings.json)に書き込まれ、Claude Code CLI もこれを読み込みます。</translation>
     </message>
     <message>
         <source>Resource name</source>
@@ -3430,6 +3406,53 @@ Use the command line instead: qlaude --print &quot;question&quot;, qlaude --doct
     </message>
 </context>
 <context>
+    <name>qlaude::ProviderChoicePage</name>
+    <message>
+        <source>Provider</source>
+        <translation>プロバイダー</translation>
+    </message>
+    <message>
+        <source>Where Qlaude sends requests. Choose one; its own page in the list holds its settings.</source>
+        <translation>Qlaude がリクエストを送る先です。1 つ選んでください。各プロバイダーの設定は一覧のそれぞれのページにあります。</translation>
+    </message>
+    <message>
+        <source>Settings…</source>
+        <translation>設定…</translation>
+    </message>
+    <message>
+        <source>Open the %1 settings</source>
+        <translation>%1 の設定を開く</translation>
+    </message>
+    <message>
+        <source>Where the provider choice comes from</source>
+        <translation>プロバイダーの選択の設定元</translation>
+    </message>
+    <message>
+        <source>Why some providers cannot be chosen</source>
+        <translation>選べないプロバイダーがある理由</translation>
+    </message>
+    <message>
+        <source>None of CLAUDE_CODE_USE_BEDROCK, CLAUDE_CODE_USE_VERTEX or CLAUDE_CODE_USE_FOUNDRY is set, so requests go to the Anthropic API.</source>
+        <translation>CLAUDE_CODE_USE_BEDROCK、CLAUDE_CODE_USE_VERTEX、CLAUDE_CODE_USE_FOUNDRY のいずれも設定されていないため、リクエストは Anthropic API に送られます。</translation>
+    </message>
+    <message>
+        <source>%1 is in use: %2=%3, from %4.</source>
+        <translation>%1 を使用中: %2=%3（%4 から）。</translation>
+    </message>
+    <message>
+        <source>Set by %1: %2=%3.</source>
+        <translation>%1 が設定: %2=%3。</translation>
+    </message>
+    <message>
+        <source>Save writes the choice to the env block of your user settings, which the Claude Code CLI reads too.</source>
+        <translation>「保存」は選択をユーザー設定の env ブロックに書き込みます。Claude Code CLI もこれを読み込みます。</translation>
+    </message>
+    <message>
+        <source>So %1 cannot be chosen here; change the setting there first.</source>
+        <translation>そのため、ここでは %1 を選べません。先にその設定を変更してください。</translation>
+    </message>
+</context>
+<context>
     <name>qlaude::ProviderClient</name>
     <message>
         <source>%1 is not available with the %2 provider</source>
@@ -3468,10 +3491,6 @@ Use the command line instead: qlaude --print &quot;question&quot;, qlaude --doct
     <message>
         <source>Test connection to %1</source>
         <translation>%1 への接続をテスト</translation>
-    </message>
-    <message>
-        <source>Run the checks of qlaude --doctor for %1 with the saved settings</source>
-        <translation>保存済みの設定で、%1 について qlaude --doctor のチェックを実行します</translation>
     </message>
     <message>
         <source>Test result</source>
@@ -3572,8 +3591,36 @@ Use the command line instead: qlaude --print &quot;question&quot;, qlaude --doct
         <translation>ネットワーク設定を確認</translation>
     </message>
     <message>
-        <source>Show the proxy for each provider, the CA files and the client certificate, as qlaude --doctor does, with the saved settings</source>
-        <translation>保存済みの設定で、qlaude --doctor と同様に各プロバイダーのプロキシ、CA ファイル、クライアント証明書を表示します</translation>
+        <source>the environment Qlaude was started from</source>
+        <translation>Qlaude を起動した環境</translation>
+    </message>
+    <message>
+        <source>%1 settings (%2)</source>
+        <translation>%1 設定（%2）</translation>
+    </message>
+    <message>
+        <source>Also set in %1, which is ignored: %2 wins.</source>
+        <translation>%1 でも設定されていますが無視されます。%2 が優先されます。</translation>
+    </message>
+    <message>
+        <source>Also set in %1, which are ignored: %2 wins.</source>
+        <translation>%1 でも設定されていますが無視されます。%2 が優先されます。</translation>
+    </message>
+    <message>
+        <source> and </source>
+        <translation>と</translation>
+    </message>
+    <message>
+        <source>Show the proxy for each provider, the CA files and the client certificate, as qlaude --doctor does, with the values shown here (saved or not)</source>
+        <translation>qlaude --doctor と同様に、各プロバイダーのプロキシ、CA ファイル、クライアント証明書を表示します（ここに表示されている値を使用。保存済みかどうかは問いません）</translation>
+    </message>
+    <message>
+        <source>Run the checks of qlaude --doctor for %1 and send one small request, with the values shown here (saved or not)</source>
+        <translation>%1 について qlaude --doctor のチェックを実行し、小さなリクエストを 1 つ送信します（ここに表示されている値を使用。保存済みかどうかは問いません）</translation>
+    </message>
+    <message>
+        <source>%1, also set elsewhere</source>
+        <translation>%1（ほかの場所でも設定）</translation>
     </message>
 </context>
 <context>
@@ -3879,10 +3926,6 @@ Nothing was saved, so nothing in the file is lost. Fix it in a text editor, then
         <translation>設定が読み込まれていないため、テストできません。</translation>
     </message>
     <message>
-        <source>This tests the saved settings; your unsaved changes are not included.</source>
-        <translation>保存済みの設定をテストします。保存していない変更は含まれません。</translation>
-    </message>
-    <message>
         <source>Log in first.</source>
         <translation>先にログインしてください。</translation>
     </message>
@@ -3915,6 +3958,18 @@ Nothing was saved, so nothing in the file is lost. Fix it in a text editor, then
         <translation>
             <numerusform>接続しました: %1 が %2 ms で応答し、%n 個のモデルを返しました。</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Provider</source>
+        <translation>プロバイダー</translation>
+    </message>
+    <message>
+        <source>Fix the fields marked on the %1 page; nothing was tested.</source>
+        <translation>%1 ページで印の付いた項目を修正してください。テストは行われていません。</translation>
+    </message>
+    <message>
+        <source>This tests what is shown here, including changes that are not saved yet.</source>
+        <translation>このテストは、まだ保存していない変更を含め、ここに表示されている値を使います。</translation>
     </message>
 </context>
 <context>

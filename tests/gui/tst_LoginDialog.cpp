@@ -4,6 +4,7 @@
 #include "FakeAnthropicServer.h"
 #include "KeychainStore.h"
 #include "LoginDialog.h"
+#include "SettingsDialog.h"
 #include "TestSupport.h"
 
 #include <QAction>
@@ -374,6 +375,24 @@ private slots:
         });
         QCOMPARE(result, int(QDialog::Rejected));
         QCOMPARE(requested.count(), 1);
+
+        // What the app opens for it (GuiApp::showSettings): the settings dialog, on the one
+        // choice of provider rather than on the Anthropic page, with every provider choosable.
+        SettingsDialog settings(s.services);
+        settings.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&settings));
+        QCOMPARE(settings.currentPage(), SettingsDialog::Page::Provider);
+        auto *choice = settings.findChild<QWidget *>(QStringLiteral("providerChoicePage"));
+        QVERIFY(choice && choice->isVisible());
+        for (const char *p : {"anthropic", "bedrock", "vertex", "foundry"}) {
+            auto *radio = settings.findChild<QRadioButton *>(QLatin1String(p) +
+                                                             QStringLiteral("ProviderRadioButton"));
+            QVERIFY2(radio && radio->isVisible() && radio->isEnabled(), p);
+        }
+        QVERIFY(settings.findChild<QRadioButton *>(QStringLiteral("anthropicProviderRadioButton"))
+                    ->isChecked());
+        QVERIFY(
+            !settings.findChild<QWidget *>(QStringLiteral("anthropicSettingsPage"))->isVisible());
     }
 
     void subscriptionOptionIsAbsentUntilAddedThroughTheSeam()

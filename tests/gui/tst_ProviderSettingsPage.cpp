@@ -62,6 +62,49 @@ private slots:
         QVERIFY(changes.value(QStringLiteral("ANTHROPIC_BASE_URL")) ==
                 QStringLiteral("https://me:%1@gw2.example/v1").arg(password));
     }
+
+    // Set in the user settings, in --settings and in the environment: the page says the first
+    // two are ignored and --settings wins (settings files over the environment, later files
+    // over earlier ones), and shows the field locked, greyed, with the file that set it.
+    void aValueSetInThreePlacesNamesTheOneThatWins()
+    {
+        TestHome home(QStringLiteral("page-three-sources"));
+        home.userSettings({{"env", QJsonObject{{"ANTHROPIC_MODEL", "from-user"}}}});
+        const QString flagFile = home.path(QStringLiteral("flag.json"));
+        home.writeJson(flagFile, {{"env", QJsonObject{{"ANTHROPIC_MODEL", "from-flag"}}}});
+        AuthContext::Options o;
+        o.workspace = home.workspace();
+        o.processEnvironment = home.environment();
+        o.processEnvironment.insert(QStringLiteral("ANTHROPIC_MODEL"), QStringLiteral("from-env"));
+        o.flagSettings = flagFile;
+        o.managedDir = home.managedDir();
+        o.trustStorePath = home.trustStore();
+        AuthContext context = AuthContext::load(o);
+        AppServices services;
+        services.context = &context;
+        ProviderSettingsPage page(anthropicSpec(), services);
+
+        auto *line = page.findChild<QLineEdit *>(
+            objectNameFor(QStringLiteral("ANTHROPIC_MODEL"), QStringLiteral("LineEdit")));
+        QVERIFY(line);
+        QCOMPARE(line->text(), QStringLiteral("from-flag"));
+        QVERIFY(line->isReadOnly());
+        QCOMPARE(line->palette().color(QPalette::Active, QPalette::Text),
+                 line->palette().color(QPalette::Disabled, QPalette::Text));
+        auto *note = page.findChild<QLabel *>(
+            objectNameFor(QStringLiteral("ANTHROPIC_MODEL"), QStringLiteral("OverrideLabel")));
+        QVERIFY(note);
+        QCOMPARE(note->text(),
+                 QStringLiteral("Also set in the environment Qlaude was started from and user "
+                                "settings (%1), which are ignored: flag settings (%2) wins.")
+                     .arg(home.configDir() + QStringLiteral("/settings.json"), flagFile));
+        QVERIFY(line->accessibleDescription().contains(note->text()));
+        auto *source = page.findChild<QLabel *>(
+            objectNameFor(QStringLiteral("ANTHROPIC_MODEL"), QStringLiteral("SourceLabel")));
+        QVERIFY2(source->text().contains(QStringLiteral("set by --settings (") + flagFile),
+                 qPrintable(source->text()));
+        QVERIFY(page.envChanges().isEmpty());
+    }
 };
 
 QTEST_MAIN(tst_ProviderSettingsPage)

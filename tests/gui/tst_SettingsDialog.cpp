@@ -5,6 +5,7 @@
 #include "FakeAnthropicServer.h"
 #include "FakeBedrockServer.h"
 #include "KeychainStore.h"
+#include "ProviderChoicePage.h"
 #include "ProviderSettingsPage.h"
 #include "SettingsDialog.h"
 #include "TestPki.h"
@@ -22,6 +23,8 @@
 #include <QNetworkAccessManager>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QRadioButton>
+#include <QRegularExpression>
 #include <QScreen>
 #include <QScrollArea>
 #include <QSignalSpy>
@@ -129,7 +132,25 @@ void openPage(SettingsDialog &dialog, SettingsDialog::Page page)
     auto *scroll = qobject_cast<QScrollArea *>(
         dialog.findChild<QStackedWidget *>(QStringLiteral("pagesStackedWidget"))->currentWidget());
     QVERIFY(scroll);
-    QCOMPARE(scroll->widget(), static_cast<QWidget *>(dialog.page(page)));
+    if (page == SettingsDialog::Page::Provider)
+        QCOMPARE(scroll->widget(), static_cast<QWidget *>(dialog.providerChoice()));
+    else
+        QCOMPARE(scroll->widget(), static_cast<QWidget *>(dialog.page(page)));
+}
+
+// The Provider page's button for "anthropic", "bedrock", "vertex" or "foundry".
+QRadioButton *radio(QWidget &d, const char *provider)
+{
+    auto *b = d.findChild<QRadioButton *>(QLatin1String(provider) +
+                                          QStringLiteral("ProviderRadioButton"));
+    if (!b)
+        qWarning("no radio button for %s", provider);
+    return b;
+}
+
+void clickRadio(QRadioButton *button)
+{
+    QTest::mouseClick(button, Qt::LeftButton, {}, QPoint(8, button->height() / 2));
 }
 
 void typeInto(QLineEdit *edit, const QString &text)
@@ -194,9 +215,14 @@ private slots:
         const QRect area = dialog.rect();
         const QList<QScrollArea *> scrolls =
             dialog.findChildren<QScrollArea *>(QStringLiteral("pageScrollArea"));
-        QCOMPARE(scrolls.size(), 5);
-        for (QScrollArea *scroll : scrolls)
-            QVERIFY(qobject_cast<ProviderSettingsPage *>(scroll->widget()));
+        QCOMPARE(scrolls.size(), 6);
+        int choices = 0;
+        for (QScrollArea *scroll : scrolls) {
+            choices += qobject_cast<ProviderChoicePage *>(scroll->widget()) ? 1 : 0;
+            QVERIFY(qobject_cast<ProviderChoicePage *>(scroll->widget()) ||
+                    qobject_cast<ProviderSettingsPage *>(scroll->widget()));
+        }
+        QCOMPARE(choices, 1);
         // The dialog's own buttons stay inside it; the page scrolls instead.
         for (QPushButton *button : dialog.findChildren<QPushButton *>()) {
             if (!button->isVisible() || !qobject_cast<QDialogButtonBox *>(button->parentWidget()))
@@ -206,17 +232,293 @@ private slots:
         }
     }
 
+    // Issue 14: one choice of provider, on the page the dialog opens on. Each choice saves the
+    // variable the CLI reads and clears the others.
+    void theProviderIsOneChoiceAndEveryChoiceSaves()
+    {
+        Services s(QStringLiteral("settings-choice"));
+        s.home.userSettings(QJsonObject{
+            {QStringLiteral("env"),
+             QJsonObject{{QStringLiteral("CLAUDE_CODE_USE_VERTEX"), QStringLiteral("1")},
+                         {QStringLiteral("OTHER"), QStringLiteral("kept")}}}});
+        s.load();
+        SettingsDialog dialog(s.services);
+        QSignalSpy saved(&dialog, &SettingsDialog::saved);
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        QCOMPARE(dialog.currentPage(), SettingsDialog::Page::Provider);
+        QVERIFY(radio(dialog, "vertex")->isChecked());
+        QVERIFY(radio(dialog, "vertex")->isVisible());
+
+        const struct
+        {
+            const char *name;
+            Provider provider;
+            const char *variable;
+        } choices[] = {{"bedrock", Provider::Bedrock, "CLAUDE_CODE_USE_BEDROCK"},
+                       {"foundry", Provider::Foundry, "CLAUDE_CODE_USE_FOUNDRY"},
+                       {"anthropic", Provider::Anthropic, nullptr},
+                       {"vertex", Provider::Vertex, "CLAUDE_CODE_USE_VERTEX"}};
+        int saves = 0;
+        for (const auto &c : choices) {
+            QVERIFY2(radio(dialog, c.name)->isEnabled(), c.name);
+            clickRadio(radio(dialog, c.name));
+            QVERIFY(radio(dialog, c.name)->isChecked());
+            clickSave(dialog);
+            ++saves;
+            QTRY_COMPARE_WITH_TIMEOUT(saved.count(), saves, 10000);
+            QVERIFY2(saved.last().at(0).toBool(), qPrintable(dialog.statusText()));
+            QCOMPARE(s.context.provider(), c.provider);
+            QJsonObject expected{{QStringLiteral("OTHER"), QStringLiteral("kept")}};
+            if (c.variable)
+                expected.insert(QLatin1String(c.variable), QStringLiteral("1"));
+            QCOMPARE(s.userEnv(), expected);
+            // The page shows the saved choice again.
+            QVERIFY(radio(dialog, c.name)->isChecked());
+            QVERIFY(!dialog.providerChoice()->hasUnsavedChanges());
+        }
+
+        // Arrow keys move the choice, as in any radio group; "Settings…" opens its page.
+        radio(dialog, "vertex")->setFocus(Qt::TabFocusReason);
+        QTest::keyClick(radio(dialog, "vertex"), Qt::Key_Down);
+        QVERIFY(radio(dialog, "foundry")->isChecked());
+        QTest::mouseClick(
+            dialog.findChild<QPushButton *>(QStringLiteral("foundryOpenPagePushButton")),
+            Qt::LeftButton);
+        QCOMPARE(dialog.currentPage(), SettingsDialog::Page::Foundry);
+    }
+
+    // A layer above the user settings decides the provider: the choices it rules out cannot
+    // be made, and the page names the setting and its file.
+    void aChoiceRuledOutByManagedSettingsCannotBeMade()
+    {
+        Services s(QStringLiteral("settings-choice-locked"));
+        s.home.writeJson(s.home.managedDir() + QStringLiteral("/managed-settings.json"),
+                         QJsonObject{{QStringLiteral("env"),
+                                      QJsonObject{{QStringLiteral("CLAUDE_CODE_USE_FOUNDRY"),
+                                                   QStringLiteral("1")}}}});
+        s.load();
+        SettingsDialog dialog(s.services);
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        QVERIFY(radio(dialog, "foundry")->isChecked());
+        QVERIFY(radio(dialog, "foundry")->isEnabled()); // focus still reaches the group
+        // Without a user setting the managed one applies; Bedrock still outranks Foundry (the
+        // CLI's order), so it alone can still be chosen.
+        QVERIFY(!radio(dialog, "anthropic")->isEnabled());
+        QVERIFY(!radio(dialog, "vertex")->isEnabled());
+        QVERIFY(radio(dialog, "bedrock")->isEnabled());
+        auto *locks = dialog.findChild<QLabel *>(QStringLiteral("providerChoiceLockLabel"));
+        QVERIFY(locks && locks->isVisible());
+        QVERIFY2(locks->text().contains(QStringLiteral("Set by managed settings (") +
+                                        s.home.managedDir()),
+                 qPrintable(locks->text()));
+        QVERIFY2(locks->text().contains(QStringLiteral("CLAUDE_CODE_USE_FOUNDRY=1")),
+                 qPrintable(locks->text()));
+        QVERIFY2(locks->text().contains(QStringLiteral("Anthropic, Google Vertex AI cannot")),
+                 qPrintable(locks->text()));
+        clickRadio(radio(dialog, "anthropic"));
+        QVERIFY(radio(dialog, "foundry")->isChecked());
+        QVERIFY(dialog.providerChoice()->envChanges().isEmpty());
+        if (!qEnvironmentVariableIsEmpty("QLAUDE_SCREENSHOT_DIR"))
+            dialog.grab().save(qEnvironmentVariable("QLAUDE_SCREENSHOT_DIR") +
+                               QStringLiteral("/settings-choice-locked.png"));
+    }
+
+    // Issue 14: "Test connection" tests what is on screen. The saved base URL points at one
+    // server, the field (not saved) at another: the request goes to the one on screen, and
+    // nothing is written.
+    void testConnectionTestsTheValuesOnScreen()
+    {
+        FakeAnthropicServer saved;
+        QVERIFY(saved.listen());
+        FakeAnthropicServer shown;
+        QVERIFY(shown.listen());
+        const QString key = testSecret(QStringLiteral("settings-on-screen"));
+        saved.setExpectedApiKey(key.toUtf8());
+        shown.setExpectedApiKey(key.toUtf8());
+        Services s(QStringLiteral("settings-test-on-screen"),
+                   {{QStringLiteral("ANTHROPIC_API_KEY"), key}});
+        s.home.userSettings(QJsonObject{
+            {QStringLiteral("env"),
+             QJsonObject{{QStringLiteral("ANTHROPIC_BASE_URL"), saved.baseUrl().toString()}}}});
+        s.load();
+        const QByteArray fileBefore = s.userFileBytes();
+        SettingsDialog dialog(s.services);
+        dialog.show();
+        openPage(dialog, SettingsDialog::Page::Anthropic);
+        typeInto(lineEdit(dialog, "ANTHROPIC_BASE_URL"), shown.baseUrl().toString());
+        QTest::mouseClick(
+            dialog.findChild<QPushButton *>(QStringLiteral("anthropicTestConnectionPushButton")),
+            Qt::LeftButton);
+        auto *result =
+            dialog.findChild<QPlainTextEdit *>(QStringLiteral("anthropicTestResultPlainTextEdit"));
+        QTRY_VERIFY_WITH_TIMEOUT(!dialog.isBusy(), 10000);
+        const QString text = result->toPlainText();
+        QVERIFY2(text.contains(QStringLiteral("Connected: ") + shown.baseUrl().toString()),
+                 qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("not saved yet")), qPrintable(text));
+        QCOMPARE(shown.requests().size(), 1);
+        QCOMPARE(saved.requests().size(), 0);
+        QVERIFY(shown.lastRequest().header("x-api-key") == key.toUtf8());
+        QVERIFY(!text.contains(key));
+        // Nothing was saved, and the field still holds what was typed.
+        QCOMPARE(s.userFileBytes(), fileBefore);
+        QCOMPARE(lineEdit(dialog, "ANTHROPIC_BASE_URL")->text(), shown.baseUrl().toString());
+        if (!qEnvironmentVariableIsEmpty("QLAUDE_SCREENSHOT_DIR"))
+            dialog.grab().save(qEnvironmentVariable("QLAUDE_SCREENSHOT_DIR") +
+                               QStringLiteral("/settings-test-on-screen.png"));
+
+        // The provider chosen on screen (not saved) is the one the test speaks of.
+        openPage(dialog, SettingsDialog::Page::Provider);
+        clickRadio(radio(dialog, "bedrock"));
+        openPage(dialog, SettingsDialog::Page::Anthropic);
+        QTest::mouseClick(
+            dialog.findChild<QPushButton *>(QStringLiteral("anthropicTestConnectionPushButton")),
+            Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(!dialog.isBusy(), 10000);
+        QVERIFY2(result->toPlainText().contains(QStringLiteral("AWS Bedrock is selected")),
+                 qPrintable(result->toPlainText()));
+        QCOMPARE(shown.requests().size(), 1);
+        QCOMPARE(s.userFileBytes(), fileBefore);
+    }
+
+    // Issue 14: a locked field is read-only, looks it, and says who set it; keyboard focus
+    // still reaches it, and neither typing nor the space bar changes it.
+    void lockedFieldsAreReadOnlyAndNameTheirSource()
+    {
+        Services s(QStringLiteral("settings-locked"),
+                   {{QStringLiteral("AWS_REGION"), QStringLiteral("eu-west-3")}});
+        s.home.writeJson(
+            s.home.managedDir() + QStringLiteral("/managed-settings.json"),
+            QJsonObject{{QStringLiteral("env"),
+                         QJsonObject{{QStringLiteral("API_TIMEOUT_MS"), QStringLiteral("90000")},
+                                     {QStringLiteral("CLAUDE_CODE_ADDITIONAL_PROTECTION"),
+                                      QStringLiteral("1")}}}});
+        s.load();
+        SettingsDialog dialog(s.services);
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        openPage(dialog, SettingsDialog::Page::Anthropic);
+
+        QLineEdit *timeout = lineEdit(dialog, "API_TIMEOUT_MS");
+        QVERIFY(timeout->isReadOnly());
+        QCOMPARE(timeout->palette().color(QPalette::Active, QPalette::Text),
+                 timeout->palette().color(QPalette::Disabled, QPalette::Text));
+        QVERIFY(lineEdit(dialog, "ANTHROPIC_BETAS")
+                    ->palette()
+                    .color(QPalette::Active, QPalette::Text) !=
+                lineEdit(dialog, "ANTHROPIC_BETAS")
+                    ->palette()
+                    .color(QPalette::Disabled, QPalette::Text));
+        const QString timeoutSource = sourceLabel(dialog, "API_TIMEOUT_MS")->text();
+        QVERIFY2(timeoutSource.contains(QStringLiteral("set by managed settings (") +
+                                        s.home.managedDir()),
+                 qPrintable(timeoutSource));
+        // Tab reaches it; typing changes nothing.
+        QLineEdit *before = lineEdit(dialog, "ANTHROPIC_BASE_URL");
+        before->setFocus(Qt::TabFocusReason);
+        QWidget *w = before;
+        for (int i = 0; i < 8 && QApplication::focusWidget() != timeout; ++i) {
+            QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
+            w = QApplication::focusWidget();
+        }
+        QCOMPARE(w, static_cast<QWidget *>(timeout));
+        QTest::keyClicks(timeout, QStringLiteral("123"));
+        QCOMPARE(timeout->text(), QStringLiteral("90000"));
+
+        QCheckBox *protection = checkBox(dialog, "CLAUDE_CODE_ADDITIONAL_PROTECTION");
+        QVERIFY(protection->isChecked());
+        QVERIFY(protection->isEnabled()); // focusable, so its note can be read
+        QVERIFY(protection->focusPolicy() & Qt::TabFocus);
+        protection->setFocus(Qt::TabFocusReason);
+        QTest::keyClick(protection, Qt::Key_Space);
+        QVERIFY(protection->isChecked());
+        QTest::mouseClick(protection, Qt::LeftButton, {}, QPoint(8, protection->height() / 2));
+        QVERIFY(protection->isChecked());
+        QCOMPARE(protection->palette().color(QPalette::Active, QPalette::WindowText),
+                 protection->palette().color(QPalette::Disabled, QPalette::WindowText));
+        QVERIFY(sourceLabel(dialog, "CLAUDE_CODE_ADDITIONAL_PROTECTION")
+                    ->text()
+                    .contains(QStringLiteral("managed settings")));
+
+        openPage(dialog, SettingsDialog::Page::Bedrock);
+        QLineEdit *region = lineEdit(dialog, "AWS_REGION");
+        QVERIFY(region->isReadOnly());
+        QVERIFY(sourceLabel(dialog, "AWS_REGION")
+                    ->text()
+                    .contains(QStringLiteral("set in the environment")));
+        for (SettingsDialog::Page p :
+             {SettingsDialog::Page::Anthropic, SettingsDialog::Page::Bedrock})
+            QVERIFY(dialog.page(p)->envChanges().isEmpty());
+        if (!qEnvironmentVariableIsEmpty("QLAUDE_SCREENSHOT_DIR")) {
+            openPage(dialog, SettingsDialog::Page::Anthropic);
+            dialog.grab().save(qEnvironmentVariable("QLAUDE_SCREENSHOT_DIR") +
+                               QStringLiteral("/settings-locked.png"));
+        }
+    }
+
+    // Issue 14: a value set in two places says which one wins, by the precedence the settings
+    // are applied with: settings files over the environment, managed settings over the user's.
+    void aValueSetInTwoPlacesSaysWhichWins()
+    {
+        Services s(QStringLiteral("settings-two-sources"),
+                   {{QStringLiteral("ANTHROPIC_BASE_URL"), QStringLiteral("https://env.example")}});
+        s.home.userSettings(
+            QJsonObject{{QStringLiteral("env"),
+                         QJsonObject{{QStringLiteral("ANTHROPIC_BASE_URL"),
+                                      QStringLiteral("https://user.example")},
+                                     {QStringLiteral("API_TIMEOUT_MS"), QStringLiteral("1000")}}}});
+        s.home.writeJson(
+            s.home.managedDir() + QStringLiteral("/managed-settings.json"),
+            QJsonObject{{QStringLiteral("env"),
+                         QJsonObject{{QStringLiteral("API_TIMEOUT_MS"), QStringLiteral("2000")}}}});
+        s.load();
+        SettingsDialog dialog(s.services);
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        openPage(dialog, SettingsDialog::Page::Anthropic);
+
+        QLineEdit *base = lineEdit(dialog, "ANTHROPIC_BASE_URL");
+        QCOMPARE(base->text(), QStringLiteral("https://user.example"));
+        QVERIFY(!base->isReadOnly());
+        QLabel *baseNote =
+            field<QLabel>(dialog, QStringLiteral("ANTHROPIC_BASE_URL"), "OverrideLabel");
+        QVERIFY(baseNote && baseNote->isVisible());
+        QCOMPARE(baseNote->text(),
+                 QStringLiteral("Also set in the environment Qlaude was started from, which is "
+                                "ignored: user settings (%1) wins.")
+                     .arg(s.userFile()));
+
+        QLineEdit *timeout = lineEdit(dialog, "API_TIMEOUT_MS");
+        QCOMPARE(timeout->text(), QStringLiteral("2000"));
+        QVERIFY(timeout->isReadOnly());
+        QCOMPARE(
+            field<QLabel>(dialog, QStringLiteral("API_TIMEOUT_MS"), "OverrideLabel")->text(),
+            QStringLiteral("Also set in user settings (%1), which is ignored: managed "
+                           "settings (%2) wins.")
+                .arg(s.userFile(), s.home.managedDir() + QStringLiteral("/managed-settings.json")));
+        // Set in one place only: no note.
+        QVERIFY(!field<QLabel>(dialog, QStringLiteral("ANTHROPIC_BETAS"), "OverrideLabel")
+                     ->isVisible());
+        verifyNoTruncatedText(dialog);
+        if (!qEnvironmentVariableIsEmpty("QLAUDE_SCREENSHOT_DIR"))
+            dialog.grab().save(qEnvironmentVariable("QLAUDE_SCREENSHOT_DIR") +
+                               QStringLiteral("/settings-two-sources.png"));
+    }
+
     void hasAPageAndAFieldForEveryProviderVariable()
     {
         Services s(QStringLiteral("settings-pages"));
         SettingsDialog dialog(s.services);
         auto *list = dialog.findChild<QListWidget *>(QStringLiteral("pagesListWidget"));
-        QCOMPARE(list->count(), 5);
-        QCOMPARE(list->item(0)->text(), QStringLiteral("Anthropic"));
-        QCOMPARE(list->item(1)->text(), QStringLiteral("AWS Bedrock"));
-        QCOMPARE(list->item(2)->text(), QStringLiteral("Google Vertex AI"));
-        QCOMPARE(list->item(3)->text(), QStringLiteral("Microsoft Foundry"));
-        QCOMPARE(list->item(4)->text(), QStringLiteral("Network"));
+        QCOMPARE(list->count(), 6);
+        QCOMPARE(list->item(0)->text(), QStringLiteral("Provider"));
+        QCOMPARE(list->item(1)->text(), QStringLiteral("Anthropic"));
+        QCOMPARE(list->item(2)->text(), QStringLiteral("AWS Bedrock"));
+        QCOMPARE(list->item(3)->text(), QStringLiteral("Google Vertex AI"));
+        QCOMPARE(list->item(4)->text(), QStringLiteral("Microsoft Foundry"));
+        QCOMPARE(list->item(5)->text(), QStringLiteral("Network"));
         const QStringList lines = {"ANTHROPIC_BASE_URL",
                                    "ANTHROPIC_MODEL",
                                    "API_TIMEOUT_MS",
@@ -237,11 +539,18 @@ private slots:
             QVERIFY2(!edit->accessibleName().isEmpty(), qPrintable(v));
             QVERIFY2(edit->toolTip().contains(v), qPrintable(v));
         }
-        for (const char *v : {"CLAUDE_CODE_ADDITIONAL_PROTECTION", "CLAUDE_CODE_USE_BEDROCK",
-                              "CLAUDE_CODE_SKIP_BEDROCK_AUTH", "CLAUDE_CODE_USE_VERTEX",
-                              "CLAUDE_CODE_SKIP_VERTEX_AUTH", "CLAUDE_CODE_USE_FOUNDRY",
-                              "CLAUDE_CODE_SKIP_FOUNDRY_AUTH"})
+        for (const char *v : {"CLAUDE_CODE_ADDITIONAL_PROTECTION", "CLAUDE_CODE_SKIP_BEDROCK_AUTH",
+                              "CLAUDE_CODE_SKIP_VERTEX_AUTH", "CLAUDE_CODE_SKIP_FOUNDRY_AUTH"})
             QVERIFY2(field<QCheckBox>(dialog, QLatin1String(v), "CheckBox"), v);
+        // The provider is one choice, not a "Use" check box on each page.
+        for (const char *v :
+             {"CLAUDE_CODE_USE_BEDROCK", "CLAUDE_CODE_USE_VERTEX", "CLAUDE_CODE_USE_FOUNDRY"})
+            QVERIFY2(!dialog.findChild<QCheckBox *>(
+                         objectNameFor(QLatin1String(v), QStringLiteral("CheckBox"))),
+                     v);
+        QCOMPARE(
+            dialog.findChildren<QRadioButton *>(QRegularExpression("ProviderRadioButton$")).size(),
+            4);
         QVERIFY(field<QPlainTextEdit>(dialog, QStringLiteral("ANTHROPIC_CUSTOM_HEADERS"),
                                       "PlainTextEdit"));
         // Secrets are masked.
@@ -278,8 +587,8 @@ private slots:
         QVERIFY(!betas->isReadOnly());
         QVERIFY2(sourceLabel(dialog, "ANTHROPIC_BETAS")->text().contains(s.userFile()),
                  qPrintable(sourceLabel(dialog, "ANTHROPIC_BETAS")->text()));
-        QVERIFY(checkBox(dialog, "CLAUDE_CODE_USE_VERTEX")->isChecked());
-        QVERIFY(checkBox(dialog, "CLAUDE_CODE_USE_VERTEX")->isEnabled());
+        QVERIFY(radio(dialog, "vertex")->isChecked());
+        QVERIFY(radio(dialog, "vertex")->isEnabled());
 
         // The process environment: shown, locked, with the reason.
         QLineEdit *region = lineEdit(dialog, "AWS_REGION");
@@ -318,7 +627,7 @@ private slots:
         QCOMPARE(base->placeholderText(), QStringLiteral("https://api.anthropic.com"));
         QCOMPARE(sourceLabel(dialog, "ANTHROPIC_BASE_URL")->text(),
                  QStringLiteral("Not set; the default is https://api.anthropic.com."));
-        QVERIFY(!checkBox(dialog, "CLAUDE_CODE_USE_BEDROCK")->isChecked());
+        QVERIFY(!radio(dialog, "bedrock")->isChecked());
     }
 
     void saveWritesOnlyTheEnvBlockAndKeepsForeignKeys()
@@ -349,10 +658,10 @@ private slots:
         QTest::keyClicks(headers, QStringLiteral("X-Team: research"));
         QTest::keyClick(headers, Qt::Key_Return);
         QTest::keyClicks(headers, QStringLiteral("X-Cost-Center: 42"));
+        openPage(dialog, SettingsDialog::Page::Provider);
+        clickRadio(radio(dialog, "vertex"));
+        QVERIFY(radio(dialog, "vertex")->isChecked());
         openPage(dialog, SettingsDialog::Page::Vertex);
-        QTest::mouseClick(checkBox(dialog, "CLAUDE_CODE_USE_VERTEX"), Qt::LeftButton, {},
-                          QPoint(8, checkBox(dialog, "CLAUDE_CODE_USE_VERTEX")->height() / 2));
-        QVERIFY(checkBox(dialog, "CLAUDE_CODE_USE_VERTEX")->isChecked());
         typeInto(lineEdit(dialog, "ANTHROPIC_VERTEX_PROJECT_ID"), QStringLiteral("my-project"));
         // Enter saves: Save is the default button.
         QTest::keyClick(lineEdit(dialog, "ANTHROPIC_VERTEX_PROJECT_ID"), Qt::Key_Return);
@@ -598,6 +907,7 @@ private slots:
         s.load();
         SettingsDialog dialog(s.services);
         dialog.show();
+        openPage(dialog, SettingsDialog::Page::Anthropic);
         auto *button =
             dialog.findChild<QPushButton *>(QStringLiteral("anthropicTestConnectionPushButton"));
         QTest::mouseClick(button, Qt::LeftButton);
@@ -772,8 +1082,8 @@ private slots:
         SettingsDialog dialog(s.services);
         dialog.show();
         const QString dir = qEnvironmentVariable("QLAUDE_SCREENSHOT_DIR");
-        const char *names[] = {"anthropic", "bedrock", "vertex", "foundry"};
-        for (int i = 0; i < 4; ++i) {
+        const char *names[] = {"provider", "anthropic", "bedrock", "vertex", "foundry"};
+        for (int i = 0; i < 5; ++i) {
             openPage(dialog, SettingsDialog::Page(i));
             QTRY_VERIFY(!dialog.isBusy());
             verifyNoTruncatedText(dialog);
@@ -840,10 +1150,10 @@ private slots:
                     {"AWS_SECRET_ACCESS_KEY", secret}});
         SettingsDialog dialog(s.services);
         dialog.show();
-        openPage(dialog, SettingsDialog::Page::Bedrock);
-        auto *help = dialog.findChild<QLabel *>(QStringLiteral("claudeCodeUseBedrockHelpLabel"));
+        auto *help = dialog.findChild<QLabel *>(QStringLiteral("providerChoiceSourceLabel"));
         QVERIFY(help);
         QVERIFY2(help->text().contains("the Claude Code CLI reads too"), qPrintable(help->text()));
+        openPage(dialog, SettingsDialog::Page::Bedrock);
         QTest::mouseClick(
             dialog.findChild<QPushButton *>(QStringLiteral("bedrockTestConnectionPushButton")),
             Qt::LeftButton);
@@ -872,10 +1182,12 @@ private slots:
                     {"ANTHROPIC_FOUNDRY_API_KEY", key}});
         SettingsDialog dialog(s.services);
         dialog.show();
-        // The page of the provider in use opens first.
+        // The choice of provider opens first, with the one in use chosen.
         auto *list = dialog.findChild<QListWidget *>();
         QVERIFY(list);
-        QCOMPARE(list->currentRow(), int(SettingsDialog::Page::Foundry));
+        QCOMPARE(list->currentRow(), int(SettingsDialog::Page::Provider));
+        QVERIFY(radio(dialog, "foundry")->isChecked());
+        openPage(dialog, SettingsDialog::Page::Foundry);
         QTest::mouseClick(
             dialog.findChild<QPushButton *>(QStringLiteral("foundryTestConnectionPushButton")),
             Qt::LeftButton);
