@@ -219,9 +219,10 @@ private:
             showSettings(parent);
     }
 
-    void showSettings(QWidget *parent)
+    void showSettings(QWidget *parent, SettingsDialog::Page page = SettingsDialog::Page::Provider)
     {
         SettingsDialog dialog(m_services, parent);
+        dialog.showPage(page);
         dialog.exec();
     }
 
@@ -254,6 +255,8 @@ private:
                          [this] { showLogin(m_window); });
         QObject::connect(m_window, &ChatWindow::settingsRequested, m_window,
                          [this] { showSettings(m_window); });
+        QObject::connect(m_window, &ChatWindow::connectionsRequested, m_window,
+                         [this] { showSettings(m_window, SettingsDialog::Page::Connections); });
         QObject::connect(m_window, &ChatWindow::doctorRequested, m_window,
                          [this] { showDoctor(m_window); });
         QObject::connect(m_window, &ChatWindow::trustRequested, m_window,

@@ -113,7 +113,7 @@ ChatWindow::ChatWindow(AppServices &services, QWidget *parent)
     statusBar()->addWidget(m_connectionSwitcher);
     statusBar()->addWidget(m_status, 1);
     connect(m_connectionSwitcher, &ConnectionSwitcher::manageRequested, this,
-            &ChatWindow::settingsRequested);
+            &ChatWindow::connectionsRequested);
 
     // Work that can wait (the model list, which may start TLS) waits for the first paint.
     m_view->viewport()->installEventFilter(this);

@@ -63,6 +63,7 @@ public slots:
 signals:
     void loginRequested();
     void settingsRequested();
+    void connectionsRequested(); // Settings > Connections
     void doctorRequested();
     // File > Trust This Folder: the folder's settings wait for trust.
     void trustRequested();

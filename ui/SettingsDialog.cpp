@@ -8,6 +8,7 @@
 #include "AuthResolver.h"
 #include "AuthorizerFactory.h"
 #include "ConnectionTest.h"
+#include "ConnectionsPage.h"
 #include "DialogSupport.h"
 #include "DoctorReport.h"
 #include "KeychainStore.h"
@@ -116,6 +117,8 @@ void SettingsDialog::buildUi()
                 showStatus(QString());
         });
     }
+    m_connections = new ConnectionsPage(m_services, m_stack);
+    addPage(Page::Connections, m_connections, tr("Connections"));
     int listWidth = 0;
     for (int i = 0; i < m_list->count(); ++i)
         listWidth =
@@ -148,6 +151,13 @@ void SettingsDialog::buildUi()
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     bottom->addWidget(buttons, 0, Qt::AlignBottom);
     layout->addLayout(bottom);
+    // The connections page saves each connection with its own button: the dialog's Save and
+    // the settings file it writes are for the other pages.
+    connect(m_list, &QListWidget::currentRowChanged, this, [this](int row) {
+        const bool connections = row == int(Page::Connections);
+        m_saveButton->setVisible(!connections);
+        m_fileLabel->setVisible(!connections);
+    });
 }
 
 void SettingsDialog::addPage(Page page, QWidget *widget, const QString &title)

@@ -18,16 +18,18 @@ class AuthContext;
 class ConnectionTest;
 class ProviderChoicePage;
 class ProviderSettingsPage;
+class ConnectionsPage;
 struct KeychainResult;
 
 // Provider settings: first the Provider page, the one choice of where requests go (it opens
 // there), then a page each for Anthropic, AWS Bedrock, Google Vertex AI and Microsoft Foundry,
-// and a Network page (proxy, CA certificates, client certificate; "Check network" shows what
-// doctor says of them). Save writes the changed non-secret values into the `env` block of the
-// user settings file (atomically, keeping every other key), and the secrets into the keychain
-// only; then it calls services.reload. "Test connection" runs the --doctor checks for that
-// page's provider, plus one small real request when a credential exists, with what the dialog
-// shows: its unsaved values and choice layered over the effective settings.
+// a Network page (proxy, CA certificates, client certificate; "Check network" shows what
+// doctor says of them), and the named connections (ConnectionsPage, with buttons of its own). Save
+// writes the changed non-secret values into the `env` block of the user settings file (atomically,
+// keeping every other key), and the secrets into the keychain only; then it calls services.reload.
+// "Test connection" runs the --doctor checks for that page's provider, plus one small real request
+// when a credential exists, with what the dialog shows: its unsaved values and choice layered over
+// the effective settings.
 class SettingsDialog : public QDialog
 {
     Q_OBJECT
@@ -41,7 +43,8 @@ public:
         Bedrock,
         Vertex,
         Foundry,
-        Network
+        Network,
+        Connections
     };
 
     explicit SettingsDialog(AppServices &services, QWidget *parent = nullptr);
@@ -52,6 +55,7 @@ public:
     // A page of fields (null for the Provider page).
     ProviderSettingsPage *page(Page page) const;
     ProviderChoicePage *providerChoice() const { return m_choice; }
+    ConnectionsPage *connections() const { return m_connections; }
     QString statusText() const;
     bool isBusy() const { return m_busy; }
     // The file Save writes: the user settings file the context read.
@@ -83,6 +87,7 @@ private:
     QList<ProviderSettingsPage *> m_pages; // the pages of fields, in the list's order
     QMap<Page, QWidget *> m_pageWidgets;   // every page, as the stack holds it
     ProviderChoicePage *m_choice = nullptr;
+    ConnectionsPage *m_connections = nullptr;
     QListWidget *m_list = nullptr;
     QStackedWidget *m_stack = nullptr;
     QLabel *m_banner = nullptr;

@@ -5,6 +5,7 @@
 #include "FakeAnthropicServer.h"
 #include "FakeBedrockServer.h"
 #include "KeychainStore.h"
+#include "ConnectionsPage.h"
 #include "ProviderChoicePage.h"
 #include "ProviderSettingsPage.h"
 #include "SettingsDialog.h"
@@ -215,14 +216,18 @@ private slots:
         const QRect area = dialog.rect();
         const QList<QScrollArea *> scrolls =
             dialog.findChildren<QScrollArea *>(QStringLiteral("pageScrollArea"));
-        QCOMPARE(scrolls.size(), 6);
+        QCOMPARE(scrolls.size(), 7);
         int choices = 0;
+        int connections = 0;
         for (QScrollArea *scroll : scrolls) {
             choices += qobject_cast<ProviderChoicePage *>(scroll->widget()) ? 1 : 0;
+            connections += qobject_cast<ConnectionsPage *>(scroll->widget()) ? 1 : 0;
             QVERIFY(qobject_cast<ProviderChoicePage *>(scroll->widget()) ||
-                    qobject_cast<ProviderSettingsPage *>(scroll->widget()));
+                    qobject_cast<ProviderSettingsPage *>(scroll->widget()) ||
+                    qobject_cast<ConnectionsPage *>(scroll->widget()));
         }
         QCOMPARE(choices, 1);
+        QCOMPARE(connections, 1);
         // The dialog's own buttons stay inside it; the page scrolls instead.
         for (QPushButton *button : dialog.findChildren<QPushButton *>()) {
             if (!button->isVisible() || !qobject_cast<QDialogButtonBox *>(button->parentWidget()))
@@ -512,7 +517,8 @@ private slots:
         Services s(QStringLiteral("settings-pages"));
         SettingsDialog dialog(s.services);
         auto *list = dialog.findChild<QListWidget *>(QStringLiteral("pagesListWidget"));
-        QCOMPARE(list->count(), 6);
+        QCOMPARE(list->count(), 7);
+        QCOMPARE(list->item(6)->text(), QStringLiteral("Connections"));
         QCOMPARE(list->item(0)->text(), QStringLiteral("Provider"));
         QCOMPARE(list->item(1)->text(), QStringLiteral("Anthropic"));
         QCOMPARE(list->item(2)->text(), QStringLiteral("AWS Bedrock"));
