@@ -17,7 +17,6 @@
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
-#include <QStackedWidget>
 #include <QVBoxLayout>
 
 #include <memory>
@@ -127,8 +126,12 @@ void ConnectionsPage::buildUi()
     m_provider->setObjectName(QStringLiteral("connectionProviderCombo"));
     m_provider->addItems({tr("Anthropic API"), tr("Amazon Bedrock"), tr("Google Vertex AI"),
                           tr("Microsoft Foundry")});
-    m_providerPages = new QStackedWidget;
 
+    // One form, so every label lines up; each provider's rows show only when it is chosen.
+    auto *form = new QFormLayout;
+    m_form = form;
+    form->addRow(tr("Name:"), m_nameLabel);
+    form->addRow(tr("&Provider:"), m_provider);
     // Anthropic
     m_baseUrl =
         field(QStringLiteral("connectionBaseUrlEdit"), tr("https://api.anthropic.com (default)"));
@@ -136,53 +139,44 @@ void ConnectionsPage::buildUi()
     m_credentialKind->setObjectName(QStringLiteral("connectionCredentialKindCombo"));
     m_credentialKind->addItems({tr("API key"), tr("Gateway token (Authorization: Bearer)")});
     m_anthropicSecret = secretField(QStringLiteral("connectionApiKeyEdit"));
-    auto *anthropic = new QWidget;
-    auto *af = new QFormLayout(anthropic);
-    af->setContentsMargins(0, 0, 0, 0);
-    af->addRow(tr("Base URL:"), m_baseUrl);
-    af->addRow(tr("Credential:"), m_credentialKind);
-    af->addRow(tr("Secret:"), m_anthropicSecret);
+    form->addRow(tr("Base &URL:"), m_baseUrl);
+    form->addRow(tr("Credential:"), m_credentialKind);
+    form->addRow(tr("&Secret:"), m_anthropicSecret);
+    m_providerRows[0] = {m_baseUrl, m_credentialKind, m_anthropicSecret};
     // Bedrock
     m_awsRegion = field(QStringLiteral("connectionAwsRegionEdit"), QStringLiteral("us-east-1"));
     m_awsProfile = field(QStringLiteral("connectionAwsProfileEdit"), tr("default"));
     m_bedrockUrl = field(QStringLiteral("connectionBedrockUrlEdit"), tr("(the region's endpoint)"));
     m_bedrockSecret = secretField(QStringLiteral("connectionBedrockKeyEdit"));
     m_bedrockSecret->setPlaceholderText(tr("optional: a Bedrock API key"));
-    auto *bedrock = new QWidget;
-    auto *bf = new QFormLayout(bedrock);
-    bf->setContentsMargins(0, 0, 0, 0);
-    bf->addRow(tr("Region:"), m_awsRegion);
-    bf->addRow(tr("AWS profile:"), m_awsProfile);
-    bf->addRow(tr("Endpoint:"), m_bedrockUrl);
-    bf->addRow(tr("API key:"), m_bedrockSecret);
+    form->addRow(tr("Re&gion:"), m_awsRegion);
+    form->addRow(tr("AWS pro&file:"), m_awsProfile);
+    form->addRow(tr("Endpoint:"), m_bedrockUrl);
+    form->addRow(tr("API &key:"), m_bedrockSecret);
+    m_providerRows[1] = {m_awsRegion, m_awsProfile, m_bedrockUrl, m_bedrockSecret};
     // Vertex
     m_vertexProject = field(QStringLiteral("connectionVertexProjectEdit"), tr("my-project"));
     m_vertexRegion = field(QStringLiteral("connectionVertexRegionEdit"), QStringLiteral("global"));
     m_vertexUrl = field(QStringLiteral("connectionVertexUrlEdit"), tr("(the region's endpoint)"));
-    auto *vertex = new QWidget;
-    auto *vf = new QFormLayout(vertex);
-    vf->setContentsMargins(0, 0, 0, 0);
-    vf->addRow(tr("Project ID:"), m_vertexProject);
-    vf->addRow(tr("Region:"), m_vertexRegion);
-    vf->addRow(tr("Endpoint:"), m_vertexUrl);
     auto *adc = new QLabel(tr("Google credentials come from Application Default Credentials "
                               "(gcloud auth application-default login)."));
     adc->setWordWrap(true);
-    vf->addRow(adc);
+    adc->setForegroundRole(QPalette::PlaceholderText);
+    form->addRow(tr("Project &ID:"), m_vertexProject);
+    form->addRow(tr("Re&gion:"), m_vertexRegion);
+    form->addRow(tr("Endpoint:"), m_vertexUrl);
+    form->addRow(QString(), adc);
+    m_providerRows[2] = {m_vertexProject, m_vertexRegion, m_vertexUrl, adc};
     // Foundry
     m_foundryResource = field(QStringLiteral("connectionFoundryResourceEdit"), tr("my-resource"));
     m_foundryUrl =
         field(QStringLiteral("connectionFoundryUrlEdit"), tr("(from the resource name)"));
     m_foundrySecret = secretField(QStringLiteral("connectionFoundryKeyEdit"));
     m_foundrySecret->setPlaceholderText(tr("optional: else Microsoft Entra ID"));
-    auto *foundry = new QWidget;
-    auto *ff = new QFormLayout(foundry);
-    ff->setContentsMargins(0, 0, 0, 0);
-    ff->addRow(tr("Resource:"), m_foundryResource);
-    ff->addRow(tr("Base URL:"), m_foundryUrl);
-    ff->addRow(tr("API key:"), m_foundrySecret);
-    for (QWidget *w : {anthropic, bedrock, vertex, foundry})
-        m_providerPages->addWidget(w);
+    form->addRow(tr("Resour&ce:"), m_foundryResource);
+    form->addRow(tr("Base &URL:"), m_foundryUrl);
+    form->addRow(tr("API &key:"), m_foundrySecret);
+    m_providerRows[3] = {m_foundryResource, m_foundryUrl, m_foundrySecret};
 
     m_model = field(QStringLiteral("connectionModelEdit"), tr("(the default model)"));
     m_headers = new QPlainTextEdit;
@@ -194,14 +188,10 @@ void ConnectionsPage::buildUi()
     m_stored->setObjectName(QStringLiteral("connectionStoredLabel"));
     m_stored->setWordWrap(true);
     m_stored->setForegroundRole(QPalette::PlaceholderText);
-
-    auto *form = new QFormLayout;
-    form->addRow(tr("Name:"), m_nameLabel);
-    form->addRow(tr("&Provider:"), m_provider);
-    form->addRow(m_providerPages);
     form->addRow(tr("&Model:"), m_model);
     form->addRow(tr("Custom &headers:"), m_headers);
-    form->addRow(m_stored);
+    form->addRow(QString(), m_stored);
+    providerChanged();
 
     m_testButton = new QPushButton(tr("&Test"));
     m_testButton->setObjectName(QStringLiteral("testConnectionButton"));
@@ -213,7 +203,7 @@ void ConnectionsPage::buildUi()
     editorButtons->addWidget(m_saveButton);
     auto *editorLayout = new QVBoxLayout(m_editor);
     editorLayout->setContentsMargins(0, 0, 0, 0);
-    editorLayout->addLayout(form);
+    editorLayout->addLayout(m_form);
     editorLayout->addLayout(editorButtons);
     editorLayout->addStretch(1);
 
@@ -305,8 +295,8 @@ void ConnectionsPage::showConnection(const QString &name)
                 index = i;
         }
         m_provider->setCurrentIndex(index);
-        m_providerPages->setCurrentIndex(index);
     }
+    providerChanged();
     const QJsonObject &st = c.settings;
     m_baseUrl->setText(envValue(st, "ANTHROPIC_BASE_URL"));
     m_awsRegion->setText(envValue(st, "AWS_REGION"));
@@ -352,7 +342,10 @@ void ConnectionsPage::showConnection(const QString &name)
 
 void ConnectionsPage::providerChanged()
 {
-    m_providerPages->setCurrentIndex(m_provider->currentIndex());
+    for (int p = 0; p < 4; ++p) {
+        for (QWidget *w : qAsConst(m_providerRows[p]))
+            m_form->setRowVisible(w, p == m_provider->currentIndex());
+    }
 }
 
 QString ConnectionsPage::currentName() const

@@ -13,7 +13,7 @@ class QLineEdit;
 class QListWidget;
 class QPlainTextEdit;
 class QPushButton;
-class QStackedWidget;
+class QFormLayout;
 
 namespace qlaude {
 
@@ -77,7 +77,8 @@ private:
     QWidget *m_editor;
     QLabel *m_nameLabel;
     QComboBox *m_provider;
-    QStackedWidget *m_providerPages;
+    QFormLayout *m_form;
+    QList<QWidget *> m_providerRows[4]; // each provider's fields, shown when it is chosen
     QLineEdit *m_model;
     QPlainTextEdit *m_headers;
     // Anthropic
