@@ -1296,6 +1296,14 @@ Strg+K durchsucht Ihre Unterhaltungen; Strg+N beginnt eine neue.</translation>
         <source>The provider returned no models; these are the models Qlaude knows</source>
         <translation>Der Anbieter hat keine Modelle geliefert; dies sind die Modelle, die Qlaude kennt</translation>
     </message>
+    <message>
+        <source>Folder trust notice</source>
+        <translation>Hinweis zum Ordnervertrauen</translation>
+    </message>
+    <message>
+        <source>Logged in. Press Regenerate (Ctrl+R) to ask again.</source>
+        <translation>Angemeldet. Drücken Sie „Neu generieren“ (Strg+R), um erneut zu fragen.</translation>
+    </message>
 </context>
 <context>
     <name>qlaude::ChatWindowBanners</name>
@@ -1389,6 +1397,38 @@ Strg+K durchsucht Ihre Unterhaltungen; Strg+N beginnt eine neue.</translation>
     <message>
         <source>%1 Qlaude goes on with the login it read before, held in memory for this session. Press Retry once the keychain is back.</source>
         <translation>%1 Qlaude verwendet weiterhin die zuvor gelesene Anmeldung, die für diese Sitzung im Arbeitsspeicher gehalten wird. Klicken Sie auf „Wiederholen“, sobald der Schlüsselbund wieder verfügbar ist.</translation>
+    </message>
+    <message>
+        <source>This folder is not trusted, so its settings that run commands or change where Qlaude sends your credentials are not used.</source>
+        <translation>Diesem Ordner wird nicht vertraut. Seine Einstellungen, die Befehle ausführen oder ändern, wohin Qlaude Ihre Anmeldedaten sendet, werden daher nicht verwendet.</translation>
+    </message>
+    <message>
+        <source>Trust This Folder…</source>
+        <translation>Diesem Ordner vertrauen…</translation>
+    </message>
+    <message>
+        <source>The answer failed; the reason is under it.</source>
+        <translation>Die Antwort ist fehlgeschlagen; der Grund steht darunter.</translation>
+    </message>
+    <message>
+        <source>Log in, then ask again.</source>
+        <translation>Melden Sie sich an und fragen Sie dann erneut.</translation>
+    </message>
+    <message>
+        <source>Check the provider settings.</source>
+        <translation>Prüfen Sie die Anbietereinstellungen.</translation>
+    </message>
+    <message>
+        <source>Log in again, then ask again.</source>
+        <translation>Melden Sie sich erneut an und fragen Sie dann noch einmal.</translation>
+    </message>
+    <message>
+        <source>Check the model and your access in the provider settings.</source>
+        <translation>Prüfen Sie in den Anbietereinstellungen das Modell und Ihren Zugriff.</translation>
+    </message>
+    <message>
+        <source>Wait a moment, then try again.</source>
+        <translation>Warten Sie einen Moment und versuchen Sie es dann erneut.</translation>
     </message>
 </context>
 <context>

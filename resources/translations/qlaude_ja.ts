@@ -1294,6 +1294,14 @@ Ctrl+K で会話を検索し、Ctrl+N で新しい会話を始めます。</tran
         <source>The provider returned no models; these are the models Qlaude knows</source>
         <translation>プロバイダーからモデルが返されませんでした。Qlaude が把握しているモデルを表示しています</translation>
     </message>
+    <message>
+        <source>Folder trust notice</source>
+        <translation>フォルダーの信頼に関するお知らせ</translation>
+    </message>
+    <message>
+        <source>Logged in. Press Regenerate (Ctrl+R) to ask again.</source>
+        <translation>ログインしました。もう一度質問するには「再生成」(Ctrl+R) を押してください。</translation>
+    </message>
 </context>
 <context>
     <name>qlaude::ChatWindowBanners</name>
@@ -1386,6 +1394,38 @@ Ctrl+K で会話を検索し、Ctrl+N で新しい会話を始めます。</tran
     <message>
         <source>%1 Qlaude goes on with the login it read before, held in memory for this session. Press Retry once the keychain is back.</source>
         <translation>%1 Qlaude は以前に読み込んだログイン情報をこのセッションの間メモリに保持して使い続けます。キーチェーンが使えるようになったら [再試行] を押してください。</translation>
+    </message>
+    <message>
+        <source>This folder is not trusted, so its settings that run commands or change where Qlaude sends your credentials are not used.</source>
+        <translation>このフォルダーは信頼されていないため、コマンドを実行する設定や、Qlaude が認証情報を送る先を変える設定は使われません。</translation>
+    </message>
+    <message>
+        <source>Trust This Folder…</source>
+        <translation>このフォルダーを信頼…</translation>
+    </message>
+    <message>
+        <source>The answer failed; the reason is under it.</source>
+        <translation>回答に失敗しました。理由は回答の下に表示されています。</translation>
+    </message>
+    <message>
+        <source>Log in, then ask again.</source>
+        <translation>ログインしてから、もう一度質問してください。</translation>
+    </message>
+    <message>
+        <source>Check the provider settings.</source>
+        <translation>プロバイダー設定を確認してください。</translation>
+    </message>
+    <message>
+        <source>Log in again, then ask again.</source>
+        <translation>再ログインしてから、もう一度質問してください。</translation>
+    </message>
+    <message>
+        <source>Check the model and your access in the provider settings.</source>
+        <translation>プロバイダー設定でモデルとアクセス権を確認してください。</translation>
+    </message>
+    <message>
+        <source>Wait a moment, then try again.</source>
+        <translation>少し待ってから、もう一度試してください。</translation>
     </message>
 </context>
 <context>
