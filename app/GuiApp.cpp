@@ -130,14 +130,16 @@ private:
         const bool locked = snapshot.read && snapshot.state == KeychainState::Locked;
         if (m_services.resolution.usable() || locked || m_gui.exitAfterFirstPaint)
             return;
+        // Over the chat window once it is painted: the window manager has placed it by then,
+        // so the dialog opens centred on it.
         QPointer<ChatWindow> window = m_window;
-        QMetaObject::invokeMethod(
-            m_window,
+        QObject::connect(
+            m_window, &ChatWindow::firstPainted, m_window,
             [this, window] {
                 if (window)
                     showLogin(window);
             },
-            Qt::QueuedConnection);
+            Qt::ConnectionType(Qt::QueuedConnection | Qt::SingleShotConnection));
     }
 
     // File > Trust This Folder: the same prompt; trusting reloads everything the settings feed.

@@ -515,7 +515,10 @@ void ChatWindow::updateBusyState()
 {
     const bool busy = m_session && m_session->isBusy();
     m_composerPanel->setBusy(busy);
-    m_composerPanel->setCanSend(canChat(), tr("Log in to start chatting"));
+    const bool locked = m_services.keychainSnapshot.read &&
+                        m_services.keychainSnapshot.state == KeychainState::Locked;
+    m_composerPanel->setCanSend(canChat(), locked ? tr("Unlock your keychain to start chatting")
+                                                  : tr("Log in to start chatting"));
     m_stopAction->setEnabled(busy);
     const bool canRegenerate =
         !busy && canChat() && m_model->lastRowWithRole(MessageRole::User) >= 0;
@@ -550,10 +553,11 @@ void ChatWindow::updateEmptyState()
         m_view->setEmptyState(tr("Your keychain is locked"),
                               tr("Unlock it, then press Retry above. You are still logged in."));
     } else {
-        m_view->setEmptyState(tr("Log in to start chatting"),
-                              tr("Qlaude needs an API key, a Claude.ai login or a cloud provider. "
-                                 "Press Log In above, or set ANTHROPIC_API_KEY and start Qlaude "
-                                 "again."));
+        m_view->setEmptyState(
+            tr("Log in to start chatting"),
+            tr("Press Log In above to connect Qlaude with an API key or another way "
+               "this build offers, or set ANTHROPIC_API_KEY and start Qlaude "
+               "again."));
     }
 }
 

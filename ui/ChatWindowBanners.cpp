@@ -99,8 +99,8 @@ void ChatWindowBanners::showAccountState(const AppServices &services, bool canCh
     } else {
         m_accountAction = Action::LogIn;
         m_account->showMessage(ErrorBanner::Severity::Info,
-                               tr("You're not logged in. Log in with an API key or your Claude "
-                                  "account, or set ANTHROPIC_API_KEY and start Qlaude again."),
+                               tr("You're not logged in. Log in to start chatting, or set "
+                                  "ANTHROPIC_API_KEY and start Qlaude again."),
                                tr("Log In"));
     }
 }

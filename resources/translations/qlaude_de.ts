@@ -1277,10 +1277,6 @@ Strg+K durchsucht Ihre Unterhaltungen; Strg+N beginnt eine neue.</translation>
         <translation>Entsperren Sie ihn und klicken Sie dann oben auf „Wiederholen“. Sie sind weiterhin angemeldet.</translation>
     </message>
     <message>
-        <source>Qlaude needs an API key, a Claude.ai login or a cloud provider. Press Log In above, or set ANTHROPIC_API_KEY and start Qlaude again.</source>
-        <translation>Qlaude benötigt einen API-Schlüssel, eine Claude.ai-Anmeldung oder einen Cloud-Anbieter. Klicken Sie oben auf „Anmelden“ oder setzen Sie ANTHROPIC_API_KEY und starten Sie Qlaude erneut.</translation>
-    </message>
-    <message>
         <source>Stopped; the partial answer is kept</source>
         <translation>Gestoppt; die unvollständige Antwort bleibt erhalten</translation>
     </message>
@@ -1303,6 +1299,14 @@ Strg+K durchsucht Ihre Unterhaltungen; Strg+N beginnt eine neue.</translation>
     <message>
         <source>Logged in. Press Regenerate (Ctrl+R) to ask again.</source>
         <translation>Angemeldet. Drücken Sie „Neu generieren“ (Strg+R), um erneut zu fragen.</translation>
+    </message>
+    <message>
+        <source>Unlock your keychain to start chatting</source>
+        <translation>Entsperren Sie Ihren Schlüsselbund, um zu chatten</translation>
+    </message>
+    <message>
+        <source>Press Log In above to connect Qlaude with an API key or another way this build offers, or set ANTHROPIC_API_KEY and start Qlaude again.</source>
+        <translation>Klicken Sie oben auf „Anmelden“, um Qlaude mit einem API-Schlüssel oder einem anderen Weg, den diese Version bietet, zu verbinden, oder setzen Sie ANTHROPIC_API_KEY und starten Sie Qlaude neu.</translation>
     </message>
 </context>
 <context>
@@ -1338,10 +1342,6 @@ Strg+K durchsucht Ihre Unterhaltungen; Strg+N beginnt eine neue.</translation>
     <message>
         <source>Log In</source>
         <translation>Anmelden</translation>
-    </message>
-    <message>
-        <source>You&apos;re not logged in. Log in with an API key or your Claude account, or set ANTHROPIC_API_KEY and start Qlaude again.</source>
-        <translation>Sie sind nicht angemeldet. Melden Sie sich mit einem API-Schlüssel oder Ihrem Claude-Konto an, oder setzen Sie ANTHROPIC_API_KEY und starten Sie Qlaude erneut.</translation>
     </message>
     <message numerus="yes">
         <source>%n more settings file(s) could not be read either.</source>
@@ -1429,6 +1429,10 @@ Strg+K durchsucht Ihre Unterhaltungen; Strg+N beginnt eine neue.</translation>
     <message>
         <source>Wait a moment, then try again.</source>
         <translation>Warten Sie einen Moment und versuchen Sie es dann erneut.</translation>
+    </message>
+    <message>
+        <source>You&apos;re not logged in. Log in to start chatting, or set ANTHROPIC_API_KEY and start Qlaude again.</source>
+        <translation>Sie sind nicht angemeldet. Melden Sie sich an, um zu chatten, oder setzen Sie ANTHROPIC_API_KEY und starten Sie Qlaude neu.</translation>
     </message>
 </context>
 <context>

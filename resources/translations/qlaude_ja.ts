@@ -1275,10 +1275,6 @@ Ctrl+K で会話を検索し、Ctrl+N で新しい会話を始めます。</tran
         <translation>ロックを解除してから、上の [再試行] を押してください。ログイン状態は保たれています。</translation>
     </message>
     <message>
-        <source>Qlaude needs an API key, a Claude.ai login or a cloud provider. Press Log In above, or set ANTHROPIC_API_KEY and start Qlaude again.</source>
-        <translation>Qlaude には API キー、Claude.ai へのログイン、またはクラウドプロバイダーが必要です。上の [ログイン] を押すか、ANTHROPIC_API_KEY を設定して Qlaude を再起動してください。</translation>
-    </message>
-    <message>
         <source>Stopped; the partial answer is kept</source>
         <translation>停止しました。途中までの回答は保持されます</translation>
     </message>
@@ -1301,6 +1297,14 @@ Ctrl+K で会話を検索し、Ctrl+N で新しい会話を始めます。</tran
     <message>
         <source>Logged in. Press Regenerate (Ctrl+R) to ask again.</source>
         <translation>ログインしました。もう一度質問するには「再生成」(Ctrl+R) を押してください。</translation>
+    </message>
+    <message>
+        <source>Unlock your keychain to start chatting</source>
+        <translation>チャットを始めるにはキーチェーンのロックを解除してください</translation>
+    </message>
+    <message>
+        <source>Press Log In above to connect Qlaude with an API key or another way this build offers, or set ANTHROPIC_API_KEY and start Qlaude again.</source>
+        <translation>上の「ログイン」を押して、API キーまたはこのビルドで使える別の方法で Qlaude を接続するか、ANTHROPIC_API_KEY を設定して Qlaude を再起動してください。</translation>
     </message>
 </context>
 <context>
@@ -1336,10 +1340,6 @@ Ctrl+K で会話を検索し、Ctrl+N で新しい会話を始めます。</tran
     <message>
         <source>Log In</source>
         <translation>ログイン</translation>
-    </message>
-    <message>
-        <source>You&apos;re not logged in. Log in with an API key or your Claude account, or set ANTHROPIC_API_KEY and start Qlaude again.</source>
-        <translation>ログインしていません。API キーまたは Claude アカウントでログインするか、ANTHROPIC_API_KEY を設定して Qlaude を再起動してください。</translation>
     </message>
     <message numerus="yes">
         <source>%n more settings file(s) could not be read either.</source>
@@ -1426,6 +1426,10 @@ Ctrl+K で会話を検索し、Ctrl+N で新しい会話を始めます。</tran
     <message>
         <source>Wait a moment, then try again.</source>
         <translation>少し待ってから、もう一度試してください。</translation>
+    </message>
+    <message>
+        <source>You&apos;re not logged in. Log in to start chatting, or set ANTHROPIC_API_KEY and start Qlaude again.</source>
+        <translation>ログインしていません。ログインしてチャットを始めるか、ANTHROPIC_API_KEY を設定して Qlaude を再起動してください。</translation>
     </message>
 </context>
 <context>

@@ -646,6 +646,10 @@ private slots:
                                  account->text()) &&
                         d->check(account->actionButton()->text() == QStringLiteral("Retry"),
                                  account->actionButton()->text()) &&
+                        d->check(child<Composer>(chatWindow(), "composerPlainTextEdit")
+                                     ->placeholderText()
+                                     .startsWith(QStringLiteral("Unlock")),
+                                 QStringLiteral("the message box does not say to unlock")) &&
                         d->check(!window("loginDialog"), QStringLiteral("a login was asked for"));
              }},
             chatWindowStays(d),
@@ -658,7 +662,11 @@ private slots:
                  return true;
              }},
             {QStringLiteral("ready to chat with the stored key"),
-             [] { return shown(chatWindow()) && !shown(banner("accountBannerFrame")); }},
+             [] {
+                 return shown(chatWindow()) && !shown(banner("accountBannerFrame")) &&
+                        child<Composer>(chatWindow(), "composerPlainTextEdit")->placeholderText() ==
+                            QStringLiteral("Message Claude");
+             }},
             closeChatWindow(),
         });
         d = &driver;
