@@ -55,18 +55,26 @@ public:
         };
     }
 
+    // The start: the trust prompt when the folder's settings wait for it, the keychain, then
+    // the chat window, and the login dialog over it when no credential is usable. Every step
+    // goes on from the event loop: no dialog opens inside a keychain callback, and none runs
+    // a nested event loop before the chat window exists.
     void start()
     {
-        askTrustIfNeeded();
         if (!openHistory())
             return;
-        // The keychain is read asynchronously: the UI thread never waits on D-Bus.
-        KeychainSnapshot::load(&m_keychain, [this](const KeychainSnapshot &snapshot) {
-            resolve(snapshot);
-            if (!m_services.resolution.usable() && !m_gui.exitAfterFirstPaint)
-                showLogin(nullptr);
-            showChatWindow();
-        });
+        const TrustState &t = m_context->trust();
+        if (t.needsApproval() && !t.declined && !m_gui.exitAfterFirstPaint) {
+            auto *dialog = new TrustDialog(t, nullptr);
+            dialog->setAttribute(Qt::WA_DeleteOnClose);
+            QObject::connect(dialog, &QDialog::finished, this, [this](int result) {
+                recordTrust(result == QDialog::Accepted, nullptr);
+                readKeychain();
+            });
+            dialog->open();
+            return;
+        }
+        readKeychain();
     }
 
 private:
@@ -76,38 +84,68 @@ private:
                                                              : m_options.trustStorePath);
     }
 
-    // Asks about the folder's settings; true when it is trusted now. "Don't trust" is
-    // remembered for these settings (the prompt does not come back until they change), and the
-    // app goes on without them either way.
-    bool askTrust(QWidget *parent)
+    // Stores the answer to the trust prompt. "Don't trust" is remembered for these settings
+    // (the prompt does not come back until they change), and the app goes on without them.
+    void recordTrust(bool trusted, QWidget *parent)
     {
         const TrustState t = m_context->trust();
-        TrustDialog dialog(t, parent);
         QString error;
         TrustStore store = trustStore();
-        if (dialog.exec() == QDialog::Accepted) {
+        if (trusted) {
             if (!store.trust(t, &error))
                 QMessageBox::warning(
                     parent, QObject::tr("Trust not saved"),
                     QObject::tr("%1\nThe folder is trusted for this run only.").arg(error));
-            m_context->reloadTrust();
-            return true;
-        }
-        if (!store.decline(t, &error))
+        } else if (!store.decline(t, &error)) {
             QMessageBox::warning(parent, QObject::tr("Decision not saved"),
                                  QObject::tr("%1\nQlaude will ask about this folder again next "
                                              "time.")
                                      .arg(error));
+        }
         m_context->reloadTrust();
-        return false;
     }
 
-    void askTrustIfNeeded()
+    // Asks about the folder's settings over the chat window; true when it is trusted now.
+    bool askTrust(QWidget *parent)
     {
-        const TrustState &t = m_context->trust();
-        if (!t.needsApproval() || t.declined || m_gui.exitAfterFirstPaint)
+        TrustDialog dialog(m_context->trust(), parent);
+        const bool trusted = dialog.exec() == QDialog::Accepted;
+        recordTrust(trusted, parent);
+        return trusted;
+    }
+
+    void readKeychain()
+    {
+        // The keychain is read asynchronously: the UI thread never waits on D-Bus.
+        QPointer<GuiController> self(this);
+        KeychainSnapshot::load(&m_keychain, [self](const KeychainSnapshot &snapshot) {
+            if (!self)
+                return;
+            QMetaObject::invokeMethod(
+                self.data(), [self, snapshot] { self->keychainRead(snapshot); },
+                Qt::QueuedConnection);
+        });
+    }
+
+    void keychainRead(const KeychainSnapshot &snapshot)
+    {
+        resolve(snapshot);
+        showChatWindow();
+        // A locked keychain keeps the login the person has: the window says to unlock it and
+        // offers Retry instead of asking for a new one.
+        const bool locked = snapshot.read && snapshot.state == KeychainState::Locked;
+        if (m_services.resolution.usable() || locked || m_gui.exitAfterFirstPaint)
             return;
-        askTrust(nullptr);
+        // Over the chat window once it is painted: the window manager has placed it by then,
+        // so the dialog opens centred on it.
+        QPointer<ChatWindow> window = m_window;
+        QObject::connect(
+            m_window, &ChatWindow::firstPainted, m_window,
+            [this, window] {
+                if (window)
+                    showLogin(window);
+            },
+            Qt::ConnectionType(Qt::QueuedConnection | Qt::SingleShotConnection));
     }
 
     // File > Trust This Folder: the same prompt; trusting reloads everything the settings feed.
@@ -214,7 +252,9 @@ private:
         bool wantsSettings = false;
         QObject::connect(&dialog, &LoginDialog::providerSettingsRequested, &dialog,
                          [&wantsSettings] { wantsSettings = true; });
-        dialog.exec();
+        const bool loggedIn = dialog.exec() == QDialog::Accepted;
+        if (loggedIn && m_window)
+            m_window->credentialRenewed();
         if (wantsSettings)
             showSettings(parent);
     }

@@ -80,13 +80,15 @@ StoredUsage storedUsage(const Usage &u)
 ChatWindow::ChatWindow(AppServices &services, QWidget *parent)
     : QMainWindow(parent), m_services(services), m_model(new MessageModel(this)),
       m_view(new MessageView), m_composerPanel(new ComposerPanel),
-      m_sidebar(new ConversationSidebar), m_accountBanner(new ErrorBanner),
-      m_errorBanner(new ErrorBanner),
-      m_banners(new ChatWindowBanners(m_accountBanner, m_errorBanner, this)),
+      m_sidebar(new ConversationSidebar), m_trustBanner(new ErrorBanner),
+      m_accountBanner(new ErrorBanner), m_errorBanner(new ErrorBanner),
+      m_banners(new ChatWindowBanners(m_trustBanner, m_accountBanner, m_errorBanner, this)),
       m_status(new StatusLine), m_splitter(new QSplitter(Qt::Horizontal, this))
 {
     setObjectName(QStringLiteral("chatMainWindow"));
     setAccessibleName(tr("Qlaude"));
+    m_trustBanner->setObjectName(QStringLiteral("trustBannerFrame"));
+    m_trustBanner->setAccessibleName(tr("Folder trust notice"));
     m_accountBanner->setObjectName(QStringLiteral("accountBannerFrame"));
     m_accountBanner->setAccessibleName(tr("Account notice"));
     m_errorBanner->setObjectName(QStringLiteral("errorBannerFrame"));
@@ -98,6 +100,7 @@ ChatWindow::ChatWindow(AppServices &services, QWidget *parent)
     auto *rightLayout = new QVBoxLayout(right);
     rightLayout->setContentsMargins(0, 0, 0, 0);
     rightLayout->setSpacing(0);
+    rightLayout->addWidget(m_trustBanner);
     rightLayout->addWidget(m_accountBanner);
     rightLayout->addWidget(m_errorBanner);
     rightLayout->addWidget(m_view, 1);
@@ -362,6 +365,8 @@ void ChatWindow::updateTrustAction()
     const bool pending = m_services.context && m_services.context->trust().needsApproval();
     m_trustAction->setEnabled(pending);
     m_trustAction->setStatusTip(pending ? m_services.context->trust().explanation : QString());
+    if (m_services.context)
+        m_banners->showTrustState(m_services.context->trust());
 }
 
 void ChatWindow::servicesChanged()
@@ -526,7 +531,10 @@ void ChatWindow::updateBusyState()
 {
     const bool busy = m_session && m_session->isBusy();
     m_composerPanel->setBusy(busy);
-    m_composerPanel->setCanSend(canChat(), tr("Log in to start chatting"));
+    const bool locked = m_services.keychainSnapshot.read &&
+                        m_services.keychainSnapshot.state == KeychainState::Locked;
+    m_composerPanel->setCanSend(canChat(), locked ? tr("Unlock your keychain to start chatting")
+                                                  : tr("Log in to start chatting"));
     m_stopAction->setEnabled(busy);
     const bool canRegenerate =
         !busy && canChat() && m_model->lastRowWithRole(MessageRole::User) >= 0;
@@ -561,10 +569,11 @@ void ChatWindow::updateEmptyState()
         m_view->setEmptyState(tr("Your keychain is locked"),
                               tr("Unlock it, then press Retry above. You are still logged in."));
     } else {
-        m_view->setEmptyState(tr("Log in to start chatting"),
-                              tr("Qlaude needs an API key, a Claude.ai login or a cloud provider. "
-                                 "Press Log In above, or set ANTHROPIC_API_KEY and start Qlaude "
-                                 "again."));
+        m_view->setEmptyState(
+            tr("Log in to start chatting"),
+            tr("Press Log In above to connect Qlaude with an API key or another way "
+               "this build offers, or set ANTHROPIC_API_KEY and start Qlaude "
+               "again."));
     }
 }
 
@@ -606,10 +615,39 @@ void ChatWindow::onTurnFinished(qint64 messageId, MessageStatus status, const Ap
         regenerate();
         return;
     }
-    if (error.isError())
-        m_banners->showTurnError(error);
-    else if (status == MessageStatus::Stopped)
-        m_status->showNote(tr("Stopped; the partial answer is kept"));
+    if (!error.isError()) {
+        if (status == MessageStatus::Stopped)
+            m_status->showNote(tr("Stopped; the partial answer is kept"));
+        return;
+    }
+    const int row = m_model->rowOf(messageId);
+    const bool onMessage = row >= 0 && m_model->item(row).message.status == MessageStatus::Error;
+    if (onMessage && (error.kind == ApiError::Kind::Auth || error.httpStatus == 401))
+        m_credentialFailures.insert(messageId);
+    m_banners->showTurnError(error, onMessage);
+}
+
+void ChatWindow::credentialRenewed()
+{
+    m_banners->clearCredentialError();
+    // Answers that failed only because the old credential was rejected and hold nothing are
+    // stale now: they leave the conversation (the question stays, ready for Regenerate).
+    bool removed = false;
+    for (int row = m_model->rowCount() - 1; row >= 0; --row) {
+        const StoredMessage &m = m_model->item(row).message;
+        if (!m_credentialFailures.contains(m.id) || m.status != MessageStatus::Error ||
+            !m.plainText().isEmpty() || (m_session && m_session->isBusy()))
+            break;
+        if (m_services.store && !m_services.store->deleteMessagesFrom(m.id))
+            break;
+        m_credentialFailures.remove(m.id);
+        m_model->removeFrom(row);
+        removed = true;
+    }
+    if (removed) {
+        updateBusyState();
+        m_status->showNote(tr("Logged in. Press Regenerate (Ctrl+R) to ask again."));
+    }
 }
 
 void ChatWindow::runBannerAction(ChatWindowBanners::Action action)
@@ -645,6 +683,9 @@ void ChatWindow::runBannerAction(ChatWindowBanners::Action action)
         return;
     case Action::Doctor:
         emit doctorRequested();
+        return;
+    case Action::Trust:
+        emit trustRequested();
         return;
     case Action::Retry:
         m_banners->hideError();

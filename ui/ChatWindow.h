@@ -6,6 +6,7 @@
 #include <QElapsedTimer>
 #include <QMainWindow>
 #include <QPointer>
+#include <QSet>
 
 class QAction;
 class QSplitter;
@@ -52,6 +53,9 @@ public:
 public slots:
     // The app calls this after AppServices changed (a reload: new credential, settings, client).
     void servicesChanged();
+    // After a login that replaced a rejected credential: its "Log In Again" banner and the
+    // empty answers that failed with it are stale, and go.
+    void credentialRenewed();
     void newChat();
     void openConversation(qint64 conversationId, qint64 revealMessageId = 0);
     void stop();
@@ -104,6 +108,7 @@ private:
     MessageView *m_view;
     ComposerPanel *m_composerPanel;
     ConversationSidebar *m_sidebar;
+    ErrorBanner *m_trustBanner;
     ErrorBanner *m_accountBanner;
     ErrorBanner *m_errorBanner;
     ChatWindowBanners *m_banners;
@@ -123,6 +128,7 @@ private:
     bool m_loadModelsAfterFirstPaint = true;
     bool m_firstPainted = false;
     QAction *m_trustAction = nullptr;
+    QSet<qint64> m_credentialFailures; // answers that failed for a rejected credential
 };
 
 } // namespace qlaude

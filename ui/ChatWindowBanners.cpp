@@ -8,9 +8,14 @@
 
 namespace qlaude {
 
-ChatWindowBanners::ChatWindowBanners(ErrorBanner *account, ErrorBanner *error, QObject *parent)
-    : QObject(parent), m_account(account), m_error(error)
+ChatWindowBanners::ChatWindowBanners(ErrorBanner *trust, ErrorBanner *account, ErrorBanner *error,
+                                     QObject *parent)
+    : QObject(parent), m_trust(trust), m_account(account), m_error(error)
 {
+    m_trust->hide();
+    connect(m_trust, &ErrorBanner::actionTriggered, this,
+            [this] { emit actionRequested(Action::Trust); });
+    connect(m_trust, &ErrorBanner::dismissed, this, [this] { m_trustDismissed = true; });
     m_countdown.setInterval(200);
     connect(&m_countdown, &QTimer::timeout, this, &ChatWindowBanners::updateCountdown);
     connect(m_account, &ErrorBanner::actionTriggered, this,
@@ -35,6 +40,21 @@ QString ChatWindowBanners::cloudCredentialHint() const
         break;
     }
     return QString();
+}
+
+void ChatWindowBanners::showTrustState(const TrustState &trust)
+{
+    if (!trust.needsApproval()) {
+        m_trustDismissed = false;
+        m_trust->hide();
+        return;
+    }
+    if (m_trustDismissed)
+        return;
+    m_trust->showMessage(ErrorBanner::Severity::Info,
+                         tr("This folder is not trusted, so its settings that run commands or "
+                            "change where Qlaude sends your credentials are not used."),
+                         tr("Trust This Folder…"));
 }
 
 void ChatWindowBanners::showAccountState(const AppServices &services, bool canChat)
@@ -79,8 +99,8 @@ void ChatWindowBanners::showAccountState(const AppServices &services, bool canCh
     } else {
         m_accountAction = Action::LogIn;
         m_account->showMessage(ErrorBanner::Severity::Info,
-                               tr("You're not logged in. Log in with an API key or your Claude "
-                                  "account, or set ANTHROPIC_API_KEY and start Qlaude again."),
+                               tr("You're not logged in. Log in to start chatting, or set "
+                                  "ANTHROPIC_API_KEY and start Qlaude again."),
                                tr("Log In"));
     }
 }
@@ -119,48 +139,55 @@ void ChatWindowBanners::showSettingsProblems(const QStringList &problems)
     m_error->showMessage(ErrorBanner::Severity::Warning, text, tr("Open Doctor"));
 }
 
-void ChatWindowBanners::showTurnError(const ApiError &e)
+void ChatWindowBanners::showTurnError(const ApiError &e, bool onMessage)
 {
     m_stalledShown = false;
     m_errorSecondAction = Action::None;
     m_countdown.stop();
-    const QString text = e.userMessage();
+    // The error once: in the failed answer's note when there is one, else here.
+    const QString what =
+        onMessage ? tr("The answer failed; the reason is under it.") : e.userMessage();
+    const auto show = [this, &what](ErrorBanner::Severity severity, Action action,
+                                    const QString &nextStep, const QString &actionText) {
+        m_errorAction = action;
+        m_error->showMessage(
+            severity, nextStep.isEmpty() ? what : what + QLatin1Char(' ') + nextStep, actionText);
+    };
     switch (e.kind) {
     case ApiError::Kind::None:
     case ApiError::Kind::Cancelled:
         return;
     case ApiError::Kind::Auth:
         if (m_provider != Provider::Anthropic) {
-            m_errorAction = Action::Settings;
-            m_error->showMessage(ErrorBanner::Severity::Error,
-                                 text + QLatin1Char(' ') + cloudCredentialHint(),
-                                 tr("Open Provider Settings"));
+            show(ErrorBanner::Severity::Error, Action::Settings, cloudCredentialHint(),
+                 tr("Open Provider Settings"));
             return;
         }
-        m_errorAction = Action::LogIn;
-        m_error->showMessage(ErrorBanner::Severity::Error, text, tr("Log In"));
+        show(ErrorBanner::Severity::Error, Action::LogIn,
+             onMessage ? tr("Log in, then ask again.") : QString(), tr("Log In"));
         return;
     case ApiError::Kind::Config:
-        m_errorAction = Action::Settings;
-        m_error->showMessage(ErrorBanner::Severity::Error, text, tr("Open Provider Settings"));
+        show(ErrorBanner::Severity::Error, Action::Settings,
+             onMessage ? tr("Check the provider settings.") : QString(),
+             tr("Open Provider Settings"));
         return;
     case ApiError::Kind::Http:
         if (e.httpStatus == 401 && m_provider != Provider::Anthropic) {
             // A cloud provider rejected the credential: there is no Claude login to renew.
-            m_errorAction = Action::Settings;
-            m_error->showMessage(ErrorBanner::Severity::Error,
-                                 text + QLatin1Char(' ') + cloudCredentialHint(),
-                                 tr("Open Provider Settings"));
+            show(ErrorBanner::Severity::Error, Action::Settings, cloudCredentialHint(),
+                 tr("Open Provider Settings"));
             return;
         }
         if (e.httpStatus == 401) {
-            m_errorAction = Action::LogIn;
-            m_error->showMessage(ErrorBanner::Severity::Error, text, tr("Log In Again"));
+            show(ErrorBanner::Severity::Error, Action::LogIn,
+                 onMessage ? tr("Log in again, then ask again.") : QString(), tr("Log In Again"));
             return;
         }
         if (e.httpStatus == 403 || e.httpStatus == 404) {
-            m_errorAction = Action::Settings;
-            m_error->showMessage(ErrorBanner::Severity::Error, text, tr("Open Provider Settings"));
+            show(ErrorBanner::Severity::Error, Action::Settings,
+                 onMessage ? tr("Check the model and your access in the provider settings.")
+                           : QString(),
+                 tr("Open Provider Settings"));
             return;
         }
         break;
@@ -171,10 +198,9 @@ void ChatWindowBanners::showTurnError(const ApiError &e)
         break;
     }
     // Overload, rate limits that outlasted the retries, dropped connections: ask again.
-    m_errorAction = Action::TryAgain;
-    m_error->showMessage(e.httpStatus == 429 || e.httpStatus == 529 ? ErrorBanner::Severity::Warning
-                                                                    : ErrorBanner::Severity::Error,
-                         text, tr("Try Again"));
+    const bool busy = e.httpStatus == 429 || e.httpStatus == 529;
+    show(busy ? ErrorBanner::Severity::Warning : ErrorBanner::Severity::Error, Action::TryAgain,
+         onMessage && busy ? tr("Wait a moment, then try again.") : QString(), tr("Try Again"));
 }
 
 void ChatWindowBanners::showRetrying(int retry, qint64 delayMs, const ApiError &reason)
@@ -244,10 +270,13 @@ void ChatWindowBanners::hideRetrying()
     hideError();
 }
 
-void ChatWindowBanners::clearCredentialError()
+bool ChatWindowBanners::clearCredentialError()
 {
-    if (m_errorAction == Action::LogIn || m_errorAction == Action::Settings)
-        hideError();
+    if (m_errorAction != Action::LogIn && m_errorAction != Action::Settings)
+        return false;
+    const bool shown = !m_error->isHidden();
+    hideError();
+    return shown;
 }
 
 void ChatWindowBanners::hideError()

@@ -153,6 +153,9 @@ void ComposerPanel::setCanSend(bool can, const QString &why)
 {
     m_canSend = can;
     m_composer->setPlaceholderText(can || why.isEmpty() ? tr("Message Claude") : why);
+    // QPlainTextEdit repaints only when the placeholder appears or goes, not when its text
+    // changes (after a login it kept saying "Log in to start chatting").
+    m_composer->viewport()->update();
     updateSendButton();
 }
 

@@ -1253,10 +1253,6 @@ Strg+K durchsucht Ihre Unterhaltungen; Strg+N beginnt eine neue.</translation>
         <translation>Entsperren Sie ihn und klicken Sie dann oben auf „Wiederholen“. Sie sind weiterhin angemeldet.</translation>
     </message>
     <message>
-        <source>Qlaude needs an API key, a Claude.ai login or a cloud provider. Press Log In above, or set ANTHROPIC_API_KEY and start Qlaude again.</source>
-        <translation>Qlaude benötigt einen API-Schlüssel, eine Claude.ai-Anmeldung oder einen Cloud-Anbieter. Klicken Sie oben auf „Anmelden“ oder setzen Sie ANTHROPIC_API_KEY und starten Sie Qlaude erneut.</translation>
-    </message>
-    <message>
         <source>Stopped; the partial answer is kept</source>
         <translation>Gestoppt; die unvollständige Antwort bleibt erhalten</translation>
     </message>
@@ -1271,6 +1267,22 @@ Strg+K durchsucht Ihre Unterhaltungen; Strg+N beginnt eine neue.</translation>
     <message>
         <source>The provider returned no models; these are the models Qlaude knows</source>
         <translation>Der Anbieter hat keine Modelle geliefert; dies sind die Modelle, die Qlaude kennt</translation>
+    </message>
+    <message>
+        <source>Folder trust notice</source>
+        <translation>Hinweis zum Ordnervertrauen</translation>
+    </message>
+    <message>
+        <source>Logged in. Press Regenerate (Ctrl+R) to ask again.</source>
+        <translation>Angemeldet. Drücken Sie „Neu generieren“ (Strg+R), um erneut zu fragen.</translation>
+    </message>
+    <message>
+        <source>Unlock your keychain to start chatting</source>
+        <translation>Entsperren Sie Ihren Schlüsselbund, um zu chatten</translation>
+    </message>
+    <message>
+        <source>Press Log In above to connect Qlaude with an API key or another way this build offers, or set ANTHROPIC_API_KEY and start Qlaude again.</source>
+        <translation>Klicken Sie oben auf „Anmelden“, um Qlaude mit einem API-Schlüssel oder einem anderen Weg, den diese Version bietet, zu verbinden, oder setzen Sie ANTHROPIC_API_KEY und starten Sie Qlaude neu.</translation>
     </message>
 </context>
 <context>
@@ -1306,10 +1318,6 @@ Strg+K durchsucht Ihre Unterhaltungen; Strg+N beginnt eine neue.</translation>
     <message>
         <source>Log In</source>
         <translation>Anmelden</translation>
-    </message>
-    <message>
-        <source>You&apos;re not logged in. Log in with an API key or your Claude account, or set ANTHROPIC_API_KEY and start Qlaude again.</source>
-        <translation>Sie sind nicht angemeldet. Melden Sie sich mit einem API-Schlüssel oder Ihrem Claude-Konto an, oder setzen Sie ANTHROPIC_API_KEY und starten Sie Qlaude erneut.</translation>
     </message>
     <message numerus="yes">
         <source>%n more settings file(s) could not be read either.</source>
@@ -1365,6 +1373,42 @@ Strg+K durchsucht Ihre Unterhaltungen; Strg+N beginnt eine neue.</translation>
     <message>
         <source>%1 Qlaude goes on with the login it read before, held in memory for this session. Press Retry once the keychain is back.</source>
         <translation>%1 Qlaude verwendet weiterhin die zuvor gelesene Anmeldung, die für diese Sitzung im Arbeitsspeicher gehalten wird. Klicken Sie auf „Wiederholen“, sobald der Schlüsselbund wieder verfügbar ist.</translation>
+    </message>
+    <message>
+        <source>This folder is not trusted, so its settings that run commands or change where Qlaude sends your credentials are not used.</source>
+        <translation>Diesem Ordner wird nicht vertraut. Seine Einstellungen, die Befehle ausführen oder ändern, wohin Qlaude Ihre Anmeldedaten sendet, werden daher nicht verwendet.</translation>
+    </message>
+    <message>
+        <source>Trust This Folder…</source>
+        <translation>Diesem Ordner vertrauen…</translation>
+    </message>
+    <message>
+        <source>The answer failed; the reason is under it.</source>
+        <translation>Die Antwort ist fehlgeschlagen; der Grund steht darunter.</translation>
+    </message>
+    <message>
+        <source>Log in, then ask again.</source>
+        <translation>Melden Sie sich an und fragen Sie dann erneut.</translation>
+    </message>
+    <message>
+        <source>Check the provider settings.</source>
+        <translation>Prüfen Sie die Anbietereinstellungen.</translation>
+    </message>
+    <message>
+        <source>Log in again, then ask again.</source>
+        <translation>Melden Sie sich erneut an und fragen Sie dann noch einmal.</translation>
+    </message>
+    <message>
+        <source>Check the model and your access in the provider settings.</source>
+        <translation>Prüfen Sie in den Anbietereinstellungen das Modell und Ihren Zugriff.</translation>
+    </message>
+    <message>
+        <source>Wait a moment, then try again.</source>
+        <translation>Warten Sie einen Moment und versuchen Sie es dann erneut.</translation>
+    </message>
+    <message>
+        <source>You&apos;re not logged in. Log in to start chatting, or set ANTHROPIC_API_KEY and start Qlaude again.</source>
+        <translation>Sie sind nicht angemeldet. Melden Sie sich an, um zu chatten, oder setzen Sie ANTHROPIC_API_KEY und starten Sie Qlaude neu.</translation>
     </message>
 </context>
 <context>

@@ -1251,10 +1251,6 @@ Ctrl+K で会話を検索し、Ctrl+N で新しい会話を始めます。</tran
         <translation>ロックを解除してから、上の [再試行] を押してください。ログイン状態は保たれています。</translation>
     </message>
     <message>
-        <source>Qlaude needs an API key, a Claude.ai login or a cloud provider. Press Log In above, or set ANTHROPIC_API_KEY and start Qlaude again.</source>
-        <translation>Qlaude には API キー、Claude.ai へのログイン、またはクラウドプロバイダーが必要です。上の [ログイン] を押すか、ANTHROPIC_API_KEY を設定して Qlaude を再起動してください。</translation>
-    </message>
-    <message>
         <source>Stopped; the partial answer is kept</source>
         <translation>停止しました。途中までの回答は保持されます</translation>
     </message>
@@ -1269,6 +1265,22 @@ Ctrl+K で会話を検索し、Ctrl+N で新しい会話を始めます。</tran
     <message>
         <source>The provider returned no models; these are the models Qlaude knows</source>
         <translation>プロバイダーからモデルが返されませんでした。Qlaude が把握しているモデルを表示しています</translation>
+    </message>
+    <message>
+        <source>Folder trust notice</source>
+        <translation>フォルダーの信頼に関するお知らせ</translation>
+    </message>
+    <message>
+        <source>Logged in. Press Regenerate (Ctrl+R) to ask again.</source>
+        <translation>ログインしました。もう一度質問するには「再生成」(Ctrl+R) を押してください。</translation>
+    </message>
+    <message>
+        <source>Unlock your keychain to start chatting</source>
+        <translation>チャットを始めるにはキーチェーンのロックを解除してください</translation>
+    </message>
+    <message>
+        <source>Press Log In above to connect Qlaude with an API key or another way this build offers, or set ANTHROPIC_API_KEY and start Qlaude again.</source>
+        <translation>上の「ログイン」を押して、API キーまたはこのビルドで使える別の方法で Qlaude を接続するか、ANTHROPIC_API_KEY を設定して Qlaude を再起動してください。</translation>
     </message>
 </context>
 <context>
@@ -1304,10 +1316,6 @@ Ctrl+K で会話を検索し、Ctrl+N で新しい会話を始めます。</tran
     <message>
         <source>Log In</source>
         <translation>ログイン</translation>
-    </message>
-    <message>
-        <source>You&apos;re not logged in. Log in with an API key or your Claude account, or set ANTHROPIC_API_KEY and start Qlaude again.</source>
-        <translation>ログインしていません。API キーまたは Claude アカウントでログインするか、ANTHROPIC_API_KEY を設定して Qlaude を再起動してください。</translation>
     </message>
     <message numerus="yes">
         <source>%n more settings file(s) could not be read either.</source>
@@ -1362,6 +1370,42 @@ Ctrl+K で会話を検索し、Ctrl+N で新しい会話を始めます。</tran
     <message>
         <source>%1 Qlaude goes on with the login it read before, held in memory for this session. Press Retry once the keychain is back.</source>
         <translation>%1 Qlaude は以前に読み込んだログイン情報をこのセッションの間メモリに保持して使い続けます。キーチェーンが使えるようになったら [再試行] を押してください。</translation>
+    </message>
+    <message>
+        <source>This folder is not trusted, so its settings that run commands or change where Qlaude sends your credentials are not used.</source>
+        <translation>このフォルダーは信頼されていないため、コマンドを実行する設定や、Qlaude が認証情報を送る先を変える設定は使われません。</translation>
+    </message>
+    <message>
+        <source>Trust This Folder…</source>
+        <translation>このフォルダーを信頼…</translation>
+    </message>
+    <message>
+        <source>The answer failed; the reason is under it.</source>
+        <translation>回答に失敗しました。理由は回答の下に表示されています。</translation>
+    </message>
+    <message>
+        <source>Log in, then ask again.</source>
+        <translation>ログインしてから、もう一度質問してください。</translation>
+    </message>
+    <message>
+        <source>Check the provider settings.</source>
+        <translation>プロバイダー設定を確認してください。</translation>
+    </message>
+    <message>
+        <source>Log in again, then ask again.</source>
+        <translation>再ログインしてから、もう一度質問してください。</translation>
+    </message>
+    <message>
+        <source>Check the model and your access in the provider settings.</source>
+        <translation>プロバイダー設定でモデルとアクセス権を確認してください。</translation>
+    </message>
+    <message>
+        <source>Wait a moment, then try again.</source>
+        <translation>少し待ってから、もう一度試してください。</translation>
+    </message>
+    <message>
+        <source>You&apos;re not logged in. Log in to start chatting, or set ANTHROPIC_API_KEY and start Qlaude again.</source>
+        <translation>ログインしていません。ログインしてチャットを始めるか、ANTHROPIC_API_KEY を設定して Qlaude を再起動してください。</translation>
     </message>
 </context>
 <context>

@@ -771,9 +771,17 @@ private slots:
         QVERIFY(waitTurn());
         ErrorBanner *banner = errorBanner();
         QVERIFY(banner->isVisible());
-        QVERIFY2(banner->text().contains(QString::number(status)), qPrintable(banner->text()));
         QCOMPARE(banner->actionButton()->text(), action);
         QCOMPARE(messageModel()->item(1).message.status, MessageStatus::Error);
+        // The error once: the note under the failed answer says what failed (it stays in the
+        // history); the banner says what to do next, without repeating it.
+        const QString note = messageModel()->item(1).message.errorText;
+        QVERIFY2(note.contains(QString::number(status)), qPrintable(note));
+        QVERIFY2(!banner->text().contains(QString::number(status)) &&
+                     !banner->text().contains(note),
+                 qPrintable(banner->text()));
+        QVERIFY2(banner->text().contains(QStringLiteral("the reason is under it")),
+                 qPrintable(banner->text()));
         QTest::mouseClick(banner->actionButton(), Qt::LeftButton);
         QCOMPARE(login.size(), signal == QLatin1String("login") ? 1 : 0);
         QCOMPARE(settings.size(), signal == QLatin1String("settings") ? 1 : 0);
