@@ -7,6 +7,7 @@
 #include "ChatSession.h"
 #include "ChatWindow.h"
 #include "Composer.h"
+#include "Connections.h"
 #include "ErrorBanner.h"
 #include "FakeAnthropicServer.h"
 #include "FakeOAuthServer.h"
@@ -27,10 +28,13 @@
 #include <QDBusObjectPath>
 #include <QDialog>
 #include <QElapsedTimer>
+#include <QJsonArray>
 #include <QLineEdit>
+#include <QMenu>
 #include <QProcess>
 #include <QPushButton>
 #include <QTimer>
+#include <QToolButton>
 #include <QtTest>
 
 #include <csignal>
@@ -332,6 +336,61 @@ class tst_FirstLaunch : public QObject
             QJsonObject{{"env", QJsonObject{{"API_TIMEOUT_MS", QStringLiteral("60000")}}}});
     }
 
+    // Issue 19: a second account, "work", on its own fake API with its own key in the
+    // keychain under its connection's entries.
+    void addWorkConnection(FakeAnthropicServer *server, const QString &key)
+    {
+        ConnectionStore store;
+        QVERIFY(store.load());
+        Connection c;
+        c.name = QStringLiteral("work");
+        c.settings =
+            QJsonObject{{"env", QJsonObject{{"ANTHROPIC_BASE_URL", server->baseUrl().toString()}}}};
+        QString error;
+        QVERIFY2(store.upsert(c, &error), qPrintable(error));
+        KeychainStore keychain;
+        keychain.setKeyPrefix(c.keychainPrefix());
+        const KeychainResult r = keychain.writeSync(QLatin1String(KeychainStore::kApiKey), key);
+        QVERIFY2(r.ok(), qPrintable(r.message));
+    }
+    static int messageRequests(const FakeAnthropicServer &server)
+    {
+        int n = 0;
+        for (const auto &r : server.requests())
+            n += r.target.startsWith("/v1/messages") ? 1 : 0;
+        return n;
+    }
+    static QToolButton *switcher()
+    {
+        return child<QToolButton>(chatWindow(), "connectionSwitcherButton");
+    }
+    // Types a question and sends it.
+    static Driver::Step ask(const QString &name, const QString &text)
+    {
+        return {name, [text] {
+                    ChatWindow *w = chatWindow();
+                    if (!shown(w) || !w->session() || w->session()->isBusy())
+                        return false;
+                    auto *composer = child<Composer>(w, "composerPlainTextEdit");
+                    if (!composer->isEnabled())
+                        return false;
+                    composer->setFocus();
+                    QTest::keyClicks(composer, text);
+                    QTest::keyClick(composer, Qt::Key_Return);
+                    return true;
+                }};
+    }
+    static Driver::Step answered(const QString &name, int rows, const QString &text)
+    {
+        return {name, [rows, text] {
+                    MessageModel *model =
+                        child<MessageView>(chatWindow(), "messageListView")->messageModel();
+                    return model->rowCount() == rows &&
+                           model->item(rows - 1).message.status == MessageStatus::Complete &&
+                           model->item(rows - 1).message.plainText() == text;
+                }};
+    }
+
     void storeKey(const QString &key)
     {
         KeychainStore store;
@@ -406,6 +465,8 @@ private slots:
         KeychainStore store;
         store.removeSync(QLatin1String(KeychainStore::kApiKey));
         store.removeSync(QLatin1String(KeychainStore::kOAuth));
+        store.setKeyPrefix(Connection::keychainPrefixFor(QStringLiteral("work")));
+        store.removeSync(QLatin1String(KeychainStore::kApiKey));
         m_api.reset();
     }
 
@@ -678,6 +739,109 @@ private slots:
     // A rejected key: the answer fails with 401, its note says why and the banner only offers
     // "Log In Again" (the error once); logging in again with a good key clears the banner and
     // the failed answer, and the question is answered on Regenerate.
+    // Issue 19: the switcher changes where the next request goes and with which key, without a
+    // restart; an environment key overriding the chosen connection shows on the switcher.
+    void switchingTheConnectionChangesTheNextRequest()
+    {
+        storeKey(m_key);
+        m_api->setExpectedApiKey(m_key.toUtf8());
+        m_api->setDefaultResponse(FakeResponse::text(QStringLiteral("From your settings.")));
+        FakeAnthropicServer work;
+        QVERIFY(work.listen());
+        const QString workKey = testSecret(QStringLiteral("first-launch-work-key"));
+        work.setExpectedApiKey(workKey.toUtf8());
+        work.setDefaultResponse(FakeResponse::text(QStringLiteral("From work.")));
+        addWorkConnection(&work, workKey);
+        Driver *d = nullptr;
+        Driver driver({
+            ask(QStringLiteral("ask with the built-in connection"), QStringLiteral("One")),
+            answered(QStringLiteral("the default server answers"), 2,
+                     QStringLiteral("From your settings.")),
+            {QStringLiteral("switch to work in the Connection menu"),
+             [&d] {
+                 QToolButton *button = switcher();
+                 if (!d->check(button && button->text() == QStringLiteral("From your settings"),
+                               button ? button->text() : QStringLiteral("no switcher")))
+                     return false;
+                 auto *menu = child<QMenu>(chatWindow(), "connectionMenu");
+                 emit menu->aboutToShow(); // filled as when it opens
+                 QAction *work = child<QAction>(menu, "connectionAction:work");
+                 if (!d->check(work != nullptr, QStringLiteral("work is not listed")))
+                     return false;
+                 work->trigger();
+                 return true;
+             }},
+            {QStringLiteral("the switcher names work"),
+             [] { return switcher()->text() == QStringLiteral("work"); }},
+            ask(QStringLiteral("ask again"), QStringLiteral("Two")),
+            answered(QStringLiteral("the work server answers"), 4, QStringLiteral("From work.")),
+            closeChatWindow(),
+        });
+        d = &driver;
+        const int code = run(options());
+        QVERIFY2(driver.report().isEmpty(), qPrintable(driver.report()));
+        QCOMPARE(code, 0);
+        QCOMPARE(messageRequests(*m_api), 1);
+        QCOMPARE(messageRequests(work), 1);
+        for (const auto &r : work.requests()) {
+            if (!r.target.startsWith("/v1/messages"))
+                continue;
+            QCOMPARE(r.header("x-api-key"), workKey.toUtf8());
+            // The conversation so far goes to the new account with the question.
+            QCOMPARE(r.json.value("messages").toArray().size(), 3);
+        }
+    }
+
+    // A folder bound to a connection opens with it; an environment key overrides it, and the
+    // switcher says so.
+    void aBoundFolderOpensWithItsConnection()
+    {
+        FakeAnthropicServer work;
+        QVERIFY(work.listen());
+        const QString workKey = testSecret(QStringLiteral("first-launch-bound-key"));
+        work.setExpectedApiKey(workKey.toUtf8());
+        work.setDefaultResponse(FakeResponse::text(QStringLiteral("From work.")));
+        addWorkConnection(&work, workKey);
+        ConnectionStore store;
+        QVERIFY(store.load());
+        QString error;
+        QVERIFY2(store.bind(m_home->workspace(), QStringLiteral("work"), &error),
+                 qPrintable(error));
+        Driver *d = nullptr;
+        Driver driver({
+            {QStringLiteral("the switcher shows the binding"),
+             [] {
+                 return shown(chatWindow()) &&
+                        switcher()->text() == QStringLiteral("work (this folder)");
+             }},
+            {QStringLiteral("no login was asked for"),
+             [&d] {
+                 return d->check(!window("loginDialog"), QStringLiteral("a login was asked for"));
+             }},
+            ask(QStringLiteral("ask"), QStringLiteral("One")),
+            answered(QStringLiteral("the work server answers"), 2, QStringLiteral("From work.")),
+            closeChatWindow(),
+        });
+        d = &driver;
+        QCOMPARE(run(options()), 0);
+        QVERIFY2(driver.report().isEmpty(), qPrintable(driver.report()));
+        QCOMPARE(messageRequests(*m_api), 0);
+        QCOMPARE(messageRequests(work), 1);
+
+        const QString envKey = testSecret(QStringLiteral("first-launch-env-key"));
+        Driver overridden({
+            {QStringLiteral("the switcher warns"),
+             [] {
+                 QToolButton *b = shown(chatWindow()) ? switcher() : nullptr;
+                 return b && b->text().startsWith(QStringLiteral("⚠")) &&
+                        b->toolTip().contains(QStringLiteral("ANTHROPIC_API_KEY"));
+             }},
+            closeChatWindow(),
+        });
+        QCOMPARE(run(options({{QStringLiteral("ANTHROPIC_API_KEY"), envKey}})), 0);
+        QVERIFY2(overridden.report().isEmpty(), qPrintable(overridden.report()));
+    }
+
     void loggingInAgainClearsTheStaleError()
     {
         const QString oldKey = testSecret(QStringLiteral("first-launch-old-key"));
