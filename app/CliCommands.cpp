@@ -30,15 +30,25 @@ struct Tr
 
 QTextStream &out()
 {
+    return cliOut();
+}
+QTextStream &err()
+{
+    return cliErr();
+}
+} // namespace
+
+QTextStream &cliOut()
+{
     static QTextStream s(stdout);
     return s;
 }
-QTextStream &err()
+
+QTextStream &cliErr()
 {
     static QTextStream s(stderr);
     return s;
 }
-} // namespace
 
 bool stdinIsTerminal()
 {

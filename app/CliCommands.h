@@ -3,6 +3,7 @@
 #include "AuthContext.h"
 
 #include <QCommandLineParser>
+#include <QTextStream>
 
 namespace qlaude {
 
@@ -14,6 +15,11 @@ int logout(const AuthContext &context);
 int trust(AuthContext &context, bool assumeYes);
 int untrust(const AuthContext &context);
 } // namespace CliCommands
+
+// stdout and stderr for the command-line modes: one stream each, shared, so lines keep their
+// order whichever mode writes them.
+QTextStream &cliOut();
+QTextStream &cliErr();
 
 // Reads one secret line from stdin: without echo on a terminal, or all of stdin when piped.
 QString readSecretFromStdin(const QString &prompt);

@@ -1,6 +1,7 @@
 #include "ConnectionCommands.h"
 
 #include "AppPaths.h"
+#include "CliCommands.h"
 #include "Connections.h"
 #include "KeychainStore.h"
 
@@ -19,16 +20,9 @@ struct Tr
     Q_DECLARE_TR_FUNCTIONS(qlaude::ConnectionCommands)
 };
 
-QTextStream &out()
-{
-    static QTextStream s(stdout);
-    return s;
-}
-QTextStream &err()
-{
-    static QTextStream s(stderr);
-    return s;
-}
+// One stream each for every command-line mode, so their lines keep their order.
+constexpr auto out = cliOut;
+constexpr auto err = cliErr;
 
 ConnectionStore storeFor(const ConnectionCommands::Paths &paths)
 {

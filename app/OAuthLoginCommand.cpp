@@ -27,16 +27,9 @@ struct Tr
     Q_DECLARE_TR_FUNCTIONS(qlaude::OAuthLoginCommand)
 };
 
-QTextStream &out()
-{
-    static QTextStream s(stdout);
-    return s;
-}
-QTextStream &err()
-{
-    static QTextStream s(stderr);
-    return s;
-}
+// One stream each for every command-line mode, so their lines keep their order.
+constexpr auto out = cliOut;
+constexpr auto err = cliErr;
 
 bool hasDisplay(const QProcessEnvironment &env)
 {
