@@ -39,10 +39,11 @@ StatusLine::StatusLine(QWidget *parent)
     for (QLabel *l : {m_shadow, m_note, m_usage})
         l->setTextInteractionFlags(Qt::TextSelectableByMouse);
     // On a narrow window the credential and its warning give way first (their hints are
-    // ignored), then the note and the token counts; all end in "…" with the whole text in
-    // their tooltip, so nothing is cut off at the window's edge.
+    // ignored), then the token counts; each ends in "…" with the whole text in its tooltip, so
+    // nothing is cut off at the window's edge. The short note ("Code copied") stays whole.
     m_credential->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     m_shadow->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_note->setSizePolicy(QSizePolicy::Minimum, QSizePolicy::Preferred);
     m_shadow->hide();
     auto *layout = new QHBoxLayout(this);
     layout->setContentsMargins(8, 0, 8, 0);
