@@ -578,6 +578,15 @@ private slots:
         QVERIFY(usage->text().contains(QLocale().toString(10000000)));
         QVERIFY(usage->effectiveToolTip().startsWith(usage->text()));
         QVERIFY(usage->effectiveToolTip().contains(QStringLiteral("Cache writes")));
+        // What is painted is the elided text, not the whole text clipped at the label's edge.
+        QLabel expected;
+        expected.setFont(usage->font());
+        expected.setPalette(usage->palette());
+        expected.setAlignment(usage->alignment() | Qt::AlignVCenter);
+        expected.resize(usage->size());
+        expected.setText(usage->shownText());
+        QCOMPARE(usage->grab().toImage().convertToFormat(QImage::Format_ARGB32),
+                 expected.grab().toImage().convertToFormat(QImage::Format_ARGB32));
         // The short note keeps its whole text.
         QVERIFY(!note->isElided());
         // Wide again, the counts are whole.
