@@ -2,6 +2,7 @@
 
 #include <QPalette>
 #include <QTextBlock>
+#include <QTextCursor>
 #include <QTextDocument>
 #include <QTextLayout>
 
@@ -522,7 +523,12 @@ QList<Span> scanCode(const Spec &s, QStringView line, int *state)
 
     while (i < n) {
         const QChar c = line.at(i);
-        if (!s.lineComment.isEmpty() && line.mid(i).startsWith(s.lineComment)) {
+        if (c == QLatin1Char(' ') || c == QLatin1Char('\t')) {
+            ++i;
+            continue;
+        }
+        if (!s.lineComment.isEmpty() && c == s.lineComment.front() &&
+            line.mid(i).startsWith(s.lineComment)) {
             add(&out, i, n, Token::Comment);
             return out;
         }
@@ -566,7 +572,7 @@ QList<Span> scanCode(const Spec &s, QStringView line, int *state)
             i = end;
             continue;
         }
-        if (s.quotes.contains(c)) {
+        if ((c == QLatin1Char('"') || c == QLatin1Char('\'')) && s.quotes.contains(c)) {
             if (s.rustChars && c == QLatin1Char('\'')) {
                 // 'a' and '\n' are characters; 'a alone is a lifetime.
                 qsizetype end = -1;
@@ -922,6 +928,9 @@ int CodeHighlighter::apply(QTextDocument *doc, Language language, const QPalette
     for (int t = 0; t <= int(Token::Hunk); ++t)
         formats[t] = format(Token(t), palette);
     QList<QTextLayout::FormatRange> ranges;
+    // One change for the whole document, not a relayout per line.
+    QTextCursor edit(doc);
+    edit.beginEditBlock();
     for (QTextBlock block = doc->firstBlock(); block.isValid(); block = block.next()) {
         const QString text = block.text();
         const QList<Span> spans = highlightLine(language, text, &state);
@@ -933,7 +942,7 @@ int CodeHighlighter::apply(QTextDocument *doc, Language language, const QPalette
             ranges.append(QTextLayout::FormatRange{s.start, s.length, formats[int(s.token)]});
         block.layout()->setFormats(ranges);
     }
-    doc->markContentsDirty(0, doc->characterCount());
+    edit.endEditBlock();
     return state;
 }
 
