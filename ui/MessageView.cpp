@@ -386,7 +386,8 @@ void MessageView::mouseMoveEvent(QMouseEvent *event)
     const MessageDelegate::Hit hit =
         index.isValid() ? m_delegate->hitTest(index, rowRect(index), pos) : MessageDelegate::Hit();
     const bool actionable = hit.kind != MessageDelegate::Hit::Kind::None &&
-                            hit.kind != MessageDelegate::Hit::Kind::InBox;
+                            hit.kind != MessageDelegate::Hit::Kind::InBox &&
+                            hit.kind != MessageDelegate::Hit::Kind::BoxScrollBar;
     viewport()->setCursor(actionable ? Qt::PointingHandCursor : Qt::ArrowCursor);
     m_delegate->setHover(index, hit);
     if (index.isValid())
@@ -405,6 +406,7 @@ void MessageView::mousePressEvent(QMouseEvent *event)
     m_pressPos = event->position().toPoint();
     m_pressIndex = indexAt(m_pressPos);
     m_barDrag = BarDrag();
+    m_pressOnBar = false;
     if (event->button() == Qt::LeftButton && m_pressIndex.isValid()) {
         const MessageDelegate::Hit hit =
             m_delegate->hitTest(m_pressIndex, rowRect(m_pressIndex), m_pressPos);
@@ -413,6 +415,7 @@ void MessageView::mousePressEvent(QMouseEvent *event)
                 m_delegate->boxScroll(m_pressIndex, hit.block, hit.box);
             const QRect thumb = MessageDelegate::scrollThumb(hit.rect, scroll);
             setCurrentIndex(m_pressIndex);
+            m_pressOnBar = true; // the list does not see this press, nor its release
             if (thumb.contains(m_pressPos.x(), thumb.center().y())) {
                 // Drag the thumb: the box follows the mouse.
                 m_barDrag.index = m_pressIndex;
@@ -438,10 +441,8 @@ void MessageView::mousePressEvent(QMouseEvent *event)
 
 void MessageView::mouseReleaseEvent(QMouseEvent *event)
 {
-    if (m_barDrag.index.isValid() ||
-        (m_pressIndex.isValid() && event->button() == Qt::LeftButton &&
-         m_delegate->hitTest(m_pressIndex, rowRect(m_pressIndex), m_pressPos).kind ==
-             MessageDelegate::Hit::Kind::BoxScrollBar)) {
+    if (m_pressOnBar && event->button() == Qt::LeftButton) {
+        m_pressOnBar = false;
         m_barDrag = BarDrag();
         return;
     }

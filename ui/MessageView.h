@@ -123,6 +123,7 @@ private:
         int pixelsPerTrack = 0; // scroll range over the thumb's travel, in 1/1000
     };
     BarDrag m_barDrag;
+    bool m_pressOnBar = false;
     int m_columnLeft = -1;
     int m_columnRight = -1;
 };
