@@ -153,6 +153,23 @@ std::shared_ptr<QTextDocument> makeMarkdownDocument(const QString &markdown, con
         q.setLeftMargin(level * kQuoteStep);
         q.setRightMargin(0);
         QTextCursor(b).setBlockFormat(q);
+        // Quoted words are someone else's: a shade quieter than the answer's own text (links
+        // keep their colour).
+        QTextCharFormat quiet;
+        quiet.setForeground(
+            chatstyle::mix(palette.color(QPalette::Text), palette.color(QPalette::Base), 0.3));
+        QList<QPair<int, int>> plain; // collected first: merging formats changes fragments
+        for (auto it = b.begin(); !it.atEnd(); ++it) {
+            const QTextFragment f = it.fragment();
+            if (f.isValid() && !f.charFormat().isAnchor())
+                plain.append({f.position(), f.position() + f.length()});
+        }
+        for (const auto &[from, to] : qAsConst(plain)) {
+            QTextCursor c(doc.get());
+            c.setPosition(from);
+            c.setPosition(to, QTextCursor::KeepAnchor);
+            c.mergeCharFormat(quiet);
+        }
     }
     // Tables: a rule under the header row, hairlines between the rows, no vertical grid.
     const QList<QTextFrame *> frames = doc->rootFrame()->childFrames();
