@@ -14,6 +14,7 @@
 #include <QTextCursor>
 #include <QTextDocument>
 #include <QTextFrame>
+#include <QTextList>
 #include <QTextOption>
 #include <QTextTable>
 
@@ -142,6 +143,18 @@ std::shared_ptr<QTextDocument> makeMarkdownDocument(const QString &markdown, con
     // one step right of its parent's, whatever the markers (Qt's default is 40 px a level).
     const int step = listIndentStep(font);
     doc->setIndentWidth(step);
+    // A list that starts right after another one (an ordered list, then a bulleted one) gets a
+    // paragraph's gap, so the two do not read as one list.
+    for (QTextBlock b = doc->begin(); b.isValid(); b = b.next()) {
+        QTextList *list = b.textList();
+        const QTextBlock previous = b.previous();
+        if (list && list->format().indent() == 1 && list->item(0) == b && previous.isValid() &&
+            previous.textList() && previous.textList() != list) {
+            QTextBlockFormat f = b.blockFormat();
+            f.setTopMargin(qMax(f.topMargin(), QFontMetricsF(font).lineSpacing() * 0.6));
+            QTextCursor(b).setBlockFormat(f);
+        }
+    }
     const QPalette palette = QGuiApplication::palette();
     const bool quotes = markdown.contains(QLatin1Char('>'));
     for (QTextBlock b = doc->begin(); quotes && b.isValid(); b = b.next()) {
