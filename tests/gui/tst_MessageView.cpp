@@ -627,6 +627,13 @@ private slots:
                 qPrintable(QStringLiteral("%1 at %2, step %3").arg(b.text()).arg(x).arg(step)));
         }
         QCOMPARE(blocks, 8);
+        // The ordered list that follows the bulleted one is set apart by a paragraph's gap.
+        for (QTextBlock b = paragraph.next(); b.isValid(); b = b.next()) {
+            if (b.text() == QLatin1String("first")) {
+                QVERIFY2(b.blockFormat().topMargin() >= 0.6 * fm.lineSpacing() - 0.01,
+                         qPrintable(QString::number(b.blockFormat().topMargin())));
+            }
+        }
     }
 
     void copyButtonCopiesTheWholeCodeBlock()
