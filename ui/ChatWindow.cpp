@@ -141,6 +141,7 @@ ChatWindow::ChatWindow(AppServices &services, QWidget *parent)
     connect(m_view, &MessageView::editRequested, this, &ChatWindow::editMessage);
     connect(m_view, &MessageView::regenerateRequested, this, &ChatWindow::regenerate);
     connect(m_view, &MessageView::textCopied, m_status, &StatusLine::showNote);
+    connect(m_view, &MessageView::columnChanged, m_composerPanel, &ComposerPanel::setColumnMargins);
     connect(m_sidebar, &ConversationSidebar::conversationActivated, this,
             &ChatWindow::openConversation);
     connect(m_sidebar, &ConversationSidebar::newChatRequested, this, &ChatWindow::newChat);

@@ -43,6 +43,12 @@ inline QColor hairline(const QPalette &p)
     return mix(p.color(QPalette::Base), p.color(QPalette::Text), 0.16);
 }
 
+// The bar at the left of a Markdown blockquote.
+inline QColor quoteBar(const QPalette &p)
+{
+    return mix(p.color(QPalette::Base), p.color(QPalette::Text), 0.28);
+}
+
 // A selected or searched-for message.
 inline QColor selectedRow(const QPalette &p)
 {

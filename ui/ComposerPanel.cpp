@@ -17,9 +17,9 @@
 namespace qlaude {
 
 ComposerPanel::ComposerPanel(QWidget *parent)
-    : QFrame(parent), m_composer(new Composer(this)), m_editBar(new QWidget(this)),
-      m_editLabel(new QLabel(m_editBar)), m_models(new QComboBox(this)),
-      m_systemPrompt(new QPushButton(tr("System Prompt…"), this)),
+    : QFrame(parent), m_composer(new Composer(this)), m_layout(new QVBoxLayout(this)),
+      m_editBar(new QWidget(this)), m_editLabel(new QLabel(m_editBar)),
+      m_models(new QComboBox(this)), m_systemPrompt(new QPushButton(tr("System Prompt…"), this)),
       m_regenerate(new QPushButton(tr("Regenerate"), this)), m_send(new QPushButton(this))
 {
     setObjectName(QStringLiteral("composerPanelFrame"));
@@ -80,11 +80,10 @@ ComposerPanel::ComposerPanel(QWidget *parent)
     row->addWidget(m_send);
     boxLayout->addLayout(row);
 
-    auto *layout = new QVBoxLayout(this);
-    layout->setContentsMargins(12, 6, 12, 10);
-    layout->setSpacing(6);
-    layout->addWidget(m_editBar);
-    layout->addWidget(box);
+    m_layout->setContentsMargins(12, 6, 12, 10);
+    m_layout->setSpacing(6);
+    m_layout->addWidget(m_editBar);
+    m_layout->addWidget(box);
 
     connect(m_composer, &Composer::submitted, this, &ComposerPanel::submit);
     connect(m_composer, &Composer::escapePressed, this, [this] {
@@ -132,6 +131,12 @@ void ComposerPanel::updateSendButton()
         m_send->setToolTip(tr("Send (Enter). Shift+Enter starts a new line."));
         m_send->setEnabled(m_canSend);
     }
+}
+
+void ComposerPanel::setColumnMargins(int left, int right)
+{
+    const QMargins m = m_layout->contentsMargins();
+    m_layout->setContentsMargins(qMax(0, left), m.top(), qMax(0, right), m.bottom());
 }
 
 void ComposerPanel::setBusy(bool busy)

@@ -7,6 +7,7 @@
 class QComboBox;
 class QLabel;
 class QPushButton;
+class QVBoxLayout;
 class QWidget;
 
 namespace qlaude {
@@ -33,6 +34,9 @@ public:
     void setCanRegenerate(bool can);
     void setCanSend(bool can, const QString &why = QString());
     void setSystemPromptActive(bool active);
+    // Lines the composer up with the message column above it: its edges' distances from the
+    // panel's left and right edges.
+    void setColumnMargins(int left, int right);
 
     // The model list: the current model stays selectable even when the provider did not list
     // it. An empty list shows a disabled line under it that says why (emptyNote, or "No models
@@ -62,6 +66,7 @@ private:
     void updateSendButton();
 
     Composer *m_composer;
+    QVBoxLayout *m_layout;
     QWidget *m_editBar;
     QLabel *m_editLabel;
     QComboBox *m_models;

@@ -8,6 +8,7 @@
 #include <QApplication>
 #include <QPainter>
 #include <QPainterPath>
+#include <QSet>
 #include <QStyle>
 #include <QTextDocument>
 
@@ -247,6 +248,98 @@ QString MessageDelegate::boxText(const BlockLayout &block, int box) const
     return pieces.join(QLatin1Char('\n'));
 }
 
+int MessageDelegate::boxOverflow(const BlockLayout &block, int box) const
+{
+    int overflow = 0;
+    for (const QList<LayoutPart> *list : {&block.closed, &block.open}) {
+        for (const LayoutPart &p : *list) {
+            if (p.kind == LayoutPart::Kind::BoxPiece && p.box == box && p.scrolls)
+                overflow = qMax(overflow,
+                                p.contentWidth - (p.rect.width() - 2 * MessageStyle::kCodePadding));
+        }
+    }
+    return overflow;
+}
+
+int MessageDelegate::boxOffset(qint64 messageId, int block, int box, int overflow) const
+{
+    if (overflow <= 0)
+        return 0;
+    return qBound(0, m_boxScroll.value({messageId, block << 16 | box}), overflow);
+}
+
+QRect MessageDelegate::scrollTrack(const QRect &lastPiece) const
+{
+    // In the box's bottom padding, under the last line: the box keeps its height.
+    return QRect(lastPiece.left() + MessageStyle::kCodePadding, lastPiece.bottom() - 6,
+                 lastPiece.width() - 2 * MessageStyle::kCodePadding, 5);
+}
+
+QRect MessageDelegate::scrollThumb(const QRect &track, const BoxScroll &scroll)
+{
+    if (scroll.range <= 0 || scroll.page <= 0)
+        return QRect();
+    const int total = scroll.page + scroll.range;
+    const int width = qMax(24, int(qint64(track.width()) * scroll.page / total));
+    const int travel = qMax(0, track.width() - width);
+    const int x = track.left() + int(qint64(travel) * scroll.value / scroll.range);
+    return QRect(x, track.top(), width, track.height());
+}
+
+MessageDelegate::BoxScroll MessageDelegate::boxScroll(const QModelIndex &index, int block,
+                                                      int box) const
+{
+    BoxScroll s;
+    const MessageItem *item = itemFor(index);
+    if (!item)
+        return s;
+    const MessageLayout &layout = layoutFor(*item);
+    if (block < 0 || block >= layout.blocks.size())
+        return s;
+    s.range = qMax(0, boxOverflow(layout.blocks.at(block), box));
+    s.value = boxOffset(item->message.id, block, box, s.range);
+    s.page = m_textWidth - 2 * MessageStyle::kCodePadding;
+    return s;
+}
+
+bool MessageDelegate::setBoxScroll(const QModelIndex &index, int block, int box, int value)
+{
+    const MessageItem *item = itemFor(index);
+    const BoxScroll now = boxScroll(index, block, box);
+    if (!item || now.range <= 0)
+        return false;
+    const int v = qBound(0, value, now.range);
+    m_boxScroll.insert({item->message.id, block << 16 | box}, v);
+    return v != now.value;
+}
+
+bool MessageDelegate::scrollBoxes(const QModelIndex &index, int dx)
+{
+    const MessageItem *item = itemFor(index);
+    if (!item)
+        return false;
+    const MessageLayout &layout = layoutFor(*item);
+    bool any = false;
+    for (int b = 0; b < layout.blocks.size(); ++b) {
+        QSet<int> boxes;
+        const BlockLayout &block = layout.blocks.at(b);
+        for (const QList<LayoutPart> *list : {&block.closed, &block.open}) {
+            for (const LayoutPart &p : *list) {
+                if (p.kind == LayoutPart::Kind::BoxPiece && p.scrolls)
+                    boxes.insert(p.box);
+            }
+        }
+        for (int box : qAsConst(boxes)) {
+            const BoxScroll scroll = boxScroll(index, b, box);
+            if (scroll.range > 0) {
+                setBoxScroll(index, b, box, scroll.value + dx);
+                any = true;
+            }
+        }
+    }
+    return any;
+}
+
 void MessageDelegate::setHover(const QModelIndex &index, const Hit &hit)
 {
     m_hoverIndex = index;
@@ -295,6 +388,19 @@ MessageDelegate::Hit MessageDelegate::hitTest(const QModelIndex &index, const QR
                     break;
                 if (!r.contains(pos))
                     continue;
+                if (p->kind == LayoutPart::Kind::BoxPiece && p->scrolls && p->last) {
+                    // The bar's track, with a few pixels around it to grab.
+                    const QRect track = scrollTrack(r);
+                    if (track.adjusted(0, -4, 0, 3).contains(pos) &&
+                        boxOverflow(block, p->box) > 0) {
+                        hit.kind = Hit::Kind::BoxScrollBar;
+                        hit.block = i;
+                        hit.box = p->box;
+                        hit.text = boxText(block, p->box);
+                        hit.rect = track;
+                        return hit;
+                    }
+                }
                 if (p->kind == LayoutPart::Kind::BoxPiece) {
                     const bool button = p->first && p->copyable && boxButtonRect(r).contains(pos);
                     hit.kind = button ? Hit::Kind::CopyBox : Hit::Kind::InBox;
@@ -459,14 +565,14 @@ void MessageDelegate::paintBlock(QPainter *painter, const BlockLayout &block, in
         for (auto p = firstVisible(*list, visible.top() - origin.y()); p != list->cend(); ++p) {
             if (p->rect.top() + origin.y() > visible.bottom())
                 break;
-            paintPart(painter, *p, blockIndex, origin, visible, pal, messageId);
+            paintPart(painter, block, *p, blockIndex, origin, visible, pal, messageId);
         }
     }
 }
 
-void MessageDelegate::paintPart(QPainter *painter, const LayoutPart &part, int blockIndex,
-                                QPoint origin, const QRect &visible, const QPalette &pal,
-                                qint64 messageId) const
+void MessageDelegate::paintPart(QPainter *painter, const BlockLayout &block, const LayoutPart &part,
+                                int blockIndex, QPoint origin, const QRect &visible,
+                                const QPalette &pal, qint64 messageId) const
 {
     const QRect r = part.rect.translated(origin);
     if (!r.intersects(visible))
@@ -475,6 +581,15 @@ void MessageDelegate::paintPart(QPainter *painter, const LayoutPart &part, int b
     switch (part.kind) {
     case LayoutPart::Kind::Prose:
     case LayoutPart::Kind::Note:
+        if (!part.quoteBars.isEmpty()) {
+            painter->save();
+            painter->setPen(Qt::NoPen);
+            painter->setBrush(chatstyle::quoteBar(pal));
+            for (const QRect &bar : part.quoteBars)
+                painter->drawRoundedRect(QRectF(bar.translated(r.topLeft() + part.docOffset)), 1.5,
+                                         1.5);
+            painter->restore();
+        }
         if (part.doc)
             drawDocument(painter, *part.doc, r.topLeft() + part.docOffset, text, pal, visible);
         return;
@@ -485,7 +600,9 @@ void MessageDelegate::paintPart(QPainter *painter, const LayoutPart &part, int b
         const bool copied =
             m_copiedId == messageId && m_copiedBlock == blockIndex && m_copiedBox == part.box;
         paintBox(painter, part, r, pal, hot, copied);
-        if (part.doc)
+        if (part.scrolls)
+            paintCode(painter, block, part, blockIndex, r, visible, pal, messageId);
+        else if (part.doc)
             drawDocument(painter, *part.doc, r.topLeft() + part.docOffset,
                          pal.color(QPalette::Text), pal, visible);
         return;
@@ -493,6 +610,38 @@ void MessageDelegate::paintPart(QPainter *painter, const LayoutPart &part, int b
     case LayoutPart::Kind::ThinkingHeader:
         return; // drawn with its block
     }
+}
+
+void MessageDelegate::paintCode(QPainter *painter, const BlockLayout &block, const LayoutPart &part,
+                                int blockIndex, const QRect &r, const QRect &visible,
+                                const QPalette &pal, qint64 messageId) const
+{
+    BoxScroll scroll;
+    scroll.range = boxOverflow(block, part.box);
+    scroll.value = boxOffset(messageId, blockIndex, part.box, scroll.range);
+    scroll.page = r.width() - 2 * MessageStyle::kCodePadding;
+    if (part.doc) {
+        // Lines run under the box's side padding as they scroll, not over its border.
+        const int top = part.first ? m_style.boxHeaderHeight + 1 : 0;
+        const QRect clip = QRect(r.left() + 1, r.top() + top, r.width() - 2, r.height() - top);
+        painter->save();
+        painter->setClipRect(clip & visible);
+        drawDocument(painter, *part.doc, r.topLeft() + part.docOffset - QPoint(scroll.value, 0),
+                     pal.color(QPalette::Text), pal, clip & visible);
+        painter->restore();
+    }
+    if (!part.last || scroll.range <= 0)
+        return;
+    const QRect track = scrollTrack(r);
+    const QRect thumb = scrollThumb(track, scroll);
+    painter->save();
+    painter->setPen(Qt::NoPen);
+    painter->setBrush(chatstyle::codeHeader(pal));
+    painter->drawRoundedRect(QRectF(track), 2.5, 2.5);
+    painter->setBrush(
+        chatstyle::mix(chatstyle::secondaryText(pal), chatstyle::codeBackground(pal), 0.25));
+    painter->drawRoundedRect(QRectF(thumb), 2.5, 2.5);
+    painter->restore();
 }
 
 void MessageDelegate::paintBox(QPainter *painter, const LayoutPart &part, const QRect &r,

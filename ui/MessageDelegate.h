@@ -42,6 +42,7 @@ public:
             None,
             CopyBox,        // a code or tool box's Copy button
             InBox,          // elsewhere in a code or tool box (its context menu copies it)
+            BoxScrollBar,   // the sideways scroll bar of a code box with long lines
             ToggleThinking, // a thinking block's title line
             Link,
             CopyMessage,
@@ -52,7 +53,15 @@ public:
         int block = -1;
         int box = -1;
         QString text; // CopyBox: the box's text; Link: the href
-        QRect rect;   // in viewport coordinates
+        QRect rect;   // in viewport coordinates; BoxScrollBar: the bar's track
+    };
+
+    // How far a code box with long lines is scrolled sideways, and how far it can be.
+    struct BoxScroll
+    {
+        int value = 0;
+        int range = 0; // 0: the box's lines fit
+        int page = 0;  // the visible width of its lines
     };
 
     explicit MessageDelegate(QObject *parent = nullptr);
@@ -77,6 +86,15 @@ public:
     int contentHeight(const QModelIndex &index) const;
 
     Hit hitTest(const QModelIndex &index, const QRect &rowRect, const QPoint &pos) const;
+
+    BoxScroll boxScroll(const QModelIndex &index, int block, int box) const;
+    // Scrolls one code box sideways (clamped); returns whether it moved.
+    bool setBoxScroll(const QModelIndex &index, int block, int box, int value);
+    // Scrolls every code box of the message that has long lines by dx; returns whether the
+    // message has such a box.
+    bool scrollBoxes(const QModelIndex &index, int dx);
+    // The thumb of a code box's scroll bar on its track (viewport coordinates).
+    static QRect scrollThumb(const QRect &track, const BoxScroll &scroll);
     void setHover(const QModelIndex &index, const Hit &hit);
     void setCopied(qint64 messageId, int block, int box);
 
@@ -106,11 +124,18 @@ private:
     void evict() const;
     QList<HeaderButton> headerButtons(const QModelIndex &index, const QRect &rowRect) const;
     QString boxText(const BlockLayout &block, int box) const;
+    int boxOverflow(const BlockLayout &block, int box) const;
+    int boxOffset(qint64 messageId, int block, int box, int overflow) const;
+    QRect scrollTrack(const QRect &lastPiece) const;
 
     void paintBlock(QPainter *painter, const BlockLayout &block, int blockIndex, QPoint origin,
                     const QRect &visible, const QPalette &palette, qint64 messageId) const;
-    void paintPart(QPainter *painter, const LayoutPart &part, int blockIndex, QPoint origin,
-                   const QRect &visible, const QPalette &palette, qint64 messageId) const;
+    void paintPart(QPainter *painter, const BlockLayout &block, const LayoutPart &part,
+                   int blockIndex, QPoint origin, const QRect &visible, const QPalette &palette,
+                   qint64 messageId) const;
+    void paintCode(QPainter *painter, const BlockLayout &block, const LayoutPart &part,
+                   int blockIndex, const QRect &r, const QRect &visible, const QPalette &palette,
+                   qint64 messageId) const;
     void paintBox(QPainter *painter, const LayoutPart &part, const QRect &r,
                   const QPalette &palette, bool hovered, bool copied) const;
     void paintFooter(QPainter *painter, const MessageLayout &layout, QPoint origin,
@@ -131,6 +156,8 @@ private:
     qint64 m_copiedId = 0;
     int m_copiedBlock = -1;
     int m_copiedBox = -1;
+    // Code boxes scrolled sideways: (message id, block << 16 | box) -> pixels.
+    QHash<std::pair<qint64, int>, int> m_boxScroll;
 };
 
 } // namespace qlaude

@@ -3,6 +3,9 @@
 #include "ChatWindowStyle.h"
 #include "MessageModel.h"
 
+#include "CodeHighlighter.h"
+
+#include <QAbstractTextDocumentLayout>
 #include <QFontDatabase>
 #include <QFontMetricsF>
 #include <QGuiApplication>
@@ -11,6 +14,7 @@
 #include <QTextCursor>
 #include <QTextDocument>
 #include <QTextFrame>
+#include <QTextList>
 #include <QTextOption>
 #include <QTextTable>
 
@@ -42,7 +46,77 @@ QString preview(const QString &text)
     return text.left(240).simplified();
 }
 
+constexpr int kQuoteStep = 14; // a blockquote level: the bar and the gap after it
+constexpr int kQuoteBarWidth = 3;
+
+int listIndentStep(const QFont &font)
+{
+    // Room for a two-digit number and its dot before the text, with a space after it.
+    const QFontMetricsF fm(font);
+    return int(
+        std::ceil(fm.horizontalAdvance(QStringLiteral("00.")) + 1.5 * fm.averageCharWidth()));
+}
+
+void styleTable(QTextTable *table, const QPalette &palette)
+{
+    QTextTableFormat f = table->format();
+    f.setBorderCollapse(true);
+    f.setBorder(0);
+    f.setCellPadding(5);
+    f.setCellSpacing(0);
+    table->setFormat(f);
+    const QColor hairline = chatstyle::hairline(palette);
+    const QColor rule =
+        chatstyle::mix(palette.color(QPalette::Base), palette.color(QPalette::Text), 0.45);
+    for (int r = 0; r < table->rows(); ++r) {
+        for (int c = 0; c < table->columns(); ++c) {
+            const QTextTableCell cell = table->cellAt(r, c);
+            if (r == 0) {
+                // Qt's importer can leave an empty paragraph at the top of the first header
+                // cell (after a quote or list), which doubles the header row's height.
+                QTextCursor first = cell.firstCursorPosition();
+                while (first.block().text().isEmpty() &&
+                       first.blockNumber() < cell.lastCursorPosition().blockNumber())
+                    first.deleteChar();
+            }
+            QTextTableCellFormat cf = cell.format().toTableCellFormat();
+            cf.setLeftBorder(0);
+            cf.setRightBorder(0);
+            cf.setTopBorder(0);
+            cf.setBottomBorderStyle(QTextFrameFormat::BorderStyle_Solid);
+            cf.setBottomBorder(r == 0 ? 2 : 1);
+            cf.setBottomBorderBrush(r == 0 ? rule : hairline);
+            cf.setLeftPadding(c == 0 ? 2 : 10);
+            cf.setRightPadding(10);
+            table->cellAt(r, c).setFormat(cf);
+        }
+    }
+}
+
 } // namespace
+
+QList<QRect> quoteBars(const QTextDocument &doc)
+{
+    // One bar per level for each run of quoted paragraphs, through the gaps between them.
+    QList<QRect> bars;
+    QList<QRect> open; // the bar being extended at each level
+    const QAbstractTextDocumentLayout *layout = doc.documentLayout();
+    for (QTextBlock b = doc.begin(); b.isValid(); b = b.next()) {
+        const int level = b.blockFormat().property(QTextFormat::BlockQuoteLevel).toInt();
+        const QRect r = layout->blockBoundingRect(b).toAlignedRect();
+        while (open.size() > level)
+            bars.append(open.takeLast());
+        for (int l = 0; l < level; ++l) {
+            if (l < open.size()) {
+                open[l].setBottom(r.bottom());
+            } else {
+                open.append(QRect(l * kQuoteStep, r.top(), kQuoteBarWidth, r.height()));
+            }
+        }
+    }
+    bars += open;
+    return bars;
+}
 
 std::shared_ptr<QTextDocument> makeMarkdownDocument(const QString &markdown, const QFont &font,
                                                     int width)
@@ -65,20 +139,75 @@ std::shared_ptr<QTextDocument> makeMarkdownDocument(const QString &markdown, con
         l.setBottomMargin(0);
         last.setBlockFormat(l);
     }
-    // Tables: room in the cells and a hairline grid instead of Qt's cramped double border.
-    const QList<QTextFrame *> frames = doc->rootFrame()->childFrames();
-    for (QTextFrame *frame : frames) {
-        if (auto *table = qobject_cast<QTextTable *>(frame)) {
-            QTextTableFormat f = table->format();
-            f.setBorderCollapse(true);
-            f.setBorder(1);
-            f.setBorderBrush(chatstyle::hairline(QGuiApplication::palette()));
-            f.setCellPadding(5);
-            f.setCellSpacing(0);
-            table->setFormat(f);
+    // Lists and quotes step in by one measure at every level, so a nested list's text lines up
+    // one step right of its parent's, whatever the markers (Qt's default is 40 px a level).
+    const int step = listIndentStep(font);
+    doc->setIndentWidth(step);
+    // A list that starts right after another one (an ordered list, then a bulleted one) gets a
+    // paragraph's gap, so the two do not read as one list.
+    for (QTextBlock b = doc->begin(); b.isValid(); b = b.next()) {
+        QTextList *list = b.textList();
+        const QTextBlock previous = b.previous();
+        if (list && list->format().indent() == 1 && list->item(0) == b && previous.isValid() &&
+            previous.textList() && previous.textList() != list) {
+            QTextBlockFormat f = b.blockFormat();
+            f.setTopMargin(qMax(f.topMargin(), QFontMetricsF(font).lineSpacing() * 0.6));
+            QTextCursor(b).setBlockFormat(f);
         }
     }
+    const QPalette palette = QGuiApplication::palette();
+    const bool quotes = markdown.contains(QLatin1Char('>'));
+    for (QTextBlock b = doc->begin(); quotes && b.isValid(); b = b.next()) {
+        const int level = b.blockFormat().property(QTextFormat::BlockQuoteLevel).toInt();
+        if (level <= 0)
+            continue;
+        // Room for the bar at the left (see quoteBars()) instead of a wide plain indent.
+        QTextBlockFormat q = b.blockFormat();
+        q.setLeftMargin(level * kQuoteStep);
+        q.setRightMargin(0);
+        QTextCursor(b).setBlockFormat(q);
+        // Quoted words are someone else's: a shade quieter than the answer's own text (links
+        // keep their colour).
+        QTextCharFormat quiet;
+        quiet.setForeground(
+            chatstyle::mix(palette.color(QPalette::Text), palette.color(QPalette::Base), 0.3));
+        QList<QPair<int, int>> plain; // collected first: merging formats changes fragments
+        for (auto it = b.begin(); !it.atEnd(); ++it) {
+            const QTextFragment f = it.fragment();
+            if (f.isValid() && !f.charFormat().isAnchor())
+                plain.append({f.position(), f.position() + f.length()});
+        }
+        for (const auto &[from, to] : qAsConst(plain)) {
+            QTextCursor c(doc.get());
+            c.setPosition(from);
+            c.setPosition(to, QTextCursor::KeepAnchor);
+            c.mergeCharFormat(quiet);
+        }
+    }
+    // Tables: a rule under the header row, hairlines between the rows, no vertical grid.
+    const QList<QTextFrame *> frames = doc->rootFrame()->childFrames();
+    for (QTextFrame *frame : frames) {
+        if (auto *table = qobject_cast<QTextTable *>(frame))
+            styleTable(table, palette);
+    }
     doc->setTextWidth(width);
+    return doc;
+}
+
+std::shared_ptr<QTextDocument> makeCodeDocument(const QString &code, const QString &language,
+                                                const QFont &font, qreal tabWidth, int *state)
+{
+    auto doc = std::make_shared<QTextDocument>();
+    doc->setUndoRedoEnabled(false);
+    doc->setDocumentMargin(0);
+    doc->setDefaultFont(font);
+    QTextOption option;
+    option.setWrapMode(QTextOption::NoWrap);
+    option.setTabStopDistance(tabWidth);
+    doc->setDefaultTextOption(option);
+    doc->setPlainText(code);
+    *state = CodeHighlighter::apply(doc.get(), CodeHighlighter::languageFor(language),
+                                    QGuiApplication::palette(), *state);
     return doc;
 }
 
@@ -365,6 +494,8 @@ void MessageLayoutBuilder::appendSegment(QList<LayoutPart> &parts, int *y,
         p.doc = ts.markdown ? makeMarkdownDocument(seg.text, m_style.font, width)
                             : makePlainDocument(seg.text, m_style.font, width);
         p.rect = QRect(ts.indent, *y + gap, width, ceilHeight(*p.doc));
+        if (ts.markdown && seg.text.contains(QLatin1Char('>')))
+            p.quoteBars = quoteBars(*p.doc);
         *y += gap + p.rect.height();
         parts.append(p);
         return;
@@ -377,10 +508,17 @@ void MessageLayoutBuilder::appendSegment(QList<LayoutPart> &parts, int *y,
     const int bottom = seg.lastPiece ? MessageStyle::kCodePadding : 0;
     const int inner = qMax(20, width - 2 * MessageStyle::kCodePadding);
     int docHeight = 0;
+    int state = continues ? previous->highlightState : 0;
     if (!seg.text.isEmpty()) {
-        p.doc = makePlainDocument(seg.text, m_style.monoFont, inner, 4 * m_style.monoCharWidth);
+        // Lines keep their length: a wide box scrolls sideways (the delegate draws its bar).
+        p.doc = makeCodeDocument(seg.text, seg.language, m_style.monoFont,
+                                 4 * m_style.monoCharWidth, &state);
+        p.doc->setTextWidth(inner);
         docHeight = ceilHeight(*p.doc);
+        p.contentWidth = int(std::ceil(p.doc->idealWidth()));
     }
+    p.highlightState = state;
+    p.scrolls = true;
     p.kind = LayoutPart::Kind::BoxPiece;
     p.rect = QRect(ts.indent, *y + gap, width, top + docHeight + bottom);
     p.docOffset = QPoint(MessageStyle::kCodePadding, top);

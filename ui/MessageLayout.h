@@ -73,6 +73,12 @@ struct LayoutPart
     bool last = false;  // BoxPiece
     bool secondary = false;
     bool copyable = false; // BoxPiece: draws a Copy button on the first slice
+    // BoxPiece of a code block: lines do not wrap; the box scrolls sideways instead, by as much
+    // as its widest slice needs. contentWidth is this slice's widest line.
+    bool scrolls = false;
+    int contentWidth = 0;
+    int highlightState = 0; // what the slice's last line leaves open for the next slice
+    QList<QRect> quoteBars; // Prose: the blockquote bars, relative to the document
 };
 
 // The layout of one content block. Finished segments are laid out once and kept; while a block
@@ -158,5 +164,11 @@ std::shared_ptr<QTextDocument> makeMarkdownDocument(const QString &markdown, con
                                                     int width);
 std::shared_ptr<QTextDocument> makePlainDocument(const QString &text, const QFont &font, int width,
                                                  qreal tabWidth = 0);
+// Code that keeps its lines (no wrapping), coloured for the fence's language tag. `state` carries
+// the highlighter's state from the previous slice of the same block and receives this one's.
+std::shared_ptr<QTextDocument> makeCodeDocument(const QString &code, const QString &language,
+                                                const QFont &font, qreal tabWidth, int *state);
+// Where a Markdown document's blockquotes are, as the bars to draw at their left.
+QList<QRect> quoteBars(const QTextDocument &doc);
 
 } // namespace qlaude

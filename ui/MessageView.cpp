@@ -13,12 +13,14 @@
 #include <QScrollBar>
 #include <QTimer>
 #include <QUrl>
+#include <QWheelEvent>
 
 namespace qlaude {
 
 namespace {
 constexpr int kFollowTolerance = 8; // pixels from the end that still count as "at the end"
 constexpr int kCopiedFeedbackMs = 1500;
+constexpr int kBoxScrollStep = 48; // pixels per wheel notch or arrow key in a code box
 } // namespace
 
 MessageView::MessageView(QWidget *parent)
@@ -300,6 +302,32 @@ void MessageView::resizeEvent(QResizeEvent *event)
     }
     settle();
     updateJumpButton();
+    emitColumn();
+}
+
+int MessageView::columnLeftMargin() const
+{
+    const MessageStyle &style = m_delegate->style();
+    return viewport()->x() + style.contentLeft(viewport()->width());
+}
+
+int MessageView::columnRightMargin() const
+{
+    const MessageStyle &style = m_delegate->style();
+    const int right = viewport()->x() + style.contentLeft(viewport()->width()) +
+                      style.contentWidth(viewport()->width());
+    return width() - right;
+}
+
+void MessageView::emitColumn()
+{
+    const int left = columnLeftMargin();
+    const int right = columnRightMargin();
+    if (left == m_columnLeft && right == m_columnRight)
+        return;
+    m_columnLeft = left;
+    m_columnRight = right;
+    emit columnChanged(left, right);
 }
 
 void MessageView::paintEvent(QPaintEvent *event)
@@ -345,13 +373,21 @@ void MessageView::verticalScrollbarValueChanged(int value)
 
 void MessageView::mouseMoveEvent(QMouseEvent *event)
 {
-    QListView::mouseMoveEvent(event);
     const QPoint pos = event->position().toPoint();
+    if (m_barDrag.index.isValid()) {
+        const int value = m_barDrag.startValue +
+                          int(qint64(pos.x() - m_barDrag.startX) * m_barDrag.pixelsPerTrack / 1000);
+        if (m_delegate->setBoxScroll(m_barDrag.index, m_barDrag.block, m_barDrag.box, value))
+            viewport()->update(rowRect(m_barDrag.index) & viewport()->rect());
+        return;
+    }
+    QListView::mouseMoveEvent(event);
     const QModelIndex index = indexAt(pos);
     const MessageDelegate::Hit hit =
         index.isValid() ? m_delegate->hitTest(index, rowRect(index), pos) : MessageDelegate::Hit();
     const bool actionable = hit.kind != MessageDelegate::Hit::Kind::None &&
-                            hit.kind != MessageDelegate::Hit::Kind::InBox;
+                            hit.kind != MessageDelegate::Hit::Kind::InBox &&
+                            hit.kind != MessageDelegate::Hit::Kind::BoxScrollBar;
     viewport()->setCursor(actionable ? Qt::PointingHandCursor : Qt::ArrowCursor);
     m_delegate->setHover(index, hit);
     if (index.isValid())
@@ -369,11 +405,47 @@ void MessageView::mousePressEvent(QMouseEvent *event)
 {
     m_pressPos = event->position().toPoint();
     m_pressIndex = indexAt(m_pressPos);
+    m_barDrag = BarDrag();
+    m_pressOnBar = false;
+    if (event->button() == Qt::LeftButton && m_pressIndex.isValid()) {
+        const MessageDelegate::Hit hit =
+            m_delegate->hitTest(m_pressIndex, rowRect(m_pressIndex), m_pressPos);
+        if (hit.kind == MessageDelegate::Hit::Kind::BoxScrollBar) {
+            const MessageDelegate::BoxScroll scroll =
+                m_delegate->boxScroll(m_pressIndex, hit.block, hit.box);
+            const QRect thumb = MessageDelegate::scrollThumb(hit.rect, scroll);
+            setCurrentIndex(m_pressIndex);
+            m_pressOnBar = true; // the list does not see this press, nor its release
+            if (thumb.contains(m_pressPos.x(), thumb.center().y())) {
+                // Drag the thumb: the box follows the mouse.
+                m_barDrag.index = m_pressIndex;
+                m_barDrag.block = hit.block;
+                m_barDrag.box = hit.box;
+                m_barDrag.startX = m_pressPos.x();
+                m_barDrag.startValue = scroll.value;
+                const int travel = qMax(1, hit.rect.width() - thumb.width());
+                m_barDrag.pixelsPerTrack = int(qint64(scroll.range) * 1000 / travel);
+            } else {
+                // A click beside the thumb pages towards it.
+                const int page = qMax(kBoxScrollStep, scroll.page - kBoxScrollStep);
+                const int dir = m_pressPos.x() < thumb.left() ? -1 : 1;
+                m_delegate->setBoxScroll(m_pressIndex, hit.block, hit.box,
+                                         scroll.value + dir * page);
+                viewport()->update(rowRect(m_pressIndex) & viewport()->rect());
+            }
+            return;
+        }
+    }
     QListView::mousePressEvent(event);
 }
 
 void MessageView::mouseReleaseEvent(QMouseEvent *event)
 {
+    if (m_pressOnBar && event->button() == Qt::LeftButton) {
+        m_pressOnBar = false;
+        m_barDrag = BarDrag();
+        return;
+    }
     QListView::mouseReleaseEvent(event);
     const QPoint pos = event->position().toPoint();
     const QModelIndex index = indexAt(pos);
@@ -385,6 +457,41 @@ void MessageView::mouseReleaseEvent(QMouseEvent *event)
     if (pressed.kind == released.kind && pressed.block == released.block &&
         pressed.box == released.box)
         activate(index, pos);
+}
+
+bool MessageView::scrollBoxAt(const QPoint &pos, int dx)
+{
+    const QModelIndex index = indexAt(pos);
+    if (!index.isValid())
+        return false;
+    using Kind = MessageDelegate::Hit::Kind;
+    const MessageDelegate::Hit hit = m_delegate->hitTest(index, rowRect(index), pos);
+    if (hit.kind != Kind::InBox && hit.kind != Kind::CopyBox && hit.kind != Kind::BoxScrollBar)
+        return false;
+    const MessageDelegate::BoxScroll scroll = m_delegate->boxScroll(index, hit.block, hit.box);
+    if (scroll.range <= 0)
+        return false;
+    if (m_delegate->setBoxScroll(index, hit.block, hit.box, scroll.value + dx))
+        viewport()->update(rowRect(index) & viewport()->rect());
+    return true; // at an end the wheel still belongs to the box, not the list
+}
+
+void MessageView::wheelEvent(QWheelEvent *event)
+{
+    // Sideways over a code box with long lines: a horizontal wheel or touchpad, or Shift with
+    // the ordinary wheel.
+    int dx = 0;
+    const QPoint pixels = event->pixelDelta();
+    const QPoint angle = event->angleDelta();
+    if (angle.x() != 0 || pixels.x() != 0)
+        dx = pixels.x() != 0 ? -pixels.x() : -angle.x() * kBoxScrollStep / 120;
+    else if (event->modifiers() & Qt::ShiftModifier)
+        dx = pixels.y() != 0 ? -pixels.y() : -angle.y() * kBoxScrollStep / 120;
+    if (dx != 0 && scrollBoxAt(event->position().toPoint(), dx)) {
+        event->accept();
+        return;
+    }
+    QListView::wheelEvent(event);
 }
 
 void MessageView::activate(const QModelIndex &index, const QPoint &pos)
@@ -420,6 +527,7 @@ void MessageView::activate(const QModelIndex &index, const QPoint &pos)
         emit regenerateRequested();
         return;
     case Kind::InBox:
+    case Kind::BoxScrollBar:
     case Kind::None:
         return;
     }
@@ -453,7 +561,8 @@ void MessageView::contextMenuEvent(QContextMenuEvent *event)
     QMenu menu(this);
     menu.setObjectName(QStringLiteral("messageContextMenu"));
     if (hit.kind == MessageDelegate::Hit::Kind::InBox ||
-        hit.kind == MessageDelegate::Hit::Kind::CopyBox) {
+        hit.kind == MessageDelegate::Hit::Kind::CopyBox ||
+        hit.kind == MessageDelegate::Hit::Kind::BoxScrollBar) {
         const QString code = hit.text;
         menu.addAction(tr("Copy Code"), this, [this, code] { copyText(code, tr("Code copied")); });
     }
@@ -491,6 +600,14 @@ void MessageView::keyPressEvent(QKeyEvent *event)
         // To the very end of the last message (QListView would stop at its top), following.
         setCurrentIndex(m_model->index(m_model->rowCount() - 1));
         scrollToEnd();
+        return;
+    }
+    if ((event->key() == Qt::Key_Left || event->key() == Qt::Key_Right) &&
+        (event->modifiers() & ~Qt::KeypadModifier) == Qt::NoModifier && currentIndex().isValid()) {
+        // The keyboard way to read long code lines: the current message's code boxes scroll.
+        const int dx = event->key() == Qt::Key_Left ? -kBoxScrollStep : kBoxScrollStep;
+        if (m_delegate->scrollBoxes(currentIndex(), dx))
+            viewport()->update(rowRect(currentIndex()) & viewport()->rect());
         return;
     }
     if ((event->key() == Qt::Key_Space || event->key() == Qt::Key_Return) && m_model &&

@@ -49,7 +49,13 @@ public:
     // Puts the message's text on the clipboard.
     void copyMessage(const QModelIndex &index);
 
+    // The message column in the view's own coordinates, as the distances of its edges from the
+    // view's left and right edges (the composer lines up with it).
+    int columnLeftMargin() const;
+    int columnRightMargin() const;
+
 signals:
+    void columnChanged(int leftMargin, int rightMargin);
     void editRequested(qint64 messageId);
     void regenerateRequested();
     void textCopied(const QString &what);
@@ -63,6 +69,7 @@ protected:
     void mouseMoveEvent(QMouseEvent *event) override;
     void mousePressEvent(QMouseEvent *event) override;
     void mouseReleaseEvent(QMouseEvent *event) override;
+    void wheelEvent(QWheelEvent *event) override;
     void leaveEvent(QEvent *event) override;
     void contextMenuEvent(QContextMenuEvent *event) override;
     void keyPressEvent(QKeyEvent *event) override;
@@ -100,8 +107,25 @@ private:
     bool m_settling = false;
     bool m_settleQueued = false;
     int m_listLayouts = 0;
+    void emitColumn();
+    bool scrollBoxAt(const QPoint &pos, int dx);
+
     QPersistentModelIndex m_pressIndex;
     QPoint m_pressPos;
+    // Dragging a code box's sideways scroll bar.
+    struct BarDrag
+    {
+        QPersistentModelIndex index;
+        int block = -1;
+        int box = -1;
+        int startX = 0;
+        int startValue = 0;
+        int pixelsPerTrack = 0; // scroll range over the thumb's travel, in 1/1000
+    };
+    BarDrag m_barDrag;
+    bool m_pressOnBar = false;
+    int m_columnLeft = -1;
+    int m_columnRight = -1;
 };
 
 } // namespace qlaude

@@ -1,14 +1,13 @@
 #include "StatusLine.h"
 
 #include "AppServices.h"
+#include "ElidingLabel.h"
 #include "ProviderClient.h"
 
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLocale>
-#include <QPainter>
-#include <QStyle>
 #include <QTimer>
 
 namespace qlaude {
@@ -19,40 +18,12 @@ QString number(qint64 n)
     return QLocale().toString(n);
 }
 
-// A label that ends its text with "…" when the line is too narrow, instead of clipping it (a
-// long credential source on a narrow window); the whole text is its tooltip and text().
-class ElidingLabel : public QLabel
-{
-public:
-    explicit ElidingLabel(QWidget *parent) : QLabel(parent)
-    {
-        setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
-    }
-    QSize minimumSizeHint() const override
-    {
-        return QSize(fontMetrics().horizontalAdvance(QStringLiteral("Anthropic API…")),
-                     QLabel::minimumSizeHint().height());
-    }
-    QSize sizeHint() const override
-    {
-        return QSize(fontMetrics().horizontalAdvance(text()) + 2, QLabel::sizeHint().height());
-    }
-
-protected:
-    void paintEvent(QPaintEvent *) override
-    {
-        QPainter painter(this);
-        const QRect r = contentsRect();
-        const QString shown = fontMetrics().elidedText(text(), Qt::ElideRight, r.width());
-        style()->drawItemText(&painter, r, int(alignment()) | Qt::AlignVCenter, palette(),
-                              isEnabled(), shown, foregroundRole());
-    }
-};
 } // namespace
 
 StatusLine::StatusLine(QWidget *parent)
-    : QWidget(parent), m_credential(new ElidingLabel(this)), m_shadow(new QLabel(this)),
-      m_note(new QLabel(this)), m_usage(new QLabel(this))
+    : QWidget(parent), m_credential(new ElidingLabel(14, this)),
+      m_shadow(new ElidingLabel(10, this)), m_note(new ElidingLabel(8, this)),
+      m_usage(new ElidingLabel(18, this))
 {
     setObjectName(QStringLiteral("statusLineWidget"));
     setAccessibleName(tr("Status"));
@@ -67,6 +38,12 @@ StatusLine::StatusLine(QWidget *parent)
     m_usage->setAccessibleName(tr("Token usage"));
     for (QLabel *l : {m_shadow, m_note, m_usage})
         l->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    // On a narrow window the credential and its warning give way first (their hints are
+    // ignored), then the token counts; each ends in "…" with the whole text in its tooltip, so
+    // nothing is cut off at the window's edge. The short note ("Code copied") stays whole.
+    m_credential->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_shadow->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_note->setSizePolicy(QSizePolicy::Minimum, QSizePolicy::Preferred);
     m_shadow->hide();
     auto *layout = new QHBoxLayout(this);
     layout->setContentsMargins(8, 0, 8, 0);

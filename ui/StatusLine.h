@@ -4,10 +4,9 @@
 
 #include <QWidget>
 
-class QLabel;
-
 namespace qlaude {
 
+class ElidingLabel;
 struct AppServices;
 
 // The window's bottom line: the provider and where the credential comes from, in words; a
@@ -34,10 +33,10 @@ public:
     static QString describeProvider(const AppServices &services);
 
 private:
-    QLabel *m_credential;
-    QLabel *m_shadow;
-    QLabel *m_note;
-    QLabel *m_usage;
+    ElidingLabel *m_credential;
+    ElidingLabel *m_shadow;
+    ElidingLabel *m_note;
+    ElidingLabel *m_usage;
 };
 
 } // namespace qlaude

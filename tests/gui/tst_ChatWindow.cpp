@@ -13,6 +13,7 @@
 #include "ConversationListModel.h"
 #include "ConversationSidebar.h"
 #include "ConversationStore.h"
+#include "ElidingLabel.h"
 #include "ErrorBanner.h"
 #include "FakeAnthropicServer.h"
 #include "FakeResponse.h"
@@ -539,6 +540,88 @@ private slots:
         QVERIFY(expected.text().endsWith(QChar(0x2026)));
         QCOMPARE(credential->grab().toImage().convertToFormat(QImage::Format_ARGB32),
                  expected.grab().toImage().convertToFormat(QImage::Format_ARGB32));
+    }
+
+    // At 800 pixels nothing in the status line is cut at the window's edge: the long token
+    // counts end in "…" and their tooltip has them whole.
+    void theStatusLineElidesEveryLabelAt800Pixels()
+    {
+        setUp();
+        showWindow();
+        m_window->resize(800, 600);
+        StoredUsage last;
+        last.inputTokens = 123456;
+        last.outputTokens = 78901;
+        last.cacheReadInputTokens = 1000000;
+        StoredUsage total;
+        total.inputTokens = 12345678;
+        total.outputTokens = 987654;
+        total.cacheReadInputTokens = 10000000;
+        statusLine()->setUsage(last, total);
+        statusLine()->showNote(QStringLiteral("Code copied"));
+        QApplication::processEvents();
+        auto *usage = m_window->findChild<ElidingLabel *>(QStringLiteral("tokenUsageLabel"));
+        auto *note = m_window->findChild<ElidingLabel *>(QStringLiteral("statusNoteLabel"));
+        QVERIFY(usage && note);
+        QTRY_VERIFY(statusLine()->width() <= m_window->width());
+        QCOMPARE(m_window->width(), 800);
+        for (ElidingLabel *l : statusLine()->findChildren<ElidingLabel *>()) {
+            if (!l->isVisible())
+                continue;
+            // Inside the status line, which is inside the window.
+            QVERIFY2(l->geometry().right() < statusLine()->width(), qPrintable(l->objectName()));
+            QVERIFY2(l->mapTo(m_window.get(), QPoint(l->width(), 0)).x() <= m_window->width(),
+                     qPrintable(l->objectName()));
+        }
+        QVERIFY(usage->isElided());
+        QVERIFY(usage->shownText().endsWith(QChar(0x2026)));
+        QVERIFY(usage->text().contains(QLocale().toString(10000000)));
+        QVERIFY(usage->effectiveToolTip().startsWith(usage->text()));
+        QVERIFY(usage->effectiveToolTip().contains(QStringLiteral("Cache writes")));
+        // What is painted is the elided text, not the whole text clipped at the label's edge.
+        QLabel expected;
+        expected.setFont(usage->font());
+        expected.setPalette(usage->palette());
+        expected.setAlignment(usage->alignment() | Qt::AlignVCenter);
+        expected.resize(usage->size());
+        expected.setText(usage->shownText());
+        QCOMPARE(usage->grab().toImage().convertToFormat(QImage::Format_ARGB32),
+                 expected.grab().toImage().convertToFormat(QImage::Format_ARGB32));
+        // The short note keeps its whole text.
+        QVERIFY(!note->isElided());
+        // Wide again, the counts are whole.
+        m_window->resize(1800, 700);
+        QTRY_VERIFY(!usage->isElided());
+        QCOMPARE(usage->effectiveToolTip(), usage->toolTip());
+    }
+
+    // At 1920 pixels the messages keep a readable width in the middle; the composer has the
+    // same left and right edges.
+    void theComposerLinesUpWithTheMessageColumnAt1920Pixels()
+    {
+        setUp();
+        showWindow();
+        m_window->resize(1920, 1080);
+        QApplication::processEvents();
+        MessageView *view = messageView();
+        QTRY_VERIFY(view->viewport()->width() > 1200);
+        const MessageStyle &style = view->messageDelegate()->style();
+        const int viewportWidth = view->viewport()->width();
+        QCOMPARE(style.contentWidth(viewportWidth), MessageStyle::kMaxContentWidth);
+        const QPoint columnLeft =
+            view->viewport()->mapTo(m_window.get(), QPoint(style.contentLeft(viewportWidth), 0));
+        const QPoint columnRight = columnLeft + QPoint(style.contentWidth(viewportWidth), 0);
+        auto *box = child<QFrame>("composerBoxFrame");
+        QTRY_COMPARE(box->mapTo(m_window.get(), QPoint(0, 0)).x(), columnLeft.x());
+        QCOMPARE(box->mapTo(m_window.get(), QPoint(box->width(), 0)).x(), columnRight.x());
+        // And they follow a narrower window.
+        m_window->resize(1000, 700);
+        QApplication::processEvents();
+        const int narrow = view->viewport()->width();
+        QTRY_COMPARE(
+            box->mapTo(m_window.get(), QPoint(0, 0)).x(),
+            view->viewport()->mapTo(m_window.get(), QPoint(style.contentLeft(narrow), 0)).x());
+        QCOMPARE(box->width(), style.contentWidth(narrow));
     }
 
     void opensWithTheComposerFocusedAndDesignedEmptyStates()

@@ -1,15 +1,21 @@
 // The virtualized message view: exact layout only for what is on screen, one re-laid-out row
 // per frame while streaming, following the stream, thinking blocks, copy buttons.
+#include "ChatWindowStyle.h"
 #include "MarkdownSplitter.h"
 #include "MessageDelegate.h"
 #include "MessageModel.h"
 #include "MessageView.h"
 
+#include <QApplication>
 #include <QClipboard>
 #include <QImage>
 #include <QLabel>
 #include <QScrollBar>
 #include <QSignalSpy>
+#include <QTextBlock>
+#include <QTextDocument>
+#include <QTextLayout>
+#include <QTextTable>
 #include <QtTest>
 
 using namespace qlaude;
@@ -126,6 +132,79 @@ class tst_MessageView : public QObject
             }
         }
         return frames;
+    }
+
+    // One assistant message with this Markdown, on screen.
+    QModelIndex showAnswer(const QString &markdown, qint64 id = 1)
+    {
+        showView(0);
+        StoredMessage m;
+        m.id = id;
+        m.role = MessageRole::Assistant;
+        m.blocks = {textBlock(markdown)};
+        m_model->setMessages({m});
+        m_view->settle();
+        QCoreApplication::processEvents();
+        return m_model->index(0);
+    }
+
+    // The first point of the row whose hit is of this kind, scanning down its middle.
+    QPoint findHit(const QModelIndex &index, MessageDelegate::Hit::Kind kind, int x = -1)
+    {
+        const QRect row = m_view->rowRect(index);
+        if (x < 0)
+            x = row.center().x();
+        for (int y = qMax(0, row.top()); y < qMin(row.bottom(), m_view->viewport()->height());
+             ++y) {
+            if (m_view->messageDelegate()->hitTest(index, row, QPoint(x, y)).kind == kind)
+                return QPoint(x, y);
+        }
+        return QPoint();
+    }
+
+    QImage grabViewport()
+    {
+        return m_view->viewport()->grab().toImage().convertToFormat(QImage::Format_RGB32);
+    }
+
+    static bool near(QRgb a, const QColor &b, int tolerance)
+    {
+        return qAbs(qRed(a) - b.red()) <= tolerance && qAbs(qGreen(a) - b.green()) <= tolerance &&
+               qAbs(qBlue(a) - b.blue()) <= tolerance;
+    }
+
+    // The longest horizontal run of this colour in the image, and the row it is on.
+    static int longestRow(const QImage &image, const QColor &color, int *row)
+    {
+        int best = 0;
+        for (int y = 0; y < image.height(); ++y) {
+            int run = 0;
+            for (int x = 0; x < image.width(); ++x) {
+                run = near(image.pixel(x, y), color, 2) ? run + 1 : 0;
+                if (run > best) {
+                    best = run;
+                    *row = y;
+                }
+            }
+        }
+        return best;
+    }
+
+    // The longest vertical run of this colour, and the column it is in.
+    static int longestColumn(const QImage &image, const QColor &color, int *column)
+    {
+        int best = 0;
+        for (int x = 0; x < image.width(); ++x) {
+            int run = 0;
+            for (int y = 0; y < image.height(); ++y) {
+                run = near(image.pixel(x, y), color, 2) ? run + 1 : 0;
+                if (run > best) {
+                    best = run;
+                    *column = x;
+                }
+            }
+        }
+        return best;
     }
 
 private slots:
@@ -389,6 +468,172 @@ private slots:
         QTest::mouseClick(m_view->viewport(), Qt::LeftButton, {}, title);
         QVERIFY(!m_model->isThinkingExpanded(0, 0));
         QCOMPARE(m_view->laidOutHeight(0), closed);
+    }
+
+    void longCodeLinesScrollSidewaysInsteadOfWrapping()
+    {
+        const QString longLine =
+            QStringLiteral("result = compute(") +
+            QStringList(QList<QString>(40, QStringLiteral("argument"))).join(QStringLiteral(", ")) +
+            QStringLiteral(")");
+        const QString shortCode = QStringLiteral("x = 1\nprint(x)");
+        const QString longCode = QStringLiteral("x = 1\n") + longLine;
+        MessageDelegate *d = nullptr;
+
+        // The same two lines, one of them very long: the box keeps the height of two lines.
+        QModelIndex index =
+            showAnswer(QStringLiteral("```python\n") + shortCode + QStringLiteral("\n```"));
+        d = m_view->messageDelegate();
+        const int shortHeight = d->contentHeight(index);
+        const QPoint shortBox = findHit(index, MessageDelegate::Hit::Kind::InBox);
+        QVERIFY(!shortBox.isNull());
+        QCOMPARE(d->boxScroll(index, 0, 0).range, 0);
+
+        index = showAnswer(QStringLiteral("```python\n") + longCode + QStringLiteral("\n```"));
+        d = m_view->messageDelegate();
+        QCOMPARE(d->contentHeight(index), shortHeight);
+        MessageDelegate::BoxScroll scroll = d->boxScroll(index, 0, 0);
+        QVERIFY2(scroll.range > 1000, qPrintable(QString::number(scroll.range)));
+        QCOMPARE(scroll.value, 0);
+
+        // The box shows a scroll bar under its lines...
+        const QPoint bar = findHit(index, MessageDelegate::Hit::Kind::BoxScrollBar);
+        QVERIFY(!bar.isNull());
+        // ...Shift with the wheel scrolls it sideways, not the list...
+        const QPoint inBox = findHit(index, MessageDelegate::Hit::Kind::InBox);
+        QVERIFY(!inBox.isNull());
+        const QImage before = grabViewport();
+        const int listScroll = m_view->verticalScrollBar()->value();
+        QWheelEvent wheel(QPointF(inBox), QPointF(m_view->viewport()->mapToGlobal(inBox)), QPoint(),
+                          QPoint(0, -120), Qt::NoButton, Qt::ShiftModifier, Qt::NoScrollPhase,
+                          false);
+        QCoreApplication::sendEvent(m_view->viewport(), &wheel);
+        scroll = d->boxScroll(index, 0, 0);
+        QVERIFY(scroll.value > 0);
+        QCOMPARE(m_view->verticalScrollBar()->value(), listScroll);
+        QVERIFY(grabViewport() != before); // the lines moved
+        // ...so do the arrow keys on the current message, back to the start...
+        m_view->setCurrentIndex(index);
+        m_view->setFocus();
+        QTest::keyClick(m_view.get(), Qt::Key_Right);
+        QVERIFY(d->boxScroll(index, 0, 0).value > scroll.value);
+        for (int i = 0; i < 100; ++i)
+            QTest::keyClick(m_view.get(), Qt::Key_Left);
+        QCOMPARE(d->boxScroll(index, 0, 0).value, 0);
+        // ...and dragging the bar's thumb to the right end shows the end of the line.
+        const QRect track = d->hitTest(index, m_view->rowRect(index), bar).rect;
+        const QRect thumb = MessageDelegate::scrollThumb(track, d->boxScroll(index, 0, 0));
+        QTest::mousePress(m_view->viewport(), Qt::LeftButton, {}, thumb.center());
+        QMouseEvent move(
+            QEvent::MouseMove, QPointF(track.right() + 50, thumb.center().y()),
+            m_view->viewport()->mapToGlobal(QPointF(track.right() + 50, thumb.center().y())),
+            Qt::NoButton, Qt::LeftButton, {});
+        QCoreApplication::sendEvent(m_view->viewport(), &move);
+        QTest::mouseRelease(m_view->viewport(), Qt::LeftButton, {},
+                            QPoint(track.right() + 50, thumb.center().y()));
+        QCOMPARE(d->boxScroll(index, 0, 0).value, d->boxScroll(index, 0, 0).range);
+
+        // Copy still copies the code exactly.
+        QCOMPARE(d->hitTest(index, m_view->rowRect(index), inBox).text, longCode);
+    }
+
+    void tablesHaveARuleUnderTheHeader()
+    {
+        const QModelIndex index = showAnswer(
+            QStringLiteral("Before.\n\n> a quote first\n\n| Name | Value |\n|---|---|\n| one | 1 "
+                           "|\n| two | 2 |\n\nAfter."));
+        QVERIFY(index.isValid());
+        const QPalette pal = QGuiApplication::palette();
+        const QColor rule =
+            chatstyle::mix(pal.color(QPalette::Base), pal.color(QPalette::Text), 0.45);
+        int row = -1;
+        const QImage image = grabViewport();
+        const int run = longestRow(image, rule, &row);
+        // A line under the header as wide as the table (two columns of short words).
+        QVERIFY2(run >= 60, qPrintable(QStringLiteral("longest rule run: %1").arg(run)));
+        // It is two pixels thick.
+        int x = 0;
+        while (x < image.width() && !near(image.pixel(x, row), rule, 2))
+            ++x;
+        int thick = 0;
+        for (int y = row - 3; y <= row + 3; ++y)
+            thick += near(image.pixel(x + 5, y), rule, 2) ? 1 : 0;
+        QCOMPARE(thick, 2);
+        // The header row holds one line: Qt's importer leaves an empty paragraph at the top of
+        // the first header cell after a quote, which doubled the row's height.
+        const auto doc = makeMarkdownDocument(
+            QStringLiteral("> a quote first\n\n| Name | Value |\n|---|---|\n| one | 1 |\n"),
+            QApplication::font(), 600);
+        QTextTable *table = nullptr;
+        for (QTextFrame *f : doc->rootFrame()->childFrames())
+            table = table ? table : qobject_cast<QTextTable *>(f);
+        QVERIFY(table);
+        const QTextTableCell first = table->cellAt(0, 0);
+        QCOMPARE(first.firstCursorPosition().block().text(), QStringLiteral("Name"));
+        QCOMPARE(first.firstCursorPosition().blockNumber(),
+                 first.lastCursorPosition().blockNumber());
+    }
+
+    void blockquotesHaveABarAtTheLeft()
+    {
+        const QModelIndex index = showAnswer(
+            QStringLiteral("Intro.\n\n> The first line of a quote\n> that goes on.\n>\n> A "
+                           "second paragraph.\n\nAfter."));
+        const QPalette pal = QGuiApplication::palette();
+        int column = -1;
+        const QImage image = grabViewport();
+        const int run = longestColumn(image, chatstyle::quoteBar(pal), &column);
+        // As tall as both quoted paragraphs, at the text column's left edge.
+        const int lineHeight = m_view->messageDelegate()->style().lineHeight;
+        QVERIFY2(run >= 2 * lineHeight, qPrintable(QStringLiteral("bar %1 px").arg(run)));
+        const int textLeft =
+            m_view->rowRect(index).left() +
+            m_view->messageDelegate()->style().contentLeft(m_view->viewport()->width()) +
+            MessageStyle::kPadding;
+        QVERIFY2(qAbs(column - textLeft) <= 3,
+                 qPrintable(QStringLiteral("bar at %1, text at %2").arg(column).arg(textLeft)));
+    }
+
+    void listsIndentOneStepPerLevelWhateverTheirKind()
+    {
+        const QFont font = QApplication::font();
+        const auto doc = makeMarkdownDocument(
+            QStringLiteral("Para.\n\n- top\n  - nested\n    1. deep\n\n1. first\n\n   more "
+                           "text\n2. second\n   - nested\n     1. deep\n"),
+            font, 600);
+        QVERIFY(doc->size().height() > 0); // laid out
+        QTextBlock paragraph = doc->firstBlock();
+        QVERIFY(paragraph.layout()->lineCount() > 0);
+        const qreal base = paragraph.layout()->lineAt(0).x();
+        const QFontMetricsF fm(font);
+        qreal step = 0;
+        int blocks = 0;
+        const QHash<QString, int> level{
+            {QStringLiteral("top"), 1},    {QStringLiteral("first"), 1},
+            {QStringLiteral("second"), 1}, {QStringLiteral("more text"), 1},
+            {QStringLiteral("nested"), 2}, {QStringLiteral("deep"), 3}};
+        for (QTextBlock b = paragraph.next(); b.isValid(); b = b.next(), ++blocks) {
+            QVERIFY2(b.layout()->lineCount() > 0, qPrintable(b.text()));
+            const qreal x = b.layout()->lineAt(0).x() - base;
+            if (step == 0) {
+                step = x;
+                // Room for "10." before the text, not Qt's 40 pixels whatever the font.
+                QVERIFY2(step >= fm.horizontalAdvance(QStringLiteral("00. ")) && step < 40,
+                         qPrintable(QString::number(step)));
+            }
+            QVERIFY2(level.contains(b.text()), qPrintable(b.text()));
+            QVERIFY2(
+                qFuzzyCompare(x, level.value(b.text()) * step),
+                qPrintable(QStringLiteral("%1 at %2, step %3").arg(b.text()).arg(x).arg(step)));
+        }
+        QCOMPARE(blocks, 8);
+        // The ordered list that follows the bulleted one is set apart by a paragraph's gap.
+        for (QTextBlock b = paragraph.next(); b.isValid(); b = b.next()) {
+            if (b.text() == QLatin1String("first")) {
+                QVERIFY2(b.blockFormat().topMargin() >= 0.6 * fm.lineSpacing() - 0.01,
+                         qPrintable(QString::number(b.blockFormat().topMargin())));
+            }
+        }
     }
 
     void copyButtonCopiesTheWholeCodeBlock()
