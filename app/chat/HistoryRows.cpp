@@ -7,6 +7,9 @@
 #include <QSqlQuery>
 #include <QVariant>
 
+#include <algorithm>
+#include <utility>
+
 namespace qlaude {
 namespace HistoryRows {
 
@@ -19,7 +22,8 @@ namespace {
 const char kMessageColumns[] =
     "SELECT m.id, m.conversation_id, m.position, m.role, m.status, m.error_text, m.model, "
     "m.stop_reason, m.input_tokens, m.output_tokens, m.cache_read_tokens, "
-    "m.cache_creation_tokens, m.created_at FROM messages m ";
+    "m.cache_creation_tokens, m.created_at, m.connection, m.parent_id, m.shown "
+    "FROM messages m ";
 
 } // namespace
 
@@ -44,6 +48,62 @@ StoredConversation readConversation(const QSqlQuery &query)
 
 namespace {
 
+// Sets version and versionCount. A shown message's other versions are all hidden (one version
+// per turn is shown), so one query over the few hidden rows of each conversation answers every
+// shown message; a hidden message asks for all its siblings.
+bool countVersions(const QSqlDatabase &db, const QList<qsizetype> &hiddenRows,
+                   QList<StoredMessage> *out, QString *error)
+{
+    QHash<qint64, QHash<qint64, QList<qint64>>> siblings; // conversation -> parent -> ids
+    QSqlQuery query(db);
+    query.setForwardOnly(true);
+    for (const StoredMessage &message : std::as_const(*out)) {
+        if (siblings.contains(message.conversationId))
+            continue;
+        QHash<qint64, QList<qint64>> &byParent = siblings[message.conversationId];
+        if (!prepare(query,
+                     QStringLiteral("SELECT parent_id, id FROM messages "
+                                    "WHERE conversation_id = ? AND shown = 0"),
+                     error))
+            return false;
+        query.addBindValue(message.conversationId);
+        if (!exec(query, error))
+            return false;
+        while (query.next())
+            byParent[query.value(0).toLongLong()].append(query.value(1).toLongLong());
+        query.finish();
+    }
+    QSqlQuery shownSibling(db);
+    shownSibling.setForwardOnly(true);
+    for (qsizetype row : hiddenRows) {
+        const StoredMessage &message = out->at(row);
+        if (!prepare(shownSibling,
+                     QStringLiteral("SELECT id FROM messages WHERE conversation_id = ? "
+                                    "AND parent_id = ? AND shown = 1"),
+                     error))
+            return false;
+        shownSibling.addBindValue(message.conversationId);
+        shownSibling.addBindValue(message.parentId);
+        if (!exec(shownSibling, error))
+            return false;
+        if (shownSibling.next())
+            siblings[message.conversationId][message.parentId].append(
+                shownSibling.value(0).toLongLong());
+        shownSibling.finish();
+    }
+    for (StoredMessage &message : *out) {
+        QList<qint64> ids = siblings.value(message.conversationId).value(message.parentId);
+        if (ids.isEmpty())
+            continue; // the common case: a single version
+        if (!ids.contains(message.id))
+            ids.append(message.id);
+        std::sort(ids.begin(), ids.end());
+        message.version = int(ids.indexOf(message.id)) + 1;
+        message.versionCount = int(ids.size());
+    }
+    return true;
+}
+
 // The three SELECTs of loadMessages, run inside its read transaction. A row that points at a
 // message or block the earlier SELECTs did not return is skipped: in one snapshot that cannot
 // happen, and text must never land on another message.
@@ -61,6 +121,7 @@ bool loadMessagesInSnapshot(const QSqlDatabase &db, const QString &where, qint64
     if (!exec(query, error))
         return false;
     QHash<qint64, qsizetype> indexById;
+    QList<qsizetype> hidden; // loaded messages that are not on the shown path
     while (query.next()) {
         StoredMessage message;
         message.id = query.value(0).toLongLong();
@@ -77,12 +138,18 @@ bool loadMessagesInSnapshot(const QSqlDatabase &db, const QString &where, qint64
         message.usage.cacheReadInputTokens = query.value(10).toLongLong();
         message.usage.cacheCreationInputTokens = query.value(11).toLongLong();
         message.createdAt = fromStoredTime(query.value(12).toLongLong());
+        message.connection = query.value(13).toString();
+        message.parentId = query.value(14).toLongLong();
+        if (!query.value(15).toBool())
+            hidden.append(out->size());
         indexById.insert(message.id, out->size());
         out->append(message);
     }
     query.finish();
     if (out->isEmpty())
         return true;
+    if (!countVersions(db, hidden, out, error))
+        return false;
 
     QSqlQuery blocks(db);
     blocks.setForwardOnly(true);
