@@ -47,12 +47,25 @@ public:
             CopyMessage,
             EditMessage,
             Regenerate,
+            PreviousVersion, // the switcher's ‹
+            NextVersion,     // the switcher's ›
         };
         Kind kind = Kind::None;
         int block = -1;
         int box = -1;
         QString text; // CopyBox: the box's text; Link: the href
         QRect rect;   // in viewport coordinates
+    };
+
+    // The "‹ 1/2 ›" switcher in the author line of a message with versions (rects in viewport
+    // coordinates; all empty for a message with one version). An arrow is off at the first or
+    // last version, and while an answer streams.
+    struct VersionSwitcher
+    {
+        QRect previous, label, next;
+        QString text; // "1/2"
+        bool canGoBack = false;
+        bool canGoForward = false;
     };
 
     explicit MessageDelegate(QObject *parent = nullptr);
@@ -77,6 +90,7 @@ public:
     int contentHeight(const QModelIndex &index) const;
 
     Hit hitTest(const QModelIndex &index, const QRect &rowRect, const QPoint &pos) const;
+    VersionSwitcher versionSwitcher(const QModelIndex &index, const QRect &rowRect) const;
     void setHover(const QModelIndex &index, const Hit &hit);
     void setCopied(qint64 messageId, int block, int box);
 
@@ -105,6 +119,8 @@ private:
     void recordHeight(const MessageItem &item, int content, bool exact) const;
     void evict() const;
     QList<HeaderButton> headerButtons(const QModelIndex &index, const QRect &rowRect) const;
+    void paintVersionSwitcher(QPainter *painter, const QModelIndex &index,
+                              const VersionSwitcher &switcher, const QPalette &palette) const;
     QString boxText(const BlockLayout &block, int box) const;
 
     void paintBlock(QPainter *painter, const BlockLayout &block, int blockIndex, QPoint origin,
