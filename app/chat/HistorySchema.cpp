@@ -105,6 +105,9 @@ const char *const kVersion4[] = {
         WHERE p.conversation_id = messages.conversation_id AND p.position < messages.position
         ORDER BY p.position DESC LIMIT 1), 0))",
     "CREATE INDEX messages_by_parent ON messages(conversation_id, parent_id)",
+    // Reading a conversation's shown path, in order; it covers the joins that read its blocks
+    // and chunks, so they need not visit the message rows.
+    "CREATE INDEX messages_shown ON messages(conversation_id, shown, position)",
     // The versions not shown: few, so finding a shown message's other versions is cheap.
     "CREATE INDEX messages_hidden ON messages(conversation_id, parent_id) WHERE shown = 0",
 };
