@@ -140,6 +140,7 @@ ChatWindow::ChatWindow(AppServices &services, QWidget *parent)
     });
     connect(m_view, &MessageView::editRequested, this, &ChatWindow::editMessage);
     connect(m_view, &MessageView::regenerateRequested, this, &ChatWindow::regenerate);
+    connect(m_view, &MessageView::versionRequested, this, &ChatWindow::showVersion);
     connect(m_view, &MessageView::textCopied, m_status, &StatusLine::showNote);
     connect(m_view, &MessageView::columnChanged, m_composerPanel, &ComposerPanel::setColumnMargins);
     connect(m_sidebar, &ConversationSidebar::conversationActivated, this,
@@ -324,6 +325,7 @@ void ChatWindow::connectSession()
     ChatSession *s = m_session;
     connect(s, &ChatSession::userMessageAdded, this, [this](const StoredMessage &m) {
         m_model->appendMessage(m);
+        noteVersion(m.id); // an edited question is a new version of its turn
         m_sidebar->setCurrentConversation(currentConversation());
         updateTitle();
     });
@@ -331,6 +333,7 @@ void ChatWindow::connectSession()
         noteStreamData();
         m_stallTimer->start();
         m_model->beginAssistant(id, m_session->settings().model);
+        noteVersion(id); // a regenerated answer is a new version
         m_view->scrollToEnd();
         updateBusyState();
     });
@@ -450,6 +453,29 @@ void ChatWindow::reloadMessages()
 {
     m_model->setMessages(m_session->history());
     updateUsage();
+}
+
+void ChatWindow::noteVersion(qint64 messageId)
+{
+    if (!m_services.store)
+        return;
+    if (const auto stored = m_services.store->message(messageId))
+        m_model->setVersion(messageId, stored->version, stored->versionCount);
+}
+
+void ChatWindow::showVersion(qint64 messageId, int step)
+{
+    if (!m_session)
+        return;
+    const qint64 shown = m_session->showVersion(messageId, step);
+    if (!shown) {
+        m_status->showNote(m_session->errorString());
+        return;
+    }
+    reloadMessages();
+    updateBusyState();
+    // The flipped message stays current, so Alt+Left and Alt+Right go on flipping it.
+    m_view->revealMessage(shown);
 }
 
 void ChatWindow::newChat()

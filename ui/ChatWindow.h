@@ -88,6 +88,10 @@ private:
     bool canChat() const;
     void send(const QString &text);
     void reloadMessages();
+    // Flips a message to another of its versions; the view shows that branch.
+    void showVersion(qint64 messageId, int step);
+    // Puts the stored version number of a message just added into its row.
+    void noteVersion(qint64 messageId);
     void applySessionSettings();
     void updateBusyState();
     void updateUsage();

@@ -56,6 +56,11 @@ QString statusBadge(MessageStatus status)
     return QString();
 }
 
+QString authorName(MessageRole role)
+{
+    return role == MessageRole::User ? MessageDelegate::tr("You") : MessageDelegate::tr("Claude");
+}
+
 } // namespace
 
 MessageDelegate::MessageDelegate(QObject *parent) : QStyledItemDelegate(parent)
@@ -226,6 +231,68 @@ QList<MessageDelegate::HeaderButton> MessageDelegate::headerButtons(const QModel
     return buttons;
 }
 
+MessageDelegate::VersionSwitcher MessageDelegate::versionSwitcher(const QModelIndex &index,
+                                                                  const QRect &row) const
+{
+    VersionSwitcher s;
+    const auto *model = qobject_cast<const MessageModel *>(index.model());
+    const MessageItem *item = itemFor(index);
+    if (!model || !item || item->message.versionCount < 2)
+        return s;
+    const StoredMessage &m = item->message;
+    // Right of the author's name and status badge, as paint() places them.
+    const QFontMetrics sm(m_style.smallFont);
+    int x = row.x() + m_style.contentLeft(m_viewportWidth) + MessageStyle::kPadding +
+            QFontMetrics(m_style.boldFont).horizontalAdvance(authorName(m.role)) + 8;
+    if (const QString badge = statusBadge(m.status); !badge.isEmpty())
+        x += sm.horizontalAdvance(badge) + 12 - 1 + 8; // pill.right() + 8
+    const int height = m_style.smallLineHeight + 6;
+    const int top = row.y() + MessageStyle::kRowGap + MessageStyle::kPadding +
+                    (m_style.boldLineHeight - height) / 2;
+    s.text = QStringLiteral("%1/%2").arg(m.version).arg(m.versionCount);
+    s.previous = QRect(x, top, height, height);
+    s.label = QRect(s.previous.right() + 1, top, sm.horizontalAdvance(s.text) + 8, height);
+    s.next = QRect(s.label.right() + 1, top, height, height);
+    const bool busy = model->streamingId() != 0;
+    s.canGoBack = !busy && m.version > 1;
+    s.canGoForward = !busy && m.version < m.versionCount;
+    return s;
+}
+
+void MessageDelegate::paintVersionSwitcher(QPainter *painter, const QModelIndex &index,
+                                           const VersionSwitcher &s, const QPalette &pal) const
+{
+    const QColor secondary = chatstyle::secondaryText(pal);
+    painter->setFont(m_style.smallFont);
+    painter->setPen(secondary);
+    painter->drawText(s.label, Qt::AlignCenter, s.text);
+    for (const bool back : {true, false}) {
+        const QRect r = back ? s.previous : s.next;
+        const bool enabled = back ? s.canGoBack : s.canGoForward;
+        const bool hot =
+            enabled && m_hoverIndex == index &&
+            m_hover.kind == (back ? Hit::Kind::PreviousVersion : Hit::Kind::NextVersion);
+        if (hot) {
+            painter->setPen(Qt::NoPen);
+            painter->setBrush(mix(pal.color(QPalette::Base), pal.color(QPalette::Highlight), 0.18));
+            painter->drawRoundedRect(QRectF(r), 4, 4);
+        }
+        // A chevron drawn as a path, like the thinking toggle's.
+        const QPointF c = QRectF(r).center();
+        const qreal d = back ? 1.5 : -1.5;
+        QPainterPath chevron;
+        chevron.moveTo(c.x() + d, c.y() - 4);
+        chevron.lineTo(c.x() - d, c.y());
+        chevron.lineTo(c.x() + d, c.y() + 4);
+        QColor color = hot ? pal.color(QPalette::Text) : secondary;
+        if (!enabled)
+            color.setAlphaF(0.35);
+        painter->setPen(QPen(color, 1.5, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+        painter->setBrush(Qt::NoBrush);
+        painter->drawPath(chevron);
+    }
+}
+
 QRect MessageDelegate::boxButtonRect(const QRect &box) const
 {
     const QFontMetrics fm(m_style.smallFont);
@@ -360,6 +427,11 @@ MessageDelegate::Hit MessageDelegate::hitTest(const QModelIndex &index, const QR
     const MessageItem *item = itemFor(index);
     if (!item || !row.contains(pos))
         return hit;
+    const VersionSwitcher switcher = versionSwitcher(index, row);
+    if (switcher.canGoBack && switcher.previous.contains(pos))
+        return Hit{Hit::Kind::PreviousVersion, -1, -1, QString(), switcher.previous};
+    if (switcher.canGoForward && switcher.next.contains(pos))
+        return Hit{Hit::Kind::NextVersion, -1, -1, QString(), switcher.next};
     for (const HeaderButton &b : headerButtons(index, row)) {
         if (b.rect.contains(pos)) {
             hit.kind = b.kind;
@@ -468,7 +540,7 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
     const int baseline = headerTop + bm.ascent();
     painter->setFont(m_style.boldFont);
     painter->setPen(pal.color(QPalette::Text));
-    const QString who = user ? tr("You") : tr("Claude");
+    const QString who = authorName(m.role);
     painter->drawText(QPoint(textLeft, baseline), who);
     int x = textLeft + bm.horizontalAdvance(who) + 8;
     painter->setFont(m_style.smallFont);
@@ -484,6 +556,11 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
         painter->setPen(pal.color(QPalette::Text));
         painter->drawText(pill, Qt::AlignCenter, badge);
         x = pill.right() + 8;
+    }
+    if (const VersionSwitcher switcher = versionSwitcher(index, row); !switcher.label.isEmpty()) {
+        paintVersionSwitcher(painter, index, switcher, pal);
+        painter->setFont(m_style.smallFont);
+        x = switcher.next.right() + 8;
     }
     const bool hovered = option.state & QStyle::State_MouseOver;
     const QList<HeaderButton> buttons = hovered ? headerButtons(index, row) : QList<HeaderButton>();

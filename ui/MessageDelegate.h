@@ -48,6 +48,8 @@ public:
             CopyMessage,
             EditMessage,
             Regenerate,
+            PreviousVersion, // the switcher's ‹
+            NextVersion,     // the switcher's ›
         };
         Kind kind = Kind::None;
         int block = -1;
@@ -62,6 +64,17 @@ public:
         int value = 0;
         int range = 0; // 0: the box's lines fit
         int page = 0;  // the visible width of its lines
+    };
+
+    // The "‹ 1/2 ›" switcher in the author line of a message with versions (rects in viewport
+    // coordinates; all empty for a message with one version). An arrow is off at the first or
+    // last version, and while an answer streams.
+    struct VersionSwitcher
+    {
+        QRect previous, label, next;
+        QString text; // "1/2"
+        bool canGoBack = false;
+        bool canGoForward = false;
     };
 
     explicit MessageDelegate(QObject *parent = nullptr);
@@ -95,6 +108,7 @@ public:
     bool scrollBoxes(const QModelIndex &index, int dx);
     // The thumb of a code box's scroll bar on its track (viewport coordinates).
     static QRect scrollThumb(const QRect &track, const BoxScroll &scroll);
+    VersionSwitcher versionSwitcher(const QModelIndex &index, const QRect &rowRect) const;
     void setHover(const QModelIndex &index, const Hit &hit);
     void setCopied(qint64 messageId, int block, int box);
 
@@ -123,6 +137,8 @@ private:
     void recordHeight(const MessageItem &item, int content, bool exact) const;
     void evict() const;
     QList<HeaderButton> headerButtons(const QModelIndex &index, const QRect &rowRect) const;
+    void paintVersionSwitcher(QPainter *painter, const QModelIndex &index,
+                              const VersionSwitcher &switcher, const QPalette &palette) const;
     QString boxText(const BlockLayout &block, int box) const;
     int boxOverflow(const BlockLayout &block, int box) const;
     int boxOffset(qint64 messageId, int block, int box, int overflow) const;

@@ -47,6 +47,10 @@ QVariant MessageModel::data(const QModelIndex &index, int role) const
         case MessageStatus::Complete:
             break;
         }
+        if (it.message.versionCount > 1)
+            status += QCoreApplication::translate("MessageModel", " (version %1 of %2)")
+                          .arg(it.message.version)
+                          .arg(it.message.versionCount);
         return QStringLiteral("%1%2: %3").arg(who, status, plainText(it.message));
     }
     case MessageIdRole:
@@ -119,6 +123,19 @@ void MessageModel::replaceMessage(const StoredMessage &message)
     m_items[row].message = message;
     if (message.status != MessageStatus::Streaming && message.id == m_streamingId)
         m_streamingId = 0;
+    touch(row);
+}
+
+void MessageModel::setVersion(qint64 messageId, int version, int versionCount)
+{
+    const int row = rowOf(messageId);
+    if (row < 0)
+        return;
+    StoredMessage &m = m_items[row].message;
+    if (m.version == version && m.versionCount == versionCount)
+        return;
+    m.version = version;
+    m.versionCount = versionCount;
     touch(row);
 }
 

@@ -49,6 +49,8 @@ public:
     void removeFrom(int row);
     // Replaces a row with its stored version (after a turn finished), keeping view state.
     void replaceMessage(const StoredMessage &message);
+    // The message's version number and count (its "‹ 1/2 ›" switcher).
+    void setVersion(qint64 messageId, int version, int versionCount);
 
     const MessageItem &item(int row) const { return m_items.at(row); }
     int rowOf(qint64 messageId) const { return m_rows.value(messageId, -1); }

@@ -526,6 +526,10 @@ void MessageView::activate(const QModelIndex &index, const QPoint &pos)
     case Kind::Regenerate:
         emit regenerateRequested();
         return;
+    case Kind::PreviousVersion:
+    case Kind::NextVersion:
+        requestVersion(index, hit.kind == Kind::PreviousVersion ? -1 : 1);
+        return;
     case Kind::InBox:
     case Kind::BoxScrollBar:
     case Kind::None:
@@ -537,6 +541,18 @@ void MessageView::copyText(const QString &text, const QString &what)
 {
     QGuiApplication::clipboard()->setText(text);
     emit textCopied(what);
+}
+
+bool MessageView::requestVersion(const QModelIndex &index, int step)
+{
+    if (!index.isValid() || !m_model || m_model->streamingId() != 0)
+        return false;
+    const StoredMessage &m = m_model->item(index.row()).message;
+    const int target = m.version + step;
+    if (m.versionCount < 2 || target < 1 || target > m.versionCount)
+        return false;
+    emit versionRequested(m.id, step);
+    return true;
 }
 
 void MessageView::copyMessage(const QModelIndex &index)
@@ -576,6 +592,18 @@ void MessageView::contextMenuEvent(QContextMenuEvent *event)
             [this, row = index.row(), b, open] { m_model->setThinkingExpanded(row, b, !open); });
         break;
     }
+    if (!busy && item.message.versionCount > 1) {
+        menu.addSeparator();
+        const int version = item.message.version;
+        QAction *previous = menu.addAction(tr("Previous Version"), this,
+                                           [this, index] { requestVersion(index, -1); });
+        previous->setShortcut(QKeySequence(Qt::ALT | Qt::Key_Left));
+        previous->setEnabled(version > 1);
+        QAction *next =
+            menu.addAction(tr("Next Version"), this, [this, index] { requestVersion(index, 1); });
+        next->setShortcut(QKeySequence(Qt::ALT | Qt::Key_Right));
+        next->setEnabled(version < item.message.versionCount);
+    }
     if (!busy && item.message.role == MessageRole::User) {
         const qint64 id = item.message.id;
         menu.addSeparator();
@@ -600,6 +628,12 @@ void MessageView::keyPressEvent(QKeyEvent *event)
         // To the very end of the last message (QListView would stop at its top), following.
         setCurrentIndex(m_model->index(m_model->rowCount() - 1));
         scrollToEnd();
+        return;
+    }
+    if ((event->key() == Qt::Key_Left || event->key() == Qt::Key_Right) &&
+        event->modifiers() == Qt::AltModifier) {
+        // The current message's versions, as its "‹ 1/2 ›" switcher.
+        requestVersion(currentIndex(), event->key() == Qt::Key_Left ? -1 : 1);
         return;
     }
     if ((event->key() == Qt::Key_Left || event->key() == Qt::Key_Right) &&

@@ -58,6 +58,9 @@ signals:
     void columnChanged(int leftMargin, int rightMargin);
     void editRequested(qint64 messageId);
     void regenerateRequested();
+    // Show the version `step` places from this message's (the "‹ 1/2 ›" switcher, Alt+Left and
+    // Alt+Right on the current message, or its context menu).
+    void versionRequested(qint64 messageId, int step);
     void textCopied(const QString &what);
 
 protected:
@@ -97,6 +100,8 @@ private:
     void updateJumpButton();
     void activate(const QModelIndex &index, const QPoint &pos);
     void copyText(const QString &text, const QString &what);
+    // Emits versionRequested() when the message has a version in that direction.
+    bool requestVersion(const QModelIndex &index, int step);
 
     MessageModel *m_model = nullptr;
     MessageDelegate *m_delegate;

@@ -206,6 +206,11 @@ MessagesRequest ChatSession::buildRequest() const
 
 bool ChatSession::send(const QString &userText)
 {
+    return ask(userText, 0);
+}
+
+bool ChatSession::ask(const QString &userText, qint64 edited)
+{
     if (isBusy()) {
         m_errorString = Tr::tr("An answer is still arriving. Stop it first (Esc).");
         return false;
@@ -232,8 +237,10 @@ bool ChatSession::send(const QString &userText)
             }
         }
         // The question and its answer's row in one transaction, side by side.
-        const qint64 answer =
-            m_store->beginTurn(m_conversationId, user, m_settings.model, &user.id);
+        const qint64 answer = edited ? m_store->beginQuestionVersion(edited, user, m_settings.model,
+                                                                     &user.id, m_connectionName)
+                                     : m_store->beginTurn(m_conversationId, user, m_settings.model,
+                                                          &user.id, m_connectionName);
         if (!answer) {
             m_errorString = m_store->errorString();
             return false;
@@ -261,7 +268,8 @@ bool ChatSession::startTurn(qint64 begunAnswer)
     if (begunAnswer) {
         m_streamingId = begunAnswer;
     } else if (m_store) {
-        m_streamingId = m_store->beginAssistantMessage(m_conversationId, m_settings.model);
+        m_streamingId =
+            m_store->beginAssistantMessage(m_conversationId, m_settings.model, m_connectionName);
         if (!m_streamingId) {
             m_errorString = m_store->errorString();
             return false;
@@ -389,15 +397,28 @@ bool ChatSession::regenerate()
         return false;
     }
     const qint64 userId = h.at(lastUser).id;
-    if (m_store) {
-        if (!m_store->deleteMessagesAfter(userId)) {
+    if (!m_store) {
+        m_memory = m_memory.mid(0, lastUser + 1);
+        return startTurn();
+    }
+    // An answer with nothing to send back (failed before its first word) is not worth a
+    // version: it is replaced.
+    if (lastUser + 1 < h.size()) {
+        const StoredMessage &previous = h.at(lastUser + 1);
+        if (previous.role == MessageRole::Assistant &&
+            previous.status != MessageStatus::Streaming && toApiBlocks(previous).isEmpty() &&
+            !m_store->deleteMessagesFrom(previous.id)) {
             m_errorString = m_store->errorString();
             return false;
         }
-    } else {
-        m_memory = m_memory.mid(0, lastUser + 1);
     }
-    return startTurn();
+    const qint64 answer = m_store->beginAnswerVersion(userId, m_settings.model, m_connectionName);
+    if (!answer) {
+        m_errorString = m_store->errorString();
+        return false;
+    }
+    m_ownIds.insert(answer);
+    return startTurn(answer);
 }
 
 bool ChatSession::editAndResend(qint64 userMessageId, const QString &newText)
@@ -416,15 +437,30 @@ bool ChatSession::editAndResend(qint64 userMessageId, const QString &newText)
         m_errorString = Tr::tr("That message cannot be edited.");
         return false;
     }
-    if (m_store) {
-        if (!m_store->deleteMessagesFrom(userMessageId)) {
-            m_errorString = m_store->errorString();
-            return false;
-        }
-    } else {
-        m_memory = m_memory.mid(0, index);
+    if (m_store)
+        return ask(newText, userMessageId);
+    if (newText.trimmed().isEmpty()) {
+        m_errorString = Tr::tr("The message is empty.");
+        return false;
     }
+    m_memory = m_memory.mid(0, index);
     return send(newText);
+}
+
+qint64 ChatSession::showVersion(qint64 messageId, int step)
+{
+    if (isBusy()) {
+        m_errorString = Tr::tr("Stop the current answer before switching versions.");
+        return 0;
+    }
+    if (!m_store) {
+        m_errorString = Tr::tr("Versions are kept only in the chat history.");
+        return 0;
+    }
+    const qint64 shown = m_store->showVersion(messageId, step);
+    if (!shown)
+        m_errorString = m_store->errorString();
+    return shown;
 }
 
 } // namespace qlaude

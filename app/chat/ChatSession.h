@@ -35,19 +35,31 @@ public:
     qint64 conversationId() const { return m_conversationId; }
     Settings settings() const { return m_settings; }
     void setSettings(const Settings &settings);
+    // The named connection that answers the next turns, recorded with each answer (issue 19);
+    // empty (the default): "From your settings".
+    void setConnectionName(const QString &name) { m_connectionName = name; }
+    QString connectionName() const { return m_connectionName; }
 
-    // Every message so far; with a store, a streaming answer's pending deltas are committed
-    // first, so it holds everything appended.
+    // Every message shown so far (the chosen version of each turn; the next request continues
+    // from it); with a store, a streaming answer's pending deltas are committed first, so it
+    // holds everything appended.
     QList<StoredMessage> history() const;
     bool isBusy() const { return m_call != nullptr; }
     QString errorString() const { return m_errorString; }
 
     bool send(const QString &userText);
     void stop();
-    // Drops the last assistant answer and asks again.
+    // Asks the last question again. With a store the earlier answer stays as another version
+    // (unless it holds nothing, like an answer that failed before its first word); without
+    // one it is dropped.
     bool regenerate();
-    // Replaces a user message's text, drops everything after it, and asks again.
+    // Asks a user message again with new text. With a store this is a new version of that
+    // turn, and the earlier question with everything after it stays reachable; without one
+    // everything from that message on is dropped.
     bool editAndResend(qint64 userMessageId, const QString &newText);
+    // Shows another version of a message (see ConversationStore::showVersion()); the next
+    // request continues from it. Returns the id now shown, or 0 (errorString() says why).
+    qint64 showVersion(qint64 messageId, int step);
 
     // The request the next turn would send (for tests and count_tokens).
     MessagesRequest buildRequest() const;
@@ -68,6 +80,8 @@ private:
     // Builds the request and streams the answer into begunAnswer (a row beginTurn made), or
     // into a new answer row when it is 0.
     bool startTurn(qint64 begunAnswer = 0);
+    // send() and editAndResend(): a new question at the end, or as a version of `edited`.
+    bool ask(const QString &userText, qint64 edited);
     void onFinished();
     qint64 addMemoryMessage(StoredMessage message);
     StoredMessage *memoryMessage(qint64 id);
@@ -78,6 +92,7 @@ private:
     QPointer<ConversationStore> m_store;
     qint64 m_conversationId = 0;
     Settings m_settings;
+    QString m_connectionName;
     QPointer<ApiCall> m_call;
     qint64 m_streamingId = 0;
     bool m_stopRequested = false;

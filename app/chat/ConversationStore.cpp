@@ -4,6 +4,7 @@
 
 #include "HistoryFile.h"
 #include "HistoryRows.h"
+#include "HistorySchema.h"
 #include "HistorySql.h"
 #include "ProcessIdentity.h"
 
@@ -306,7 +307,8 @@ QList<StoredMessage> ConversationStore::messages(qint64 conversationId) const
     if (!requireOpen())
         return result;
     QString error;
-    if (!HistoryRows::loadMessages(m_db, QStringLiteral("WHERE m.conversation_id = ?"),
+    if (!HistoryRows::loadMessages(m_db,
+                                   QStringLiteral("WHERE m.conversation_id = ? AND m.shown = 1"),
                                    conversationId, &result, &error)) {
         fail(error);
         result.clear();
@@ -333,16 +335,36 @@ std::optional<StoredMessage> ConversationStore::message(qint64 messageId) const
 }
 
 qint64 ConversationStore::insertMessage(qint64 conversationId, const StoredMessage &message,
-                                        QString *error)
+                                        std::optional<qint64> parent, QString *error)
 {
+    if (parent) {
+        // A new version: the earlier ones stay, no longer chosen.
+        QSqlQuery unchoose(m_db);
+        if (!prepare(unchoose,
+                     QStringLiteral("UPDATE messages SET chosen = 0 WHERE conversation_id = ? "
+                                    "AND parent_id = ? AND chosen = 1"),
+                     error))
+            return 0;
+        unchoose.addBindValue(conversationId);
+        unchoose.addBindValue(*parent);
+        if (!exec(unchoose, error))
+            return 0;
+    }
+    // Positions keep the order messages were added in, across versions; within one path they
+    // still increase, so the shown path reads in position order.
     QSqlQuery insert(m_db);
     if (!prepare(insert,
                  QStringLiteral("INSERT INTO messages (conversation_id, position, role, status, "
                                 "error_text, model, stop_reason, input_tokens, output_tokens, "
-                                "cache_read_tokens, cache_creation_tokens, created_at, writer) "
+                                "cache_read_tokens, cache_creation_tokens, created_at, writer, "
+                                "connection, parent_id) "
                                 "VALUES (?, (SELECT coalesce(max(position), -1) + 1 FROM "
                                 "messages WHERE conversation_id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                                "?, ?)"),
+                                "?, ?, ?, ") +
+                     (parent ? QStringLiteral("?)")
+                             : QStringLiteral("coalesce((SELECT id FROM messages WHERE "
+                                              "conversation_id = ? AND shown = 1 ORDER BY "
+                                              "position DESC LIMIT 1), 0))")),
                  error))
         return 0;
     const QDateTime created =
@@ -362,6 +384,8 @@ qint64 ConversationStore::insertMessage(qint64 conversationId, const StoredMessa
     insert.addBindValue(toStoredTime(created));
     // The process streaming it, so another Qlaude opening the history leaves it alone.
     insert.addBindValue(streaming ? ProcessIdentity::current() : QStringLiteral(""));
+    insert.addBindValue(message.connection.isEmpty() ? QVariant() : QVariant(message.connection));
+    insert.addBindValue(parent ? *parent : conversationId);
     if (!exec(insert, error))
         return 0;
     const qint64 id = insert.lastInsertId().toLongLong();
@@ -379,7 +403,8 @@ qint64 ConversationStore::addMessage(qint64 conversationId, const StoredMessage 
     QString error;
     HistorySql::WriteTransaction transaction(m_db);
     qint64 id = 0;
-    if (!transaction.begin(&error) || !(id = insertMessage(conversationId, message, &error)))
+    if (!transaction.begin(&error) ||
+        !(id = insertMessage(conversationId, message, std::nullopt, &error)))
         return fail(error);
     if (!touchConversation(conversationId))
         return 0;
@@ -420,62 +445,92 @@ bool ConversationStore::replaceMessageBlocks(qint64 messageId, const QList<Store
 
 bool ConversationStore::deleteMessagesAfter(qint64 messageId)
 {
-    return deleteMessagesWherePosition(messageId, false);
+    return deleteMessageTree(messageId, false);
 }
 
 bool ConversationStore::deleteMessagesFrom(qint64 messageId)
 {
-    return deleteMessagesWherePosition(messageId, true);
+    return deleteMessageTree(messageId, true);
 }
 
-bool ConversationStore::deleteMessagesWherePosition(qint64 messageId, bool includingItself)
+bool ConversationStore::placeOf(qint64 messageId, qint64 *conversationId, qint64 *parentId,
+                                QString *error) const
+{
+    QSqlQuery query(m_db);
+    query.setForwardOnly(true);
+    if (!prepare(query,
+                 QStringLiteral("SELECT conversation_id, parent_id FROM messages WHERE id = ?"),
+                 error))
+        return false;
+    query.addBindValue(messageId);
+    if (!exec(query, error))
+        return false;
+    if (!query.next()) {
+        *error = Tr::tr("Message %1 does not exist.").arg(messageId);
+        return false;
+    }
+    *conversationId = query.value(0).toLongLong();
+    *parentId = query.value(1).toLongLong();
+    return true;
+}
+
+bool ConversationStore::deleteMessageTree(qint64 messageId, bool includingItself)
 {
     if (!requireOpen())
         return false;
     QString error;
     HistorySql::WriteTransaction transaction(m_db);
-    QSqlQuery anchor(m_db);
-    if (!transaction.begin(&error) ||
-        !prepare(anchor,
-                 QStringLiteral("SELECT conversation_id, position FROM messages WHERE id = ?"),
-                 &error))
+    qint64 conversationId = 0;
+    qint64 parentId = 0;
+    if (!transaction.begin(&error) || !placeOf(messageId, &conversationId, &parentId, &error))
         return fail(error);
-    anchor.addBindValue(messageId);
-    if (!exec(anchor, &error))
-        return fail(error);
-    if (!anchor.next())
-        return fail(Tr::tr("Message %1 does not exist.").arg(messageId));
-    const qint64 conversationId = anchor.value(0).toLongLong();
-    const int position = anchor.value(1).toInt();
-    anchor.finish();
 
-    const QString comparison = includingItself ? QStringLiteral(">=") : QStringLiteral(">");
+    // The message and every message following it, in any version.
     QSqlQuery doomed(m_db);
     doomed.setForwardOnly(true);
     if (!prepare(doomed,
-                 QStringLiteral("SELECT id FROM messages WHERE conversation_id = ? AND position ") +
-                     comparison + QLatin1String(" ?"),
+                 QStringLiteral("WITH RECURSIVE tree(id) AS (SELECT ? UNION ALL SELECT m.id "
+                                "FROM messages m JOIN tree ON m.conversation_id = ? "
+                                "AND m.parent_id = tree.id) SELECT id FROM tree"),
                  &error))
         return fail(error);
+    doomed.addBindValue(messageId);
     doomed.addBindValue(conversationId);
-    doomed.addBindValue(position);
     if (!exec(doomed, &error))
         return fail(error);
     QList<qint64> removedIds;
-    while (doomed.next())
-        removedIds.append(doomed.value(0).toLongLong());
+    while (doomed.next()) {
+        const qint64 id = doomed.value(0).toLongLong();
+        if (includingItself || id != messageId)
+            removedIds.append(id);
+    }
     doomed.finish();
 
     QSqlQuery remove(m_db);
-    if (!prepare(remove,
-                 QStringLiteral("DELETE FROM messages WHERE conversation_id = ? AND position ") +
-                     comparison + QLatin1String(" ?"),
-                 &error))
+    if (!prepare(remove, QStringLiteral("DELETE FROM messages WHERE id = ?"), &error))
         return fail(error);
-    remove.addBindValue(conversationId);
-    remove.addBindValue(position);
-    if (!exec(remove, &error))
-        return fail(error);
+    for (qint64 id : std::as_const(removedIds)) {
+        remove.addBindValue(id);
+        if (!exec(remove, &error))
+            return fail(error);
+    }
+    if (includingItself) {
+        // The chosen version went: the newest one left is shown (if it was another, no change).
+        QSqlQuery choose(m_db);
+        if (!prepare(choose,
+                     QStringLiteral("UPDATE messages SET chosen = 1 WHERE id = (SELECT max(id) "
+                                    "FROM messages WHERE conversation_id = ? AND parent_id = ?) "
+                                    "AND NOT EXISTS (SELECT 1 FROM messages WHERE "
+                                    "conversation_id = ? AND parent_id = ? AND chosen = 1)"),
+                     &error))
+            return fail(error);
+        choose.addBindValue(conversationId);
+        choose.addBindValue(parentId);
+        choose.addBindValue(conversationId);
+        choose.addBindValue(parentId);
+        if (!exec(choose, &error) || !HistorySchema::updateShownPath(m_db, conversationId, &error))
+            return fail(error);
+    }
     if (!touchConversation(conversationId))
         return false;
     if (!transaction.commit(&error))
@@ -484,6 +539,51 @@ bool ConversationStore::deleteMessagesWherePosition(qint64 messageId, bool inclu
         m_streams.removeStream(id);
     emit conversationsChanged();
     return true;
+}
+
+qint64 ConversationStore::showVersion(qint64 messageId, int step)
+{
+    if (!requireOpen())
+        return 0;
+    QString error;
+    HistorySql::WriteTransaction transaction(m_db);
+    qint64 conversationId = 0;
+    qint64 parentId = 0;
+    if (!transaction.begin(&error) || !placeOf(messageId, &conversationId, &parentId, &error))
+        return fail(error);
+    QSqlQuery versions(m_db);
+    versions.setForwardOnly(true);
+    if (!prepare(versions,
+                 QStringLiteral("SELECT id FROM messages WHERE conversation_id = ? AND "
+                                "parent_id = ? ORDER BY id"),
+                 &error))
+        return fail(error);
+    versions.addBindValue(conversationId);
+    versions.addBindValue(parentId);
+    if (!exec(versions, &error))
+        return fail(error);
+    QList<qint64> ids;
+    while (versions.next())
+        ids.append(versions.value(0).toLongLong());
+    versions.finish();
+    const qsizetype target = ids.indexOf(messageId) + step;
+    if (target < 0 || target >= ids.size())
+        return fail(Tr::tr("This message has no version %1; it has %2.")
+                        .arg(ids.indexOf(messageId) + step + 1)
+                        .arg(ids.size()));
+    QSqlQuery choose(m_db);
+    if (!prepare(choose,
+                 QStringLiteral("UPDATE messages SET chosen = (id = ?) WHERE conversation_id = ? "
+                                "AND parent_id = ?"),
+                 &error))
+        return fail(error);
+    choose.addBindValue(ids.at(target));
+    choose.addBindValue(conversationId);
+    choose.addBindValue(parentId);
+    if (!exec(choose, &error) || !HistorySchema::updateShownPath(m_db, conversationId, &error) ||
+        !transaction.commit(&error))
+        return fail(error);
+    return ids.at(target);
 }
 
 QList<SearchHit> ConversationStore::search(const QString &userText, int maxConversations) const
@@ -533,21 +633,38 @@ QList<SearchHit> ConversationStore::search(const QString &userText, int maxConve
     return hits;
 }
 
-qint64 ConversationStore::beginAssistantMessage(qint64 conversationId, const QString &model)
+qint64 ConversationStore::beginAssistantMessage(qint64 conversationId, const QString &model,
+                                                const QString &connection)
 {
-    return beginTurn(conversationId, nullptr, model, nullptr);
+    return beginTurn({conversationId, nullptr, std::nullopt, model, connection}, nullptr);
 }
 
 qint64 ConversationStore::beginTurn(qint64 conversationId, const StoredMessage &question,
-                                    const QString &model, qint64 *questionId)
+                                    const QString &model, qint64 *questionId,
+                                    const QString &connection)
 {
     if (question.role != MessageRole::User || question.status == MessageStatus::Streaming)
         return fail(QStringLiteral("A turn begins with a finished user message."));
-    return beginTurn(conversationId, &question, model, questionId);
+    return beginTurn({conversationId, &question, std::nullopt, model, connection}, questionId);
 }
 
-qint64 ConversationStore::beginTurn(qint64 conversationId, const StoredMessage *question,
-                                    const QString &model, qint64 *questionId)
+qint64 ConversationStore::beginAnswerVersion(qint64 questionId, const QString &model,
+                                             const QString &connection)
+{
+    // Only the answer's place is needed; beginTurn reads it again under its write lock.
+    return beginTurn({0, nullptr, questionId, model, connection}, nullptr);
+}
+
+qint64 ConversationStore::beginQuestionVersion(qint64 edited, const StoredMessage &question,
+                                               const QString &model, qint64 *questionId,
+                                               const QString &connection)
+{
+    if (question.role != MessageRole::User || question.status == MessageStatus::Streaming)
+        return fail(QStringLiteral("A turn begins with a finished user message."));
+    return beginTurn({0, &question, edited, model, connection}, questionId);
+}
+
+qint64 ConversationStore::beginTurn(const TurnStart &turn, qint64 *questionId)
 {
     if (!requireOpen())
         return 0;
@@ -555,15 +672,29 @@ qint64 ConversationStore::beginTurn(qint64 conversationId, const StoredMessage *
     HistorySql::WriteTransaction transaction(m_db);
     if (!transaction.begin(&error))
         return fail(error);
+    qint64 conversationId = turn.conversationId;
+    std::optional<qint64> parent;
+    if (turn.parent) {
+        // A version: of the answers to *turn.parent, or of the question *turn.parent.
+        qint64 parentOfEdited = 0;
+        if (!placeOf(*turn.parent, &conversationId, &parentOfEdited, &error))
+            return fail(error);
+        parent = turn.question ? parentOfEdited : *turn.parent;
+    }
     qint64 asked = 0;
-    if (question && !(asked = insertMessage(conversationId, *question, &error)))
+    if (turn.question && !(asked = insertMessage(conversationId, *turn.question, parent, &error)))
         return fail(error);
     StoredMessage answer;
     answer.role = MessageRole::Assistant;
     answer.status = MessageStatus::Streaming;
-    answer.model = model;
-    const qint64 id = insertMessage(conversationId, answer, &error);
+    answer.model = turn.model;
+    answer.connection = turn.connection;
+    const std::optional<qint64> answerParent =
+        asked && parent ? std::optional<qint64>(asked) : parent;
+    const qint64 id = insertMessage(conversationId, answer, answerParent, &error);
     if (!id)
+        return fail(error);
+    if (parent && !HistorySchema::updateShownPath(m_db, conversationId, &error))
         return fail(error);
     if (!touchConversation(conversationId))
         return 0;

@@ -55,32 +55,50 @@ public:
     QList<StoredConversation> conversations() const; // most recently updated first
     std::optional<StoredConversation> conversation(qint64 conversationId) const;
 
-    // Messages, in conversation order, as committed: deltas still pending (see
+    // The messages the conversation shows, in order, as committed: deltas still pending (see
     // flushPendingWrites()) are not included. A reader that must show everything received so
     // far mid-stream calls flushPendingWrites() first.
+    //
+    // Versions: the messages that follow one message are its versions (regenerated answers,
+    // edited questions), each with the messages that follow it. One version of each is chosen;
+    // the conversation shows the chosen version at every turn, and each message carries its
+    // version number and count. The choice is stored, so every reader sees the same.
     QList<StoredMessage> messages(qint64 conversationId) const;
+    // Any message, shown or not.
     std::optional<StoredMessage> message(qint64 messageId) const;
-    // Appends a finished message (any status but Streaming) after the last one.
+    // Appends a finished message (any status but Streaming) after the last one shown.
     qint64 addMessage(qint64 conversationId, const StoredMessage &message);
     // Edit: replaces the message's blocks (and its search text).
     bool replaceMessageBlocks(qint64 messageId, const QList<StoredBlock> &blocks);
-    // Regenerate: removes every message after messageId. Edit-and-resend: removes messageId
-    // and everything after it.
+    // Removes the messages that follow messageId (all their versions), or messageId with them.
+    // When a chosen version is removed, the newest remaining one is shown.
     bool deleteMessagesAfter(qint64 messageId);
     bool deleteMessagesFrom(qint64 messageId);
+    // Shows another version of the message: the one `step` places later (negative: earlier)
+    // in the order they were made. Returns the id of the version now shown, or 0.
+    qint64 showVersion(qint64 messageId, int step);
 
     // Full-text search over finished message text. Every word of userText must match (as a
     // prefix); quotes and FTS operators in it are plain text. One hit per conversation, best
     // first.
     QList<SearchHit> search(const QString &userText, int maxConversations = 50) const;
 
-    // Streaming.
-    qint64 beginAssistantMessage(qint64 conversationId, const QString &model);
+    // Streaming. `connection` is the named connection answering (empty: "From your settings").
+    qint64 beginAssistantMessage(qint64 conversationId, const QString &model,
+                                 const QString &connection = QString());
     // The question and the answer that will stream, appended together in one transaction: in
     // a history several processes write, a turn's two messages are always next to each other
     // (positions p and p + 1). Returns the answer's id and sets *questionId.
     qint64 beginTurn(qint64 conversationId, const StoredMessage &question, const QString &model,
-                     qint64 *questionId);
+                     qint64 *questionId, const QString &connection = QString());
+    // Regenerate: a new answer to the user message questionId, shown as its newest version;
+    // the earlier answers stay as the other versions.
+    qint64 beginAnswerVersion(qint64 questionId, const QString &model,
+                              const QString &connection = QString());
+    // Edit-and-resend: `question` as a new version of the user message `edited`, with the
+    // answer that will stream; the earlier question and what followed it stay a version.
+    qint64 beginQuestionVersion(qint64 edited, const StoredMessage &question, const QString &model,
+                                qint64 *questionId, const QString &connection = QString());
     // start.type and its fixed fields (tool id and name, redacted data, initial text).
     bool appendBlockStart(qint64 messageId, int blockIndex, const StoredBlock &start);
     // A text or thinking delta.
@@ -113,11 +131,22 @@ private:
     bool requireOpen() const;
     void close();
     bool touchConversation(qint64 conversationId);
-    // Inside a write transaction: appends after the last message, with its blocks.
-    qint64 insertMessage(qint64 conversationId, const StoredMessage &message, QString *error);
-    qint64 beginTurn(qint64 conversationId, const StoredMessage *question, const QString &model,
-                     qint64 *questionId);
-    bool deleteMessagesWherePosition(qint64 messageId, bool includingItself);
+    // Inside a write transaction: inserts the message with its blocks, after the last message
+    // shown, or as the newest chosen version following `parent` (0: the first message).
+    qint64 insertMessage(qint64 conversationId, const StoredMessage &message,
+                         std::optional<qint64> parent, QString *error);
+    struct TurnStart
+    {
+        qint64 conversationId = 0;
+        const StoredMessage *question = nullptr; // null: only an answer
+        std::optional<qint64> parent;            // see insertMessage(); the question's or answer's
+        QString model;
+        QString connection;
+    };
+    qint64 beginTurn(const TurnStart &turn, qint64 *questionId);
+    // Inside a transaction: the conversation and the message it follows.
+    bool placeOf(qint64 messageId, qint64 *conversationId, qint64 *parentId, QString *error) const;
+    bool deleteMessageTree(qint64 messageId, bool includingItself);
     void forgetStreamsOf(qint64 conversationId);
     void scheduleFlush();
     void onFlushTimer();

@@ -4,8 +4,12 @@
 
 #include <QHash>
 #include <QPair>
+#include <QSet>
 #include <QSqlQuery>
 #include <QVariant>
+
+#include <algorithm>
+#include <utility>
 
 namespace qlaude {
 namespace HistoryRows {
@@ -19,7 +23,7 @@ namespace {
 const char kMessageColumns[] =
     "SELECT m.id, m.conversation_id, m.position, m.role, m.status, m.error_text, m.model, "
     "m.stop_reason, m.input_tokens, m.output_tokens, m.cache_read_tokens, "
-    "m.cache_creation_tokens, m.created_at FROM messages m ";
+    "m.cache_creation_tokens, m.created_at, m.connection, m.parent_id FROM messages m ";
 
 } // namespace
 
@@ -43,6 +47,63 @@ StoredConversation readConversation(const QSqlQuery &query)
 }
 
 namespace {
+
+// Sets version and versionCount. A shown message's other versions are all hidden (one version
+// per turn is shown), so one query over the few hidden rows of each conversation answers every
+// shown message; a hidden message (message() of another version) asks for the shown one too.
+bool countVersions(const QSqlDatabase &db, QList<StoredMessage> *out, QString *error)
+{
+    QHash<qint64, QHash<qint64, QList<qint64>>> siblings; // conversation -> parent -> ids
+    QSet<qint64> hidden;
+    QSqlQuery query(db);
+    query.setForwardOnly(true);
+    for (const StoredMessage &message : std::as_const(*out)) {
+        if (siblings.contains(message.conversationId))
+            continue;
+        QHash<qint64, QList<qint64>> &byParent = siblings[message.conversationId];
+        if (!prepare(query,
+                     QStringLiteral("SELECT parent_id, id FROM messages "
+                                    "WHERE conversation_id = ? AND shown = 0"),
+                     error))
+            return false;
+        query.addBindValue(message.conversationId);
+        if (!exec(query, error))
+            return false;
+        while (query.next()) {
+            byParent[query.value(0).toLongLong()].append(query.value(1).toLongLong());
+            hidden.insert(query.value(1).toLongLong());
+        }
+        query.finish();
+    }
+    if (hidden.isEmpty())
+        return true; // the common case: every message is the single version of its turn
+    for (StoredMessage &message : *out) {
+        QList<qint64> ids = siblings.value(message.conversationId).value(message.parentId);
+        if (hidden.contains(message.id)) {
+            QSqlQuery shown(db);
+            shown.setForwardOnly(true);
+            if (!prepare(shown,
+                         QStringLiteral("SELECT id FROM messages WHERE conversation_id = ? "
+                                        "AND parent_id = ? AND shown = 1"),
+                         error))
+                return false;
+            shown.addBindValue(message.conversationId);
+            shown.addBindValue(message.parentId);
+            if (!exec(shown, error))
+                return false;
+            if (shown.next())
+                ids.append(shown.value(0).toLongLong());
+        }
+        if (ids.isEmpty())
+            continue;
+        if (!ids.contains(message.id))
+            ids.append(message.id);
+        std::sort(ids.begin(), ids.end());
+        message.version = int(ids.indexOf(message.id)) + 1;
+        message.versionCount = int(ids.size());
+    }
+    return true;
+}
 
 // The three SELECTs of loadMessages, run inside its read transaction. A row that points at a
 // message or block the earlier SELECTs did not return is skipped: in one snapshot that cannot
@@ -77,20 +138,26 @@ bool loadMessagesInSnapshot(const QSqlDatabase &db, const QString &where, qint64
         message.usage.cacheReadInputTokens = query.value(10).toLongLong();
         message.usage.cacheCreationInputTokens = query.value(11).toLongLong();
         message.createdAt = fromStoredTime(query.value(12).toLongLong());
+        message.connection = query.value(13).toString();
+        message.parentId = query.value(14).toLongLong();
         indexById.insert(message.id, out->size());
         out->append(message);
     }
     query.finish();
     if (out->isEmpty())
         return true;
+    if (!countVersions(db, out, error))
+        return false;
 
+    // In the order the messages index walks (position, then the block's primary key), so
+    // SQLite does not sort the blocks, text and all, in a temporary tree.
     QSqlQuery blocks(db);
     blocks.setForwardOnly(true);
     if (!prepare(blocks,
                  QStringLiteral("SELECT b.message_id, b.block_index, b.type, b.text, b.signature, "
                                 "b.tool_id, b.tool_name, b.json, b.is_error FROM content_blocks b "
                                 "JOIN messages m ON m.id = b.message_id ") +
-                     where + QLatin1String(" ORDER BY b.message_id, b.block_index"),
+                     where + QLatin1String(" ORDER BY m.position, b.block_index"),
                  error))
         return false;
     blocks.addBindValue(key);
@@ -122,7 +189,7 @@ bool loadMessagesInSnapshot(const QSqlDatabase &db, const QString &where, qint64
     if (!prepare(chunks,
                  QStringLiteral("SELECT c.message_id, c.block_index, c.text FROM block_chunks c "
                                 "JOIN messages m ON m.id = c.message_id ") +
-                     where + QLatin1String(" ORDER BY c.message_id, c.block_index, c.seq"),
+                     where + QLatin1String(" ORDER BY m.position, c.block_index, c.seq"),
                  error))
         return false;
     chunks.addBindValue(key);

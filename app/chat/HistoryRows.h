@@ -16,8 +16,8 @@ extern const char kConversationColumns[];
 StoredConversation readConversation(const QSqlQuery &query);
 
 // Loads the messages matching `where` (on alias m for messages, one `?` bound to key), in
-// conversation order, with their blocks. The text of a message still streaming includes its
-// committed chunks.
+// conversation order, with their blocks and their version numbers. The text of a message still
+// streaming includes its committed chunks.
 bool loadMessages(const QSqlDatabase &db, const QString &where, qint64 key,
                   QList<StoredMessage> *out, QString *error);
 

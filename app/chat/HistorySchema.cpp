@@ -94,6 +94,24 @@ const char *const kVersion3[] = {
     "ALTER TABLE messages ADD COLUMN writer TEXT NOT NULL DEFAULT ''",
 };
 
+// Answer versions and the answering connection. Every existing message follows the one
+// before it in its conversation, so each has a single version and all are shown.
+const char *const kVersion4[] = {
+    "ALTER TABLE messages ADD COLUMN parent_id INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE messages ADD COLUMN chosen INTEGER NOT NULL DEFAULT 1",
+    "ALTER TABLE messages ADD COLUMN shown INTEGER NOT NULL DEFAULT 1",
+    "ALTER TABLE messages ADD COLUMN connection TEXT",
+    R"(UPDATE messages SET parent_id = coalesce((SELECT p.id FROM messages p
+        WHERE p.conversation_id = messages.conversation_id AND p.position < messages.position
+        ORDER BY p.position DESC LIMIT 1), 0))",
+    "CREATE INDEX messages_by_parent ON messages(conversation_id, parent_id)",
+    // Reading a conversation's shown path, in order; it covers the joins that read its blocks
+    // and chunks, so they need not visit the message rows.
+    "CREATE INDEX messages_shown ON messages(conversation_id, shown, position)",
+    // The versions not shown: few, so finding a shown message's other versions is cheap.
+    "CREATE INDEX messages_hidden ON messages(conversation_id, parent_id) WHERE shown = 0",
+};
+
 bool backfillSearchIndex(const QSqlDatabase &db, QString *error)
 {
     QSqlQuery ids(db);
@@ -127,6 +145,7 @@ const Migration kMigrations[] = {
     {1, kVersion1, std::size(kVersion1), nullptr},
     {2, kVersion2, std::size(kVersion2), backfillSearchIndex},
     {3, kVersion3, std::size(kVersion3), nullptr},
+    {4, kVersion4, std::size(kVersion4), nullptr},
 };
 
 static_assert(std::size(kMigrations) == kCurrentVersion, "one migration per schema version");
@@ -224,6 +243,26 @@ int recoverInterruptedStreams(const QSqlDatabase &db, QString *error)
     if (!transaction.commit(error))
         return -1;
     return int(ids.size());
+}
+
+bool updateShownPath(const QSqlDatabase &db, qint64 conversationId, QString *error)
+{
+    // Only rows whose mark changes are written.
+    QSqlQuery update(db);
+    if (!HistorySql::prepare(
+            update,
+            QStringLiteral("WITH RECURSIVE path(id) AS ("
+                           "SELECT id FROM messages WHERE conversation_id = ? AND parent_id = 0 "
+                           "AND chosen = 1 UNION ALL SELECT m.id FROM messages m JOIN path "
+                           "ON m.conversation_id = ? AND m.parent_id = path.id AND m.chosen = 1) "
+                           "UPDATE messages SET shown = (id IN (SELECT id FROM path)) "
+                           "WHERE conversation_id = ? AND shown <> (id IN (SELECT id FROM path))"),
+            error))
+        return false;
+    update.addBindValue(conversationId);
+    update.addBindValue(conversationId);
+    update.addBindValue(conversationId);
+    return HistorySql::exec(update, error);
 }
 
 } // namespace HistorySchema

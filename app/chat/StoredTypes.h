@@ -102,6 +102,15 @@ struct StoredMessage
     StoredUsage usage;
     QDateTime createdAt; // UTC; the store fills in "now" when invalid
     QList<StoredBlock> blocks;
+    // The named connection that answered (issue 19); empty: "From your settings".
+    QString connection;
+
+    // Versions (read by the store, never written from here). A message's versions are the
+    // messages that follow the same one: the answers to one question (regenerate) or the
+    // questions asked at one point (edit-and-resend), each with the messages that follow it.
+    qint64 parentId = 0;  // the message this one follows; 0 for the first of a conversation
+    int version = 1;      // 1-based, in the order the versions were made
+    int versionCount = 1; // 1: the message has no other version
 
     // The text blocks joined by newlines: what search indexes and a preview shows.
     QString plainText() const;

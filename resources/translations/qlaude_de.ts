@@ -102,6 +102,10 @@
         <source> (writing)</source>
         <translation> (schreibt)</translation>
     </message>
+    <message>
+        <source> (version %1 of %2)</source>
+        <translation> (Version %1 von %2)</translation>
+    </message>
 </context>
 <context>
     <name>ProviderCheck</name>
@@ -1109,6 +1113,14 @@ Qlaude hat die Datei nicht verändert. Verschieben Sie sie oder geben Sie Speich
         <source>That message cannot be edited.</source>
         <translation>Diese Nachricht kann nicht bearbeitet werden.</translation>
     </message>
+    <message>
+        <source>Stop the current answer before switching versions.</source>
+        <translation>Stoppen Sie die aktuelle Antwort, bevor Sie die Version wechseln.</translation>
+    </message>
+    <message>
+        <source>Versions are kept only in the chat history.</source>
+        <translation>Versionen werden nur im Chatverlauf aufbewahrt.</translation>
+    </message>
 </context>
 <context>
     <name>qlaude::ChatWindow</name>
@@ -1921,6 +1933,10 @@ Verwenden Sie stattdessen die Befehlszeile: qlaude --print &quot;Frage&quot;, ql
     <message>
         <source>Saving the answer being received failed; it is kept in memory and saved again shortly. %1</source>
         <translation>Das Speichern der eingehenden Antwort ist fehlgeschlagen; sie wird im Arbeitsspeicher behalten und in Kürze erneut gespeichert. %1</translation>
+    </message>
+    <message>
+        <source>This message has no version %1; it has %2.</source>
+        <translation>Diese Nachricht hat keine Version %1; sie hat %2.</translation>
     </message>
 </context>
 <context>
@@ -2941,6 +2957,14 @@ Verwenden Sie stattdessen die Befehlszeile: qlaude --print &quot;Frage&quot;, ql
     <message>
         <source>Regenerate</source>
         <translation>Neu generieren</translation>
+    </message>
+    <message>
+        <source>Previous Version</source>
+        <translation>Vorherige Version</translation>
+    </message>
+    <message>
+        <source>Next Version</source>
+        <translation>Nächste Version</translation>
     </message>
 </context>
 <context>

@@ -102,6 +102,10 @@
         <source> (writing)</source>
         <translation> (入力中)</translation>
     </message>
+    <message>
+        <source> (version %1 of %2)</source>
+        <translation> (バージョン %1/%2)</translation>
+    </message>
 </context>
 <context>
     <name>ProviderCheck</name>
@@ -1107,6 +1111,14 @@ Qlaude はファイルを変更していません。ファイルを別の場所�
         <source>That message cannot be edited.</source>
         <translation>このメッセージは編集できません。</translation>
     </message>
+    <message>
+        <source>Stop the current answer before switching versions.</source>
+        <translation>バージョンを切り替える前に、現在の回答を停止してください。</translation>
+    </message>
+    <message>
+        <source>Versions are kept only in the chat history.</source>
+        <translation>バージョンはチャット履歴にのみ保存されます。</translation>
+    </message>
 </context>
 <context>
     <name>qlaude::ChatWindow</name>
@@ -1917,6 +1929,10 @@ Use the command line instead: qlaude --print &quot;question&quot;, qlaude --doct
     <message>
         <source>Saving the answer being received failed; it is kept in memory and saved again shortly. %1</source>
         <translation>受信中の回答を保存できませんでした。回答はメモリに保持され、まもなく再度保存されます。%1</translation>
+    </message>
+    <message>
+        <source>This message has no version %1; it has %2.</source>
+        <translation>このメッセージにバージョン %1 はありません（バージョンは %2 個です）。</translation>
     </message>
 </context>
 <context>
@@ -2932,6 +2948,14 @@ Use the command line instead: qlaude --print &quot;question&quot;, qlaude --doct
     <message>
         <source>Regenerate</source>
         <translation>再生成</translation>
+    </message>
+    <message>
+        <source>Previous Version</source>
+        <translation>前のバージョン</translation>
+    </message>
+    <message>
+        <source>Next Version</source>
+        <translation>次のバージョン</translation>
     </message>
 </context>
 <context>

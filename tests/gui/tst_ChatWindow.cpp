@@ -770,7 +770,26 @@ private slots:
         QTRY_VERIFY(!jump->isVisible());
     }
 
-    void regenerateAsksAgainAndReplacesTheAnswer()
+    // The "‹ 1/2 ›" switcher of a row, as the delegate places it on screen.
+    MessageDelegate::VersionSwitcher switcherOf(int row) const
+    {
+        MessageView *view = messageView();
+        const QModelIndex index = messageModel()->index(row);
+        return view->messageDelegate()->versionSwitcher(index, view->rowRect(index));
+    }
+
+    QString requestedText(int message) const
+    {
+        return m_server->lastRequest()
+            .json.value(QStringLiteral("messages"))
+            .toArray()
+            .at(message)
+            .toObject()
+            .value(QStringLiteral("content"))
+            .toString();
+    }
+
+    void regenerateKeepsTheEarlierAnswerAsAVersion()
     {
         setUp();
         m_server->enqueue(FakeResponse::text(QStringLiteral("First answer.")));
@@ -792,9 +811,44 @@ private slots:
         const QList<StoredMessage> stored = m_store->messages(m_window->currentConversation());
         QCOMPARE(stored.size(), 2);
         QCOMPARE(stored.at(1).plainText(), QStringLiteral("Second answer."));
+
+        // The answer shows "‹ 2/2 ›"; its ‹ shows the first answer, in the view and the history.
+        MessageView *view = messageView();
+        MessageDelegate::VersionSwitcher switcher = switcherOf(1);
+        QCOMPARE(switcher.text, QStringLiteral("2/2"));
+        QVERIFY(switcher.canGoBack && !switcher.canGoForward);
+        QVERIFY(view->viewport()->rect().contains(switcher.previous));
+        QVERIFY(!switcherOf(0).label.isValid()); // the question has one version
+        QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, switcher.previous.center());
+        QCOMPARE(rowText(1), QStringLiteral("First answer."));
+        QCOMPARE(switcherOf(1).text, QStringLiteral("1/2"));
+        QVERIFY(messageModel()
+                    ->index(1)
+                    .data(Qt::AccessibleTextRole)
+                    .toString()
+                    .contains(QStringLiteral("version 1 of 2")));
+        QCOMPARE(m_store->messages(m_window->currentConversation()).at(1).plainText(),
+                 QStringLiteral("First answer."));
+
+        // From the keyboard: Alt+Right and Alt+Left on the current message.
+        QCOMPARE(view->currentIndex().row(), 1);
+        view->setFocus();
+        QTest::keyClick(view, Qt::Key_Right, Qt::AltModifier);
+        QCOMPARE(rowText(1), QStringLiteral("Second answer."));
+        QTest::keyClick(view, Qt::Key_Right, Qt::AltModifier); // already the last version
+        QCOMPARE(rowText(1), QStringLiteral("Second answer."));
+        QTest::keyClick(view, Qt::Key_Left, Qt::AltModifier);
+        QCOMPARE(rowText(1), QStringLiteral("First answer."));
+
+        // The conversation continues from the version shown.
+        m_server->enqueue(FakeResponse::text(QStringLiteral("Third answer.")));
+        send(QStringLiteral("Go on"));
+        QVERIFY(waitTurn());
+        QCOMPARE(requestedText(1), QStringLiteral("First answer."));
+        QCOMPARE(messageModel()->rowCount(), 4);
     }
 
-    void editAndResendReplacesFromTheEditedMessage()
+    void editAndResendKeepsTheEarlierQuestionAsAVersion()
     {
         setUp();
         m_server->setDefaultResponse(
@@ -827,6 +881,18 @@ private slots:
         QCOMPARE(stored.at(2).plainText(), QStringLiteral("Question three"));
         QCOMPARE(m_server->lastRequest().json.value(QStringLiteral("messages")).toArray().size(),
                  3);
+
+        // The edited question is version 2 of its turn; version 1 brings back its answer.
+        QCOMPARE(switcherOf(2).text, QStringLiteral("2/2"));
+        QVERIFY(!switcherOf(3).label.isValid());
+        MessageView *view = messageView();
+        view->setCurrentIndex(model->index(2));
+        view->setFocus();
+        QTest::keyClick(view, Qt::Key_Left, Qt::AltModifier);
+        QCOMPARE(model->rowCount(), 4);
+        QCOMPARE(rowText(2), QStringLiteral("Question two"));
+        QCOMPARE(rowText(3), QStringLiteral("You said: Question two"));
+        QCOMPARE(switcherOf(2).text, QStringLiteral("1/2"));
     }
 
     void errorBannersOfferTheNextStep_data()

@@ -201,9 +201,32 @@ private slots:
         const QJsonArray msgs = m_server->lastRequest().json.value("messages").toArray();
         QCOMPARE(msgs.size(), 3);
         QCOMPARE(msgs.last().toObject().value("content").toString(), QStringLiteral("Second"));
+        // The failed empty answer was replaced, not kept as a version.
+        const QList<StoredMessage> after = m_store->messages(s.conversationId());
+        QCOMPARE(after.size(), 4);
+        QCOMPARE(after.at(3).plainText(), QStringLiteral("ok now"));
+        QCOMPARE(after.at(3).versionCount, 1);
     }
 
-    void regenerateReplacesTheLastAnswer()
+    static QStringList texts(const QList<StoredMessage> &messages)
+    {
+        QStringList result;
+        for (const StoredMessage &m : messages)
+            result.append(m.plainText());
+        return result;
+    }
+
+    // The text of each message of the last request the fake API received.
+    QStringList requestedTexts() const
+    {
+        QStringList result;
+        const QJsonArray msgs = m_server->lastRequest().json.value("messages").toArray();
+        for (const QJsonValue &m : msgs)
+            result.append(m.toObject().value("content").toString());
+        return result;
+    }
+
+    void regenerateKeepsTheEarlierAnswerAsAVersion()
     {
         ChatSession s(m_client.get(), m_store.get());
         s.setSettings(settings());
@@ -214,12 +237,65 @@ private slots:
         QVERIFY(s.regenerate());
         QVERIFY(waitTurn(s));
         const QList<StoredMessage> h = m_store->messages(s.conversationId());
-        QCOMPARE(h.size(), 2);
-        QCOMPARE(h.at(1).plainText(), QStringLiteral("second answer"));
-        QCOMPARE(m_server->lastRequest().json.value("messages").toArray().size(), 1);
+        QCOMPARE(texts(h), (QStringList{QStringLiteral("Q"), QStringLiteral("second answer")}));
+        QCOMPARE(h.at(1).version, 2);
+        QCOMPARE(h.at(1).versionCount, 2);
+        QCOMPARE(requestedTexts(), QStringList{QStringLiteral("Q")});
+
+        // The next turn continues from the answer shown.
+        m_server->enqueue(FakeResponse::text(QStringLiteral("third answer")));
+        QVERIFY(s.send(QStringLiteral("Go on")));
+        QVERIFY(waitTurn(s));
+        QCOMPARE(requestedTexts(),
+                 (QStringList{QStringLiteral("Q"), QStringLiteral("second answer"),
+                              QStringLiteral("Go on")}));
+
+        // Showing the first answer again: the request after it carries that one instead.
+        const qint64 first = s.showVersion(h.at(1).id, -1);
+        QVERIFY2(first > 0, qPrintable(s.errorString()));
+        QCOMPARE(texts(s.history()),
+                 (QStringList{QStringLiteral("Q"), QStringLiteral("first answer")}));
+        m_server->enqueue(FakeResponse::text(QStringLiteral("fourth answer")));
+        QVERIFY(s.send(QStringLiteral("Tell me more")));
+        QVERIFY(waitTurn(s));
+        QCOMPARE(requestedTexts(), (QStringList{QStringLiteral("Q"), QStringLiteral("first answer"),
+                                                QStringLiteral("Tell me more")}));
+        // The other branch is still there, as it was.
+        QCOMPARE(s.showVersion(first, 1), h.at(1).id);
+        QCOMPARE(texts(s.history()),
+                 (QStringList{QStringLiteral("Q"), QStringLiteral("second answer"),
+                              QStringLiteral("Go on"), QStringLiteral("third answer")}));
+        QCOMPARE(s.showVersion(h.at(1).id, 1), qint64(0)); // no third version
+        QVERIFY(!s.errorString().isEmpty());
     }
 
-    void editAndResendTruncatesFromTheEditedMessage()
+    void eachAnswerRecordsItsConnection()
+    {
+        ChatSession s(m_client.get(), m_store.get());
+        s.setSettings(settings());
+        QVERIFY(s.connectionName().isEmpty()); // "From your settings"
+        m_server->enqueue(FakeResponse::text(QStringLiteral("one")));
+        QVERIFY(s.send(QStringLiteral("Q1")));
+        QVERIFY(waitTurn(s));
+        s.setConnectionName(QStringLiteral("Work gateway"));
+        m_server->enqueue(FakeResponse::text(QStringLiteral("two")));
+        QVERIFY(s.send(QStringLiteral("Q2")));
+        QVERIFY(waitTurn(s));
+        s.setConnectionName(QStringLiteral("Personal key"));
+        m_server->enqueue(FakeResponse::text(QStringLiteral("two again")));
+        QVERIFY(s.regenerate());
+        QVERIFY(waitTurn(s));
+        const QList<StoredMessage> h = m_store->messages(s.conversationId());
+        QCOMPARE(h.size(), 4);
+        QVERIFY(h.at(1).connection.isEmpty());
+        QCOMPARE(h.at(3).connection, QStringLiteral("Personal key"));
+        QVERIFY(h.at(2).connection.isEmpty()); // questions are not answered by a connection
+        QCOMPARE(m_store->showVersion(h.at(3).id, -1) > 0, true);
+        QCOMPARE(m_store->messages(s.conversationId()).at(3).connection,
+                 QStringLiteral("Work gateway"));
+    }
+
+    void editAndResendKeepsTheEarlierQuestionAsAVersion()
     {
         ChatSession s(m_client.get(), m_store.get());
         s.setSettings(settings());
@@ -237,6 +313,16 @@ private slots:
         QCOMPARE(h.size(), 4);
         QCOMPARE(h.at(2).plainText(), QStringLiteral("q2 edited"));
         QCOMPARE(h.at(3).plainText(), QStringLiteral("a2 edited"));
+        QCOMPARE(h.at(2).versionCount, 2);
+        QCOMPARE(requestedTexts(), (QStringList{QStringLiteral("q1"), QStringLiteral("a1"),
+                                                QStringLiteral("q2 edited")}));
+        // The earlier question and its answer are version 1 of that turn.
+        QVERIFY(s.showVersion(h.at(2).id, -1) > 0);
+        QCOMPARE(texts(s.history()), (QStringList{QStringLiteral("q1"), QStringLiteral("a1"),
+                                                  QStringLiteral("q2"), QStringLiteral("a2")}));
+        // An empty edit is refused and changes nothing.
+        QVERIFY(!s.editAndResend(q2, QStringLiteral("  ")));
+        QCOMPARE(m_store->messages(s.conversationId()).at(2).versionCount, 2);
     }
 
     void withoutAStoreNothingIsWritten()

@@ -14,6 +14,7 @@
 #include <QTemporaryDir>
 
 #include <cstdio>
+#include <tuple>
 
 using namespace qlaude;
 
@@ -267,6 +268,37 @@ const char *const kVersion1Schema[] = {
             REFERENCES content_blocks(message_id, block_index) ON DELETE CASCADE))",
 };
 
+// What version 2 and 3 added, exactly as they were, for the version 3 migration test.
+const char *const kVersion2And3Schema[] = {
+    "ALTER TABLE messages ADD COLUMN cache_read_tokens INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE messages ADD COLUMN cache_creation_tokens INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE conversations ADD COLUMN thinking_budget INTEGER NOT NULL DEFAULT 0",
+    "CREATE INDEX conversations_by_recency ON conversations(updated_at DESC, id DESC)",
+    R"(CREATE VIRTUAL TABLE message_search
+        USING fts5(body, tokenize = 'unicode61 remove_diacritics 2'))",
+    R"(CREATE TRIGGER message_search_forget AFTER DELETE ON messages BEGIN
+        DELETE FROM message_search WHERE rowid = old.id;
+    END)",
+    "ALTER TABLE messages ADD COLUMN writer TEXT NOT NULL DEFAULT ''",
+};
+
+QStringList texts(const QList<StoredMessage> &messages)
+{
+    QStringList result;
+    for (const StoredMessage &message : messages)
+        result.append(message.plainText());
+    return result;
+}
+
+// "version/count" of each message.
+QStringList versions(const QList<StoredMessage> &messages)
+{
+    QStringList result;
+    for (const StoredMessage &message : messages)
+        result.append(QStringLiteral("%1/%2").arg(message.version).arg(message.versionCount));
+    return result;
+}
+
 } // namespace
 
 class TestConversationStore : public QObject
@@ -287,6 +319,7 @@ private slots:
     void reportsFolderThatCannotBeCreated();
     void failsClearlyWhenNotOpen();
     void migratesVersion1DatabaseKeepingData();
+    void migratesVersion3HistoryToSingleVersions();
 
     void createsRenamesAndUpdatesConversations();
     void listsConversationsMostRecentlyUpdatedFirst();
@@ -296,6 +329,8 @@ private slots:
     void deletingConversationCascadesToMessagesBlocksAndSearch();
     void deleteMessagesAfterTruncatesForRegenerate();
     void editAndResendReplacesBlocksAndDropsLaterMessages();
+    void keepsAnswerAndQuestionVersions();
+    void roundTripsTheAnsweringConnection();
 
     void searchRanksConversationsAndMarksMatches();
     void searchMatchesPrefixesAndIgnoresDiacritics();
@@ -570,6 +605,7 @@ void TestConversationStore::migratesVersion1DatabaseKeepingData()
 
     const QList<StoredMessage> messages = store.messages(1);
     QCOMPARE(messages.size(), 2);
+    QCOMPARE(versions(messages), (QStringList{QStringLiteral("1/1"), QStringLiteral("1/1")}));
     QCOMPARE(messages[0].plainText(), QStringLiteral("Tell me about platypus eggs"));
     QCOMPARE(messages[0].createdAt.toMSecsSinceEpoch(), created);
     const StoredMessage &answer = messages[1];
@@ -600,6 +636,82 @@ void TestConversationStore::migratesVersion1DatabaseKeepingData()
     QCOMPARE(store.conversation(1)->thinkingBudget, 8000);
     QVERIFY(store.deleteConversation(1));
     QCOMPARE(hitConversations(store.search(QStringLiteral("platypus"))), QList<qint64>());
+}
+
+void TestConversationStore::migratesVersion3HistoryToSingleVersions()
+{
+    const qint64 created = 1750000000000;
+    {
+        RawDatabase raw(path());
+        for (const char *statement : kVersion1Schema)
+            QVERIFY(raw.exec(QString::fromUtf8(statement)));
+        for (const char *statement : kVersion2And3Schema)
+            QVERIFY(raw.exec(QString::fromUtf8(statement)));
+        QVERIFY(raw.exec(QStringLiteral("INSERT INTO conversations (id, title, created_at, "
+                                        "updated_at) VALUES (1, 'Birds', ?, ?), "
+                                        "(2, 'Fish', ?, ?)"),
+                         {created, created + 9, created, created + 5}));
+        // Two conversations written turn by turn, so their ids interleave.
+        const QList<std::tuple<int, int, int, QString, QString, QString>> rows = {
+            {1, 1, 0, "user", "complete", "Which bird cannot fly?"},
+            {2, 2, 0, "user", "complete", "Which fish climbs trees?"},
+            {3, 1, 1, "assistant", "complete", "The kiwi."},
+            {4, 2, 1, "assistant", "complete", "The mudskipper, nearly."},
+            {5, 1, 2, "user", "complete", "Why not?"},
+            {6, 1, 3, "assistant", "stopped", "Its wings are"},
+        };
+        for (const auto &[id, conversation, position, role, status, text] : rows) {
+            QVERIFY(raw.exec(QStringLiteral("INSERT INTO messages (id, conversation_id, "
+                                            "position, role, status, created_at, writer) "
+                                            "VALUES (?, ?, ?, ?, ?, ?, '')"),
+                             {id, conversation, position, role, status, created + id}));
+            QVERIFY(raw.exec(QStringLiteral("INSERT INTO content_blocks (message_id, "
+                                            "block_index, type, text) VALUES (?, 0, 'text', ?)"),
+                             {id, text}));
+            QVERIFY(
+                raw.exec(QStringLiteral("INSERT INTO message_search(rowid, body) VALUES (?, ?)"),
+                         {id, text}));
+        }
+        QVERIFY(raw.exec(QStringLiteral("PRAGMA user_version = 3")));
+    }
+
+    ConversationStore store(path());
+    QVERIFY(openOrWarn(store));
+    {
+        RawDatabase raw(path());
+        QCOMPARE(raw.scalar(QStringLiteral("PRAGMA user_version")).toInt(), 4);
+        QCOMPARE(raw.scalar(QStringLiteral("SELECT count(*) FROM messages WHERE connection IS "
+                                           "NULL AND chosen = 1 AND shown = 1"))
+                     .toInt(),
+                 6);
+    }
+    // Every message is there, in order, as the single version of its turn.
+    const QList<StoredMessage> birds = store.messages(1);
+    QCOMPARE(texts(birds),
+             (QStringList{QStringLiteral("Which bird cannot fly?"), QStringLiteral("The kiwi."),
+                          QStringLiteral("Why not?"), QStringLiteral("Its wings are")}));
+    QCOMPARE(versions(birds), QStringList(4, QStringLiteral("1/1")));
+    QCOMPARE(
+        (QList<qint64>{birds[0].parentId, birds[1].parentId, birds[2].parentId, birds[3].parentId}),
+        (QList<qint64>{0, 1, 3, 5}));
+    QCOMPARE(birds[3].status, MessageStatus::Stopped);
+    QVERIFY(birds[1].connection.isNull());
+    const QList<StoredMessage> fish = store.messages(2);
+    QCOMPARE(texts(fish), (QStringList{QStringLiteral("Which fish climbs trees?"),
+                                       QStringLiteral("The mudskipper, nearly.")}));
+    QCOMPARE((QList<qint64>{fish[0].parentId, fish[1].parentId}), (QList<qint64>{0, 2}));
+    QCOMPARE(hitConversations(store.search(QStringLiteral("kiwi"))), QList<qint64>{1});
+
+    // Versions and new turns work on the migrated history.
+    const qint64 again = store.beginAnswerVersion(5, QStringLiteral("claude-new"));
+    QVERIFY2(again > 0, qPrintable(store.errorString()));
+    QVERIFY(store.appendBlockStart(again, 0, textBlock(QStringLiteral("They are tiny."))));
+    QVERIFY(store.finishMessage(again, MessageStatus::Complete, QStringLiteral("end_turn")));
+    QCOMPARE(texts(store.messages(1)).constLast(), QStringLiteral("They are tiny."));
+    QCOMPARE(versions(store.messages(1)).constLast(), QStringLiteral("2/2"));
+    QVERIFY(store.addMessage(2, textMessage(MessageRole::User, QStringLiteral("Really?"))) > 0);
+    QCOMPARE(store.messages(2).constLast().parentId, qint64(4));
+    QCOMPARE(store.messages(2).constLast().position, 2);
 }
 
 void TestConversationStore::createsRenamesAndUpdatesConversations()
@@ -894,6 +1006,128 @@ void TestConversationStore::editAndResendReplacesBlocksAndDropsLaterMessages()
     QCOMPARE(store.messages(c).size(), 1);
     QVERIFY(store.search(QStringLiteral("numbats")).isEmpty());
     QVERIFY(!store.replaceMessageBlocks(edited, {}));
+}
+
+void TestConversationStore::keepsAnswerAndQuestionVersions()
+{
+    ConversationStore store(path());
+    QVERIFY(openOrWarn(store));
+    const qint64 c = newConversation(store, QStringLiteral("versions"));
+    const qint64 q1 =
+        store.addMessage(c, textMessage(MessageRole::User, QStringLiteral("Which bird?")));
+    const qint64 a1 =
+        store.addMessage(c, textMessage(MessageRole::Assistant, QStringLiteral("The kiwi.")));
+    const qint64 q2 = store.addMessage(c, textMessage(MessageRole::User, QStringLiteral("Why?")));
+    const qint64 a2 =
+        store.addMessage(c, textMessage(MessageRole::Assistant, QStringLiteral("It is shy.")));
+    QVERIFY(q1 && a1 && q2 && a2);
+
+    // Regenerate: the new answer is shown, the earlier one stays as version 1.
+    const qint64 a2b = store.beginAnswerVersion(q2, QStringLiteral("m"));
+    QVERIFY2(a2b > 0, qPrintable(store.errorString()));
+    QVERIFY(store.appendBlockStart(a2b, 0, textBlock({})));
+    QVERIFY(store.appendText(a2b, 0, u"Its wings are tiny."));
+    QCOMPARE(versions(store.messages(c)).constLast(), QStringLiteral("2/2")); // mid-stream too
+    QVERIFY(store.finishMessage(a2b, MessageStatus::Complete, QStringLiteral("end_turn")));
+    QCOMPARE(texts(store.messages(c)),
+             (QStringList{QStringLiteral("Which bird?"), QStringLiteral("The kiwi."),
+                          QStringLiteral("Why?"), QStringLiteral("Its wings are tiny.")}));
+    QCOMPARE(versions(store.messages(c)),
+             (QStringList{QStringLiteral("1/1"), QStringLiteral("1/1"), QStringLiteral("1/1"),
+                          QStringLiteral("2/2")}));
+
+    // Flipping back shows the first answer; there is nothing before it.
+    QCOMPARE(store.showVersion(a2b, -1), a2);
+    QCOMPARE(texts(store.messages(c)).constLast(), QStringLiteral("It is shy."));
+    QCOMPARE(versions(store.messages(c)).constLast(), QStringLiteral("1/2"));
+    QCOMPARE(store.showVersion(a2, -1), qint64(0));
+    QVERIFY(!store.errorString().isEmpty());
+    QCOMPARE(store.showVersion(a2, 1), a2b);
+    QCOMPARE(store.showVersion(a2b, -1), a2);
+
+    // Edit-and-resend of the first question: a new version of that turn with its own answer.
+    qint64 q1b = 0;
+    StoredMessage edited = textMessage(MessageRole::User, QStringLiteral("Which mammal?"));
+    const qint64 a1b = store.beginQuestionVersion(q1, edited, QStringLiteral("m"), &q1b);
+    QVERIFY2(a1b > 0 && q1b > 0, qPrintable(store.errorString()));
+    QVERIFY(store.appendBlockStart(a1b, 0, textBlock(QStringLiteral("The platypus."))));
+    QVERIFY(store.finishMessage(a1b, MessageStatus::Complete, QStringLiteral("end_turn")));
+    QCOMPARE(texts(store.messages(c)),
+             (QStringList{QStringLiteral("Which mammal?"), QStringLiteral("The platypus.")}));
+    QCOMPARE(versions(store.messages(c)),
+             (QStringList{QStringLiteral("2/2"), QStringLiteral("1/1")}));
+
+    // Another instance on the file (another Qlaude) and a reopened store see the same choice.
+    {
+        ConversationStore other(path());
+        QVERIFY(openOrWarn(other));
+        QCOMPARE(texts(other.messages(c)), texts(store.messages(c)));
+        // Flipping the first question back shows its branch as it was left: answer 1 of 2.
+        QCOMPARE(other.showVersion(q1b, -1), q1);
+    }
+    QCOMPARE(texts(store.messages(c)),
+             (QStringList{QStringLiteral("Which bird?"), QStringLiteral("The kiwi."),
+                          QStringLiteral("Why?"), QStringLiteral("It is shy.")}));
+    QCOMPARE(versions(store.messages(c)),
+             (QStringList{QStringLiteral("1/2"), QStringLiteral("1/1"), QStringLiteral("1/1"),
+                          QStringLiteral("1/2")}));
+    // A version not shown knows its place too.
+    const std::optional<StoredMessage> hidden = store.message(q1b);
+    QVERIFY(hidden.has_value());
+    QCOMPARE(QStringLiteral("%1/%2").arg(hidden->version).arg(hidden->versionCount),
+             QStringLiteral("2/2"));
+    QCOMPARE(store.message(a2b)->versionCount, 2);
+
+    // A new message continues the shown branch.
+    const qint64 q3 = store.addMessage(c, textMessage(MessageRole::User, QStringLiteral("And?")));
+    QCOMPARE(store.messages(c).constLast().id, q3);
+    QCOMPARE(store.messages(c).constLast().parentId, a2);
+
+    // Removing the shown version shows the newest one left, and forgets its branch.
+    QVERIFY(store.deleteMessagesFrom(q1));
+    QCOMPARE(texts(store.messages(c)),
+             (QStringList{QStringLiteral("Which mammal?"), QStringLiteral("The platypus.")}));
+    QCOMPARE(versions(store.messages(c)),
+             (QStringList{QStringLiteral("1/1"), QStringLiteral("1/1")}));
+    QVERIFY(store.search(QStringLiteral("kiwi")).isEmpty());
+    QVERIFY(!store.message(a2b).has_value());
+}
+
+void TestConversationStore::roundTripsTheAnsweringConnection()
+{
+    ConversationStore store(path());
+    QVERIFY(openOrWarn(store));
+    const qint64 c = newConversation(store, QStringLiteral("connections"));
+    qint64 question = 0;
+    const qint64 work =
+        store.beginTurn(c, textMessage(MessageRole::User, QStringLiteral("Hi")),
+                        QStringLiteral("m"), &question, QStringLiteral("Work gateway"));
+    QVERIFY2(work > 0, qPrintable(store.errorString()));
+    QVERIFY(store.finishMessage(work, MessageStatus::Complete));
+    const qint64 again =
+        store.beginAnswerVersion(question, QStringLiteral("m"), QStringLiteral("Personal key"));
+    QVERIFY(store.finishMessage(again, MessageStatus::Complete));
+    const qint64 fromSettings = store.beginAssistantMessage(c, QStringLiteral("m"));
+    QVERIFY(store.finishMessage(fromSettings, MessageStatus::Complete));
+    StoredMessage added = textMessage(MessageRole::Assistant, QStringLiteral("added"));
+    added.connection = QStringLiteral("Bedrock (eu)");
+    const qint64 addedId = store.addMessage(c, added);
+
+    QCOMPARE(store.message(work)->connection, QStringLiteral("Work gateway"));
+    QCOMPARE(store.message(again)->connection, QStringLiteral("Personal key"));
+    QVERIFY(store.message(fromSettings)->connection.isEmpty());
+    QVERIFY(store.message(question)->connection.isEmpty());
+    QCOMPARE(store.messages(c).constLast().connection, QStringLiteral("Bedrock (eu)"));
+    RawDatabase raw(path());
+    QCOMPARE(raw.scalar(QStringLiteral("SELECT connection FROM messages WHERE id = ?"), {addedId})
+                 .toString(),
+             QStringLiteral("Bedrock (eu)"));
+    // "From your settings" is stored as NULL.
+    QCOMPARE(raw.scalar(QStringLiteral("SELECT count(*) FROM messages WHERE connection IS NULL "
+                                       "AND id IN (?, ?)"),
+                        {question, fromSettings})
+                 .toInt(),
+             2);
 }
 
 void TestConversationStore::searchRanksConversationsAndMarksMatches()
