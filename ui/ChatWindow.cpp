@@ -8,6 +8,7 @@
 #include "ConversationStore.h"
 #include "DialogSupport.h"
 #include "ErrorBanner.h"
+#include "MessageDelegate.h"
 #include "MessageModel.h"
 #include "MessageView.h"
 #include "ModelSelection.h"
@@ -305,6 +306,7 @@ void ChatWindow::rebuildSession()
                             .arg(message));
                 });
     m_session = new ChatSession(m_services.client, m_services.store, this);
+    applyConnection();
     if (m_sessionClient)
         disconnect(m_sessionClient.data(), &ProviderClient::credentialProgress, this, nullptr);
     // A credential helper that talks to the person (awsAuthRefresh's device code) is shown
@@ -332,7 +334,7 @@ void ChatWindow::connectSession()
     connect(s, &ChatSession::assistantStarted, this, [this](qint64 id) {
         noteStreamData();
         m_stallTimer->start();
-        m_model->beginAssistant(id, m_session->settings().model);
+        m_model->beginAssistant(id, m_session->settings().model, m_session->connectionName());
         noteVersion(id); // a regenerated answer is a new version
         m_view->scrollToEnd();
         updateBusyState();
@@ -364,6 +366,16 @@ void ChatWindow::connectSession()
     connect(s, &ChatSession::turnFinished, this, &ChatWindow::onTurnFinished);
 }
 
+// The connection the window uses answers the next turns; answers from another one say so.
+void ChatWindow::applyConnection()
+{
+    const QString name = m_services.context ? m_services.context->connectionName() : QString();
+    if (m_session)
+        m_session->setConnectionName(name);
+    m_view->messageDelegate()->setCurrentConnection(name);
+    m_view->viewport()->update();
+}
+
 void ChatWindow::updateTrustAction()
 {
     const bool pending = m_services.context && m_services.context->trust().needsApproval();
@@ -381,6 +393,7 @@ void ChatWindow::servicesChanged()
     m_sidebar->setStore(m_services.store);
     m_status->setServices(m_services);
     m_connectionSwitcher->refresh();
+    applyConnection();
     m_banners->showAccountState(m_services, canChat());
     if (m_services.context)
         m_banners->showSettingsProblems(m_services.context->settings().problems());

@@ -82,6 +82,7 @@ protected:
 private:
     void buildMenus();
     void updateTrustAction();
+    void applyConnection();
     void rebuildSession();
     void connectSession();
     ChatSession::Settings defaultSettings() const;

@@ -566,10 +566,11 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
     const QList<HeaderButton> buttons = hovered ? headerButtons(index, row) : QList<HeaderButton>();
     const int modelRight =
         buttons.isEmpty() ? left + width - MessageStyle::kPadding : buttons.first().rect.left() - 8;
-    if (!user && !m.model.isEmpty() && modelRight > x) {
+    const QString detail = user ? QString() : headerDetail(m);
+    if (!detail.isEmpty() && modelRight > x) {
         painter->setPen(secondary);
         painter->drawText(QPoint(x, baseline),
-                          sm.elidedText(m.model, Qt::ElideRight, modelRight - x));
+                          sm.elidedText(detail, Qt::ElideRight, modelRight - x));
     }
     for (const HeaderButton &b : buttons) {
         const bool hot = m_hoverIndex == index && m_hover.kind == b.kind;
@@ -796,6 +797,20 @@ void MessageDelegate::paintFooter(QPainter *painter, const MessageLayout &layout
     }
     const int shift = layout.footer == MessageLayout::Footer::Waiting ? 0 : size + 6;
     drawDocument(painter, *layout.footerDoc, origin + QPoint(shift, 0), color, pal, visible);
+}
+
+QString MessageDelegate::headerDetail(const StoredMessage &m) const
+{
+    if (m.role == MessageRole::User)
+        return QString();
+    QString detail = m.model;
+    // Which account answered, when it is not the one the window uses now.
+    if (m.connection != m_currentConnection) {
+        const QString via =
+            tr("via %1").arg(m.connection.isEmpty() ? tr("From your settings") : m.connection);
+        detail = detail.isEmpty() ? via : detail + QStringLiteral(" · ") + via;
+    }
+    return detail;
 }
 
 } // namespace qlaude

@@ -111,6 +111,12 @@ public:
     VersionSwitcher versionSwitcher(const QModelIndex &index, const QRect &rowRect) const;
     void setHover(const QModelIndex &index, const Hit &hit);
     void setCopied(qint64 messageId, int block, int box);
+    // The connection the window uses now ("" for "From your settings"): an answer from another
+    // one says which in its author line.
+    void setCurrentConnection(const QString &name) { m_currentConnection = name; }
+    // What the author line shows after the name: the model, and the answering connection when
+    // it is not the current one.
+    QString headerDetail(const StoredMessage &message) const;
 
     const Stats &stats() const { return m_stats; }
     void resetStats() { m_stats = Stats(); }
@@ -159,6 +165,7 @@ private:
     QRect boxButtonRect(const QRect &box) const;
 
     MessageStyle m_style;
+    QString m_currentConnection;
     int m_viewportWidth = 600;
     int m_textWidth = 400;
     int m_slack = 400;

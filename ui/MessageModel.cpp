@@ -148,13 +148,14 @@ int MessageModel::lastRowWithRole(MessageRole role) const
     return -1;
 }
 
-void MessageModel::beginAssistant(qint64 messageId, const QString &model)
+void MessageModel::beginAssistant(qint64 messageId, const QString &model, const QString &connection)
 {
     StoredMessage m;
     m.id = messageId;
     m.role = MessageRole::Assistant;
     m.status = MessageStatus::Streaming;
     m.model = model;
+    m.connection = connection;
     appendMessage(m);
     m_streamingId = messageId;
 }

@@ -57,7 +57,9 @@ public:
     int lastRowWithRole(MessageRole role) const;
 
     // Streaming.
-    void beginAssistant(qint64 messageId, const QString &model);
+    // connection: the named connection answering ("" for "From your settings").
+    void beginAssistant(qint64 messageId, const QString &model,
+                        const QString &connection = QString());
     void startBlock(qint64 messageId, int index, const StoredBlock &start);
     void appendText(qint64 messageId, int index, const QString &delta);
     void setUsage(qint64 messageId, const StoredUsage &usage);

@@ -280,6 +280,7 @@ bool ChatSession::startTurn(qint64 begunAnswer)
         a.role = MessageRole::Assistant;
         a.status = MessageStatus::Streaming;
         a.model = m_settings.model;
+        a.connection = m_connectionName;
         m_streamingId = addMemoryMessage(a);
     }
     const qint64 id = m_streamingId;

@@ -8,11 +8,13 @@
 #include "ChatWindow.h"
 #include "Composer.h"
 #include "Connections.h"
+#include "ConversationStore.h"
 #include "ErrorBanner.h"
 #include "FakeAnthropicServer.h"
 #include "FakeOAuthServer.h"
 #include "GuiApp.h"
 #include "KeychainStore.h"
+#include "MessageDelegate.h"
 #include "MessageModel.h"
 #include "MessageView.h"
 #include "OAuthTokenStore.h"
@@ -775,6 +777,17 @@ private slots:
              [] { return switcher()->text() == QStringLiteral("work"); }},
             ask(QStringLiteral("ask again"), QStringLiteral("Two")),
             answered(QStringLiteral("the work server answers"), 4, QStringLiteral("From work.")),
+            {QStringLiteral("the first answer says which connection gave it"),
+             [&d] {
+                 auto *view = child<MessageView>(chatWindow(), "messageListView");
+                 MessageModel *model = view->messageModel();
+                 const QString first =
+                     view->messageDelegate()->headerDetail(model->item(1).message);
+                 const QString second =
+                     view->messageDelegate()->headerDetail(model->item(3).message);
+                 return d->check(first.endsWith(QStringLiteral("via From your settings")), first) &&
+                        d->check(!second.contains(QStringLiteral("via")), second);
+             }},
             closeChatWindow(),
         });
         d = &driver;
@@ -790,6 +803,13 @@ private slots:
             // The conversation so far goes to the new account with the question.
             QCOMPARE(r.json.value("messages").toArray().size(), 3);
         }
+        // The history records which connection answered each turn.
+        ConversationStore history;
+        QVERIFY(history.open());
+        const QList<StoredMessage> messages = history.messages(history.conversations().first().id);
+        QCOMPARE(messages.size(), 4);
+        QCOMPARE(messages.at(1).connection, QString());
+        QCOMPARE(messages.at(3).connection, QStringLiteral("work"));
     }
 
     // A folder bound to a connection opens with it; an environment key overrides it, and the
