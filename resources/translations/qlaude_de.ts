@@ -995,6 +995,10 @@ Qlaude hat die Datei nicht verändert. Verschieben Sie sie oder geben Sie Speich
         <source>%1 is used, so %2 is ignored. %3</source>
         <translation>%1 wird verwendet, daher wird %2 ignoriert. %3</translation>
     </message>
+    <message>
+        <source>The environment overrides the connection &quot;%1&quot;: %2 is set, so it is used instead of the connection&apos;s stored credential. Unset it to use the connection.</source>
+        <translation>Die Umgebung überschreibt die Verbindung „%1“: %2 ist gesetzt und wird daher statt der gespeicherten Anmeldedaten der Verbindung verwendet. Entfernen Sie die Variable, um die Verbindung zu verwenden.</translation>
+    </message>
 </context>
 <context>
     <name>qlaude::BedrockClient</name>
@@ -1296,6 +1300,14 @@ Strg+K durchsucht Ihre Unterhaltungen; Strg+N beginnt eine neue.</translation>
         <source>Press Log In above to connect Qlaude with an API key or another way this build offers, or set ANTHROPIC_API_KEY and start Qlaude again.</source>
         <translation>Klicken Sie oben auf „Anmelden“, um Qlaude mit einem API-Schlüssel oder einem anderen Weg, den diese Version bietet, zu verbinden, oder setzen Sie ANTHROPIC_API_KEY und starten Sie Qlaude neu.</translation>
     </message>
+    <message>
+        <source>Co&amp;nnection</source>
+        <translation>&amp;Verbindung</translation>
+    </message>
+    <message>
+        <source>Switch Connection</source>
+        <translation>Verbindung wechseln</translation>
+    </message>
 </context>
 <context>
     <name>qlaude::ChatWindowBanners</name>
@@ -1558,6 +1570,10 @@ Strg+K durchsucht Ihre Unterhaltungen; Strg+N beginnt eine neue.</translation>
         <source>It is still trusted through %1; run qlaude --untrust --workspace %1 to change that.</source>
         <translation>Der Ordner ist über %1 weiterhin vertrauenswürdig; führen Sie qlaude --untrust --workspace %1 aus, um das zu ändern.</translation>
     </message>
+    <message>
+        <source>Saved the API key (%1) for the connection &quot;%2&quot; in the system keychain.</source>
+        <translation>Der API-Schlüssel (%1) für die Verbindung „%2“ wurde im Schlüsselbund des Systems gespeichert.</translation>
+    </message>
 </context>
 <context>
     <name>qlaude::CommandLine</name>
@@ -1697,6 +1713,30 @@ Verwenden Sie stattdessen die Befehlszeile: qlaude --print &quot;Frage&quot;, ql
         <source>--conversation needs a conversation id (a positive number).</source>
         <translation>--conversation benötigt eine Unterhaltungs-ID (eine positive Zahl).</translation>
     </message>
+    <message>
+        <source>Use this named connection (with --login, --logout, --print, --list-models, --doctor or the desktop app); &quot;&quot; is &quot;From your settings&quot;.</source>
+        <translation>Diese benannte Verbindung verwenden (mit --login, --logout, --print, --list-models, --doctor oder der Desktop-App); &quot;&quot; steht für „Aus Ihren Einstellungen“.</translation>
+    </message>
+    <message>
+        <source>List the named connections (with --json: as JSON).</source>
+        <translation>Die benannten Verbindungen auflisten (mit --json: als JSON).</translation>
+    </message>
+    <message>
+        <source>Create or update a named connection from --settings FILE-OR-JSON (a settings layer with an optional &quot;provider&quot;; no secrets).</source>
+        <translation>Eine benannte Verbindung aus --settings FILE-OR-JSON anlegen oder aktualisieren (eine Einstellungsebene mit optionalem &quot;provider&quot;; keine Geheimnisse).</translation>
+    </message>
+    <message>
+        <source>Remove a named connection and its keychain entries.</source>
+        <translation>Eine benannte Verbindung und ihre Schlüsselbund-Einträge entfernen.</translation>
+    </message>
+    <message>
+        <source>With --workspace: bind the folder to a named connection (&quot;&quot; unbinds).</source>
+        <translation>Mit --workspace: den Ordner einer benannten Verbindung zuordnen (&quot;&quot; hebt die Zuordnung auf).</translation>
+    </message>
+    <message>
+        <source>--use-connection needs --workspace DIR: the folder to bind.</source>
+        <translation>--use-connection benötigt --workspace DIR: den Ordner, der zugeordnet werden soll.</translation>
+    </message>
 </context>
 <context>
     <name>qlaude::Composer</name>
@@ -1810,6 +1850,600 @@ Verwenden Sie stattdessen die Befehlszeile: qlaude --print &quot;Frage&quot;, ql
     <message>
         <source>You are a concise assistant…</source>
         <translation>Du bist ein Assistent, der sich kurz fasst…</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::ConnectionCommands</name>
+    <message>
+        <source>From your settings</source>
+        <translation>Aus Ihren Einstellungen</translation>
+    </message>
+    <message>
+        <source>Claude Code&apos;s settings files, the environment and the keychain</source>
+        <translation>Die Einstellungsdateien von Claude Code, die Umgebung und der Schlüsselbund</translation>
+    </message>
+    <message>
+        <source>Connections (%1):</source>
+        <translation>Verbindungen (%1):</translation>
+    </message>
+    <message>
+        <source>(built-in) From your settings</source>
+        <translation>(integriert) Aus Ihren Einstellungen</translation>
+    </message>
+    <message>
+        <source>keychain: not read (%1)</source>
+        <translation>Schlüsselbund: nicht gelesen (%1)</translation>
+    </message>
+    <message>
+        <source>keychain: nothing stored</source>
+        <translation>Schlüsselbund: nichts gespeichert</translation>
+    </message>
+    <message>
+        <source>keychain: %1</source>
+        <translation>Schlüsselbund: %1</translation>
+    </message>
+    <message>
+        <source>used by %1</source>
+        <translation>verwendet von %1</translation>
+    </message>
+    <message>
+        <source>No named connections yet. Add one with: qlaude --add-connection NAME --settings &apos;{&quot;provider&quot;:&quot;anthropic&quot;,&quot;env&quot;:{&quot;ANTHROPIC_BASE_URL&quot;:&quot;https://...&quot;}}&apos;</source>
+        <translation>Noch keine benannten Verbindungen. Fügen Sie eine hinzu mit: qlaude --add-connection NAME --settings &apos;{&quot;provider&quot;:&quot;anthropic&quot;,&quot;env&quot;:{&quot;ANTHROPIC_BASE_URL&quot;:&quot;https://...&quot;}}&apos;</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; cannot be a connection name: %2.</source>
+        <translation>„%1“ kann kein Verbindungsname sein: %2.</translation>
+    </message>
+    <message>
+        <source>--add-connection needs --settings with a JSON file or inline JSON, e.g. --settings &apos;{&quot;provider&quot;:&quot;bedrock&quot;,&quot;env&quot;:{&quot;AWS_REGION&quot;:&quot;eu-west-1&quot;}}&apos;.</source>
+        <translation>--add-connection benötigt --settings mit einer JSON-Datei oder JSON direkt in der Befehlszeile, z. B. --settings &apos;{&quot;provider&quot;:&quot;bedrock&quot;,&quot;env&quot;:{&quot;AWS_REGION&quot;:&quot;eu-west-1&quot;}}&apos;.</translation>
+    </message>
+    <message>
+        <source>The connection &quot;%1&quot; was not saved: %2</source>
+        <translation>Die Verbindung „%1“ wurde nicht gespeichert: %2</translation>
+    </message>
+    <message>
+        <source>Updated the connection &quot;%1&quot;: %2.</source>
+        <translation>Die Verbindung „%1“ wurde aktualisiert: %2.</translation>
+    </message>
+    <message>
+        <source>Added the connection &quot;%1&quot;: %2.</source>
+        <translation>Die Verbindung „%1“ wurde hinzugefügt: %2.</translation>
+    </message>
+    <message>
+        <source>Store its credential with: qlaude --connection %1 --login=api-key (or --login=oauth), or in the app under Settings &gt; Connections.</source>
+        <translation>Speichern Sie ihre Anmeldedaten mit: qlaude --connection %1 --login=api-key (oder --login=oauth), oder in der App unter Einstellungen &gt; Verbindungen.</translation>
+    </message>
+    <message>
+        <source>There is no connection named &quot;%1&quot;. See qlaude --connections.</source>
+        <translation>Es gibt keine Verbindung namens „%1“. Siehe qlaude --connections.</translation>
+    </message>
+    <message>
+        <source>The connection &quot;%1&quot; was not removed: its keychain entries cannot be removed now. %2</source>
+        <translation>Die Verbindung „%1“ wurde nicht entfernt: Ihre Schlüsselbund-Einträge können jetzt nicht entfernt werden. %2</translation>
+    </message>
+    <message>
+        <source>The connection &quot;%1&quot; was not removed: %2 (%3%4) could not be removed from the keychain. %5</source>
+        <translation>Die Verbindung „%1“ wurde nicht entfernt: %2 (%3%4) konnte nicht aus dem Schlüsselbund entfernt werden. %5</translation>
+    </message>
+    <message>
+        <source>Removed the connection &quot;%1&quot;.</source>
+        <translation>Die Verbindung „%1“ wurde entfernt.</translation>
+    </message>
+    <message>
+        <source>It had nothing in the keychain.</source>
+        <translation>Sie hatte nichts im Schlüsselbund.</translation>
+    </message>
+    <message>
+        <source>Removed from the keychain: %1</source>
+        <translation>Aus dem Schlüsselbund entfernt: %1</translation>
+    </message>
+    <message>
+        <source>%1 now uses &quot;From your settings&quot;.</source>
+        <translation>%1 verwendet jetzt „Aus Ihren Einstellungen“.</translation>
+    </message>
+    <message>
+        <source>%1 uses &quot;From your settings&quot; again.</source>
+        <translation>%1 verwendet wieder „Aus Ihren Einstellungen“.</translation>
+    </message>
+    <message>
+        <source>%1 now uses the connection &quot;%2&quot; (%3).</source>
+        <translation>%1 verwendet jetzt die Verbindung „%2“ (%3).</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::ConnectionStore</name>
+    <message>
+        <source>There is no connection named &quot;%1&quot;. See qlaude --connections, or add it with qlaude --add-connection.</source>
+        <translation>Es gibt keine Verbindung namens „%1“. Siehe qlaude --connections, oder fügen Sie sie mit qlaude --add-connection hinzu.</translation>
+    </message>
+    <message>
+        <source>store the key with: qlaude --connection %1 --login=api-key</source>
+        <translation>speichern Sie den Schlüssel mit: qlaude --connection %1 --login=api-key</translation>
+    </message>
+    <message>
+        <source>store the token in the app: Settings &gt; Connections &gt; %1</source>
+        <translation>speichern Sie das Token in der App: Einstellungen &gt; Verbindungen &gt; %1</translation>
+    </message>
+    <message>
+        <source>sign in with: qlaude --connection %1 --login=oauth</source>
+        <translation>melden Sie sich an mit: qlaude --connection %1 --login=oauth</translation>
+    </message>
+    <message>
+        <source>store the key in the app: Settings &gt; Connections &gt; %1</source>
+        <translation>speichern Sie den Schlüssel in der App: Einstellungen &gt; Verbindungen &gt; %1</translation>
+    </message>
+    <message>
+        <source>store the secret in the app: Settings &gt; Connections &gt; %1</source>
+        <translation>speichern Sie das Geheimnis in der App: Einstellungen &gt; Verbindungen &gt; %1</translation>
+    </message>
+    <message>
+        <source>name an AWS profile (AWS_PROFILE) whose keys live in ~/.aws instead</source>
+        <translation>geben Sie stattdessen ein AWS-Profil (AWS_PROFILE) an, dessen Schlüssel in ~/.aws liegen</translation>
+    </message>
+    <message>
+        <source>store it in the app: Settings &gt; Network (the keychain)</source>
+        <translation>speichern Sie den Wert in der App: Einstellungen &gt; Netzwerk (im Schlüsselbund)</translation>
+    </message>
+    <message>
+        <source>Cannot write %1 (%2).</source>
+        <translation>%1 kann nicht geschrieben werden (%2).</translation>
+    </message>
+    <message>
+        <source>Cannot save %1 (%2).</source>
+        <translation>%1 kann nicht gespeichert werden (%2).</translation>
+    </message>
+    <message>
+        <source>profile %1</source>
+        <translation>Profil %1</translation>
+    </message>
+    <message>
+        <source>The workspace bindings cannot be used: %1. Fix or move the file aside.</source>
+        <translation>Die Zuordnungen der Arbeitsbereiche können nicht verwendet werden: %1. Korrigieren Sie die Datei oder verschieben Sie sie an einen anderen Ort.</translation>
+    </message>
+    <message>
+        <source>The connections file cannot be used: %1. Fix or move it aside; Qlaude does not write over it.</source>
+        <translation>Die Verbindungsdatei kann nicht verwendet werden: %1. Korrigieren Sie sie oder verschieben Sie sie an einen anderen Ort; Qlaude überschreibt sie nicht.</translation>
+    </message>
+    <message>
+        <source>unknown provider &quot;%1&quot;</source>
+        <translation>unbekannter Anbieter „%1“</translation>
+    </message>
+    <message>
+        <source>%1: the connection &quot;%2&quot; cannot be used: %3</source>
+        <translation>%1: Die Verbindung „%2“ kann nicht verwendet werden: %3</translation>
+    </message>
+    <message>
+        <source>The connections were not read yet.</source>
+        <translation>Die Verbindungen wurden noch nicht gelesen.</translation>
+    </message>
+    <message>
+        <source>a connection name has 1 to 64 letters, digits, &apos;.&apos;, &apos;_&apos; or &apos;-&apos;, and starts with a letter or digit</source>
+        <translation>ein Verbindungsname besteht aus 1 bis 64 Buchstaben, Ziffern, &apos;.&apos;, &apos;_&apos; oder &apos;-&apos; und beginnt mit einem Buchstaben oder einer Ziffer</translation>
+    </message>
+    <message>
+        <source>%1 is a secret, and connection settings are a plain file. Leave it out and %2.</source>
+        <translation>%1 ist ein Geheimnis, und Verbindungseinstellungen sind eine gewöhnliche Datei. Lassen Sie den Wert weg und %2.</translation>
+    </message>
+    <message>
+        <source>keep it in the environment or the keychain</source>
+        <translation>bewahren Sie ihn in der Umgebung oder im Schlüsselbund auf</translation>
+    </message>
+    <message>
+        <source>The custom header %1</source>
+        <translation>Der eigene Header %1</translation>
+    </message>
+    <message>
+        <source>store the credential in the keychain (Settings &gt; Connections &gt; %1)</source>
+        <translation>speichern Sie die Anmeldedaten im Schlüsselbund (Einstellungen &gt; Verbindungen &gt; %1)</translation>
+    </message>
+    <message>
+        <source>The password in %1</source>
+        <translation>Das Passwort in %1</translation>
+    </message>
+    <message>
+        <source>use proxyAuthHelper, or set the proxy in your environment</source>
+        <translation>verwenden Sie proxyAuthHelper, oder setzen Sie den Proxy in Ihrer Umgebung</translation>
+    </message>
+    <message>
+        <source>&quot;provider&quot; must be anthropic, bedrock, vertex or foundry, not &quot;%1&quot;</source>
+        <translation>&quot;provider&quot; muss anthropic, bedrock, vertex oder foundry sein, nicht „%1“</translation>
+    </message>
+    <message>
+        <source>A connection named &quot;%1&quot; exists already.</source>
+        <translation>Eine Verbindung namens „%1“ existiert bereits.</translation>
+    </message>
+    <message>
+        <source>There is no connection named &quot;%1&quot;. See qlaude --connections.</source>
+        <translation>Es gibt keine Verbindung namens „%1“. Siehe qlaude --connections.</translation>
+    </message>
+    <message>
+        <source>the API key</source>
+        <translation>der API-Schlüssel</translation>
+    </message>
+    <message>
+        <source>the OAuth login</source>
+        <translation>die OAuth-Anmeldung</translation>
+    </message>
+    <message>
+        <source>the gateway token</source>
+        <translation>das Gateway-Token</translation>
+    </message>
+    <message>
+        <source>the Bedrock API key</source>
+        <translation>der Bedrock-API-Schlüssel</translation>
+    </message>
+    <message>
+        <source>the Foundry API key</source>
+        <translation>der Foundry-API-Schlüssel</translation>
+    </message>
+    <message>
+        <source>the Azure client secret</source>
+        <translation>der geheime Azure-Clientschlüssel</translation>
+    </message>
+    <message>
+        <source>the client key passphrase</source>
+        <translation>die Passphrase des Clientschlüssels</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::ConnectionSwitcher</name>
+    <message>
+        <source>Connection</source>
+        <translation>Verbindung</translation>
+    </message>
+    <message>
+        <source>From your settings</source>
+        <translation>Aus Ihren Einstellungen</translation>
+    </message>
+    <message>
+        <source>Connection &quot;%1&quot;: %2</source>
+        <translation>Verbindung „%1“: %2</translation>
+    </message>
+    <message>
+        <source>From your settings: Claude Code&apos;s settings files, the environment and the keychain.</source>
+        <translation>Aus Ihren Einstellungen: die Einstellungsdateien von Claude Code, die Umgebung und der Schlüsselbund.</translation>
+    </message>
+    <message>
+        <source>%1 (this folder)</source>
+        <translation>%1 (dieser Ordner)</translation>
+    </message>
+    <message>
+        <source>This folder is bound to it.</source>
+        <translation>Dieser Ordner ist ihr zugeordnet.</translation>
+    </message>
+    <message>
+        <source>The environment overrides this connection: %1 is used instead of its stored credential. Unset it to use the connection.</source>
+        <translation>Die Umgebung überschreibt diese Verbindung: %1 wird statt ihrer gespeicherten Anmeldedaten verwendet. Entfernen Sie die Variable, um die Verbindung zu verwenden.</translation>
+    </message>
+    <message>
+        <source>This folder is bound to &quot;%1&quot;.</source>
+        <translation>Dieser Ordner ist „%1“ zugeordnet.</translation>
+    </message>
+    <message>
+        <source>Claude Code&apos;s settings</source>
+        <translation>Einstellungen von Claude Code</translation>
+    </message>
+    <message>
+        <source>The connections cannot be read</source>
+        <translation>Die Verbindungen können nicht gelesen werden</translation>
+    </message>
+    <message>
+        <source>&amp;Use for This Folder</source>
+        <translation>Für diesen &amp;Ordner verwenden</translation>
+    </message>
+    <message>
+        <source>Open this folder with the current connection from now on.</source>
+        <translation>Diesen Ordner ab jetzt mit der aktuellen Verbindung öffnen.</translation>
+    </message>
+    <message>
+        <source>This folder opens with &quot;%1&quot;.</source>
+        <translation>Dieser Ordner wird mit „%1“ geöffnet.</translation>
+    </message>
+    <message>
+        <source>Folder not bound</source>
+        <translation>Ordner nicht zugeordnet</translation>
+    </message>
+    <message>
+        <source>&amp;Manage Connections…</source>
+        <translation>Verbindungen &amp;verwalten…</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::ConnectionsPage</name>
+    <message>
+        <source>A connection is one account: a provider, its settings and its secrets. Switch between them in the status line (Ctrl+Shift+A). Settings are saved in %1; secrets only in the keychain.</source>
+        <translation>Eine Verbindung ist ein Konto: ein Anbieter, seine Einstellungen und seine Geheimnisse. Wechseln Sie in der Statuszeile zwischen ihnen (Strg+Umschalt+A). Einstellungen werden in %1 gespeichert, Geheimnisse nur im Schlüsselbund.</translation>
+    </message>
+    <message>
+        <source>Connections</source>
+        <translation>Verbindungen</translation>
+    </message>
+    <message>
+        <source>No connections yet. Add one for each account you use.</source>
+        <translation>Noch keine Verbindungen. Fügen Sie für jedes Konto, das Sie verwenden, eine hinzu.</translation>
+    </message>
+    <message>
+        <source>&amp;Add…</source>
+        <translation>Hin&amp;zufügen…</translation>
+    </message>
+    <message>
+        <source>Re&amp;name…</source>
+        <translation>&amp;Umbenennen…</translation>
+    </message>
+    <message>
+        <source>D&amp;uplicate</source>
+        <translation>&amp;Duplizieren</translation>
+    </message>
+    <message>
+        <source>&amp;Remove…</source>
+        <translation>&amp;Entfernen…</translation>
+    </message>
+    <message>
+        <source>Anthropic API</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Anthropic API</translation>
+    </message>
+    <message>
+        <source>Amazon Bedrock</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Amazon Bedrock</translation>
+    </message>
+    <message>
+        <source>Google Vertex AI</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Google Vertex AI</translation>
+    </message>
+    <message>
+        <source>Microsoft Foundry</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Microsoft Foundry</translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Name:</translation>
+    </message>
+    <message>
+        <source>&amp;Provider:</source>
+        <translation>&amp;Anbieter:</translation>
+    </message>
+    <message>
+        <source>https://api.anthropic.com (default)</source>
+        <translation>https://api.anthropic.com (Standard)</translation>
+    </message>
+    <message>
+        <source>API key</source>
+        <translation>API-Schlüssel</translation>
+    </message>
+    <message>
+        <source>Gateway token (Authorization: Bearer)</source>
+        <translation>Gateway-Token (Authorization: Bearer)</translation>
+    </message>
+    <message>
+        <source>Base &amp;URL:</source>
+        <translation>Basis-U&amp;RL:</translation>
+    </message>
+    <message>
+        <source>Credential:</source>
+        <translation>Anmeldedaten:</translation>
+    </message>
+    <message>
+        <source>&amp;Secret:</source>
+        <translation>&amp;Geheimnis:</translation>
+    </message>
+    <message>
+        <source>default</source>
+        <translation>Standard</translation>
+    </message>
+    <message>
+        <source>(the region&apos;s endpoint)</source>
+        <translation>(der Endpunkt der Region)</translation>
+    </message>
+    <message>
+        <source>optional: a Bedrock API key</source>
+        <translation>optional: ein Bedrock-API-Schlüssel</translation>
+    </message>
+    <message>
+        <source>Re&amp;gion:</source>
+        <translation>&amp;Region:</translation>
+    </message>
+    <message>
+        <source>AWS pro&amp;file:</source>
+        <translation>AWS-Pro&amp;fil:</translation>
+    </message>
+    <message>
+        <source>Endpoint:</source>
+        <translation>Endpunkt:</translation>
+    </message>
+    <message>
+        <source>API &amp;key:</source>
+        <translation>API-Sch&amp;lüssel:</translation>
+    </message>
+    <message>
+        <source>my-project</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>my-project</translation>
+    </message>
+    <message>
+        <source>Google credentials come from Application Default Credentials (gcloud auth application-default login).</source>
+        <translation>Die Google-Anmeldedaten stammen aus den Application Default Credentials (gcloud auth application-default login).</translation>
+    </message>
+    <message>
+        <source>Project &amp;ID:</source>
+        <translation>Projekt-&amp;ID:</translation>
+    </message>
+    <message>
+        <source>my-resource</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>my-resource</translation>
+    </message>
+    <message>
+        <source>(from the resource name)</source>
+        <translation>(aus dem Ressourcennamen)</translation>
+    </message>
+    <message>
+        <source>optional: else Microsoft Entra ID</source>
+        <translation>optional: sonst Microsoft Entra ID</translation>
+    </message>
+    <message>
+        <source>Resour&amp;ce:</source>
+        <translation>Ressour&amp;ce:</translation>
+    </message>
+    <message>
+        <source>(the default model)</source>
+        <translation>(das Standardmodell)</translation>
+    </message>
+    <message>
+        <source>Name: value, one per line (no credentials)</source>
+        <translation>Name: Wert, einer pro Zeile (keine Anmeldedaten)</translation>
+    </message>
+    <message>
+        <source>&amp;Model:</source>
+        <translation>&amp;Modell:</translation>
+    </message>
+    <message>
+        <source>Custom &amp;headers:</source>
+        <translation>Eigene &amp;Header:</translation>
+    </message>
+    <message>
+        <source>&amp;Test</source>
+        <translation>&amp;Testen</translation>
+    </message>
+    <message>
+        <source>Save Co&amp;nnection</source>
+        <translation>Verbindung &amp;speichern</translation>
+    </message>
+    <message>
+        <source>Not saved yet</source>
+        <translation>Noch nicht gespeichert</translation>
+    </message>
+    <message>
+        <source>Not saved yet: Save Connection stores it.</source>
+        <translation>Noch nicht gespeichert: „Verbindung speichern“ speichert sie.</translation>
+    </message>
+    <message>
+        <source>Nothing of it is in the keychain yet.</source>
+        <translation>Noch nichts davon ist im Schlüsselbund.</translation>
+    </message>
+    <message>
+        <source>In the keychain: %1. Type a new value to replace it.</source>
+        <translation>Im Schlüsselbund: %1. Geben Sie einen neuen Wert ein, um ihn zu ersetzen.</translation>
+    </message>
+    <message>
+        <source>unchanged (type to replace)</source>
+        <translation>unverändert (zum Ersetzen eingeben)</translation>
+    </message>
+    <message>
+        <source>Add Connection</source>
+        <translation>Verbindung hinzufügen</translation>
+    </message>
+    <message>
+        <source>A short name for the account (letters, digits, &apos;.&apos;, &apos;_&apos; or &apos;-&apos;), e.g. work or personal:</source>
+        <translation>Ein kurzer Name für das Konto (Buchstaben, Ziffern, &apos;.&apos;, &apos;_&apos; oder &apos;-&apos;), z. B. arbeit oder privat:</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; cannot be a connection name: %2.</source>
+        <translation>„%1“ kann kein Verbindungsname sein: %2.</translation>
+    </message>
+    <message>
+        <source>A connection named &quot;%1&quot; exists already.</source>
+        <translation>Eine Verbindung namens „%1“ existiert bereits.</translation>
+    </message>
+    <message>
+        <source>Choose the provider and fill in &quot;%1&quot;, then Save Connection.</source>
+        <translation>Wählen Sie den Anbieter, füllen Sie die Felder für „%1“ aus und klicken Sie dann auf „Verbindung speichern“.</translation>
+    </message>
+    <message>
+        <source>Saving &quot;%1&quot;…</source>
+        <translation>„%1“ wird gespeichert…</translation>
+    </message>
+    <message>
+        <source>Saved &quot;%1&quot; (%2).</source>
+        <translation>„%1“ wurde gespeichert (%2).</translation>
+    </message>
+    <message>
+        <source>The secret was not saved, so neither was the connection. %1</source>
+        <translation>Das Geheimnis wurde nicht gespeichert, daher auch die Verbindung nicht. %1</translation>
+    </message>
+    <message>
+        <source>Rename Connection</source>
+        <translation>Verbindung umbenennen</translation>
+    </message>
+    <message>
+        <source>New name for &quot;%1&quot;:</source>
+        <translation>Neuer Name für „%1“:</translation>
+    </message>
+    <message>
+        <source>Renaming &quot;%1&quot; to &quot;%2&quot;…</source>
+        <translation>„%1“ wird in „%2“ umbenannt…</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; was not renamed: %2</source>
+        <translation>„%1“ wurde nicht umbenannt: %2</translation>
+    </message>
+    <message>
+        <source>Renamed &quot;%1&quot; to &quot;%2&quot;; its keychain entries moved with it.</source>
+        <translation>„%1“ wurde in „%2“ umbenannt; die Schlüsselbund-Einträge wurden mit übernommen.</translation>
+    </message>
+    <message>
+        <source>Duplicating &quot;%1&quot;…</source>
+        <translation>„%1“ wird dupliziert…</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; was not duplicated: %2</source>
+        <translation>„%1“ wurde nicht dupliziert: %2</translation>
+    </message>
+    <message>
+        <source>Duplicated &quot;%1&quot; as &quot;%2&quot;, with its secrets.</source>
+        <translation>„%1“ wurde samt Geheimnissen als „%2“ dupliziert.</translation>
+    </message>
+    <message>
+        <source>Remove the connection &quot;%1&quot; and its secrets in the keychain?</source>
+        <translation>Die Verbindung „%1“ und ihre Geheimnisse im Schlüsselbund entfernen?</translation>
+    </message>
+    <message>
+        <source>These folders go back to &quot;From your settings&quot;: %1</source>
+        <translation>Diese Ordner verwenden wieder „Aus Ihren Einstellungen“: %1</translation>
+    </message>
+    <message>
+        <source>Remove Connection</source>
+        <translation>Verbindung entfernen</translation>
+    </message>
+    <message>
+        <source>Removing &quot;%1&quot;…</source>
+        <translation>„%1“ wird entfernt…</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; was not removed: its keychain entries could not be removed. %2</source>
+        <translation>„%1“ wurde nicht entfernt: Die Schlüsselbund-Einträge konnten nicht entfernt werden. %2</translation>
+    </message>
+    <message>
+        <source>Removed &quot;%1&quot;; it had nothing in the keychain.</source>
+        <translation>„%1“ wurde entfernt; im Schlüsselbund war nichts gespeichert.</translation>
+    </message>
+    <message>
+        <source>Removed &quot;%1&quot; and, from the keychain, %2.</source>
+        <translation>„%1“ wurde entfernt, aus dem Schlüsselbund außerdem: %2.</translation>
+    </message>
+    <message>
+        <source>Testing &quot;%1&quot; as shown…</source>
+        <translation>„%1“ wird wie angezeigt getestet…</translation>
+    </message>
+    <message>
+        <source>It works: %1 answered in %2 ms.</source>
+        <translation>Es funktioniert: %1 hat in %2 ms geantwortet.</translation>
+    </message>
+    <message numerus="yes">
+        <source>It works: %1 answered in %2 ms and lists %n model(s).</source>
+        <translation>
+            <numerusform>Es funktioniert: %1 hat in %2 ms geantwortet und listet %n Modell auf.</numerusform>
+            <numerusform>Es funktioniert: %1 hat in %2 ms geantwortet und listet %n Modelle auf.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Note: %1 in the environment overrides this connection.</source>
+        <translation>Hinweis: %1 in der Umgebung überschreibt diese Verbindung.</translation>
     </message>
 </context>
 <context>
@@ -2334,6 +2968,14 @@ Verwenden Sie stattdessen die Befehlszeile: qlaude --print &quot;Frage&quot;, ql
         <source>Not ready: no usable credential.</source>
         <translation>Nicht bereit: keine nutzbaren Anmeldedaten.</translation>
     </message>
+    <message>
+        <source>Connection:</source>
+        <translation>Verbindung:</translation>
+    </message>
+    <message>
+        <source>From your settings</source>
+        <translation>Aus Ihren Einstellungen</translation>
+    </message>
 </context>
 <context>
     <name>qlaude::ErrorBanner</name>
@@ -2843,6 +3485,14 @@ Verwenden Sie stattdessen die Befehlszeile: qlaude --print &quot;Frage&quot;, ql
         <source>Code</source>
         <translatorcomment>same as source</translatorcomment>
         <translation>Code</translation>
+    </message>
+    <message>
+        <source>via %1</source>
+        <translation>über %1</translation>
+    </message>
+    <message>
+        <source>From your settings</source>
+        <translation>Aus Ihren Einstellungen</translation>
     </message>
 </context>
 <context>
@@ -4052,6 +4702,10 @@ Es wurde nichts gespeichert, daher geht in der Datei nichts verloren. Korrigiere
     <message>
         <source>This tests what is shown here, including changes that are not saved yet.</source>
         <translation>Dieser Test verwendet, was hier angezeigt wird, einschließlich noch nicht gespeicherter Änderungen.</translation>
+    </message>
+    <message>
+        <source>Connections</source>
+        <translation>Verbindungen</translation>
     </message>
 </context>
 <context>

@@ -993,6 +993,10 @@ Qlaude はファイルを変更していません。ファイルを別の場所�
         <source>%1 is used, so %2 is ignored. %3</source>
         <translation>%1 が使われるため、%2 は無視されます。%3</translation>
     </message>
+    <message>
+        <source>The environment overrides the connection &quot;%1&quot;: %2 is set, so it is used instead of the connection&apos;s stored credential. Unset it to use the connection.</source>
+        <translation>環境変数が接続「%1」を上書きしています: %2 が設定されているため、接続に保存された認証情報の代わりにそれが使われます。接続を使うには、この変数を解除してください。</translation>
+    </message>
 </context>
 <context>
     <name>qlaude::BedrockClient</name>
@@ -1294,6 +1298,14 @@ Ctrl+K で会話を検索し、Ctrl+N で新しい会話を始めます。</tran
         <source>Press Log In above to connect Qlaude with an API key or another way this build offers, or set ANTHROPIC_API_KEY and start Qlaude again.</source>
         <translation>上の「ログイン」を押して、API キーまたはこのビルドで使える別の方法で Qlaude を接続するか、ANTHROPIC_API_KEY を設定して Qlaude を再起動してください。</translation>
     </message>
+    <message>
+        <source>Co&amp;nnection</source>
+        <translation>接続(&amp;N)</translation>
+    </message>
+    <message>
+        <source>Switch Connection</source>
+        <translation>接続を切り替え</translation>
+    </message>
 </context>
 <context>
     <name>qlaude::ChatWindowBanners</name>
@@ -1555,6 +1567,10 @@ Ctrl+K で会話を検索し、Ctrl+N で新しい会話を始めます。</tran
         <source>It is still trusted through %1; run qlaude --untrust --workspace %1 to change that.</source>
         <translation>%1 を通じて引き続き信頼されています。変更するには qlaude --untrust --workspace %1 を実行してください。</translation>
     </message>
+    <message>
+        <source>Saved the API key (%1) for the connection &quot;%2&quot; in the system keychain.</source>
+        <translation>接続「%2」の API キー(%1)をシステムのキーチェーンに保存しました。</translation>
+    </message>
 </context>
 <context>
     <name>qlaude::CommandLine</name>
@@ -1694,6 +1710,30 @@ Use the command line instead: qlaude --print &quot;question&quot;, qlaude --doct
         <source>--conversation needs a conversation id (a positive number).</source>
         <translation>--conversation には会話 ID(正の数)を指定してください。</translation>
     </message>
+    <message>
+        <source>Use this named connection (with --login, --logout, --print, --list-models, --doctor or the desktop app); &quot;&quot; is &quot;From your settings&quot;.</source>
+        <translation>この名前付き接続を使います(--login、--logout、--print、--list-models、--doctor、またはデスクトップアプリと併用)。&quot;&quot; は「設定に従う」を表します。</translation>
+    </message>
+    <message>
+        <source>List the named connections (with --json: as JSON).</source>
+        <translation>名前付き接続を一覧表示します(--json と併用: JSON 形式)。</translation>
+    </message>
+    <message>
+        <source>Create or update a named connection from --settings FILE-OR-JSON (a settings layer with an optional &quot;provider&quot;; no secrets).</source>
+        <translation>--settings FILE-OR-JSON から名前付き接続を作成または更新します(省略可能な &quot;provider&quot; を含む設定レイヤー。シークレットは含めません)。</translation>
+    </message>
+    <message>
+        <source>Remove a named connection and its keychain entries.</source>
+        <translation>名前付き接続とそのキーチェーンのエントリを削除します。</translation>
+    </message>
+    <message>
+        <source>With --workspace: bind the folder to a named connection (&quot;&quot; unbinds).</source>
+        <translation>--workspace と併用: フォルダーを名前付き接続に関連付けます(&quot;&quot; で関連付けを解除)。</translation>
+    </message>
+    <message>
+        <source>--use-connection needs --workspace DIR: the folder to bind.</source>
+        <translation>--use-connection には --workspace DIR(関連付けるフォルダー)が必要です。</translation>
+    </message>
 </context>
 <context>
     <name>qlaude::Composer</name>
@@ -1807,6 +1847,598 @@ Use the command line instead: qlaude --print &quot;question&quot;, qlaude --doct
     <message>
         <source>You are a concise assistant…</source>
         <translation>あなたは簡潔に答えるアシスタントです…</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::ConnectionCommands</name>
+    <message>
+        <source>From your settings</source>
+        <translation>設定に従う</translation>
+    </message>
+    <message>
+        <source>Claude Code&apos;s settings files, the environment and the keychain</source>
+        <translation>Claude Code の設定ファイル、環境変数、キーチェーン</translation>
+    </message>
+    <message>
+        <source>Connections (%1):</source>
+        <translation>接続(%1):</translation>
+    </message>
+    <message>
+        <source>(built-in) From your settings</source>
+        <translation>(組み込み) 設定に従う</translation>
+    </message>
+    <message>
+        <source>keychain: not read (%1)</source>
+        <translation>キーチェーン: 読み取れません(%1)</translation>
+    </message>
+    <message>
+        <source>keychain: nothing stored</source>
+        <translation>キーチェーン: 保存なし</translation>
+    </message>
+    <message>
+        <source>keychain: %1</source>
+        <translation>キーチェーン: %1</translation>
+    </message>
+    <message>
+        <source>used by %1</source>
+        <translation>%1 で使用中</translation>
+    </message>
+    <message>
+        <source>No named connections yet. Add one with: qlaude --add-connection NAME --settings &apos;{&quot;provider&quot;:&quot;anthropic&quot;,&quot;env&quot;:{&quot;ANTHROPIC_BASE_URL&quot;:&quot;https://...&quot;}}&apos;</source>
+        <translation>まだ名前付き接続はありません。次のコマンドで追加できます: qlaude --add-connection NAME --settings &apos;{&quot;provider&quot;:&quot;anthropic&quot;,&quot;env&quot;:{&quot;ANTHROPIC_BASE_URL&quot;:&quot;https://...&quot;}}&apos;</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; cannot be a connection name: %2.</source>
+        <translation>「%1」は接続名に使えません: %2。</translation>
+    </message>
+    <message>
+        <source>--add-connection needs --settings with a JSON file or inline JSON, e.g. --settings &apos;{&quot;provider&quot;:&quot;bedrock&quot;,&quot;env&quot;:{&quot;AWS_REGION&quot;:&quot;eu-west-1&quot;}}&apos;.</source>
+        <translation>--add-connection には、JSON ファイルまたはインラインの JSON を指定した --settings が必要です。例: --settings &apos;{&quot;provider&quot;:&quot;bedrock&quot;,&quot;env&quot;:{&quot;AWS_REGION&quot;:&quot;eu-west-1&quot;}}&apos;</translation>
+    </message>
+    <message>
+        <source>The connection &quot;%1&quot; was not saved: %2</source>
+        <translation>接続「%1」は保存されませんでした: %2</translation>
+    </message>
+    <message>
+        <source>Updated the connection &quot;%1&quot;: %2.</source>
+        <translation>接続「%1」を更新しました: %2。</translation>
+    </message>
+    <message>
+        <source>Added the connection &quot;%1&quot;: %2.</source>
+        <translation>接続「%1」を追加しました: %2。</translation>
+    </message>
+    <message>
+        <source>Store its credential with: qlaude --connection %1 --login=api-key (or --login=oauth), or in the app under Settings &gt; Connections.</source>
+        <translation>認証情報は qlaude --connection %1 --login=api-key(または --login=oauth)で保存するか、アプリの [設定] &gt; [接続] で保存してください。</translation>
+    </message>
+    <message>
+        <source>There is no connection named &quot;%1&quot;. See qlaude --connections.</source>
+        <translation>「%1」という名前の接続はありません。qlaude --connections を参照してください。</translation>
+    </message>
+    <message>
+        <source>The connection &quot;%1&quot; was not removed: its keychain entries cannot be removed now. %2</source>
+        <translation>接続「%1」は削除されませんでした: 現在、そのキーチェーンのエントリを削除できません。%2</translation>
+    </message>
+    <message>
+        <source>The connection &quot;%1&quot; was not removed: %2 (%3%4) could not be removed from the keychain. %5</source>
+        <translation>接続「%1」は削除されませんでした: %2(%3%4)をキーチェーンから削除できませんでした。%5</translation>
+    </message>
+    <message>
+        <source>Removed the connection &quot;%1&quot;.</source>
+        <translation>接続「%1」を削除しました。</translation>
+    </message>
+    <message>
+        <source>It had nothing in the keychain.</source>
+        <translation>キーチェーンには何も保存されていませんでした。</translation>
+    </message>
+    <message>
+        <source>Removed from the keychain: %1</source>
+        <translation>キーチェーンから削除しました: %1</translation>
+    </message>
+    <message>
+        <source>%1 now uses &quot;From your settings&quot;.</source>
+        <translation>%1 は「設定に従う」を使うようになりました。</translation>
+    </message>
+    <message>
+        <source>%1 uses &quot;From your settings&quot; again.</source>
+        <translation>%1 は再び「設定に従う」を使います。</translation>
+    </message>
+    <message>
+        <source>%1 now uses the connection &quot;%2&quot; (%3).</source>
+        <translation>%1 は接続「%2」(%3)を使うようになりました。</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::ConnectionStore</name>
+    <message>
+        <source>There is no connection named &quot;%1&quot;. See qlaude --connections, or add it with qlaude --add-connection.</source>
+        <translation>「%1」という名前の接続はありません。qlaude --connections を参照するか、qlaude --add-connection で追加してください。</translation>
+    </message>
+    <message>
+        <source>store the key with: qlaude --connection %1 --login=api-key</source>
+        <translation>キーを qlaude --connection %1 --login=api-key で保存する</translation>
+    </message>
+    <message>
+        <source>store the token in the app: Settings &gt; Connections &gt; %1</source>
+        <translation>トークンをアプリの [設定] &gt; [接続] &gt; %1 で保存する</translation>
+    </message>
+    <message>
+        <source>sign in with: qlaude --connection %1 --login=oauth</source>
+        <translation>qlaude --connection %1 --login=oauth でサインインする</translation>
+    </message>
+    <message>
+        <source>store the key in the app: Settings &gt; Connections &gt; %1</source>
+        <translation>キーをアプリの [設定] &gt; [接続] &gt; %1 で保存する</translation>
+    </message>
+    <message>
+        <source>store the secret in the app: Settings &gt; Connections &gt; %1</source>
+        <translation>シークレットをアプリの [設定] &gt; [接続] &gt; %1 で保存する</translation>
+    </message>
+    <message>
+        <source>name an AWS profile (AWS_PROFILE) whose keys live in ~/.aws instead</source>
+        <translation>代わりに、キーが ~/.aws にある AWS プロファイル(AWS_PROFILE)を指定する</translation>
+    </message>
+    <message>
+        <source>store it in the app: Settings &gt; Network (the keychain)</source>
+        <translation>アプリの [設定] &gt; [ネットワーク] でキーチェーンに保存する</translation>
+    </message>
+    <message>
+        <source>Cannot write %1 (%2).</source>
+        <translation>%1 に書き込めません(%2)。</translation>
+    </message>
+    <message>
+        <source>Cannot save %1 (%2).</source>
+        <translation>%1 を保存できません(%2)。</translation>
+    </message>
+    <message>
+        <source>profile %1</source>
+        <translation>プロファイル %1</translation>
+    </message>
+    <message>
+        <source>The workspace bindings cannot be used: %1. Fix or move the file aside.</source>
+        <translation>ワークスペースの関連付けを使用できません: %1。ファイルを修正するか、別の場所に移動してください。</translation>
+    </message>
+    <message>
+        <source>The connections file cannot be used: %1. Fix or move it aside; Qlaude does not write over it.</source>
+        <translation>接続ファイルを使用できません: %1。修正するか、別の場所に移動してください。Qlaude はこのファイルを上書きしません。</translation>
+    </message>
+    <message>
+        <source>unknown provider &quot;%1&quot;</source>
+        <translation>不明なプロバイダー「%1」</translation>
+    </message>
+    <message>
+        <source>%1: the connection &quot;%2&quot; cannot be used: %3</source>
+        <translation>%1: 接続「%2」を使用できません: %3</translation>
+    </message>
+    <message>
+        <source>The connections were not read yet.</source>
+        <translation>接続はまだ読み込まれていません。</translation>
+    </message>
+    <message>
+        <source>a connection name has 1 to 64 letters, digits, &apos;.&apos;, &apos;_&apos; or &apos;-&apos;, and starts with a letter or digit</source>
+        <translation>接続名は 1～64 文字の英字、数字、&apos;.&apos;、&apos;_&apos;、&apos;-&apos; で構成し、英字または数字で始める必要があります</translation>
+    </message>
+    <message>
+        <source>%1 is a secret, and connection settings are a plain file. Leave it out and %2.</source>
+        <translation>%1 はシークレットですが、接続の設定は暗号化されない通常のファイルです。これは含めず、代わりに次のようにしてください: %2。</translation>
+    </message>
+    <message>
+        <source>keep it in the environment or the keychain</source>
+        <translation>環境変数またはキーチェーンで保持する</translation>
+    </message>
+    <message>
+        <source>The custom header %1</source>
+        <translation>カスタムヘッダー %1</translation>
+    </message>
+    <message>
+        <source>store the credential in the keychain (Settings &gt; Connections &gt; %1)</source>
+        <translation>認証情報をキーチェーンに保存する([設定] &gt; [接続] &gt; %1)</translation>
+    </message>
+    <message>
+        <source>The password in %1</source>
+        <translation>%1 内のパスワード</translation>
+    </message>
+    <message>
+        <source>use proxyAuthHelper, or set the proxy in your environment</source>
+        <translation>proxyAuthHelper を使うか、環境変数でプロキシを設定する</translation>
+    </message>
+    <message>
+        <source>&quot;provider&quot; must be anthropic, bedrock, vertex or foundry, not &quot;%1&quot;</source>
+        <translation>&quot;provider&quot; は anthropic、bedrock、vertex、foundry のいずれかである必要があります(「%1」は使えません)</translation>
+    </message>
+    <message>
+        <source>A connection named &quot;%1&quot; exists already.</source>
+        <translation>「%1」という名前の接続は既に存在します。</translation>
+    </message>
+    <message>
+        <source>There is no connection named &quot;%1&quot;. See qlaude --connections.</source>
+        <translation>「%1」という名前の接続はありません。qlaude --connections を参照してください。</translation>
+    </message>
+    <message>
+        <source>the API key</source>
+        <translation>API キー</translation>
+    </message>
+    <message>
+        <source>the OAuth login</source>
+        <translation>OAuth ログイン</translation>
+    </message>
+    <message>
+        <source>the gateway token</source>
+        <translation>ゲートウェイトークン</translation>
+    </message>
+    <message>
+        <source>the Bedrock API key</source>
+        <translation>Bedrock API キー</translation>
+    </message>
+    <message>
+        <source>the Foundry API key</source>
+        <translation>Foundry API キー</translation>
+    </message>
+    <message>
+        <source>the Azure client secret</source>
+        <translation>Azure クライアントシークレット</translation>
+    </message>
+    <message>
+        <source>the client key passphrase</source>
+        <translation>クライアントキーのパスフレーズ</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::ConnectionSwitcher</name>
+    <message>
+        <source>Connection</source>
+        <translation>接続</translation>
+    </message>
+    <message>
+        <source>From your settings</source>
+        <translation>設定に従う</translation>
+    </message>
+    <message>
+        <source>Connection &quot;%1&quot;: %2</source>
+        <translation>接続「%1」: %2</translation>
+    </message>
+    <message>
+        <source>From your settings: Claude Code&apos;s settings files, the environment and the keychain.</source>
+        <translation>設定に従う: Claude Code の設定ファイル、環境変数、キーチェーンを使います。</translation>
+    </message>
+    <message>
+        <source>%1 (this folder)</source>
+        <translation>%1(このフォルダー)</translation>
+    </message>
+    <message>
+        <source>This folder is bound to it.</source>
+        <translation>このフォルダーはこの接続に関連付けられています。</translation>
+    </message>
+    <message>
+        <source>The environment overrides this connection: %1 is used instead of its stored credential. Unset it to use the connection.</source>
+        <translation>環境変数がこの接続を上書きしています: 保存された認証情報の代わりに %1 が使われます。接続を使うには、この変数を解除してください。</translation>
+    </message>
+    <message>
+        <source>This folder is bound to &quot;%1&quot;.</source>
+        <translation>このフォルダーは「%1」に関連付けられています。</translation>
+    </message>
+    <message>
+        <source>Claude Code&apos;s settings</source>
+        <translation>Claude Code の設定</translation>
+    </message>
+    <message>
+        <source>The connections cannot be read</source>
+        <translation>接続を読み込めません</translation>
+    </message>
+    <message>
+        <source>&amp;Use for This Folder</source>
+        <translation>このフォルダーで使用(&amp;U)</translation>
+    </message>
+    <message>
+        <source>Open this folder with the current connection from now on.</source>
+        <translation>今後、このフォルダーを現在の接続で開きます。</translation>
+    </message>
+    <message>
+        <source>This folder opens with &quot;%1&quot;.</source>
+        <translation>このフォルダーは「%1」で開きます。</translation>
+    </message>
+    <message>
+        <source>Folder not bound</source>
+        <translation>フォルダーを関連付けられませんでした</translation>
+    </message>
+    <message>
+        <source>&amp;Manage Connections…</source>
+        <translation>接続を管理(&amp;M)…</translation>
+    </message>
+</context>
+<context>
+    <name>qlaude::ConnectionsPage</name>
+    <message>
+        <source>A connection is one account: a provider, its settings and its secrets. Switch between them in the status line (Ctrl+Shift+A). Settings are saved in %1; secrets only in the keychain.</source>
+        <translation>接続は 1 つのアカウントです: プロバイダー、その設定、シークレットをまとめたものです。ステータスラインで切り替えられます(Ctrl+Shift+A)。設定は %1 に保存され、シークレットはキーチェーンにのみ保存されます。</translation>
+    </message>
+    <message>
+        <source>Connections</source>
+        <translation>接続</translation>
+    </message>
+    <message>
+        <source>No connections yet. Add one for each account you use.</source>
+        <translation>まだ接続はありません。使用するアカウントごとに 1 つ追加してください。</translation>
+    </message>
+    <message>
+        <source>&amp;Add…</source>
+        <translation>追加(&amp;A)…</translation>
+    </message>
+    <message>
+        <source>Re&amp;name…</source>
+        <translation>名前を変更(&amp;N)…</translation>
+    </message>
+    <message>
+        <source>D&amp;uplicate</source>
+        <translation>複製(&amp;U)</translation>
+    </message>
+    <message>
+        <source>&amp;Remove…</source>
+        <translation>削除(&amp;R)…</translation>
+    </message>
+    <message>
+        <source>Anthropic API</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Anthropic API</translation>
+    </message>
+    <message>
+        <source>Amazon Bedrock</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Amazon Bedrock</translation>
+    </message>
+    <message>
+        <source>Google Vertex AI</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Google Vertex AI</translation>
+    </message>
+    <message>
+        <source>Microsoft Foundry</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>Microsoft Foundry</translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation>名前:</translation>
+    </message>
+    <message>
+        <source>&amp;Provider:</source>
+        <translation>プロバイダー(&amp;P):</translation>
+    </message>
+    <message>
+        <source>https://api.anthropic.com (default)</source>
+        <translation>https://api.anthropic.com(既定)</translation>
+    </message>
+    <message>
+        <source>API key</source>
+        <translation>API キー</translation>
+    </message>
+    <message>
+        <source>Gateway token (Authorization: Bearer)</source>
+        <translation>ゲートウェイトークン(Authorization: Bearer)</translation>
+    </message>
+    <message>
+        <source>Base &amp;URL:</source>
+        <translation>ベース URL(&amp;U):</translation>
+    </message>
+    <message>
+        <source>Credential:</source>
+        <translation>認証情報:</translation>
+    </message>
+    <message>
+        <source>&amp;Secret:</source>
+        <translation>シークレット(&amp;S):</translation>
+    </message>
+    <message>
+        <source>default</source>
+        <translation>既定</translation>
+    </message>
+    <message>
+        <source>(the region&apos;s endpoint)</source>
+        <translation>(リージョンのエンドポイント)</translation>
+    </message>
+    <message>
+        <source>optional: a Bedrock API key</source>
+        <translation>省略可: Bedrock API キー</translation>
+    </message>
+    <message>
+        <source>Re&amp;gion:</source>
+        <translation>リージョン(&amp;G):</translation>
+    </message>
+    <message>
+        <source>AWS pro&amp;file:</source>
+        <translation>AWS プロファイル(&amp;F):</translation>
+    </message>
+    <message>
+        <source>Endpoint:</source>
+        <translation>エンドポイント:</translation>
+    </message>
+    <message>
+        <source>API &amp;key:</source>
+        <translation>API キー(&amp;K):</translation>
+    </message>
+    <message>
+        <source>my-project</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>my-project</translation>
+    </message>
+    <message>
+        <source>Google credentials come from Application Default Credentials (gcloud auth application-default login).</source>
+        <translation>Google の認証情報は Application Default Credentials(gcloud auth application-default login)から取得されます。</translation>
+    </message>
+    <message>
+        <source>Project &amp;ID:</source>
+        <translation>プロジェクト ID(&amp;I):</translation>
+    </message>
+    <message>
+        <source>my-resource</source>
+        <translatorcomment>same as source</translatorcomment>
+        <translation>my-resource</translation>
+    </message>
+    <message>
+        <source>(from the resource name)</source>
+        <translation>(リソース名から)</translation>
+    </message>
+    <message>
+        <source>optional: else Microsoft Entra ID</source>
+        <translation>省略可: 省略時は Microsoft Entra ID</translation>
+    </message>
+    <message>
+        <source>Resour&amp;ce:</source>
+        <translation>リソース(&amp;C):</translation>
+    </message>
+    <message>
+        <source>(the default model)</source>
+        <translation>(既定のモデル)</translation>
+    </message>
+    <message>
+        <source>Name: value, one per line (no credentials)</source>
+        <translation>1 行に 1 つの「Name: Value」(認証情報は不可)</translation>
+    </message>
+    <message>
+        <source>&amp;Model:</source>
+        <translation>モデル(&amp;M):</translation>
+    </message>
+    <message>
+        <source>Custom &amp;headers:</source>
+        <translation>カスタムヘッダー(&amp;H):</translation>
+    </message>
+    <message>
+        <source>&amp;Test</source>
+        <translation>テスト(&amp;T)</translation>
+    </message>
+    <message>
+        <source>Save Co&amp;nnection</source>
+        <translation>接続を保存(&amp;N)</translation>
+    </message>
+    <message>
+        <source>Not saved yet</source>
+        <translation>未保存</translation>
+    </message>
+    <message>
+        <source>Not saved yet: Save Connection stores it.</source>
+        <translation>未保存です。[接続を保存] で保存されます。</translation>
+    </message>
+    <message>
+        <source>Nothing of it is in the keychain yet.</source>
+        <translation>キーチェーンにはまだ何も保存されていません。</translation>
+    </message>
+    <message>
+        <source>In the keychain: %1. Type a new value to replace it.</source>
+        <translation>キーチェーンに保存済み: %1。置き換えるには新しい値を入力してください。</translation>
+    </message>
+    <message>
+        <source>unchanged (type to replace)</source>
+        <translation>変更なし(入力すると置き換えます)</translation>
+    </message>
+    <message>
+        <source>Add Connection</source>
+        <translation>接続を追加</translation>
+    </message>
+    <message>
+        <source>A short name for the account (letters, digits, &apos;.&apos;, &apos;_&apos; or &apos;-&apos;), e.g. work or personal:</source>
+        <translation>アカウントの短い名前(英字、数字、&apos;.&apos;、&apos;_&apos;、&apos;-&apos;)。例: work、personal:</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; cannot be a connection name: %2.</source>
+        <translation>「%1」は接続名に使えません: %2。</translation>
+    </message>
+    <message>
+        <source>A connection named &quot;%1&quot; exists already.</source>
+        <translation>「%1」という名前の接続は既に存在します。</translation>
+    </message>
+    <message>
+        <source>Choose the provider and fill in &quot;%1&quot;, then Save Connection.</source>
+        <translation>プロバイダーを選び、「%1」の項目を入力してから [接続を保存] を押してください。</translation>
+    </message>
+    <message>
+        <source>Saving &quot;%1&quot;…</source>
+        <translation>「%1」を保存しています…</translation>
+    </message>
+    <message>
+        <source>Saved &quot;%1&quot; (%2).</source>
+        <translation>「%1」を保存しました(%2)。</translation>
+    </message>
+    <message>
+        <source>The secret was not saved, so neither was the connection. %1</source>
+        <translation>シークレットが保存されなかったため、接続も保存されませんでした。%1</translation>
+    </message>
+    <message>
+        <source>Rename Connection</source>
+        <translation>接続の名前を変更</translation>
+    </message>
+    <message>
+        <source>New name for &quot;%1&quot;:</source>
+        <translation>「%1」の新しい名前:</translation>
+    </message>
+    <message>
+        <source>Renaming &quot;%1&quot; to &quot;%2&quot;…</source>
+        <translation>「%1」の名前を「%2」に変更しています…</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; was not renamed: %2</source>
+        <translation>「%1」の名前は変更されませんでした: %2</translation>
+    </message>
+    <message>
+        <source>Renamed &quot;%1&quot; to &quot;%2&quot;; its keychain entries moved with it.</source>
+        <translation>「%1」の名前を「%2」に変更しました。キーチェーンのエントリも一緒に移動しました。</translation>
+    </message>
+    <message>
+        <source>Duplicating &quot;%1&quot;…</source>
+        <translation>「%1」を複製しています…</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; was not duplicated: %2</source>
+        <translation>「%1」は複製されませんでした: %2</translation>
+    </message>
+    <message>
+        <source>Duplicated &quot;%1&quot; as &quot;%2&quot;, with its secrets.</source>
+        <translation>「%1」をシークレットごと「%2」として複製しました。</translation>
+    </message>
+    <message>
+        <source>Remove the connection &quot;%1&quot; and its secrets in the keychain?</source>
+        <translation>接続「%1」と、キーチェーン内のそのシークレットを削除しますか?</translation>
+    </message>
+    <message>
+        <source>These folders go back to &quot;From your settings&quot;: %1</source>
+        <translation>次のフォルダーは「設定に従う」に戻ります: %1</translation>
+    </message>
+    <message>
+        <source>Remove Connection</source>
+        <translation>接続を削除</translation>
+    </message>
+    <message>
+        <source>Removing &quot;%1&quot;…</source>
+        <translation>「%1」を削除しています…</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; was not removed: its keychain entries could not be removed. %2</source>
+        <translation>「%1」は削除されませんでした: キーチェーンのエントリを削除できませんでした。%2</translation>
+    </message>
+    <message>
+        <source>Removed &quot;%1&quot;; it had nothing in the keychain.</source>
+        <translation>「%1」を削除しました。キーチェーンには何も保存されていませんでした。</translation>
+    </message>
+    <message>
+        <source>Removed &quot;%1&quot; and, from the keychain, %2.</source>
+        <translation>「%1」を削除し、キーチェーンから %2 を削除しました。</translation>
+    </message>
+    <message>
+        <source>Testing &quot;%1&quot; as shown…</source>
+        <translation>表示されている設定で「%1」をテストしています…</translation>
+    </message>
+    <message>
+        <source>It works: %1 answered in %2 ms.</source>
+        <translation>正常に動作します: %1 が %2 ms で応答しました。</translation>
+    </message>
+    <message numerus="yes">
+        <source>It works: %1 answered in %2 ms and lists %n model(s).</source>
+        <translation>
+            <numerusform>正常に動作します: %1 が %2 ms で応答し、%n 個のモデルを返しました。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Note: %1 in the environment overrides this connection.</source>
+        <translation>注意: 環境変数の %1 がこの接続を上書きします。</translation>
     </message>
 </context>
 <context>
@@ -2329,6 +2961,14 @@ Use the command line instead: qlaude --print &quot;question&quot;, qlaude --doct
         <source>Not ready: no usable credential.</source>
         <translation>準備未完了: 使用できる認証情報がありません。</translation>
     </message>
+    <message>
+        <source>Connection:</source>
+        <translation>接続:</translation>
+    </message>
+    <message>
+        <source>From your settings</source>
+        <translation>設定に従う</translation>
+    </message>
 </context>
 <context>
     <name>qlaude::ErrorBanner</name>
@@ -2834,6 +3474,14 @@ Use the command line instead: qlaude --print &quot;question&quot;, qlaude --doct
     <message>
         <source>Code</source>
         <translation>コード</translation>
+    </message>
+    <message>
+        <source>via %1</source>
+        <translation>%1 経由</translation>
+    </message>
+    <message>
+        <source>From your settings</source>
+        <translation>設定に従う</translation>
     </message>
 </context>
 <context>
@@ -4038,6 +4686,10 @@ Nothing was saved, so nothing in the file is lost. Fix it in a text editor, then
     <message>
         <source>This tests what is shown here, including changes that are not saved yet.</source>
         <translation>このテストは、まだ保存していない変更を含め、ここに表示されている値を使います。</translation>
+    </message>
+    <message>
+        <source>Connections</source>
+        <translation>接続</translation>
     </message>
 </context>
 <context>
