@@ -70,6 +70,7 @@ void ConnectionSwitcher::refresh()
                    .arg(overrides.join(QStringLiteral(", ")));
     setText((broken || !overrides.isEmpty() ? QStringLiteral("⚠ ") : QString()) + text);
     setProperty("overridden", !overrides.isEmpty());
+    tip << tr("Switch connections with Ctrl+Shift+A.");
     setToolTip(tip.join(QLatin1Char('\n')));
     setAccessibleDescription(toolTip());
     setStatusTip(tip.value(0));

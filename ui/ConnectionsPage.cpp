@@ -145,7 +145,8 @@ void ConnectionsPage::buildUi()
     m_providerRows[0] = {m_baseUrl, m_credentialKind, m_anthropicSecret};
     // Bedrock
     m_awsRegion = field(QStringLiteral("connectionAwsRegionEdit"), QStringLiteral("us-east-1"));
-    m_awsProfile = field(QStringLiteral("connectionAwsProfileEdit"), tr("default"));
+    // The AWS profile literally named "default".
+    m_awsProfile = field(QStringLiteral("connectionAwsProfileEdit"), QStringLiteral("default"));
     m_bedrockUrl = field(QStringLiteral("connectionBedrockUrlEdit"), tr("(the region's endpoint)"));
     m_bedrockSecret = secretField(QStringLiteral("connectionBedrockKeyEdit"));
     m_bedrockSecret->setPlaceholderText(tr("optional: a Bedrock API key"));

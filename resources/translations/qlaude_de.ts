@@ -2148,6 +2148,10 @@ Verwenden Sie stattdessen die Befehlszeile: qlaude --print &quot;Frage&quot;, ql
         <source>&amp;Manage Connections…</source>
         <translation>Verbindungen &amp;verwalten…</translation>
     </message>
+    <message>
+        <source>Switch connections with Ctrl+Shift+A.</source>
+        <translation>Verbindungen wechseln mit Strg+Umschalt+A.</translation>
+    </message>
 </context>
 <context>
     <name>qlaude::ConnectionsPage</name>
@@ -2231,10 +2235,6 @@ Verwenden Sie stattdessen die Befehlszeile: qlaude --print &quot;Frage&quot;, ql
     <message>
         <source>&amp;Secret:</source>
         <translation>&amp;Geheimnis:</translation>
-    </message>
-    <message>
-        <source>default</source>
-        <translation>Standard</translation>
     </message>
     <message>
         <source>(the region&apos;s endpoint)</source>

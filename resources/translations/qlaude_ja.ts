@@ -2145,6 +2145,10 @@ Use the command line instead: qlaude --print &quot;question&quot;, qlaude --doct
         <source>&amp;Manage Connections…</source>
         <translation>接続を管理(&amp;M)…</translation>
     </message>
+    <message>
+        <source>Switch connections with Ctrl+Shift+A.</source>
+        <translation>Ctrl+Shift+A で接続を切り替えます。</translation>
+    </message>
 </context>
 <context>
     <name>qlaude::ConnectionsPage</name>
@@ -2227,10 +2231,6 @@ Use the command line instead: qlaude --print &quot;question&quot;, qlaude --doct
     <message>
         <source>&amp;Secret:</source>
         <translation>シークレット(&amp;S):</translation>
-    </message>
-    <message>
-        <source>default</source>
-        <translation>既定</translation>
     </message>
     <message>
         <source>(the region&apos;s endpoint)</source>
