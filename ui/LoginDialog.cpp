@@ -403,9 +403,9 @@ void LoginDialog::updateKeychainWait()
     m_keychainSlow = true;
     m_cancelButton->setEnabled(true);
     const QString text =
-        tr("The keychain has not answered for %n second(s). If your system is asking for the "
-           "keyring password, unlock it there; or press Cancel to stop waiting.",
-           nullptr, int(waited / 1000));
+        tr("The keychain has not answered for %1 s. If your system is asking for the keyring "
+           "password, unlock it there; or press Cancel to stop waiting.")
+            .arg(waited / 1000);
     if (text != m_statusLabel->text())
         showStatus(Tone::Info, text);
     if (first)

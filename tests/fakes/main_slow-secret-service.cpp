@@ -19,6 +19,9 @@
 
 #include <cstdio>
 
+#include <csignal>
+
+#include <sys/prctl.h>
 #include <unistd.h>
 
 namespace {
@@ -103,6 +106,8 @@ private:
 
 int main(int argc, char *argv[])
 {
+    // Goes with whatever started it (a test, a session script), even when that crashes.
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("slow-secret-service"));
     if (app.arguments().contains(QStringLiteral("--help"))) {
