@@ -32,6 +32,8 @@ LoginDialog::LoginDialog(AppServices &services, QWidget *parent)
     m_apiKeyEdit->setFocus(Qt::OtherFocusReason);
     setMinimumWidth(520);
     resize(580, layout()->minimumSize().height());
+    m_keychainTimer.setInterval(250);
+    connect(&m_keychainTimer, &QTimer::timeout, this, &LoginDialog::updateKeychainWait);
     fitToAvailableScreen(this);
     fitHeight();
     fitHeight();
@@ -267,8 +269,9 @@ void LoginDialog::setBusy(bool busy)
     m_bearerRadio->setEnabled(!busy);
     m_testAndSaveButton->setEnabled(!busy);
     m_cloudButton->setEnabled(!busy);
-    // A running test can be cancelled; a keychain write cannot (its job is never deleted).
-    m_cancelButton->setEnabled(!m_saving);
+    // A running test can be cancelled. A keychain write cannot be stopped (its job is never
+    // deleted), but once it is slow the dialog can stop waiting for it.
+    m_cancelButton->setEnabled(!m_saving || m_keychainSlow);
     m_progress->setVisible(busy);
     if (busy)
         m_statusIcon->hide();
@@ -375,15 +378,59 @@ void LoginDialog::onTestFinished(int modelCount, const ApiError &result)
                               nullptr, modelCount));
     const QString secret =
         m_pending.kind == CredentialKind::ApiKey ? m_pending.apiKey : m_pending.bearerToken;
+    const quint64 id = ++m_saveId;
+    m_keychainSlow = false;
+    m_keychainClock.start();
+    m_keychainTimer.start();
     QPointer<LoginDialog> self(this);
-    m_services.keychain->write(keychainKey(), secret, [self](const KeychainResult &r) {
-        if (self)
+    m_services.keychain->write(keychainKey(), secret, [self, id](const KeychainResult &r) {
+        // A save the dialog stopped waiting for answers into the void.
+        if (self && self->m_saving && self->m_saveId == id)
             self->onSaved(r);
     });
 }
 
+void LoginDialog::updateKeychainWait()
+{
+    if (!m_saving) {
+        m_keychainTimer.stop();
+        return;
+    }
+    const qint64 waited = m_keychainClock.elapsed();
+    if (waited < kKeychainSlowMs)
+        return;
+    const bool first = !m_keychainSlow;
+    m_keychainSlow = true;
+    m_cancelButton->setEnabled(true);
+    const QString text =
+        tr("The keychain has not answered for %1 s. If your system is asking for the keyring "
+           "password, unlock it there; or press Cancel to stop waiting.")
+            .arg(waited / 1000);
+    if (text != m_statusLabel->text())
+        showStatus(Tone::Info, text);
+    if (first)
+        m_cancelButton->setFocus(Qt::OtherFocusReason);
+}
+
+void LoginDialog::stopWaitingForKeychain()
+{
+    // The job goes on in the keychain; its answer, when it comes, is ignored (m_saveId).
+    ++m_saveId;
+    m_keychainTimer.stop();
+    m_keychainSlow = false;
+    m_saving = false;
+    clearPending();
+    setBusy(false);
+    showStatus(Tone::Error,
+               tr("Stopped waiting for the keychain, so Qlaude does not use the key. If the "
+                  "keychain finishes later, the key may still be stored there. Unlock the "
+                  "keyring, then press Test and save to try again."));
+}
+
 void LoginDialog::onSaved(const KeychainResult &result)
 {
+    m_keychainTimer.stop();
+    m_keychainSlow = false;
     if (result.ok()) {
         clearPending();
         currentLineEdit()->clear();
@@ -447,8 +494,13 @@ void LoginDialog::clearPending()
 
 void LoginDialog::reject()
 {
-    if (m_saving)
-        return; // the keychain write finishes on its own, then the dialog closes
+    if (m_saving) {
+        // A slow keychain: stop waiting. Otherwise the write finishes on its own, then the
+        // dialog closes.
+        if (m_keychainSlow)
+            stopWaitingForKeychain();
+        return;
+    }
     if (m_test && m_test->isRunning()) {
         m_test->cancel();
         return;

@@ -5,7 +5,9 @@
 #include "KeychainStore.h"
 
 #include <QDialog>
+#include <QElapsedTimer>
 #include <QPointer>
+#include <QTimer>
 
 class QLabel;
 class QLineEdit;
@@ -44,6 +46,10 @@ public:
     bool isBusy() const;
     QString statusText() const;
 
+    // A keychain save that has not answered after this long is explained (a locked keyring
+    // waiting for its password, say), and Cancel stops waiting for it.
+    static constexpr int kKeychainSlowMs = 3000;
+
 signals:
     // "Use a cloud provider" was chosen; the dialog has closed (rejected).
     void providerSettingsRequested();
@@ -75,6 +81,8 @@ private:
     void testAndSave();
     void onTestFinished(int modelCount, const ApiError &error);
     void onSaved(const KeychainResult &result);
+    void updateKeychainWait();
+    void stopWaitingForKeychain();
     void finishAfterReload();
     void clearPending();
 
@@ -107,6 +115,11 @@ private:
     QPointer<ConnectionTest> m_test;
     Credential m_pending; // the secret under test or being saved; cleared right after
     bool m_saving = false;
+    // The save being waited for: an answer for an earlier one (abandoned with Cancel) is ignored.
+    quint64 m_saveId = 0;
+    bool m_keychainSlow = false; // the save has taken longer than kKeychainSlowMs
+    QTimer m_keychainTimer;      // while saving: looks at how long it has taken
+    QElapsedTimer m_keychainClock;
 };
 
 } // namespace qlaude

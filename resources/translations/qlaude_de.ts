@@ -3370,6 +3370,14 @@ Verwenden Sie stattdessen die Befehlszeile: qlaude --print &quot;Frage&quot;, ql
         <source>The key works, but the keychain did not save it: %1 Press Test and save to try again.</source>
         <translation>Der Schlüssel funktioniert, aber der Schlüsselbund hat ihn nicht gespeichert: %1 Klicken Sie auf „Testen und speichern“, um es erneut zu versuchen.</translation>
     </message>
+    <message>
+        <source>The keychain has not answered for %1 s. If your system is asking for the keyring password, unlock it there; or press Cancel to stop waiting.</source>
+        <translation>Der Schlüsselbund antwortet seit %1 s nicht. Wenn Ihr System nach dem Passwort des Schlüsselbunds fragt, entsperren Sie ihn dort; oder klicken Sie auf „Abbrechen“, um nicht länger zu warten.</translation>
+    </message>
+    <message>
+        <source>Stopped waiting for the keychain, so Qlaude does not use the key. If the keychain finishes later, the key may still be stored there. Unlock the keyring, then press Test and save to try again.</source>
+        <translation>Qlaude wartet nicht mehr auf den Schlüsselbund und verwendet den Schlüssel daher nicht. Wenn der Schlüsselbund später fertig wird, kann der Schlüssel trotzdem dort gespeichert sein. Entsperren Sie den Schlüsselbund und klicken Sie dann auf „Testen und speichern“, um es erneut zu versuchen.</translation>
+    </message>
 </context>
 <context>
     <name>qlaude::LoopbackReceiver</name>

@@ -3360,6 +3360,14 @@ Use the command line instead: qlaude --print &quot;question&quot;, qlaude --doct
         <source>The key works, but the keychain did not save it: %1 Press Test and save to try again.</source>
         <translation>キーは有効ですが、キーチェーンに保存されませんでした: %1 もう一度試すには [テストして保存] を押してください。</translation>
     </message>
+    <message>
+        <source>The keychain has not answered for %1 s. If your system is asking for the keyring password, unlock it there; or press Cancel to stop waiting.</source>
+        <translation>キーチェーンが %1 秒間応答していません。システムがキーリングのパスワードを求めている場合は、そこでロックを解除してください。待つのをやめるには [キャンセル] を押してください。</translation>
+    </message>
+    <message>
+        <source>Stopped waiting for the keychain, so Qlaude does not use the key. If the keychain finishes later, the key may still be stored there. Unlock the keyring, then press Test and save to try again.</source>
+        <translation>キーチェーンの応答を待つのをやめたため、Qlaude はこのキーを使用しません。キーチェーンの処理が後で完了した場合、キーはそこに保存されている可能性があります。キーリングのロックを解除してから、もう一度試すには [テストして保存] を押してください。</translation>
+    </message>
 </context>
 <context>
     <name>qlaude::LoopbackReceiver</name>

@@ -18,31 +18,22 @@
 #include "MessageModel.h"
 #include "MessageView.h"
 #include "OAuthTokenStore.h"
+#include "PrivateKeyring.h"
 #include "TestSupport.h"
 
 #include <QAction>
 #include <QApplication>
-#include <QDBusArgument>
-#include <QDBusConnection>
-#include <QDBusConnectionInterface>
-#include <QDBusMessage>
-#include <QDBusMetaType>
-#include <QDBusObjectPath>
 #include <QDialog>
 #include <QElapsedTimer>
 #include <QJsonArray>
 #include <QLineEdit>
 #include <QMenu>
-#include <QProcess>
 #include <QPushButton>
 #include <QTimer>
 #include <QToolButton>
 #include <QtTest>
 
-#include <csignal>
 #include <functional>
-
-#include <sys/prctl.h>
 
 using namespace qlaude;
 using namespace qlaude::test;
@@ -53,33 +44,6 @@ using qlaude::fakes::FakeResponse;
 namespace {
 
 const QByteArray kKeyringPassword = "first-launch-pw";
-const QString kCollection = QStringLiteral("/org/freedesktop/secrets/collection/login");
-
-// The Secret Service's Secret struct (session, parameters, value, content type).
-struct Secret
-{
-    QDBusObjectPath session;
-    QByteArray parameters;
-    QByteArray value;
-    QString contentType;
-};
-
-QDBusArgument &operator<<(QDBusArgument &a, const Secret &s)
-{
-    a.beginStructure();
-    a << s.session << s.parameters << s.value << s.contentType;
-    a.endStructure();
-    return a;
-}
-
-const QDBusArgument &operator>>(const QDBusArgument &a, Secret &s)
-{
-    a.beginStructure();
-    a >> s.session >> s.parameters >> s.value >> s.contentType;
-    a.endStructure();
-    return a;
-}
-
 // A visible window (top-level widget or dialog) by object name.
 template<typename T = QWidget> T *window(const char *name)
 {
@@ -213,79 +177,19 @@ private:
 
 } // namespace
 
-Q_DECLARE_METATYPE(Secret)
-
 class tst_FirstLaunch : public QObject
 {
     Q_OBJECT
 
-    std::unique_ptr<TestHome> m_keyringHome;
-    QProcess m_bus;
-    QTemporaryDir m_runtime{QDir::tempPath() + QStringLiteral("/qlt-fl-XXXXXX")}; // short: sockets
-    QProcessEnvironment m_busEnv;
+    // A session bus of its own: the keyring can be locked and unlocked without touching the
+    // one other tests share.
+    PrivateKeyring m_keyring{QStringLiteral("first-launch-keyring"), kKeyringPassword};
     std::unique_ptr<TestHome> m_home;
     std::unique_ptr<FakeAnthropicServer> m_api;
     const QString m_key = testSecret(QStringLiteral("first-launch-key"));
 
-    bool startKeyring()
-    {
-        QProcess daemon;
-        daemon.setProcessEnvironment(m_busEnv);
-        daemon.start(QStringLiteral("gnome-keyring-daemon"),
-                     {QStringLiteral("--daemonize"), QStringLiteral("--unlock"),
-                      QStringLiteral("--components=secrets")});
-        if (!daemon.waitForStarted(5000))
-            return false;
-        daemon.write(kKeyringPassword);
-        daemon.closeWriteChannel();
-        if (!daemon.waitForFinished(10000) || daemon.exitCode() != 0)
-            return false;
-        return QTest::qWaitFor([] { return keyringPid() > 0; }, 5000);
-    }
-
-    static uint keyringPid()
-    {
-        const QDBusReply<uint> pid = QDBusConnection::sessionBus().interface()->servicePid(
-            QStringLiteral("org.freedesktop.secrets"));
-        return pid.isValid() ? pid.value() : 0;
-    }
-
-    static QDBusMessage call(const QString &interface, const QString &method,
-                             const QVariantList &args)
-    {
-        QDBusMessage m = QDBusMessage::createMethodCall(QStringLiteral("org.freedesktop.secrets"),
-                                                        QStringLiteral("/org/freedesktop/secrets"),
-                                                        interface, method);
-        m.setArguments(args);
-        return QDBusConnection::sessionBus().call(m, QDBus::Block, 5000);
-    }
-
-    static bool lockKeyring()
-    {
-        const QDBusMessage r =
-            call(QStringLiteral("org.freedesktop.Secret.Service"), QStringLiteral("Lock"),
-                 {QVariant::fromValue(QList<QDBusObjectPath>{QDBusObjectPath(kCollection)})});
-        return r.type() == QDBusMessage::ReplyMessage;
-    }
-
-    // Unlocks the way a person's password prompt would, without the prompt.
-    static bool unlockKeyring()
-    {
-        const QDBusMessage session =
-            call(QStringLiteral("org.freedesktop.Secret.Service"), QStringLiteral("OpenSession"),
-                 {QStringLiteral("plain"), QVariant::fromValue(QDBusVariant(QString()))});
-        if (session.type() != QDBusMessage::ReplyMessage || session.arguments().size() < 2)
-            return false;
-        Secret secret;
-        secret.session = session.arguments().at(1).value<QDBusObjectPath>();
-        secret.value = kKeyringPassword;
-        secret.contentType = QStringLiteral("text/plain");
-        const QDBusMessage r =
-            call(QStringLiteral("org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface"),
-                 QStringLiteral("UnlockWithMasterPassword"),
-                 {QVariant::fromValue(QDBusObjectPath(kCollection)), QVariant::fromValue(secret)});
-        return r.type() == QDBusMessage::ReplyMessage;
-    }
+    bool lockKeyring() const { return m_keyring.lock(); }
+    bool unlockKeyring() const { return m_keyring.unlock(); }
 
     // What `qlaude` passes to runGui for this test's HOME and workspace.
     AuthContext::Options options(const QMap<QString, QString> &env = {}) const
@@ -403,47 +307,12 @@ class tst_FirstLaunch : public QObject
 private slots:
     void initTestCase()
     {
-        m_keyringHome = std::make_unique<TestHome>(QStringLiteral("first-launch-keyring"));
-        // A session bus of its own: the keyring can be locked and unlocked without touching the
-        // one other tests share.
-        const QString config = m_keyringHome->path(QStringLiteral("bus.conf"));
-        m_keyringHome->writeFile(
-            config, "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus "
-                    "Configuration 1.0//EN\" "
-                    "\"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-                    "<busconfig><type>session</type><listen>unix:tmpdir=/tmp</listen>"
-                    "<policy context=\"default\"><allow send_destination=\"*\" "
-                    "eavesdrop=\"true\"/><allow eavesdrop=\"true\"/><allow own=\"*\"/>"
-                    "</policy></busconfig>\n");
-        // The bus goes when this test does, even when it crashes; the keyring daemon follows it.
-        m_bus.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
-        m_bus.start(QStringLiteral("dbus-daemon"),
-                    {QStringLiteral("--config-file=") + config, QStringLiteral("--nofork"),
-                     QStringLiteral("--print-address=1")});
-        QVERIFY2(m_bus.waitForStarted(5000), "dbus-daemon did not start");
-        QVERIFY(m_bus.waitForReadyRead(5000));
-        const QByteArray address = m_bus.readLine().trimmed();
-        QVERIFY2(!address.isEmpty(), "dbus-daemon printed no address");
-        qputenv("DBUS_SESSION_BUS_ADDRESS", address); // before this process uses the bus
-        m_busEnv = QProcessEnvironment::systemEnvironment();
-        m_busEnv.insert(QStringLiteral("DBUS_SESSION_BUS_ADDRESS"), QString::fromLatin1(address));
-        m_busEnv.insert(QStringLiteral("HOME"), m_keyringHome->root());
-        m_busEnv.insert(QStringLiteral("XDG_DATA_HOME"),
-                        m_keyringHome->path(QStringLiteral("share")));
-        QVERIFY(m_runtime.isValid());
-        m_busEnv.insert(QStringLiteral("XDG_RUNTIME_DIR"), m_runtime.path());
-        qDBusRegisterMetaType<Secret>();
-        QVERIFY2(startKeyring(), "gnome-keyring-daemon did not start on the private bus");
+        QString error;
+        QVERIFY2(m_keyring.startBus(&error), qPrintable(error));
+        QVERIFY2(m_keyring.startKeyring(), "gnome-keyring-daemon did not start on the private bus");
     }
 
-    void cleanupTestCase()
-    {
-        const uint pid = keyringPid();
-        if (pid)
-            ::kill(pid_t(pid), SIGTERM);
-        m_bus.terminate();
-        m_bus.waitForFinished(5000);
-    }
+    void cleanupTestCase() { m_keyring.stopKeyring(); }
 
     // Every case: a new HOME (history, window state, trust store), an empty unlocked keychain
     // and a fresh fake API.
@@ -717,7 +586,7 @@ private slots:
              }},
             chatWindowStays(d),
             {QStringLiteral("unlock, then Retry"),
-             [&d] {
+             [&d, this] {
                  if (!d->check(!window("loginDialog"), QStringLiteral("a login was asked for")) ||
                      !d->check(unlockKeyring(), QStringLiteral("the keyring did not unlock")))
                      return false;

@@ -28,6 +28,10 @@ public:
     QUrl redirect;
     int requests = 0;
     bool neverRedirect = false;
+    // GET /authorize serves a sign-in form whose field has autofocus and no script; the last
+    // POST /login body is kept.
+    bool autofocusForm = false;
+    QByteArray lastPost;
 
     explicit LoginPageServer(QTcpServer *s) : server(s)
     {
@@ -53,7 +57,15 @@ public:
                 return;
             ++requests;
             QByteArray response;
-            if (head.startsWith("GET /authorize")) {
+            if (head.startsWith("POST /login"))
+                lastPost = buffer->mid(end + 4, length);
+            if (head.startsWith("GET /authorize") && autofocusForm) {
+                const QByteArray page =
+                    "<html><body><form method='post' action='/login'><label>User <input "
+                    "name='user' autofocus></label></form></body></html>";
+                response = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: " +
+                           QByteArray::number(page.size()) + "\r\nConnection: close\r\n\r\n" + page;
+            } else if (head.startsWith("GET /authorize")) {
                 const QByteArray page =
                     "<html><body><form method='post' action='/login'><input name='user' "
                     "value='ada'></"
@@ -197,6 +209,34 @@ private slots:
         QVERIFY2(d->property("errorText").toString().isEmpty(),
                  qPrintable(d->property("errorText").toString()));
         QVERIFY(d->property("redirectUrl").toUrl().isEmpty());
+    }
+
+    // When the sign-in page has loaded, keyboard focus is in the page: typing, through the
+    // window system (so it goes to the focused widget), fills the page's autofocus field, and
+    // Return submits its form.
+    void typingGoesIntoThePagesAutofocusField()
+    {
+        QTcpServer tcp;
+        QVERIFY(tcp.listen(QHostAddress::LocalHost));
+        LoginPageServer pages(&tcp);
+        pages.autofocusForm = true;
+        pages.neverRedirect = true;
+        std::unique_ptr<QDialog> d(OAuthBrowser::factory(nullptr)->createDialog(
+            QUrl(QStringLiteral("http://127.0.0.1:%1/authorize").arg(tcp.serverPort())),
+            callbackUrl(), 30000, nullptr));
+        auto *view = d->findChild<QWidget *>(QStringLiteral("loginWebEngineView"));
+        QVERIFY(view);
+        QSignalSpy loaded(view, SIGNAL(loadFinished(bool)));
+        d->show();
+        QVERIFY(QTest::qWaitForWindowActive(d.get()));
+        QTRY_VERIFY_WITH_TIMEOUT(!loaded.isEmpty(), 10000);
+        QVERIFY(loaded.first().at(0).toBool());
+        QTest::qWait(300); // as a person looks at the page before typing
+        for (const char c : QByteArray("ada"))
+            QTest::keyClick(d->windowHandle(), c);
+        QTest::keyClick(d->windowHandle(), Qt::Key_Return);
+        QTRY_COMPARE_WITH_TIMEOUT(pages.lastPost, QByteArray("user=ada"), 10000);
+        QVERIFY(d->isVisible()); // Return went to the page, not to the dialog's Cancel
     }
 
     void theCancelButtonCancels()

@@ -13,22 +13,12 @@
 #include "OAuthAuthorizer.h"
 #include "OAuthTestSupport.h"
 #include "OAuthTokenStore.h"
+#include "PrivateKeyring.h"
 #include "TestSupport.h"
 
-#include <QDBusArgument>
-#include <QDBusConnection>
-#include <QDBusConnectionInterface>
-#include <QDBusMessage>
-#include <QDBusMetaType>
-#include <QDBusObjectPath>
 #include <QDirIterator>
 #include <QNetworkAccessManager>
-#include <QProcess>
 #include <QtTest>
-
-#include <csignal>
-
-#include <sys/prctl.h>
 
 using namespace qlaude;
 using namespace qlaude::test;
@@ -37,127 +27,32 @@ using qlaude::fakes::FakeOAuthServer;
 using qlaude::fakes::FakeResponse;
 
 namespace {
-
 const QByteArray kKeyringPassword = "outage-test-pw";
-const QString kCollection = QStringLiteral("/org/freedesktop/secrets/collection/login");
-
-// The Secret Service's Secret struct (session, parameters, value, content type).
-struct Secret
-{
-    QDBusObjectPath session;
-    QByteArray parameters;
-    QByteArray value;
-    QString contentType;
-};
-
-QDBusArgument &operator<<(QDBusArgument &a, const Secret &s)
-{
-    a.beginStructure();
-    a << s.session << s.parameters << s.value << s.contentType;
-    a.endStructure();
-    return a;
-}
-
-const QDBusArgument &operator>>(const QDBusArgument &a, Secret &s)
-{
-    a.beginStructure();
-    a >> s.session >> s.parameters >> s.value >> s.contentType;
-    a.endStructure();
-    return a;
-}
-
 } // namespace
-
-Q_DECLARE_METATYPE(Secret)
 
 class tst_KeychainOutage : public QObject
 {
     Q_OBJECT
 
     std::unique_ptr<TestHome> m_home;
-    QProcess m_bus;
-    QTemporaryDir m_runtime{QDir::tempPath() + QStringLiteral("/qlt-kc-XXXXXX")}; // short: sockets
-    QProcessEnvironment m_env;
+    PrivateKeyring m_keyring{QStringLiteral("keychain-outage-keyring"), kKeyringPassword};
     QString m_service;
     std::unique_ptr<FakeOAuthServer> m_oauth;
     QList<QString> m_secrets; // every secret this test handled, for the plaintext scan
 
-    bool startKeyring()
-    {
-        QProcess daemon;
-        daemon.setProcessEnvironment(m_env);
-        daemon.start(QStringLiteral("gnome-keyring-daemon"),
-                     {QStringLiteral("--daemonize"), QStringLiteral("--unlock"),
-                      QStringLiteral("--components=secrets")});
-        if (!daemon.waitForStarted(5000))
-            return false;
-        daemon.write(kKeyringPassword);
-        daemon.closeWriteChannel();
-        if (!daemon.waitForFinished(10000) || daemon.exitCode() != 0)
-            return false;
-        return QTest::qWaitFor([] { return keyringPid() > 0; }, 5000);
-    }
-
-    static uint keyringPid()
-    {
-        const QDBusReply<uint> pid = QDBusConnection::sessionBus().interface()->servicePid(
-            QStringLiteral("org.freedesktop.secrets"));
-        return pid.isValid() ? pid.value() : 0;
-    }
-
-    // The Secret Service stops: its daemon is killed.
-    static bool stopKeyring()
-    {
-        const uint pid = keyringPid();
-        if (pid == 0 || ::kill(pid_t(pid), SIGTERM) != 0)
-            return false;
-        return QTest::qWaitFor([] { return keyringPid() == 0; }, 5000);
-    }
-
-    static QDBusMessage call(const QString &interface, const QString &method,
-                             const QVariantList &args)
-    {
-        QDBusMessage m = QDBusMessage::createMethodCall(QStringLiteral("org.freedesktop.secrets"),
-                                                        QStringLiteral("/org/freedesktop/secrets"),
-                                                        interface, method);
-        m.setArguments(args);
-        return QDBusConnection::sessionBus().call(m, QDBus::Block, 5000);
-    }
-
-    static bool lockKeyring()
-    {
-        const QDBusMessage r =
-            call(QStringLiteral("org.freedesktop.Secret.Service"), QStringLiteral("Lock"),
-                 {QVariant::fromValue(QList<QDBusObjectPath>{QDBusObjectPath(kCollection)})});
-        return r.type() == QDBusMessage::ReplyMessage;
-    }
-
-    // Unlocks the way a person's password prompt would, without the prompt: gnome-keyring's own
-    // UnlockWithMasterPassword over a plain session.
-    static bool unlockKeyring()
-    {
-        const QDBusMessage session =
-            call(QStringLiteral("org.freedesktop.Secret.Service"), QStringLiteral("OpenSession"),
-                 {QStringLiteral("plain"), QVariant::fromValue(QDBusVariant(QString()))});
-        if (session.type() != QDBusMessage::ReplyMessage || session.arguments().size() < 2)
-            return false;
-        Secret secret;
-        secret.session = session.arguments().at(1).value<QDBusObjectPath>();
-        secret.value = kKeyringPassword;
-        secret.contentType = QStringLiteral("text/plain");
-        const QDBusMessage r =
-            call(QStringLiteral("org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface"),
-                 QStringLiteral("UnlockWithMasterPassword"),
-                 {QVariant::fromValue(QDBusObjectPath(kCollection)), QVariant::fromValue(secret)});
-        return r.type() == QDBusMessage::ReplyMessage;
-    }
+    bool startKeyring() { return m_keyring.startKeyring(); }
+    static uint keyringPid() { return PrivateKeyring::keyringPid(); }
+    bool stopKeyring() { return m_keyring.stopKeyring(); }
+    bool lockKeyring() const { return m_keyring.lock(); }
+    bool unlockKeyring() const { return m_keyring.unlock(); }
 
     // No secret this test handled is in any file under its HOME (the keyring's own file is
     // encrypted) or in the keyring's runtime folder.
     QString plaintextHits() const
     {
         QStringList hits;
-        for (const QString &root : {m_home->root(), m_runtime.path()}) {
+        for (const QString &root :
+             {m_home->root(), m_keyring.homePath(), m_keyring.runtimePath()}) {
             QDirIterator it(root, QDir::Files | QDir::Hidden | QDir::System,
                             QDirIterator::Subdirectories);
             while (it.hasNext()) {
@@ -249,33 +144,8 @@ private slots:
         m_home = std::make_unique<TestHome>(QStringLiteral("keychain-outage"));
         // A session bus of its own, without service activation: a stopped Secret Service is
         // not restarted behind the test's back.
-        const QString config = m_home->path(QStringLiteral("bus.conf"));
-        m_home->writeFile(config,
-                          "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus "
-                          "Configuration 1.0//EN\" "
-                          "\"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-                          "<busconfig><type>session</type><listen>unix:tmpdir=/tmp</listen>"
-                          "<policy context=\"default\"><allow send_destination=\"*\" "
-                          "eavesdrop=\"true\"/><allow eavesdrop=\"true\"/><allow own=\"*\"/>"
-                          "</policy></busconfig>\n");
-        // The bus goes when this test does, even when it crashes; the keyring daemon follows it.
-        m_bus.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
-        m_bus.start(QStringLiteral("dbus-daemon"),
-                    {QStringLiteral("--config-file=") + config, QStringLiteral("--nofork"),
-                     QStringLiteral("--print-address=1")});
-        QVERIFY2(m_bus.waitForStarted(5000), "dbus-daemon did not start");
-        QVERIFY(m_bus.waitForReadyRead(5000));
-        const QByteArray address = m_bus.readLine().trimmed();
-        QVERIFY2(!address.isEmpty(), "dbus-daemon printed no address");
-        // Before the first use of the session bus in this process.
-        qputenv("DBUS_SESSION_BUS_ADDRESS", address);
-        m_env = QProcessEnvironment::systemEnvironment();
-        m_env.insert(QStringLiteral("DBUS_SESSION_BUS_ADDRESS"), QString::fromLatin1(address));
-        m_env.insert(QStringLiteral("HOME"), m_home->root());
-        m_env.insert(QStringLiteral("XDG_DATA_HOME"), m_home->path(QStringLiteral("share")));
-        QVERIFY(m_runtime.isValid());
-        m_env.insert(QStringLiteral("XDG_RUNTIME_DIR"), m_runtime.path());
-        qDBusRegisterMetaType<Secret>();
+        QString error;
+        QVERIFY2(m_keyring.startBus(&error), qPrintable(error));
         QVERIFY2(startKeyring(), "gnome-keyring-daemon did not start on the private bus");
         m_service = QStringLiteral("qlaude-outage-%1").arg(QCoreApplication::applicationPid());
         m_oauth = std::make_unique<FakeOAuthServer>();
@@ -291,8 +161,6 @@ private slots:
         store.removeSync(QLatin1String(KeychainStore::kApiKey));
         store.removeSync(QLatin1String(KeychainStore::kOAuth));
         stopKeyring();
-        m_bus.terminate();
-        m_bus.waitForFinished(5000);
     }
 
     void init()

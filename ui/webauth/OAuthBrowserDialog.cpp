@@ -4,6 +4,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
+#include <QShortcut>
 #include <QVBoxLayout>
 #include <QWebEngineCertificateError>
 #include <QWebEnginePage>
@@ -69,6 +70,12 @@ OAuthBrowserDialog::OAuthBrowserDialog(const QUrl &authorizeUrl, const QUrl &red
     auto *page = new InterceptingPage(m_profile, this);
     m_view->setPage(page);
     connect(page, &QWebEnginePage::urlChanged, this, &OAuthBrowserDialog::updateLocation);
+    // Keyboard focus goes into the page, as in any browser: its autofocus field (the user name,
+    // say) takes the typing, instead of the dialog's Cancel button.
+    connect(page, &QWebEnginePage::loadFinished, this, [this](bool ok) {
+        if (ok)
+            m_view->setFocus(Qt::OtherFocusReason);
+    });
     connect(page, &QWebEnginePage::certificateError, this,
             [this](const QWebEngineCertificateError &error) {
                 QWebEngineCertificateError e = error;
@@ -82,6 +89,10 @@ OAuthBrowserDialog::OAuthBrowserDialog(const QUrl &authorizeUrl, const QUrl &red
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Cancel, this);
     buttons->button(QDialogButtonBox::Cancel)->setObjectName(QStringLiteral("cancelPushButton"));
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    // Escape cancels even while the page has the focus (the page would take the key itself).
+    auto *escape = new QShortcut(QKeySequence(Qt::Key_Escape), this);
+    escape->setContext(Qt::WindowShortcut);
+    connect(escape, &QShortcut::activated, this, &QDialog::reject);
 
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(top);
@@ -97,6 +108,7 @@ OAuthBrowserDialog::OAuthBrowserDialog(const QUrl &authorizeUrl, const QUrl &red
     if (timeoutMs > 0)
         m_timeout.start(timeoutMs);
     updateLocation(authorizeUrl);
+    m_view->setFocus(Qt::OtherFocusReason);
     m_view->load(authorizeUrl);
 }
 
