@@ -26,9 +26,7 @@ constexpr auto err = cliErr;
 
 ConnectionStore storeFor(const ConnectionCommands::Paths &paths)
 {
-    return ConnectionStore(
-        paths.connections.isEmpty() ? ConnectionStore::defaultPath() : paths.connections,
-        paths.bindings.isEmpty() ? ConnectionStore::defaultBindingsPath() : paths.bindings);
+    return ConnectionStore(paths.connections, paths.bindings);
 }
 
 bool loadStore(ConnectionStore *store)

@@ -205,11 +205,7 @@ private:
 
     bool bindWorkspace(const QString &name, QString *error)
     {
-        ConnectionStore store(m_options.connectionsPath.isEmpty() ? ConnectionStore::defaultPath()
-                                                                  : m_options.connectionsPath,
-                              m_options.bindingsPath.isEmpty()
-                                  ? ConnectionStore::defaultBindingsPath()
-                                  : m_options.bindingsPath);
+        ConnectionStore store = m_context->connectionStore();
         if (!store.load()) {
             *error = store.errorString();
             return false;

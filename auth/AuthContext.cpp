@@ -84,10 +84,7 @@ AuthContext AuthContext::load(const Options &options)
 
 void AuthContext::chooseConnection(SettingsFile *layer)
 {
-    ConnectionStore store(m_options.connectionsPath.isEmpty() ? ConnectionStore::defaultPath()
-                                                              : m_options.connectionsPath,
-                          m_options.bindingsPath.isEmpty() ? ConnectionStore::defaultBindingsPath()
-                                                           : m_options.bindingsPath);
+    ConnectionStore store = connectionStore();
     const bool loaded = store.load();
     QString name;
     if (m_options.connectionGiven) {
@@ -123,6 +120,11 @@ void AuthContext::chooseConnection(SettingsFile *layer)
     layer->path = QStringLiteral("connection \"%1\" (%2)").arg(c->name, store.path());
     layer->status = SettingsFile::Status::Loaded;
     layer->data = c->layer();
+}
+
+ConnectionStore AuthContext::connectionStore() const
+{
+    return ConnectionStore(m_options.connectionsPath, m_options.bindingsPath);
 }
 
 QStringList AuthContext::connectionOverrides() const

@@ -64,6 +64,8 @@ public:
     // that win over the chosen connection's keychain entries, e.g. "ANTHROPIC_API_KEY
     // (environment)". Empty without a named connection.
     QStringList connectionOverrides() const;
+    // Qlaude's record of connections and bindings this context reads (not loaded yet).
+    ConnectionStore connectionStore() const;
     bool isBare() const { return m_bare; }
     const SettingsLayers &settings() const { return m_settings; }
     const TrustState &trust() const { return m_trust; }

@@ -226,7 +226,8 @@ QString Connection::keychainPrefixFor(const QString &name)
 }
 
 ConnectionStore::ConnectionStore(const QString &connectionsPath, const QString &bindingsPath)
-    : m_path(connectionsPath), m_bindingsPath(bindingsPath)
+    : m_path(connectionsPath.isEmpty() ? defaultPath() : connectionsPath),
+      m_bindingsPath(bindingsPath.isEmpty() ? defaultBindingsPath() : bindingsPath)
 {
 }
 

@@ -40,8 +40,9 @@ class ConnectionStore
 {
     Q_DECLARE_TR_FUNCTIONS(qlaude::ConnectionStore)
 public:
-    explicit ConnectionStore(const QString &connectionsPath = defaultPath(),
-                             const QString &bindingsPath = defaultBindingsPath());
+    // Empty paths: defaultPath() and defaultBindingsPath().
+    explicit ConnectionStore(const QString &connectionsPath = QString(),
+                             const QString &bindingsPath = QString());
     static QString defaultPath();
     static QString defaultBindingsPath();
 

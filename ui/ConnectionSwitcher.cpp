@@ -9,16 +9,6 @@
 
 namespace qlaude {
 
-namespace {
-ConnectionStore storeFor(const AuthContext &ctx)
-{
-    const AuthContext::Options &o = ctx.options();
-    return ConnectionStore(
-        o.connectionsPath.isEmpty() ? ConnectionStore::defaultPath() : o.connectionsPath,
-        o.bindingsPath.isEmpty() ? ConnectionStore::defaultBindingsPath() : o.bindingsPath);
-}
-} // namespace
-
 ConnectionSwitcher::ConnectionSwitcher(const AppServices &services, QWidget *parent)
     : QToolButton(parent), m_services(services), m_menu(new QMenu(this))
 {
@@ -82,7 +72,7 @@ void ConnectionSwitcher::fill(QMenu *menu)
     if (!m_services.context)
         return;
     const AuthContext &ctx = *m_services.context;
-    ConnectionStore store = storeFor(ctx);
+    ConnectionStore store = ctx.connectionStore();
     const bool loaded = store.load();
     const QString current = ctx.connectionName();
     const QString bound = loaded ? store.boundTo(ctx.options().workspace) : QString();

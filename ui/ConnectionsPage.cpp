@@ -84,7 +84,7 @@ void ConnectionsPage::buildUi()
         tr("A connection is one account: a provider, its settings and its secrets. Switch "
            "between them in the status line (Ctrl+Shift+A). Settings are saved in %1; secrets "
            "only in the keychain.")
-            .arg(ConnectionStore::defaultPath()));
+            .arg(store().path()));
     intro->setWordWrap(true);
     intro->setObjectName(QStringLiteral("connectionsIntroLabel"));
 
@@ -234,12 +234,7 @@ void ConnectionsPage::buildUi()
 
 ConnectionStore ConnectionsPage::store() const
 {
-    if (!m_services.context)
-        return ConnectionStore();
-    const AuthContext::Options &o = m_services.context->options();
-    return ConnectionStore(
-        o.connectionsPath.isEmpty() ? ConnectionStore::defaultPath() : o.connectionsPath,
-        o.bindingsPath.isEmpty() ? ConnectionStore::defaultBindingsPath() : o.bindingsPath);
+    return m_services.context ? m_services.context->connectionStore() : ConnectionStore();
 }
 
 void ConnectionsPage::reloadList(const QString &select)
